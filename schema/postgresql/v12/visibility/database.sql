@@ -1,0 +1,2 @@
+-- For reference: the database that holds the visibility store made by temporal-sql-tool create-database.
+CREATE DATABASE temporal_visibility;

@@ -1,0 +1,170 @@
+-- temporal-ts default store, SQLite.
+-- Holds cluster metadata and server version history, namespaces, history shards, workflow mutable
+-- state, history trees and events, the transfer, timer and visibility task queues, matching task
+-- queues and backlog, and the progress of data format rewrites.
+-- Times are BIGINT epoch milliseconds. Every blob column has an encoding column beside it.
+-- v1.0: base version.
+
+-- cluster metadata, one row per cluster, see server_version_history for versions
+CREATE TABLE cluster_metadata_info (
+  metadata_partition INT NOT NULL,
+  cluster_name       VARCHAR(255) NOT NULL,
+  data               BLOB NOT NULL,
+  data_encoding      VARCHAR(16) NOT NULL,
+  version            BIGINT NOT NULL,
+  PRIMARY KEY (metadata_partition, cluster_name)
+);
+
+-- every server version that ran against this cluster, and when it became active
+CREATE TABLE server_version_history (
+  cluster_name       VARCHAR(255) NOT NULL,
+  server_version     VARCHAR(64) NOT NULL,
+  first_started_time BIGINT NOT NULL,
+  activated_time     BIGINT NULL,
+  data               BLOB NULL,
+  data_encoding      VARCHAR(16) NULL,
+  PRIMARY KEY (cluster_name, server_version)
+);
+
+-- namespace records
+CREATE TABLE namespaces (
+  partition_id         INT NOT NULL,
+  id                   VARCHAR(64) NOT NULL,
+  name                 VARCHAR(255) NOT NULL,
+  notification_version BIGINT NOT NULL,
+  data                 BLOB NOT NULL,
+  data_encoding        VARCHAR(16) NOT NULL,
+  is_global            INTEGER NOT NULL,
+  PRIMARY KEY (partition_id, id),
+  UNIQUE (name)
+);
+
+-- namespace change counter, bumped on every namespace write
+CREATE TABLE namespace_metadata (
+  partition_id         INT NOT NULL,
+  notification_version BIGINT NOT NULL,
+  PRIMARY KEY (partition_id)
+);
+
+-- history shards: range_id fences every write of the shard owner
+CREATE TABLE shards (
+  shard_id      INT NOT NULL,
+  range_id      BIGINT NOT NULL,
+  data          BLOB NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id)
+);
+
+-- mutable state of each workflow run
+CREATE TABLE executions (
+  shard_id          INT NOT NULL,
+  namespace_id      VARCHAR(64) NOT NULL,
+  workflow_id       VARCHAR(255) NOT NULL,
+  run_id            VARCHAR(64) NOT NULL,
+  next_event_id     BIGINT NOT NULL,
+  db_record_version BIGINT NOT NULL,
+  data              BLOB NOT NULL,
+  data_encoding     VARCHAR(16) NOT NULL,
+  state             BLOB NOT NULL,
+  state_encoding    VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id, namespace_id, workflow_id, run_id)
+);
+
+-- the current run of each workflow id
+CREATE TABLE current_executions (
+  shard_id          INT NOT NULL,
+  namespace_id      VARCHAR(64) NOT NULL,
+  workflow_id       VARCHAR(255) NOT NULL,
+  run_id            VARCHAR(64) NOT NULL,
+  create_request_id VARCHAR(255) NOT NULL,
+  state             INT NOT NULL,
+  status            INT NOT NULL,
+  start_time        BIGINT NOT NULL,
+  data              BLOB NULL,
+  data_encoding     VARCHAR(16) NULL,
+  PRIMARY KEY (shard_id, namespace_id, workflow_id)
+);
+
+-- history branches of each run
+CREATE TABLE history_tree (
+  shard_id      INT NOT NULL,
+  tree_id       VARCHAR(64) NOT NULL,
+  branch_id     VARCHAR(64) NOT NULL,
+  data          BLOB NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id, tree_id, branch_id)
+);
+
+-- history event batches, append only
+CREATE TABLE history_node (
+  shard_id      INT NOT NULL,
+  tree_id       VARCHAR(64) NOT NULL,
+  branch_id     VARCHAR(64) NOT NULL,
+  node_id       BIGINT NOT NULL,
+  txn_id        BIGINT NOT NULL,
+  prev_txn_id   BIGINT NOT NULL,
+  data          BLOB NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id, tree_id, branch_id, node_id, txn_id)
+);
+
+-- transfer queue: outbox rows committed with the mutable state
+CREATE TABLE transfer_tasks (
+  shard_id      INT NOT NULL,
+  task_id       BIGINT NOT NULL,
+  data          BLOB NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id, task_id)
+);
+
+-- timer queue, ordered by fire time
+CREATE TABLE timer_tasks (
+  shard_id             INT NOT NULL,
+  visibility_timestamp BIGINT NOT NULL,
+  task_id              BIGINT NOT NULL,
+  data                 BLOB NOT NULL,
+  data_encoding        VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id, visibility_timestamp, task_id)
+);
+
+-- visibility queue, feeding the visibility store
+CREATE TABLE visibility_tasks (
+  shard_id      INT NOT NULL,
+  task_id       BIGINT NOT NULL,
+  data          BLOB NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id, task_id)
+);
+
+-- matching task queues: range_id fences the queue owner
+CREATE TABLE task_queues (
+  namespace_id    VARCHAR(64) NOT NULL,
+  task_queue_name VARCHAR(255) NOT NULL,
+  task_type       INT NOT NULL,
+  range_id        BIGINT NOT NULL,
+  data            BLOB NOT NULL,
+  data_encoding   VARCHAR(16) NOT NULL,
+  PRIMARY KEY (namespace_id, task_queue_name, task_type)
+);
+
+-- matching backlog: tasks waiting for a poller
+CREATE TABLE tasks (
+  namespace_id    VARCHAR(64) NOT NULL,
+  task_queue_name VARCHAR(255) NOT NULL,
+  task_type       INT NOT NULL,
+  task_id         BIGINT NOT NULL,
+  data            BLOB NOT NULL,
+  data_encoding   VARCHAR(16) NOT NULL,
+  PRIMARY KEY (namespace_id, task_queue_name, task_type, task_id)
+);
+
+-- progress of background rewrites of stored blobs into a newer data format
+CREATE TABLE data_format_rewrite (
+  store          VARCHAR(32) NOT NULL,
+  target_format  INT NOT NULL,
+  cursor_data    BLOB NULL,
+  rows_rewritten BIGINT NOT NULL,
+  started_time   BIGINT NOT NULL,
+  completed_time BIGINT NULL,
+  PRIMARY KEY (store, target_format)
+);
