@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+'use strict';
+// temporal-sql-tool: the compiled CLI lives in dist/ (built by `npm install` through the prepare script).
+let main;
+try {
+  ({ main } = require('../dist/src/cli/sql-tool.js'));
+} catch (err) {
+  if (err && err.code === 'MODULE_NOT_FOUND') {
+    process.stderr.write('error: temporal-ts is not built; run `npm install` (or `npm run build`) in its directory first\n');
+    process.exit(1);
+  }
+  throw err;
+}
+main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,0 +1,54 @@
+/**
+ * Opens a mysql2 connection from a SqlConnectConfig (MySQL 8; MariaDB 10.11 stands in for it in
+ * tests): TLS files, connect attributes as session variables, errors that say what to check.
+ */
+import mysql from 'mysql2/promise';
+import { SqlConnectConfig } from '../sql-config';
+import { tlsOptions } from '../tls';
+
+export class MysqlConnectError extends Error {
+  override name = 'MysqlConnectError';
+}
+
+const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export async function connectMysql(cfg: SqlConnectConfig, database: string | null = cfg.databaseName): Promise<mysql.Connection> {
+  const tls = tlsOptions(cfg.tls, cfg.host);
+  const attrs = { ...(cfg.connectAttributes ?? {}) };
+  for (const k of Object.keys(attrs)) {
+    if (!IDENT_RE.test(k)) throw new MysqlConnectError(`connect attribute "${k}" is not a valid MySQL variable name`);
+  }
+  let conn: mysql.Connection;
+  try {
+    conn = await mysql.createConnection({
+      host: cfg.host,
+      port: cfg.port,
+      user: cfg.user,
+      password: cfg.password,
+      database: database ?? undefined,
+      ssl: tls ? { ca: tls.ca as Buffer | undefined, cert: tls.cert as Buffer | undefined, key: tls.key as Buffer | undefined, rejectUnauthorized: tls.rejectUnauthorized, verifyIdentity: tls.rejectUnauthorized } : undefined,
+      multipleStatements: false,
+      connectTimeout: 15_000,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    });
+  } catch (err) {
+    throw new MysqlConnectError(describeMysqlConnectError(cfg, database, err));
+  }
+  conn.on('error', () => {
+    /* reported through the failing query */
+  });
+  for (const [k, v] of Object.entries(attrs)) await conn.query(`SET SESSION ${k} = ?`, [v]);
+  return conn;
+}
+
+function describeMysqlConnectError(cfg: SqlConnectConfig, database: string | null, err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  const where = `MySQL at ${cfg.host}:${cfg.port} (database "${database ?? ''}", user "${cfg.user ?? ''}")`;
+  let hint = 'check --endpoint/--port and that the server is running';
+  if (e.code === 'ER_ACCESS_DENIED_ERROR' || e.code === 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR') hint = 'check --user/--password; the account may also require a client certificate (--tls-cert-file/--tls-key-file)';
+  else if (e.code === 'ER_BAD_DB_ERROR') hint = `create it first: temporal-sql-tool ... --db ${database ?? ''} create-database`;
+  else if (/certificate|self.signed|SSL|TLS|alert/i.test(e.message ?? '')) hint = 'check the --tls-* flags: CA file, client certificate and key, and --tls-server-name';
+  return `cannot connect to ${where}: ${e.message ?? String(err)}; ${hint}`;
+}

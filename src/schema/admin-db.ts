@@ -1,0 +1,85 @@
+/**
+ * What the schema engine needs from a database, one implementation per plugin
+ * (src/persistence/<plugin>/admin.ts). The bookkeeping tables keep the names, columns and meaning of
+ * Temporal's Go tool (`schema_version`, `schema_update_history`) so either tool can upgrade a
+ * database the other one made; `schema_update_checkpoint` is ours, used only where DDL cannot run
+ * inside a transaction (MySQL), so that a re-run resumes after the last statement that took effect.
+ */
+import type { SqlPluginName } from '../persistence/sql-config';
+
+export interface StoredVersion {
+  readonly currVersion: string;
+  readonly minCompatibleVersion: string;
+}
+
+export interface HistoryRow {
+  readonly updateTime: string;
+  readonly oldVersion: string;
+  readonly newVersion: string;
+  readonly manifestMd5: string;
+  readonly description: string;
+}
+
+export interface SchemaAdminDB {
+  readonly plugin: SqlPluginName;
+  /** The `db_name` key of schema_version rows. */
+  readonly dbName: string;
+  /** A description for messages, e.g. "postgres12 database temporal at localhost:5432". */
+  readonly label: string;
+  /** True when DDL can be rolled back (PostgreSQL, SQLite): one transaction per version. */
+  readonly transactionalDdl: boolean;
+
+  exec(sql: string): Promise<void>;
+  /** Runs `fn` in one transaction where the engine has transactional DDL; otherwise just runs it. */
+  inTransaction<T>(fn: () => Promise<T>): Promise<T>;
+
+  /** User tables of the database (bookkeeping tables included). */
+  listTables(): Promise<string[]>;
+  createVersionTables(): Promise<void>;
+  /** undefined when the schema_version table or this database's row does not exist. */
+  readVersion(): Promise<StoredVersion | undefined>;
+  /** The db_name values that have a schema_version row (to explain a missing row). */
+  listVersionDbNames(): Promise<string[]>;
+  writeVersion(currVersion: string, minCompatibleVersion: string): Promise<void>;
+  readHistory(): Promise<HistoryRow[]>;
+  writeHistory(oldVersion: string, newVersion: string, manifestMd5: string, description: string): Promise<void>;
+
+  createCheckpointTable(): Promise<void>;
+  /** statement index → md5 of the statement text, for statements of `version` that took effect. */
+  readCheckpoints(version: string): Promise<Map<number, string>>;
+  writeCheckpoint(version: string, statementIndex: number, statementMd5: string): Promise<void>;
+  clearCheckpoints(version: string): Promise<void>;
+  /** True for "already exists" / "duplicate column" style errors of a DDL statement that ran before. */
+  isAlreadyAppliedError(err: unknown): boolean;
+
+  /**
+   * Takes the schema lock of this database for the whole run, so two runs never interleave. When
+   * another run holds it, `onWait` is told who, and the call waits until it is free.
+   */
+  lock(onWait: (holder: string) => void): Promise<void>;
+  unlock(): Promise<void>;
+
+  /** Drops every table of the database (setup-schema --overwrite). */
+  dropAllTables(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Database-level operations that connect to a maintenance database rather than the target. */
+export interface DatabaseAdmin {
+  createDatabase(name: string): Promise<'created' | 'exists'>;
+  dropDatabase(name: string): Promise<'dropped' | 'absent'>;
+}
+
+/** `YYYY-MM-DD HH:MM:SS.ffffff` in UTC, strictly increasing within this process (history key). */
+let lastMicros = 0;
+export function nextUpdateTime(): { text: string; year: number; month: number } {
+  let micros = Date.now() * 1000;
+  if (micros <= lastMicros) micros = lastMicros + 1;
+  lastMicros = micros;
+  const d = new Date(Math.floor(micros / 1000));
+  const pad = (v: number, w = 2) => String(v).padStart(w, '0');
+  const text = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(micros % 1_000_000, 6)}`;
+  return { text, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1 };
+}
+
+export const SCHEMA_LOCK_NAME = 'temporal-sql-tool';
