@@ -1,7 +1,8 @@
 /**
  * The versioned schema directories and the full schema.sql beside them describe the same database.
  *
- * For every plugin and store, two fresh databases are built with temporal-sql-tool:
+ * For every plugin and store, two fresh databases (sqlite: two files under the temp dir) are made with
+ * temporal-sql-tool create-database and built:
  *   A: setup-schema -v 0.0, then update-schema -d schema/<dir>/<store>/versioned (every version in order)
  *   B: setup-schema -v <latest> -f schema/<dir>/<store>/schema.sql
  * and their introspected shapes (tables, columns, keys, indexes) must be equal.
@@ -130,10 +131,9 @@ for (const engine of ENGINES) {
             : [uniqueDbName(`eq_${store}_a`), uniqueDbName(`eq_${store}_b`)];
         const [a, b] = names as [string, string];
         try {
-          if (engine !== 'sqlite') {
-            runTool(engine, a, ['create-database']);
-            runTool(engine, b, ['create-database']);
-          }
+          // sqlite: the tool makes the file (it will not open a database file that does not exist).
+          runTool(engine, a, ['create-database']);
+          runTool(engine, b, ['create-database']);
           runTool(engine, a, ['setup-schema', '-v', '0.0']);
           runTool(engine, a, ['update-schema', '-d', versioned]);
           runTool(engine, b, ['setup-schema', '-v', latest, '-f', join(base, 'schema.sql')]);
