@@ -1,0 +1,166 @@
+/**
+ * The server's YAML config, in Temporal's shape (`persistence.datastores.<name>.sql`,
+ * `services.frontend.rpc.grpcPort`, …), read and checked in one place. Every problem names the key
+ * path and what is expected, so a typo is caught before anything starts.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { resolvePlugin } from '../persistence/plugins';
+import { DEFAULT_PORTS, SqlConnectConfig } from '../persistence/sql-config';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface ServerConfig {
+  readonly file: string;
+  readonly defaultStore: SqlConnectConfig;
+  readonly visibilityStore: SqlConnectConfig;
+  readonly numHistoryShards: number;
+  readonly grpcPort: number;
+  readonly bindOnIP: string;
+  readonly clusterName: string;
+  readonly logLevel: string;
+  readonly notes: readonly string[];
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function obj(v: unknown, path: string): Obj {
+  if (!isObj(v)) throw new ConfigError(`${path} must be a mapping (key: value lines)`);
+  return v;
+}
+
+function str(o: Obj, key: string, path: string, required: true): string;
+function str(o: Obj, key: string, path: string, required?: boolean): string | undefined;
+function str(o: Obj, key: string, path: string, required = false): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) {
+    if (required) throw new ConfigError(`${path}.${key} is missing`);
+    return undefined;
+  }
+  if (typeof v !== 'string' && typeof v !== 'number') throw new ConfigError(`${path}.${key} must be a string`);
+  return String(v);
+}
+
+function int(o: Obj, key: string, path: string, dflt: number, min: number, max: number): number {
+  const v = o[key];
+  if (v === undefined || v === null) return dflt;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${path}.${key} must be a whole number from ${min} to ${max} (got ${JSON.stringify(v)})`);
+  return n;
+}
+
+function bool(o: Obj, key: string, path: string, dflt: boolean): boolean {
+  const v = o[key];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'boolean') throw new ConfigError(`${path}.${key} must be true or false (got ${JSON.stringify(v)})`);
+  return v;
+}
+
+function parseDatastore(name: string, ds: unknown, notes: string[]): SqlConnectConfig {
+  const path = `persistence.datastores.${name}`;
+  const d = obj(ds, path);
+  if (d.cassandra !== undefined) throw new ConfigError(`${path}.cassandra: temporal-ts stores data in SQL databases only (sqlite, postgres12, mysql8); use ${path}.sql`);
+  if (d.elasticsearch !== undefined) throw new ConfigError(`${path}.elasticsearch: visibility on Elasticsearch is not supported; use ${path}.sql`);
+  const sql = obj(d.sql, `${path}.sql`);
+  const p = `${path}.sql`;
+  const pluginText = str(sql, 'pluginName', p, true);
+  let plugin;
+  try {
+    const r = resolvePlugin(pluginText);
+    plugin = r.plugin;
+    if (r.note) notes.push(r.note);
+  } catch (err) {
+    throw new ConfigError(`${p}.pluginName: ${(err as Error).message}`);
+  }
+  const databaseName = str(sql, 'databaseName', p, true);
+  let host = '127.0.0.1';
+  let port = DEFAULT_PORTS[plugin];
+  const addr = str(sql, 'connectAddr', p, plugin !== 'sqlite');
+  if (addr && plugin !== 'sqlite') {
+    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(addr);
+    if (!m) throw new ConfigError(`${p}.connectAddr "${addr}" must be host:port`);
+    host = m[1]!.replace(/^\[|\]$/g, '');
+    if (m[2]) port = Number(m[2]);
+  }
+  const attrs = sql.connectAttributes === undefined ? undefined : obj(sql.connectAttributes, `${p}.connectAttributes`);
+  const tls = sql.tls === undefined ? undefined : obj(sql.tls, `${p}.tls`);
+  return {
+    pluginName: plugin,
+    host,
+    port,
+    user: str(sql, 'user', p),
+    password: str(sql, 'password', p),
+    databaseName,
+    connectAttributes: attrs ? Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, String(v)])) : undefined,
+    tls: tls
+      ? {
+          enabled: bool(tls, 'enabled', `${p}.tls`, false),
+          certFile: str(tls, 'certFile', `${p}.tls`),
+          keyFile: str(tls, 'keyFile', `${p}.tls`),
+          caFile: str(tls, 'caFile', `${p}.tls`),
+          serverName: str(tls, 'serverName', `${p}.tls`),
+          disableHostVerification: !bool(tls, 'enableHostVerification', `${p}.tls`, true),
+        }
+      : undefined,
+  };
+}
+
+export function loadServerConfig(file: string): ServerConfig {
+  if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist`);
+  let doc: unknown;
+  try {
+    doc = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid YAML: ${(err as Error).message}`);
+  }
+  try {
+    return fromDocument(file, doc);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`${file}: ${err.message}`);
+    throw err;
+  }
+}
+
+function fromDocument(file: string, doc: unknown): ServerConfig {
+  const root = obj(doc, '(top level)');
+  const persistence = obj(root.persistence, 'persistence');
+  const datastores = obj(persistence.datastores, 'persistence.datastores');
+  const defaultName = str(persistence, 'defaultStore', 'persistence', true);
+  const visibilityName = str(persistence, 'visibilityStore', 'persistence', true);
+  for (const [key, name] of [["defaultStore", defaultName], ["visibilityStore", visibilityName]] as [string, string][]) {
+    if (!(name in datastores)) throw new ConfigError(`persistence.${key} names "${name}", but persistence.datastores has only ${Object.keys(datastores).join(', ') || 'nothing'}`);
+  }
+  if (defaultName === visibilityName) {
+    throw new ConfigError('persistence.defaultStore and persistence.visibilityStore must name two datastores: the stores have separate schemas and versions');
+  }
+  const notes: string[] = [];
+  const defaultStore = parseDatastore(defaultName, datastores[defaultName], notes);
+  const visibilityStore = parseDatastore(visibilityName, datastores[visibilityName], notes);
+  if (defaultStore.pluginName !== 'sqlite' && defaultStore.pluginName === visibilityStore.pluginName && defaultStore.host === visibilityStore.host && defaultStore.port === visibilityStore.port && defaultStore.databaseName === visibilityStore.databaseName) {
+    throw new ConfigError(`the default and visibility datastores point at the same database "${defaultStore.databaseName}"; give each store its own database (e.g. temporal and temporal_visibility)`);
+  }
+  const services = root.services === undefined ? {} : obj(root.services, 'services');
+  const frontend = services.frontend === undefined ? {} : obj(services.frontend, 'services.frontend');
+  const rpc = frontend.rpc === undefined ? {} : obj(frontend.rpc, 'services.frontend.rpc');
+  const cm = root.clusterMetadata === undefined ? {} : obj(root.clusterMetadata, 'clusterMetadata');
+  const log = root.log === undefined ? {} : obj(root.log, 'log');
+  const level = str(log, 'level', 'log') ?? 'info';
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal'].includes(level)) throw new ConfigError(`log.level "${level}" must be one of debug, info, warn, error`);
+  return {
+    file,
+    defaultStore,
+    visibilityStore,
+    numHistoryShards: int(persistence, 'numHistoryShards', 'persistence', 4, 1, 65536),
+    grpcPort: int(rpc, 'grpcPort', 'services.frontend.rpc', 7233, 1, 65535),
+    bindOnIP: str(rpc, 'bindOnIP', 'services.frontend.rpc') ?? '127.0.0.1',
+    clusterName: str(cm, 'currentClusterName', 'clusterMetadata') ?? 'active',
+    logLevel: level,
+    notes,
+  };
+}
