@@ -5,7 +5,7 @@ let main;
 try {
   ({ main } = require('../dist/src/cli/sql-tool.js'));
 } catch (err) {
-  if (err && err.code === 'MODULE_NOT_FOUND') {
+  if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('dist/src/cli')) {
     process.stderr.write('error: temporal-ts is not built; run `npm install` (or `npm run build`) in its directory first\n');
     process.exit(1);
   }

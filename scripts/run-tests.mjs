@@ -1,13 +1,18 @@
 #!/usr/bin/env node
-// The one test command (README and .ci/run): build, then run every compiled *.test.js under dist/test
-// with node's own test runner, one file at a time (the suites share real databases and ports).
-// Usage: npm test [-- <substring filter on the test file path>...]
-import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// The one test command (README and .ci/run): build, run every compiled *.test.js under dist/test
+// with node's own test runner (one file at a time: suites share real databases and ports), then the
+// upgrade page's acceptance script (../shared/acceptance/seed-commands.sh) when it is present.
+// Ends with one line "N passed, N failed, N skipped" over both.
+// Usage: npm test [-- <substring filter on test file paths>...]   (a filter skips the acceptance script)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+if (build.status !== 0) {
+  console.error('build failed: fix the type errors above');
+  process.exit(build.status ?? 1);
+}
 
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -15,6 +20,24 @@ function walk(dir) {
     return statSync(p).isDirectory() ? walk(p) : p.endsWith('.test.js') ? [p] : [];
   });
 }
+
+/** Runs a command, echoing its output, and returns [exit code, all output]. */
+function run(cmd, args, opts = {}) {
+  return new Promise((resolveRun) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+      process.stderr.write(d);
+    });
+    child.on('close', (code) => resolveRun([code ?? 1, out]));
+  });
+}
+
 const filters = process.argv.slice(2);
 const files = walk('dist/test')
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
@@ -26,7 +49,38 @@ if (files.length === 0) {
 if (process.env.CI !== 'true') {
   console.log('note: CI is not "true": database suites skip (with a message) where PostgreSQL or MariaDB is not reachable.');
 }
-const run = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
-  stdio: 'inherit',
-});
-process.exit(run.status ?? 1);
+const [testCode, testOut] = await run(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files]);
+const count = (label) => Number([...testOut.matchAll(new RegExp(`^ℹ ${label} (\\d+)$`, 'gm'))].pop()?.[1] ?? 0);
+let passed = count('pass');
+let failed = count('fail') + count('cancelled');
+let skipped = count('skipped') + count('todo');
+if (testCode !== 0 && failed === 0) failed = 1;
+
+let acceptanceCode = 0;
+const acceptance = resolve('..', 'shared', 'acceptance', 'seed-commands.sh');
+if (filters.length > 0) {
+  console.log('acceptance: not run (a file filter was given)');
+} else if (!existsSync(acceptance)) {
+  if (process.env.CI === 'true') {
+    console.error(`acceptance: ${acceptance} is missing, and CI=true requires it`);
+    failed += 1;
+  } else {
+    console.log(`acceptance: SKIPPED (${acceptance} not found)`);
+    skipped += 1;
+  }
+} else if (process.getuid?.() !== 0 && process.env.CI !== 'true') {
+  console.log('acceptance: SKIPPED (it starts throwaway PostgreSQL and MariaDB servers and needs root)');
+  skipped += 1;
+} else {
+  console.log(`\nacceptance: bash ${acceptance}`);
+  const [code, out] = await run('bash', [acceptance]);
+  acceptanceCode = code;
+  const m = [...out.matchAll(/^(\d+) passed, (\d+) failed$/gm)].pop();
+  if (m) {
+    passed += Number(m[1]);
+    failed += Number(m[2]);
+  }
+  if (code !== 0 && (!m || Number(m[2]) === 0)) failed += 1;
+}
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(testCode !== 0 || acceptanceCode !== 0 || failed > 0 ? 1 : 0);
