@@ -1,0 +1,143 @@
+/**
+ * `temporal-ts server start --config` checks both stores' schema versions before it serves, on every
+ * plugin: no schema, a schema behind (with the exact command to run, which is then run as printed),
+ * a newer schema within MinCompatibleVersion (starts: binary rollback), and one past it (refuses).
+ * Bad config files are refused with the key path named.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENGINES, Engine, MYSQL, PG, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
+import { TEMPORAL_TS, freePort, runCli, sqlTool, startCli } from '../helpers/processes';
+import { openSchemaAdmin } from '../../src/persistence/plugins';
+import type { SqlConnectConfig } from '../../src/persistence/sql-config';
+
+const tmp = mkdtempSync(join(tmpdir(), 'startup-check-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function datastoreYaml(engine: Engine, db: string): string {
+  if (engine === 'sqlite') return `sql:\n        pluginName: sqlite\n        databaseName: ${db}`;
+  const c = engine === 'postgres12' ? PG : MYSQL;
+  return `sql:\n        pluginName: ${engine}\n        databaseName: ${db}\n        connectAddr: "${c.host}:${c.port}"\n        user: ${c.user}\n        password: "${c.password}"`;
+}
+
+function writeConfig(name: string, engine: Engine, dbs: { temporal: string; visibility: string }, port: number): string {
+  const file = join(tmp, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `persistence:\n  defaultStore: default\n  visibilityStore: visibility\n  numHistoryShards: 2\n  datastores:\n    default:\n      ${datastoreYaml(engine, dbs.temporal)}\n    visibility:\n      ${datastoreYaml(engine, dbs.visibility)}\nservices:\n  frontend:\n    rpc:\n      grpcPort: ${port}\n`,
+  );
+  return file;
+}
+
+function connectConfig(engine: Engine, db: string): SqlConnectConfig {
+  if (engine === 'sqlite') return { pluginName: 'sqlite', host: '', port: 0, databaseName: db };
+  const c = engine === 'postgres12' ? PG : MYSQL;
+  return { pluginName: engine, host: c.host, port: c.port, user: c.user, password: c.password, databaseName: db };
+}
+
+async function setStoredVersion(engine: Engine, db: string, curr: string, minCompat: string): Promise<void> {
+  const admin = await openSchemaAdmin(connectConfig(engine, db));
+  try {
+    await admin.writeVersion(curr, minCompat);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Runs a temporal-sql-tool command line exactly as the server printed it. */
+function runPrintedCommand(line: string): void {
+  const args = line.trim().split(/\s+/);
+  assert.equal(args.shift(), 'temporal-sql-tool');
+  const r = sqlTool(args);
+  assert.equal(r.status, 0, `printed command failed: ${line}\n${r.stderr}`);
+}
+
+for (const engine of ENGINES) {
+  describe(`server start --config on ${engine}`, async () => {
+    const skip = await engineAvailability(engine);
+    const dbs =
+      engine === 'sqlite'
+        ? { temporal: join(tmp, `${engine}-temporal.db`), visibility: join(tmp, `${engine}-visibility.db`) }
+        : { temporal: uniqueDbName('start_tmp'), visibility: uniqueDbName('start_vis') };
+    after(async () => {
+      if (engine !== 'sqlite' && !skip) for (const db of Object.values(dbs)) await dropDatabase(engine, db);
+    });
+
+    test('refuses a database without schema, then one behind, printing the commands that fix it', { skip }, async () => {
+      for (const db of Object.values(dbs)) assert.equal(sqlTool([...toolConnectionFlags(engine, db), 'create-database']).status, 0);
+      const config = writeConfig(`${engine}-a`, engine, dbs, await freePort());
+
+      const none = runCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
+      assert.equal(none.status, 1, none.stdout + none.stderr);
+      assert.match(none.stderr, /temporal store .* has no schema yet/);
+      const setupLines = none.stderr.split('\n').filter((l) => l.trim().startsWith('temporal-sql-tool'));
+      assert.equal(setupLines.length, 2, none.stderr);
+      assert.match(setupLines[0]!, /setup-schema -v 0\.0/);
+      runPrintedCommand(setupLines[0]!);
+
+      const behind = runCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
+      assert.equal(behind.status, 1);
+      assert.match(behind.stderr, /temporal store .* is at schema version 0\.0, but this server needs 1\.0/);
+      const update = behind.stderr.split('\n').find((l) => l.trim().startsWith('temporal-sql-tool'));
+      assert.ok(update, behind.stderr);
+      assert.match(update, /update-schema -d \.\/schema\/(sqlite\/v3|postgresql\/v12|mysql\/v8)\/temporal\/versioned/);
+      runPrintedCommand(update);
+
+      // The default store is ready now; the visibility store is checked next and refused the same way.
+      const vis = runCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
+      assert.equal(vis.status, 1);
+      assert.match(vis.stderr, /visibility store .* has no schema yet/);
+      for (const l of vis.stderr.split('\n').filter((x) => x.trim().startsWith('temporal-sql-tool'))) runPrintedCommand(l);
+
+      const server = startCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
+      try {
+        await server.waitFor(/listening on/);
+        assert.match(server.output(), /temporal store: .* at schema version 1\.0 \(required 1\.0\)/);
+      } finally {
+        assert.equal(await server.stop(), 0);
+      }
+    });
+
+    test('starts on a newer schema within MinCompatibleVersion and refuses one past it', { skip }, async () => {
+      const config = writeConfig(`${engine}-b`, engine, dbs, await freePort());
+      await setStoredVersion(engine, dbs.temporal, '1.1', '1.0');
+      const server = startCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
+      try {
+        await server.waitFor(/listening on/);
+      } finally {
+        await server.stop();
+      }
+      await setStoredVersion(engine, dbs.temporal, '1.1', '1.1');
+      const r = runCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /at schema version 1\.1, which is compatible only with servers that need 1\.1 or later; this server needs 1\.0/);
+      await setStoredVersion(engine, dbs.temporal, '1.0', '1.0');
+    });
+  });
+}
+
+describe('server start with a bad config', () => {
+  const cases: [string, string, RegExp][] = [
+    ['missing file', '', /config file .* does not exist/],
+    ['not YAML', 'persistence: [unclosed', /is not valid YAML/],
+    ['no persistence', 'services: {}\n', /persistence must be a mapping/],
+    ['unknown store name', 'persistence:\n  defaultStore: nope\n  visibilityStore: v\n  datastores:\n    v:\n      sql: {pluginName: sqlite, databaseName: x.db}\n', /persistence.defaultStore names "nope", but persistence.datastores has only v/],
+    ['unknown plugin', 'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: oracle, databaseName: x}\n    v:\n      sql: {pluginName: sqlite, databaseName: y.db}\n', /persistence.datastores.d.sql.pluginName: unknown plugin "oracle"/],
+    ['no databaseName', 'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: sqlite}\n    v:\n      sql: {pluginName: sqlite, databaseName: y.db}\n', /persistence.datastores.d.sql.databaseName is missing/],
+    ['cassandra', 'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      cassandra: {hosts: x}\n    v:\n      sql: {pluginName: sqlite, databaseName: y.db}\n', /cassandra: temporal-ts stores data in SQL databases only/],
+    ['one database for both stores', 'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: postgres12, databaseName: t, connectAddr: "h:5432"}\n    v:\n      sql: {pluginName: postgres12, databaseName: t, connectAddr: "h:5432"}\n', /point at the same database "t"/],
+    ['bad port', 'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: sqlite, databaseName: x.db}\n    v:\n      sql: {pluginName: sqlite, databaseName: y.db}\nservices:\n  frontend:\n    rpc:\n      grpcPort: 99999\n', /services.frontend.rpc.grpcPort must be a whole number from 1 to 65535/],
+  ];
+  for (const [name, yaml, expected] of cases) {
+    test(name, () => {
+      const file = join(tmp, `bad-${name.replace(/\W+/g, '-')}.yaml`);
+      if (yaml) writeFileSync(file, yaml);
+      const r = runCli(TEMPORAL_TS, ['server', 'start', '--config', file]);
+      assert.equal(r.status, 1, r.stdout);
+      assert.match(r.stderr, expected);
+    });
+  }
+});
