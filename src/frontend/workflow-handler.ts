@@ -1,0 +1,205 @@
+/**
+ * The WorkflowService surface: validate, resolve the namespace, delegate to history or matching.
+ * Thin on purpose; engine logic lives in src/history/api/* and src/matching.
+ */
+import { InvalidArgumentError, NotFoundError, QueryFailedError } from '../common/errors';
+import { durationMs, temporal } from '../common/proto';
+import type { HistoryService } from '../history';
+import type { MatchingEngine } from '../matching/matching-engine';
+import { decodeToken, type ActivityTaskToken, type WorkflowTaskToken } from '../history/api/task-token';
+import type { NamespaceRegistry } from './namespaces';
+import ws = temporal.api.workflowservice.v1;
+import type { UnaryHandler } from './service-definition';
+
+
+export interface FrontendDeps {
+  history: HistoryService;
+  matching: MatchingEngine;
+  namespaces: NamespaceRegistry;
+  clusterName: string;
+  numHistoryShards: number;
+  serverVersion: string;
+  persistenceStore: string;
+}
+
+function requireExecution(e: temporal.api.common.v1.IWorkflowExecution | null | undefined, field = 'workflowExecution'): { workflowId: string; runId: string } {
+  if (!e?.workflowId) throw new InvalidArgumentError(`${field}.workflowId`, 'is required');
+  return { workflowId: e.workflowId, runId: e.runId ?? '' };
+}
+
+function wtToken(b: Uint8Array | null | undefined): WorkflowTaskToken {
+  const t = decodeToken(b);
+  if (t.k !== 'wt') throw new InvalidArgumentError('taskToken', 'is not a workflow task token');
+  return t;
+}
+
+function atToken(b: Uint8Array | null | undefined): ActivityTaskToken {
+  const t = decodeToken(b);
+  if (t.k !== 'at') throw new InvalidArgumentError('taskToken', 'is not an activity task token');
+  return t;
+}
+
+function requireTaskQueue(tq: temporal.api.taskqueue.v1.ITaskQueue | null | undefined): string {
+  if (!tq?.name) throw new InvalidArgumentError('taskQueue', 'name is required');
+  return tq.name;
+}
+
+export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> {
+  const { history, matching, namespaces } = d;
+  const h = {
+    async GetSystemInfo() {
+      return {
+        serverVersion: d.serverVersion,
+        capabilities: {
+          signalAndQueryHeader: true,
+          internalErrorDifferentiation: true,
+          encodedFailureAttributes: true,
+          upsertMemo: true,
+          sdkMetadata: true,
+          eagerWorkflowStart: false,
+          buildIdBasedVersioning: false,
+          supportsSchedules: false,
+          nexus: false,
+        },
+      };
+    },
+    async GetClusterInfo() {
+      return {
+        supportedClients: {},
+        serverVersion: d.serverVersion,
+        clusterId: d.clusterName,
+        clusterName: d.clusterName,
+        historyShardCount: d.numHistoryShards,
+        persistenceStore: d.persistenceStore,
+        visibilityStore: d.persistenceStore,
+      };
+    },
+    async DescribeNamespace(req: ws.IDescribeNamespaceRequest) {
+      if (!req.namespace && !req.id) throw new InvalidArgumentError('namespace', 'is required');
+      const ns = req.namespace ? await namespaces.resolve(req.namespace) : (await namespaces.list()).find((n) => n.id === req.id);
+      if (!ns) throw new NotFoundError(`namespace id ${req.id} not found`);
+      return namespaceDescription(ns, d.clusterName);
+    },
+    async ListNamespaces() {
+      return { namespaces: (await namespaces.list()).map((ns) => namespaceDescription(ns, d.clusterName)) };
+    },
+    async StartWorkflowExecution(req: ws.IStartWorkflowExecutionRequest) {
+      const ns = await namespaces.resolve(req.namespace);
+      return history.startWorkflow(ns, req);
+    },
+    async SignalWithStartWorkflowExecution(req: ws.ISignalWithStartWorkflowExecutionRequest) {
+      const ns = await namespaces.resolve(req.namespace);
+      if (!req.signalName) throw new InvalidArgumentError('signalName', 'is required');
+      return history.signalWithStart(ns, req);
+    },
+    async SignalWorkflowExecution(req: ws.ISignalWorkflowExecutionRequest) {
+      const ns = await namespaces.resolve(req.namespace);
+      const ex = requireExecution(req.workflowExecution);
+      if (!req.signalName) throw new InvalidArgumentError('signalName', 'is required');
+      await history.signal(ns.id, ex, {
+        signalName: req.signalName,
+        input: req.input,
+        header: req.header,
+        identity: req.identity ?? '',
+        requestId: req.requestId ?? '',
+      });
+      return {};
+    },
+    async RequestCancelWorkflowExecution(req: ws.IRequestCancelWorkflowExecutionRequest) {
+      const ns = await namespaces.resolve(req.namespace);
+      await history.requestCancel(ns.id, requireExecution(req.workflowExecution), req.reason ?? '', req.identity ?? '', req.requestId ?? '');
+      return {};
+    },
+    async TerminateWorkflowExecution(req: ws.ITerminateWorkflowExecutionRequest) {
+      const ns = await namespaces.resolve(req.namespace);
+      await history.terminate(ns.id, requireExecution(req.workflowExecution), req.reason ?? '', req.details, req.identity ?? '');
+      return {};
+    },
+    async DescribeWorkflowExecution(req: ws.IDescribeWorkflowExecutionRequest) {
+      const ns = await namespaces.resolve(req.namespace);
+      return history.describe(ns.id, requireExecution(req.execution, 'execution'));
+    },
+    async GetWorkflowExecutionHistory(req: ws.IGetWorkflowExecutionHistoryRequest, _call: unknown, signal: AbortSignal) {
+      const ns = await namespaces.resolve(req.namespace);
+      return history.getHistory(ns.id, requireExecution(req.execution, 'execution'), req, signal);
+    },
+    async PollWorkflowTaskQueue(req: ws.IPollWorkflowTaskQueueRequest, _call: unknown, signal: AbortSignal) {
+      const ns = await namespaces.resolve(req.namespace);
+      const tq = requireTaskQueue(req.taskQueue);
+      if (req.taskQueue?.kind === temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY) return matching.pollStickyQueue(signal);
+      return matching.pollWorkflowTask(ns.id, tq, req.identity ?? '', signal);
+    },
+    async PollActivityTaskQueue(req: ws.IPollActivityTaskQueueRequest, _call: unknown, signal: AbortSignal) {
+      const ns = await namespaces.resolve(req.namespace);
+      return matching.pollActivityTask(ns.id, requireTaskQueue(req.taskQueue), req.identity ?? '', signal);
+    },
+    async RespondWorkflowTaskCompleted(req: ws.IRespondWorkflowTaskCompletedRequest) {
+      const out = await history.respondWorkflowTaskCompleted(wtToken(req.taskToken), req);
+      if (out.failedWith) throw new InvalidArgumentError('commands', out.failedWith.message);
+      return {};
+    },
+    async RespondWorkflowTaskFailed(req: ws.IRespondWorkflowTaskFailedRequest) {
+      await history.respondWorkflowTaskFailed(wtToken(req.taskToken), req);
+      return {};
+    },
+    async RecordActivityTaskHeartbeat(req: ws.IRecordActivityTaskHeartbeatRequest) {
+      return history.heartbeat(atToken(req.taskToken), req.details);
+    },
+    async RespondActivityTaskCompleted(req: ws.IRespondActivityTaskCompletedRequest) {
+      await history.activityCompleted(atToken(req.taskToken), req.result, req.identity ?? '');
+      return {};
+    },
+    async RespondActivityTaskFailed(req: ws.IRespondActivityTaskFailedRequest) {
+      await history.activityFailed(atToken(req.taskToken), req.failure, req.lastHeartbeatDetails, req.identity ?? '');
+      return {};
+    },
+    async RespondActivityTaskCanceled(req: ws.IRespondActivityTaskCanceledRequest) {
+      await history.activityCanceled(atToken(req.taskToken), req.details, req.identity ?? '');
+      return {};
+    },
+    async QueryWorkflow(req: ws.IQueryWorkflowRequest, call: { getDeadline(): Date | number }) {
+      const ns = await namespaces.resolve(req.namespace);
+      const ex = requireExecution(req.execution, 'execution');
+      if (!req.query?.queryType) throw new InvalidArgumentError('query.queryType', 'is required');
+      const dl = call.getDeadline();
+      const deadlineMs = dl instanceof Date ? dl.getTime() : dl;
+      const timeoutMs = Number.isFinite(deadlineMs) && deadlineMs > 0 ? Math.max(1, deadlineMs - Date.now() - 500) : 30_000;
+      const answer = await history.query(ns.id, ex, req.query, Math.min(timeoutMs, 60_000));
+      if (answer.completedType === temporal.api.enums.v1.QueryResultType.QUERY_RESULT_TYPE_FAILED) {
+        throw new QueryFailedError(answer.errorMessage || 'query failed', answer.failure);
+      }
+      return { queryResult: answer.queryResult };
+    },
+    async RespondQueryTaskCompleted(req: ws.IRespondQueryTaskCompletedRequest) {
+      const t = decodeToken(req.taskToken);
+      if (t.k !== 'q') throw new InvalidArgumentError('taskToken', 'is not a query task token');
+      history.respondQuery(t.id, req);
+      return {};
+    },
+    async ShutdownWorker() {
+      return {};
+    },
+  };
+  void durationMs;
+  return h as unknown as Record<string, UnaryHandler>;
+}
+
+function namespaceDescription(ns: { id: string; name: string; description: string; ownerEmail: string; retentionDays: number }, clusterName: string): object {
+  return {
+    namespaceInfo: {
+      name: ns.name,
+      id: ns.id,
+      state: temporal.api.enums.v1.NamespaceState.NAMESPACE_STATE_REGISTERED,
+      description: ns.description,
+      ownerEmail: ns.ownerEmail,
+      capabilities: { eagerWorkflowStart: false, syncUpdate: false, asyncUpdate: false },
+    },
+    config: {
+      workflowExecutionRetentionTtl: { seconds: ns.retentionDays * 86400 },
+      historyArchivalState: temporal.api.enums.v1.ArchivalState.ARCHIVAL_STATE_DISABLED,
+      visibilityArchivalState: temporal.api.enums.v1.ArchivalState.ARCHIVAL_STATE_DISABLED,
+    },
+    replicationConfig: { activeClusterName: clusterName, clusters: [{ clusterName }] },
+    isGlobalNamespace: false,
+  };
+}

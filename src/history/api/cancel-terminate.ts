@@ -1,0 +1,48 @@
+/**
+ * RequestCancelWorkflowExecution (a cancel-requested event and a workflow task: the workflow decides)
+ * and TerminateWorkflowExecution (closes the run at once; later responds on its tasks get NOT_FOUND).
+ */
+import { NotFoundError } from '../../common/errors';
+import type { temporal } from '../../common/proto';
+import type { HistoryEngine } from '../engine';
+import { isRunning } from '../mutable-state';
+import type { ExecutionRef } from '../tasks';
+
+export async function requestCancelWorkflow(engine: HistoryEngine, ref: ExecutionRef, reason: string, identity: string, requestId: string): Promise<void> {
+  await engine.update(ref, (ctx) => {
+    if (!isRunning(ctx.ms)) throw new NotFoundError('workflow execution already completed', ref);
+    if (ctx.ms.execution.cancelRequested) return; // idempotent
+    ctx.ms.execution.cancelRequested = true;
+    ctx.addEvent('EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED', { cause: reason, identity });
+    if (requestId) ctx.ms.signalRequestIds.push(requestId);
+    ctx.scheduleWorkflowTask();
+  });
+}
+
+export async function terminateWorkflow(
+  engine: HistoryEngine,
+  ref: ExecutionRef,
+  reason: string,
+  details: temporal.api.common.v1.IPayloads | null | undefined,
+  identity: string,
+): Promise<void> {
+  await engine.update(ref, (ctx) => {
+    if (!isRunning(ctx.ms)) throw new NotFoundError('workflow execution already completed', ref);
+    const wt = ctx.ms.workflowTask;
+    if (wt?.state === 'started') {
+      // close the in-flight task so the history stays well formed
+      ctx.completingWorkflowTask = true;
+      ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_FAILED', {
+        scheduledEventId: wt.scheduledEventId,
+        startedEventId: wt.startedEventId,
+        cause: 'WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND',
+        identity,
+      });
+      ctx.ms.workflowTask = undefined;
+      ctx.flushBufferedEvents();
+    }
+    ctx.closeWorkflow('terminate', 'EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED', { reason, details, identity });
+    ctx.ms.activities = {};
+    ctx.ms.timers = {};
+  });
+}

@@ -1,0 +1,64 @@
+/** DescribeWorkflowExecution: built from mutable state only. */
+import { api, fromB64, msToDuration, msToTimestamp, temporal } from '../../common/proto';
+import { executionStatus } from '../context';
+import type { HistoryEngine } from '../engine';
+import type { ExecutionRef } from '../tasks';
+
+type Response = temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse;
+const PAS = temporal.api.enums.v1.PendingActivityState;
+
+export async function describeWorkflow(engine: HistoryEngine, ref: ExecutionRef): Promise<Response> {
+  const ms = await engine.getMutableState(ref);
+  const e = ms.execution;
+  const taskQueue = { name: e.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL };
+  return {
+    executionConfig: {
+      taskQueue,
+      workflowExecutionTimeout: msToDuration(e.executionTimeoutMs),
+      workflowRunTimeout: msToDuration(e.runTimeoutMs),
+      defaultWorkflowTaskTimeout: msToDuration(e.workflowTaskTimeoutMs),
+    },
+    workflowExecutionInfo: {
+      execution: { workflowId: e.workflowId, runId: e.runId },
+      type: { name: e.workflowType },
+      startTime: msToTimestamp(e.startTimeMs),
+      executionTime: msToTimestamp(e.startTimeMs),
+      closeTime: e.closeTimeMs ? msToTimestamp(e.closeTimeMs) : undefined,
+      status: executionStatus(ms),
+      historyLength: (ms.nextEventId - 1) as never,
+      historySizeBytes: ms.historySizeBytes as never,
+      memo: e.memoB64 ? fromB64(api.common.v1.Memo, e.memoB64) : undefined,
+      searchAttributes: e.searchAttributesB64 ? fromB64(api.common.v1.SearchAttributes, e.searchAttributesB64) : undefined,
+      taskQueue: e.taskQueue,
+      firstRunId: e.firstRunId,
+    },
+    pendingActivities: Object.values(ms.activities).map((a) => ({
+      activityId: a.activityId,
+      activityType: { name: a.activityType },
+      state: a.cancelRequested
+        ? PAS.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED
+        : a.state === 'started'
+          ? PAS.PENDING_ACTIVITY_STATE_STARTED
+          : PAS.PENDING_ACTIVITY_STATE_SCHEDULED,
+      heartbeatDetails: a.heartbeatDetailsB64 ? fromB64(api.common.v1.Payloads, a.heartbeatDetailsB64) : undefined,
+      lastHeartbeatTime: a.lastHeartbeatMs ? msToTimestamp(a.lastHeartbeatMs) : undefined,
+      lastStartedTime: a.startedTimeMs ? msToTimestamp(a.startedTimeMs) : undefined,
+      attempt: a.attempt,
+      maximumAttempts: a.retryPolicy.maximumAttempts,
+      scheduledTime: msToTimestamp(a.currentAttemptScheduledTimeMs),
+      lastFailure: a.lastFailureB64 ? fromB64(api.failure.v1.Failure, a.lastFailureB64) : undefined,
+      lastWorkerIdentity: a.startedIdentity,
+    })),
+    pendingWorkflowTask: ms.workflowTask
+      ? {
+          state:
+            ms.workflowTask.state === 'started'
+              ? temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED
+              : temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_SCHEDULED,
+          scheduledTime: msToTimestamp(ms.workflowTask.scheduledTimeMs),
+          startedTime: ms.workflowTask.startedTimeMs ? msToTimestamp(ms.workflowTask.startedTimeMs) : undefined,
+          attempt: ms.workflowTask.attempt,
+        }
+      : undefined,
+  };
+}

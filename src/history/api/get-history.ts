@@ -1,0 +1,71 @@
+/**
+ * GetWorkflowExecutionHistory: full or paged, and the long poll for the close event
+ * (waitNewEvent + HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT answers exactly one event, or none on timeout).
+ */
+import { InvalidArgumentError } from '../../common/errors';
+import { num, temporal } from '../../common/proto';
+import type { HistoryEngine } from '../engine';
+import { isRunning } from '../mutable-state';
+import type { ExecutionRef } from '../tasks';
+
+type Request = temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest;
+type Response = temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryResponse;
+const CLOSE_EVENT = temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
+
+interface PageToken {
+  runId: string;
+  nextEventId: number;
+}
+
+function decodePageToken(b: Uint8Array | null | undefined): PageToken | undefined {
+  if (!b || b.length === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.from(b).toString('utf8')) as PageToken;
+  } catch {
+    throw new InvalidArgumentError('nextPageToken', 'is malformed');
+  }
+}
+
+export async function getWorkflowHistory(engine: HistoryEngine, ref: ExecutionRef, req: Request, longPollTimeoutMs: number, signal?: AbortSignal): Promise<Response> {
+  const token = decodePageToken(req.nextPageToken);
+  if (token?.runId) ref = { ...ref, runId: token.runId };
+  const deadline = Date.now() + longPollTimeoutMs;
+
+  if (req.historyEventFilterType === CLOSE_EVENT) {
+    for (;;) {
+      const ms = await engine.getMutableState(ref);
+      if (!isRunning(ms)) {
+        const events = await engine.readHistory(ref);
+        const close = events.find((e) => num(e.eventId) === ms.execution.completionEventId);
+        return { history: { events: close ? [close] : [] } };
+      }
+      const left = deadline - Date.now();
+      if (!req.waitNewEvent || left <= 0 || signal?.aborted) {
+        return { history: { events: [] }, nextPageToken: req.waitNewEvent ? pageToken(ref.runId, 0) : undefined };
+      }
+      await engine.waitForChange(ref, left, signal);
+    }
+  }
+
+  const from = token?.nextEventId ?? 1;
+  const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
+  for (;;) {
+    const ms = await engine.getMutableState(ref);
+    const all = await engine.readHistory(ref);
+    const events = all.filter((e) => num(e.eventId) >= from);
+    const left = deadline - Date.now();
+    if (events.length === 0 && req.waitNewEvent && isRunning(ms) && left > 0 && !signal?.aborted) {
+      await engine.waitForChange(ref, left, signal);
+      continue;
+    }
+    const page = events.slice(0, pageSize);
+    const more = events.length > pageSize;
+    const nextId = page.length > 0 ? num(page[page.length - 1]!.eventId) + 1 : from;
+    const needToken = more || (req.waitNewEvent && isRunning(ms));
+    return { history: { events: page }, nextPageToken: needToken ? pageToken(ref.runId, nextId) : undefined };
+  }
+}
+
+function pageToken(runId: string, nextEventId: number): Buffer {
+  return Buffer.from(JSON.stringify({ runId, nextEventId } satisfies PageToken), 'utf8');
+}

@@ -1,0 +1,169 @@
+/**
+ * StartWorkflowExecution and SignalWithStartWorkflowExecution: workflow-id uniqueness (reuse and
+ * conflict policies), request-id idempotency, the first events and the first workflow task.
+ */
+import { ConditionFailedError, InvalidArgumentError, WorkflowExecutionAlreadyStartedError } from '../../common/errors';
+import { newUuid } from '../../common/ids';
+import { durationMs, msToDuration, temporal, WorkflowExecutionStatus } from '../../common/proto';
+import { MutationContext } from '../context';
+import type { HistoryEngine } from '../engine';
+import type { MutableState } from '../mutable-state';
+import { EXECUTION_STATE } from '../mutable-state';
+import { terminateWorkflow } from './cancel-terminate';
+import { signalWorkflow } from './signal-workflow';
+
+type StartRequest = temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest;
+const ReusePolicy = temporal.api.enums.v1.WorkflowIdReusePolicy;
+const ConflictPolicy = temporal.api.enums.v1.WorkflowIdConflictPolicy;
+
+export interface NamespaceRef {
+  id: string;
+  name: string;
+}
+
+export interface SignalToDeliver {
+  signalName: string;
+  input: temporal.api.common.v1.IPayloads | null | undefined;
+  header: temporal.api.common.v1.IHeader | null | undefined;
+  identity: string;
+  requestId: string;
+}
+
+export interface StartResult {
+  runId: string;
+  started: boolean;
+}
+
+export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
+const MAX_WORKFLOW_TASK_TIMEOUT_MS = 120_000;
+
+export async function startWorkflow(engine: HistoryEngine, ns: NamespaceRef, req: StartRequest, signal?: SignalToDeliver): Promise<StartResult> {
+  const workflowId = req.workflowId!;
+  const requestId = req.requestId || newUuid();
+  for (let tries = 0; ; tries++) {
+    const shard = engine.shardFor(ns.id, workflowId);
+    const cur = await engine.store.executions.getCurrentExecution(shard.shardId, ns.id, workflowId);
+    let previousRunId: string | undefined;
+    if (cur) {
+      if (cur.createRequestId === requestId) return { runId: cur.runId, started: true };
+      if (cur.state !== EXECUTION_STATE.completed) {
+        if (signal) {
+          await signalWorkflow(engine, { namespaceId: ns.id, workflowId, runId: cur.runId }, signal);
+          return { runId: cur.runId, started: false };
+        }
+        if (req.workflowIdConflictPolicy === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) return { runId: cur.runId, started: false };
+        if (req.workflowIdConflictPolicy === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
+          await terminateWorkflow(engine, { namespaceId: ns.id, workflowId, runId: cur.runId }, 'terminated by start with TERMINATE_EXISTING', undefined, req.identity ?? '');
+          continue;
+        }
+        throw new WorkflowExecutionAlreadyStartedError(workflowId, cur.runId, cur.createRequestId);
+      }
+      const policy = req.workflowIdReusePolicy ?? ReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
+      if (policy === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE) {
+        throw new WorkflowExecutionAlreadyStartedError(workflowId, cur.runId, cur.createRequestId);
+      }
+      if (
+        policy === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY &&
+        cur.status === WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED
+      ) {
+        throw new WorkflowExecutionAlreadyStartedError(workflowId, cur.runId, cur.createRequestId);
+      }
+      previousRunId = cur.runId;
+    }
+    const ctx = newRunContext(ns, req, requestId, newUuid());
+    if (signal) {
+      ctx.addEvent('EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED', {
+        signalName: signal.signalName,
+        input: signal.input,
+        header: signal.header,
+        identity: signal.identity,
+      });
+      if (signal.requestId) ctx.ms.signalRequestIds.push(signal.requestId);
+    }
+    ctx.scheduleWorkflowTask();
+    try {
+      await engine.create(ctx, previousRunId);
+      return { runId: ctx.ms.execution.runId, started: true };
+    } catch (err) {
+      if (err instanceof ConditionFailedError && tries < 3) continue; // raced with another start: re-read current
+      throw err;
+    }
+  }
+}
+
+function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: string, runId: string): MutationContext {
+  const now = Date.now();
+  const runTimeoutMs = durationMs(req.workflowRunTimeout) || durationMs(req.workflowExecutionTimeout);
+  const executionTimeoutMs = durationMs(req.workflowExecutionTimeout);
+  let wftMs = durationMs(req.workflowTaskTimeout) || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS;
+  wftMs = Math.min(wftMs, MAX_WORKFLOW_TASK_TIMEOUT_MS);
+  if (runTimeoutMs > 0) wftMs = Math.min(wftMs, runTimeoutMs);
+  const ms: MutableState = {
+    execution: {
+      namespaceId: ns.id,
+      namespace: ns.name,
+      workflowId: req.workflowId!,
+      runId,
+      firstRunId: runId,
+      workflowType: req.workflowType!.name!,
+      taskQueue: req.taskQueue!.name!,
+      workflowTaskTimeoutMs: wftMs,
+      runTimeoutMs,
+      executionTimeoutMs,
+      startTimeMs: now,
+      closeTimeMs: 0,
+      createRequestId: requestId,
+      state: 'running',
+      cancelRequested: false,
+      lastCompletedWorkflowTaskStartedEventId: 0,
+      completionEventId: 0,
+      memoB64: undefined,
+      searchAttributesB64: undefined,
+    },
+    nextEventId: 1,
+    lastTxnId: 0,
+    workflowTask: undefined,
+    activities: {},
+    timers: {},
+    bufferedEvents: [],
+    signalRequestIds: [],
+    historySizeBytes: 0,
+  };
+  if (req.memo) ms.execution.memoB64 = Buffer.from(temporal.api.common.v1.Memo.encode(temporal.api.common.v1.Memo.fromObject(req.memo)).finish()).toString('base64');
+  if (req.searchAttributes) {
+    const SA = temporal.api.common.v1.SearchAttributes;
+    ms.execution.searchAttributesB64 = Buffer.from(SA.encode(SA.fromObject(req.searchAttributes)).finish()).toString('base64');
+  }
+  const ctx = new MutationContext(ms, now);
+  ctx.addEvent('EVENT_TYPE_WORKFLOW_EXECUTION_STARTED', {
+    workflowType: req.workflowType,
+    taskQueue: { name: req.taskQueue!.name, kind: 'TASK_QUEUE_KIND_NORMAL' },
+    input: req.input,
+    workflowExecutionTimeout: executionTimeoutMs ? msToDuration(executionTimeoutMs) : undefined,
+    workflowRunTimeout: runTimeoutMs ? msToDuration(runTimeoutMs) : undefined,
+    workflowTaskTimeout: msToDuration(wftMs),
+    originalExecutionRunId: runId,
+    firstExecutionRunId: runId,
+    identity: req.identity,
+    retryPolicy: req.retryPolicy,
+    attempt: 1,
+    cronSchedule: req.cronSchedule,
+    memo: req.memo,
+    searchAttributes: req.searchAttributes,
+    header: req.header,
+    workflowId: req.workflowId,
+  });
+  if (runTimeoutMs > 0) ctx.addTimer(now + runTimeoutMs, { type: 'workflow-run-timeout' });
+  return ctx;
+}
+
+export function validateStartRequest(req: StartRequest): void {
+  if (!req.workflowId) throw new InvalidArgumentError('workflowId', 'is required');
+  if (req.workflowId.length > 1000) throw new InvalidArgumentError('workflowId', 'exceeds length limit');
+  if (!req.workflowType?.name) throw new InvalidArgumentError('workflowType', 'name is required');
+  if (!req.taskQueue?.name) throw new InvalidArgumentError('taskQueue', 'name is required');
+  for (const f of ['workflowExecutionTimeout', 'workflowRunTimeout', 'workflowTaskTimeout'] as const) {
+    if (durationMs(req[f]) < 0) throw new InvalidArgumentError(f, 'must not be negative');
+  }
+  if (req.requestId && req.requestId.length > 255) throw new InvalidArgumentError('requestId', 'exceeds length limit');
+}

@@ -1,0 +1,191 @@
+/**
+ * The workflow task lifecycle: RecordWorkflowTaskStarted (called by matching when a poller takes
+ * the task), RespondWorkflowTaskCompleted / Failed, and the start-to-close timeout. A failed or timed
+ * out task is rescheduled with attempt + 1 (core reports failures only on attempt 1, so the timeout
+ * is what moves a stuck workflow forward).
+ */
+import { NotFoundError } from '../../common/errors';
+import { msToTimestamp, num, temporal, WorkflowTaskFailedCause } from '../../common/proto';
+import type { MutationContext } from '../context';
+import type { HistoryEngine } from '../engine';
+import type { PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../matching-client';
+import { isRunning } from '../mutable-state';
+import { workflowTaskMachine } from '../state-machines';
+import type { ExecutionRef } from '../tasks';
+import { applyCommand, BadCommandError, isCloseCommand, validateCommands } from './commands';
+import { encodeToken, type WorkflowTaskToken } from './task-token';
+
+type CompletedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest;
+type FailedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest;
+
+export async function recordWorkflowTaskStarted(
+  engine: HistoryEngine,
+  task: WorkflowTaskRef,
+  identity: string,
+): Promise<PollWorkflowTaskQueueResponse> {
+  const ref: ExecutionRef = task;
+  const started = await engine.update(ref, (ctx) => {
+    const ms = ctx.ms;
+    const wt = ms.workflowTask;
+    if (!isRunning(ms) || !wt || wt.scheduledEventId !== task.scheduledEventId || wt.state !== 'scheduled') {
+      throw new NotFoundError('workflow task not found or already started', ref);
+    }
+    const ev = ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_STARTED', {
+      scheduledEventId: wt.scheduledEventId,
+      identity,
+      requestId: `${wt.scheduledEventId}-${wt.attempt}`,
+      historySizeBytes: ms.historySizeBytes,
+    })!;
+    wt.state = workflowTaskMachine.next(wt.state, 'start') as 'started';
+    wt.startedEventId = num(ev.eventId);
+    wt.startedTimeMs = ctx.nowMs;
+    wt.identity = identity;
+    ctx.addTimer(ctx.nowMs + ms.execution.workflowTaskTimeoutMs, { type: 'workflow-task-timeout', scheduledEventId: wt.scheduledEventId, attempt: wt.attempt });
+    return { wt: { ...wt }, ms: structuredClone(ms) };
+  });
+  const { wt, ms } = started;
+  const events = (await engine.readHistory(ref)).filter((e) => num(e.eventId) <= wt.startedEventId);
+  const token: WorkflowTaskToken = {
+    k: 'wt',
+    ns: ref.namespaceId,
+    wid: ref.workflowId,
+    rid: ref.runId,
+    sched: wt.scheduledEventId,
+    started: wt.startedEventId,
+    attempt: wt.attempt,
+  };
+  return {
+    taskToken: encodeToken(token),
+    workflowExecution: { workflowId: ref.workflowId, runId: ref.runId },
+    workflowType: { name: ms.execution.workflowType },
+    previousStartedEventId: ms.execution.lastCompletedWorkflowTaskStartedEventId as never,
+    startedEventId: wt.startedEventId as never,
+    attempt: wt.attempt,
+    backlogCountHint: 0 as never,
+    history: { events },
+    workflowExecutionTaskQueue: { name: ms.execution.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    scheduledTime: msToTimestamp(wt.scheduledTimeMs),
+    startedTime: msToTimestamp(wt.startedTimeMs),
+  };
+}
+
+function startedTask(ctx: MutationContext, token: WorkflowTaskToken) {
+  const ms = ctx.ms;
+  const wt = ms.workflowTask;
+  if (!isRunning(ms)) throw new NotFoundError('workflow execution already completed', { workflowId: token.wid, runId: token.rid });
+  if (!wt || wt.state !== 'started' || wt.scheduledEventId !== token.sched || wt.attempt !== token.attempt || wt.startedEventId !== token.started) {
+    throw new NotFoundError('workflow task not found', { workflowId: token.wid, runId: token.rid });
+  }
+  return wt;
+}
+
+/**
+ * Close the started workflow task as failed or timed out, write the events buffered meanwhile, and
+ * schedule the next attempt (UNHANDLED_COMMAND keeps attempt 1: the worker did nothing wrong).
+ */
+export function failStartedWorkflowTask(
+  ctx: MutationContext,
+  how: { timedOut: true } | { timedOut: false; cause: number; failure?: temporal.api.failure.v1.IFailure | null; identity: string },
+): void {
+  const wt = ctx.ms.workflowTask!;
+  ctx.completingWorkflowTask = true;
+  workflowTaskMachine.next(wt.state, how.timedOut ? 'time-out' : 'fail');
+  if (how.timedOut) {
+    ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT', {
+      scheduledEventId: wt.scheduledEventId,
+      startedEventId: wt.startedEventId,
+      timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE',
+    });
+  } else {
+    ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_FAILED', {
+      scheduledEventId: wt.scheduledEventId,
+      startedEventId: wt.startedEventId,
+      cause: how.cause,
+      failure: how.failure,
+      identity: how.identity,
+    });
+  }
+  ctx.ms.workflowTask = undefined;
+  ctx.flushBufferedEvents();
+  const unhandled = !how.timedOut && how.cause === WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
+  ctx.scheduleWorkflowTask(unhandled ? 1 : wt.attempt + 1);
+  ctx.completingWorkflowTask = false;
+}
+
+export interface CompletedOutcome {
+  /** set when the server failed the task instead (bad command): returned to the worker as an error */
+  failedWith?: BadCommandError;
+}
+
+export async function respondWorkflowTaskCompleted(engine: HistoryEngine, token: WorkflowTaskToken, req: CompletedRequest): Promise<CompletedOutcome> {
+  const ref: ExecutionRef = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
+  const outcome = await engine.update(ref, (ctx): CompletedOutcome => {
+    const wt = startedTask(ctx, token);
+    const commands = req.commands ?? [];
+    const identity = req.identity ?? '';
+    if (ctx.ms.bufferedEvents.length > 0 && commands.some(isCloseCommand)) {
+      failStartedWorkflowTask(ctx, { timedOut: false, cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, identity });
+      return {};
+    }
+    try {
+      validateCommands(ctx, commands);
+    } catch (err) {
+      if (!(err instanceof BadCommandError)) throw err;
+      failStartedWorkflowTask(ctx, {
+        timedOut: false,
+        cause: err.failedCause,
+        failure: { message: err.message, source: 'temporal-ts', applicationFailureInfo: { type: 'BadCommand', nonRetryable: true } },
+        identity,
+      });
+      return { failedWith: err };
+    }
+    ctx.completingWorkflowTask = true;
+    workflowTaskMachine.next(wt.state, 'complete');
+    const completed = ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_COMPLETED', {
+      scheduledEventId: wt.scheduledEventId,
+      startedEventId: wt.startedEventId,
+      identity,
+      binaryChecksum: req.binaryChecksum,
+      workerVersion: req.workerVersionStamp,
+      sdkMetadata: req.sdkMetadata,
+      meteringMetadata: req.meteringMetadata,
+    })!;
+    ctx.ms.workflowTask = undefined;
+    ctx.ms.execution.lastCompletedWorkflowTaskStartedEventId = wt.startedEventId;
+    const completedEventId = num(completed.eventId);
+    let newWork = false;
+    for (const c of commands) {
+      applyCommand(ctx, c, completedEventId, identity);
+      if (!isRunning(ctx.ms)) break;
+    }
+    if (isRunning(ctx.ms)) {
+      newWork = ctx.flushBufferedEvents() > 0;
+      if (newWork || req.forceCreateNewWorkflowTask) ctx.scheduleWorkflowTask();
+    }
+    ctx.completingWorkflowTask = false;
+    return {};
+  });
+  return outcome;
+}
+
+export async function respondWorkflowTaskFailed(engine: HistoryEngine, token: WorkflowTaskToken, req: FailedRequest): Promise<void> {
+  const ref: ExecutionRef = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
+  await engine.update(ref, (ctx) => {
+    startedTask(ctx, token);
+    failStartedWorkflowTask(ctx, {
+      timedOut: false,
+      cause: Number(req.cause ?? WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED),
+      failure: req.failure,
+      identity: req.identity ?? '',
+    });
+  });
+}
+
+/** Timer task: the start-to-close timeout of attempt `attempt` of the task scheduled at `scheduledEventId`. */
+export async function workflowTaskTimedOut(engine: HistoryEngine, ref: ExecutionRef, scheduledEventId: number, attempt: number): Promise<void> {
+  await engine.update(ref, (ctx) => {
+    const wt = ctx.ms.workflowTask;
+    if (!isRunning(ctx.ms) || !wt || wt.state !== 'started' || wt.scheduledEventId !== scheduledEventId || wt.attempt !== attempt) return;
+    failStartedWorkflowTask(ctx, { timedOut: true });
+  });
+}

@@ -1,0 +1,253 @@
+/**
+ * HistoryEngine: owns the shards of this process and the one way to change an execution:
+ * `update(ref, fn)` = lock the execution, load its mutable state, let `fn` mutate a copy through a
+ * MutationContext, then commit state + events + tasks in one fenced transaction. The public API
+ * methods live in src/history/api/*; the queue processors in src/history/queues/*.
+ */
+import { EventEmitter } from 'node:events';
+import { KeyedMutex } from '../common/async';
+import { ConditionFailedError, NotFoundError, ShardOwnershipLostError, UnavailableError } from '../common/errors';
+import { shardIdFor } from '../common/ids';
+import type { Logger } from '../common/logger';
+import { api, num, type IHistoryEvent } from '../common/proto';
+import {
+  FORMAT,
+  jsonBlob,
+  protoBlob,
+  readProtoBlob,
+  type ExecutionRow,
+  type HistoryBatchRow,
+  type NewTasks,
+  type PersistenceBundle,
+} from '../persistence/engine';
+import { executionStatus, MutationContext } from './context';
+import { decodeMutableState, encodeMutableState, EXECUTION_STATE, type MutableState } from './mutable-state';
+import { ShardContext } from './shard';
+import { encodeTask, type ExecutionRef } from './tasks';
+import type { MatchingClient } from './matching-client';
+
+const History = api.history.v1.History;
+
+export interface HistoryEngineOptions {
+  numHistoryShards: number;
+  longPollTimeoutMs: number;
+  hostIdentity: string;
+}
+
+interface CachedState {
+  ms: MutableState;
+  dbRecordVersion: number;
+}
+
+export class HistoryEngine {
+  readonly shards = new Map<number, ShardContext>();
+  private readonly locks = new KeyedMutex();
+  private readonly cache = new Map<string, CachedState>();
+  /** emits `changed:<ns>/<wf>/<run>` after each commit of that execution */
+  readonly notifier = new EventEmitter();
+  matching!: MatchingClient;
+
+  constructor(readonly store: PersistenceBundle, readonly opts: HistoryEngineOptions, readonly log: Logger) {
+    this.notifier.setMaxListeners(0);
+  }
+
+  async start(): Promise<void> {
+    for (let id = 1; id <= this.opts.numHistoryShards; id++) {
+      const shard = new ShardContext(id, this.store, this.opts.hostIdentity, this.log);
+      await shard.acquire();
+      this.shards.set(id, shard);
+    }
+  }
+
+  shardFor(namespaceId: string, workflowId: string): ShardContext {
+    const shard = this.shards.get(shardIdFor(namespaceId, workflowId, this.opts.numHistoryShards));
+    if (!shard) throw new UnavailableError(`shard for ${workflowId} is not owned by this host`);
+    shard.assertOwned();
+    return shard;
+  }
+
+  static key(ref: ExecutionRef): string {
+    return `${ref.namespaceId}/${ref.workflowId}/${ref.runId}`;
+  }
+
+  // ---------------------------------------------------------------- reading
+  /** The run id of the current run of a workflow id, or NotFound. */
+  async currentRunId(namespaceId: string, workflowId: string): Promise<string> {
+    const shard = this.shardFor(namespaceId, workflowId);
+    const cur = await this.store.executions.getCurrentExecution(shard.shardId, namespaceId, workflowId);
+    if (!cur) throw new NotFoundError(`workflow execution not found: ${workflowId}`, { workflowId });
+    return cur.runId;
+  }
+
+  async resolve(namespaceId: string, workflowId: string, runId: string | null | undefined): Promise<ExecutionRef> {
+    return { namespaceId, workflowId, runId: runId ? runId : await this.currentRunId(namespaceId, workflowId) };
+  }
+
+  private async load(shard: ShardContext, ref: ExecutionRef): Promise<CachedState> {
+    const k = HistoryEngine.key(ref);
+    const hit = this.cache.get(k);
+    if (hit) return hit;
+    const row = await this.store.executions.getWorkflowExecution(shard.shardId, ref);
+    if (!row) throw new NotFoundError(`workflow execution not found: ${ref.workflowId}/${ref.runId}`, ref);
+    const loaded = { ms: decodeMutableState(row.info), dbRecordVersion: row.dbRecordVersion };
+    this.cache.set(k, loaded);
+    return loaded;
+  }
+
+  /** A read-only snapshot of the mutable state (a copy). */
+  async getMutableState(ref: ExecutionRef): Promise<MutableState> {
+    const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    return structuredClone((await this.load(shard, ref)).ms);
+  }
+
+  async readHistory(ref: ExecutionRef): Promise<IHistoryEvent[]> {
+    const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    const batches = await this.store.executions.readHistoryBranch(shard.shardId, ref.runId, ref.runId);
+    const out: IHistoryEvent[] = [];
+    for (const b of batches) out.push(...History.decode(readProtoBlob(b.events, FORMAT.historyBatch)).events);
+    return out;
+  }
+
+  // ---------------------------------------------------------------- writing
+  /**
+   * Run `fn` on a copy of the execution's mutable state under its lock and commit what it did.
+   * If `fn` throws nothing is written.
+   */
+  async update<T>(ref: ExecutionRef, fn: (ctx: MutationContext) => T | Promise<T>): Promise<T> {
+    const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    const k = HistoryEngine.key(ref);
+    return this.locks.run(k, async () => {
+      const loaded = await this.load(shard, ref);
+      const ctx = new MutationContext(structuredClone(loaded.ms), Date.now());
+      const result = await fn(ctx);
+      if (!ctx.dirty && ctx.newEvents.length === 0 && ctx.transferTasks.length === 0 && ctx.timerTasks.length === 0) return result;
+      await this.commitUpdate(shard, loaded, ctx);
+      return result;
+    });
+  }
+
+  private async buildWrite(shard: ShardContext, ctx: MutationContext): Promise<{ history: HistoryBatchRow[]; tasks: NewTasks }> {
+    await shard.reserveTaskIds(ctx.transferTasks.length + ctx.timerTasks.length + 1);
+    const ms = ctx.ms;
+    const history: HistoryBatchRow[] = [];
+    if (ctx.newEvents.length > 0) {
+      const bytes = History.encode(History.fromObject({ events: ctx.newEvents })).finish();
+      const txnId = shard.nextTaskId();
+      history.push({
+        treeId: ms.execution.runId,
+        branchId: ms.execution.runId,
+        nodeId: num(ctx.newEvents[0]!.eventId),
+        txnId,
+        prevTxnId: ms.lastTxnId,
+        events: protoBlob(bytes, FORMAT.historyBatch),
+      });
+      ms.lastTxnId = txnId;
+      ms.historySizeBytes += bytes.length;
+    }
+    const tasks: NewTasks = {
+      transfer: ctx.transferTasks.map((t) => ({ taskId: shard.nextTaskId(), task: encodeTask(t) })),
+      timer: ctx.timerTasks.map((t) => ({ visibilityTimestampMs: t.atMs, taskId: shard.nextTaskId(), task: encodeTask(t.task) })),
+      visibility: [],
+    };
+    return { history, tasks };
+  }
+
+  private executionRow(ms: MutableState, dbRecordVersion: number): ExecutionRow {
+    return {
+      key: { namespaceId: ms.execution.namespaceId, workflowId: ms.execution.workflowId, runId: ms.execution.runId },
+      nextEventId: ms.nextEventId,
+      dbRecordVersion,
+      info: encodeMutableState(ms),
+      state: jsonBlob({ state: ms.execution.state, status: executionStatus(ms) }, FORMAT.executionState),
+    };
+  }
+
+  private async commitUpdate(shard: ShardContext, loaded: CachedState, ctx: MutationContext): Promise<void> {
+    const k = HistoryEngine.key(ctx.ref);
+    const { history, tasks } = await this.buildWrite(shard, ctx);
+    const version = loaded.dbRecordVersion + 1;
+    try {
+      await this.store.executions.updateWorkflowExecution({
+        shardId: shard.shardId,
+        rangeId: shard.rangeId,
+        execution: this.executionRow(ctx.ms, version),
+        expectedDbRecordVersion: loaded.dbRecordVersion,
+        current: { state: stateCode(ctx.ms), status: executionStatus(ctx.ms) },
+        history,
+        tasks,
+      });
+    } catch (err) {
+      this.cache.delete(k);
+      shard.markLostIf(err);
+      throw err;
+    }
+    this.cache.set(k, { ms: ctx.ms, dbRecordVersion: version });
+    this.afterCommit(shard, ctx);
+  }
+
+  /** Create a new run (the first batch of history and its tasks) in one transaction. */
+  async create(ctx: MutationContext, previousRunId: string | undefined): Promise<void> {
+    const ms = ctx.ms;
+    const shard = this.shardFor(ms.execution.namespaceId, ms.execution.workflowId);
+    const { history, tasks } = await this.buildWrite(shard, ctx);
+    try {
+      await this.store.executions.createWorkflowExecution({
+        shardId: shard.shardId,
+        rangeId: shard.rangeId,
+        current: {
+          previousRunId,
+          runId: ms.execution.runId,
+          createRequestId: ms.execution.createRequestId,
+          state: stateCode(ms),
+          status: executionStatus(ms),
+          startTimeMs: ms.execution.startTimeMs,
+        },
+        execution: this.executionRow(ms, 1),
+        historyTree: {
+          treeId: ms.execution.runId,
+          branchId: ms.execution.runId,
+          info: jsonBlob({ createdTimeMs: ctx.nowMs, info: `${ms.execution.namespaceId}/${ms.execution.workflowId}` }, FORMAT.historyBatch),
+        },
+        history,
+        tasks,
+      });
+    } catch (err) {
+      shard.markLostIf(err);
+      throw err;
+    }
+    this.cache.set(HistoryEngine.key(ctx.ref), { ms, dbRecordVersion: 1 });
+    this.afterCommit(shard, ctx);
+  }
+
+  private afterCommit(shard: ShardContext, ctx: MutationContext): void {
+    if (ctx.transferTasks.length > 0) shard.onNewTransferTasks();
+    if (ctx.timerTasks.length > 0) shard.onNewTimerTasks(Math.min(...ctx.timerTasks.map((t) => t.atMs)));
+    this.notifier.emit(`changed:${HistoryEngine.key(ctx.ref)}`);
+  }
+
+  /** Resolves when the execution changes or after `timeoutMs` (false). */
+  waitForChange(ref: ExecutionRef, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const ev = `changed:${HistoryEngine.key(ref)}`;
+    return new Promise((resolve) => {
+      const done = (v: boolean): void => {
+        clearTimeout(timer);
+        this.notifier.off(ev, onChange);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(v);
+      };
+      const onChange = (): void => done(true);
+      const onAbort = (): void => done(false);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.notifier.on(ev, onChange);
+      signal?.addEventListener('abort', onAbort);
+    });
+  }
+
+  isRetryableWriteError(err: unknown): boolean {
+    return err instanceof ConditionFailedError && !(err instanceof ShardOwnershipLostError);
+  }
+}
+
+function stateCode(ms: MutableState): number {
+  return ms.execution.state === 'running' ? EXECUTION_STATE.running : EXECUTION_STATE.completed;
+}

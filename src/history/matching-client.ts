@@ -1,0 +1,30 @@
+/** What history needs from matching (wired in src/server). */
+import type { temporal } from '../common/proto';
+
+export interface QueryDispatch {
+  namespaceId: string;
+  taskQueue: string;
+  /** builds the poll response once a poller takes the query */
+  queryId: string;
+}
+
+export interface MatchingClient {
+  addWorkflowTask(namespaceId: string, taskQueue: string, task: WorkflowTaskRef): Promise<void>;
+  addActivityTask(namespaceId: string, taskQueue: string, task: ActivityTaskRef): Promise<void>;
+  /** A legacy query task: in memory only, handed to the next workflow poller of the queue. */
+  addQueryTask(namespaceId: string, taskQueue: string, queryId: string): void;
+}
+
+export interface WorkflowTaskRef {
+  namespaceId: string;
+  workflowId: string;
+  runId: string;
+  scheduledEventId: number;
+}
+
+export interface ActivityTaskRef extends WorkflowTaskRef {
+  attempt: number;
+}
+
+export type PollWorkflowTaskQueueResponse = temporal.api.workflowservice.v1.IPollWorkflowTaskQueueResponse;
+export type PollActivityTaskQueueResponse = temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse;

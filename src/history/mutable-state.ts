@@ -1,0 +1,116 @@
+/**
+ * Mutable state of one workflow run: everything the engine needs to decide the next step without
+ * reading history. Persisted as a JSON blob ("json/v1") in executions.data; proto values inside it
+ * (inputs, failures, buffered events) are kept as base64 of their proto3 encoding.
+ */
+import { FORMAT, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/engine/blob';
+import type { ActivityState, TimerState, WorkflowState, WorkflowTaskState } from './state-machines';
+
+export interface RetryPolicyJson {
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+  maximumAttempts: number;
+  nonRetryableErrorTypes: string[];
+}
+
+export interface WorkflowTaskInfo {
+  state: Exclude<WorkflowTaskState, 'none'>;
+  scheduledEventId: number;
+  startedEventId: number;
+  attempt: number;
+  taskQueue: string;
+  scheduledTimeMs: number;
+  startedTimeMs: number;
+  requestId: string;
+  identity: string;
+}
+
+export interface ActivityInfo {
+  state: ActivityState;
+  scheduledEventId: number;
+  activityId: string;
+  activityType: string;
+  taskQueue: string;
+  /** ScheduleActivityTaskCommandAttributes (timeouts resolved), proto3 base64 */
+  attributesB64: string;
+  scheduledTimeMs: number;
+  attempt: number;
+  currentAttemptScheduledTimeMs: number;
+  startedTimeMs: number;
+  startedIdentity: string;
+  requestId: string;
+  scheduleToCloseMs: number;
+  scheduleToStartMs: number;
+  startToCloseMs: number;
+  heartbeatMs: number;
+  retryPolicy: RetryPolicyJson;
+  lastHeartbeatMs: number;
+  /** Payloads, proto3 base64 */
+  heartbeatDetailsB64: string | undefined;
+  /** Failure, proto3 base64 */
+  lastFailureB64: string | undefined;
+  cancelRequested: boolean;
+  cancelRequestedEventId: number;
+}
+
+export interface TimerInfo {
+  state: TimerState;
+  timerId: string;
+  startedEventId: number;
+  expiryMs: number;
+}
+
+export interface ExecutionInfo {
+  namespaceId: string;
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  firstRunId: string;
+  workflowType: string;
+  taskQueue: string;
+  workflowTaskTimeoutMs: number;
+  runTimeoutMs: number;
+  executionTimeoutMs: number;
+  startTimeMs: number;
+  closeTimeMs: number;
+  createRequestId: string;
+  state: WorkflowState;
+  cancelRequested: boolean;
+  /** started event id of the last completed workflow task (previous_started_event_id) */
+  lastCompletedWorkflowTaskStartedEventId: number;
+  /** event id of the close event, 0 while running */
+  completionEventId: number;
+  memoB64: string | undefined;
+  searchAttributesB64: string | undefined;
+}
+
+export interface MutableState {
+  execution: ExecutionInfo;
+  nextEventId: number;
+  /** txn id of the last history batch written (history_node.txn_id) */
+  lastTxnId: number;
+  workflowTask: WorkflowTaskInfo | undefined;
+  activities: Record<string, ActivityInfo>;
+  timers: Record<string, TimerInfo>;
+  /** events that arrived while a workflow task was started, HistoryEvent proto3 base64, ids not yet assigned */
+  bufferedEvents: string[];
+  /** request ids of signals already applied (idempotency), bounded */
+  signalRequestIds: string[];
+  historySizeBytes: number;
+}
+
+export function encodeMutableState(ms: MutableState): DataBlob {
+  return jsonBlob(ms, FORMAT.mutableState);
+}
+
+export function decodeMutableState(blob: DataBlob): MutableState {
+  return readJsonBlob<MutableState>(blob, FORMAT.mutableState);
+}
+
+/** Temporal's persisted execution "state" (enums.v1 WorkflowExecutionState semantics). */
+export const EXECUTION_STATE = { created: 1, running: 2, completed: 3 } as const;
+
+export function isRunning(ms: MutableState): boolean {
+  return ms.execution.state === 'running';
+}

@@ -1,0 +1,152 @@
+/**
+ * Per-shard queue processors. Tasks are durable rows written with the state change that made them;
+ * a processor executes a task and only then deletes its row (fenced by range_id), so a crash at any
+ * point re-executes the task after restart (handlers are idempotent).
+ *  - transfer: hand workflow/activity tasks to matching;
+ *  - timer: fire at visibility_timestamp (timeouts, user timers, retry backoff, run timeout).
+ */
+import { NotFoundError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import type { HistoryEngine } from '../engine';
+import type { ShardContext } from '../shard';
+import { decodeTask, type TimerTask, type TransferTask } from '../tasks';
+import { fireTimerTask } from './timer-handlers';
+
+const BATCH = 100;
+const RETRY_DELAY_MS = 1000;
+
+export class TransferQueueProcessor {
+  private busy = false;
+  private again = false;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly shard: ShardContext, private readonly engine: HistoryEngine, private readonly log: Logger) {}
+
+  start(): void {
+    this.shard.onNewTransferTasks = () => this.kick();
+    this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+  }
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    void this.drain().finally(() => {
+      this.busy = false;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    let after = 0;
+    while (!this.stopped && !this.shard.lost) {
+      const rows = await this.engine.store.executions.getTransferTasks(this.shard.shardId, after, BATCH);
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]!.taskId;
+      await Promise.all(
+        rows.map(async (row) => {
+          try {
+            await this.execute(decodeTask<TransferTask>(row.task));
+          } catch (err) {
+            if (!(err instanceof NotFoundError)) {
+              this.log.warn({ err, shardId: this.shard.shardId, taskId: row.taskId }, 'transfer task failed; will retry');
+              this.retryTimer = setTimeout(() => this.kick(), RETRY_DELAY_MS);
+              return;
+            }
+          }
+          await this.engine.store.executions.deleteTransferTask(this.shard.shardId, this.shard.rangeId, row.taskId);
+        }),
+      );
+    }
+  }
+
+  private async execute(t: TransferTask): Promise<void> {
+    const matching = this.engine.matching;
+    const ref = { namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId, scheduledEventId: t.scheduledEventId };
+    if (t.type === 'workflow-task') await matching.addWorkflowTask(t.namespaceId, t.taskQueue, ref);
+    else await matching.addActivityTask(t.namespaceId, t.taskQueue, { ...ref, attempt: t.attempt });
+  }
+}
+
+export class TimerQueueProcessor {
+  private wakeAt = Number.POSITIVE_INFINITY;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly shard: ShardContext, private readonly engine: HistoryEngine, private readonly log: Logger) {}
+
+  start(): void {
+    this.shard.onNewTimerTasks = (at) => this.wakeUpAt(at);
+    this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.wakeTimer);
+  }
+
+  private wakeUpAt(at: number): void {
+    if (this.stopped || at >= this.wakeAt) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    // setTimeout holds at most ~24.8 days; longer waits re-arm on wake-up
+    const delay = Math.min(Math.max(0, at - Date.now()), 0x7fffffff);
+    this.wakeTimer = setTimeout(() => {
+      this.wakeAt = Number.POSITIVE_INFINITY;
+      this.kick();
+    }, delay);
+  }
+
+  private kick(): void {
+    if (this.stopped) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    void this.fireDue()
+      .catch((err: unknown) => {
+        this.log.warn({ err, shardId: this.shard.shardId }, 'timer queue pass failed; retrying');
+        this.wakeUpAt(Date.now() + RETRY_DELAY_MS);
+      })
+      .finally(() => {
+        this.busy = false;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async fireDue(): Promise<void> {
+    const store = this.engine.store.executions;
+    while (!this.stopped && !this.shard.lost) {
+      const rows = await store.getTimerTasks(this.shard.shardId, Date.now() + 1, BATCH);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        try {
+          await fireTimerTask(this.engine, decodeTask<TimerTask>(row.task));
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+        }
+        await store.deleteTimerTask(this.shard.shardId, this.shard.rangeId, row.visibilityTimestampMs, row.taskId);
+      }
+    }
+    const next = await store.getNextTimerTimestamp(this.shard.shardId);
+    if (next !== undefined) this.wakeUpAt(next);
+  }
+}

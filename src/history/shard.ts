@@ -1,0 +1,70 @@
+/**
+ * One history shard owned by this process. Ownership is taken by bumping shards.range_id; every
+ * write of the shard passes `rangeId` down to the store, which re-checks it inside the transaction,
+ * so a stale owner can never write. Task ids are rangeId * RANGE_SIZE + sequence, strictly
+ * increasing for the lifetime of the shard; running out of a range renews it (another bump).
+ */
+import { FORMAT, jsonBlob, readJsonBlob, type PersistenceBundle } from '../persistence/engine';
+import { ShardOwnershipLostError } from '../common/errors';
+import type { Logger } from '../common/logger';
+
+export const TASK_ID_RANGE_SIZE = 1 << 20;
+
+interface ShardInfo {
+  shardId: number;
+  owner: string;
+  acquiredTimeMs: number;
+}
+
+export class ShardContext {
+  rangeId = 0;
+  private seq = 0;
+  lost = false;
+  /** Set by the queue processors: called after a commit that created tasks. */
+  onNewTransferTasks: () => void = () => undefined;
+  onNewTimerTasks: (earliestMs: number) => void = () => undefined;
+
+  constructor(readonly shardId: number, private readonly store: PersistenceBundle, private readonly owner: string, private readonly log: Logger) {}
+
+  async acquire(): Promise<void> {
+    const info = jsonBlob({ shardId: this.shardId, owner: this.owner, acquiredTimeMs: Date.now() } satisfies ShardInfo, FORMAT.shardInfo);
+    const row = await this.store.shards.getOrCreateShard(this.shardId, info);
+    readJsonBlob<ShardInfo>(row.info, FORMAT.shardInfo);
+    await this.store.shards.updateShard(this.shardId, row.rangeId, row.rangeId + 1, info);
+    this.rangeId = row.rangeId + 1;
+    this.seq = 0;
+    this.lost = false;
+    this.log.debug({ shardId: this.shardId, rangeId: this.rangeId }, 'shard acquired');
+  }
+
+  /** Make sure `n` task ids can be handed out without crossing into the next range. */
+  async reserveTaskIds(n: number): Promise<void> {
+    this.assertOwned();
+    if (this.seq + n < TASK_ID_RANGE_SIZE) return;
+    const info = jsonBlob({ shardId: this.shardId, owner: this.owner, acquiredTimeMs: Date.now() } satisfies ShardInfo, FORMAT.shardInfo);
+    try {
+      await this.store.shards.updateShard(this.shardId, this.rangeId, this.rangeId + 1, info);
+    } catch (err) {
+      if (err instanceof ShardOwnershipLostError) this.lost = true;
+      throw err;
+    }
+    this.rangeId += 1;
+    this.seq = 0;
+  }
+
+  nextTaskId(): number {
+    this.seq += 1;
+    return this.rangeId * TASK_ID_RANGE_SIZE + this.seq;
+  }
+
+  assertOwned(): void {
+    if (this.lost) throw new ShardOwnershipLostError(this.shardId, this.rangeId);
+  }
+
+  markLostIf(err: unknown): void {
+    if (err instanceof ShardOwnershipLostError) {
+      this.lost = true;
+      this.log.error({ shardId: this.shardId }, 'shard ownership lost');
+    }
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Outbox tasks written in the same transaction as the mutable state that creates them.
+ * Transfer tasks move work to matching; timer tasks fire at a wall-clock time.
+ */
+import { FORMAT, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/engine/blob';
+
+export interface ExecutionRef {
+  namespaceId: string;
+  workflowId: string;
+  runId: string;
+}
+
+export type TransferTask =
+  | (ExecutionRef & { type: 'workflow-task'; scheduledEventId: number; taskQueue: string })
+  | (ExecutionRef & { type: 'activity-task'; scheduledEventId: number; attempt: number; taskQueue: string });
+
+export type TimerTask =
+  | (ExecutionRef & { type: 'workflow-task-timeout'; scheduledEventId: number; attempt: number })
+  | (ExecutionRef & { type: 'activity-timeout'; scheduledEventId: number; attempt: number; timeoutType: ActivityTimeoutKind })
+  | (ExecutionRef & { type: 'activity-retry'; scheduledEventId: number; attempt: number })
+  | (ExecutionRef & { type: 'user-timer'; timerId: string; startedEventId: number })
+  | (ExecutionRef & { type: 'workflow-run-timeout' });
+
+export type ActivityTimeoutKind = 'schedule-to-start' | 'schedule-to-close' | 'start-to-close' | 'heartbeat';
+
+export function encodeTask(t: TransferTask | TimerTask): DataBlob {
+  return jsonBlob(t, FORMAT.task);
+}
+
+export function decodeTask<T extends TransferTask | TimerTask>(b: DataBlob): T {
+  return readJsonBlob<T>(b, FORMAT.task);
+}

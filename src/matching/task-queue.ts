@@ -1,0 +1,110 @@
+/**
+ * One physical task queue (namespace, name, type): waiting pollers, a durable backlog mirrored in
+ * memory, and in-memory query tasks. Sync match hands a task straight to a waiting poller; otherwise
+ * it is written to the `tasks` table (under this process's range_id lease) before it is queued.
+ */
+import { Deferred } from '../common/async';
+import { FORMAT, jsonBlob, readJsonBlob, type TaskQueueKey, type TaskStore } from '../persistence/engine';
+
+export const TASK_ID_BLOCK = 1 << 20;
+
+export type QueueItem<T> =
+  | { kind: 'task'; ref: T; taskId: number | undefined /* undefined: sync-matched, never persisted */ }
+  | { kind: 'query'; queryId: string };
+
+interface Poller<T> {
+  deferred: Deferred<QueueItem<T> | undefined>;
+}
+
+export class PhysicalTaskQueue<T> {
+  private rangeId = 0;
+  private seq = 0;
+  private readonly backlog: QueueItem<T>[] = [];
+  private readonly pollers: Poller<T>[] = [];
+  readonly ready: Promise<void>;
+
+  constructor(readonly key: TaskQueueKey, private readonly store: TaskStore) {
+    this.ready = this.init();
+  }
+
+  private async init(): Promise<void> {
+    this.rangeId = await this.store.leaseTaskQueue(this.key, jsonBlob({ name: this.key.name, kind: 'normal' }, FORMAT.taskQueueInfo));
+    for (let after = 0; ; ) {
+      const rows = await this.store.getTasks(this.key, after, 1000);
+      if (rows.length === 0) break;
+      for (const r of rows) this.backlog.push({ kind: 'task', ref: readJsonBlob<T>(r.task, FORMAT.task), taskId: r.taskId });
+      after = rows[rows.length - 1]!.taskId;
+    }
+  }
+
+  /** Sync match to a waiting poller, else persist and queue. */
+  async add(ref: T): Promise<void> {
+    await this.ready;
+    if (this.offer({ kind: 'task', ref, taskId: undefined })) return;
+    await this.persist(ref);
+  }
+
+  async persist(ref: T): Promise<void> {
+    if (this.seq + 1 >= TASK_ID_BLOCK) {
+      this.rangeId = await this.store.leaseTaskQueue(this.key, jsonBlob({ name: this.key.name, kind: 'normal' }, FORMAT.taskQueueInfo));
+      this.seq = 0;
+    }
+    const taskId = this.rangeId * TASK_ID_BLOCK + ++this.seq;
+    await this.store.createTasks(this.key, this.rangeId, [{ taskId, task: jsonBlob(ref, FORMAT.task) }]);
+    this.enqueue({ kind: 'task', ref, taskId });
+  }
+
+  addQuery(queryId: string): void {
+    const item: QueueItem<T> = { kind: 'query', queryId };
+    if (!this.offer(item)) this.backlog.unshift(item);
+  }
+
+  /** Put back an item a poller could not use (it goes first). */
+  requeue(item: QueueItem<T>): void {
+    if (!this.offer(item)) this.backlog.unshift(item);
+  }
+
+  private enqueue(item: QueueItem<T>): void {
+    if (!this.offer(item)) this.backlog.push(item);
+  }
+
+  private offer(item: QueueItem<T>): boolean {
+    const p = this.pollers.shift();
+    if (!p) return false;
+    p.deferred.resolve(item);
+    return true;
+  }
+
+  /** Next item, or undefined after `timeoutMs` / on abort. */
+  async take(timeoutMs: number, signal: AbortSignal | undefined): Promise<QueueItem<T> | undefined> {
+    await this.ready;
+    const first = this.backlog.shift();
+    if (first) return first;
+    const poller: Poller<T> = { deferred: new Deferred() };
+    this.pollers.push(poller);
+    const remove = (): void => {
+      const i = this.pollers.indexOf(poller);
+      if (i >= 0) this.pollers.splice(i, 1);
+      poller.deferred.resolve(undefined);
+    };
+    const timer = setTimeout(remove, timeoutMs);
+    signal?.addEventListener('abort', remove);
+    const item = await poller.deferred.promise;
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', remove);
+    if (item && signal?.aborted) {
+      this.requeue(item);
+      return undefined;
+    }
+    return item;
+  }
+
+  async ack(item: QueueItem<T>): Promise<void> {
+    if (item.kind === 'task' && item.taskId !== undefined) await this.store.deleteTask(this.key, item.taskId);
+  }
+
+  /** Wake every waiting poller with "no task" (shutdown). */
+  releasePollers(): void {
+    for (const p of this.pollers.splice(0)) p.deferred.resolve(undefined);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Encoded blobs. Every blob we persist carries an encoding of the form "<codec>/v<format version>"
+ * ("json/v1", "proto3/v1"). Readers check both parts and refuse a format they do not know, so a blob
+ * written by a newer data format is never silently misread.
+ */
+export type BlobCodec = 'json' | 'proto3';
+
+export interface DataBlob {
+  readonly data: Buffer;
+  /** e.g. "json/v1" */
+  readonly encoding: string;
+}
+
+export class UnsupportedBlobEncodingError extends Error {
+  constructor(readonly encoding: string, readonly expected: string) {
+    super(`unsupported blob encoding ${JSON.stringify(encoding)} (this server reads ${expected})`);
+  }
+}
+
+export function encodingOf(codec: BlobCodec, version: number): string {
+  return `${codec}/v${version}`;
+}
+
+export function parseEncoding(encoding: string): { codec: string; version: number } {
+  const m = /^([a-z0-9]+)\/v(\d+)$/.exec(encoding);
+  if (!m) throw new UnsupportedBlobEncodingError(encoding, 'codec/vN');
+  return { codec: m[1]!, version: Number(m[2]) };
+}
+
+/** Current data-format versions of each kind of blob. */
+export const FORMAT = {
+  mutableState: 1,
+  executionState: 1,
+  shardInfo: 1,
+  historyBatch: 1,
+  task: 1,
+  taskQueueInfo: 1,
+  namespace: 1,
+  clusterMetadata: 1,
+} as const;
+
+export function jsonBlob(value: unknown, version: number): DataBlob {
+  return { data: Buffer.from(JSON.stringify(value), 'utf8'), encoding: encodingOf('json', version) };
+}
+
+/** Decode a JSON blob whose format version must be one of `readable` (default: exactly `current`). */
+export function readJsonBlob<T>(blob: DataBlob, current: number, readable: readonly number[] = [current]): T {
+  const { codec, version } = parseEncoding(blob.encoding);
+  if (codec !== 'json' || !readable.includes(version)) {
+    throw new UnsupportedBlobEncodingError(blob.encoding, readable.map((v) => encodingOf('json', v)).join(', '));
+  }
+  return JSON.parse(blob.data.toString('utf8')) as T;
+}
+
+export function protoBlob(bytes: Uint8Array, version: number): DataBlob {
+  return { data: Buffer.from(bytes), encoding: encodingOf('proto3', version) };
+}
+
+export function readProtoBlob(blob: DataBlob, current: number, readable: readonly number[] = [current]): Buffer {
+  const { codec, version } = parseEncoding(blob.encoding);
+  if (codec !== 'proto3' || !readable.includes(version)) {
+    throw new UnsupportedBlobEncodingError(blob.encoding, readable.map((v) => encodingOf('proto3', v)).join(', '));
+  }
+  return blob.data;
+}

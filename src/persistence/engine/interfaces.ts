@@ -1,0 +1,174 @@
+/**
+ * Persistence contracts of the engine: one interface per store, blob-level, async so that SQLite
+ * (synchronous driver), PostgreSQL and MySQL implementations share them. Serialisation of typed
+ * objects happens above (src/history, src/matching); stores move rows and enforce the fencing rules:
+ *  - every write of a history shard checks, inside its transaction, that shards.range_id still equals
+ *    the writer's rangeId (else ShardOwnershipLostError);
+ *  - execution updates are conditional on db_record_version (else ConditionFailedError);
+ *  - matching backlog writes are conditional on task_queues.range_id.
+ */
+import type { DataBlob } from './blob';
+
+// ---------------------------------------------------------------- shards
+export interface ShardRow {
+  shardId: number;
+  rangeId: number;
+  info: DataBlob;
+}
+
+export interface ShardStore {
+  /** Read the shard, creating it with range_id 0 when missing. */
+  getOrCreateShard(shardId: number, initialInfo: DataBlob): Promise<ShardRow>;
+  /** Compare-and-set of range_id (ownership acquisition / renewal). */
+  updateShard(shardId: number, previousRangeId: number, newRangeId: number, info: DataBlob): Promise<void>;
+}
+
+// ---------------------------------------------------------------- executions
+export interface ExecutionKey {
+  namespaceId: string;
+  workflowId: string;
+  runId: string;
+}
+
+export interface CurrentExecutionRow {
+  runId: string;
+  createRequestId: string;
+  state: number;
+  status: number;
+  startTimeMs: number;
+}
+
+export interface ExecutionRow {
+  key: ExecutionKey;
+  nextEventId: number;
+  dbRecordVersion: number;
+  info: DataBlob;
+  state: DataBlob;
+}
+
+export interface HistoryBatchRow {
+  treeId: string;
+  branchId: string;
+  /** first event id of the batch */
+  nodeId: number;
+  txnId: number;
+  prevTxnId: number;
+  events: DataBlob;
+}
+
+export interface TransferTaskRow {
+  taskId: number;
+  task: DataBlob;
+}
+
+export interface TimerTaskRow {
+  visibilityTimestampMs: number;
+  taskId: number;
+  task: DataBlob;
+}
+
+export interface NewTasks {
+  transfer: TransferTaskRow[];
+  timer: TimerTaskRow[];
+  visibility: TransferTaskRow[];
+}
+
+export interface CurrentExecutionWrite extends CurrentExecutionRow {
+  /** Create the row when undefined; else replace it only if it still points at this run. */
+  previousRunId: string | undefined;
+}
+
+export interface CreateExecutionRequest {
+  shardId: number;
+  rangeId: number;
+  current: CurrentExecutionWrite;
+  execution: ExecutionRow;
+  historyTree: { treeId: string; branchId: string; info: DataBlob };
+  history: HistoryBatchRow[];
+  tasks: NewTasks;
+}
+
+export interface UpdateExecutionRequest {
+  shardId: number;
+  rangeId: number;
+  execution: ExecutionRow;
+  /** the version the caller read; the row must still have it */
+  expectedDbRecordVersion: number;
+  /** the new state/status of the current_executions row (it must point at this run) */
+  current: { state: number; status: number } | undefined;
+  history: HistoryBatchRow[];
+  tasks: NewTasks;
+}
+
+export interface ExecutionStore {
+  createWorkflowExecution(req: CreateExecutionRequest): Promise<void>;
+  updateWorkflowExecution(req: UpdateExecutionRequest): Promise<void>;
+  getWorkflowExecution(shardId: number, key: ExecutionKey): Promise<ExecutionRow | undefined>;
+  getCurrentExecution(shardId: number, namespaceId: string, workflowId: string): Promise<CurrentExecutionRow | undefined>;
+  /** Batches of a branch ordered by node id; for equal node ids only the highest txn id counts. */
+  readHistoryBranch(shardId: number, treeId: string, branchId: string): Promise<HistoryBatchRow[]>;
+
+  getTransferTasks(shardId: number, afterTaskId: number, limit: number): Promise<TransferTaskRow[]>;
+  deleteTransferTask(shardId: number, rangeId: number, taskId: number): Promise<void>;
+  getTimerTasks(shardId: number, beforeTimestampMs: number, limit: number): Promise<TimerTaskRow[]>;
+  /** Earliest pending timer of the shard, if any. */
+  getNextTimerTimestamp(shardId: number): Promise<number | undefined>;
+  deleteTimerTask(shardId: number, rangeId: number, visibilityTimestampMs: number, taskId: number): Promise<void>;
+  getVisibilityTasks(shardId: number, afterTaskId: number, limit: number): Promise<TransferTaskRow[]>;
+  deleteVisibilityTask(shardId: number, rangeId: number, taskId: number): Promise<void>;
+}
+
+// ---------------------------------------------------------------- matching
+export interface TaskQueueKey {
+  namespaceId: string;
+  name: string;
+  /** 1 = workflow, 2 = activity (temporal.api.enums.v1.TaskQueueType) */
+  taskType: number;
+}
+
+export interface TaskRow {
+  taskId: number;
+  task: DataBlob;
+}
+
+export interface TaskStore {
+  /** Take (or renew) ownership of a task queue: create it or bump its range_id; returns the new one. */
+  leaseTaskQueue(key: TaskQueueKey, info: DataBlob): Promise<number>;
+  listTaskQueues(): Promise<TaskQueueKey[]>;
+  /** Insert backlog tasks if range_id still equals rangeId. */
+  createTasks(key: TaskQueueKey, rangeId: number, tasks: TaskRow[]): Promise<void>;
+  getTasks(key: TaskQueueKey, afterTaskId: number, limit: number): Promise<TaskRow[]>;
+  deleteTask(key: TaskQueueKey, taskId: number): Promise<void>;
+}
+
+// ---------------------------------------------------------------- namespaces & cluster
+export interface NamespaceRow {
+  id: string;
+  name: string;
+  notificationVersion: number;
+  info: DataBlob;
+  isGlobal: boolean;
+}
+
+export interface NamespaceStore {
+  createNamespace(row: Omit<NamespaceRow, 'notificationVersion'>): Promise<boolean>;
+  getNamespaceByName(name: string): Promise<NamespaceRow | undefined>;
+  getNamespaceById(id: string): Promise<NamespaceRow | undefined>;
+  listNamespaces(): Promise<NamespaceRow[]>;
+}
+
+export interface ClusterMetadataStore {
+  getClusterMetadata(clusterName: string): Promise<{ info: DataBlob; version: number } | undefined>;
+  /** Insert or compare-and-set on version. Returns false when the version moved. */
+  saveClusterMetadata(clusterName: string, info: DataBlob, previousVersion: number | undefined): Promise<boolean>;
+}
+
+/** One opened database: the stores a server process needs. */
+export interface PersistenceBundle {
+  readonly shards: ShardStore;
+  readonly executions: ExecutionStore;
+  readonly tasks: TaskStore;
+  readonly namespaces: NamespaceStore;
+  readonly cluster: ClusterMetadataStore;
+  close(): Promise<void>;
+}
