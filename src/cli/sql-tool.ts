@@ -65,7 +65,7 @@ class ToolContext {
       port,
       user: o.user,
       password: o.password,
-      databaseName: plugin === 'sqlite' ? o.database : o.database,
+      databaseName: o.database,
       connectAttributes: parseConnectAttributes(o.connectAttributes),
       tls: {
         enabled: Boolean(o.tls) || envBool('SQL_TLS') || envBool('SQL_TLS_ENABLED'),

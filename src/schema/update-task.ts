@@ -53,7 +53,7 @@ async function applyPlan(db: SchemaAdminDB, plan: UpdatePlan, reporter: Reporter
     try {
       if (db.transactionalDdl) {
         await db.inTransaction(async () => {
-          await execStep(db, step, undefined, reporter);
+          await execStep(db, step);
           await recordVersion(db, previous, step);
         });
       } else {
@@ -82,7 +82,7 @@ function statementsOf(step: VersionStep): { file: string; sql: string; line: num
   return step.files.flatMap((f) => f.statements.map((s) => ({ file: f.name, sql: s.sql, line: s.line })));
 }
 
-async function execStep(db: SchemaAdminDB, step: VersionStep, _unused: undefined, _reporter: Reporter): Promise<void> {
+async function execStep(db: SchemaAdminDB, step: VersionStep): Promise<void> {
   for (const [i, st] of statementsOf(step).entries()) {
     try {
       await db.exec(st.sql);
