@@ -100,3 +100,14 @@ export async function failsFirstTask(): Promise<string> {
   }
   return 'ok';
 }
+
+export const fixSignal = wf.defineSignal('fix');
+
+/** Fails every workflow task (a plain Error) until the `fix` signal is in its history. */
+export async function failsUntilFixed(): Promise<string> {
+  let fixed = false;
+  wf.setHandler(fixSignal, () => void (fixed = true));
+  await Promise.resolve();
+  if (!fixed) throw new Error('bug: not fixed yet');
+  return 'fixed';
+}
