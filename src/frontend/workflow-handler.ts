@@ -3,7 +3,7 @@
  * Thin on purpose; engine logic lives in src/history/api/* and src/matching.
  */
 import { InvalidArgumentError, NotFoundError, QueryFailedError } from '../common/errors';
-import { durationMs, temporal } from '../common/proto';
+import { temporal } from '../common/proto';
 import type { HistoryService } from '../history';
 import type { MatchingEngine } from '../matching/matching-engine';
 import { decodeToken, type ActivityTaskToken, type WorkflowTaskToken } from '../history/api/task-token';
@@ -180,7 +180,6 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
       return {};
     },
   };
-  void durationMs;
   return h as unknown as Record<string, UnaryHandler>;
 }
 

@@ -2,7 +2,6 @@
  * The history service interface: what the frontend and matching may call. Implemented over the
  * HistoryEngine (shards, mutable state, queues); one module per API under ./api.
  */
-import { InvalidArgumentError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { temporal } from '../common/proto';
 import ws = temporal.api.workflowservice.v1;
@@ -118,4 +117,3 @@ export class HistoryService {
   activityCanceled = activityCanceled(() => this.engine);
 }
 
-export { InvalidArgumentError };

@@ -113,3 +113,33 @@ test('activity cancellation reaches the activity via heartbeat', async () => {
     assert.equal(await h.result(), 'activity cancelled');
   });
 });
+
+test('GetWorkflowExecutionHistory: paged reads and long poll for the close event', async () => {
+  await withWorker(async ({ client, taskQueue }) => {
+    const wid = id('paged');
+    const h = await client.workflow.start('greetViaActivity', { taskQueue, workflowId: wid, args: ['p'] });
+    await h.result();
+    const svc = client.workflowService;
+    const all: number[] = [];
+    let token: Uint8Array | undefined;
+    let pages = 0;
+    do {
+      const page = await svc.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: wid }, maximumPageSize: 3, nextPageToken: token });
+      all.push(...page.history!.events!.map((e) => Number(e.eventId)));
+      token = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
+      pages++;
+    } while (token);
+    assert.deepEqual(all, Array.from({ length: 11 }, (_, i) => i + 1));
+    assert.equal(pages, 4);
+    const close = await svc.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: wid }, waitNewEvent: true, historyEventFilterType: 2 });
+    assert.equal(close.history!.events!.length, 1);
+    assert.equal(close.history!.events![0]!.eventType, 2);
+    // long poll on a running workflow answers empty (with a token) when the poll times out
+    const r = await client.workflow.start('waitsForever', { taskQueue, workflowId: id('lp') });
+    const t0 = Date.now();
+    const empty = await svc.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: r.workflowId }, waitNewEvent: true, historyEventFilterType: 2 });
+    assert.equal(empty.history!.events!.length, 0);
+    assert.ok(Date.now() - t0 >= 2500);
+    await r.terminate();
+  });
+});

@@ -93,14 +93,6 @@ export async function cancelActivityOnSignal(): Promise<string> {
   return result;
 }
 
-/** Fails its first workflow task (a bug that a new attempt does not hit). */
-export async function failsFirstTask(): Promise<string> {
-  if (wf.workflowInfo().attempt === 1 && !wf.workflowInfo().unsafe.isReplaying) {
-    // nothing: workflow task attempts are not exposed; see test for the timeout path
-  }
-  return 'ok';
-}
-
 export const fixSignal = wf.defineSignal('fix');
 
 /** Fails every workflow task (a plain Error) until the `fix` signal is in its history. */
