@@ -1,0 +1,126 @@
+/**
+ * `temporal-ts server start --config FILE` (production: checks both stores' schema versions and
+ * refuses to serve on a mismatch) and `temporal-ts server start-dev` (Temporal's dev-server flags;
+ * creates and upgrades its own SQLite files).
+ */
+import { Command, Option } from 'commander';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join } from 'node:path';
+import { loadServerConfig } from '../config/server-config';
+import type { SqlConnectConfig } from '../persistence/sql-config';
+import { ensureSchema } from '../schema/auto-setup';
+import { checkStoreSchema } from '../schema/compatibility';
+import { consoleReporter } from '../schema/reporter';
+import { startTemporalServer } from '../server/server';
+import { UsageError } from '../schema/errors';
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
+
+function parsePort(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} "${v}" is not a port number (0-65535)`);
+    return n;
+  };
+}
+
+/** Keeps the process alive until SIGINT/SIGTERM, then stops the server cleanly. */
+function stopOnSignal(stop: () => Promise<void>, cleanup: () => void = () => undefined): void {
+  let stopping = false;
+  const handler = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`received ${sig}, stopping\n`);
+    stop()
+      .catch((err: unknown) => process.stderr.write(`error while stopping: ${(err as Error).message}\n`))
+      .finally(() => {
+        cleanup();
+        process.exit(0);
+      });
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+/** The visibility store's file beside the default store's: temporal.db -> temporal-visibility.db */
+export function visibilityFileFor(file: string): string {
+  const ext = extname(file);
+  return join(dirname(file), `${basename(file, ext)}-visibility${ext || '.db'}`);
+}
+
+export function registerServerCommands(program: Command): void {
+  const server = program.command('server').description('run the temporal-ts server');
+
+  server
+    .command('start')
+    .description('start the server with a Temporal-style YAML config; refuses to start if a schema is not at the version it needs')
+    .requiredOption('-c, --config <file>', 'YAML config file (persistence.datastores, services.frontend.rpc, ...)')
+    .action(async (o: { config: string }) => {
+      const cfg = loadServerConfig(o.config);
+      for (const note of cfg.notes) process.stderr.write(`note: ${note}\n`);
+      for (const [store, ds] of [['temporal', cfg.defaultStore], ['visibility', cfg.visibilityStore]] as const) {
+        const s = await checkStoreSchema(store, ds);
+        process.stdout.write(`${store} store: ${s.database} at schema version ${s.current} (required ${s.required})\n`);
+      }
+      const running = await startTemporalServer({
+        persistence: cfg.defaultStore,
+        visibility: cfg.visibilityStore,
+        port: cfg.grpcPort,
+        host: cfg.bindOnIP,
+        numHistoryShards: cfg.numHistoryShards,
+        clusterName: cfg.clusterName,
+        logLevel: cfg.logLevel,
+      });
+      process.stdout.write(`temporal-ts frontend listening on ${cfg.bindOnIP}:${running.port}\n`);
+      stopOnSignal(() => running.stop());
+    });
+
+  server
+    .command('start-dev')
+    .description('start a development server on embedded SQLite (in a temporary file unless --db-filename is given)')
+    .option('-f, --db-filename <file>', 'SQLite file of the default store, kept across restarts (visibility goes beside it as <name>-visibility.db)')
+    .addOption(new Option('-p, --port <port>', 'gRPC port of the frontend').default(7233).argParser(parsePort('--port')))
+    .addOption(new Option('--ui-port <port>', 'port of the Web UI').default(8233).argParser(parsePort('--ui-port')))
+    .option('--headless', 'do not start the Web UI')
+    .option('--ip <address>', 'address to listen on', '127.0.0.1')
+    .option('-n, --namespace <name...>', 'namespaces to create besides "default"')
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .addOption(new Option('--num-history-shards <n>', 'history shards (fixed once the database exists)').default(4).argParser((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 65536) throw new UsageError(`--num-history-shards "${v}" must be a whole number from 1 to 65536`);
+      return n;
+    }))
+    .action(async (o: { dbFilename?: string; port: number; uiPort: number; headless?: boolean; ip: string; namespace?: string[]; logLevel: string; numHistoryShards: number }) => {
+      let tempDir: string | undefined;
+      let file = o.dbFilename;
+      if (!file) {
+        // Temporal's dev server keeps data in memory without --db-filename; ours uses a temporary
+        // file (the stores need their own connections) and removes it at exit.
+        tempDir = mkdtempSync(join(tmpdir(), 'temporal-ts-dev-'));
+        file = join(tempDir, 'temporal.db');
+      }
+      const sqlite = (databaseName: string): SqlConnectConfig => ({ pluginName: 'sqlite', host: '', port: 0, databaseName });
+      const defaultStore = sqlite(file);
+      const visibilityStore = sqlite(visibilityFileFor(file));
+      const reporter = consoleReporter(o.logLevel !== 'debug');
+      await ensureSchema(defaultStore, 'temporal', reporter);
+      await ensureSchema(visibilityStore, 'visibility', reporter);
+      const running = await startTemporalServer({
+        persistence: defaultStore,
+        visibility: visibilityStore,
+        port: o.port,
+        host: o.ip,
+        numHistoryShards: o.numHistoryShards,
+        namespace: o.namespace,
+        logLevel: o.logLevel,
+      });
+      process.stdout.write(`temporal-ts dev server: gRPC on ${o.ip}:${running.port}; data in ${tempDir ? `a temporary file in ${tempDir} (removed at exit)` : `${file} and ${visibilityFileFor(file)}`}\n`);
+      stopOnSignal(
+        () => running.stop(),
+        () => {
+          if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+        },
+      );
+    });
+}
