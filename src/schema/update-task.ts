@@ -114,7 +114,7 @@ async function execStepWithCheckpoints(db: SchemaAdminDB, step: VersionStep, rep
     } catch (err) {
       // Only the first statement after the last checkpoint can have run without its checkpoint.
       if (firstExecuted && db.isAlreadyAppliedError(err)) {
-        reporter.warn(`v${version} ${st.file} statement ${i + 1} had already taken effect in an interrupted run (${errorMessage(err)}); continuing`);
+        reporter.warn(`v${version}/${st.file}:${st.line} (statement ${i + 1} of v${version}) had already taken effect in an interrupted run (${errorMessage(err)}); continuing`);
       } else {
         throw new StatementError(errorMessage(err), version, st.file, i, st.sql);
       }
@@ -132,8 +132,10 @@ function explainFailure(err: unknown, db: SchemaAdminDB, plan: UpdatePlan, step:
     : `${before}the statements of v${version} before this one took effect and are checkpointed; a re-run resumes with this statement`;
   if (err instanceof StatementError) {
     const stmt = err.statement.length > 400 ? err.statement.slice(0, 400) + ' …' : err.statement;
+    // file:line, then the position in the version (the plan numbers statements per file).
+    const line = statementsOf(step)[err.statementIndex]?.line;
     return new StatementError(
-      `v${version}/${err.file}, statement ${err.statementIndex + 1} failed: ${err.message}\n  statement: ${stmt.replace(/\s+/g, ' ')}\n  ${state}.\n  Fix the cause (or restore the schema directory from the release) and run update-schema again.`,
+      `v${version}/${err.file}${line !== undefined ? `:${line}` : ''} (statement ${err.statementIndex + 1} of v${version}) failed: ${err.message}\n  statement: ${stmt.replace(/\s+/g, ' ')}\n  ${state}.\n  Fix the cause (or restore the schema directory from the release) and run update-schema again.`,
       err.version,
       err.file,
       err.statementIndex,

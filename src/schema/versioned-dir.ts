@@ -154,6 +154,9 @@ export function readVersionedDir(path: string): VersionedDir {
       warnings.push(`skipping ${p}: not a version directory`);
       continue;
     }
+    if (name === 'versioned') {
+      throw new SchemaDirError(`${path} is the store's directory, not its versioned directory; pass -d ${p} (the directory that holds the vX.Y directories)`);
+    }
     if (!DIR_NAME_RE.test(name)) {
       throw new SchemaDirError(`${p}: version directories are named vMAJOR.MINOR (e.g. v1.2); rename or remove "${name}"`);
     }
