@@ -1,0 +1,476 @@
+/**
+ * PostgreSQL (postgres12 plugin) implementation of the engine stores, on a pg.Pool. Same semantics as
+ * the SQLite implementation (../sqlite/sqlite-persistence.ts):
+ *  - every write of a history shard runs in one transaction that first locks the shard row
+ *    (SELECT range_id FROM shards WHERE shard_id = $1 FOR UPDATE) and checks range_id == rangeId,
+ *    else ShardOwnershipLostError and nothing of the transaction is written;
+ *  - execution updates are conditional on db_record_version (ConditionFailedError);
+ *  - backlog inserts are conditional on task_queues.range_id (ConditionFailedError).
+ * Transactions run at READ COMMITTED; serialization failures and deadlocks (40001, 40P01) retry the
+ * whole transaction a few times. BIGINT arrives as a string and is parsed with Number (values stay
+ * below 2^53); BYTEA <-> Buffer.
+ */
+import type { Pool, PoolClient } from 'pg';
+import type { SqlConnectConfig } from '../../sql-config';
+import { createPgPool, PgPoolOptions } from '../../postgres/pool';
+import type { DataBlob } from '../blob';
+import { ConditionFailedError, ShardOwnershipLostError } from '../../../common/errors';
+import type {
+  ClusterMetadataStore,
+  CreateExecutionRequest,
+  CurrentExecutionRow,
+  ExecutionKey,
+  ExecutionRow,
+  ExecutionStore,
+  HistoryBatchRow,
+  NamespaceRow,
+  NamespaceStore,
+  NewTasks,
+  PersistenceBundle,
+  ShardRow,
+  ShardStore,
+  TaskQueueKey,
+  TaskRow,
+  TaskStore,
+  TimerTaskRow,
+  TransferTaskRow,
+  UpdateExecutionRequest,
+} from '../interfaces';
+
+type Row = Record<string, unknown>;
+type Queryable = Pick<PoolClient, 'query'> | Pick<Pool, 'query'>;
+
+const NAMESPACE_PARTITION = 54321;
+const RETRYABLE = new Set(['40001', '40P01']);
+const UNIQUE_VIOLATION = '23505';
+const MAX_ATTEMPTS = 5;
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+const blob = (data: unknown, encoding: unknown): DataBlob => ({ data: data as Buffer, encoding: String(encoding) });
+const pgCode = (err: unknown): string | undefined => (err as { code?: unknown } | null)?.code as string | undefined;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function openPostgresPersistence(cfg: SqlConnectConfig, options: PgPoolOptions = {}): Promise<PostgresPersistence> {
+  return new PostgresPersistence(await createPgPool(cfg, options));
+}
+
+export class PostgresPersistence implements PersistenceBundle, ShardStore, ExecutionStore, TaskStore, NamespaceStore, ClusterMetadataStore {
+  readonly shards = this;
+  readonly executions = this;
+  readonly tasks = this;
+  readonly namespaces = this;
+  readonly cluster = this;
+
+  constructor(private readonly pool: Pool) {}
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  // ---------------------------------------------------------------- plumbing
+  private async q(db: Queryable, sql: string, params: unknown[] = []): Promise<{ rows: Row[]; count: number }> {
+    const r = await db.query(sql, params);
+    return { rows: r.rows as Row[], count: r.rowCount ?? 0 };
+  }
+
+  /** Run fn in one transaction on a dedicated connection; retried whole on serialization failure/deadlock. */
+  private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        try {
+          const out = await fn(client);
+          await client.query('COMMIT');
+          return out;
+        } catch (err) {
+          try {
+            await client.query('ROLLBACK');
+          } catch {
+            broken = true;
+          }
+          throw err;
+        }
+      } catch (err) {
+        if (attempt < MAX_ATTEMPTS && RETRYABLE.has(pgCode(err) ?? '')) {
+          await sleep(5 * attempt + Math.random() * 20);
+          continue;
+        }
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- fencing
+  private async assertShardOwner(c: PoolClient, shardId: number, rangeId: number): Promise<void> {
+    const { rows } = await this.q(c, 'SELECT range_id FROM shards WHERE shard_id = $1 FOR UPDATE', [shardId]);
+    const row = rows[0];
+    if (!row || num(row.range_id) !== rangeId) throw new ShardOwnershipLostError(shardId, rangeId);
+  }
+
+  // ---------------------------------------------------------------- shards
+  async getOrCreateShard(shardId: number, initialInfo: DataBlob): Promise<ShardRow> {
+    await this.q(
+      this.pool,
+      'INSERT INTO shards (shard_id, range_id, data, data_encoding) VALUES ($1, 0, $2, $3) ON CONFLICT (shard_id) DO NOTHING',
+      [shardId, initialInfo.data, initialInfo.encoding],
+    );
+    const { rows } = await this.q(this.pool, 'SELECT range_id, data, data_encoding FROM shards WHERE shard_id = $1', [shardId]);
+    const row = rows[0];
+    if (!row) throw new Error(`shard ${shardId} vanished after being created`);
+    return { shardId, rangeId: num(row.range_id), info: blob(row.data, row.data_encoding) };
+  }
+
+  async updateShard(shardId: number, previousRangeId: number, newRangeId: number, info: DataBlob): Promise<void> {
+    const r = await this.q(
+      this.pool,
+      'UPDATE shards SET range_id = $1, data = $2, data_encoding = $3 WHERE shard_id = $4 AND range_id = $5',
+      [newRangeId, info.data, info.encoding, shardId, previousRangeId],
+    );
+    if (r.count !== 1) throw new ShardOwnershipLostError(shardId, previousRangeId);
+  }
+
+  // ---------------------------------------------------------------- executions
+  private async insertHistory(c: PoolClient, shardId: number, batches: HistoryBatchRow[]): Promise<void> {
+    for (const b of batches) {
+      await this.q(
+        c,
+        'INSERT INTO history_node (shard_id, tree_id, branch_id, node_id, txn_id, prev_txn_id, data, data_encoding) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+        [shardId, b.treeId, b.branchId, b.nodeId, b.txnId, b.prevTxnId, b.events.data, b.events.encoding],
+      );
+    }
+  }
+
+  private async insertTasks(c: PoolClient, shardId: number, tasks: NewTasks): Promise<void> {
+    for (const t of tasks.transfer) {
+      await this.q(c, 'INSERT INTO transfer_tasks (shard_id, task_id, data, data_encoding) VALUES ($1, $2, $3, $4)', [shardId, t.taskId, t.task.data, t.task.encoding]);
+    }
+    for (const t of tasks.timer) {
+      await this.q(
+        c,
+        'INSERT INTO timer_tasks (shard_id, visibility_timestamp, task_id, data, data_encoding) VALUES ($1, $2, $3, $4, $5)',
+        [shardId, t.visibilityTimestampMs, t.taskId, t.task.data, t.task.encoding],
+      );
+    }
+    for (const t of tasks.visibility) {
+      await this.q(c, 'INSERT INTO visibility_tasks (shard_id, task_id, data, data_encoding) VALUES ($1, $2, $3, $4)', [shardId, t.taskId, t.task.data, t.task.encoding]);
+    }
+  }
+
+  async createWorkflowExecution(req: CreateExecutionRequest): Promise<void> {
+    await this.tx(async (c) => {
+      await this.assertShardOwner(c, req.shardId, req.rangeId);
+      const { key } = req.execution;
+      const cur = req.current;
+      if (cur.previousRunId === undefined) {
+        const { rows } = await this.q(
+          c,
+          'SELECT run_id FROM current_executions WHERE shard_id = $1 AND namespace_id = $2 AND workflow_id = $3 FOR UPDATE',
+          [req.shardId, key.namespaceId, key.workflowId],
+        );
+        const existing = rows[0];
+        if (existing) throw new ConditionFailedError(`current execution of ${key.workflowId} exists (${String(existing.run_id)})`);
+        try {
+          await this.q(
+            c,
+            'INSERT INTO current_executions (shard_id, namespace_id, workflow_id, run_id, create_request_id, state, status, start_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+            [req.shardId, key.namespaceId, key.workflowId, key.runId, cur.createRequestId, cur.state, cur.status, cur.startTimeMs],
+          );
+        } catch (err) {
+          // only reachable if a writer bypassed the shard lock; same outcome as the check above
+          if (pgCode(err) === UNIQUE_VIOLATION) throw new ConditionFailedError(`current execution of ${key.workflowId} exists`);
+          throw err;
+        }
+      } else {
+        const r = await this.q(
+          c,
+          'UPDATE current_executions SET run_id = $1, create_request_id = $2, state = $3, status = $4, start_time = $5 WHERE shard_id = $6 AND namespace_id = $7 AND workflow_id = $8 AND run_id = $9',
+          [key.runId, cur.createRequestId, cur.state, cur.status, cur.startTimeMs, req.shardId, key.namespaceId, key.workflowId, cur.previousRunId],
+        );
+        if (r.count !== 1) throw new ConditionFailedError(`current execution of ${key.workflowId} is no longer ${cur.previousRunId}`);
+      }
+      const e = req.execution;
+      await this.q(
+        c,
+        'INSERT INTO executions (shard_id, namespace_id, workflow_id, run_id, next_event_id, db_record_version, data, data_encoding, state, state_encoding) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+        [req.shardId, key.namespaceId, key.workflowId, key.runId, e.nextEventId, e.dbRecordVersion, e.info.data, e.info.encoding, e.state.data, e.state.encoding],
+      );
+      await this.q(
+        c,
+        'INSERT INTO history_tree (shard_id, tree_id, branch_id, data, data_encoding) VALUES ($1, $2, $3, $4, $5)',
+        [req.shardId, req.historyTree.treeId, req.historyTree.branchId, req.historyTree.info.data, req.historyTree.info.encoding],
+      );
+      await this.insertHistory(c, req.shardId, req.history);
+      await this.insertTasks(c, req.shardId, req.tasks);
+    });
+  }
+
+  async updateWorkflowExecution(req: UpdateExecutionRequest): Promise<void> {
+    await this.tx(async (c) => {
+      await this.assertShardOwner(c, req.shardId, req.rangeId);
+      const e = req.execution;
+      const k = e.key;
+      const r = await this.q(
+        c,
+        'UPDATE executions SET next_event_id = $1, db_record_version = $2, data = $3, data_encoding = $4, state = $5, state_encoding = $6 WHERE shard_id = $7 AND namespace_id = $8 AND workflow_id = $9 AND run_id = $10 AND db_record_version = $11',
+        [e.nextEventId, e.dbRecordVersion, e.info.data, e.info.encoding, e.state.data, e.state.encoding, req.shardId, k.namespaceId, k.workflowId, k.runId, req.expectedDbRecordVersion],
+      );
+      if (r.count !== 1) throw new ConditionFailedError(`execution ${k.workflowId}/${k.runId} changed concurrently`);
+      if (req.current) {
+        await this.q(
+          c,
+          'UPDATE current_executions SET state = $1, status = $2 WHERE shard_id = $3 AND namespace_id = $4 AND workflow_id = $5 AND run_id = $6',
+          [req.current.state, req.current.status, req.shardId, k.namespaceId, k.workflowId, k.runId],
+        );
+      }
+      await this.insertHistory(c, req.shardId, req.history);
+      await this.insertTasks(c, req.shardId, req.tasks);
+    });
+  }
+
+  async getWorkflowExecution(shardId: number, key: ExecutionKey): Promise<ExecutionRow | undefined> {
+    const { rows } = await this.q(
+      this.pool,
+      'SELECT next_event_id, db_record_version, data, data_encoding, state, state_encoding FROM executions WHERE shard_id = $1 AND namespace_id = $2 AND workflow_id = $3 AND run_id = $4',
+      [shardId, key.namespaceId, key.workflowId, key.runId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      key,
+      nextEventId: num(row.next_event_id),
+      dbRecordVersion: num(row.db_record_version),
+      info: blob(row.data, row.data_encoding),
+      state: blob(row.state, row.state_encoding),
+    };
+  }
+
+  async getCurrentExecution(shardId: number, namespaceId: string, workflowId: string): Promise<CurrentExecutionRow | undefined> {
+    const { rows } = await this.q(
+      this.pool,
+      'SELECT run_id, create_request_id, state, status, start_time FROM current_executions WHERE shard_id = $1 AND namespace_id = $2 AND workflow_id = $3',
+      [shardId, namespaceId, workflowId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      runId: String(row.run_id),
+      createRequestId: String(row.create_request_id),
+      state: num(row.state),
+      status: num(row.status),
+      startTimeMs: num(row.start_time),
+    };
+  }
+
+  async readHistoryBranch(shardId: number, treeId: string, branchId: string): Promise<HistoryBatchRow[]> {
+    const { rows } = await this.q(
+      this.pool,
+      'SELECT node_id, txn_id, prev_txn_id, data, data_encoding FROM history_node WHERE shard_id = $1 AND tree_id = $2 AND branch_id = $3 ORDER BY node_id ASC, txn_id DESC',
+      [shardId, treeId, branchId],
+    );
+    const out: HistoryBatchRow[] = [];
+    for (const r of rows) {
+      const nodeId = num(r.node_id);
+      if (out.length > 0 && out[out.length - 1]!.nodeId === nodeId) continue;
+      out.push({ treeId, branchId, nodeId, txnId: num(r.txn_id), prevTxnId: num(r.prev_txn_id), events: blob(r.data, r.data_encoding) });
+    }
+    return out;
+  }
+
+  async getTransferTasks(shardId: number, afterTaskId: number, limit: number): Promise<TransferTaskRow[]> {
+    const { rows } = await this.q(
+      this.pool,
+      'SELECT task_id, data, data_encoding FROM transfer_tasks WHERE shard_id = $1 AND task_id > $2 ORDER BY task_id LIMIT $3',
+      [shardId, afterTaskId, limit],
+    );
+    return rows.map((r) => ({ taskId: num(r.task_id), task: blob(r.data, r.data_encoding) }));
+  }
+
+  async deleteTransferTask(shardId: number, rangeId: number, taskId: number): Promise<void> {
+    await this.tx(async (c) => {
+      await this.assertShardOwner(c, shardId, rangeId);
+      await this.q(c, 'DELETE FROM transfer_tasks WHERE shard_id = $1 AND task_id = $2', [shardId, taskId]);
+    });
+  }
+
+  async getTimerTasks(shardId: number, beforeTimestampMs: number, limit: number): Promise<TimerTaskRow[]> {
+    const { rows } = await this.q(
+      this.pool,
+      'SELECT visibility_timestamp, task_id, data, data_encoding FROM timer_tasks WHERE shard_id = $1 AND visibility_timestamp < $2 ORDER BY visibility_timestamp, task_id LIMIT $3',
+      [shardId, beforeTimestampMs, limit],
+    );
+    return rows.map((r) => ({ visibilityTimestampMs: num(r.visibility_timestamp), taskId: num(r.task_id), task: blob(r.data, r.data_encoding) }));
+  }
+
+  async getNextTimerTimestamp(shardId: number): Promise<number | undefined> {
+    const { rows } = await this.q(this.pool, 'SELECT MIN(visibility_timestamp) AS t FROM timer_tasks WHERE shard_id = $1', [shardId]);
+    const row = rows[0];
+    return row && row.t !== null && row.t !== undefined ? num(row.t) : undefined;
+  }
+
+  async deleteTimerTask(shardId: number, rangeId: number, visibilityTimestampMs: number, taskId: number): Promise<void> {
+    await this.tx(async (c) => {
+      await this.assertShardOwner(c, shardId, rangeId);
+      await this.q(c, 'DELETE FROM timer_tasks WHERE shard_id = $1 AND visibility_timestamp = $2 AND task_id = $3', [shardId, visibilityTimestampMs, taskId]);
+    });
+  }
+
+  async getVisibilityTasks(shardId: number, afterTaskId: number, limit: number): Promise<TransferTaskRow[]> {
+    const { rows } = await this.q(
+      this.pool,
+      'SELECT task_id, data, data_encoding FROM visibility_tasks WHERE shard_id = $1 AND task_id > $2 ORDER BY task_id LIMIT $3',
+      [shardId, afterTaskId, limit],
+    );
+    return rows.map((r) => ({ taskId: num(r.task_id), task: blob(r.data, r.data_encoding) }));
+  }
+
+  async deleteVisibilityTask(shardId: number, rangeId: number, taskId: number): Promise<void> {
+    await this.tx(async (c) => {
+      await this.assertShardOwner(c, shardId, rangeId);
+      await this.q(c, 'DELETE FROM visibility_tasks WHERE shard_id = $1 AND task_id = $2', [shardId, taskId]);
+    });
+  }
+
+  // ---------------------------------------------------------------- matching
+  async leaseTaskQueue(key: TaskQueueKey, info: DataBlob): Promise<number> {
+    return this.tx(async (c) => {
+      // a new queue starts at range_id 1; an existing one is bumped (the row lock of the UPDATE fences
+      // concurrent leases and the share lock of createTasks)
+      const ins = await this.q(
+        c,
+        'INSERT INTO task_queues (namespace_id, task_queue_name, task_type, range_id, data, data_encoding) VALUES ($1, $2, $3, 1, $4, $5) ON CONFLICT (namespace_id, task_queue_name, task_type) DO NOTHING',
+        [key.namespaceId, key.name, key.taskType, info.data, info.encoding],
+      );
+      if (ins.count === 1) return 1;
+      const { rows } = await this.q(
+        c,
+        'UPDATE task_queues SET range_id = range_id + 1, data = $1, data_encoding = $2 WHERE namespace_id = $3 AND task_queue_name = $4 AND task_type = $5 RETURNING range_id',
+        [info.data, info.encoding, key.namespaceId, key.name, key.taskType],
+      );
+      const row = rows[0];
+      if (!row) throw new Error(`task queue ${key.name} vanished while being leased`);
+      return num(row.range_id);
+    });
+  }
+
+  async listTaskQueues(): Promise<TaskQueueKey[]> {
+    const { rows } = await this.q(this.pool, 'SELECT namespace_id, task_queue_name, task_type FROM task_queues');
+    return rows.map((r) => ({ namespaceId: String(r.namespace_id), name: String(r.task_queue_name), taskType: num(r.task_type) }));
+  }
+
+  async createTasks(key: TaskQueueKey, rangeId: number, tasks: TaskRow[]): Promise<void> {
+    await this.tx(async (c) => {
+      const { rows } = await this.q(
+        c,
+        'SELECT range_id FROM task_queues WHERE namespace_id = $1 AND task_queue_name = $2 AND task_type = $3 FOR SHARE',
+        [key.namespaceId, key.name, key.taskType],
+      );
+      const row = rows[0];
+      if (!row || num(row.range_id) !== rangeId) throw new ConditionFailedError(`task queue ${key.name} lease lost`);
+      for (const t of tasks) {
+        await this.q(
+          c,
+          'INSERT INTO tasks (namespace_id, task_queue_name, task_type, task_id, data, data_encoding) VALUES ($1, $2, $3, $4, $5, $6)',
+          [key.namespaceId, key.name, key.taskType, t.taskId, t.task.data, t.task.encoding],
+        );
+      }
+    });
+  }
+
+  async getTasks(key: TaskQueueKey, afterTaskId: number, limit: number): Promise<TaskRow[]> {
+    const { rows } = await this.q(
+      this.pool,
+      'SELECT task_id, data, data_encoding FROM tasks WHERE namespace_id = $1 AND task_queue_name = $2 AND task_type = $3 AND task_id > $4 ORDER BY task_id LIMIT $5',
+      [key.namespaceId, key.name, key.taskType, afterTaskId, limit],
+    );
+    return rows.map((r) => ({ taskId: num(r.task_id), task: blob(r.data, r.data_encoding) }));
+  }
+
+  async deleteTask(key: TaskQueueKey, taskId: number): Promise<void> {
+    await this.q(
+      this.pool,
+      'DELETE FROM tasks WHERE namespace_id = $1 AND task_queue_name = $2 AND task_type = $3 AND task_id = $4',
+      [key.namespaceId, key.name, key.taskType, taskId],
+    );
+  }
+
+  // ---------------------------------------------------------------- namespaces
+  private nsRow(r: Row): NamespaceRow {
+    return {
+      id: String(r.id),
+      name: String(r.name),
+      notificationVersion: num(r.notification_version),
+      info: blob(r.data, r.data_encoding),
+      isGlobal: r.is_global === true || Number(r.is_global) === 1,
+    };
+  }
+
+  async createNamespace(row: Omit<NamespaceRow, 'notificationVersion'>): Promise<boolean> {
+    return this.tx(async (c) => {
+      // the metadata row serialises namespace writers: lock it (creating it at version 1) first
+      await this.q(
+        c,
+        'INSERT INTO namespace_metadata (partition_id, notification_version) VALUES ($1, 1) ON CONFLICT (partition_id) DO NOTHING',
+        [NAMESPACE_PARTITION],
+      );
+      const meta = await this.q(c, 'SELECT notification_version FROM namespace_metadata WHERE partition_id = $1 FOR UPDATE', [NAMESPACE_PARTITION]);
+      const exists = await this.q(c, 'SELECT 1 FROM namespaces WHERE partition_id = $1 AND name = $2', [NAMESPACE_PARTITION, row.name]);
+      if (exists.rows.length > 0) return false;
+      const version = num(meta.rows[0]!.notification_version);
+      await this.q(c, 'UPDATE namespace_metadata SET notification_version = $1 WHERE partition_id = $2', [version + 1, NAMESPACE_PARTITION]);
+      await this.q(
+        c,
+        'INSERT INTO namespaces (partition_id, id, name, notification_version, data, data_encoding, is_global) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [NAMESPACE_PARTITION, row.id, row.name, version, row.info.data, row.info.encoding, row.isGlobal],
+      );
+      return true;
+    });
+  }
+
+  async getNamespaceByName(name: string): Promise<NamespaceRow | undefined> {
+    const { rows } = await this.q(this.pool, 'SELECT * FROM namespaces WHERE partition_id = $1 AND name = $2', [NAMESPACE_PARTITION, name]);
+    return rows[0] ? this.nsRow(rows[0]) : undefined;
+  }
+
+  async getNamespaceById(id: string): Promise<NamespaceRow | undefined> {
+    const { rows } = await this.q(this.pool, 'SELECT * FROM namespaces WHERE partition_id = $1 AND id = $2', [NAMESPACE_PARTITION, id]);
+    return rows[0] ? this.nsRow(rows[0]) : undefined;
+  }
+
+  async listNamespaces(): Promise<NamespaceRow[]> {
+    // COLLATE "C": byte order, as SQLite's default BINARY collation sorts
+    const { rows } = await this.q(this.pool, 'SELECT * FROM namespaces WHERE partition_id = $1 ORDER BY name COLLATE "C"', [NAMESPACE_PARTITION]);
+    return rows.map((r) => this.nsRow(r));
+  }
+
+  // ---------------------------------------------------------------- cluster metadata
+  async getClusterMetadata(clusterName: string): Promise<{ info: DataBlob; version: number } | undefined> {
+    const { rows } = await this.q(
+      this.pool,
+      'SELECT data, data_encoding, version FROM cluster_metadata_info WHERE metadata_partition = 0 AND cluster_name = $1',
+      [clusterName],
+    );
+    const r = rows[0];
+    return r ? { info: blob(r.data, r.data_encoding), version: num(r.version) } : undefined;
+  }
+
+  async saveClusterMetadata(clusterName: string, info: DataBlob, previousVersion: number | undefined): Promise<boolean> {
+    if (previousVersion === undefined) {
+      const r = await this.q(
+        this.pool,
+        'INSERT INTO cluster_metadata_info (metadata_partition, cluster_name, data, data_encoding, version) VALUES (0, $1, $2, $3, 1) ON CONFLICT (metadata_partition, cluster_name) DO NOTHING',
+        [clusterName, info.data, info.encoding],
+      );
+      return r.count === 1;
+    }
+    const r = await this.q(
+      this.pool,
+      'UPDATE cluster_metadata_info SET data = $1, data_encoding = $2, version = $3 WHERE metadata_partition = 0 AND cluster_name = $4 AND version = $5',
+      [info.data, info.encoding, previousVersion + 1, clusterName, previousVersion],
+    );
+    return r.count === 1;
+  }
+}

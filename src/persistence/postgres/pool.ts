@@ -1,0 +1,25 @@
+/**
+ * A pg.Pool from a SqlConnectConfig, for the engine stores. Connection settings (TLS, sslmode,
+ * connect attributes) come from pgClientConfig; one probe connection through connectPg first, so an
+ * unreachable or misconfigured server fails here with connectPg's explanatory message.
+ */
+import { Pool } from 'pg';
+import { SqlConnectConfig } from '../sql-config';
+import { connectPg, pgClientConfig } from './connect';
+
+export interface PgPoolOptions {
+  /** maximum open connections (default 10) */
+  max?: number;
+  /** close connections idle this long (default 30 s) */
+  idleTimeoutMillis?: number;
+}
+
+export async function createPgPool(cfg: SqlConnectConfig, options: PgPoolOptions = {}, database = cfg.databaseName): Promise<Pool> {
+  const probe = await connectPg(cfg, database);
+  await probe.end().catch(() => undefined);
+  const pool = new Pool({ ...pgClientConfig(cfg, database), max: options.max ?? 10, idleTimeoutMillis: options.idleTimeoutMillis ?? 30_000 });
+  pool.on('error', () => {
+    /* an idle client died; the pool drops it and the next query reports any lasting problem */
+  });
+  return pool;
+}

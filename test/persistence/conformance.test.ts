@@ -1,0 +1,670 @@
+/**
+ * Conformance of the engine persistence plugins: ONE suite, run against sqlite, postgres12 and mysql8
+ * (MariaDB stands in for MySQL 8 here). Each plugin gets a fresh database built by the schema tool
+ * (create-database, setup-schema -v 0.0, update-schema through schema/<dir>/temporal/versioned) and is
+ * opened through openPersistence, twice: two bundles play two server processes ("owners").
+ *
+ * "Nothing written" is checked on the raw tables (row counts of every shard table, read with the
+ * engine's own driver), not only through the store API.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client as PgClient } from 'pg';
+import mysql from 'mysql2/promise';
+import Database from 'better-sqlite3';
+import { ENGINES, Engine, MYSQL, PG, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
+import { sqlTool } from '../helpers/processes';
+import { openPersistence } from '../../src/persistence/engine';
+import type {
+  CreateExecutionRequest,
+  DataBlob,
+  ExecutionKey,
+  HistoryBatchRow,
+  NewTasks,
+  PersistenceBundle,
+  TaskQueueKey,
+  UpdateExecutionRequest,
+} from '../../src/persistence/engine';
+import { ConditionFailedError, ShardOwnershipLostError } from '../../src/common/errors';
+import type { SqlConnectConfig } from '../../src/persistence/sql-config';
+
+const SCHEMA_DIRS: Record<Engine, string> = {
+  sqlite: 'schema/sqlite/v3',
+  postgres12: 'schema/postgresql/v12',
+  mysql8: 'schema/mysql/v8',
+};
+const SHARD_TABLES = ['executions', 'current_executions', 'history_tree', 'history_node', 'transfer_tasks', 'timer_tasks', 'visibility_tasks'] as const;
+
+// ---------------------------------------------------------------- fixtures
+/** A blob with bytes that are not valid UTF-8, so BYTEA/MEDIUMBLOB/BLOB round trips are checked. */
+function bl(text: string, encoding = 'json/v1'): DataBlob {
+  return { data: Buffer.concat([Buffer.from(text, 'utf8'), Buffer.from([0x00, 0xff, 0x80, 0x0a])]), encoding };
+}
+const same = (a: DataBlob | undefined, b: DataBlob, what: string) => {
+  assert.ok(a, `${what}: missing`);
+  assert.ok(Buffer.isBuffer(a.data), `${what}: data is not a Buffer`);
+  assert.equal(a.data.toString('hex'), b.data.toString('hex'), `${what}: bytes`);
+  assert.equal(a.encoding, b.encoding, `${what}: encoding`);
+};
+
+let nextTaskId = 1000;
+const tid = () => ++nextTaskId;
+const NO_TASKS: NewTasks = { transfer: [], timer: [], visibility: [] };
+
+function someTasks(tag: string, timerAt = 5_000): NewTasks {
+  return {
+    transfer: [{ taskId: tid(), task: bl(`transfer-${tag}`) }],
+    timer: [{ visibilityTimestampMs: timerAt, taskId: tid(), task: bl(`timer-${tag}`) }],
+    visibility: [{ taskId: tid(), task: bl(`visibility-${tag}`) }],
+  };
+}
+
+function batch(key: ExecutionKey, nodeId: number, txnId: number, tag = `${nodeId}/${txnId}`): HistoryBatchRow {
+  return { treeId: key.runId, branchId: `${key.runId}-b`, nodeId, txnId, prevTxnId: txnId - 1, events: bl(`events-${tag}`) };
+}
+
+function createReq(
+  shardId: number,
+  rangeId: number,
+  key: ExecutionKey,
+  opts: { previousRunId?: string; tasks?: NewTasks; history?: HistoryBatchRow[] } = {},
+): CreateExecutionRequest {
+  return {
+    shardId,
+    rangeId,
+    current: { runId: key.runId, createRequestId: `req-${key.runId}`, state: 1, status: 1, startTimeMs: 1_700_000_000_123, previousRunId: opts.previousRunId },
+    execution: { key, nextEventId: 3, dbRecordVersion: 1, info: bl(`info-${key.runId}`), state: bl(`state-${key.runId}`, 'proto3/v1') },
+    historyTree: { treeId: key.runId, branchId: `${key.runId}-b`, info: bl(`tree-${key.runId}`) },
+    history: opts.history ?? [batch(key, 1, 1)],
+    tasks: opts.tasks ?? someTasks(key.runId),
+  };
+}
+
+function updateReq(
+  shardId: number,
+  rangeId: number,
+  key: ExecutionKey,
+  expected: number,
+  opts: { current?: { state: number; status: number }; tasks?: NewTasks; history?: HistoryBatchRow[]; tag?: string } = {},
+): UpdateExecutionRequest {
+  const tag = opts.tag ?? `v${expected + 1}`;
+  return {
+    shardId,
+    rangeId,
+    execution: { key, nextEventId: 3 + expected, dbRecordVersion: expected + 1, info: bl(`info-${tag}`), state: bl(`state-${tag}`, 'proto3/v1') },
+    expectedDbRecordVersion: expected,
+    current: opts.current,
+    history: opts.history ?? [],
+    tasks: opts.tasks ?? NO_TASKS,
+  };
+}
+
+const key = (workflowId: string, runId: string): ExecutionKey => ({ namespaceId: 'ns-1', workflowId, runId });
+
+// ---------------------------------------------------------------- per-engine database
+interface Db {
+  config: SqlConnectConfig;
+  /** rows of each shard table for one shard */
+  counts(shardId: number): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+function tool(engine: Engine, db: string, args: string[]): void {
+  const r = sqlTool([...toolConnectionFlags(engine, db), ...args]);
+  assert.equal(r.status, 0, `temporal-sql-tool ${args.join(' ')} exited ${String(r.status)}\n${r.stderr}\n${r.stdout}`);
+}
+
+async function makeDb(engine: Engine, name: string): Promise<Db> {
+  tool(engine, name, ['create-database']);
+  tool(engine, name, ['setup-schema', '-v', '0.0']);
+  tool(engine, name, ['update-schema', '-d', `${SCHEMA_DIRS[engine]}/temporal/versioned`]);
+  const countSql = (t: string, ph: string) => `SELECT COUNT(*) AS n FROM ${t} WHERE shard_id = ${ph}`;
+  switch (engine) {
+    case 'sqlite': {
+      const d = new Database(name, { readonly: true, fileMustExist: true });
+      return {
+        config: { pluginName: 'sqlite', host: '', port: 0, databaseName: name },
+        async counts(shardId) {
+          const out: Record<string, number> = {};
+          for (const t of SHARD_TABLES) out[t] = Number((d.prepare(countSql(t, '?')).get(shardId) as { n: number }).n);
+          return out;
+        },
+        async close() {
+          d.close();
+        },
+      };
+    }
+    case 'postgres12': {
+      const c = new PgClient({ ...PG, database: name });
+      await c.connect();
+      return {
+        config: { pluginName: 'postgres12', host: PG.host, port: PG.port, user: PG.user, password: PG.password, databaseName: name },
+        async counts(shardId) {
+          const out: Record<string, number> = {};
+          for (const t of SHARD_TABLES) out[t] = Number((await c.query<{ n: string }>(countSql(t, '$1'), [shardId])).rows[0]!.n);
+          return out;
+        },
+        async close() {
+          await c.end();
+        },
+      };
+    }
+    case 'mysql8': {
+      const c = await mysql.createConnection({ ...MYSQL, database: name });
+      return {
+        config: { pluginName: 'mysql8', host: MYSQL.host, port: MYSQL.port, user: MYSQL.user, password: MYSQL.password, databaseName: name },
+        async counts(shardId) {
+          const out: Record<string, number> = {};
+          for (const t of SHARD_TABLES) {
+            const [rows] = await c.query<mysql.RowDataPacket[]>(countSql(t, '?'), [shardId]);
+            out[t] = Number(rows[0]!.n);
+          }
+          return out;
+        },
+        async close() {
+          await c.end();
+        },
+      };
+    }
+  }
+}
+
+async function rejectsWith(p: Promise<unknown>, cls: abstract new (...args: never[]) => Error, what: string): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof cls, `${what}: expected ${cls.name}, got ${String((err as Error)?.stack ?? err)}`);
+    return true;
+  });
+}
+
+// ---------------------------------------------------------------- the suite
+for (const engine of ENGINES) {
+  describe(`engine persistence conformance: ${engine}`, async () => {
+    const skip = await engineAvailability(engine);
+    const name = engine === 'sqlite' ? join(tmpdir(), `${uniqueDbName('conf')}.db`) : uniqueDbName('conf');
+    let db: Db | undefined;
+    /** owner A and owner B: two opened bundles on the same database */
+    let a: PersistenceBundle;
+    let b: PersistenceBundle;
+    let shardSeq = 0;
+    /** a fresh shard, owned at rangeId 1 */
+    const freshShard = async (): Promise<number> => {
+      const id = ++shardSeq;
+      await a.shards.getOrCreateShard(id, bl('shard-info'));
+      await a.shards.updateShard(id, 0, 1, bl('shard-info-1'));
+      return id;
+    };
+
+    before(async () => {
+      if (skip) return;
+      db = await makeDb(engine, name);
+      a = await openPersistence(db.config);
+      b = await openPersistence(db.config);
+    });
+    after(async () => {
+      if (skip) return;
+      await a?.close();
+      await b?.close();
+      await db?.close();
+      if (engine === 'sqlite') for (const f of [name, `${name}-wal`, `${name}-shm`, `${name}-journal`]) rmSync(f, { force: true });
+      else await dropDatabase(engine, name);
+    });
+
+    test('shards: getOrCreateShard creates at range_id 0 once; updateShard is a compare-and-set', { skip }, async () => {
+      const id = ++shardSeq;
+      const created = await a.shards.getOrCreateShard(id, bl('first'));
+      assert.equal(created.shardId, id);
+      assert.equal(created.rangeId, 0);
+      same(created.info, bl('first'), 'initial info');
+      const again = await b.shards.getOrCreateShard(id, bl('second'));
+      assert.equal(again.rangeId, 0);
+      same(again.info, bl('first'), 'getOrCreateShard must not overwrite an existing shard');
+
+      await a.shards.updateShard(id, 0, 1, bl('owner-a'));
+      await rejectsWith(b.shards.updateShard(id, 0, 2, bl('owner-b')), ShardOwnershipLostError, 'CAS from a stale range_id');
+      const now = await b.shards.getOrCreateShard(id, bl('x'));
+      assert.equal(now.rangeId, 1);
+      same(now.info, bl('owner-a'), 'info after the successful CAS');
+      await b.shards.updateShard(id, 1, 2, bl('owner-b'));
+      assert.equal((await a.shards.getOrCreateShard(id, bl('x'))).rangeId, 2);
+      // renewal with the same range id is a CAS too
+      await b.shards.updateShard(id, 2, 2, bl('owner-b-renewed'));
+      same((await a.shards.getOrCreateShard(id, bl('x'))).info, bl('owner-b-renewed'), 'info after renewal');
+      await rejectsWith(a.shards.updateShard(9_999_999, 0, 1, bl('x')), ShardOwnershipLostError, 'CAS of a missing shard');
+    });
+
+    test('createWorkflowExecution writes execution, current, tree, history and all tasks together', { skip }, async () => {
+      const shard = await freshShard();
+      const k = key('wf-create', 'run-c1');
+      const req = createReq(shard, 1, k);
+      await a.executions.createWorkflowExecution(req);
+
+      const ex = await b.executions.getWorkflowExecution(shard, k);
+      assert.ok(ex);
+      assert.deepEqual(ex.key, k);
+      assert.equal(ex.nextEventId, 3);
+      assert.equal(ex.dbRecordVersion, 1);
+      same(ex.info, req.execution.info, 'execution info');
+      same(ex.state, req.execution.state, 'execution state');
+
+      assert.deepEqual(await b.executions.getCurrentExecution(shard, 'ns-1', 'wf-create'), {
+        runId: 'run-c1',
+        createRequestId: 'req-run-c1',
+        state: 1,
+        status: 1,
+        startTimeMs: 1_700_000_000_123,
+      });
+      const hist = await b.executions.readHistoryBranch(shard, k.runId, `${k.runId}-b`);
+      assert.equal(hist.length, 1);
+      same(hist[0]!.events, req.history[0]!.events, 'history events');
+      assert.deepEqual((await b.executions.getTransferTasks(shard, 0, 10)).map((t) => t.taskId), req.tasks.transfer.map((t) => t.taskId));
+      assert.deepEqual((await b.executions.getVisibilityTasks(shard, 0, 10)).map((t) => t.taskId), req.tasks.visibility.map((t) => t.taskId));
+      const timers = await b.executions.getTimerTasks(shard, Number.MAX_SAFE_INTEGER, 10);
+      assert.deepEqual(timers.map((t) => [t.visibilityTimestampMs, t.taskId]), req.tasks.timer.map((t) => [t.visibilityTimestampMs, t.taskId]));
+      same(timers[0]!.task, req.tasks.timer[0]!.task, 'timer task blob');
+      assert.deepEqual(await db!.counts(shard), {
+        executions: 1,
+        current_executions: 1,
+        history_tree: 1,
+        history_node: 1,
+        transfer_tasks: 1,
+        timer_tasks: 1,
+        visibility_tasks: 1,
+      });
+      // other shards see none of it
+      assert.equal(await b.executions.getWorkflowExecution(shard + 1000, k), undefined);
+      assert.equal(await b.executions.getCurrentExecution(shard + 1000, 'ns-1', 'wf-create'), undefined);
+
+      // a failure late in the transaction (duplicate task id on the last insert) rolls all of it back
+      const before = await db!.counts(shard);
+      const dupTask = tid();
+      await assert.rejects(
+        a.executions.createWorkflowExecution(
+          createReq(shard, 1, key('wf-late-fail', 'run-lf'), {
+            history: [batch(key('wf-late-fail', 'run-lf'), 1, 1), batch(key('wf-late-fail', 'run-lf'), 3, 2)],
+            tasks: { transfer: [{ taskId: tid(), task: bl('t') }], timer: [{ visibilityTimestampMs: 9, taskId: tid(), task: bl('t') }], visibility: [{ taskId: dupTask, task: bl('v') }, { taskId: dupTask, task: bl('v') }] },
+          }),
+        ),
+      );
+      assert.deepEqual(await db!.counts(shard), before, 'a create that failed on its last insert left rows behind');
+      assert.equal(await b.executions.getCurrentExecution(shard, 'ns-1', 'wf-late-fail'), undefined);
+
+      // workflow ids are case-sensitive
+      await a.executions.createWorkflowExecution(createReq(shard, 1, key('WF-CREATE', 'run-c2')));
+      assert.equal((await b.executions.getCurrentExecution(shard, 'ns-1', 'WF-CREATE'))?.runId, 'run-c2');
+      assert.equal((await b.executions.getCurrentExecution(shard, 'ns-1', 'wf-create'))?.runId, 'run-c1');
+    });
+
+    test('a stale shard owner cannot create, update or delete tasks, and nothing of its transaction is written', { skip }, async () => {
+      const shard = await freshShard(); // owner A holds range 1
+      const k = key('wf-stale', 'run-s1');
+      await a.executions.createWorkflowExecution(createReq(shard, 1, k));
+      // owner B steals the shard
+      await b.shards.updateShard(shard, 1, 2, bl('owner-b'));
+      const before = await db!.counts(shard);
+
+      await rejectsWith(a.executions.createWorkflowExecution(createReq(shard, 1, key('wf-stale-2', 'run-s2'))), ShardOwnershipLostError, 'stale create');
+      await rejectsWith(
+        a.executions.updateWorkflowExecution(updateReq(shard, 1, k, 1, { history: [batch(k, 3, 2)], tasks: someTasks('stale'), current: { state: 3, status: 2 } })),
+        ShardOwnershipLostError,
+        'stale update',
+      );
+      const [tr] = await a.executions.getTransferTasks(shard, 0, 1);
+      const [ti] = await a.executions.getTimerTasks(shard, Number.MAX_SAFE_INTEGER, 1);
+      const [vi] = await a.executions.getVisibilityTasks(shard, 0, 1);
+      assert.ok(tr && ti && vi);
+      await rejectsWith(a.executions.deleteTransferTask(shard, 1, tr.taskId), ShardOwnershipLostError, 'stale transfer delete');
+      await rejectsWith(a.executions.deleteTimerTask(shard, 1, ti.visibilityTimestampMs, ti.taskId), ShardOwnershipLostError, 'stale timer delete');
+      await rejectsWith(a.executions.deleteVisibilityTask(shard, 1, vi.taskId), ShardOwnershipLostError, 'stale visibility delete');
+      // a range id from the future is just as wrong
+      await rejectsWith(a.executions.deleteTransferTask(shard, 3, tr.taskId), ShardOwnershipLostError, 'future range id');
+      // a shard that does not exist has no owner
+      await rejectsWith(a.executions.createWorkflowExecution(createReq(8_888_888, 0, key('wf-x', 'run-x'))), ShardOwnershipLostError, 'missing shard');
+
+      assert.deepEqual(await db!.counts(shard), before, 'the stale owner wrote something');
+      assert.equal(await a.executions.getCurrentExecution(shard, 'ns-1', 'wf-stale-2'), undefined);
+      const ex = await a.executions.getWorkflowExecution(shard, k);
+      assert.equal(ex?.dbRecordVersion, 1, 'execution was updated by the stale owner');
+      assert.equal((await a.executions.getCurrentExecution(shard, 'ns-1', 'wf-stale'))?.state, 1);
+      assert.deepEqual(await db!.counts(8_888_888), Object.fromEntries(SHARD_TABLES.map((t) => [t, 0])));
+
+      // the new owner can do all of it
+      await b.executions.updateWorkflowExecution(updateReq(shard, 2, k, 1, { history: [batch(k, 3, 2)], tasks: NO_TASKS }));
+      await b.executions.deleteTransferTask(shard, 2, tr.taskId);
+      await b.executions.deleteTimerTask(shard, 2, ti.visibilityTimestampMs, ti.taskId);
+      await b.executions.deleteVisibilityTask(shard, 2, vi.taskId);
+      const afterCounts = await db!.counts(shard);
+      assert.equal(afterCounts.transfer_tasks, 0);
+      assert.equal(afterCounts.timer_tasks, 0);
+      assert.equal(afterCounts.visibility_tasks, 0);
+      assert.equal(afterCounts.history_node, 2);
+      assert.equal((await b.executions.getWorkflowExecution(shard, k))?.dbRecordVersion, 2);
+    });
+
+    test('create with an existing current run fails with ConditionFailedError and writes nothing; replace needs the right previous run', { skip }, async () => {
+      const shard = await freshShard();
+      const k1 = key('wf-dup', 'run-d1');
+      await a.executions.createWorkflowExecution(createReq(shard, 1, k1));
+      const before = await db!.counts(shard);
+
+      await rejectsWith(a.executions.createWorkflowExecution(createReq(shard, 1, key('wf-dup', 'run-d2'))), ConditionFailedError, 'create over a current run');
+      await rejectsWith(
+        a.executions.createWorkflowExecution(createReq(shard, 1, key('wf-dup', 'run-d2'), { previousRunId: 'run-other' })),
+        ConditionFailedError,
+        'replace with the wrong previous run',
+      );
+      await rejectsWith(
+        a.executions.createWorkflowExecution(createReq(shard, 1, key('wf-dup-none', 'run-d3'), { previousRunId: 'run-d1' })),
+        ConditionFailedError,
+        'replace of a current row that does not exist',
+      );
+      assert.deepEqual(await db!.counts(shard), before, 'a failed create wrote something');
+      assert.equal(await a.executions.getWorkflowExecution(shard, key('wf-dup', 'run-d2')), undefined);
+      assert.deepEqual(await a.executions.readHistoryBranch(shard, 'run-d2', 'run-d2-b'), []);
+      assert.equal((await a.executions.getCurrentExecution(shard, 'ns-1', 'wf-dup'))?.runId, 'run-d1');
+
+      // replace with the right previous run: the current row moves to the new run, both runs exist
+      const k2 = key('wf-dup', 'run-d2');
+      const req = createReq(shard, 1, k2, { previousRunId: 'run-d1' });
+      req.current.state = 2;
+      req.current.status = 1;
+      await a.executions.createWorkflowExecution(req);
+      assert.deepEqual(await a.executions.getCurrentExecution(shard, 'ns-1', 'wf-dup'), {
+        runId: 'run-d2',
+        createRequestId: 'req-run-d2',
+        state: 2,
+        status: 1,
+        startTimeMs: 1_700_000_000_123,
+      });
+      assert.ok(await a.executions.getWorkflowExecution(shard, k1));
+      assert.ok(await a.executions.getWorkflowExecution(shard, k2));
+      const c = await db!.counts(shard);
+      assert.equal(c.executions, 2);
+      assert.equal(c.current_executions, 1);
+      assert.equal(c.history_tree, 2);
+    });
+
+    test('update with a wrong db_record_version fails with ConditionFailedError and writes nothing', { skip }, async () => {
+      const shard = await freshShard();
+      const k = key('wf-upd', 'run-u1');
+      await a.executions.createWorkflowExecution(createReq(shard, 1, k));
+      const before = await db!.counts(shard);
+      for (const wrong of [0, 2, 7]) {
+        await rejectsWith(
+          a.executions.updateWorkflowExecution(updateReq(shard, 1, k, wrong, { history: [batch(k, 3, 2)], tasks: someTasks('wrong'), current: { state: 3, status: 2 } })),
+          ConditionFailedError,
+          `update expecting version ${wrong}`,
+        );
+      }
+      await rejectsWith(
+        a.executions.updateWorkflowExecution(updateReq(shard, 1, key('wf-upd', 'run-missing'), 1, { tasks: someTasks('missing') })),
+        ConditionFailedError,
+        'update of a missing execution',
+      );
+      assert.deepEqual(await db!.counts(shard), before, 'a failed update wrote something');
+      const ex = await a.executions.getWorkflowExecution(shard, k);
+      assert.equal(ex?.dbRecordVersion, 1);
+      same(ex?.info, bl('info-run-u1'), 'execution info after failed updates');
+      assert.equal((await a.executions.getCurrentExecution(shard, 'ns-1', 'wf-upd'))?.state, 1);
+
+      // right version: everything lands; current row changes only when asked
+      await a.executions.updateWorkflowExecution(updateReq(shard, 1, k, 1, { history: [batch(k, 3, 2)], tasks: someTasks('ok') }));
+      assert.equal((await a.executions.getCurrentExecution(shard, 'ns-1', 'wf-upd'))?.state, 1);
+      await a.executions.updateWorkflowExecution(updateReq(shard, 1, k, 2, { current: { state: 3, status: 2 } }));
+      const cur = await a.executions.getCurrentExecution(shard, 'ns-1', 'wf-upd');
+      assert.equal(cur?.state, 3);
+      assert.equal(cur?.status, 2);
+      assert.equal(cur?.runId, 'run-u1');
+      const ex3 = await a.executions.getWorkflowExecution(shard, k);
+      assert.equal(ex3?.dbRecordVersion, 3);
+      assert.equal(ex3?.nextEventId, 5);
+      same(ex3?.state, bl('state-v3', 'proto3/v1'), 'state after update');
+      const c = await db!.counts(shard);
+      assert.equal(c.history_node, before.history_node! + 1);
+      assert.equal(c.transfer_tasks, before.transfer_tasks! + 1);
+    });
+
+    test('readHistoryBranch: node order, highest txn per node, one branch only', { skip }, async () => {
+      const shard = await freshShard();
+      const k = key('wf-hist', 'run-h1');
+      const other = { ...batch(k, 1, 1, 'other-branch'), branchId: 'run-h1-other' };
+      await a.executions.createWorkflowExecution(createReq(shard, 1, k, { history: [batch(k, 1, 1), other], tasks: NO_TASKS }));
+      // node 7 written before node 3; node 3 rewritten by a later transaction (txn 5 beats txn 4)
+      await a.executions.updateWorkflowExecution(updateReq(shard, 1, k, 1, { history: [batch(k, 7, 6, 'n7'), batch(k, 3, 4, 'n3-old')] }));
+      await a.executions.updateWorkflowExecution(updateReq(shard, 1, k, 2, { history: [batch(k, 3, 5, 'n3-new')] }));
+      await a.executions.updateWorkflowExecution(updateReq(shard, 1, k, 3, { history: [batch(k, 12, 3, 'n12')] }));
+      const h = await b.executions.readHistoryBranch(shard, 'run-h1', 'run-h1-b');
+      assert.deepEqual(
+        h.map((x) => [x.treeId, x.branchId, x.nodeId, x.txnId, x.prevTxnId]),
+        [
+          ['run-h1', 'run-h1-b', 1, 1, 0],
+          ['run-h1', 'run-h1-b', 3, 5, 4],
+          ['run-h1', 'run-h1-b', 7, 6, 5],
+          ['run-h1', 'run-h1-b', 12, 3, 2],
+        ],
+      );
+      same(h[1]!.events, bl('events-n3-new'), 'the highest txn of node 3');
+      const o = await b.executions.readHistoryBranch(shard, 'run-h1', 'run-h1-other');
+      assert.deepEqual(o.map((x) => x.nodeId), [1]);
+      same(o[0]!.events, bl('events-other-branch'), 'other branch');
+      assert.deepEqual(await b.executions.readHistoryBranch(shard + 1000, 'run-h1', 'run-h1-b'), [], 'another shard');
+    });
+
+    test('transfer, visibility and timer tasks: reads in order, paging, deletes, next timer', { skip }, async () => {
+      const shard = await freshShard();
+      const noise = await freshShard(); // tasks of another shard must not show
+      const k = key('wf-tasks', 'run-t1');
+      const timers = [
+        { visibilityTimestampMs: 3_000, taskId: 50 },
+        { visibilityTimestampMs: 1_000, taskId: 90 },
+        { visibilityTimestampMs: 1_000, taskId: 20 },
+        { visibilityTimestampMs: 2_000, taskId: 10 },
+        { visibilityTimestampMs: 2_000_000_000_000, taskId: 5 }, // BIGINT range
+      ].map((t) => ({ ...t, task: bl(`timer-${t.taskId}`) }));
+      await a.executions.createWorkflowExecution(
+        createReq(shard, 1, k, {
+          tasks: {
+            transfer: [30, 10, 20].map((id) => ({ taskId: id, task: bl(`transfer-${id}`) })),
+            visibility: [300, 100, 200].map((id) => ({ taskId: id, task: bl(`vis-${id}`) })),
+            timer: timers,
+          },
+        }),
+      );
+      await a.executions.createWorkflowExecution(
+        createReq(noise, 1, key('wf-noise', 'run-n1'), {
+          tasks: { transfer: [{ taskId: 15, task: bl('n') }], visibility: [{ taskId: 150, task: bl('n') }], timer: [{ visibilityTimestampMs: 500, taskId: 1, task: bl('n') }] },
+        }),
+      );
+
+      const ex = b.executions;
+      assert.deepEqual((await ex.getTransferTasks(shard, 0, 10)).map((t) => t.taskId), [10, 20, 30]);
+      assert.deepEqual((await ex.getTransferTasks(shard, 10, 10)).map((t) => t.taskId), [20, 30], 'afterTaskId is exclusive');
+      assert.deepEqual((await ex.getTransferTasks(shard, 0, 2)).map((t) => t.taskId), [10, 20], 'limit');
+      same((await ex.getTransferTasks(shard, 19, 1))[0]?.task, bl('transfer-20'), 'transfer blob');
+      assert.deepEqual((await ex.getVisibilityTasks(shard, 100, 10)).map((t) => t.taskId), [200, 300]);
+      same((await ex.getVisibilityTasks(shard, 0, 1))[0]?.task, bl('vis-100'), 'visibility blob');
+
+      const all = await ex.getTimerTasks(shard, Number.MAX_SAFE_INTEGER, 10);
+      assert.deepEqual(
+        all.map((t) => [t.visibilityTimestampMs, t.taskId]),
+        [
+          [1_000, 20],
+          [1_000, 90],
+          [2_000, 10],
+          [3_000, 50],
+          [2_000_000_000_000, 5],
+        ],
+        'timers ordered by timestamp, then task id',
+      );
+      same(all[1]!.task, bl('timer-90'), 'timer blob');
+      assert.deepEqual((await ex.getTimerTasks(shard, 2_000, 10)).map((t) => t.taskId), [20, 90], 'beforeTimestampMs is exclusive');
+      assert.deepEqual((await ex.getTimerTasks(shard, 2_001, 2)).map((t) => t.taskId), [20, 90], 'limit');
+      assert.equal(await ex.getNextTimerTimestamp(shard), 1_000);
+
+      await a.executions.deleteTimerTask(shard, 1, 1_000, 20);
+      assert.equal(await ex.getNextTimerTimestamp(shard), 1_000);
+      await a.executions.deleteTimerTask(shard, 1, 1_000, 90);
+      assert.equal(await ex.getNextTimerTimestamp(shard), 2_000);
+      await a.executions.deleteTimerTask(shard, 1, 3_000, 10); // wrong timestamp: nothing deleted
+      assert.equal(await ex.getNextTimerTimestamp(shard), 2_000);
+      await a.executions.deleteTimerTask(shard, 1, 2_000, 10);
+      await a.executions.deleteTimerTask(shard, 1, 3_000, 50);
+      assert.equal(await ex.getNextTimerTimestamp(shard), 2_000_000_000_000);
+      await a.executions.deleteTimerTask(shard, 1, 2_000_000_000_000, 5);
+      assert.equal(await ex.getNextTimerTimestamp(shard), undefined);
+      assert.equal(await ex.getNextTimerTimestamp(7_777_777), undefined, 'shard without timers');
+
+      await a.executions.deleteTransferTask(shard, 1, 20);
+      await a.executions.deleteTransferTask(shard, 1, 999); // missing: no error
+      assert.deepEqual((await ex.getTransferTasks(shard, 0, 10)).map((t) => t.taskId), [10, 30]);
+      await a.executions.deleteVisibilityTask(shard, 1, 100);
+      assert.deepEqual((await ex.getVisibilityTasks(shard, 0, 10)).map((t) => t.taskId), [200, 300]);
+
+      // the other shard is untouched
+      assert.deepEqual((await ex.getTransferTasks(noise, 0, 10)).map((t) => t.taskId), [15]);
+      assert.deepEqual((await ex.getVisibilityTasks(noise, 0, 10)).map((t) => t.taskId), [150]);
+      assert.equal(await ex.getNextTimerTimestamp(noise), 500);
+    });
+
+    test('task queues: lease bumps range_id; createTasks with a stale range_id fails and writes nothing', { skip }, async () => {
+      const wf: TaskQueueKey = { namespaceId: 'ns-1', name: 'tq-conf', taskType: 1 };
+      const act: TaskQueueKey = { ...wf, taskType: 2 };
+      assert.equal(await a.tasks.leaseTaskQueue(wf, bl('tq')), 1);
+      assert.equal(await b.tasks.leaseTaskQueue(wf, bl('tq')), 2);
+      assert.equal(await a.tasks.leaseTaskQueue(act, bl('tq')), 1, 'task types are separate queues');
+
+      await b.tasks.createTasks(wf, 2, [30, 10, 20].map((id) => ({ taskId: id, task: bl(`task-${id}`) })));
+      await rejectsWith(a.tasks.createTasks(wf, 1, [{ taskId: 40, task: bl('stale') }]), ConditionFailedError, 'stale range_id');
+      await rejectsWith(a.tasks.createTasks(wf, 3, [{ taskId: 41, task: bl('future') }]), ConditionFailedError, 'future range_id');
+      await rejectsWith(
+        a.tasks.createTasks({ ...wf, name: 'tq-missing' }, 1, [{ taskId: 42, task: bl('missing') }]),
+        ConditionFailedError,
+        'queue never leased',
+      );
+      assert.deepEqual((await a.tasks.getTasks(wf, 0, 100)).map((t) => t.taskId), [10, 20, 30], 'no task of a failed createTasks');
+      assert.deepEqual(await a.tasks.getTasks({ ...wf, name: 'tq-missing' }, 0, 100), []);
+      assert.deepEqual(await a.tasks.getTasks(act, 0, 100), []);
+      assert.deepEqual((await a.tasks.getTasks(wf, 10, 1)).map((t) => t.taskId), [20], 'after + limit');
+      same((await a.tasks.getTasks(wf, 0, 1))[0]?.task, bl('task-10'), 'task blob');
+      await a.tasks.deleteTask(wf, 20);
+      assert.deepEqual((await a.tasks.getTasks(wf, 0, 100)).map((t) => t.taskId), [10, 30]);
+
+      // after another lease the old range_id is fenced off
+      assert.equal(await a.tasks.leaseTaskQueue(wf, bl('tq')), 3);
+      await rejectsWith(b.tasks.createTasks(wf, 2, [{ taskId: 50, task: bl('x') }]), ConditionFailedError, 'range_id 2 after lease 3');
+      await a.tasks.createTasks(wf, 3, [{ taskId: 50, task: bl('x') }]);
+
+      const listed = await b.tasks.listTaskQueues();
+      const has = (q: TaskQueueKey) => listed.some((l) => l.namespaceId === q.namespaceId && l.name === q.name && l.taskType === q.taskType);
+      assert.ok(has(wf) && has(act), `listTaskQueues: ${JSON.stringify(listed)}`);
+      assert.ok(!listed.some((l) => l.name === 'tq-missing'));
+    });
+
+    test('namespaces: create (duplicate name -> false), get by name and id, list', { skip }, async () => {
+      assert.equal(await a.namespaces.createNamespace({ id: 'id-zeta', name: 'zeta', info: bl('zeta'), isGlobal: false }), true);
+      assert.equal(await b.namespaces.createNamespace({ id: 'id-alpha', name: 'alpha', info: bl('alpha'), isGlobal: true }), true);
+      assert.equal(await a.namespaces.createNamespace({ id: 'id-other', name: 'zeta', info: bl('zeta-2'), isGlobal: true }), false);
+      assert.equal(await a.namespaces.createNamespace({ id: 'id-Beta', name: 'Beta', info: bl('Beta'), isGlobal: false }), true);
+
+      const z = await b.namespaces.getNamespaceByName('zeta');
+      assert.ok(z);
+      assert.equal(z.id, 'id-zeta');
+      assert.equal(z.isGlobal, false);
+      same(z.info, bl('zeta'), 'the first zeta stays');
+      const al = await b.namespaces.getNamespaceById('id-alpha');
+      assert.equal(al?.name, 'alpha');
+      assert.equal(al?.isGlobal, true);
+      assert.ok(al!.notificationVersion > z.notificationVersion, 'notification versions increase');
+      assert.equal(await b.namespaces.getNamespaceById('id-other'), undefined);
+      assert.equal(await b.namespaces.getNamespaceByName('nope'), undefined);
+      const list = await b.namespaces.listNamespaces();
+      assert.deepEqual(list.map((n) => n.name), ['Beta', 'alpha', 'zeta'], 'ordered by name, byte order');
+      assert.equal(new Set(list.map((n) => n.notificationVersion)).size, 3, 'distinct notification versions');
+    });
+
+    test('cluster metadata: insert once, then compare-and-set on version', { skip }, async () => {
+      const c = a.cluster;
+      assert.equal(await c.getClusterMetadata('conf-cluster'), undefined);
+      assert.equal(await c.saveClusterMetadata('conf-cluster', bl('v1'), undefined), true);
+      assert.equal(await b.cluster.saveClusterMetadata('conf-cluster', bl('v1-again'), undefined), false, 'second insert');
+      let m = await b.cluster.getClusterMetadata('conf-cluster');
+      assert.equal(m?.version, 1);
+      same(m?.info, bl('v1'), 'info after insert');
+      assert.equal(await c.saveClusterMetadata('conf-cluster', bl('v2'), 1), true);
+      assert.equal(await b.cluster.saveClusterMetadata('conf-cluster', bl('v2-b'), 1), false, 'CAS from a stale version');
+      assert.equal(await b.cluster.saveClusterMetadata('conf-cluster', bl('v2-c'), 5), false, 'CAS from a future version');
+      assert.equal(await b.cluster.saveClusterMetadata('other-cluster', bl('o'), 1), false, 'CAS of a missing row');
+      m = await b.cluster.getClusterMetadata('conf-cluster');
+      assert.equal(m?.version, 2);
+      same(m?.info, bl('v2'), 'info after CAS');
+      assert.equal(await b.cluster.getClusterMetadata('other-cluster'), undefined);
+    });
+
+    test('concurrency: two owners racing on one execution, one shard, one workflow id, one queue, one namespace', { skip }, async () => {
+      const shard = await freshShard();
+      const k = key('wf-race', 'run-r1');
+      await a.executions.createWorkflowExecution(createReq(shard, 1, k, { tasks: NO_TASKS }));
+
+      // same expected version from both processes: exactly one update wins, the loser writes nothing
+      for (let v = 1; v <= 6; v++) {
+        const reqA = updateReq(shard, 1, k, v, { tag: `A${v}`, history: [batch(k, 10 * v, 2 * v, `A${v}`)], tasks: someTasks(`A${v}`) });
+        const reqB = updateReq(shard, 1, k, v, { tag: `B${v}`, history: [batch(k, 10 * v, 2 * v + 1, `B${v}`)], tasks: someTasks(`B${v}`) });
+        const before = await db!.counts(shard);
+        const [ra, rb] = await Promise.allSettled([a.executions.updateWorkflowExecution(reqA), b.executions.updateWorkflowExecution(reqB)]);
+        const won = [ra, rb].filter((r) => r.status === 'fulfilled').length;
+        assert.equal(won, 1, `round ${v}: ${won} updates won (${[ra, rb].map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok')).join('; ')})`);
+        const lost = [ra, rb].find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        assert.ok(lost.reason instanceof ConditionFailedError, `round ${v}: loser got ${String(lost.reason)}`);
+        const winner = ra.status === 'fulfilled' ? 'A' : 'B';
+        const ex = await a.executions.getWorkflowExecution(shard, k);
+        assert.equal(ex?.dbRecordVersion, v + 1);
+        same(ex?.info, bl(`info-${winner}${v}`), `round ${v}: execution is the winner's`);
+        const after = await db!.counts(shard);
+        assert.equal(after.history_node, before.history_node! + 1, `round ${v}: only the winner's history`);
+        assert.equal(after.transfer_tasks, before.transfer_tasks! + 1, `round ${v}: only the winner's tasks`);
+        const node = (await a.executions.readHistoryBranch(shard, k.runId, `${k.runId}-b`)).find((h) => h.nodeId === 10 * v);
+        same(node?.events, bl(`events-${winner}${v}`), `round ${v}: history is the winner's`);
+      }
+
+      // both try to take the shard from range 1: one CAS wins; only its updates go through afterwards
+      const steal = await Promise.allSettled([a.shards.updateShard(shard, 1, 2, bl('A')), b.shards.updateShard(shard, 1, 2, bl('B'))]);
+      assert.equal(steal.filter((r) => r.status === 'fulfilled').length, 1, 'exactly one shard CAS wins');
+      const [owner, loser] = steal[0]!.status === 'fulfilled' ? [a, b] : [b, a];
+      const rangeOf = (p: PersistenceBundle) => (p === owner ? 2 : 1);
+      const ver = (await a.executions.getWorkflowExecution(shard, k))!.dbRecordVersion;
+      const res = await Promise.allSettled(
+        [owner, loser].map((p, i) => p.executions.updateWorkflowExecution(updateReq(shard, rangeOf(p), k, ver, { tag: `steal${i}`, tasks: someTasks(`steal${i}`) }))),
+      );
+      assert.equal(res[0]!.status, 'fulfilled', `the new owner's update: ${res[0]!.status === 'rejected' ? String(res[0]!.reason) : ''}`);
+      assert.ok(res[1]!.status === 'rejected' && res[1]!.reason instanceof ShardOwnershipLostError, 'the old owner is fenced');
+      same((await b.executions.getWorkflowExecution(shard, k))?.info, bl('info-steal0'), 'execution after the steal race');
+
+      // two starts of the same workflow id: exactly one creates it
+      const starts = await Promise.allSettled([
+        a.executions.createWorkflowExecution(createReq(shard, 2, key('wf-start-race', 'run-sa'))),
+        b.executions.createWorkflowExecution(createReq(shard, 2, key('wf-start-race', 'run-sb'))),
+      ]);
+      assert.equal(starts.filter((r) => r.status === 'fulfilled').length, 1, `starts: ${starts.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok')).join('; ')}`);
+      const failed = starts.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      assert.ok(failed.reason instanceof ConditionFailedError, `losing start got ${String(failed.reason)}`);
+      const cur = await a.executions.getCurrentExecution(shard, 'ns-1', 'wf-start-race');
+      const loserRun = cur?.runId === 'run-sa' ? 'run-sb' : 'run-sa';
+      assert.equal(await a.executions.getWorkflowExecution(shard, key('wf-start-race', loserRun)), undefined, 'losing start wrote its execution');
+      assert.deepEqual(await a.executions.readHistoryBranch(shard, loserRun, `${loserRun}-b`), [], 'losing start wrote history');
+
+      // leases of a new queue from both: distinct range ids 1 and 2
+      const q: TaskQueueKey = { namespaceId: 'ns-1', name: 'tq-race', taskType: 1 };
+      const leases = await Promise.all([a.tasks.leaseTaskQueue(q, bl('a')), b.tasks.leaseTaskQueue(q, bl('b'))]);
+      assert.deepEqual([...leases].sort(), [1, 2]);
+
+      // the same namespace name from both: exactly one is created
+      const ns = await Promise.all([
+        a.namespaces.createNamespace({ id: 'id-race-a', name: 'race', info: bl('a'), isGlobal: false }),
+        b.namespaces.createNamespace({ id: 'id-race-b', name: 'race', info: bl('b'), isGlobal: false }),
+      ]);
+      assert.deepEqual([...ns].sort(), [false, true]);
+    });
+  });
+}
