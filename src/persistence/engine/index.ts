@@ -1,10 +1,12 @@
 /**
- * Opens the engine stores for a configured database. One implementation per plugin; SQLite today,
- * postgres12 and mysql8 implement the same interfaces (src/persistence/engine/interfaces.ts).
+ * Opens the engine stores for a configured database. One implementation per plugin (sqlite,
+ * postgres12, mysql8), all of the same interfaces (src/persistence/engine/interfaces.ts).
  */
 import type { SqlConnectConfig } from '../sql-config';
 import type { PersistenceBundle } from './interfaces';
 import { SqlitePersistence, openSqlite } from './sqlite/sqlite-persistence';
+import { openPostgresPersistence } from './postgres/postgres-persistence';
+import { openMysqlPersistence } from './mysql/mysql-persistence';
 
 export * from './interfaces';
 export * from './blob';
@@ -14,7 +16,8 @@ export async function openPersistence(config: SqlConnectConfig): Promise<Persist
     case 'sqlite':
       return new SqlitePersistence(openSqlite(config.databaseName));
     case 'postgres12':
+      return openPostgresPersistence(config);
     case 'mysql8':
-      throw new Error(`persistence plugin ${config.pluginName} is not implemented by the engine yet`);
+      return openMysqlPersistence(config);
   }
 }
