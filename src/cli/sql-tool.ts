@@ -268,7 +268,8 @@ const DRYRUN_RE = /^-{1,2}(dryrun|y)(=.*)?$/;
 
 /** Rewrites Go-style argv for commander; throws UsageError for flags that must not run. */
 export function prepareArgs(args: readonly string[]): string[] {
-  if (args.some((a) => DRYRUN_RE.test(a))) {
+  // Only in flag positions: a password may well be "-y".
+  if (args.some((a, i) => DRYRUN_RE.test(a) && !isFlagExpectingValue(args[i - 1]))) {
     throw new UsageError(
       '--dryrun/-y is not supported: in Temporal\'s tools before v1.8 it ran against a fresh copy created by dropping the target, and destroyed data (temporalio/temporal #392, #1197), so it was removed. To preview an update safely, run the same command with "plan" instead of "update-schema": it prints every version, file and statement and changes nothing.',
     );

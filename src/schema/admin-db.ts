@@ -44,8 +44,17 @@ export interface SchemaAdminDB {
   readHistory(): Promise<HistoryRow[]>;
   writeHistory(oldVersion: string, newVersion: string, manifestMd5: string, description: string): Promise<void>;
 
+  /**
+   * True for a statement the engine refuses inside a transaction (PostgreSQL's CREATE INDEX
+   * CONCURRENTLY, used by Temporal's own visibility v1.13): its version then runs statement by
+   * statement with checkpoints, as on MySQL.
+   */
+  requiresAutocommit(sql: string): boolean;
   createCheckpointTable(): Promise<void>;
-  /** statement index → md5 of the statement text, for statements of `version` that took effect. */
+  /**
+   * statement index → md5 of the statement text, for statements of `version` that took effect;
+   * index -1 marks that a run of the version started. Empty when the table does not exist.
+   */
   readCheckpoints(version: string): Promise<Map<number, string>>;
   writeCheckpoint(version: string, statementIndex: number, statementMd5: string): Promise<void>;
   clearCheckpoints(version: string): Promise<void>;

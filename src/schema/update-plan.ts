@@ -9,12 +9,28 @@ import { MismatchError, UsageError } from './errors';
 import { StoreName, VersionStep, VersionedDir } from './versioned-dir';
 import { SchemaVersion, ZERO_VERSION, compareVersions, formatVersion, parseVersion } from './version';
 
+export function statementsOf(step: VersionStep): { file: string; sql: string; line: number }[] {
+  return step.files.flatMap((f) => f.statements.map((s) => ({ file: f.name, sql: s.sql, line: s.line })));
+}
+
+/**
+ * A version commits as a whole where the engine has transactional DDL and none of its statements
+ * must run outside a transaction; otherwise it runs statement by statement with checkpoints.
+ */
+export function isAtomic(db: SchemaAdminDB, step: VersionStep): boolean {
+  return db.transactionalDdl && !statementsOf(step).some((st) => db.requiresAutocommit(st.sql));
+}
+
 export interface UpdatePlan {
   readonly current: SchemaVersion;
   readonly target: SchemaVersion;
   readonly steps: readonly VersionStep[];
   /** Drift and other findings that do not stop the run. */
   readonly warnings: readonly string[];
+  /** Set when an interrupted run left checkpoints: the first version resumes after them. */
+  readonly resumeAfter?: { readonly version: string; readonly applied: number; readonly total: number; readonly done: ReadonlySet<number> };
+  /** Per step: true when it commits as one transaction, false when it runs with checkpoints. */
+  readonly atomic: readonly boolean[];
   /** Set when there is nothing to do, with the reason. */
   readonly upToDate?: string;
 }
@@ -58,7 +74,7 @@ export async function planUpdate(db: SchemaAdminDB, dir: VersionedDir, targetTex
   const history = await db.readHistory();
   warnings.push(...driftWarnings(dir, history, current));
 
-  const first = dir.steps[0]!;
+  const firstDir = dir.steps[0]!;
   const last = dir.steps[dir.steps.length - 1]!;
   let target = last.version;
   if (targetText !== undefined) {
@@ -76,16 +92,26 @@ export async function planUpdate(db: SchemaAdminDB, dir: VersionedDir, targetTex
   const isZero = compareVersions(current, ZERO_VERSION) === 0;
   if (!isZero && compareVersions(current, last.version) > 0) {
     // The database is newer than this directory: a rollback of the binaries after a schema upgrade.
-    return { current, target: current, steps: [], warnings: [...warnings, `${db.label} is at ${formatVersion(current)}, newer than the newest version in ${dir.path} (${formatVersion(last.version)}); this directory belongs to an older release, nothing to apply`], upToDate: 'database is newer than this directory' };
+    return { current, target: current, steps: [], atomic: [], warnings: [...warnings, `${db.label} is at ${formatVersion(current)}, newer than the newest version in ${dir.path} (${formatVersion(last.version)}); this directory belongs to an older release, nothing to apply`], upToDate: 'database is newer than this directory' };
   }
   if (!isZero && !dir.steps.some((s) => compareVersions(s.version, current) === 0)) {
-    throw new MismatchError(`${db.label} is at schema version ${formatVersion(current)}, but ${dir.path} has no v${formatVersion(current)} (it has ${formatVersion(first.version)}..${formatVersion(last.version)}); this is not the directory the database was built from, or it is incomplete`);
+    throw new MismatchError(`${db.label} is at schema version ${formatVersion(current)}, but ${dir.path} has no v${formatVersion(current)} (it has ${formatVersion(firstDir.version)}..${formatVersion(last.version)}); this is not the directory the database was built from, or it is incomplete`);
   }
   const steps = dir.steps.filter((s) => compareVersions(s.version, current) > 0 && compareVersions(s.version, target) <= 0);
   if (steps.length === 0) {
-    return { current, target, steps, warnings, upToDate: `already at ${formatVersion(current)}` };
+    return { current, target, steps, atomic: [], warnings, upToDate: `already at ${formatVersion(current)}` };
   }
-  return { current, target, steps, warnings };
+  const first = steps[0]!;
+  const atomic = steps.map((s) => isAtomic(db, s));
+  if (!atomic[0]) {
+    const done = await db.readCheckpoints(formatVersion(first.version));
+    if (done.size > 0) {
+      const applied = [...done.keys()].filter((i) => i >= 0).length;
+      const resumeAfter = { version: formatVersion(first.version), applied, total: statementsOf(first).length, done: new Set(done.keys()) };
+      return { current, target, steps, warnings, atomic, resumeAfter };
+    }
+  }
+  return { current, target, steps, warnings, atomic };
 }
 
 function driftWarnings(dir: VersionedDir, history: readonly HistoryRow[], current: SchemaVersion): string[] {
@@ -113,13 +139,19 @@ export function describePlan(plan: UpdatePlan, label: string): string[] {
   }
   const n = plan.steps.reduce((a, s) => a + s.files.reduce((b, f) => b + f.statements.length, 0), 0);
   lines.push(`${label}: ${formatVersion(plan.current)} -> ${formatVersion(plan.target)}, ${plan.steps.length} version(s), ${n} statement(s)`);
-  for (const s of plan.steps) {
-    lines.push(`  v${formatVersion(s.version)}  ${s.description || '(no description)'}  [min compatible ${formatVersion(s.minCompatibleVersion)}, manifest md5 ${s.manifestMd5}]`);
+  if (plan.resumeAfter) {
+    lines.push(`  an interrupted run left checkpoints: v${plan.resumeAfter.version} resumes after ${plan.resumeAfter.applied} of ${plan.resumeAfter.total} statement(s) (marked "done" below)`);
+  }
+  for (const [k, s] of plan.steps.entries()) {
+    lines.push(`  v${formatVersion(s.version)}  ${s.description || '(no description)'}  [min compatible ${formatVersion(s.minCompatibleVersion)}, manifest md5 ${s.manifestMd5}${plan.atomic[k] ? '' : ', statement by statement with checkpoints'}]`);
     if (s.files.length === 0) lines.push('    (no files: version bump only)');
+    let index = 0;
     for (const f of s.files) {
       lines.push(`    ${f.name}: ${f.statements.length} statement(s)`);
       f.statements.forEach((st, i) => {
-        lines.push(`      ${i + 1}. ${st.sql.replace(/\s+/g, ' ')}`);
+        const done = k === 0 && plan.resumeAfter?.done.has(index);
+        lines.push(`      ${i + 1}. ${done ? '(done) ' : ''}${st.sql.replace(/\s+/g, ' ')}`);
+        index++;
       });
     }
   }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { SchemaAdminDB } from './admin-db';
 import { StatementError, errorMessage } from './errors';
 import type { Reporter } from './reporter';
-import { UpdatePlan, planUpdate } from './update-plan';
+import { UpdatePlan, planUpdate, statementsOf } from './update-plan';
 import { VersionStep, VersionedDir } from './versioned-dir';
 import { SchemaVersion, formatVersion } from './version';
 
@@ -45,25 +45,26 @@ async function applyPlan(db: SchemaAdminDB, plan: UpdatePlan, reporter: Reporter
   const applied: string[] = [];
   let previous: SchemaVersion = plan.current;
   reporter.info(`${db.label}: updating schema ${formatVersion(plan.current)} -> ${formatVersion(plan.target)} (${plan.steps.length} version(s))`);
-  if (!db.transactionalDdl) await db.createCheckpointTable();
   for (const [k, step] of plan.steps.entries()) {
     const started = Date.now();
     const count = step.files.reduce((a, f) => a + f.statements.length, 0);
-    const head = `[${k + 1}/${plan.steps.length}] v${formatVersion(step.version)}${step.description ? ` "${step.description}"` : ''}: ${count} statement(s)`;
+    const atomic = plan.atomic[k] ?? false;
+    const head = `[${k + 1}/${plan.steps.length}] v${formatVersion(step.version)}${step.description ? ` "${step.description}"` : ''}: ${count} statement(s)${atomic ? '' : ' (statement by statement, checkpointed)'}`;
     try {
-      if (db.transactionalDdl) {
+      if (atomic) {
         await db.inTransaction(async () => {
           await execStep(db, step);
           await recordVersion(db, previous, step);
         });
       } else {
+        await db.createCheckpointTable();
         await execStepWithCheckpoints(db, step, reporter);
         await recordVersion(db, previous, step);
         await db.clearCheckpoints(formatVersion(step.version));
       }
     } catch (err) {
       reporter.info(`${head} ... FAILED`);
-      throw explainFailure(err, db, plan, step, applied);
+      throw explainFailure(err, db, plan, step, atomic, applied);
     }
     reporter.info(`${head} ... ok (${Date.now() - started} ms)`);
     applied.push(formatVersion(step.version));
@@ -78,10 +79,6 @@ async function recordVersion(db: SchemaAdminDB, previous: SchemaVersion, step: V
   await db.writeHistory(formatVersion(previous), formatVersion(step.version), step.manifestMd5, step.description);
 }
 
-function statementsOf(step: VersionStep): { file: string; sql: string; line: number }[] {
-  return step.files.flatMap((f) => f.statements.map((s) => ({ file: f.name, sql: s.sql, line: s.line })));
-}
-
 async function execStep(db: SchemaAdminDB, step: VersionStep): Promise<void> {
   for (const [i, st] of statementsOf(step).entries()) {
     try {
@@ -94,11 +91,18 @@ async function execStep(db: SchemaAdminDB, step: VersionStep): Promise<void> {
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
+/** Index of the checkpoint row that marks "a run of this version has started". */
+const STARTED_MARKER = -1;
+
 async function execStepWithCheckpoints(db: SchemaAdminDB, step: VersionStep, reporter: Reporter): Promise<void> {
   const version = formatVersion(step.version);
   const done = await db.readCheckpoints(version);
   const all = statementsOf(step);
-  if (done.size > 0) reporter.info(`  v${version}: resuming after ${done.size} of ${all.length} statement(s) applied by an earlier run`);
+  // Only a version that an earlier run started can have a statement that took effect unrecorded.
+  const resumed = done.size > 0;
+  const applied = [...done.keys()].filter((i) => i !== STARTED_MARKER).length;
+  if (resumed) reporter.info(`  v${version}: resuming after ${applied} of ${all.length} statement(s) applied by an earlier run`);
+  else await db.writeCheckpoint(version, STARTED_MARKER, step.manifestMd5);
   let firstExecuted = true;
   for (const [i, st] of all.entries()) {
     const sum = md5(st.sql);
@@ -112,10 +116,13 @@ async function execStepWithCheckpoints(db: SchemaAdminDB, step: VersionStep, rep
     try {
       await db.exec(st.sql);
     } catch (err) {
-      // Only the first statement after the last checkpoint can have run without its checkpoint.
-      if (firstExecuted && db.isAlreadyAppliedError(err)) {
+      // Only the first statement after the last checkpoint of an interrupted run can have run
+      // without its checkpoint.
+      if (resumed && firstExecuted && db.isAlreadyAppliedError(err)) {
         reporter.warn(`v${version}/${st.file}:${st.line} (statement ${i + 1} of v${version}) had already taken effect in an interrupted run (${errorMessage(err)}); continuing`);
       } else {
+        // Nothing of the version took effect: drop the "started" marker so a re-run is a first run.
+        if (!resumed && firstExecuted) await db.clearCheckpoints(version);
         throw new StatementError(errorMessage(err), version, st.file, i, st.sql);
       }
     }
@@ -124,10 +131,10 @@ async function execStepWithCheckpoints(db: SchemaAdminDB, step: VersionStep, rep
   }
 }
 
-function explainFailure(err: unknown, db: SchemaAdminDB, plan: UpdatePlan, step: VersionStep, applied: readonly string[]): Error {
+function explainFailure(err: unknown, db: SchemaAdminDB, plan: UpdatePlan, step: VersionStep, atomic: boolean, applied: readonly string[]): Error {
   const version = formatVersion(step.version);
   const before = applied.length ? `v${applied.join(', v')} applied and kept; ` : '';
-  const state = db.transactionalDdl
+  const state = atomic
     ? `${before}nothing of v${version} was applied (its transaction was rolled back); the database is at ${applied.length ? applied[applied.length - 1] : formatVersion(plan.current)}`
     : `${before}the statements of v${version} before this one took effect and are checkpointed; a re-run resumes with this statement`;
   if (err instanceof StatementError) {

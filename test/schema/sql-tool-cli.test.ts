@@ -132,6 +132,12 @@ describe('temporal-sql-tool: --dryrun / -y are refused and point to plan', () =>
       await db.assertUnchanged(before, '-y update-schema');
     });
   });
+  test('"-y" as the value of a flag (a password) is not taken for the dry-run flag', async () => {
+    await withDb('sqlite', 'dryrun', async (db) => {
+      assertOk(await runTool(['-pw', '-y', ...db.flags(), 'setup-schema', '-v', '0.0']));
+      assert.equal(await db.version(), '0.0');
+    });
+  });
 });
 
 describe('temporal-sql-tool: bad connection settings are refused before anything changes', async () => {

@@ -101,7 +101,12 @@ export class MysqlAdminDB implements SchemaAdminDB {
     await this.exec(`CREATE TABLE IF NOT EXISTS schema_update_checkpoint (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, new_version VARCHAR(64) NOT NULL, statement_index INT NOT NULL, statement_md5 VARCHAR(64) NOT NULL, applied_time DATETIME(6) NOT NULL, PRIMARY KEY (version_partition, db_name, new_version, statement_index)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
   }
 
+  requiresAutocommit(): boolean {
+    return false; // every statement auto-commits here anyway
+  }
+
   async readCheckpoints(version: string): Promise<Map<number, string>> {
+    if (!(await this.hasTable('schema_update_checkpoint'))) return new Map();
     const r = await this.rows(`SELECT statement_index AS i, statement_md5 AS m FROM schema_update_checkpoint WHERE version_partition = 0 AND db_name = ? AND new_version = ?`, [this.dbName, version]);
     return new Map(r.map((x) => [Number(x.i), String(x.m)]));
   }

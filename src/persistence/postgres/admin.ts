@@ -97,14 +97,28 @@ export class PostgresAdminDB implements SchemaAdminDB {
     );
   }
 
+  requiresAutocommit(sql: string): boolean {
+    return /^\s*((CREATE|DROP)\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY|REINDEX\b.*\bCONCURRENTLY|VACUUM\b)/is.test(sql);
+  }
+
   async createCheckpointTable(): Promise<void> {
-    /* Not needed: a version's statements commit or roll back together. */
+    await this.client.query(`CREATE TABLE IF NOT EXISTS schema_update_checkpoint (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, new_version VARCHAR(64) NOT NULL, statement_index INT NOT NULL, statement_md5 VARCHAR(64) NOT NULL, applied_time TIMESTAMP NOT NULL, PRIMARY KEY (version_partition, db_name, new_version, statement_index))`);
   }
-  async readCheckpoints(): Promise<Map<number, string>> {
-    return new Map();
+
+  async readCheckpoints(version: string): Promise<Map<number, string>> {
+    if (!(await this.hasTable('schema_update_checkpoint'))) return new Map();
+    const r = await this.client.query<{ i: number; m: string }>(`SELECT statement_index AS i, statement_md5 AS m FROM schema_update_checkpoint WHERE version_partition = 0 AND db_name = $1 AND new_version = $2`, [this.dbName, version]);
+    return new Map(r.rows.map((x) => [Number(x.i), x.m]));
   }
-  async writeCheckpoint(): Promise<void> {}
-  async clearCheckpoints(): Promise<void> {}
+
+  async writeCheckpoint(version: string, index: number, md5: string): Promise<void> {
+    await this.client.query(`INSERT INTO schema_update_checkpoint (version_partition, db_name, new_version, statement_index, statement_md5, applied_time) VALUES (0, $1, $2, $3, $4, (now() AT TIME ZONE 'UTC'))`, [this.dbName, version, index, md5]);
+  }
+
+  async clearCheckpoints(version: string): Promise<void> {
+    if (!(await this.hasTable('schema_update_checkpoint'))) return;
+    await this.client.query(`DELETE FROM schema_update_checkpoint WHERE version_partition = 0 AND db_name = $1 AND new_version = $2`, [this.dbName, version]);
+  }
 
   isAlreadyAppliedError(err: unknown): boolean {
     const code = (err as { code?: string }).code;

@@ -123,6 +123,10 @@ export class SqliteAdminDB implements SchemaAdminDB {
       .run(t.year, t.month, t.text, oldVersion, newVersion, md5, description.slice(0, 255));
   }
 
+  requiresAutocommit(): boolean {
+    return false;
+  }
+
   async createCheckpointTable(): Promise<void> {
     /* Not needed: a version's statements commit or roll back together. */
   }
