@@ -160,6 +160,9 @@ export function readVersionedDir(path: string): VersionedDir {
     if (!DIR_NAME_RE.test(name)) {
       throw new SchemaDirError(`${p}: version directories are named vMAJOR.MINOR (e.g. v1.2); rename or remove "${name}"`);
     }
+    if (!existsSync(join(p, 'manifest.json')) && ['temporal', 'visibility'].some((store) => existsSync(join(p, store)))) {
+      throw new SchemaDirError(`${path} is an engine's schema directory (its ${name} holds the stores); pass a store's versioned directory, e.g. -d ${join(p, 'temporal', 'versioned')}`);
+    }
     found.push({ version: parseVersion(name)!, dir: p });
   }
   if (found.length === 0) {
