@@ -26,14 +26,25 @@ export const MYSQL = {
 
 const cache = new Map<Engine, Promise<string | undefined>>();
 
+/** A busy machine can be slow to accept a connection: try a few times before calling it down. */
 async function probe(engine: Engine): Promise<string | undefined> {
+  let reason: string | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    reason = await probeOnce(engine);
+    if (reason === undefined) return undefined;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return reason;
+}
+
+async function probeOnce(engine: Engine): Promise<string | undefined> {
   try {
     if (engine === 'postgres12') {
-      const c = new PgClient({ ...PG, database: 'postgres', connectionTimeoutMillis: 3000 });
+      const c = new PgClient({ ...PG, database: 'postgres', connectionTimeoutMillis: 10_000 });
       await c.connect();
       await c.end();
     } else if (engine === 'mysql8') {
-      const c = await mysql.createConnection({ ...MYSQL, connectTimeout: 3000 });
+      const c = await mysql.createConnection({ ...MYSQL, connectTimeout: 10_000 });
       await c.end();
     }
     return undefined;
