@@ -31,7 +31,11 @@ export function addClientOptions(cmd: Command): Command {
 
 /** Flags of the command and of its groups (global flags may be given before or after the subcommand). */
 export function flagsOf<T extends object>(cmd: Command): GlobalFlags & T {
-  return cmd.optsWithGlobals<GlobalFlags & T>();
+  const o = cmd.optsWithGlobals<GlobalFlags & T>();
+  // An environment variable set to '' counts as unset (commander would take the empty string).
+  if (!o.address) o.address = DEFAULT_ADDRESS;
+  if (!o.namespace) o.namespace = 'default';
+  return o;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -103,6 +107,7 @@ export function rpcError(err: unknown, service: string, method: string, address:
   if (!g) return new CliError(`${service}.${method} failed: ${err instanceof Error ? err.message : String(err)}`);
   const details = (g.details || g.message || '').trim();
   const code = GRPC_CODE_NAMES[g.code] ?? String(g.code);
+  method = method.charAt(0).toUpperCase() + method.slice(1);
   switch (code) {
     case 'UNIMPLEMENTED':
       return new CliError(`the server at ${address} does not implement ${service}.${method} yet (UNIMPLEMENTED: ${details})`);

@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { temporal } from '../common/proto';
 import { addClientOptions, collect, flagsOf, withClient, type CliContext } from './client-context';
 import { CliError } from './output';
-import { durationText, enumShort, messageToJson, parseDuration, parseKeyJsonPairs } from './proto-json';
+import { enumShort, humanDuration, messageToJson, parseDuration, parseKeyJsonPairs } from './proto-json';
 
 import enums = temporal.api.enums.v1;
 type IDescribeNamespaceResponse = temporal.api.workflowservice.v1.IDescribeNamespaceResponse;
@@ -33,7 +33,9 @@ function targetNamespace(self: Command, o: { namespace: string }, verb: string, 
   const args = self.args;
   if (args.length > 1) throw new CliError(`give at most one namespace to ${verb}, not ${args.length}`);
   if (args[0]) return args[0];
-  if (requireExplicit && sourceOf(self, 'namespace') === 'default') {
+  const source = sourceOf(self, 'namespace');
+  const raw = self.optsWithGlobals<{ namespace?: string }>().namespace;
+  if (requireExplicit && (source === 'default' || !raw)) {
     throw new CliError(`name the namespace to ${verb}: temporal-ts operator namespace ${verb} --namespace NAME (or as an argument)`);
   }
   return o.namespace;
@@ -52,7 +54,7 @@ function namespaceRow(d: IDescribeNamespaceResponse): string[] {
     d.namespaceInfo?.name ?? '',
     d.namespaceInfo?.id ?? '',
     enumShort(String(enums.NamespaceState[d.namespaceInfo?.state ?? 0] ?? ''), 'NAMESPACE_STATE'),
-    durationText(d.config?.workflowExecutionRetentionTtl),
+    humanDuration(d.config?.workflowExecutionRetentionTtl),
     d.namespaceInfo?.description ?? '',
   ];
 }
@@ -66,7 +68,7 @@ function printNamespace(ctx: CliContext, d: IDescribeNamespaceResponse): void {
     ['State', enumShort(String(enums.NamespaceState[info.state ?? 0] ?? ''), 'NAMESPACE_STATE')],
     ['Description', info.description ?? ''],
     ['OwnerEmail', info.ownerEmail ?? ''],
-    ['Retention', durationText(d.config?.workflowExecutionRetentionTtl)],
+    ['Retention', humanDuration(d.config?.workflowExecutionRetentionTtl)],
     ['HistoryArchivalState', enumShort(String(enums.ArchivalState[d.config?.historyArchivalState ?? 0] ?? ''), 'ARCHIVAL_STATE')],
     ['VisibilityArchivalState', enumShort(String(enums.ArchivalState[d.config?.visibilityArchivalState ?? 0] ?? ''), 'ARCHIVAL_STATE')],
     ['ActiveClusterName', d.replicationConfig?.activeClusterName ?? ''],

@@ -88,6 +88,18 @@ export function durationText(d: { seconds?: number | LongLike | null; nanos?: nu
   return `${Number(s.toFixed(9))}s`;
 }
 
+/** A duration for people: 72h, 1h30m, 10s, 1.5s; '' when zero or absent. */
+export function humanDuration(d: { seconds?: number | LongLike | null; nanos?: number | null } | null | undefined): string {
+  if (!d) return '';
+  const total = toNumber(d.seconds) + (d.nanos ?? 0) / 1e9;
+  if (total === 0) return '';
+  if (!Number.isInteger(total)) return `${Number(total.toFixed(3))}s`;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`;
+}
+
 /** Temporal CLI durations: 10s, 1.5m, 72h, 3d, 1h30m, 500ms (a bare number is seconds). */
 export function parseDuration(flag: string, text: string): google.protobuf.IDuration {
   const units: Record<string, number> = { ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400 };
@@ -118,9 +130,9 @@ function enumName(e: Enum, v: unknown): unknown {
 const isType = (t: unknown): t is Type => typeof t === 'object' && t !== null && 'fieldsArray' in t;
 const isEnum = (t: unknown): t is Enum => typeof t === 'object' && t !== null && 'valuesById' in t;
 
-function fieldValue(field: Field, v: unknown): unknown {
+function fieldValue(field: Field, v: unknown, opts: JsonOptions): unknown {
   const t = field.resolvedType;
-  if (isType(t)) return messageToJson(t, v);
+  if (isType(t)) return messageToJson(t, v, opts);
   if (isEnum(t)) return enumName(t, v);
   if (isLong(v)) return v.toString();
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
@@ -129,12 +141,20 @@ function fieldValue(field: Field, v: unknown): unknown {
 
 const isDefault = (v: unknown) => v === undefined || v === null || v === '' || v === 0 || v === '0' || v === false || (typeof v === 'string' && v.endsWith('_UNSPECIFIED'));
 
-/** Any API message (a decoded instance or a plain object) to printable JSON. */
-export function messageToJson(type: Type | string, msg: unknown): unknown {
+export interface JsonOptions {
+  /** Keep payloads as proto3 JSON ({metadata, data} in base64), as replayable history files have them. */
+  rawPayloads?: boolean;
+}
+
+/**
+ * Any API message (a decoded instance or a plain object) to printable JSON: proto3 JSON, with
+ * payloads shortened to their JSON values unless `rawPayloads`.
+ */
+export function messageToJson(type: Type | string, msg: unknown, opts: JsonOptions = {}): unknown {
   const t = typeof type === 'string' ? root.lookupType(type) : type;
   if (msg == null) return null;
   const m = msg as Record<string, unknown>;
-  switch (t.fullName) {
+  switch (opts.rawPayloads && t.fullName.startsWith('.temporal.api.common.v1.Payload') ? '' : t.fullName) {
     case '.google.protobuf.Timestamp':
       return timestampText(m as never);
     case '.google.protobuf.Duration':
@@ -152,13 +172,13 @@ export function messageToJson(type: Type | string, msg: unknown): unknown {
     if (field.map) {
       const entries = Object.entries(v as Record<string, unknown>);
       if (entries.length === 0) continue;
-      out[field.name] = Object.fromEntries(entries.map(([k, x]) => [k, fieldValue(field, x)]));
+      out[field.name] = Object.fromEntries(entries.map(([k, x]) => [k, fieldValue(field, x, opts)]));
     } else if (field.repeated) {
       const arr = v as unknown[];
       if (arr.length === 0) continue;
-      out[field.name] = arr.map((x) => fieldValue(field, x));
+      out[field.name] = arr.map((x) => fieldValue(field, x, opts));
     } else {
-      const x = fieldValue(field, v);
+      const x = fieldValue(field, v, opts);
       if (!isDefault(x)) out[field.name] = x;
     }
   }

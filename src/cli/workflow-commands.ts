@@ -6,12 +6,11 @@
 import { Command, Option } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '../common/proto';
 import { addClientOptions, collect, flagsOf, withClient, type CliContext } from './client-context';
 import { argsText, CliError, statusStyle, textValue } from './output';
 import {
-  durationText,
+  humanDuration,
   enumShort,
   failureText,
   jsonPayload,
@@ -142,7 +141,7 @@ function eventSummary(e: IHistoryEvent, max = 120): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(json)) {
     if (NOISY.has(k)) continue;
-    const val = typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && 'name' in v ? (v as { name: unknown }).name : v;
+    const val = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { name?: unknown }).name === 'string' ? (v as { name: string }).name : v;
     parts.push(`${k}=${k === 'failure' ? JSON.stringify((v as { message?: string }).message ?? v) : textValue(val)}`);
   }
   const s = parts.join(' ');
@@ -191,7 +190,7 @@ function printOutcome(ctx: CliContext, base: Record<string, unknown>, o: Outcome
   } else {
     ctx.out.heading('Results:');
     const pairs: Array<readonly [string, string]> = [...extraText, ['Status', ctx.out.paint(statusStyle(o.status), o.status)]];
-    if (o.status === 'COMPLETED') pairs.push(['Result', textValue(o.result ?? null)]);
+    if (o.status === 'COMPLETED') pairs.push(['Result', JSON.stringify(o.result ?? null)]);
     if (o.failure) pairs.push(['Failure', failureText(o.failure)]);
     if (o.reason !== undefined) pairs.push(['Reason', o.reason]);
     ctx.out.fields(pairs);
@@ -374,9 +373,9 @@ export function registerWorkflowCommands(program: Command): void {
         ['ExecutionTime', timestampText(info.executionTime)],
         ['CloseTime', timestampText(info.closeTime)],
         ['HistoryLength', String(info.historyLength ?? '')],
-        ['ExecutionTimeout', durationText(res.executionConfig?.workflowExecutionTimeout)],
-        ['RunTimeout', durationText(res.executionConfig?.workflowRunTimeout)],
-        ['TaskTimeout', durationText(res.executionConfig?.defaultWorkflowTaskTimeout)],
+        ['ExecutionTimeout', humanDuration(res.executionConfig?.workflowExecutionTimeout)],
+        ['RunTimeout', humanDuration(res.executionConfig?.workflowRunTimeout)],
+        ['TaskTimeout', humanDuration(res.executionConfig?.defaultWorkflowTaskTimeout)],
         ...(info.parentExecution?.workflowId ? [['Parent', `${info.parentExecution.workflowId} ${info.parentExecution.runId ?? ''}`] as const] : []),
         ...(memo.length > 0 ? [['Memo', memo.join('\n')] as const] : []),
         ...(sa.length > 0 ? [['SearchAttributes', sa.join('\n')] as const] : []),
@@ -393,7 +392,7 @@ export function registerWorkflowCommands(program: Command): void {
           ctx.out.heading('Results:');
           ctx.out.fields([
             ['Status', out.status],
-            ...(out.status === 'COMPLETED' ? [['Result', textValue(out.result ?? null)] as const] : []),
+            ...(out.status === 'COMPLETED' ? [['Result', JSON.stringify(out.result ?? null)] as const] : []),
             ...(out.failure ? [['Failure', failureText(out.failure)] as const] : []),
             ...(out.reason !== undefined ? [['Reason', out.reason] as const] : []),
           ]);
@@ -424,7 +423,10 @@ export function registerWorkflowCommands(program: Command): void {
     addExecutionOptions(wf.command('show').description('show the event history (--output json: the history JSON an SDK can replay)')).option('--detailed', 'print each event as a section with all its attributes'),
     async (ctx, o: ExecFlags & { detailed?: boolean }) => {
       const events = await fetchHistory(ctx, execution(o));
-      if (ctx.out.json) return ctx.out.line(historyToJSON({ events }));
+      // The JSON of Temporal's history files (what `temporal workflow show -o json` prints and SDK
+      // replayers load). Not @temporalio/common's historyToJSON: it breaks when npm installs two
+      // copies of protobufjs, as it does here.
+      if (ctx.out.json) return ctx.out.printJson(messageToJson('temporal.api.history.v1.History', { events }, { rawPayloads: true }));
       printEvents(ctx, events, o.detailed);
     },
   );
@@ -589,7 +591,7 @@ function registerUpdateCommands(wf: Command): void {
     if (ctx.out.json) ctx.out.printJson({ name, updateId, ...(failure ? { failure: messageToJson('temporal.api.failure.v1.Failure', failure) } : { result }) });
     else {
       ctx.out.heading('Update result:');
-      ctx.out.fields([['Name', name], ['UpdateId', updateId], failure ? ['Failure', failureText(failure)] : ['Result', textValue(result)]]);
+      ctx.out.fields([['Name', name], ['UpdateId', updateId], failure ? ['Failure', failureText(failure)] : ['Result', JSON.stringify(result)]]);
     }
     if (failure) throw new CliError(`update ${name} failed: ${failure.message ?? ''}`);
   });
