@@ -1,18 +1,27 @@
 /**
- * temporal-ts: the server's own command line (server start / start-dev; admin and workflow commands
- * join it as they are built).
+ * temporal-ts: the server's own command line: server start / start-dev, and Temporal's `temporal`
+ * CLI commands for workflows (workflow …) and namespaces and search attributes (operator …).
  */
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../common/package-info';
 import { errorMessage } from '../schema/errors';
+import { registerOperatorCommands } from './operator-commands';
 import { registerServerCommands } from './server-commands';
+import { registerWorkflowCommands } from './workflow-commands';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('temporal-ts');
   program.description('A Temporal-compatible durable-execution server.').version(packageVersion(), '-v, --version').showHelpAfterError('(run with --help for usage)');
   program.exitOverride();
+  program.configureHelp({ showGlobalOptions: true });
   registerServerCommands(program);
-  for (const c of program.commands) for (const s of c.commands) s.exitOverride();
+  registerWorkflowCommands(program);
+  registerOperatorCommands(program);
+  const overrideAll = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(overrideAll);
+  };
+  overrideAll(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
