@@ -239,10 +239,11 @@ export class NamespaceAttributes {
   }
 }
 
-/** Merge upserted payloads into the current ones; a null/empty value removes the attribute. */
+/** Merge upserted payloads into the current ones; a null (or, for search attributes, an empty list) removes one. */
 export function mergeIndexedFields(
   current: Record<string, IPayload> | null | undefined,
   upsert: Record<string, IPayload> | null | undefined,
+  emptyListRemoves = true,
 ): Record<string, IPayload> {
   const out: Record<string, IPayload> = { ...(current ?? {}) };
   for (const [k, p] of Object.entries(upsert ?? {})) {
@@ -252,7 +253,7 @@ export function mergeIndexedFields(
     } catch {
       v = 'x';
     }
-    if (v === null || (Array.isArray(v) && v.length === 0)) delete out[k];
+    if (v === null || (emptyListRemoves && Array.isArray(v) && v.length === 0)) delete out[k];
     else out[k] = p;
   }
   return out;
