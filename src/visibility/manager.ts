@@ -170,10 +170,12 @@ export class VisibilityManager {
           next = { p: 'open', s: toNumber(last.start_time)!, r: String(last.run_id) };
         }
       }
-      if (!next && rows.length < size) {
+      if (!next) {
+        // the closed phase; with want = 0 it only tells whether a next page exists
         const want = size - rows.length;
-        const keyset = tok.p === 'closed' ? ' AND (close_time < ? OR (close_time = ? AND (start_time < ? OR (start_time = ? AND run_id > ?))))' : '';
-        const kp = tok.p === 'closed' ? [tok.c, tok.c, tok.s, tok.s, tok.r] : [];
+        const resume = tok.p === 'closed' && tok.c !== undefined;
+        const keyset = resume ? ' AND (close_time < ? OR (close_time = ? AND (start_time < ? OR (start_time = ? AND run_id > ?))))' : '';
+        const kp = resume ? [tok.c, tok.c, tok.s, tok.s, tok.r] : [];
         const got = await this.store.select(`${base} AND close_time IS NOT NULL${keyset} ORDER BY ${CLOSED_ORDER} LIMIT ${want + 1}`, [
           namespaceId,
           ...c.params,
@@ -181,8 +183,8 @@ export class VisibilityManager {
         ]);
         rows.push(...got.slice(0, want));
         if (got.length > want) {
-          const last = rows[rows.length - 1]!;
-          next = { p: 'closed', c: toNumber(last.close_time)!, s: toNumber(last.start_time)!, r: String(last.run_id) };
+          const last = want > 0 ? rows[rows.length - 1]! : undefined;
+          next = last ? { p: 'closed', c: toNumber(last.close_time)!, s: toNumber(last.start_time)!, r: String(last.run_id) } : resume ? { ...tok } : { p: 'closed' };
         }
       }
     }

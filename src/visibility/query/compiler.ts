@@ -144,7 +144,7 @@ class Compiler {
         if (def.type === 'Text') return this.text(def.column, e.value, e.op === '!=');
         if (def.type === 'KeywordList') {
           const c = this.d.listContains(def.column, this.str(def, e.value), this.params);
-          return e.op === '!=' ? `(NOT ${c})` : c;
+          return e.op === '!=' ? `(${def.column} IS NOT NULL AND NOT ${c})` : c;
         }
         return `(${def.column} ${e.op} ${this.p(this.convert(def, e.value))})`;
       }
@@ -153,7 +153,7 @@ class Compiler {
         this.check(def, 'in', e.pos);
         if (def.type === 'KeywordList') {
           const ors = e.values.map((v) => this.d.listContains(def.column, this.str(def, v), this.params)).join(' OR ');
-          return e.negated ? `(NOT (${ors}))` : `(${ors})`;
+          return e.negated ? `(${def.column} IS NOT NULL AND NOT (${ors}))` : `(${ors})`;
         }
         const list = e.values.map((v) => this.p(this.convert(def, v))).join(', ');
         return `(${def.column} ${e.negated ? 'NOT IN' : 'IN'} (${list}))`;
@@ -179,7 +179,8 @@ class Compiler {
     if (v.kind !== 'string') throw new QueryError(`a Text attribute is compared with a string, got ${lit(v)}`, v.pos);
     const words = v.value.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0).slice(0, MAX_TEXT_WORDS);
     const sql = words.length === 0 ? '(1=0)' : this.d.fullText(column, words, this.params);
-    return negated ? `(NOT ${sql})` : sql;
+    // MySQL's MATCH is 0, not NULL, on a NULL column: keep "!=" from matching rows without a value
+    return negated ? `(${column} IS NOT NULL AND NOT ${sql})` : sql;
   }
 
   private str(def: AttributeDef, v: Literal): string {
