@@ -23,7 +23,7 @@ import {
 import { executionStatus, MutationContext } from './context';
 import { decodeMutableState, encodeMutableState, EXECUTION_STATE, type MutableState } from './mutable-state';
 import { ShardContext } from './shard';
-import { encodeTask, type ExecutionRef } from './tasks';
+import { encodeTask, type ExecutionRef, type VisibilityTask } from './tasks';
 import type { MatchingClient } from './matching-client';
 
 const History = api.history.v1.History;
@@ -46,6 +46,8 @@ export class HistoryEngine {
   /** emits `changed:<ns>/<wf>/<run>` after each commit of that execution */
   readonly notifier = new EventEmitter();
   matching!: MatchingClient;
+  /** set when a visibility store is configured: commits then write visibility tasks */
+  visibilityEnabled = false;
 
   constructor(readonly store: PersistenceBundle, readonly opts: HistoryEngineOptions, readonly log: Logger) {
     this.notifier.setMaxListeners(0);
@@ -126,8 +128,20 @@ export class HistoryEngine {
     });
   }
 
-  private async buildWrite(shard: ShardContext, ctx: MutationContext): Promise<{ history: HistoryBatchRow[]; tasks: NewTasks }> {
-    await shard.reserveTaskIds(ctx.transferTasks.length + ctx.timerTasks.length + 1);
+  /** Which visibility task a commit needs: a new run, a close, or changed search attributes / memo. */
+  private visibilityTasks(ctx: MutationContext, before: MutableState | undefined): VisibilityTask[] {
+    if (!this.visibilityEnabled) return [];
+    const e = ctx.ms.execution;
+    let kind: VisibilityTask['kind'] | undefined;
+    if (!before) kind = 'start';
+    else if (before.execution.state === 'running' && e.state !== 'running') kind = 'close';
+    else if (before.execution.searchAttributesB64 !== e.searchAttributesB64 || before.execution.memoB64 !== e.memoB64) kind = 'upsert';
+    return kind ? [{ ...ctx.ref, type: 'visibility', kind }] : [];
+  }
+
+  private async buildWrite(shard: ShardContext, ctx: MutationContext, before?: MutableState): Promise<{ history: HistoryBatchRow[]; tasks: NewTasks }> {
+    const visibility = this.visibilityTasks(ctx, before);
+    await shard.reserveTaskIds(ctx.transferTasks.length + ctx.timerTasks.length + visibility.length + 1);
     const ms = ctx.ms;
     const history: HistoryBatchRow[] = [];
     if (ctx.newEvents.length > 0) {
@@ -147,7 +161,7 @@ export class HistoryEngine {
     const tasks: NewTasks = {
       transfer: ctx.transferTasks.map((t) => ({ taskId: shard.nextTaskId(), task: encodeTask(t) })),
       timer: ctx.timerTasks.map((t) => ({ visibilityTimestampMs: t.atMs, taskId: shard.nextTaskId(), task: encodeTask(t.task) })),
-      visibility: [],
+      visibility: visibility.map((t) => ({ taskId: shard.nextTaskId(), task: encodeTask(t) })),
     };
     return { history, tasks };
   }
@@ -164,7 +178,7 @@ export class HistoryEngine {
 
   private async commitUpdate(shard: ShardContext, loaded: CachedState, ctx: MutationContext): Promise<void> {
     const k = HistoryEngine.key(ctx.ref);
-    const { history, tasks } = await this.buildWrite(shard, ctx);
+    const { history, tasks } = await this.buildWrite(shard, ctx, loaded.ms);
     const version = loaded.dbRecordVersion + 1;
     try {
       await this.store.executions.updateWorkflowExecution({
@@ -182,7 +196,7 @@ export class HistoryEngine {
       throw err;
     }
     this.cache.set(k, { ms: ctx.ms, dbRecordVersion: version });
-    this.afterCommit(shard, ctx);
+    this.afterCommit(shard, ctx, tasks.visibility.length > 0);
   }
 
   /** Create a new run (the first batch of history and its tasks) in one transaction. */
@@ -216,11 +230,12 @@ export class HistoryEngine {
       throw err;
     }
     this.cache.set(HistoryEngine.key(ctx.ref), { ms, dbRecordVersion: 1 });
-    this.afterCommit(shard, ctx);
+    this.afterCommit(shard, ctx, tasks.visibility.length > 0);
   }
 
-  private afterCommit(shard: ShardContext, ctx: MutationContext): void {
+  private afterCommit(shard: ShardContext, ctx: MutationContext, visibility: boolean): void {
     if (ctx.transferTasks.length > 0) shard.onNewTransferTasks();
+    if (visibility) shard.onNewVisibilityTasks();
     if (ctx.timerTasks.length > 0) shard.onNewTimerTasks(Math.min(...ctx.timerTasks.map((t) => t.atMs)));
     this.notifier.emit(`changed:${HistoryEngine.key(ctx.ref)}`);
   }

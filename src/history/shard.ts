@@ -23,6 +23,7 @@ export class ShardContext {
   /** Set by the queue processors: called after a commit that created tasks. */
   onNewTransferTasks: () => void = () => undefined;
   onNewTimerTasks: (earliestMs: number) => void = () => undefined;
+  onNewVisibilityTasks: () => void = () => undefined;
 
   constructor(readonly shardId: number, private readonly store: PersistenceBundle, private readonly owner: string, private readonly log: Logger) {}
 

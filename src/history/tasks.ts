@@ -21,12 +21,15 @@ export type TimerTask =
   | (ExecutionRef & { type: 'user-timer'; timerId: string; startedEventId: number })
   | (ExecutionRef & { type: 'workflow-run-timeout' });
 
+/** Visibility: write the run's row in the visibility store (started, search attributes/memo changed, closed). */
+export type VisibilityTask = ExecutionRef & { type: 'visibility'; kind: 'start' | 'upsert' | 'close' };
+
 export type ActivityTimeoutKind = 'schedule-to-start' | 'schedule-to-close' | 'start-to-close' | 'heartbeat';
 
-export function encodeTask(t: TransferTask | TimerTask): DataBlob {
+export function encodeTask(t: TransferTask | TimerTask | VisibilityTask): DataBlob {
   return jsonBlob(t, FORMAT.task);
 }
 
-export function decodeTask<T extends TransferTask | TimerTask>(b: DataBlob): T {
+export function decodeTask<T extends TransferTask | TimerTask | VisibilityTask>(b: DataBlob): T {
   return readJsonBlob<T>(b, FORMAT.task);
 }

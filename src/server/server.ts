@@ -11,14 +11,19 @@ import { toGrpcError } from '../frontend/error-mapping';
 import { NamespaceRegistry } from '../frontend/namespaces';
 import { buildServiceDefinition, implement } from '../frontend/service-definition';
 import { workflowHandlers } from '../frontend/workflow-handler';
+import { operatorHandlers } from '../frontend/operator-handler';
+import { visibilityHandlers } from '../frontend/visibility-handler';
 import { HistoryService } from '../history';
+import { VisibilityQueueProcessor } from '../history/queues/visibility-queue-processor';
+import { VisibilityManager } from '../visibility/manager';
+import { openVisibilityStore } from '../visibility/open';
 import { MatchingEngine } from '../matching/matching-engine';
 import { openPersistence } from '../persistence/engine';
 import type { SqlConnectConfig } from '../persistence/sql-config';
 
 export interface TemporalServerOptions {
   persistence: SqlConnectConfig;
-  /** accepted for the CLI; the visibility store is not used by the engine yet */
+  /** the visibility store (List/Count, search attributes); without it those APIs answer FAILED_PRECONDITION */
   visibility?: SqlConnectConfig;
   port: number;
   host?: string;
@@ -46,13 +51,24 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const namespaces = new NamespaceRegistry(store.namespaces);
   await namespaces.ensure(opts.namespace && opts.namespace.length > 0 ? opts.namespace : ['default']);
 
+  const visibility = opts.visibility ? new VisibilityManager(await openVisibilityStore(opts.visibility)) : undefined;
+
   const history = new HistoryService(store, { numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}` }, log);
+  history.engine.visibilityEnabled = visibility !== undefined;
   const matching = new MatchingEngine(store.tasks, longPollTimeoutMs, log);
   matching.history = history;
   await history.start(matching);
+  const visibilityProcessors: VisibilityQueueProcessor[] = [];
+  if (visibility) {
+    for (const shard of history.engine.shards.values()) {
+      const p = new VisibilityQueueProcessor(shard, history.engine, visibility, log);
+      p.start();
+      visibilityProcessors.push(p);
+    }
+  }
 
   const svc = buildServiceDefinition('temporal.api.workflowservice.v1.WorkflowService');
-  const handlers = workflowHandlers({
+  const baseHandlers = workflowHandlers({
     history,
     matching,
     namespaces,
@@ -61,15 +77,16 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     serverVersion: SERVER_VERSION,
     persistenceStore: opts.persistence.pluginName,
   });
+  const handlers = { ...baseHandlers, ...visibilityHandlers({ visibility, namespaces, history, base: baseHandlers }) };
   const server = new Server({ 'grpc.max_receive_message_length': 128 * 1024 * 1024, 'grpc.max_send_message_length': 128 * 1024 * 1024 });
-  server.addService(
-    svc.definition,
-    implement(svc, 'WorkflowService', handlers, (method, err) => {
-      if (!(err instanceof ServiceError)) log.error({ err, method }, 'internal error');
-      else log.debug({ method, err: err.message }, 'request failed');
-      return toGrpcError(err);
-    }),
-  );
+  const onError = (method: string, err: unknown) => {
+    if (!(err instanceof ServiceError)) log.error({ err, method }, 'internal error');
+    else log.debug({ method, err: err.message }, 'request failed');
+    return toGrpcError(err);
+  };
+  server.addService(svc.definition, implement(svc, 'WorkflowService', handlers, onError));
+  const operatorSvc = buildServiceDefinition('temporal.api.operatorservice.v1.OperatorService');
+  server.addService(operatorSvc.definition, implement(operatorSvc, 'OperatorService', operatorHandlers({ visibility, namespaces }), onError));
   const host = opts.host ?? '127.0.0.1';
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${host}:${opts.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
@@ -83,6 +100,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
       if (stopped) return;
       stopped = true;
       history.stop();
+      for (const p of visibilityProcessors) p.stop();
       matching.stop();
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
@@ -95,6 +113,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
         });
       });
       await store.close();
+      await visibility?.close();
       log.info('temporal-ts server stopped');
     },
   };

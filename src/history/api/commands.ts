@@ -2,10 +2,11 @@
  * The commands of RespondWorkflowTaskCompleted: validation (before anything is applied) and their
  * effect on the mutable state (events, activities, timers, tasks). Runs inside engine.update.
  */
-import { durationMs, msToDuration, num, temporal, toB64 } from '../../common/proto';
+import { durationMs, fromB64, msToDuration, num, temporal, toB64 } from '../../common/proto';
 import type { MutationContext } from '../context';
 import type { ActivityInfo } from '../mutable-state';
 import { resolveRetryPolicy, retryPolicyProto } from '../retry';
+import { mergeIndexedFields } from '../../visibility/search-attributes';
 import { activityMachine, timerMachine } from '../state-machines';
 
 type Command = temporal.api.command.v1.ICommand;
@@ -166,12 +167,14 @@ export function applyCommand(ctx: MutationContext, c: Command, completedEventId:
         searchAttributes: c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes,
         workflowTaskCompletedEventId: completedEventId,
       });
+      upsertSearchAttributes(ctx, c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields);
       return;
     case CT.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
       ctx.addEvent('EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED', {
         upsertedMemo: c.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo,
         workflowTaskCompletedEventId: completedEventId,
       });
+      upsertMemo(ctx, c.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo?.fields);
       return;
     default:
       throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, `unsupported command ${String(c.commandType)}`);
@@ -247,4 +250,24 @@ function scheduleActivity(ctx: MutationContext, a: temporal.api.command.v1.ISche
   if (t.scheduleToStartMs > 0 && t.scheduleToStartMs < t.scheduleToCloseMs) {
     ctx.addTimer(ctx.nowMs + t.scheduleToStartMs, { type: 'activity-timeout', scheduledEventId, attempt: 1, timeoutType: 'schedule-to-start' });
   }
+}
+
+type PayloadMap = Record<string, temporal.api.common.v1.IPayload> | null | undefined;
+
+/** Merge upserted search attributes into the run's (a null or empty-list value removes one). */
+function upsertSearchAttributes(ctx: MutationContext, fields: PayloadMap): void {
+  const SA = temporal.api.common.v1.SearchAttributes;
+  const e = ctx.ms.execution;
+  const current = e.searchAttributesB64 ? fromB64(SA, e.searchAttributesB64).indexedFields : undefined;
+  const merged = mergeIndexedFields(current, fields);
+  e.searchAttributesB64 = Object.keys(merged).length > 0 ? toB64(SA, { indexedFields: merged }) : undefined;
+}
+
+/** Merge upserted memo fields into the run's memo (a null value removes one). */
+function upsertMemo(ctx: MutationContext, fields: PayloadMap): void {
+  const Memo = temporal.api.common.v1.Memo;
+  const e = ctx.ms.execution;
+  const current = e.memoB64 ? fromB64(Memo, e.memoB64).fields : undefined;
+  const merged = mergeIndexedFields(current, fields, false);
+  e.memoB64 = Object.keys(merged).length > 0 ? toB64(Memo, { fields: merged }) : undefined;
 }

@@ -1,0 +1,87 @@
+/**
+ * Visibility queue processor (one per shard): applies visibility tasks to the visibility store and
+ * then deletes them (fenced by range_id). A task names a run; the row is rebuilt from the run's
+ * current mutable state and upserted, so re-running a task after a crash is harmless and a late task
+ * never writes stale data. Tasks of a shard are applied one at a time in task id order; a failure
+ * stops the pass and it is retried after a delay.
+ */
+import { NotFoundError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import type { VisibilityManager } from '../../visibility/manager';
+import type { HistoryEngine } from '../engine';
+import type { ShardContext } from '../shard';
+import { decodeTask, type VisibilityTask } from '../tasks';
+
+const BATCH = 100;
+const RETRY_DELAY_MS = 1000;
+
+export class VisibilityQueueProcessor {
+  private busy = false;
+  private again = false;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly shard: ShardContext,
+    private readonly engine: HistoryEngine,
+    private readonly visibility: VisibilityManager,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.shard.onNewVisibilityTasks = () => this.kick();
+    this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+  }
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    void this.drain()
+      .catch((err: unknown) => {
+        if (this.stopped) return;
+        this.log.warn({ err, shardId: this.shard.shardId }, 'visibility task failed; will retry');
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.kick(), RETRY_DELAY_MS);
+      })
+      .finally(() => {
+        this.busy = false;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async drain(): Promise<void> {
+    const store = this.engine.store.executions;
+    while (!this.stopped && !this.shard.lost) {
+      const rows = await store.getVisibilityTasks(this.shard.shardId, 0, BATCH);
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        if (this.stopped) return;
+        await this.apply(decodeTask<VisibilityTask>(row.task));
+        await store.deleteVisibilityTask(this.shard.shardId, this.shard.rangeId, row.taskId);
+      }
+    }
+  }
+
+  private async apply(t: VisibilityTask): Promise<void> {
+    let ms;
+    try {
+      ms = await this.engine.getMutableState({ namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId });
+    } catch (err) {
+      if (err instanceof NotFoundError) return; // the run is gone (retention): nothing to show
+      throw err;
+    }
+    await this.visibility.store.upsertExecution(await this.visibility.recordFor(ms));
+  }
+}
