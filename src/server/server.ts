@@ -49,7 +49,8 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const store = await openPersistence(opts.persistence);
 
   const namespaces = new NamespaceRegistry(store.namespaces);
-  await namespaces.ensure(opts.namespace && opts.namespace.length > 0 ? opts.namespace : ['default']);
+  // "default" always exists, as in Temporal's dev server; `namespace` adds more.
+  await namespaces.ensure([...new Set(['default', ...(opts.namespace ?? [])])]);
 
   const visibility = opts.visibility ? new VisibilityManager(await openVisibilityStore(opts.visibility)) : undefined;
 
