@@ -4,9 +4,8 @@
  * test workflows, and the CLI as a child process for every command, in text and JSON, with its
  * exit codes and its errors on bad input.
  *
- * Tests marked `todo` call RPCs the server answers UNIMPLEMENTED today (visibility list/count,
- * Register/UpdateNamespace, OperatorService search attributes); they assert the real behaviour and
- * turn green when the server implements them.
+ * Tests marked `todo` call RPCs the server answers UNIMPLEMENTED today (Register/UpdateNamespace);
+ * they assert the real behaviour and turn green when the server implements them.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -128,6 +127,7 @@ describe('workflow start / execute / result', () => {
     const id = wid('start');
     const file = join(tmp, 'input.json');
     writeFileSync(file, '"from file"\n');
+    ok(await tts(['operator', 'search-attribute', 'create', '--name', 'CustomKeywordField', '--type', 'Keyword']), 'search-attribute create');
     const r = ok(
       await tts([
         'workflow', 'start', '--type', 'waitsForever', '-t', TQ, '-w', id, '--input-file', file,
@@ -276,7 +276,7 @@ describe('update', () => {
 });
 
 describe('list / count (visibility)', () => {
-  test('list shows executions as a table and as a JSON array; --limit, --query', TODO, async () => {
+  test('list shows executions as a table and as a JSON array; --limit, --query', async () => {
     const id = wid('listed');
     await startWf('greet', id, '-i', '"list"');
     ok(await tts(['workflow', 'result', '-w', id]), 'result');
@@ -288,7 +288,7 @@ describe('list / count (visibility)', () => {
     assert.equal(json<unknown[]>(ok(await tts(['workflow', 'list', '-o', 'json', '--limit', '1']), 'list --limit')).length, 1);
   });
 
-  test('count prints the total (text and JSON)', TODO, async () => {
+  test('count prints the total (text and JSON)', async () => {
     const id = wid('counted');
     await startWf('greet', id, '-i', '"count"');
     ok(await tts(['workflow', 'result', '-w', id]), 'result');
@@ -347,7 +347,7 @@ describe('operator namespace / search-attribute', () => {
     assert.equal(d.config.workflowExecutionRetentionTtl, '172800s');
   });
 
-  test('search-attribute create and list', TODO, async () => {
+  test('search-attribute create and list', async () => {
     assert.match(
       ok(await tts(['operator', 'search-attribute', 'create', '--name', 'CliColor', '--type', 'Keyword', '--name', 'CliSize', '--type', 'Int']), 'create').stdout,
       /CliColor \(Keyword\), CliSize \(Int\)/,
