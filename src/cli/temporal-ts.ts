@@ -7,6 +7,7 @@ import { packageVersion } from '../common/package-info';
 import { errorMessage } from '../schema/errors';
 import { registerOperatorCommands } from './operator-commands';
 import { registerServerCommands } from './server-commands';
+import { registerSimulateCommand } from './simulate-command';
 import { registerWorkflowCommands } from './workflow-commands';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -17,6 +18,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerServerCommands(program);
   registerWorkflowCommands(program);
   registerOperatorCommands(program);
+  registerSimulateCommand(program);
   const overrideAll = (c: Command): void => {
     c.exitOverride();
     c.commands.forEach(overrideAll);

@@ -1,0 +1,98 @@
+/**
+ * `temporal-ts simulate`: the simulation load of the upgrade page's roll-out technique (see
+ * src/simulate/runner.ts). Exits 1 when any acknowledged workflow is lost, fails or ends with a
+ * result other than the predicted one.
+ */
+import { Command, Option } from 'commander';
+import { SIM_KINDS, SimKind } from '../simulate/expected';
+import { SimulateSummary, simulate } from '../simulate/runner';
+import { UsageError } from '../schema/errors';
+
+export function parseDurationMs(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  if (!m) throw new UsageError(`${flag} "${text}" is not a duration (e.g. 500ms, 30s, 5m, 1h)`);
+  return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h']);
+}
+
+function positive(flag: string, text: string, integer: boolean): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`${flag} "${text}" must be a positive ${integer ? 'whole ' : ''}number`);
+  return n;
+}
+
+export function parseMix(text: string): Record<SimKind, number> {
+  const mix = Object.fromEntries(SIM_KINDS.map((k) => [k, 0])) as Record<SimKind, number>;
+  for (const part of text.split(',')) {
+    const [k, v] = part.split('=').map((x) => x.trim());
+    if (!k || !(SIM_KINDS as readonly string[]).includes(k) || v === undefined || !/^\d+$/.test(v)) {
+      throw new UsageError(`--mix "${text}": "${part}" must be KIND=WEIGHT with KIND one of ${SIM_KINDS.join(', ')} (e.g. activities=3,timer=2)`);
+    }
+    mix[k as SimKind] = Number(v);
+  }
+  if (Object.values(mix).every((w) => w === 0)) throw new UsageError(`--mix "${text}" gives every kind weight 0`);
+  return mix;
+}
+
+function printSummary(s: SimulateSummary, json: boolean): void {
+  if (json) {
+    process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+    return;
+  }
+  const rows: [string, string | number][] = [
+    ['started', s.started],
+    ['completed', s.completed],
+    ['failed', s.failed],
+    ['wrong result', s.wrongResult],
+    ['lost', s.lost],
+    ['left open (checked by a later run)', s.leftOpen],
+    ['checked from the state file', s.checkedFromStateFile],
+    ['latency p50 / p95 / p99 / max', `${s.latencyMs.p50} / ${s.latencyMs.p95} / ${s.latencyMs.p99} / ${s.latencyMs.max} ms`],
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v}\n`);
+  for (const f of s.failures.slice(0, 20)) process.stdout.write(`  ! ${f}\n`);
+}
+
+export function registerSimulateCommand(program: Command): void {
+  program
+    .command('simulate')
+    .description('simulation load for a staging cluster: starts a mix of workflows (activities, timers, signals, children, continue-as-new) with its own worker and checks every result')
+    .addOption(new Option('--address <host:port>', 'frontend gRPC endpoint').env('TEMPORAL_ADDRESS').default('127.0.0.1:7233'))
+    .addOption(new Option('-n, --namespace <name>', 'namespace').env('TEMPORAL_NAMESPACE').default('default'))
+    .option('-t, --task-queue <name>', 'task queue of the simulation worker', 'temporal-ts-simulate')
+    .option('--rate <n>', 'new workflows per second', '5')
+    .option('--concurrency <n>', 'most workflows open at once', '50')
+    .option('--duration <d>', 'how long to start workflows (e.g. 60s, 10m)', '60s')
+    .option('--drain <d>', 'after --duration, how long to wait for open workflows', '2m')
+    .option('--state-file <path>', 'JSON-lines record of acknowledged workflows and outcomes, read again by a later run')
+    .option('--check', 'start nothing: wait for and check the open workflows of --state-file')
+    .option('--leave-open', 'do not wait for open workflows at the end (check them later with --check)')
+    .option('--no-worker', 'do not run a worker (another simulate process runs it)')
+    .option('--mix <weights>', `relative weights of ${SIM_KINDS.join(', ')}`, 'activities=3,timer=2,signal=2,child=1,continue=1')
+    .option('--seed <n>', 'seed of the workflow mix', '1')
+    .addOption(new Option('-o, --output <format>', 'summary format').choices(['text', 'json']).default('text'))
+    .action(async (o: { address: string; namespace: string; taskQueue: string; rate: string; concurrency: string; duration: string; drain: string; stateFile?: string; check?: boolean; leaveOpen?: boolean; worker: boolean; mix: string; seed: string; output: string }) => {
+      if (o.check && !o.stateFile) throw new UsageError('--check needs --state-file (the file an earlier simulate run wrote)');
+      const summary = await simulate({
+        address: o.address,
+        namespace: o.namespace,
+        taskQueue: o.taskQueue,
+        rate: positive('--rate', o.rate, false),
+        concurrency: positive('--concurrency', o.concurrency, true),
+        durationMs: parseDurationMs('--duration', o.duration),
+        drainMs: parseDurationMs('--drain', o.drain),
+        stateFile: o.stateFile,
+        checkOnly: Boolean(o.check),
+        leaveOpen: Boolean(o.leaveOpen),
+        runWorker: o.worker,
+        mix: parseMix(o.mix),
+        seed: positive('--seed', o.seed, true),
+        progress: (line) => process.stderr.write(line + '\n'),
+        progressIntervalMs: 2000,
+      });
+      printSummary(summary, o.output === 'json');
+      if (summary.lost > 0 || summary.failed > 0 || summary.wrongResult > 0 || summary.failures.length > 0) {
+        throw new Error(`simulation found problems: ${summary.lost} lost, ${summary.failed} failed, ${summary.wrongResult} with a wrong result, ${summary.failures.length} error(s)`);
+      }
+    });
+}

@@ -1,0 +1,257 @@
+/**
+ * `temporal-ts simulate`: load for a staging cluster, as the upgrade page's roll-out technique asks.
+ * It runs its own worker (the official SDK) and starts a mix of workflows at a given rate and
+ * concurrency for a given time, sends their signals, waits for their results and checks each against
+ * the predicted one. Everything the server acknowledged goes to the state file, so a run after an
+ * upgrade can check the workflows that an earlier run left open. Calls that fail while the server
+ * restarts are retried; only a workflow that never completes counts as lost.
+ */
+import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import * as activities from './activities';
+import { SIM_KINDS, SimKind, SimPlan, WORKFLOW_TYPES, expectedResult } from './expected';
+import { StartedRecord, StateFile } from './state-file';
+
+export interface SimulateOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** new workflows per second */
+  rate: number;
+  /** most workflows in flight at once */
+  concurrency: number;
+  durationMs: number;
+  /** after the duration: how long to wait for workflows still open */
+  drainMs: number;
+  stateFile?: string;
+  /** only check the open workflows of the state file; start nothing */
+  checkOnly: boolean;
+  /** do not wait for open workflows at the end (a later run checks them through the state file) */
+  leaveOpen: boolean;
+  runWorker: boolean;
+  mix: Readonly<Record<SimKind, number>>;
+  seed: number;
+  progress: (line: string) => void;
+  progressIntervalMs: number;
+}
+
+export interface SimulateSummary {
+  started: number;
+  completed: number;
+  failed: number;
+  wrongResult: number;
+  lost: number;
+  leftOpen: number;
+  checkedFromStateFile: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  failures: string[];
+}
+
+/** Retries a call while the server is unreachable (restarts); gives up after `patienceMs`. */
+async function patiently<T>(what: string, patienceMs: number, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + patienceMs;
+  let delay = 200;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isTransient(err) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 2000);
+    }
+  }
+}
+
+function isTransient(err: unknown): boolean {
+  const e = err as { code?: number; message?: string; cause?: unknown };
+  // grpc UNAVAILABLE (14), DEADLINE_EXCEEDED (4), and connection failures wrapped by the client
+  if (e?.code === 14 || e?.code === 4) return true;
+  if (/UNAVAILABLE|ECONNREFUSED|ECONNRESET|Connection dropped|No connection established|deadline/i.test(String(e?.message))) return true;
+  return e?.cause !== undefined && e.cause !== err ? isTransient(e.cause) : false;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** A small seeded PRNG (mulberry32) so a run's mix can be repeated. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
+  const state = new StateFile(o.stateFile);
+  const earlier = state.load();
+  const summary: SimulateSummary = { started: 0, completed: 0, failed: 0, wrongResult: 0, lost: 0, leftOpen: 0, checkedFromStateFile: 0, latencyMs: { p50: 0, p95: 0, p99: 0, max: 0 }, failures: [] };
+  const latencies: number[] = [];
+  const patience = Math.max(o.durationMs + o.drainMs, 120_000);
+
+  const connection = await patiently('connect', 60_000, () => Connection.connect({ address: o.address }));
+  const client = new Client({ connection, namespace: o.namespace });
+  let worker: Worker | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  if (o.runWorker) {
+    try {
+      // The summary goes to stdout: keep the SDK core's own log lines to errors, through our logger.
+      Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }), forward: {} } } });
+    } catch {
+      /* installed already (tests run several simulations in one process) */
+    }
+    nativeConnection = await NativeConnection.connect({ address: o.address });
+    worker = await Worker.create({
+      connection: nativeConnection,
+      namespace: o.namespace,
+      taskQueue: o.taskQueue,
+      workflowsPath: require.resolve('./workflows'),
+      activities,
+    });
+  }
+
+  // Set once the run stops waiting: calls cut off by the shutdown are not failures.
+  let closing = false;
+  // Cancels the result long-polls still running when the run stops waiting.
+  const abort = new AbortController();
+  setMaxListeners(0, abort.signal); // one listener per open workflow
+  const open = new Set<Promise<void>>();
+  const track = (p: Promise<void>) => {
+    open.add(p);
+    void p.finally(() => open.delete(p));
+  };
+
+  const openIds = new Set<string>();
+  const awaitOutcome = (rec: StartedRecord, handle: WorkflowHandle, fromStateFile: boolean) =>
+    (async () => {
+      openIds.add(rec.workflowId);
+      let outcome: 'completed' | 'wrong-result' | 'failed';
+      let result: unknown;
+      let error: string | undefined;
+      try {
+        result = await patiently('result', patience, () => client.withAbortSignal(abort.signal, () => handle.result()));
+        outcome = result === rec.expected ? 'completed' : 'wrong-result';
+        if (outcome === 'wrong-result') error = `result ${JSON.stringify(result)}, expected ${rec.expected}`;
+      } catch (err) {
+        if (err instanceof WorkflowFailedError) {
+          outcome = 'failed';
+          error = `${err.message}: ${err.cause?.message ?? ''}`;
+        } else {
+          throw err;
+        }
+      }
+      const latencyMs = Date.now() - rec.startedAtMs;
+      if (!fromStateFile) latencies.push(latencyMs);
+      if (outcome === 'completed') summary.completed++;
+      else if (outcome === 'failed') summary.failed++;
+      else summary.wrongResult++;
+      if (error) summary.failures.push(`${rec.workflowId} (${rec.kind}): ${error}`);
+      state.append({ type: 'outcome', workflowId: rec.workflowId, outcome, result, error, latencyMs });
+      openIds.delete(rec.workflowId);
+    })();
+
+  for (const [id, e] of earlier) {
+    if (e.outcome) continue;
+    summary.checkedFromStateFile++;
+    track(awaitOutcome(e.started, client.workflow.getHandle(id, e.started.runId, { followRuns: true }), true).catch((err: unknown) => {
+      if (!closing) summary.failures.push(`${id}: ${(err as Error).message}`);
+    }));
+  }
+
+  const runToken = randomBytes(4).toString('hex');
+  const random = prng(o.seed);
+  const weights = SIM_KINDS.map((k) => o.mix[k] ?? 0);
+  const totalWeight = weights.reduce((a, b) => a + b, 0);
+  const pick = (): SimKind => {
+    let x = random() * totalWeight;
+    for (const [i, w] of weights.entries()) {
+      if ((x -= w) < 0) return SIM_KINDS[i]!;
+    }
+    return SIM_KINDS[SIM_KINDS.length - 1]!;
+  };
+
+  const startOne = async (seq: number): Promise<void> => {
+    const kind = pick();
+    const seed = Math.floor(random() * 100_000);
+    const plan: SimPlan = { kind, seed, n: kind === 'activities' ? 1 + Math.floor(random() * 3) : kind === 'timer' ? 100 + Math.floor(random() * 1500) : kind === 'continue' ? 1 + Math.floor(random() * 3) : 0, signalValue: kind === 'signal' ? Math.floor(random() * 1000) : undefined };
+    const workflowId = `sim-${runToken}-${seq}`;
+    const args = kind === 'activities' || kind === 'timer' || kind === 'continue' ? [seed, plan.n] : [seed];
+    const startedAtMs = Date.now();
+    let handle: WorkflowHandle;
+    try {
+      handle = await patiently('start', patience, () => client.workflow.start(WORKFLOW_TYPES[kind], { taskQueue: o.taskQueue, workflowId, args }));
+    } catch (err) {
+      // A start retried after the server took it but before we heard back.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      handle = client.workflow.getHandle(workflowId);
+    }
+    const described = await patiently('describe', patience, () => handle.describe());
+    const rec: StartedRecord = { type: 'started', ...plan, workflowId, runId: described.runId, expected: expectedResult(plan), startedAtMs };
+    state.append(rec);
+    summary.started++;
+    if (kind === 'signal') await patiently('signal', patience, () => handle.signal('go', plan.signalValue));
+    await awaitOutcome(rec, client.workflow.getHandle(workflowId, described.runId, { followRuns: true }), false);
+  };
+
+  const load = async (): Promise<void> => {
+    const began = Date.now();
+    let lastProgress = began;
+    let seq = 0;
+    const line = () =>
+      `${Math.round((Date.now() - began) / 1000)}s started ${summary.started} completed ${summary.completed} open ${open.size} failed ${summary.failed + summary.wrongResult}`;
+    if (!o.checkOnly) {
+      while (Date.now() - began < o.durationMs) {
+        const due = Math.floor(((Date.now() - began) / 1000) * o.rate);
+        while (seq < due && open.size < o.concurrency) {
+          const n = seq++;
+          const p = startOne(n).catch((err: unknown) => {
+            if (!closing) summary.failures.push(`workflow ${n}: ${(err as Error).message}`);
+          });
+          track(p);
+        }
+        if (Date.now() - lastProgress >= o.progressIntervalMs) {
+          o.progress(line());
+          lastProgress = Date.now();
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    if (o.leaveOpen) {
+      summary.leftOpen = openIds.size;
+      closing = true;
+      return;
+    }
+    const drainUntil = Date.now() + o.drainMs;
+    while (open.size > 0 && Date.now() < drainUntil) {
+      if (Date.now() - lastProgress >= o.progressIntervalMs) {
+        o.progress(`draining: ${line()}`);
+        lastProgress = Date.now();
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    closing = true;
+    summary.lost = openIds.size;
+    for (const id of [...openIds].slice(0, 50)) summary.failures.push(`${id}: lost: acknowledged by the server but no result within the drain time`);
+  };
+
+  try {
+    if (worker) await worker.runUntil(load());
+    else await load();
+  } finally {
+    closing = true;
+    abort.abort();
+    await Promise.allSettled([...open]);
+    await connection.close().catch(() => undefined);
+    await nativeConnection?.close().catch(() => undefined);
+  }
+  latencies.sort((a, b) => a - b);
+  summary.latencyMs = { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? 0 };
+  return summary;
+}

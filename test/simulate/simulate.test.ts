@@ -1,0 +1,92 @@
+/**
+ * `temporal-ts simulate` against a real server process: a run completes and checks every workflow;
+ * a run that leaves workflows open, a SIGKILL of the server and a restart, then `--check` from the
+ * state file finds every acknowledged workflow completed with its predicted result; bad flags are
+ * refused with a sentence.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TEMPORAL_TS, freePort, runCli, startCli, type LongRunning } from '../helpers/processes';
+
+const tmp = mkdtempSync(join(tmpdir(), 'simulate-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+// Every kind of the simulation; children and continue-as-new need the engine to support them.
+const MIX = process.env.SIM_TEST_MIX ?? 'activities=3,timer=2,signal=2,child=1,continue=1';
+
+async function devServer(file: string, port: number): Promise<LongRunning> {
+  const s = startCli(TEMPORAL_TS, ['server', 'start-dev', '--db-filename', file, '--port', String(port), '--headless']);
+  await s.waitFor(/gRPC on/);
+  return s;
+}
+
+function summaryOf(stdout: string): Record<string, number> {
+  const doc = JSON.parse(stdout) as Record<string, unknown>;
+  return doc as Record<string, number>;
+}
+
+test('a run starts the mix, and every workflow completes with its predicted result', async () => {
+  const port = await freePort();
+  const server = await devServer(join(tmp, 'a.db'), port);
+  try {
+    const r = runCli(TEMPORAL_TS, ['simulate', '--address', `127.0.0.1:${port}`, '--duration', '6s', '--rate', '8', '--drain', '60s', '--mix', MIX, '-o', 'json']);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const s = summaryOf(r.stdout);
+    assert.ok(s.started! >= 30, `started ${s.started}`);
+    assert.equal(s.completed, s.started);
+    assert.equal(s.lost, 0);
+    assert.equal(s.failed, 0);
+    assert.match(r.stderr, /\d+s started \d+ completed \d+/, 'live progress lines');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('workflows left open survive a SIGKILL and restart of the server; --check finds each completed', async () => {
+  const port = await freePort();
+  const file = join(tmp, 'b.db');
+  const stateFile = join(tmp, 'b.jsonl');
+  let server = await devServer(file, port);
+  try {
+    // Long timers keep workflows open across the kill.
+    const first = runCli(TEMPORAL_TS, ['simulate', '--address', `127.0.0.1:${port}`, '--duration', '4s', '--rate', '8', '--mix', MIX, '--leave-open', '--state-file', stateFile, '-o', 'json']);
+    assert.equal(first.status, 0, first.stdout + first.stderr);
+    const s1 = summaryOf(first.stdout);
+    assert.ok(s1.started! >= 20);
+    assert.ok(s1.leftOpen! >= 1, 'some workflows are still open when the server is killed');
+    const started = readFileSync(stateFile, 'utf8').split('\n').filter((l) => l.includes('"type":"started"')).length;
+    assert.equal(started, s1.started, 'every acknowledged start is in the state file');
+
+    await server.stop('SIGKILL');
+    server = await devServer(file, port);
+
+    const check = runCli(TEMPORAL_TS, ['simulate', '--address', `127.0.0.1:${port}`, '--check', '--state-file', stateFile, '--drain', '90s', '-o', 'json']);
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    const s2 = summaryOf(check.stdout);
+    assert.equal(s2.started, 0, '--check starts nothing');
+    assert.equal(s2.checkedFromStateFile, s1.leftOpen);
+    assert.equal(s2.completed, s1.leftOpen);
+    assert.equal(s2.lost, 0);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('bad flags are refused with a sentence', () => {
+  const cases: [string[], RegExp][] = [
+    [['--duration', '10 minutes'], /--duration "10 minutes" is not a duration/],
+    [['--rate', '-1'], /--rate "-1" must be a positive number/],
+    [['--concurrency', '1.5'], /--concurrency "1\.5" must be a positive whole number/],
+    [['--mix', 'activities=3,bogus=1'], /--mix "activities=3,bogus=1": "bogus=1" must be KIND=WEIGHT/],
+    [['--mix', 'timer=0'], /gives every kind weight 0/],
+    [['--check'], /--check needs --state-file/],
+  ];
+  for (const [args, expected] of cases) {
+    const r = runCli(TEMPORAL_TS, ['simulate', '--address', '127.0.0.1:1', ...args]);
+    assert.equal(r.status, 1, args.join(' '));
+    assert.match(r.stderr, expected);
+  }
+});
