@@ -76,7 +76,7 @@ function createDb(kind: string): BenchDb {
     sqlTool(conn, 'create-database');
     sqlTool(conn, 'setup-schema', '-v', '0.0');
     sqlTool(conn, 'update-schema', '-s', 'sqlite/v3/temporal');
-    return { config: { pluginName: 'sqlite', host: '', port: 0, databaseName: file }, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+    return { config: { pluginName: 'sqlite', host: '', port: 0, databaseName: file, connectAttributes: { synchronous: process.env.BENCH_SQLITE_SYNCHRONOUS ?? 'FULL' } }, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
   }
   const name = `tts_bench_${process.pid}_${Date.now().toString(36)}`;
   const conn = ['--pl', 'postgres12', '--ep', PG.host, '-p', String(PG.port), '-u', PG.user, '--db', name];
@@ -158,7 +158,13 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
     let errors = 0;
     let seq = 0;
     let cpuAtStart = 0;
-    const cpuTimer = setTimeout(() => (cpuAtStart = cpuSecondsOf(server.pid!)), f.warmupS * 1000);
+    let workerCpuAtStart = 0;
+    let benchCpuAtStart = 0;
+    const cpuTimer = setTimeout(() => {
+      cpuAtStart = cpuSecondsOf(server.pid!);
+      if (workerChild) workerCpuAtStart = cpuSecondsOf(workerChild.pid!);
+      benchCpuAtStart = cpuSecondsOf(process.pid);
+    }, f.warmupS * 1000);
     await Promise.all(
       Array.from({ length: f.concurrency }, async () => {
         while (performance.now() < measureTo) {
@@ -178,6 +184,9 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
     );
     clearTimeout(cpuTimer);
     const serverCpuS = cpuSecondsOf(server.pid!) - cpuAtStart;
+    const workerCpuS = workerChild ? cpuSecondsOf(workerChild.pid!) - workerCpuAtStart : 0;
+    const benchCpuS = cpuSecondsOf(process.pid) - benchCpuAtStart;
+    const elapsedS = f.durationS + (performance.now() - measureTo) / 1000;
     const mem = memoryOf(server.pid!);
     latencies.sort((a, b) => a - b);
     const p = (q: number): number => +(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN).toFixed(1);
@@ -192,7 +201,10 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
       p99ms: p(0.99),
       serverRssMb: mem.rssMb,
       serverPeakRssMb: mem.peakRssMb,
-      serverCpuPercent: Math.round((serverCpuS / (f.durationS + (performance.now() - measureTo) / 1000)) * 100),
+      serverCpuPercent: Math.round((serverCpuS / elapsedS) * 100),
+      // the bench process: client load generator (+ the worker with --worker inproc)
+      benchCpuPercent: Math.round((benchCpuS / elapsedS) * 100),
+      ...(workerChild ? { workerCpuPercent: Math.round((workerCpuS / elapsedS) * 100) } : {}),
       errors,
     };
   } finally {
