@@ -91,7 +91,9 @@ function createDb(kind: string): BenchDb {
 
 // ---------------------------------------------------------------- processes
 function startChild(script: string, arg: string, readyPrefix: string): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS && script.includes('server') ? process.env.BENCH_SERVER_NODE_ARGS.split(' ') : []), join(__dirname, script), arg], {
+  // BENCH_SERVER_NODE_ARGS / BENCH_WORKER_NODE_ARGS: extra node flags (e.g. --cpu-prof) for the children
+  const extra = (script.includes('server') ? process.env.BENCH_SERVER_NODE_ARGS : process.env.BENCH_WORKER_NODE_ARGS) ?? '';
+  const child = spawn(process.execPath, [...extra.split(' ').filter(Boolean), join(__dirname, script), arg], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((res, rej) => {

@@ -25,7 +25,7 @@ export async function createBenchWorker(o: BenchWorkerOptions, bundle: WorkflowB
     runtimeInstalled = true;
   }
   const connection = await NativeConnection.connect({ address: o.address });
-  const slots = Math.max(10, Math.min(500, o.concurrency));
+  const slots = Number(process.env.BENCH_WFT_SLOTS ?? Math.max(20, Math.min(1000, 2 * o.concurrency)));
   const worker = await Worker.create({
     connection,
     namespace: 'default',
@@ -39,6 +39,9 @@ export async function createBenchWorker(o: BenchWorkerOptions, bundle: WorkflowB
     // short workflows: a cache a bit larger than what is in flight keeps every run warm
     maxCachedWorkflows: Number(process.env.BENCH_CACHED_WORKFLOWS ?? slots * 2),
     stickyQueueScheduleToStartTimeout: '10s',
+    ...(process.env.BENCH_WF_THREADS ? { workflowThreadPoolSize: Number(process.env.BENCH_WF_THREADS) } : {}),
+    ...(process.env.BENCH_REUSE_V8 ? { reuseV8Context: process.env.BENCH_REUSE_V8 === '1' } : {}),
+    nonStickyToStickyPollRatio: Number(process.env.BENCH_NONSTICKY_RATIO ?? 0.2),
   });
   return { worker, connection };
 }

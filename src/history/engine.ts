@@ -163,6 +163,7 @@ export class HistoryEngine {
       timer: ctx.timerTasks.map((t) => ({ visibilityTimestampMs: t.atMs, taskId: shard.nextTaskId(), task: encodeTask(t.task) })),
       visibility: visibility.map((t) => ({ taskId: shard.nextTaskId(), task: encodeTask(t) })),
     };
+    ctx.committedTransfer = ctx.transferTasks.map((task, i) => ({ taskId: tasks.transfer[i]!.taskId, task }));
     return { history, tasks };
   }
 
@@ -234,7 +235,7 @@ export class HistoryEngine {
   }
 
   private afterCommit(shard: ShardContext, ctx: MutationContext, visibility: boolean): void {
-    if (ctx.transferTasks.length > 0) shard.onNewTransferTasks();
+    if (ctx.committedTransfer.length > 0) shard.onNewTransferTasks(ctx.committedTransfer);
     if (visibility) shard.onNewVisibilityTasks();
     if (ctx.timerTasks.length > 0) shard.onNewTimerTasks(Math.min(...ctx.timerTasks.map((t) => t.atMs)));
     this.notifier.emit(`changed:${HistoryEngine.key(ctx.ref)}`);
