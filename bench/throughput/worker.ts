@@ -34,14 +34,15 @@ export async function createBenchWorker(o: BenchWorkerOptions, bundle: WorkflowB
     activities,
     maxConcurrentWorkflowTaskExecutions: slots,
     maxConcurrentActivityTaskExecutions: slots,
-    maxConcurrentWorkflowTaskPolls: Number(process.env.BENCH_WFT_POLLERS ?? 8),
-    maxConcurrentActivityTaskPolls: Number(process.env.BENCH_ACT_POLLERS ?? 8),
+    maxConcurrentWorkflowTaskPolls: Number(process.env.BENCH_WFT_POLLERS ?? 32),
+    maxConcurrentActivityTaskPolls: Number(process.env.BENCH_ACT_POLLERS ?? 32),
     // short workflows: a cache a bit larger than what is in flight keeps every run warm
     maxCachedWorkflows: Number(process.env.BENCH_CACHED_WORKFLOWS ?? slots * 2),
     stickyQueueScheduleToStartTimeout: '10s',
-    ...(process.env.BENCH_WF_THREADS ? { workflowThreadPoolSize: Number(process.env.BENCH_WF_THREADS) } : {}),
+    // two workflow threads: with one, the single thread running workflow code was the bottleneck
+    workflowThreadPoolSize: Number(process.env.BENCH_WF_THREADS ?? 2),
     ...(process.env.BENCH_REUSE_V8 ? { reuseV8Context: process.env.BENCH_REUSE_V8 === '1' } : {}),
-    nonStickyToStickyPollRatio: Number(process.env.BENCH_NONSTICKY_RATIO ?? 0.2),
+    nonStickyToStickyPollRatio: Number(process.env.BENCH_NONSTICKY_RATIO ?? 1),
   });
   return { worker, connection };
 }
