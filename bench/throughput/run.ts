@@ -1,35 +1,236 @@
 /**
- * Throughput of the engine on SQLite: N workflows (each one activity) run with a real worker.
- * Usage: node dist/bench/throughput/run.js [workflows=200] [concurrency=20]
+ * Throughput benchmark (issue 3): workflows with one no-op activity, run through the official TS
+ * worker against a temporal-ts server in its own process, for a fixed time, on SQLite and PostgreSQL.
+ * Prints workflows/s, p50/p99 start-to-complete latency and the server's RSS.
+ *
+ * Usage: npm run bench:throughput -- [--db sqlite,postgres] [--duration 20] [--warmup 3]
+ *          [--concurrency 200] [--worker inproc|child] [--shards 4]
+ * Env (defaults for the flags): BENCH_DB, BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_CONCURRENCY,
+ *   BENCH_WORKER, BENCH_SHARDS; PostgreSQL at PGHOST/PGPORT/PGUSER (127.0.0.1:5432 postgres).
+ *
+ * Each of `concurrency` loops starts a workflow, waits for its result and starts the next, so that
+ * many workflows are always in flight. Only workflows that complete within the measured window
+ * (after the warm-up) count.
  */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { Client, Connection } from '@temporalio/client';
-import { withWorker } from '../../test/engine/harness';
+import { benchBundle, createBenchWorker } from './worker';
 
-async function main(): Promise<void> {
-  const n = Number(process.argv[2] ?? 200);
-  const concurrency = Number(process.argv[3] ?? 20);
-  await withWorker(async ({ client, taskQueue, port }) => {
-    void Client;
-    void Connection;
-    void port;
-    const started = Date.now();
-    let next = 0;
+const REPO = resolve(__dirname, '..', '..', '..');
+const SQL_TOOL = join(REPO, 'bin', 'temporal-sql-tool.js');
+
+interface Flags {
+  dbs: string[];
+  durationS: number;
+  warmupS: number;
+  concurrency: number;
+  worker: 'inproc' | 'child';
+  shards: number;
+}
+
+function parseFlags(argv: string[]): Flags {
+  const get = (name: string, env: string, def: string): string => {
+    const i = argv.indexOf(`--${name}`);
+    if (i >= 0 && argv[i + 1] !== undefined) return argv[i + 1]!;
+    return process.env[env] ?? def;
+  };
+  const worker = get('worker', 'BENCH_WORKER', 'child');
+  if (worker !== 'inproc' && worker !== 'child') throw new Error(`--worker must be inproc or child, not ${worker}`);
+  const f: Flags = {
+    dbs: get('db', 'BENCH_DB', 'sqlite,postgres').split(',').map((s) => s.trim()).filter(Boolean),
+    durationS: Number(get('duration', 'BENCH_DURATION_S', '20')),
+    warmupS: Number(get('warmup', 'BENCH_WARMUP_S', '3')),
+    concurrency: Number(get('concurrency', 'BENCH_CONCURRENCY', '200')),
+    worker,
+    shards: Number(get('shards', 'BENCH_SHARDS', '4')),
+  };
+  for (const d of f.dbs) if (d !== 'sqlite' && d !== 'postgres') throw new Error(`--db takes sqlite and/or postgres, not ${d}`);
+  if (!(f.durationS > 0) || !(f.concurrency >= 1) || !(f.warmupS >= 0)) throw new Error('--duration, --concurrency must be positive');
+  return f;
+}
+
+// ---------------------------------------------------------------- databases
+const PG = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres' };
+
+function sqlTool(conn: string[], ...args: string[]): void {
+  const r = spawnSync(process.execPath, [SQL_TOOL, ...conn, '-q', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`temporal-sql-tool ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
+}
+
+interface BenchDb {
+  config: Record<string, unknown>;
+  cleanup(): void;
+}
+
+/** A fresh database at the current schema version, made the way an operator would: create, setup -v 0.0, update. */
+function createDb(kind: string): BenchDb {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'tts-bench-'));
+    const file = join(dir, 'temporal.db');
+    const conn = ['--pl', 'sqlite', '--db', file];
+    sqlTool(conn, 'create-database');
+    sqlTool(conn, 'setup-schema', '-v', '0.0');
+    sqlTool(conn, 'update-schema', '-s', 'sqlite/v3/temporal');
+    return { config: { pluginName: 'sqlite', host: '', port: 0, databaseName: file, connectAttributes: { synchronous: process.env.BENCH_SQLITE_SYNCHRONOUS ?? 'FULL' } }, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `tts_bench_${process.pid}_${Date.now().toString(36)}`;
+  const conn = ['--pl', 'postgres12', '--ep', PG.host, '-p', String(PG.port), '-u', PG.user, '--db', name];
+  sqlTool(conn, 'create-database');
+  sqlTool(conn, 'setup-schema', '-v', '0.0');
+  sqlTool(conn, 'update-schema', '-s', 'postgresql/v12/temporal');
+  return {
+    config: { pluginName: 'postgres12', host: PG.host, port: PG.port, user: PG.user, databaseName: name },
+    cleanup: () => sqlTool(conn, 'drop-database', '--force'),
+  };
+}
+
+// ---------------------------------------------------------------- processes
+function startChild(script: string, arg: string, readyPrefix: string): Promise<{ child: ChildProcess; line: string }> {
+  // BENCH_SERVER_NODE_ARGS / BENCH_WORKER_NODE_ARGS: extra node flags (e.g. --cpu-prof) for the children
+  const extra = (script.includes('server') ? process.env.BENCH_SERVER_NODE_ARGS : process.env.BENCH_WORKER_NODE_ARGS) ?? '';
+  const child = spawn(process.execPath, [...extra.split(' ').filter(Boolean), join(__dirname, script), arg], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((res, rej) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.on('line', (line) => {
+      if (line.startsWith(readyPrefix)) res({ child, line });
+      else process.stderr.write(`[${script}] ${line}\n`);
+    });
+    child.on('exit', (code) => rej(new Error(`${script} exited with ${code} before it was ready`)));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((res) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      res();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function memoryOf(pid: number): { rssMb: number; peakRssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
+}
+
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (100/s)
+}
+
+// ---------------------------------------------------------------- one run
+async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> {
+  const db = createDb(kind);
+  const { child: server, line } = await startChild('server-process.js', JSON.stringify({ ...db.config, numHistoryShards: f.shards }), 'PORT ');
+  const address = `127.0.0.1:${line.slice(5).trim()}`;
+  const taskQueue = `bench-${kind}-${Date.now()}`;
+  let workerChild: ChildProcess | undefined;
+  let stopWorker: () => Promise<void>;
+  const wopts = { address, taskQueue, concurrency: f.concurrency };
+  if (f.worker === 'child') {
+    workerChild = (await startChild('worker-process.js', JSON.stringify(wopts), 'READY')).child;
+    stopWorker = () => stopChild(workerChild!);
+  } else {
+    const { worker, connection } = await createBenchWorker(wopts, await benchBundle());
+    const running = worker.run();
+    stopWorker = async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    };
+  }
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  try {
+    const t0 = performance.now();
+    const measureFrom = t0 + f.warmupS * 1000;
+    const measureTo = measureFrom + f.durationS * 1000;
     const latencies: number[] = [];
+    let errors = 0;
+    let seq = 0;
+    let cpuAtStart = 0;
+    let workerCpuAtStart = 0;
+    let benchCpuAtStart = 0;
+    const cpuTimer = setTimeout(() => {
+      cpuAtStart = cpuSecondsOf(server.pid!);
+      if (workerChild) workerCpuAtStart = cpuSecondsOf(workerChild.pid!);
+      benchCpuAtStart = cpuSecondsOf(process.pid);
+    }, f.warmupS * 1000);
     await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < n) {
-          const i = next++;
-          const t0 = Date.now();
-          await client.workflow.execute('greetViaActivity', { taskQueue, workflowId: `bench-${started}-${i}`, args: [String(i)] });
-          latencies.push(Date.now() - t0);
+      Array.from({ length: f.concurrency }, async () => {
+        while (performance.now() < measureTo) {
+          const started = performance.now();
+          try {
+            const h = await client.workflow.start('oneActivity', { taskQueue, workflowId: `${taskQueue}-${seq++}`, args: ['x'] });
+            await h.result();
+          } catch (err) {
+            errors++;
+            if (errors <= 3) console.error(err);
+            continue;
+          }
+          const done = performance.now();
+          if (started >= measureFrom && done <= measureTo) latencies.push(done - started);
         }
       }),
     );
-    const secs = (Date.now() - started) / 1000;
+    clearTimeout(cpuTimer);
+    const serverCpuS = cpuSecondsOf(server.pid!) - cpuAtStart;
+    const workerCpuS = workerChild ? cpuSecondsOf(workerChild.pid!) - workerCpuAtStart : 0;
+    const benchCpuS = cpuSecondsOf(process.pid) - benchCpuAtStart;
+    const elapsedS = f.durationS + (performance.now() - measureTo) / 1000;
+    const mem = memoryOf(server.pid!);
     latencies.sort((a, b) => a - b);
-    const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-    console.log(JSON.stringify({ workflows: n, concurrency, seconds: secs, workflowsPerSecond: +(n / secs).toFixed(1), p50ms: p(0.5), p99ms: p(0.99) }));
-  });
+    const p = (q: number): number => +(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN).toFixed(1);
+    return {
+      db: kind,
+      worker: f.worker,
+      concurrency: f.concurrency,
+      seconds: f.durationS,
+      workflows: latencies.length,
+      workflowsPerSecond: +(latencies.length / f.durationS).toFixed(1),
+      p50ms: p(0.5),
+      p99ms: p(0.99),
+      serverRssMb: mem.rssMb,
+      serverPeakRssMb: mem.peakRssMb,
+      serverCpuPercent: Math.round((serverCpuS / elapsedS) * 100),
+      // the bench process: client load generator (+ the worker with --worker inproc)
+      benchCpuPercent: Math.round((benchCpuS / elapsedS) * 100),
+      ...(workerChild ? { workerCpuPercent: Math.round((workerCpuS / elapsedS) * 100) } : {}),
+      errors,
+    };
+  } finally {
+    await connection.close();
+    await stopWorker();
+    await stopChild(server);
+    db.cleanup();
+  }
+}
+
+async function main(): Promise<void> {
+  const f = parseFlags(process.argv.slice(2));
+  const results = [];
+  for (const kind of f.dbs) {
+    const r = await runOne(kind, f);
+    results.push(r);
+    console.log(JSON.stringify(r));
+  }
+  console.log('');
+  console.log('db        wf/s     p50 ms   p99 ms   server RSS MB (peak)');
+  for (const r of results) {
+    console.log(`${String(r.db).padEnd(9)} ${String(r.workflowsPerSecond).padStart(7)}  ${String(r.p50ms).padStart(7)}  ${String(r.p99ms).padStart(7)}   ${r.serverRssMb} (${r.serverPeakRssMb})`);
+  }
+  process.exit(0);
 }
 
 main().catch((err) => {

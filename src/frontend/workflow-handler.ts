@@ -126,7 +126,9 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
     async PollWorkflowTaskQueue(req: ws.IPollWorkflowTaskQueueRequest, _call: unknown, signal: AbortSignal) {
       const ns = await namespaces.resolve(req.namespace);
       const tq = requireTaskQueue(req.taskQueue);
-      if (req.taskQueue?.kind === temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY) return matching.pollStickyQueue(signal);
+      if (req.taskQueue?.kind === temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY) {
+        return matching.pollStickyQueue(ns.id, tq, req.taskQueue.normalName ?? '', req.identity ?? '', signal);
+      }
       return matching.pollWorkflowTask(ns.id, tq, req.identity ?? '', signal);
     },
     async PollActivityTaskQueue(req: ws.IPollActivityTaskQueueRequest, _call: unknown, signal: AbortSignal) {

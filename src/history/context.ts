@@ -18,6 +18,8 @@ export class MutationContext {
   readonly newEvents: IHistoryEvent[] = [];
   readonly transferTasks: TransferTask[] = [];
   readonly timerTasks: { atMs: number; task: TimerTask }[] = [];
+  /** the transfer tasks with the ids they were committed under (set by the engine's write) */
+  committedTransfer: { taskId: number; task: TransferTask }[] = [];
   /** true while applying a workflow task completion: its events are never buffered */
   completingWorkflowTask = false;
   /** set when anything in the mutable state changed */
@@ -93,7 +95,8 @@ export class MutationContext {
       requestId: '',
       identity: '',
     };
-    this.addTransfer({ type: 'workflow-task', scheduledEventId, taskQueue: e.taskQueue });
+    const sticky = attempt === 1 && e.stickyTaskQueue ? { stickyTaskQueue: e.stickyTaskQueue } : {};
+    this.addTransfer({ type: 'workflow-task', scheduledEventId, taskQueue: e.taskQueue, ...sticky });
   }
 
   // ---------------------------------------------------------------- workflow close

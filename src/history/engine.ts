@@ -34,6 +34,31 @@ export interface HistoryEngineOptions {
   hostIdentity: string;
 }
 
+/** Executions whose mutable state is kept in memory (a miss costs one indexed read). */
+const MUTABLE_STATE_CACHE_SIZE = Number(process.env.TTS_MUTABLE_STATE_CACHE_SIZE ?? 20_000);
+
+/** A Map in least-recently-used order: get() refreshes, set() evicts the oldest beyond `max`. */
+class LruCache<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly max: number) {}
+  get(k: K): V | undefined {
+    const v = this.map.get(k);
+    if (v !== undefined) {
+      this.map.delete(k);
+      this.map.set(k, v);
+    }
+    return v;
+  }
+  set(k: K, v: V): void {
+    this.map.delete(k);
+    this.map.set(k, v);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+  }
+  delete(k: K): void {
+    this.map.delete(k);
+  }
+}
+
 interface CachedState {
   ms: MutableState;
   dbRecordVersion: number;
@@ -42,7 +67,8 @@ interface CachedState {
 export class HistoryEngine {
   readonly shards = new Map<number, ShardContext>();
   private readonly locks = new KeyedMutex();
-  private readonly cache = new Map<string, CachedState>();
+  /** mutable states by execution, least recently used first; bounded (see MUTABLE_STATE_CACHE_SIZE) */
+  private readonly cache = new LruCache<string, CachedState>(MUTABLE_STATE_CACHE_SIZE);
   /** emits `changed:<ns>/<wf>/<run>` after each commit of that execution */
   readonly notifier = new EventEmitter();
   matching!: MatchingClient;
@@ -163,6 +189,7 @@ export class HistoryEngine {
       timer: ctx.timerTasks.map((t) => ({ visibilityTimestampMs: t.atMs, taskId: shard.nextTaskId(), task: encodeTask(t.task) })),
       visibility: visibility.map((t) => ({ taskId: shard.nextTaskId(), task: encodeTask(t) })),
     };
+    ctx.committedTransfer = ctx.transferTasks.map((task, i) => ({ taskId: tasks.transfer[i]!.taskId, task }));
     return { history, tasks };
   }
 
@@ -234,7 +261,7 @@ export class HistoryEngine {
   }
 
   private afterCommit(shard: ShardContext, ctx: MutationContext, visibility: boolean): void {
-    if (ctx.transferTasks.length > 0) shard.onNewTransferTasks();
+    if (ctx.committedTransfer.length > 0) shard.onNewTransferTasks(ctx.committedTransfer);
     if (visibility) shard.onNewVisibilityTasks();
     if (ctx.timerTasks.length > 0) shard.onNewTimerTasks(Math.min(...ctx.timerTasks.map((t) => t.atMs)));
     this.notifier.emit(`changed:${HistoryEngine.key(ctx.ref)}`);

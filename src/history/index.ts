@@ -95,8 +95,8 @@ export class HistoryService {
     return buildQueryTask(this.engine, this.queries, queryId);
   }
 
-  recordWorkflowTaskStarted(task: WorkflowTaskRef, identity: string) {
-    return recordWorkflowTaskStarted(this.engine, task, identity);
+  recordWorkflowTaskStarted(task: WorkflowTaskRef, identity: string, sticky = false) {
+    return recordWorkflowTaskStarted(this.engine, task, identity, sticky);
   }
 
   recordActivityTaskStarted(task: ActivityTaskRef, identity: string) {

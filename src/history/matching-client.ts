@@ -9,7 +9,11 @@ export interface QueryDispatch {
 }
 
 export interface MatchingClient {
-  addWorkflowTask(namespaceId: string, taskQueue: string, task: WorkflowTaskRef): Promise<void>;
+  /**
+   * Resolves once the task no longer needs its transfer task (started, stale, or in the durable
+   * backlog). `stickyTaskQueue`: offer it to that sticky queue first if a poller waits there.
+   */
+  addWorkflowTask(namespaceId: string, taskQueue: string, task: WorkflowTaskRef, stickyTaskQueue?: string): Promise<void>;
   addActivityTask(namespaceId: string, taskQueue: string, task: ActivityTaskRef): Promise<void>;
   /** A legacy query task: in memory only, handed to the next workflow poller of the queue. */
   addQueryTask(namespaceId: string, taskQueue: string, queryId: string): void;

@@ -83,6 +83,12 @@ export interface ExecutionInfo {
   completionEventId: number;
   memoB64: string | undefined;
   searchAttributesB64: string | undefined;
+  /**
+   * The sticky task queue of the worker that completed the last workflow task (it keeps the run in
+   * its cache); the next first-attempt workflow task is offered there first. Cleared when a workflow
+   * task fails or times out. Absent in states written before sticky queues existed.
+   */
+  stickyTaskQueue?: string;
 }
 
 export interface MutableState {

@@ -7,6 +7,7 @@
 import { FORMAT, jsonBlob, readJsonBlob, type PersistenceBundle } from '../persistence/engine';
 import { ShardOwnershipLostError } from '../common/errors';
 import type { Logger } from '../common/logger';
+import type { TransferTask } from './tasks';
 
 export const TASK_ID_RANGE_SIZE = 1 << 20;
 
@@ -21,7 +22,7 @@ export class ShardContext {
   private seq = 0;
   lost = false;
   /** Set by the queue processors: called after a commit that created tasks. */
-  onNewTransferTasks: () => void = () => undefined;
+  onNewTransferTasks: (tasks: { taskId: number; task: TransferTask }[]) => void = () => undefined;
   onNewTimerTasks: (earliestMs: number) => void = () => undefined;
   onNewVisibilityTasks: () => void = () => undefined;
 

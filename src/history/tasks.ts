@@ -11,7 +11,7 @@ export interface ExecutionRef {
 }
 
 export type TransferTask =
-  | (ExecutionRef & { type: 'workflow-task'; scheduledEventId: number; taskQueue: string })
+  | (ExecutionRef & { type: 'workflow-task'; scheduledEventId: number; taskQueue: string; stickyTaskQueue?: string })
   | (ExecutionRef & { type: 'activity-task'; scheduledEventId: number; attempt: number; taskQueue: string });
 
 export type TimerTask =

@@ -7,11 +7,13 @@ import { NotFoundError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { ActivityTaskRef, MatchingClient, PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../history/matching-client';
 import type { TaskStore } from '../persistence/engine';
-import { PhysicalTaskQueue, type QueueItem } from './task-queue';
+import { Deferred } from '../common/async';
+import { StickyTaskQueue } from './sticky-queue';
+import { PhysicalTaskQueue, type PollableQueue, type QueueItem } from './task-queue';
 
 /** What matching needs from history. */
 export interface HistoryClient {
-  recordWorkflowTaskStarted(task: WorkflowTaskRef, identity: string): Promise<PollWorkflowTaskQueueResponse>;
+  recordWorkflowTaskStarted(task: WorkflowTaskRef, identity: string, sticky?: boolean): Promise<PollWorkflowTaskQueueResponse>;
   recordActivityTaskStarted(task: ActivityTaskRef, identity: string): Promise<PollActivityTaskQueueResponse>;
   buildQueryTask(queryId: string): Promise<PollWorkflowTaskQueueResponse | undefined>;
 }
@@ -21,6 +23,7 @@ const ACTIVITY = 2;
 
 export class MatchingEngine implements MatchingClient {
   private readonly queues = new Map<string, PhysicalTaskQueue<unknown>>();
+  private readonly stickyQueues = new Map<string, StickyTaskQueue<WorkflowTaskRef>>();
   history!: HistoryClient;
   private stopped = false;
 
@@ -40,8 +43,33 @@ export class MatchingEngine implements MatchingClient {
     return q as PhysicalTaskQueue<T>;
   }
 
-  async addWorkflowTask(namespaceId: string, taskQueue: string, task: WorkflowTaskRef): Promise<void> {
+  /** Offered to the sticky queue's waiting poller when there is one, else the normal queue. */
+  async addWorkflowTask(namespaceId: string, taskQueue: string, task: WorkflowTaskRef, stickyTaskQueue?: string): Promise<void> {
+    if (stickyTaskQueue) {
+      const sticky = this.stickyQueues.get(`${namespaceId}/${stickyTaskQueue}`);
+      if (sticky && sticky.waiting > 0) {
+        const done = new Deferred<void>();
+        if (sticky.offer({ kind: 'task', ref: task, taskId: undefined, done })) return done.promise;
+      }
+    }
     await this.queue<WorkflowTaskRef>(namespaceId, taskQueue, WORKFLOW).add(task);
+  }
+
+  private stickyQueue(namespaceId: string, name: string, normalQueue: string): StickyTaskQueue<WorkflowTaskRef> {
+    const k = `${namespaceId}/${name}`;
+    let q = this.stickyQueues.get(k);
+    if (!q) {
+      q = new StickyTaskQueue<WorkflowTaskRef>((item) => this.queue<WorkflowTaskRef>(namespaceId, normalQueue, WORKFLOW).addItem(item));
+      this.stickyQueues.set(k, q);
+      this.forgetIdleStickyQueues();
+    }
+    return q;
+  }
+
+  /** Sticky queues live as long as their worker polls them. */
+  private forgetIdleStickyQueues(): void {
+    const idleBefore = Date.now() - 2 * this.longPollTimeoutMs - 60_000;
+    for (const [k, q] of this.stickyQueues) if (q.waiting === 0 && q.lastPollMs < idleBefore) this.stickyQueues.delete(k);
   }
 
   async addActivityTask(namespaceId: string, taskQueue: string, task: ActivityTaskRef): Promise<void> {
@@ -65,19 +93,13 @@ export class MatchingEngine implements MatchingClient {
     return this.pollLoop(q, signal, async (item) => (item.kind === 'task' ? this.history.recordActivityTaskStarted(item.ref, identity) : undefined));
   }
 
-  /** Sticky queues are not implemented: wait out the long poll and answer "no task". */
-  async pollStickyQueue(signal?: AbortSignal): Promise<PollWorkflowTaskQueueResponse> {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, this.longPollTimeoutMs);
-      signal?.addEventListener('abort', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
-    return {};
+  /** A worker's sticky queue (`normalQueue`: the queue it came from, for tasks it cannot take). */
+  async pollStickyQueue(namespaceId: string, stickyQueue: string, normalQueue: string, identity: string, signal?: AbortSignal): Promise<PollWorkflowTaskQueueResponse> {
+    const q = this.stickyQueue(namespaceId, stickyQueue, normalQueue || stickyQueue);
+    return this.pollLoop(q, signal, async (item) => (item.kind === 'task' ? this.history.recordWorkflowTaskStarted(item.ref, identity, true) : undefined));
   }
 
-  private async pollLoop<T, R extends object>(q: PhysicalTaskQueue<T>, signal: AbortSignal | undefined, start: (item: QueueItem<T>) => Promise<R | undefined>): Promise<R | Record<string, never>> {
+  private async pollLoop<T, R extends object>(q: PollableQueue<T>, signal: AbortSignal | undefined, start: (item: QueueItem<T>) => Promise<R | undefined>): Promise<R | Record<string, never>> {
     const deadline = Date.now() + this.longPollTimeoutMs;
     while (!this.stopped && !signal?.aborted) {
       const left = deadline - Date.now();
@@ -92,8 +114,7 @@ export class MatchingEngine implements MatchingClient {
           await q.ack(item); // stale task: drop it
           continue;
         }
-        if (item.kind === 'task' && item.taskId === undefined) await q.persist(item.ref);
-        else q.requeue(item);
+        await q.fail(item);
         throw err;
       }
       await q.ack(item);
@@ -105,5 +126,6 @@ export class MatchingEngine implements MatchingClient {
   stop(): void {
     this.stopped = true;
     for (const q of this.queues.values()) q.releasePollers();
+    for (const q of this.stickyQueues.values()) q.releasePollers();
   }
 }

@@ -2,6 +2,10 @@
  * One physical task queue (namespace, name, type): waiting pollers, a durable backlog mirrored in
  * memory, and in-memory query tasks. Sync match hands a task straight to a waiting poller; otherwise
  * it is written to the `tasks` table (under this process's range_id lease) before it is queued.
+ *
+ * `add` resolves only once the task no longer needs its transfer task: a sync-matched task when the
+ * poller has recorded it started (or found it stale), else when it is in the durable backlog. Until
+ * then history keeps the transfer task row, so a crash in between re-dispatches it.
  */
 import { Deferred } from '../common/async';
 import { FORMAT, jsonBlob, readJsonBlob, type TaskQueueKey, type TaskStore } from '../persistence/engine';
@@ -9,14 +13,28 @@ import { FORMAT, jsonBlob, readJsonBlob, type TaskQueueKey, type TaskStore } fro
 export const TASK_ID_BLOCK = 1 << 20;
 
 export type QueueItem<T> =
-  | { kind: 'task'; ref: T; taskId: number | undefined /* undefined: sync-matched, never persisted */ }
+  | {
+      kind: 'task';
+      ref: T;
+      taskId: number | undefined /* undefined: sync-matched, never persisted */;
+      /** sync-matched: resolved when the task is started, dropped as stale, or persisted */
+      done?: Deferred<void>;
+    }
   | { kind: 'query'; queryId: string };
+
+/** What a poll loop needs of a queue (a physical task queue or a sticky queue). */
+export interface PollableQueue<T> {
+  take(timeoutMs: number, signal: AbortSignal | undefined): Promise<QueueItem<T> | undefined>;
+  ack(item: QueueItem<T>): Promise<void>;
+  /** A poller could not start the item (not because it is stale): keep it, durably if sync-matched. */
+  fail(item: QueueItem<T>): Promise<void>;
+}
 
 interface Poller<T> {
   deferred: Deferred<QueueItem<T> | undefined>;
 }
 
-export class PhysicalTaskQueue<T> {
+export class PhysicalTaskQueue<T> implements PollableQueue<T> {
   private rangeId = 0;
   private seq = 0;
   private readonly backlog: QueueItem<T>[] = [];
@@ -40,8 +58,30 @@ export class PhysicalTaskQueue<T> {
   /** Sync match to a waiting poller, else persist and queue. */
   async add(ref: T): Promise<void> {
     await this.ready;
-    if (this.offer({ kind: 'task', ref, taskId: undefined })) return;
+    const done = new Deferred<void>();
+    if (this.offer({ kind: 'task', ref, taskId: undefined, done })) return done.promise;
     await this.persist(ref);
+  }
+
+  /** Sync match to a waiting poller, else into the durable backlog; `item.done` settles as for `add`. */
+  async addItem(item: QueueItem<T>): Promise<void> {
+    await this.ready;
+    if (this.offer(item)) return;
+    await this.fail(item);
+  }
+
+  async fail(item: QueueItem<T>): Promise<void> {
+    if (item.kind !== 'task' || item.taskId !== undefined) {
+      this.requeue(item);
+      return;
+    }
+    try {
+      await this.persist(item.ref);
+      item.done?.resolve();
+    } catch (err) {
+      item.done?.reject(err);
+      throw err;
+    }
   }
 
   async persist(ref: T): Promise<void> {
@@ -59,7 +99,10 @@ export class PhysicalTaskQueue<T> {
     if (!this.offer(item)) this.backlog.unshift(item);
   }
 
-  /** Put back an item a poller could not use (it goes first). */
+  /**
+   * Put back an item a poller could not use (it goes first). A sync-matched item stays in memory only;
+   * its transfer task is kept by history until `done`.
+   */
   requeue(item: QueueItem<T>): void {
     if (!this.offer(item)) this.backlog.unshift(item);
   }
@@ -100,7 +143,9 @@ export class PhysicalTaskQueue<T> {
   }
 
   async ack(item: QueueItem<T>): Promise<void> {
-    if (item.kind === 'task' && item.taskId !== undefined) await this.store.deleteTask(this.key, item.taskId);
+    if (item.kind !== 'task') return;
+    if (item.taskId !== undefined) await this.store.deleteTask(this.key, item.taskId);
+    item.done?.resolve();
   }
 
   /** Wake every waiting poller with "no task" (shutdown). */

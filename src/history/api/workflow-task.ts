@@ -18,10 +18,15 @@ import { encodeToken, type WorkflowTaskToken } from './task-token';
 type CompletedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest;
 type FailedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest;
 
+/**
+ * `sticky`: the task was taken from the worker's sticky queue, so the worker has the run cached and
+ * gets only the events after the last workflow task it completed (as Temporal does).
+ */
 export async function recordWorkflowTaskStarted(
   engine: HistoryEngine,
   task: WorkflowTaskRef,
   identity: string,
+  sticky = false,
 ): Promise<PollWorkflowTaskQueueResponse> {
   const ref: ExecutionRef = task;
   const started = await engine.update(ref, (ctx) => {
@@ -44,7 +49,8 @@ export async function recordWorkflowTaskStarted(
     return { wt: { ...wt }, ms: structuredClone(ms) };
   });
   const { wt, ms } = started;
-  const events = (await engine.readHistory(ref)).filter((e) => num(e.eventId) <= wt.startedEventId);
+  const firstEventId = sticky && ms.execution.lastCompletedWorkflowTaskStartedEventId > 0 ? ms.execution.lastCompletedWorkflowTaskStartedEventId + 1 : 1;
+  const events = (await engine.readHistory(ref)).filter((e) => num(e.eventId) >= firstEventId && num(e.eventId) <= wt.startedEventId);
   const token: WorkflowTaskToken = {
     k: 'wt',
     ns: ref.namespaceId,
@@ -89,6 +95,8 @@ export function failStartedWorkflowTask(
 ): void {
   const wt = ctx.ms.workflowTask!;
   ctx.completingWorkflowTask = true;
+  // the worker may have lost the run (RESET_STICKY_TASK_QUEUE) or be gone (timeout): full history next time
+  ctx.ms.execution.stickyTaskQueue = undefined;
   workflowTaskMachine.next(wt.state, how.timedOut ? 'time-out' : 'fail');
   if (how.timedOut) {
     ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT', {
@@ -123,6 +131,7 @@ export async function respondWorkflowTaskCompleted(engine: HistoryEngine, token:
     const wt = startedTask(ctx, token);
     const commands = req.commands ?? [];
     const identity = req.identity ?? '';
+    ctx.ms.execution.stickyTaskQueue = req.stickyAttributes?.workerTaskQueue?.name || undefined;
     if (ctx.ms.bufferedEvents.length > 0 && commands.some(isCloseCommand)) {
       failStartedWorkflowTask(ctx, { timedOut: false, cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, identity });
       return {};

@@ -2,7 +2,8 @@
  * Per-shard queue processors. Tasks are durable rows written with the state change that made them;
  * a processor executes a task and only then deletes its row (fenced by range_id), so a crash at any
  * point re-executes the task after restart (handlers are idempotent).
- *  - transfer: hand workflow/activity tasks to matching;
+ *  - transfer: hand workflow/activity tasks to matching (a task's row is deleted once matching no
+ *    longer needs it: started by a poller, stale, or in the durable backlog);
  *  - timer: fire at visibility_timestamp (timeouts, user timers, retry backoff, run timeout).
  */
 import { NotFoundError } from '../../common/errors';
@@ -16,16 +17,24 @@ const BATCH = 100;
 const RETRY_DELAY_MS = 1000;
 
 export class TransferQueueProcessor {
-  private busy = false;
-  private again = false;
+  /** task ids being executed (from a commit of this process or from a scan) */
+  private readonly inflight = new Set<number>();
+  private scanning = false;
+  private rescan = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly shard: ShardContext, private readonly engine: HistoryEngine, private readonly log: Logger) {}
 
+  /**
+   * Tasks committed by this process are handed over in memory right after their commit (no read);
+   * the table is scanned at start and after a failed task, for rows no one is executing.
+   */
   start(): void {
-    this.shard.onNewTransferTasks = () => this.kick();
-    this.kick();
+    this.shard.onNewTransferTasks = (tasks) => {
+      for (const t of tasks) this.dispatch(t.taskId, t.task);
+    };
+    this.scan();
   }
 
   stop(): void {
@@ -33,49 +42,76 @@ export class TransferQueueProcessor {
     clearTimeout(this.retryTimer);
   }
 
+  /** Kept for callers that only know "there may be new rows". */
   kick(): void {
-    if (this.stopped) return;
-    if (this.busy) {
-      this.again = true;
-      return;
-    }
-    this.busy = true;
-    void this.drain().finally(() => {
-      this.busy = false;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    this.scan();
   }
 
-  private async drain(): Promise<void> {
+  private scan(): void {
+    if (this.stopped) return;
+    if (this.scanning) {
+      this.rescan = true;
+      return;
+    }
+    this.scanning = true;
+    void this.scanAll()
+      .catch((err: unknown) => {
+        this.log.warn({ err, shardId: this.shard.shardId }, 'transfer queue scan failed; will retry');
+        this.retryLater();
+      })
+      .finally(() => {
+        this.scanning = false;
+        if (this.rescan) {
+          this.rescan = false;
+          this.scan();
+        }
+      });
+  }
+
+  private async scanAll(): Promise<void> {
     let after = 0;
     while (!this.stopped && !this.shard.lost) {
       const rows = await this.engine.store.executions.getTransferTasks(this.shard.shardId, after, BATCH);
       if (rows.length === 0) return;
       after = rows[rows.length - 1]!.taskId;
-      await Promise.all(
-        rows.map(async (row) => {
-          try {
-            await this.execute(decodeTask<TransferTask>(row.task));
-          } catch (err) {
-            if (!(err instanceof NotFoundError)) {
-              this.log.warn({ err, shardId: this.shard.shardId, taskId: row.taskId }, 'transfer task failed; will retry');
-              this.retryTimer = setTimeout(() => this.kick(), RETRY_DELAY_MS);
-              return;
-            }
-          }
-          await this.engine.store.executions.deleteTransferTask(this.shard.shardId, this.shard.rangeId, row.taskId);
-        }),
-      );
+      for (const row of rows) if (!this.inflight.has(row.taskId)) this.dispatch(row.taskId, decodeTask<TransferTask>(row.task));
     }
+  }
+
+  private retryLater(): void {
+    if (this.stopped || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.scan();
+    }, RETRY_DELAY_MS);
+  }
+
+  /** Execute one task, then delete its row (fenced). A failed task stays and is found by the next scan. */
+  private dispatch(taskId: number, task: TransferTask): void {
+    if (this.stopped || this.inflight.has(taskId)) return;
+    this.inflight.add(taskId);
+    void (async () => {
+      try {
+        try {
+          await this.execute(task);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+        }
+        await this.engine.store.executions.deleteTransferTask(this.shard.shardId, this.shard.rangeId, taskId);
+      } catch (err) {
+        this.shard.markLostIf(err);
+        this.log.warn({ err, shardId: this.shard.shardId, taskId }, 'transfer task failed; will retry');
+        this.retryLater();
+      } finally {
+        this.inflight.delete(taskId);
+      }
+    })();
   }
 
   private async execute(t: TransferTask): Promise<void> {
     const matching = this.engine.matching;
     const ref = { namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId, scheduledEventId: t.scheduledEventId };
-    if (t.type === 'workflow-task') await matching.addWorkflowTask(t.namespaceId, t.taskQueue, ref);
+    if (t.type === 'workflow-task') await matching.addWorkflowTask(t.namespaceId, t.taskQueue, ref, t.stickyTaskQueue);
     else await matching.addActivityTask(t.namespaceId, t.taskQueue, { ...ref, attempt: t.attempt });
   }
 }
@@ -137,14 +173,20 @@ export class TimerQueueProcessor {
     while (!this.stopped && !this.shard.lost) {
       const rows = await store.getTimerTasks(this.shard.shardId, Date.now() + 1, BATCH);
       if (rows.length === 0) break;
-      for (const row of rows) {
-        try {
-          await fireTimerTask(this.engine, decodeTask<TimerTask>(row.task));
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err;
-        }
-        await store.deleteTimerTask(this.shard.shardId, this.shard.rangeId, row.visibilityTimestampMs, row.taskId);
-      }
+      // a batch fires concurrently (each execution is serialised by its own lock; the deletes of the
+      // batch share group commits); any failure fails the pass, which is retried
+      const results = await Promise.allSettled(
+        rows.map(async (row) => {
+          try {
+            await fireTimerTask(this.engine, decodeTask<TimerTask>(row.task));
+          } catch (err) {
+            if (!(err instanceof NotFoundError)) throw err;
+          }
+          await store.deleteTimerTask(this.shard.shardId, this.shard.rangeId, row.visibilityTimestampMs, row.taskId);
+        }),
+      );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     }
     const next = await store.getNextTimerTimestamp(this.shard.shardId);
     if (next !== undefined) this.wakeUpAt(next);

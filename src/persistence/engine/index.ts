@@ -4,7 +4,7 @@
  */
 import type { SqlConnectConfig } from '../sql-config';
 import type { PersistenceBundle } from './interfaces';
-import { SqlitePersistence, openSqlite } from './sqlite/sqlite-persistence';
+import { SqlitePersistence, openSqlite, type SqliteSynchronous } from './sqlite/sqlite-persistence';
 import { openPostgresPersistence } from './postgres/postgres-persistence';
 import { openMysqlPersistence } from './mysql/mysql-persistence';
 
@@ -14,7 +14,8 @@ export * from './blob';
 export async function openPersistence(config: SqlConnectConfig): Promise<PersistenceBundle> {
   switch (config.pluginName) {
     case 'sqlite':
-      return new SqlitePersistence(openSqlite(config.databaseName));
+      // connectAttributes.synchronous: FULL (default) or NORMAL; both with WAL (see sqlite-persistence.ts)
+      return new SqlitePersistence(openSqlite(config.databaseName, (config.connectAttributes?.synchronous?.toUpperCase() ?? 'FULL') as SqliteSynchronous));
     case 'postgres12':
       return openPostgresPersistence(config);
     case 'mysql8':

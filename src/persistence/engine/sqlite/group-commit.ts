@@ -1,0 +1,112 @@
+/**
+ * Group commit for SQLite: write operations submitted during one turn of the event loop run in ONE
+ * transaction (one WAL append, one fsync with synchronous=FULL), each inside its own SAVEPOINT.
+ *  - An operation keeps its own checks (shard range_id fence, db_record_version condition, ...),
+ *    evaluated inside the shared transaction, so they hold exactly as in a transaction of its own.
+ *  - An operation that throws is rolled back to its savepoint and gets its error; the others of the
+ *    batch still commit.
+ *  - Every caller is answered only after COMMIT returned (durable per the database's synchronous
+ *    setting); if COMMIT itself fails, every operation of the batch gets that error.
+ * better-sqlite3 is synchronous, so while a batch commits no other statement can run on the
+ * connection; operations that arrive meanwhile form the next batch.
+ */
+import type Database from 'better-sqlite3';
+
+interface Op {
+  run: () => unknown;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface GroupCommitStats {
+  /** transactions committed (or attempted) */
+  batches: number;
+  /** operations carried by them */
+  operations: number;
+  largestBatch: number;
+}
+
+export class GroupCommitter {
+  private queue: Op[] = [];
+  private scheduled = false;
+  readonly stats: GroupCommitStats = { batches: 0, operations: 0, largestBatch: 0 };
+  private readonly begin: Database.Statement;
+  private readonly commit: Database.Statement;
+  private readonly rollback: Database.Statement;
+  private readonly savepoint: Database.Statement;
+  private readonly release: Database.Statement;
+  private readonly rollbackTo: Database.Statement;
+
+  constructor(private readonly db: Database.Database, private readonly maxBatch = 2000) {
+    this.begin = db.prepare('BEGIN IMMEDIATE');
+    this.commit = db.prepare('COMMIT');
+    this.rollback = db.prepare('ROLLBACK');
+    this.savepoint = db.prepare('SAVEPOINT op');
+    this.release = db.prepare('RELEASE op');
+    this.rollbackTo = db.prepare('ROLLBACK TO op');
+  }
+
+  /** Run `fn` (synchronous statements only) in the next group transaction; resolves after COMMIT. */
+  submit<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commit everything queued now (normally called from the scheduled tick). */
+  flush(): void {
+    this.scheduled = false;
+    while (this.queue.length > 0) {
+      const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
+      this.queue = this.queue.length <= this.maxBatch ? [] : this.queue.slice(this.maxBatch);
+      this.runBatch(batch);
+    }
+  }
+
+  private runBatch(batch: Op[]): void {
+    this.stats.batches++;
+    this.stats.operations += batch.length;
+    if (batch.length > this.stats.largestBatch) this.stats.largestBatch = batch.length;
+    const results: { ok: boolean; value: unknown }[] = new Array(batch.length);
+    try {
+      this.begin.run();
+    } catch (err) {
+      for (const op of batch) op.reject(err);
+      return;
+    }
+    try {
+      for (let i = 0; i < batch.length; i++) {
+        this.savepoint.run();
+        try {
+          results[i] = { ok: true, value: batch[i]!.run() };
+          this.release.run();
+        } catch (err) {
+          this.rollbackTo.run();
+          this.release.run();
+          results[i] = { ok: false, value: err };
+        }
+      }
+      this.commit.run();
+    } catch (err) {
+      // COMMIT (or a savepoint statement) failed: nothing of the batch is durable
+      if (this.db.inTransaction) {
+        try {
+          this.rollback.run();
+        } catch {
+          // the transaction is gone already
+        }
+      }
+      for (const op of batch) op.reject(err);
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const r = results[i]!;
+      if (r.ok) batch[i]!.resolve(r.value);
+      else batch[i]!.reject(r.value);
+    }
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * SQLite group commit (src/persistence/engine/sqlite/group-commit.ts): writes submitted in one
+ * event-loop turn share one transaction, each keeps its own conditions, a failing one does not take
+ * the others down, and nobody is answered before COMMIT.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { SqlitePersistence, openSqlite } from '../../src/persistence/engine/sqlite/sqlite-persistence';
+import type { CreateExecutionRequest, DataBlob, ExecutionKey, UpdateExecutionRequest } from '../../src/persistence/engine';
+import { ConditionFailedError, ShardOwnershipLostError } from '../../src/common/errors';
+
+const REPO = resolve(__dirname, '..', '..', '..');
+const bl = (s: string): DataBlob => ({ data: Buffer.from(s), encoding: 'json/v1' });
+const NO_TASKS = { transfer: [], timer: [], visibility: [] };
+let tid = 100;
+
+function fresh(): { store: SqlitePersistence; file: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'tts-gc-'));
+  const file = join(dir, 'temporal.db');
+  const db = new Database(file);
+  db.exec(readFileSync(join(REPO, 'schema/sqlite/v3/temporal/schema.sql'), 'utf8'));
+  db.close();
+  const store = new SqlitePersistence(openSqlite(file));
+  return { store, file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function createReq(shardId: number, rangeId: number, key: ExecutionKey): CreateExecutionRequest {
+  return {
+    shardId,
+    rangeId,
+    current: { runId: key.runId, createRequestId: `r-${key.runId}`, state: 2, status: 1, startTimeMs: 1, previousRunId: undefined },
+    execution: { key, nextEventId: 3, dbRecordVersion: 1, info: bl(`v1-${key.workflowId}`), state: bl('{}') },
+    historyTree: { treeId: key.runId, branchId: key.runId, info: bl('{}') },
+    history: [{ treeId: key.runId, branchId: key.runId, nodeId: 1, txnId: ++tid, prevTxnId: 0, events: bl('e1') }],
+    tasks: NO_TASKS,
+  };
+}
+
+function updateReq(shardId: number, rangeId: number, key: ExecutionKey, expected: number): UpdateExecutionRequest {
+  return {
+    shardId,
+    rangeId,
+    execution: { key, nextEventId: 5, dbRecordVersion: expected + 1, info: bl(`v${expected + 1}-${key.workflowId}`), state: bl('{}') },
+    expectedDbRecordVersion: expected,
+    current: { state: 2, status: 1 },
+    history: [{ treeId: key.runId, branchId: key.runId, nodeId: 3, txnId: ++tid, prevTxnId: 1, events: bl('e3') }],
+    tasks: { transfer: [{ taskId: ++tid, task: bl(`transfer-${key.workflowId}`) }], timer: [], visibility: [] },
+  };
+}
+
+test('two executions of one shard commit in one transaction; the one with a failing condition gets its error, the other commits', async () => {
+  const { store, file, cleanup } = fresh();
+  try {
+    await store.getOrCreateShard(1, bl('{}'));
+    await store.updateShard(1, 0, 1, bl('{}'));
+    const a: ExecutionKey = { namespaceId: 'ns', workflowId: 'wf-a', runId: 'run-a' };
+    const b: ExecutionKey = { namespaceId: 'ns', workflowId: 'wf-b', runId: 'run-b' };
+    await Promise.all([store.createWorkflowExecution(createReq(1, 1, a)), store.createWorkflowExecution(createReq(1, 1, b))]);
+
+    const before = { ...store.committer.stats };
+    // same turn of the event loop: one batch. b expects a version it does not have.
+    const pa = store.updateWorkflowExecution(updateReq(1, 1, a, 1));
+    const pb = store.updateWorkflowExecution(updateReq(1, 1, b, 7));
+    const [ra, rb] = await Promise.allSettled([pa, pb]);
+    assert.equal(store.committer.stats.batches - before.batches, 1, 'one transaction');
+    assert.equal(store.committer.stats.operations - before.operations, 2);
+    assert.equal(ra.status, 'fulfilled');
+    assert.equal(rb.status, 'rejected');
+    assert.ok((rb as PromiseRejectedResult).reason instanceof ConditionFailedError);
+
+    // what is on disk, read by another connection: a fully updated, b untouched (no history, no task)
+    const db = new Database(file, { readonly: true });
+    const ver = (wf: string) => (db.prepare('SELECT db_record_version AS v FROM executions WHERE workflow_id = ?').get(wf) as { v: number }).v;
+    assert.equal(ver('wf-a'), 2);
+    assert.equal(ver('wf-b'), 1);
+    const nodes = (run: string) => (db.prepare('SELECT COUNT(*) AS n FROM history_node WHERE tree_id = ?').get(run) as { n: number }).n;
+    assert.equal(nodes('run-a'), 2);
+    assert.equal(nodes('run-b'), 1);
+    const transfers = (db.prepare('SELECT data FROM transfer_tasks').all() as { data: Buffer }[]).map((r) => r.data.toString());
+    assert.deepEqual(transfers, ['transfer-wf-a']);
+    db.close();
+  } finally {
+    await store.close();
+    cleanup();
+  }
+});
+
+test('a stale range_id fails only its own write in a batch; a range renewal is ordered after writes submitted before it', async () => {
+  const { store, cleanup } = fresh();
+  try {
+    await store.getOrCreateShard(1, bl('{}'));
+    await store.updateShard(1, 0, 1, bl('{}'));
+    await store.getOrCreateShard(2, bl('{}'));
+    await store.updateShard(2, 0, 5, bl('{}'));
+    const a: ExecutionKey = { namespaceId: 'ns', workflowId: 'wf-a', runId: 'run-a' };
+    const b: ExecutionKey = { namespaceId: 'ns', workflowId: 'wf-b', runId: 'run-b' };
+    const c: ExecutionKey = { namespaceId: 'ns', workflowId: 'wf-c', runId: 'run-c' };
+    const results = await Promise.allSettled([
+      store.createWorkflowExecution(createReq(1, 1, a)),
+      store.createWorkflowExecution(createReq(2, 4, b)), // stale owner of shard 2
+      store.updateShard(1, 1, 2, bl('{}')), // renewal: submitted after a, so a still commits under 1
+      store.createWorkflowExecution(createReq(1, 1, c)), // submitted after the renewal: fenced out
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    assert.ok((results[1] as PromiseRejectedResult).reason instanceof ShardOwnershipLostError);
+    assert.ok((results[3] as PromiseRejectedResult).reason instanceof ShardOwnershipLostError);
+    assert.ok(await store.getWorkflowExecution(1, a));
+    assert.equal(await store.getWorkflowExecution(2, b), undefined);
+    assert.equal(await store.getWorkflowExecution(1, c), undefined);
+  } finally {
+    await store.close();
+    cleanup();
+  }
+});
+
+test('callers are answered only after COMMIT: a failing COMMIT fails every write of the batch', async () => {
+  const { store, cleanup } = fresh();
+  try {
+    await store.getOrCreateShard(1, bl('{}'));
+    await store.updateShard(1, 0, 1, bl('{}'));
+    let answered = 0;
+    const a: ExecutionKey = { namespaceId: 'ns', workflowId: 'wf-a', runId: 'run-a' };
+    const p = store.createWorkflowExecution(createReq(1, 1, a)).then(() => answered++);
+    assert.equal(answered, 0, 'not answered before the batch ran');
+    await p;
+    assert.equal(answered, 1);
+    // a deferred foreign key violation makes COMMIT itself fail
+    const raw = (store as unknown as { db: Database.Database }).db;
+    raw.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (pid INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED); PRAGMA foreign_keys = ON;');
+    const b: ExecutionKey = { namespaceId: 'ns', workflowId: 'wf-b', runId: 'run-b' };
+    const good = store.createWorkflowExecution(createReq(1, 1, b));
+    const bad = store.committer.submit(() => raw.prepare('INSERT INTO child (pid) VALUES (42)').run());
+    const rs = await Promise.allSettled([good, bad]);
+    assert.deepEqual(rs.map((r) => r.status), ['rejected', 'rejected']);
+    assert.equal(await store.getWorkflowExecution(1, b), undefined, 'nothing of the failed batch is visible');
+  } finally {
+    await store.close();
+    cleanup();
+  }
+});
