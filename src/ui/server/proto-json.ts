@@ -4,7 +4,7 @@
  * every type is handled the same way; enums by name, Timestamp as ISO, Duration as "Ns", int64 as
  * numbers, bytes as base64 and Payload(s) decoded.
  */
-import { Enum, Type, type Field } from 'protobufjs';
+import type { Enum, Field, Type } from 'protobufjs';
 import type { Json, JsonObject } from '../api-types';
 import { root } from '../../common/proto';
 
@@ -83,10 +83,14 @@ function enumName(e: Enum, v: unknown): Json {
   return e.valuesById[n] ?? n;
 }
 
+// Duck-typed, not instanceof: @temporalio/proto may carry its own copy of protobufjs.
+const isType = (x: unknown): x is Type => !!x && typeof x === 'object' && 'fieldsArray' in x;
+const isEnum = (x: unknown): x is Enum => !!x && typeof x === 'object' && 'valuesById' in x;
+
 function convertValue(field: Field, v: unknown): Json {
   const rt = field.resolvedType;
-  if (rt instanceof Type) return toJson(rt, v);
-  if (rt instanceof Enum) return enumName(rt, v);
+  if (isType(rt)) return toJson(rt, v);
+  if (isEnum(rt)) return enumName(rt, v);
   switch (field.type) {
     case 'int64':
     case 'uint64':
