@@ -136,7 +136,7 @@ export function registerServerCommands(program: Command): void {
     .option('--headless', 'do not start the Web UI')
     .option('--ip <address>', 'address to listen on', '127.0.0.1')
     .option('--ui-ip <address>', 'address of the Web UI (default: --ip)')
-    .option('--release-feed <file>', 'local release feed (JSON) for the Web UI\'s upgrade banner, instead of GetClusterInfo\'s versionInfo')
+    .option('--release-feed <file>', 'release feed file (the releases.json format + recommended/alerts) for the Web UI\'s upgrade banner, instead of GetClusterInfo\'s versionInfo')
     .option('-n, --namespace <name...>', 'namespaces to create besides "default"')
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--num-history-shards <n>', 'history shards (fixed once the database exists)').default(4).argParser((v) => {

@@ -37,7 +37,16 @@ describe('Web UI in headless Chromium', { skip }, () => {
   let workerDone: Promise<unknown> = Promise.resolve();
   let listWorks = false;
 
-  const writeFeed = (releases: object[]) => writeFileSync(feed, JSON.stringify({ lastUpdateTime: '2026-01-02T03:04:05Z', releases }, null, 2));
+  // the release feed format of src/upgrade/release-feed.ts
+  const rel = (version: string, extra: object = {}) => ({
+    version,
+    date: '2026-02-01',
+    schema: { temporal: { version: '1.0', upgradeRequired: false }, visibility: { version: '1.0', upgradeRequired: false } },
+    notes: `temporal-ts ${version}`,
+    notesUrl: `https://example.com/temporal-ts/releases/${version}`,
+    ...extra,
+  });
+  const writeFeed = (releases: object[], alerts: object[] = []) => writeFileSync(feed, JSON.stringify({ product: 'temporal-ts', releases, alerts }, null, 2));
   const shot = (name: string) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
   const go = async (path: string) => {
     await page.goto(`${base}${path}`);
@@ -46,7 +55,7 @@ describe('Web UI in headless Chromium', { skip }, () => {
 
   before(async () => {
     mkdirSync(OUT, { recursive: true });
-    writeFeed([{ version: '0.1.0-dev', releaseTime: '2026-01-01T00:00:00Z', notes: 'https://example.com/temporal-ts/releases/0.1.0' }]);
+    writeFeed([rel('0.1.0-dev')]);
     const grpcPort = await freePort();
     const uiPort = await freePort();
     server = startCli(TEMPORAL_TS, ['server', 'start-dev', '--port', String(grpcPort), '--ui-port', String(uiPort), '--release-feed', feed, '--log-level', 'warn', '-n', 'default', '-n', 'ui-second']);
@@ -108,13 +117,13 @@ describe('Web UI in headless Chromium', { skip }, () => {
       await page.locator('[data-testid=status-filter]').selectOption('Running');
       await page.waitForURL(/status=Running/);
       await table.getByText(running.workflowId).waitFor();
-      assert.equal(await table.getByText(done.workflowId).count(), 0);
+      await table.getByText(done.workflowId).waitFor({ state: 'detached' });
       await page.locator('[data-testid=status-filter]').selectOption('');
       await page.locator('[data-testid=list-filter]').fill(`WorkflowId = "${done.workflowId}"`);
       await page.locator('[data-testid=list-filter]').press('Enter');
       await page.waitForURL(/query=/);
-      await page.locator('[data-testid=workflow-row]').first().waitFor();
-      assert.equal(await page.locator('[data-testid=workflow-row]').count(), 1);
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=workflow-row]').length === 1);
+      await table.getByText(done.workflowId).waitFor();
       await page.getByRole('link', { name: done.workflowId }).click();
       await page.locator('[data-testid=workflow-page]').waitFor();
     } else {
@@ -132,8 +141,42 @@ describe('Web UI in headless Chromium', { skip }, () => {
       await page.locator('[data-testid=workflow-page]').waitFor();
     }
     assert.equal(await page.locator('[data-testid=wf-type]').textContent(), 'greet');
-    await shot('list');
     await running.terminate('test cleanup');
+  });
+
+  test('workflow list pages by 50 with the next-page token; counts by status', async (t) => {
+    if (!listWorks) {
+      t.skip('ListWorkflowExecutions is not available on this server (asserted by the previous test)');
+      return;
+    }
+    const tq = id('paging-tq'); // no worker polls it: the workflows stay Running
+    const handles = await Promise.all(Array.from({ length: 53 }, (_, i) => client.workflow.start('waitsForever', { taskQueue: tq, workflowId: id(`page-${i}`) })));
+    await handles[0]!.terminate('one terminated, for the counts');
+    const q = encodeURIComponent(`TaskQueue = "${tq}"`);
+    for (let i = 0; i < 40; i++) {
+      await go(`/namespaces/default/workflows?query=${q}`);
+      await page.locator('[data-testid=count-total]').waitFor();
+      if ((await page.locator('[data-testid=count-total]').textContent()) === '53 workflows' && (await page.locator('[data-testid=count-Terminated]').count()) === 1) break;
+      await page.waitForTimeout(250);
+    }
+    assert.equal(await page.locator('[data-testid=count-total]').textContent(), '53 workflows');
+    assert.equal(await page.locator('[data-testid=count-Running]').textContent(), 'Running 52');
+    assert.equal(await page.locator('[data-testid=count-Terminated]').textContent(), 'Terminated 1');
+    const rows = page.locator('[data-testid=workflow-row]');
+    await rows.nth(49).waitFor();
+    assert.equal(await rows.count(), 50);
+    await shot('list');
+    await page.locator('[data-testid=next-page]').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=workflow-row]').length === 3);
+    assert.equal(await page.locator('[data-testid=next-page]').isDisabled(), true);
+    await page.locator('[data-testid=prev-page]').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=workflow-row]').length === 50);
+    // the status count chip filters
+    await page.locator('[data-testid=count-Terminated]').click();
+    await page.waitForURL(/status=Terminated/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=workflow-row]').length === 1);
+    assert.equal(await rows.first().getByRole('link').textContent(), handles[0]!.workflowId);
+    await Promise.all(handles.slice(1).map((h) => h.terminate('test cleanup')));
   });
 
   test('namespace switcher lists the namespaces and switches', async () => {
@@ -367,16 +410,13 @@ describe('Web UI in headless Chromium', { skip }, () => {
     await page.locator('[data-testid=cluster-page]').waitFor();
     assert.equal(await page.locator('[data-testid=upgrade-banner]').count(), 0);
 
-    writeFeed([
-      { version: '0.1.0-dev', notes: 'https://example.com/temporal-ts/releases/0.1.0' },
-      { version: '0.2.0', releaseTime: '2026-02-01T00:00:00Z', notes: 'https://example.com/temporal-ts/releases/0.2.0', alerts: [{ message: 'Fixes a data-loss bug in timers.', severity: 'high' }], instructions: 'Upgrade the schemas first.' },
-    ]);
+    writeFeed([rel('0.1.0-dev'), rel('0.2.0')], [{ appliesTo: '<0.2.0', severity: 'high', message: 'Fixes a data-loss bug in timers.' }]);
     await page.reload();
     const banner = page.locator('[data-testid=upgrade-banner]');
     await banner.waitFor();
     assert.equal(await banner.getAttribute('data-severity'), 'high');
     assert.equal(await banner.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(217, 45, 32)');
-    assert.match((await banner.textContent()) ?? '', /0\.2\.0 is recommended .*Fixes a data-loss bug in timers\./);
+    assert.match((await banner.textContent()) ?? '', /0\.2\.0 is recommended .*Fixes a data-loss bug in timers\..*Upgrade one minor version at a time: 0\.2\.0/);
     assert.equal(await banner.locator('[data-testid=release-notes]').getAttribute('href'), 'https://example.com/temporal-ts/releases/0.2.0');
     assert.equal(await page.locator('[data-testid=recommended-version]').getByText('0.2.0').count(), 1);
     await shot('banner-high');
@@ -390,17 +430,14 @@ describe('Web UI in headless Chromium', { skip }, () => {
     assert.equal(await page.evaluate(() => window.localStorage.getItem('temporal-ts.upgrade-banner.dismissed.0.2.0')), '1');
 
     // a newer recommendation is not covered by the old dismissal
-    writeFeed([
-      { version: '0.2.0', notes: 'https://example.com/temporal-ts/releases/0.2.0' },
-      { version: '0.3.0', notes: 'https://example.com/temporal-ts/releases/0.3.0', alerts: [{ message: 'Slow startup on large shards.', severity: 'medium' }] },
-    ]);
+    writeFeed([rel('0.2.0'), rel('0.3.0')], [{ appliesTo: '*', severity: 'medium', message: 'Slow startup on large shards.' }, { appliesTo: '*', severity: 'low', message: 'Minor.' }]);
     await page.reload();
     await banner.waitFor();
     assert.equal(await banner.getAttribute('data-version'), '0.3.0');
     assert.equal(await banner.getAttribute('data-severity'), 'medium');
     assert.equal(await banner.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(220, 104, 3)');
 
-    writeFeed([{ version: '0.4.0', notes: 'https://example.com/temporal-ts/releases/0.4.0' }]);
+    writeFeed([rel('0.4.0')]);
     await page.reload();
     await banner.waitFor();
     assert.equal(await banner.getAttribute('data-version'), '0.4.0');
@@ -409,6 +446,6 @@ describe('Web UI in headless Chromium', { skip }, () => {
     await go('/namespaces/default/workflows');
     await banner.waitFor();
     await shot('banner-none');
-    writeFeed([{ version: '0.1.0-dev', notes: '' }]);
+    writeFeed([rel('0.1.0-dev')]);
   });
 });

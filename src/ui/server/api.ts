@@ -410,7 +410,7 @@ export class UiApi {
     const running = packageVersion();
     if (this.d.releaseFeedFile) {
       try {
-        const info = versionInfoFromFeed(this.d.releaseFeedFile, running);
+        const info = await versionInfoFromFeed(this.d.releaseFeedFile, running);
         return { source: 'release-feed', versionInfo: info, upgradeRecommended: upgradeRecommended(info, running) };
       } catch (err) {
         if (!(err instanceof ReleaseFeedError)) throw err;

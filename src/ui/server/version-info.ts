@@ -5,20 +5,12 @@
  *  - a local release feed file (`--release-feed FILE`, config `ui.releaseFeed`), read on every
  *    request, so that an operator (or a test) can feed the banner without network access.
  *
- * Release feed file (JSON):
- *   { "lastUpdateTime": "2025-06-01T00:00:00Z",            (optional; default: the file's mtime)
- *     "releases": [ { "version": "0.2.0", "releaseTime": "2025-05-30T00:00:00Z",
- *                     "notes": "https://example.com/releases/0.2.0",   (URL or text)
- *                     "recommended": true,                              (optional)
- *                     "instructions": "Upgrade one minor at a time.",  (optional)
- *                     "alerts": [ { "message": "...", "severity": "high" } ] } ] }
- * The recommended release is the one marked "recommended", else the newest without a prerelease
- * tag; the alerts are those of every release newer than the running one up to the recommended one,
- * most severe first. A file that already has Temporal's VersionInfo shape (`current`,
- * `recommended`, `alerts`, ...) is used as it is.
+ * The release feed file has the format of src/upgrade/release-feed.ts (releases.json's manifest
+ * plus "recommended" and "alerts" with "appliesTo" ranges), read on every request.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { AlertView, Json, JsonObject, ReleaseInfoView, VersionInfoView } from '../api-types';
+import { computeVersionInfo, readReleaseFeed, type ReleaseFeed } from '../../upgrade/release-feed';
 import { compareServerVersions, parseServerVersion } from '../../upgrade/server-version';
 
 const SEVERITY_ORDER: Record<AlertView['severity'], number> = { high: 0, medium: 1, low: 2, unspecified: 3 };
@@ -72,50 +64,41 @@ export class ReleaseFeedError extends Error {
   override name = 'ReleaseFeedError';
 }
 
-/** Reads a release feed file and answers the VersionInfo for a server running `runningVersion`. */
-export function versionInfoFromFeed(file: string, runningVersion: string): VersionInfoView {
-  let doc: unknown;
+/**
+ * Reads a release feed file (the upgrade machinery's format, src/upgrade/release-feed.ts: the
+ * releases.json manifest plus "recommended" and "alerts") and answers the VersionInfo for a server
+ * running `runningVersion`, computed by the same code the server uses (computeVersionInfo). The
+ * notes link is the release's notesUrl, else its notes text.
+ */
+export async function versionInfoFromFeed(file: string, runningVersion: string): Promise<VersionInfoView> {
+  const running = parseServerVersion(runningVersion);
+  if (!running) throw new ReleaseFeedError(`the running version "${runningVersion}" is not a version`);
+  let feed: ReleaseFeed;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    feed = await readReleaseFeed(file);
   } catch (err) {
-    throw new ReleaseFeedError(`release feed ${file} cannot be read: ${(err as Error).message}`);
+    throw new ReleaseFeedError(`release feed ${file}: ${(err as Error).message}`);
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new ReleaseFeedError(`release feed ${file} must be a JSON object with "releases"`);
-  const o = doc as JsonObject;
-  if (!Array.isArray(o.releases)) {
-    if (o.recommended || o.current) return versionInfoFromJson(o);
-    throw new ReleaseFeedError(`release feed ${file} has no "releases" array`);
+  let mtimeMs = Date.now();
+  try {
+    mtimeMs = statSync(file).mtimeMs;
+  } catch {
+    // a URL or a file that vanished: now
   }
-  const releases = o.releases.filter((r): r is JsonObject => !!r && typeof r === 'object' && !Array.isArray(r) && typeof r.version === 'string');
-  for (const r of releases) {
-    if (!parseServerVersion(str(r.version))) throw new ReleaseFeedError(`release feed ${file}: "${str(r.version)}" is not a version (MAJOR.MINOR.PATCH)`);
-  }
-  const sorted = [...releases].sort((a, b) => cmp(str(a.version), str(b.version)));
-  const marked = sorted.filter((r) => r.recommended === true).pop();
-  const stable = sorted.filter((r) => parseServerVersion(str(r.version))?.prerelease === '').pop();
-  const rec = marked ?? stable;
-  const cur = sorted.find((r) => str(r.version) === runningVersion);
-  const alerts: AlertView[] = [];
-  if (rec) {
-    for (const r of sorted) {
-      if (cmp(str(r.version), runningVersion) > 0 && cmp(str(r.version), str(rec.version)) <= 0) alerts.push(...alertsOf(r.alerts));
-    }
-  }
+  const vi = computeVersionInfo(running, feed, mtimeMs);
+  const release = (v: string): ReleaseInfoView => {
+    const r = feed.releases.find((x) => x.version === v);
+    const ts = v === vi.current.version ? vi.current.releaseTimeMs : vi.recommended.releaseTimeMs;
+    return { version: v, releaseTime: ts && Number.isFinite(ts) ? new Date(ts).toISOString() : null, notes: r?.notesUrl ?? r?.notes ?? '' };
+  };
+  const alerts = vi.alerts.map((a) => ({ message: a.message, severity: severityOf(a.severity) }));
   alerts.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
-  let lastUpdateTime = o.lastUpdateTime ? str(o.lastUpdateTime) : null;
-  if (!lastUpdateTime) {
-    try {
-      lastUpdateTime = statSync(file).mtime.toISOString();
-    } catch {
-      lastUpdateTime = null;
-    }
-  }
   return {
-    current: cur ? releaseOf(cur) : { version: runningVersion, releaseTime: null, notes: '' },
-    recommended: rec ? releaseOf(rec) : null,
-    instructions: rec ? str(rec.instructions) : '',
+    current: release(vi.current.version),
+    recommended: release(vi.recommended.version),
+    instructions: vi.instructions,
     alerts,
-    lastUpdateTime,
+    lastUpdateTime: new Date(vi.lastUpdateTimeMs).toISOString(),
   };
 }
 
