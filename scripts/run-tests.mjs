@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The one test command (README and .ci/run): build, run every compiled *.test.js under dist/test
+// The one test command (README and .ci/run): build (server and Web UI), run every compiled *.test.js under dist/test
 // with node's own test runner (one file at a time: suites share real databases and ports), then the
 // upgrade page's acceptance script (../shared/acceptance/seed-commands.sh) when it is present.
 // Ends with one line "N passed, N failed, N skipped" over both.
@@ -8,9 +8,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+// npm run build: tsc, then the Web UI (tsc of src/ui/web + vite build into dist/ui/, used by test/ui)
+const build = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
 if (build.status !== 0) {
-  console.error('build failed: fix the type errors above');
+  console.error('build failed: fix the errors above');
   process.exit(build.status ?? 1);
 }
 

@@ -4,7 +4,7 @@
  * creates and upgrades its own SQLite files).
  */
 import { Command, Option } from 'commander';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { loadServerConfig } from '../config/server-config';
@@ -14,6 +14,33 @@ import { checkStoreSchema } from '../schema/compatibility';
 import { consoleReporter } from '../schema/reporter';
 import { startTemporalServer } from '../server/server';
 import { UsageError } from '../schema/errors';
+import { CurrentUpgradeStatusProvider, startUiServer, type RunningUiServer } from '../ui/server';
+import type { StoreName } from '../schema/versioned-dir';
+
+interface UiStart {
+  port: number;
+  host: string;
+  frontendHost: string;
+  frontendPort: number;
+  releaseFeed: string | undefined;
+  stores: { store: StoreName; config: SqlConnectConfig }[];
+  numHistoryShards: number;
+}
+
+/** Starts the Web UI beside a running frontend and prints where it is. */
+async function startUi(o: UiStart): Promise<RunningUiServer> {
+  if (o.releaseFeed && !existsSync(o.releaseFeed)) throw new UsageError(`the release feed file ${o.releaseFeed} does not exist`);
+  const frontendHost = o.frontendHost === '0.0.0.0' ? '127.0.0.1' : o.frontendHost === '::' ? '[::1]' : o.frontendHost.includes(':') ? `[${o.frontendHost}]` : o.frontendHost;
+  const ui = await startUiServer({
+    port: o.port,
+    host: o.host,
+    frontendAddress: `${frontendHost}:${o.frontendPort}`,
+    releaseFeedFile: o.releaseFeed,
+    upgradeStatus: new CurrentUpgradeStatusProvider({ stores: o.stores, numHistoryShards: o.numHistoryShards }),
+  });
+  process.stdout.write(`temporal-ts Web UI: ${ui.url}\n`);
+  return ui;
+}
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
 
@@ -55,8 +82,9 @@ export function registerServerCommands(program: Command): void {
   server
     .command('start')
     .description('start the server with a Temporal-style YAML config; refuses to start if a schema is not at the version it needs')
-    .requiredOption('-c, --config <file>', 'YAML config file (persistence.datastores, services.frontend.rpc, ...)')
-    .action(async (o: { config: string }) => {
+    .requiredOption('-c, --config <file>', 'YAML config file (persistence.datastores, services.frontend.rpc, ui, ...)')
+    .option('--headless', 'do not start the Web UI (same as ui.enabled: false)')
+    .action(async (o: { config: string; headless?: boolean }) => {
       const cfg = loadServerConfig(o.config);
       for (const note of cfg.notes) process.stderr.write(`note: ${note}\n`);
       for (const [store, ds] of [['temporal', cfg.defaultStore], ['visibility', cfg.visibilityStore]] as const) {
@@ -73,7 +101,30 @@ export function registerServerCommands(program: Command): void {
         logLevel: cfg.logLevel,
       });
       process.stdout.write(`temporal-ts frontend listening on ${cfg.bindOnIP}:${running.port}\n`);
-      stopOnSignal(() => running.stop());
+      let ui: RunningUiServer | undefined;
+      if (cfg.ui.enabled && !o.headless) {
+        try {
+          ui = await startUi({
+            port: cfg.ui.port,
+            host: cfg.ui.bindOnIP,
+            frontendHost: cfg.bindOnIP,
+            frontendPort: running.port,
+            releaseFeed: cfg.ui.releaseFeed,
+            stores: [
+              { store: 'temporal', config: cfg.defaultStore },
+              { store: 'visibility', config: cfg.visibilityStore },
+            ],
+            numHistoryShards: cfg.numHistoryShards,
+          });
+        } catch (err) {
+          await running.stop();
+          throw err;
+        }
+      }
+      stopOnSignal(async () => {
+        await ui?.stop();
+        await running.stop();
+      });
     });
 
   server
@@ -84,6 +135,8 @@ export function registerServerCommands(program: Command): void {
     .addOption(new Option('--ui-port <port>', 'port of the Web UI').default(8233).argParser(parsePort('--ui-port')))
     .option('--headless', 'do not start the Web UI')
     .option('--ip <address>', 'address to listen on', '127.0.0.1')
+    .option('--ui-ip <address>', 'address of the Web UI (default: --ip)')
+    .option('--release-feed <file>', 'release feed file (the releases.json format + recommended/alerts) for the Web UI\'s upgrade banner, instead of GetClusterInfo\'s versionInfo')
     .option('-n, --namespace <name...>', 'namespaces to create besides "default"')
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--num-history-shards <n>', 'history shards (fixed once the database exists)').default(4).argParser((v) => {
@@ -91,7 +144,7 @@ export function registerServerCommands(program: Command): void {
       if (!Number.isInteger(n) || n < 1 || n > 65536) throw new UsageError(`--num-history-shards "${v}" must be a whole number from 1 to 65536`);
       return n;
     }))
-    .action(async (o: { dbFilename?: string; port: number; uiPort: number; headless?: boolean; ip: string; namespace?: string[]; logLevel: string; numHistoryShards: number }) => {
+    .action(async (o: { dbFilename?: string; port: number; uiPort: number; headless?: boolean; ip: string; uiIp?: string; releaseFeed?: string; namespace?: string[]; logLevel: string; numHistoryShards: number }) => {
       let tempDir: string | undefined;
       let file = o.dbFilename;
       if (!file) {
@@ -116,8 +169,32 @@ export function registerServerCommands(program: Command): void {
         logLevel: o.logLevel,
       });
       process.stdout.write(`temporal-ts dev server: gRPC on ${o.ip}:${running.port}; data in ${tempDir ? `a temporary file in ${tempDir} (removed at exit)` : `${file} and ${visibilityFileFor(file)}`}\n`);
+      let ui: RunningUiServer | undefined;
+      if (!o.headless) {
+        try {
+          ui = await startUi({
+            port: o.uiPort,
+            host: o.uiIp ?? o.ip,
+            frontendHost: o.ip,
+            frontendPort: running.port,
+            releaseFeed: o.releaseFeed,
+            stores: [
+              { store: 'temporal', config: defaultStore },
+              { store: 'visibility', config: visibilityStore },
+            ],
+            numHistoryShards: o.numHistoryShards,
+          });
+        } catch (err) {
+          await running.stop();
+          if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+          throw err;
+        }
+      }
       stopOnSignal(
-        () => running.stop(),
+        async () => {
+          await ui?.stop();
+          await running.stop();
+        },
         () => {
           if (tempDir) rmSync(tempDir, { recursive: true, force: true });
         },

@@ -21,7 +21,20 @@ export interface ServerConfig {
   readonly bindOnIP: string;
   readonly clusterName: string;
   readonly logLevel: string;
+  /** the Web UI (top-level `ui:` section; Temporal's own config has none, its UI is a separate server) */
+  readonly ui: UiConfig;
   readonly notes: readonly string[];
+}
+
+export interface UiConfig {
+  /** `ui.enabled` (default true); `server start --headless` turns it off too */
+  readonly enabled: boolean;
+  /** `ui.port` (default 8233) */
+  readonly port: number;
+  /** `ui.bindOnIP` (default: services.frontend.rpc.bindOnIP) */
+  readonly bindOnIP: string;
+  /** `ui.releaseFeed`: a local release feed file for the upgrade banner (see src/ui/server/version-info.ts) */
+  readonly releaseFeed: string | undefined;
 }
 
 type Obj = Record<string, unknown>;
@@ -152,15 +165,23 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
   const log = root.log === undefined ? {} : obj(root.log, 'log');
   const level = str(log, 'level', 'log') ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal'].includes(level)) throw new ConfigError(`log.level "${level}" must be one of debug, info, warn, error`);
+  const ui = root.ui === undefined || root.ui === null ? {} : obj(root.ui, 'ui');
+  const bindOnIP = str(rpc, 'bindOnIP', 'services.frontend.rpc') ?? '127.0.0.1';
   return {
     file,
     defaultStore,
     visibilityStore,
     numHistoryShards: int(persistence, 'numHistoryShards', 'persistence', 4, 1, 65536),
     grpcPort: int(rpc, 'grpcPort', 'services.frontend.rpc', 7233, 1, 65535),
-    bindOnIP: str(rpc, 'bindOnIP', 'services.frontend.rpc') ?? '127.0.0.1',
+    bindOnIP,
     clusterName: str(cm, 'currentClusterName', 'clusterMetadata') ?? 'active',
     logLevel: level,
+    ui: {
+      enabled: bool(ui, 'enabled', 'ui', true),
+      port: int(ui, 'port', 'ui', 8233, 0, 65535),
+      bindOnIP: str(ui, 'bindOnIP', 'ui') ?? bindOnIP,
+      releaseFeed: str(ui, 'releaseFeed', 'ui'),
+    },
     notes,
   };
 }

@@ -92,7 +92,7 @@ for (const engine of ENGINES) {
       assert.match(vis.stderr, /visibility store .* has no schema yet/);
       for (const l of vis.stderr.split('\n').filter((x) => x.trim().startsWith('temporal-sql-tool'))) runPrintedCommand(l);
 
-      const server = startCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
+      const server = startCli(TEMPORAL_TS, ['server', 'start', '--config', config, '--headless']);
       try {
         await server.waitFor(/listening on/);
         assert.match(server.output(), /temporal store: .* at schema version 1\.0 \(required 1\.0\)/);
@@ -104,7 +104,7 @@ for (const engine of ENGINES) {
     test('starts on a newer schema within MinCompatibleVersion and refuses one past it', { skip }, async () => {
       const config = writeConfig(`${engine}-b`, engine, dbs, await freePort());
       await setStoredVersion(engine, dbs.temporal, '1.1', '1.0');
-      const server = startCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
+      const server = startCli(TEMPORAL_TS, ['server', 'start', '--config', config, '--headless']);
       try {
         await server.waitFor(/listening on/);
       } finally {

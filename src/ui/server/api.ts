@@ -1,0 +1,445 @@
+/**
+ * The Web UI's JSON API, implemented only with the server's own gRPC API (a @temporalio/client
+ * Connection to the frontend), never the database: whatever the UI shows, an SDK or CLI user could
+ * see too. Where the server answers an error (UNIMPLEMENTED while List/Count are not built, say),
+ * the error's gRPC status goes to the browser as it is, and the UI says so: no fake data.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Connection } from '@temporalio/client';
+import type {
+  ChildWorkflow,
+  ChildrenResponse,
+  ClusterResponse,
+  HistoryEventView,
+  HistoryResponse,
+  Json,
+  JsonObject,
+  NamespacesResponse,
+  PendingActivity,
+  StackTraceResponse,
+  StartWorkflowResponse,
+  VersionInfoResponse,
+  WorkflowCountResponse,
+  WorkflowDetails,
+  WorkflowListResponse,
+  WorkflowSummary,
+} from '../api-types';
+import { packageVersion } from '../../common/package-info';
+import { temporal } from '../../common/proto';
+import { int64, pascalEnum, toJson } from './proto-json';
+import type { UpgradeStatusProvider } from './upgrade-status';
+import { ReleaseFeedError, upgradeRecommended, versionInfoFromFeed, versionInfoFromJson } from './version-info';
+
+/** An error with an HTTP status for the browser; `grpcCode` set when it is the server's own answer. */
+export class ApiHttpError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly codeName: string,
+    message: string,
+    readonly grpcCode?: number,
+  ) {
+    super(message);
+  }
+}
+
+const GRPC_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+const GRPC_TO_HTTP: Record<number, number> = { 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 412, 10: 409, 11: 400, 12: 501, 14: 503, 16: 401 };
+
+/** A gRPC error of the frontend as an ApiHttpError; anything else passes through. */
+export function fromGrpc(err: unknown): unknown {
+  const e = err as { code?: unknown; details?: unknown; message?: unknown };
+  if (typeof e?.code === 'number' && e.code > 0 && e.code < GRPC_NAMES.length) {
+    const details = typeof e.details === 'string' && e.details ? e.details : String(e.message ?? '');
+    return new ApiHttpError(GRPC_TO_HTTP[e.code] ?? 500, GRPC_NAMES[e.code]!, details, e.code);
+  }
+  return err;
+}
+
+async function grpc<T>(p: () => Promise<T>): Promise<T> {
+  try {
+    return await p();
+  } catch (err) {
+    throw fromGrpc(err);
+  }
+}
+
+export function badRequest(message: string): ApiHttpError {
+  return new ApiHttpError(400, 'BAD_REQUEST', message);
+}
+
+const WS = 'temporal.api.workflowservice.v1.';
+const STATUS_PREFIX = 'WORKFLOW_EXECUTION_STATUS_';
+const enums = temporal.api.enums.v1;
+
+function obj(v: Json | undefined): JsonObject {
+  return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+}
+
+function s(v: Json | undefined): string {
+  return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
+}
+
+function n(v: Json | undefined): number | null {
+  return typeof v === 'number' ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null;
+}
+
+export function statusName(v: Json | undefined): string {
+  return pascalEnum(s(v), STATUS_PREFIX);
+}
+
+function summaryOf(info: JsonObject): WorkflowSummary {
+  const ex = obj(info.execution);
+  return {
+    workflowId: s(ex.workflowId),
+    runId: s(ex.runId),
+    type: s(obj(info.type).name),
+    status: statusName(info.status),
+    taskQueue: s(info.taskQueue),
+    startTime: info.startTime ? s(info.startTime) : null,
+    closeTime: info.closeTime ? s(info.closeTime) : null,
+    historyLength: n(info.historyLength),
+  };
+}
+
+/** JSON text from a form: an array is the argument list, anything else one argument, blank = none. */
+export function parseArgs(text: string | undefined, what: string): unknown[] {
+  if (text === undefined || text.trim() === '') return [];
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`${what} is not valid JSON: ${(err as Error).message}`);
+  }
+  return Array.isArray(v) ? v : [v];
+}
+
+function jsonPayloads(args: unknown[]): temporal.api.common.v1.IPayloads | undefined {
+  if (args.length === 0) return undefined;
+  return {
+    payloads: args.map((a) =>
+      a === null
+        ? { metadata: { encoding: Buffer.from('binary/null') } }
+        : { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(a)) },
+    ),
+  };
+}
+
+function token(b64: string | undefined | null): Buffer | undefined {
+  if (!b64) return undefined;
+  return Buffer.from(b64, 'base64');
+}
+
+function tokenOut(b: Uint8Array | null | undefined): string | null {
+  return b && b.length > 0 ? Buffer.from(b).toString('base64') : null;
+}
+
+/** Appends the status filter to a List Filter, keeping an ORDER BY at the end. */
+export function withStatus(query: string, status: string | undefined): string {
+  const q = query.trim();
+  if (!status) return q;
+  const cond = `ExecutionStatus = ${JSON.stringify(status)}`;
+  const m = /\border\s+by\b/i.exec(q);
+  const where = (m ? q.slice(0, m.index) : q).trim();
+  const order = m ? ` ${q.slice(m.index)}` : '';
+  return `${where ? `(${where}) AND ` : ''}${cond}${order}`;
+}
+
+export interface ApiDeps {
+  connection: Connection;
+  upgradeStatus: UpgradeStatusProvider;
+  /** --release-feed FILE: versionInfo for the banner from a local file instead of GetClusterInfo */
+  releaseFeedFile?: string;
+  /** deadline of ordinary calls (ms) */
+  callTimeoutMs?: number;
+}
+
+export class UiApi {
+  constructor(private readonly d: ApiDeps) {}
+
+  private get svc() {
+    return this.d.connection.workflowService;
+  }
+
+  /** Runs a call with a deadline, mapping gRPC errors. */
+  private call<T>(fn: () => Promise<T>, timeoutMs = this.d.callTimeoutMs ?? 15_000): Promise<T> {
+    return grpc(() => this.d.connection.withDeadline(Date.now() + timeoutMs, fn));
+  }
+
+  async namespaces(): Promise<NamespacesResponse> {
+    const res = await this.call(() => this.svc.listNamespaces({ pageSize: 1000 }));
+    return {
+      namespaces: (res.namespaces ?? []).map((d) => {
+        const j = obj(toJson(`${WS}DescribeNamespaceResponse`, d));
+        const info = obj(j.namespaceInfo);
+        return {
+          name: s(info.name),
+          id: s(info.id),
+          state: pascalEnum(s(info.state), 'NAMESPACE_STATE_'),
+          description: s(info.description),
+          retention: obj(j.config).workflowExecutionRetentionTtl ? s(obj(j.config).workflowExecutionRetentionTtl) : null,
+        };
+      }),
+    };
+  }
+
+  async list(namespace: string, query: string, status: string | undefined, pageSize: number, nextPageToken: string | undefined): Promise<WorkflowListResponse> {
+    const res = await this.call(() =>
+      this.svc.listWorkflowExecutions({ namespace, query: withStatus(query, status), pageSize, nextPageToken: token(nextPageToken) }),
+    );
+    const j = obj(toJson(`${WS}ListWorkflowExecutionsResponse`, res));
+    const executions = Array.isArray(j.executions) ? j.executions.map((e) => summaryOf(obj(e))) : [];
+    return { executions, nextPageToken: tokenOut(res.nextPageToken) };
+  }
+
+  async count(namespace: string, query: string): Promise<WorkflowCountResponse> {
+    const total = await this.call(() => this.svc.countWorkflowExecutions({ namespace, query: query.trim() }));
+    let byStatus: Record<string, number> | null = null;
+    if (!/\border\s+by\b/i.test(query)) {
+      try {
+        const g = await this.call(() => this.svc.countWorkflowExecutions({ namespace, query: `${query.trim()} GROUP BY ExecutionStatus`.trim() }));
+        const j = obj(toJson(`${WS}CountWorkflowExecutionsResponse`, g));
+        if (Array.isArray(j.groups)) {
+          byStatus = {};
+          for (const grp of j.groups) {
+            const go = obj(grp);
+            const key = Array.isArray(go.groupValues) ? s(go.groupValues[0]) : '';
+            byStatus[key] = Number(n(go.count) ?? 0);
+          }
+        }
+      } catch {
+        byStatus = null; // the server counts but cannot group: totals only
+      }
+    }
+    return { total: Number(int64(total.count)), byStatus };
+  }
+
+  private async firstEvent(namespace: string, execution: { workflowId: string; runId: string }): Promise<JsonObject | undefined> {
+    const res = await this.call(() => this.svc.getWorkflowExecutionHistory({ namespace, execution, maximumPageSize: 1 }));
+    const ev = res.history?.events?.[0];
+    return ev ? eventView(ev).attributes : undefined;
+  }
+
+  private async closeEvent(namespace: string, execution: { workflowId: string; runId: string }): Promise<HistoryEventView | undefined> {
+    const res = await this.call(() =>
+      this.svc.getWorkflowExecutionHistory({
+        namespace,
+        execution,
+        historyEventFilterType: enums.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+        waitNewEvent: false,
+      }),
+    );
+    const ev = res.history?.events?.[0];
+    return ev ? eventView(ev) : undefined;
+  }
+
+  async describe(namespace: string, workflowId: string, runId: string): Promise<WorkflowDetails> {
+    const res = await this.call(() => this.svc.describeWorkflowExecution({ namespace, execution: { workflowId, runId } }));
+    const raw = obj(toJson(`${WS}DescribeWorkflowExecutionResponse`, res));
+    const info = obj(raw.workflowExecutionInfo);
+    const cfg = obj(raw.executionConfig);
+    const summary = summaryOf(info);
+    if (!summary.taskQueue) summary.taskQueue = s(obj(cfg.taskQueue).name);
+    const execution = { workflowId: summary.workflowId || workflowId, runId: summary.runId || runId };
+    const started = await this.firstEvent(namespace, execution);
+    let result: Json = null;
+    let failure: Json = null;
+    let closeEventType: string | null = null;
+    if (summary.status !== 'Running') {
+      const close = await this.closeEvent(namespace, execution);
+      if (close) {
+        closeEventType = close.eventType;
+        const a = close.attributes;
+        result = a.result ?? a.details ?? (a.reason !== undefined ? { reason: a.reason } : null) ?? null;
+        if (close.eventType === 'WorkflowExecutionTerminated') result = { reason: a.reason ?? '', details: a.details ?? null, identity: a.identity ?? '' };
+        failure = a.failure ?? null;
+        if (close.eventType === 'WorkflowExecutionTimedOut') failure = { message: 'workflow timed out', retryState: a.retryState ?? null };
+      }
+    }
+    const pendingActivities: PendingActivity[] = (Array.isArray(raw.pendingActivities) ? raw.pendingActivities : []).map((p) => {
+      const a = obj(p);
+      return {
+        activityId: s(a.activityId),
+        activityType: s(obj(a.activityType).name),
+        state: pascalEnum(s(a.state), 'PENDING_ACTIVITY_STATE_'),
+        attempt: n(a.attempt) ?? 1,
+        maximumAttempts: n(a.maximumAttempts) ?? 0,
+        scheduledTime: a.scheduledTime ? s(a.scheduledTime) : null,
+        lastStartedTime: a.lastStartedTime ? s(a.lastStartedTime) : null,
+        lastHeartbeatTime: a.lastHeartbeatTime ? s(a.lastHeartbeatTime) : null,
+        heartbeatDetails: a.heartbeatDetails ?? null,
+        lastFailure: a.lastFailure ?? null,
+        lastWorkerIdentity: s(a.lastWorkerIdentity),
+      };
+    });
+    const pendingChildren: ChildWorkflow[] = (Array.isArray(raw.pendingChildren) ? raw.pendingChildren : []).map((p) => {
+      const c = obj(p);
+      return {
+        workflowId: s(c.workflowId),
+        runId: s(c.runId),
+        type: s(c.workflowTypeName),
+        initiatedId: n(c.initiatedId),
+        source: 'pending',
+        state: 'Pending',
+      };
+    });
+    const parent = obj(info.parentExecution);
+    return {
+      summary,
+      executionTime: info.executionTime ? s(info.executionTime) : null,
+      parent: parent.workflowId ? { workflowId: s(parent.workflowId), runId: s(parent.runId), namespace: s(info.parentNamespaceId) } : null,
+      firstRunId: info.firstRunId ? s(info.firstRunId) : null,
+      historySizeBytes: n(info.historySizeBytes),
+      executionTimeout: cfg.workflowExecutionTimeout ? s(cfg.workflowExecutionTimeout) : null,
+      runTimeout: cfg.workflowRunTimeout ? s(cfg.workflowRunTimeout) : null,
+      input: started?.input ?? [],
+      result,
+      failure,
+      closeEventType,
+      pendingActivities,
+      pendingChildren,
+      pendingWorkflowTask: raw.pendingWorkflowTask ?? null,
+      memo: info.memo ?? null,
+      searchAttributes: info.searchAttributes ?? null,
+      raw,
+    };
+  }
+
+  async children(namespace: string, workflowId: string, runId: string): Promise<ChildrenResponse> {
+    const d = await this.describe(namespace, workflowId, runId);
+    const children = [...d.pendingChildren];
+    let listMessage: string | undefined;
+    try {
+      const q = `ParentWorkflowId = ${JSON.stringify(d.summary.workflowId)}${d.summary.runId ? ` AND ParentRunId = ${JSON.stringify(d.summary.runId)}` : ''}`;
+      const page = await this.list(namespace, q, undefined, 100, undefined);
+      for (const e of page.executions) {
+        if (children.some((c) => c.workflowId === e.workflowId && (!c.runId || c.runId === e.runId))) continue;
+        children.push({ workflowId: e.workflowId, runId: e.runId, type: e.type, initiatedId: null, source: 'history', state: e.status });
+      }
+    } catch (err) {
+      listMessage = err instanceof ApiHttpError ? `${err.codeName}: ${err.message}` : (err as Error).message;
+    }
+    return listMessage ? { children, listMessage } : { children };
+  }
+
+  async history(namespace: string, workflowId: string, runId: string, pageSize: number, nextPageToken: string | undefined): Promise<HistoryResponse> {
+    const res = await this.call(() =>
+      this.svc.getWorkflowExecutionHistory({ namespace, execution: { workflowId, runId }, maximumPageSize: pageSize, nextPageToken: token(nextPageToken) }),
+    );
+    return { events: (res.history?.events ?? []).map(eventView), nextPageToken: tokenOut(res.nextPageToken) };
+  }
+
+  async stackTrace(namespace: string, workflowId: string, runId: string): Promise<StackTraceResponse> {
+    const res = await this.call(
+      () => this.svc.queryWorkflow({ namespace, execution: { workflowId, runId }, query: { queryType: '__stack_trace' } }),
+      10_000,
+    );
+    const payloads = toJson('temporal.api.common.v1.Payloads', res.queryResult);
+    const v = Array.isArray(payloads) ? payloads[0] : null;
+    return { stackTrace: typeof v === 'string' ? v : JSON.stringify(v, null, 2) };
+  }
+
+  async signal(namespace: string, workflowId: string, runId: string, signalName: string, input: string | undefined): Promise<object> {
+    if (!signalName) throw badRequest('signalName is required');
+    const args = parseArgs(input, 'signal input');
+    await this.call(() =>
+      this.svc.signalWorkflowExecution({
+        namespace,
+        workflowExecution: { workflowId, runId },
+        signalName,
+        input: jsonPayloads(args),
+        identity: 'temporal-ts-web-ui',
+        requestId: randomUUID(),
+      }),
+    );
+    return {};
+  }
+
+  async cancel(namespace: string, workflowId: string, runId: string, reason: string): Promise<object> {
+    await this.call(() =>
+      this.svc.requestCancelWorkflowExecution({ namespace, workflowExecution: { workflowId, runId }, reason, identity: 'temporal-ts-web-ui', requestId: randomUUID() }),
+    );
+    return {};
+  }
+
+  async terminate(namespace: string, workflowId: string, runId: string, reason: string): Promise<object> {
+    if (!reason.trim()) throw badRequest('a reason is required to terminate a workflow');
+    await this.call(() => this.svc.terminateWorkflowExecution({ namespace, workflowExecution: { workflowId, runId }, reason, identity: 'temporal-ts-web-ui' }));
+    return {};
+  }
+
+  async start(namespace: string, workflowType: string, taskQueue: string, workflowId: string, input: string | undefined): Promise<StartWorkflowResponse> {
+    if (!workflowType) throw badRequest('workflowType is required');
+    if (!taskQueue) throw badRequest('taskQueue is required');
+    if (!workflowId) throw badRequest('workflowId is required');
+    const args = parseArgs(input, 'workflow input');
+    const res = await this.call(() =>
+      this.svc.startWorkflowExecution({
+        namespace,
+        workflowId,
+        workflowType: { name: workflowType },
+        taskQueue: { name: taskQueue },
+        input: jsonPayloads(args),
+        identity: 'temporal-ts-web-ui',
+        requestId: randomUUID(),
+      }),
+    );
+    return { workflowId, runId: res.runId ?? '' };
+  }
+
+  async cluster(): Promise<ClusterResponse> {
+    const errorOf = (err: unknown) => {
+      const e = fromGrpc(err);
+      return e instanceof ApiHttpError ? { code: e.grpcCode, codeName: e.codeName, message: e.message } : { codeName: 'INTERNAL', message: (e as Error).message };
+    };
+    const [clusterInfo, systemInfo, upgrade] = await Promise.all([
+      this.call(() => this.svc.getClusterInfo({})).then(
+        (r) => {
+          const j = obj(toJson(`${WS}GetClusterInfoResponse`, r));
+          delete j.versionInfo;
+          return j;
+        },
+        errorOf,
+      ),
+      this.call(() => this.svc.getSystemInfo({})).then((r) => obj(toJson(`${WS}GetSystemInfoResponse`, r)), errorOf),
+      this.d.upgradeStatus.getUpgradeStatus().catch(errorOf),
+    ]);
+    return { clusterInfo, systemInfo, upgrade };
+  }
+
+  async versionInfo(): Promise<VersionInfoResponse> {
+    const running = packageVersion();
+    if (this.d.releaseFeedFile) {
+      try {
+        const info = await versionInfoFromFeed(this.d.releaseFeedFile, running);
+        return { source: 'release-feed', versionInfo: info, upgradeRecommended: upgradeRecommended(info, running) };
+      } catch (err) {
+        if (!(err instanceof ReleaseFeedError)) throw err;
+        return { source: 'none', versionInfo: null, upgradeRecommended: false, message: err.message };
+      }
+    }
+    let res;
+    try {
+      res = await this.call(() => this.svc.getClusterInfo({}));
+    } catch (err) {
+      const e = fromGrpc(err) as Error;
+      return { source: 'none', versionInfo: null, upgradeRecommended: false, message: `GetClusterInfo failed: ${e.message}` };
+    }
+    const vi = obj(toJson(`${WS}GetClusterInfoResponse`, res)).versionInfo;
+    if (!vi || Object.keys(obj(vi)).length === 0) {
+      return { source: 'none', versionInfo: null, upgradeRecommended: false, message: 'the server does not report versionInfo (GetClusterInfo) yet, and no --release-feed file is configured' };
+    }
+    const info = versionInfoFromJson(obj(vi));
+    return { source: 'server', versionInfo: info, upgradeRecommended: upgradeRecommended(info, running) };
+  }
+}
+
+export function eventView(ev: temporal.api.history.v1.IHistoryEvent): HistoryEventView {
+  const j = obj(toJson('temporal.api.history.v1.HistoryEvent', ev));
+  const key = Object.keys(j).find((k) => k.endsWith('EventAttributes'));
+  return {
+    eventId: Number(n(j.eventId) ?? 0),
+    eventTime: j.eventTime ? s(j.eventTime) : null,
+    eventType: pascalEnum(s(j.eventType), 'EVENT_TYPE_'),
+    attributes: key ? obj(j[key]) : {},
+  };
+}
