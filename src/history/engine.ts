@@ -28,6 +28,9 @@ import type { MatchingClient } from './matching-client';
 
 const History = api.history.v1.History;
 
+/** How many shard acquisitions run at once at start-up. */
+const SHARD_ACQUIRE_CONCURRENCY = 64;
+
 export interface HistoryEngineOptions {
   numHistoryShards: number;
   longPollTimeoutMs: number;
@@ -79,12 +82,25 @@ export class HistoryEngine {
     this.notifier.setMaxListeners(0);
   }
 
-  async start(): Promise<void> {
-    for (let id = 1; id <= this.opts.numHistoryShards; id++) {
-      const shard = new ShardContext(id, this.store, this.opts.hostIdentity, this.log);
-      await shard.acquire();
-      this.shards.set(id, shard);
-    }
+  /**
+   * Acquires every shard: bumps its range_id and rewrites its metadata in the current format (the
+   * upgrade page's "History loads all shards and updates the shard metadata"). Many acquisitions run
+   * at once so that their writes share transactions; `onProgress` hears each one.
+   */
+  async start(onProgress: (done: number, total: number) => void = () => undefined): Promise<void> {
+    const total = this.opts.numHistoryShards;
+    let next = 1;
+    let done = 0;
+    const worker = async () => {
+      while (next <= total) {
+        const id = next++;
+        const shard = new ShardContext(id, this.store, this.opts.hostIdentity, this.log);
+        await shard.acquire();
+        this.shards.set(id, shard);
+        onProgress(++done, total);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SHARD_ACQUIRE_CONCURRENCY, total) }, worker));
   }
 
   shardFor(namespaceId: string, workflowId: string): ShardContext {

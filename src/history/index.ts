@@ -31,9 +31,9 @@ export class HistoryService {
     this.engine = new HistoryEngine(store, opts, log);
   }
 
-  async start(matching: MatchingClient): Promise<void> {
+  async start(matching: MatchingClient, onShardProgress?: (done: number, total: number) => void): Promise<void> {
     this.engine.matching = matching;
-    await this.engine.start();
+    await this.engine.start(onShardProgress);
     for (const shard of this.engine.shards.values()) {
       const t = new TransferQueueProcessor(shard, this.engine, this.engine.log);
       const tm = new TimerQueueProcessor(shard, this.engine, this.engine.log);

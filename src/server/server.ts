@@ -20,6 +20,9 @@ import { openVisibilityStore } from '../visibility/open';
 import { MatchingEngine } from '../matching/matching-engine';
 import { openPersistence } from '../persistence/engine';
 import type { SqlConnectConfig } from '../persistence/sql-config';
+import { packageVersion } from '../common/package-info';
+import { prepareClusterStart } from '../upgrade/cluster-startup';
+import { mustParseServerVersion } from '../upgrade/server-version';
 
 export interface TemporalServerOptions {
   persistence: SqlConnectConfig;
@@ -32,6 +35,8 @@ export interface TemporalServerOptions {
   logLevel?: string;
   longPollTimeoutMs?: number;
   clusterName?: string;
+  /** The version this server runs as; the package's version unless a test says otherwise. */
+  serverVersion?: string;
 }
 
 export interface RunningTemporalServer {
@@ -39,7 +44,6 @@ export interface RunningTemporalServer {
   stop(): Promise<void>;
 }
 
-export const SERVER_VERSION = '1.24.0';
 
 export async function startTemporalServer(opts: TemporalServerOptions): Promise<RunningTemporalServer> {
   const log = createLogger(opts.logLevel ?? 'info');
@@ -47,6 +51,15 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const longPollTimeoutMs = opts.longPollTimeoutMs ?? 60_000;
   const clusterName = opts.clusterName ?? 'active';
   const store = await openPersistence(opts.persistence);
+  const serverVersion = opts.serverVersion ?? packageVersion();
+  let cluster;
+  try {
+    // Refuses a skipped minor or a rollback past compatibility before anything is served.
+    cluster = await prepareClusterStart(store, { clusterName, numHistoryShards, binary: mustParseServerVersion(serverVersion), log });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 
   const namespaces = new NamespaceRegistry(store.namespaces);
   // "default" always exists, as in Temporal's dev server; `namespace` adds more.
@@ -54,11 +67,12 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
 
   const visibility = opts.visibility ? new VisibilityManager(await openVisibilityStore(opts.visibility)) : undefined;
 
-  const history = new HistoryService(store, { numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}` }, log);
+  const history = new HistoryService(store, { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}` }, log);
   history.engine.visibilityEnabled = visibility !== undefined;
   const matching = new MatchingEngine(store.tasks, longPollTimeoutMs, log);
   matching.history = history;
-  await history.start(matching);
+  await history.start(matching, cluster.onShardProgress);
+  await cluster.activate();
   const visibilityProcessors: VisibilityQueueProcessor[] = [];
   if (visibility) {
     for (const shard of history.engine.shards.values()) {
@@ -74,8 +88,8 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     matching,
     namespaces,
     clusterName,
-    numHistoryShards,
-    serverVersion: SERVER_VERSION,
+    numHistoryShards: cluster.numHistoryShards,
+    serverVersion,
     persistenceStore: opts.persistence.pluginName,
   });
   const handlers = { ...baseHandlers, ...visibilityHandlers({ visibility, namespaces, history, base: baseHandlers }) };
@@ -93,7 +107,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     server.bindAsync(`${host}:${opts.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   disableNagle(server);
-  log.info({ host, port, numHistoryShards, db: opts.persistence.databaseName }, 'temporal-ts server started');
+  log.info({ host, port, numHistoryShards: cluster.numHistoryShards, version: serverVersion, db: opts.persistence.databaseName }, 'temporal-ts server started');
 
   let stopped = false;
   return {

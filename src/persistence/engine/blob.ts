@@ -37,6 +37,8 @@ export const FORMAT = {
   taskQueueInfo: 1,
   namespace: 1,
   clusterMetadata: 1,
+  /** the start-up work status kept with a server_version_history row */
+  serverVersionStatus: 1,
 } as const;
 
 export function jsonBlob(value: unknown, version: number): DataBlob {

@@ -157,7 +157,22 @@ export interface NamespaceStore {
   listNamespaces(): Promise<NamespaceRow[]>;
 }
 
+/** One server version that ran on this database (table server_version_history). */
+export interface ServerVersionRow {
+  serverVersion: string;
+  firstStartedMs: number;
+  /** When its start-up upgrade work (the shard-metadata rewrite) finished; undefined until then. */
+  activatedMs: number | undefined;
+  /** Progress of its start-up work (json), if recorded. */
+  progress: DataBlob | undefined;
+}
+
 export interface ClusterMetadataStore {
+  listServerVersions(clusterName: string): Promise<ServerVersionRow[]>;
+  /** Records that `serverVersion` started on this database (first start only; later calls change nothing). */
+  recordServerVersionStart(clusterName: string, serverVersion: string, nowMs: number): Promise<void>;
+  /** Saves the progress of its start-up work and, once done, when it became active. */
+  updateServerVersion(clusterName: string, serverVersion: string, progress: DataBlob, activatedMs: number | undefined): Promise<void>;
   getClusterMetadata(clusterName: string): Promise<{ info: DataBlob; version: number } | undefined>;
   /** Insert or compare-and-set on version. Returns false when the version moved. */
   saveClusterMetadata(clusterName: string, info: DataBlob, previousVersion: number | undefined): Promise<boolean>;

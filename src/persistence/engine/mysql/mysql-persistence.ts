@@ -17,8 +17,10 @@ import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import type { SqlConnectConfig } from '../../sql-config';
 import { createMysqlPool, MysqlPoolOptions } from '../../mysql/pool';
 import type { DataBlob } from '../blob';
+import { serverVersionRow } from '../server-version-row';
 import { ConditionFailedError, ShardOwnershipLostError } from '../../../common/errors';
 import type {
+  ServerVersionRow,
   ClusterMetadataStore,
   CreateExecutionRequest,
   CurrentExecutionRow,
@@ -492,5 +494,18 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
       [info.data, info.encoding, previousVersion + 1, clusterName, previousVersion],
     );
     return r.count === 1;
+  }
+
+  async listServerVersions(clusterName: string): Promise<ServerVersionRow[]> {
+    const { rows } = await this.q(this.pool, 'SELECT server_version, first_started_time, activated_time, data, data_encoding FROM server_version_history WHERE cluster_name = ? ORDER BY first_started_time, server_version', [clusterName]);
+    return rows.map(serverVersionRow);
+  }
+
+  async recordServerVersionStart(clusterName: string, serverVersion: string, nowMs: number): Promise<void> {
+    await this.q(this.pool, 'INSERT IGNORE INTO server_version_history (cluster_name, server_version, first_started_time) VALUES (?, ?, ?)', [clusterName, serverVersion, nowMs]);
+  }
+
+  async updateServerVersion(clusterName: string, serverVersion: string, progress: DataBlob, activatedMs: number | undefined): Promise<void> {
+    await this.q(this.pool, 'UPDATE server_version_history SET data = ?, data_encoding = ?, activated_time = COALESCE(activated_time, ?) WHERE cluster_name = ? AND server_version = ?', [progress.data, progress.encoding, activatedMs ?? null, clusterName, serverVersion]);
   }
 }

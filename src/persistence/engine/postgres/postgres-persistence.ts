@@ -14,8 +14,10 @@ import type { Pool, PoolClient } from 'pg';
 import type { SqlConnectConfig } from '../../sql-config';
 import { createPgPool, PgPoolOptions } from '../../postgres/pool';
 import type { DataBlob } from '../blob';
+import { serverVersionRow } from '../server-version-row';
 import { ConditionFailedError, ShardOwnershipLostError } from '../../../common/errors';
 import type {
+  ServerVersionRow,
   ClusterMetadataStore,
   CreateExecutionRequest,
   CurrentExecutionRow,
@@ -472,5 +474,18 @@ export class PostgresPersistence implements PersistenceBundle, ShardStore, Execu
       [info.data, info.encoding, previousVersion + 1, clusterName, previousVersion],
     );
     return r.count === 1;
+  }
+
+  async listServerVersions(clusterName: string): Promise<ServerVersionRow[]> {
+    const { rows } = await this.q(this.pool, 'SELECT server_version, first_started_time, activated_time, data, data_encoding FROM server_version_history WHERE cluster_name = $1 ORDER BY first_started_time, server_version', [clusterName]);
+    return rows.map(serverVersionRow);
+  }
+
+  async recordServerVersionStart(clusterName: string, serverVersion: string, nowMs: number): Promise<void> {
+    await this.q(this.pool, 'INSERT INTO server_version_history (cluster_name, server_version, first_started_time) VALUES ($1, $2, $3) ON CONFLICT (cluster_name, server_version) DO NOTHING', [clusterName, serverVersion, nowMs]);
+  }
+
+  async updateServerVersion(clusterName: string, serverVersion: string, progress: DataBlob, activatedMs: number | undefined): Promise<void> {
+    await this.q(this.pool, 'UPDATE server_version_history SET data = $1, data_encoding = $2, activated_time = COALESCE(activated_time, $3) WHERE cluster_name = $4 AND server_version = $5', [progress.data, progress.encoding, activatedMs ?? null, clusterName, serverVersion]);
   }
 }

@@ -11,6 +11,7 @@
  * but the last commits can be lost on an OS crash or power loss.
  */
 import Database from 'better-sqlite3';
+import { serverVersionRow } from '../server-version-row';
 import type { DataBlob } from '../blob';
 import { GroupCommitter } from './group-commit';
 import { ConditionFailedError, ShardOwnershipLostError } from '../../../common/errors';
@@ -26,6 +27,7 @@ import type {
   NamespaceStore,
   NewTasks,
   PersistenceBundle,
+  ServerVersionRow,
   ShardRow,
   ShardStore,
   TaskQueueKey,
@@ -368,5 +370,19 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
     const r = this.st('UPDATE cluster_metadata_info SET data = ?, data_encoding = ?, version = ? WHERE metadata_partition = 0 AND cluster_name = ? AND version = ?')
       .run(info.data, info.encoding, previousVersion + 1, clusterName, previousVersion);
     return r.changes === 1;
+  }
+
+  async listServerVersions(clusterName: string): Promise<ServerVersionRow[]> {
+    const rows = this.st('SELECT server_version, first_started_time, activated_time, data, data_encoding FROM server_version_history WHERE cluster_name = ? ORDER BY first_started_time, server_version').all(clusterName) as Row[];
+    return rows.map(serverVersionRow);
+  }
+
+  async recordServerVersionStart(clusterName: string, serverVersion: string, nowMs: number): Promise<void> {
+    this.st('INSERT OR IGNORE INTO server_version_history (cluster_name, server_version, first_started_time) VALUES (?, ?, ?)').run(clusterName, serverVersion, nowMs);
+  }
+
+  async updateServerVersion(clusterName: string, serverVersion: string, progress: DataBlob, activatedMs: number | undefined): Promise<void> {
+    this.st('UPDATE server_version_history SET data = ?, data_encoding = ?, activated_time = COALESCE(activated_time, ?) WHERE cluster_name = ? AND server_version = ?')
+      .run(progress.data, progress.encoding, activatedMs ?? null, clusterName, serverVersion);
   }
 }

@@ -1,0 +1,23 @@
+/** The server's metrics (prom-client), in one registry that an HTTP endpoint can expose. */
+import { Gauge, Registry } from 'prom-client';
+
+export const metricsRegistry = new Registry();
+
+export const shardRewriteDone = new Gauge({
+  name: 'temporal_ts_shard_rewrite_shards_done',
+  help: 'Shards whose metadata this start has rewritten (range_id bumped, current format)',
+  registers: [metricsRegistry],
+});
+
+export const shardRewriteTotal = new Gauge({
+  name: 'temporal_ts_shard_rewrite_shards_total',
+  help: 'Shards to rewrite at this start (numHistoryShards)',
+  registers: [metricsRegistry],
+});
+
+export const serverVersionActive = new Gauge({
+  name: 'temporal_ts_server_version_active',
+  help: '1 once this server version has finished its start-up upgrade work and is recorded active',
+  labelNames: ['version'],
+  registers: [metricsRegistry],
+});
