@@ -14,7 +14,8 @@ import { checkStoreSchema } from '../schema/compatibility';
 import { consoleReporter } from '../schema/reporter';
 import { startTemporalServer } from '../server/server';
 import { UsageError } from '../schema/errors';
-import { CurrentUpgradeStatusProvider, startUiServer, type RunningUiServer } from '../ui/server';
+import { DatabaseUpgradeStatusProvider, startUiServer, type RunningUiServer } from '../ui/server';
+import { packageVersion } from '../common/package-info';
 import type { StoreName } from '../schema/versioned-dir';
 
 interface UiStart {
@@ -25,6 +26,9 @@ interface UiStart {
   releaseFeed: string | undefined;
   stores: { store: StoreName; config: SqlConnectConfig }[];
   numHistoryShards: number;
+  clusterName: string;
+  /** how this server was started, for the upgrade status's next step */
+  startCommand: string;
 }
 
 /** Starts the Web UI beside a running frontend and prints where it is. */
@@ -36,7 +40,7 @@ async function startUi(o: UiStart): Promise<RunningUiServer> {
     host: o.host,
     frontendAddress: `${frontendHost}:${o.frontendPort}`,
     releaseFeedFile: o.releaseFeed,
-    upgradeStatus: new CurrentUpgradeStatusProvider({ stores: o.stores, numHistoryShards: o.numHistoryShards }),
+    upgradeStatus: new DatabaseUpgradeStatusProvider({ binaryVersion: packageVersion(), clusterName: o.clusterName, stores: o.stores, numHistoryShards: o.numHistoryShards, startCommand: o.startCommand }),
   });
   process.stdout.write(`temporal-ts Web UI: ${ui.url}\n`);
   return ui;
@@ -115,6 +119,8 @@ export function registerServerCommands(program: Command): void {
               { store: 'visibility', config: cfg.visibilityStore },
             ],
             numHistoryShards: cfg.numHistoryShards,
+            clusterName: cfg.clusterName,
+            startCommand: `temporal-ts server start --config ${o.config}`,
           });
         } catch (err) {
           await running.stop();
@@ -183,6 +189,8 @@ export function registerServerCommands(program: Command): void {
               { store: 'visibility', config: visibilityStore },
             ],
             numHistoryShards: o.numHistoryShards,
+            clusterName: 'active',
+            startCommand: `temporal-ts server start-dev${o.dbFilename ? ` --db-filename ${o.dbFilename}` : ''}`,
           });
         } catch (err) {
           await running.stop();

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../common/package-info';
 import { errorMessage } from '../schema/errors';
+import { registerAdminCommands } from './admin-commands';
 import { registerOperatorCommands } from './operator-commands';
 import { registerServerCommands } from './server-commands';
 import { registerSimulateCommand } from './simulate-command';
@@ -19,6 +20,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerWorkflowCommands(program);
   registerOperatorCommands(program);
   registerSimulateCommand(program);
+  registerAdminCommands(program);
   const overrideAll = (c: Command): void => {
     c.exitOverride();
     c.commands.forEach(overrideAll);

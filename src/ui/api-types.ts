@@ -190,6 +190,8 @@ export interface UpgradeStatusView {
   shardMetadataRewrite: RewriteProgressView;
   dataRewrite: RewriteProgressView;
   versionHistory: VersionHistoryItemView[];
+  /** what to do next, with the command to run */
+  nextStep: string;
   /** where the status comes from, shown on the cluster page */
   source: string;
 }

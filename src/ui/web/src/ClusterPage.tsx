@@ -107,6 +107,9 @@ function Upgrade({ u }: { u: UpgradeStatusView }) {
             ))}
           </tbody>
         </table>
+        <p data-testid="next-step">
+          <strong>Next step:</strong> {u.nextStep}
+        </p>
         <p className="muted small">Source: {u.source}</p>
       </div>
     </>

@@ -1,0 +1,68 @@
+/**
+ * `temporal-ts admin upgrade status`: where an upgrade stands, read from the databases themselves
+ * (it works while the server is down or refuses to start): this binary's version, both stores'
+ * schema versions against the required ones, the shard-metadata and data rewrites, the versions
+ * that ran, and the next step.
+ */
+import { Command, Option } from 'commander';
+import { loadServerConfig } from '../config/server-config';
+import { packageVersion } from '../common/package-info';
+import type { SqlConnectConfig } from '../persistence/sql-config';
+import { UsageError } from '../schema/errors';
+import { readUpgradeStatus, type RewriteProgress, type UpgradeStatus } from '../upgrade/status';
+import { visibilityFileFor } from './server-commands';
+
+function rewriteLine(r: RewriteProgress): string {
+  const n = r.total !== null ? ` ${r.done ?? 0}/${r.total}` : '';
+  return `${r.state}${n} — ${r.note}`;
+}
+
+export function formatUpgradeStatus(s: UpgradeStatus): string {
+  const lines = [`Server version (this binary)  ${s.serverVersion}`, '', 'Schemas'];
+  for (const st of s.stores) {
+    const detail = st.state === 'ok' ? 'ok' : st.state === 'ahead' ? `newer than required (min compatible ${st.minCompatible ?? '?'})` : st.state === 'behind' ? 'BEHIND: the server will refuse to start' : `unknown${st.error ? `: ${st.error}` : ''}`;
+    lines.push(`  ${st.store.padEnd(10)} ${st.database}: ${st.current ?? '-'} (required ${st.required}) ${detail}`);
+  }
+  lines.push('', `History shards  ${s.shardCount}`, `Shard-metadata rewrite  ${rewriteLine(s.shardMetadataRewrite)}`, `Data rewrite  ${rewriteLine(s.dataRewrite)}`, '', 'Versions that ran on this cluster');
+  if (s.versionHistory.length === 0) lines.push('  (none yet)');
+  for (const v of s.versionHistory) lines.push(`  ${v.serverVersion.padEnd(14)} first started ${v.firstStartedTime ?? '-'}  active since ${v.activatedTime ?? '(not active)'}`);
+  lines.push('', `Next step: ${s.nextStep}`);
+  return lines.join('\n') + '\n';
+}
+
+export function registerAdminCommands(program: Command): void {
+  const admin = program.command('admin').description('operate a temporal-ts cluster');
+  const upgrade = admin.command('upgrade').description('upgrades of the server and its databases');
+  upgrade
+    .command('status')
+    .description('server version, schema versions and the required ones, shard and data rewrite progress, version history, and the next step')
+    .option('-c, --config <file>', 'the server config (as for temporal-ts server start)')
+    .option('-f, --db-filename <file>', 'the dev server SQLite file (as for temporal-ts server start-dev)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (o: { config?: string; dbFilename?: string; output: string }) => {
+      if (Boolean(o.config) === Boolean(o.dbFilename)) throw new UsageError('give the server config with --config FILE, or the dev server database with --db-filename FILE (one of them)');
+      let stores: { store: 'temporal' | 'visibility'; config: SqlConnectConfig }[];
+      let numHistoryShards = 4;
+      let clusterName = 'active';
+      let startCommand: string;
+      if (o.config) {
+        const cfg = loadServerConfig(o.config);
+        stores = [
+          { store: 'temporal', config: cfg.defaultStore },
+          { store: 'visibility', config: cfg.visibilityStore },
+        ];
+        numHistoryShards = cfg.numHistoryShards;
+        clusterName = cfg.clusterName;
+        startCommand = `temporal-ts server start --config ${o.config}`;
+      } else {
+        const sqlite = (databaseName: string): SqlConnectConfig => ({ pluginName: 'sqlite', host: '', port: 0, databaseName });
+        stores = [
+          { store: 'temporal', config: sqlite(o.dbFilename!) },
+          { store: 'visibility', config: sqlite(visibilityFileFor(o.dbFilename!)) },
+        ];
+        startCommand = `temporal-ts server start-dev --db-filename ${o.dbFilename}`;
+      }
+      const status = await readUpgradeStatus({ binaryVersion: packageVersion(), clusterName, stores, numHistoryShards, startCommand });
+      process.stdout.write(o.output === 'json' ? JSON.stringify(status, null, 2) + '\n' : formatUpgradeStatus(status));
+    });
+}

@@ -1,0 +1,100 @@
+/**
+ * The state of an upgrade, read straight from the databases (so it works while a server refuses to
+ * start): this binary's version, each store's schema version against the required one, the version
+ * history with each version's shard-metadata rewrite, the data-format rewrite, and the next step to
+ * take. `temporal-ts admin upgrade status` prints it; the Web UI's cluster page shows it.
+ */
+import { openPersistence, readJsonBlob, FORMAT } from '../persistence/engine';
+import type { SqlConnectConfig } from '../persistence/sql-config';
+import { toolCommand } from '../schema/compatibility';
+import { shippedVersionedPath } from '../schema/shipped';
+import type { StoreName } from '../schema/versioned-dir';
+import { readStoreSchemaStatus, type StoreSchemaState } from './store-schema-status';
+import type { ShardRewriteStatus } from './cluster-startup';
+import { mustParseServerVersion } from './server-version';
+import { decideStart } from './version-policy';
+
+export interface RewriteProgress {
+  state: 'not-applicable' | 'pending' | 'running' | 'done' | 'failed';
+  done: number | null;
+  total: number | null;
+  note: string;
+}
+
+export interface VersionHistoryItem {
+  serverVersion: string;
+  firstStartedTime: string | null;
+  activatedTime: string | null;
+  note?: string;
+}
+
+export interface UpgradeStatus {
+  serverVersion: string;
+  stores: StoreSchemaState[];
+  shardCount: number;
+  shardMetadataRewrite: RewriteProgress;
+  dataRewrite: RewriteProgress;
+  versionHistory: VersionHistoryItem[];
+  /** What to do next, as a sentence with the command to run. */
+  nextStep: string;
+  source: string;
+}
+
+export interface UpgradeStatusInput {
+  binaryVersion: string;
+  clusterName: string;
+  stores: { store: StoreName; config: SqlConnectConfig }[];
+  /** the configured shard count; the cluster's recorded one wins when it exists */
+  numHistoryShards: number;
+  /** how to start the server, for the next-step sentence */
+  startCommand: string;
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+export async function readUpgradeStatus(input: UpgradeStatusInput): Promise<UpgradeStatus> {
+  const stores = await Promise.all(input.stores.map((s) => readStoreSchemaStatus(s.store, s.config)));
+  const base = {
+    serverVersion: input.binaryVersion,
+    stores,
+    dataRewrite: { state: 'not-applicable', done: null, total: null, note: 'this release reads and writes the same data formats as the one before it: no data rewrite to run' } as RewriteProgress,
+    source: 'the databases: schema_version of both stores, server_version_history and cluster_metadata_info of the default store',
+  };
+  const behind = stores.find((s) => s.state === 'behind' || s.state === 'unknown');
+  const defaultStore = input.stores.find((s) => s.store === 'temporal');
+  if (behind || !defaultStore) {
+    const fix = behind && input.stores.find((s) => s.store === behind.store);
+    const step = fix
+      ? behind.current === null
+        ? `set up the ${behind.store} store: ${toolCommand(fix.config, 'create-database')}, then ${toolCommand(fix.config, 'setup-schema -v 0.0')}, then ${toolCommand(fix.config, `update-schema -d ./${shippedVersionedPath(fix.config.pluginName, fix.store)}`)}`
+        : `upgrade the ${behind.store} store's schema from ${behind.current} to ${behind.required}: ${toolCommand(fix.config, `update-schema -d ./${shippedVersionedPath(fix.config.pluginName, fix.store)}`)}`
+      : 'configure the default store';
+    return { ...base, shardCount: input.numHistoryShards, shardMetadataRewrite: { state: 'pending', done: null, total: null, note: 'the schemas come first' }, versionHistory: [], nextStep: step };
+  }
+
+  const store = await openPersistence(defaultStore.config);
+  try {
+    const meta = await store.cluster.getClusterMetadata(input.clusterName);
+    const shardCount = meta ? readJsonBlob<{ numHistoryShards: number }>(meta.info, FORMAT.clusterMetadata).numHistoryShards : input.numHistoryShards;
+    const rows = await store.cluster.listServerVersions(input.clusterName);
+    const versionHistory = rows.map((r) => ({ serverVersion: r.serverVersion, firstStartedTime: iso(r.firstStartedMs), activatedTime: iso(r.activatedMs) }));
+    const mine = rows.find((r) => r.serverVersion === input.binaryVersion);
+    const progress = mine?.progress ? readJsonBlob<ShardRewriteStatus>(mine.progress, FORMAT.serverVersionStatus) : undefined;
+    const shardMetadataRewrite: RewriteProgress = !mine
+      ? { state: 'pending', done: 0, total: shardCount, note: `${input.binaryVersion} has not started on this database yet` }
+      : mine.activatedMs !== undefined
+        ? { state: 'done', done: progress?.shardsDone ?? shardCount, total: shardCount, note: `finished ${iso(mine.activatedMs)}${progress?.finishedMs ? ` in ${progress.finishedMs - progress.startedMs} ms` : ''}; ${input.binaryVersion} is active` }
+        : { state: 'running', done: progress?.shardsDone ?? 0, total: shardCount, note: 'started but not finished (a server is starting, or a start was interrupted: start the server again)' };
+
+    const decision = decideStart(mustParseServerVersion(input.binaryVersion), rows.map((r) => ({ serverVersion: r.serverVersion, firstStartedMs: r.firstStartedMs, activatedMs: r.activatedMs })));
+    const nextStep =
+      decision.kind === 'refuse'
+        ? decision.reason
+        : shardMetadataRewrite.state === 'done'
+          ? `nothing to do: ${input.binaryVersion} is active and its schemas are current`
+          : `start the server (${input.startCommand}) and wait for "version ${input.binaryVersion} is active"`;
+    return { ...base, shardCount, shardMetadataRewrite, versionHistory, nextStep };
+  } finally {
+    await store.close();
+  }
+}
