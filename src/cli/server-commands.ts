@@ -33,13 +33,15 @@ interface UiStart {
 
 /** Starts the Web UI beside a running frontend and prints where it is. */
 async function startUi(o: UiStart): Promise<RunningUiServer> {
-  if (o.releaseFeed && !existsSync(o.releaseFeed)) throw new UsageError(`the release feed file ${o.releaseFeed} does not exist`);
+  const feedIsUrl = o.releaseFeed !== undefined && /^https?:\/\//i.test(o.releaseFeed);
+  if (o.releaseFeed && !feedIsUrl && !existsSync(o.releaseFeed)) throw new UsageError(`the release feed file ${o.releaseFeed} does not exist`);
   const frontendHost = o.frontendHost === '0.0.0.0' ? '127.0.0.1' : o.frontendHost === '::' ? '[::1]' : o.frontendHost.includes(':') ? `[${o.frontendHost}]` : o.frontendHost;
   const ui = await startUiServer({
     port: o.port,
     host: o.host,
     frontendAddress: `${frontendHost}:${o.frontendPort}`,
-    releaseFeedFile: o.releaseFeed,
+    // A feed URL reaches the UI through the server's GetClusterInfo; a file is also read directly.
+    releaseFeedFile: feedIsUrl ? undefined : o.releaseFeed,
     upgradeStatus: new DatabaseUpgradeStatusProvider({ binaryVersion: packageVersion(), clusterName: o.clusterName, stores: o.stores, numHistoryShards: o.numHistoryShards, startCommand: o.startCommand }),
   });
   process.stdout.write(`temporal-ts Web UI: ${ui.url}\n`);
@@ -103,6 +105,8 @@ export function registerServerCommands(program: Command): void {
         numHistoryShards: cfg.numHistoryShards,
         clusterName: cfg.clusterName,
         logLevel: cfg.logLevel,
+        releaseFeed: cfg.upgrade.releaseFeed,
+        releaseFeedCheckIntervalMs: cfg.upgrade.releaseFeedCheckIntervalSeconds * 1000,
       });
       process.stdout.write(`temporal-ts frontend listening on ${cfg.bindOnIP}:${running.port}\n`);
       let ui: RunningUiServer | undefined;
@@ -142,7 +146,7 @@ export function registerServerCommands(program: Command): void {
     .option('--headless', 'do not start the Web UI')
     .option('--ip <address>', 'address to listen on', '127.0.0.1')
     .option('--ui-ip <address>', 'address of the Web UI (default: --ip)')
-    .option('--release-feed <file>', 'release feed file (the releases.json format + recommended/alerts) for the Web UI\'s upgrade banner, instead of GetClusterInfo\'s versionInfo')
+    .option('--release-feed <file>', 'release feed (a file or URL in the releases.json format + recommended/alerts): GetClusterInfo\'s versionInfo and the Web UI\'s upgrade banner')
     .option('-n, --namespace <name...>', 'namespaces to create besides "default"')
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--num-history-shards <n>', 'history shards (fixed once the database exists)').default(4).argParser((v) => {
@@ -173,6 +177,7 @@ export function registerServerCommands(program: Command): void {
         numHistoryShards: o.numHistoryShards,
         namespace: o.namespace,
         logLevel: o.logLevel,
+        releaseFeed: o.releaseFeed,
       });
       process.stdout.write(`temporal-ts dev server: gRPC on ${o.ip}:${running.port}; data in ${tempDir ? `a temporary file in ${tempDir} (removed at exit)` : `${file} and ${visibilityFileFor(file)}`}\n`);
       let ui: RunningUiServer | undefined;

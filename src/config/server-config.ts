@@ -23,6 +23,8 @@ export interface ServerConfig {
   readonly logLevel: string;
   /** the Web UI (top-level `ui:` section; Temporal's own config has none, its UI is a separate server) */
   readonly ui: UiConfig;
+  /** `upgrade.releaseFeed` (URL or file) and how often to check it; none configured: no check, no traffic */
+  readonly upgrade: { readonly releaseFeed: string | undefined; readonly releaseFeedCheckIntervalSeconds: number };
   readonly notes: readonly string[];
 }
 
@@ -166,6 +168,7 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
   const level = str(log, 'level', 'log') ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal'].includes(level)) throw new ConfigError(`log.level "${level}" must be one of debug, info, warn, error`);
   const ui = root.ui === undefined || root.ui === null ? {} : obj(root.ui, 'ui');
+  const upgrade = root.upgrade === undefined || root.upgrade === null ? {} : obj(root.upgrade, 'upgrade');
   const bindOnIP = str(rpc, 'bindOnIP', 'services.frontend.rpc') ?? '127.0.0.1';
   return {
     file,
@@ -181,6 +184,10 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
       port: int(ui, 'port', 'ui', 8233, 0, 65535),
       bindOnIP: str(ui, 'bindOnIP', 'ui') ?? bindOnIP,
       releaseFeed: str(ui, 'releaseFeed', 'ui'),
+    },
+    upgrade: {
+      releaseFeed: str(upgrade, 'releaseFeed', 'upgrade'),
+      releaseFeedCheckIntervalSeconds: int(upgrade, 'releaseFeedCheckIntervalSeconds', 'upgrade', 86_400, 60, 31_536_000),
     },
     notes,
   };

@@ -10,6 +10,7 @@ import { decodeToken, type ActivityTaskToken, type WorkflowTaskToken } from '../
 import type { NamespaceRegistry } from './namespaces';
 import ws = temporal.api.workflowservice.v1;
 import type { UnaryHandler } from './service-definition';
+import type { VersionInfo } from '../upgrade/release-feed';
 
 
 export interface FrontendDeps {
@@ -20,6 +21,30 @@ export interface FrontendDeps {
   numHistoryShards: number;
   serverVersion: string;
   persistenceStore: string;
+  visibilityStore: string;
+  /** The release feed's answer (GetClusterInfo.versionInfo); undefined without a feed. */
+  versionInfo?: () => VersionInfo | undefined;
+}
+
+const SEVERITY = { high: 'SEVERITY_HIGH', medium: 'SEVERITY_MEDIUM', low: 'SEVERITY_LOW' } as const;
+
+function releaseInfo(r: VersionInfo['current']): object {
+  return { version: r.version, releaseTime: r.releaseTimeMs !== undefined ? msToTimestamp(r.releaseTimeMs) : undefined, notes: r.notes ?? '' };
+}
+
+/** temporal.api.version.v1.VersionInfo from the release feed's answer. */
+export function versionInfoProto(v: VersionInfo): object {
+  return {
+    current: releaseInfo(v.current),
+    recommended: releaseInfo(v.recommended),
+    instructions: v.instructions,
+    alerts: v.alerts.map((a) => ({ message: a.message, severity: SEVERITY[a.severity] })),
+    lastUpdateTime: msToTimestamp(v.lastUpdateTimeMs),
+  };
+}
+
+function msToTimestamp(ms: number): { seconds: number; nanos: number } {
+  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
 }
 
 function requireExecution(e: temporal.api.common.v1.IWorkflowExecution | null | undefined, field = 'workflowExecution'): { workflowId: string; runId: string } {
@@ -71,7 +96,11 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
         clusterName: d.clusterName,
         historyShardCount: d.numHistoryShards,
         persistenceStore: d.persistenceStore,
-        visibilityStore: d.persistenceStore,
+        visibilityStore: d.visibilityStore,
+        versionInfo: (() => {
+          const v = d.versionInfo?.();
+          return v ? versionInfoProto(v) : undefined;
+        })(),
       };
     },
     async DescribeNamespace(req: ws.IDescribeNamespaceRequest) {

@@ -23,6 +23,7 @@ import type { SqlConnectConfig } from '../persistence/sql-config';
 import { packageVersion } from '../common/package-info';
 import { prepareClusterStart } from '../upgrade/cluster-startup';
 import { mustParseServerVersion } from '../upgrade/server-version';
+import { ReleaseFeedChecker } from '../upgrade/release-feed';
 
 export interface TemporalServerOptions {
   persistence: SqlConnectConfig;
@@ -35,6 +36,9 @@ export interface TemporalServerOptions {
   logLevel?: string;
   longPollTimeoutMs?: number;
   clusterName?: string;
+  /** A release feed (URL or file) for GetClusterInfo's versionInfo; none: no check, no traffic. */
+  releaseFeed?: string;
+  releaseFeedCheckIntervalMs?: number;
   /** The version this server runs as; the package's version unless a test says otherwise. */
   serverVersion?: string;
 }
@@ -82,6 +86,9 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     }
   }
 
+  const feed = opts.releaseFeed ? new ReleaseFeedChecker(opts.releaseFeed, mustParseServerVersion(serverVersion), opts.releaseFeedCheckIntervalMs ?? 86_400_000, log) : undefined;
+  await feed?.start();
+
   const svc = buildServiceDefinition('temporal.api.workflowservice.v1.WorkflowService');
   const baseHandlers = workflowHandlers({
     history,
@@ -91,6 +98,8 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     numHistoryShards: cluster.numHistoryShards,
     serverVersion,
     persistenceStore: opts.persistence.pluginName,
+    visibilityStore: opts.visibility?.pluginName ?? '',
+    versionInfo: () => feed?.versionInfo(),
   });
   const handlers = { ...baseHandlers, ...visibilityHandlers({ visibility, namespaces, history, base: baseHandlers }) };
   const server = new Server({ 'grpc.max_receive_message_length': 128 * 1024 * 1024, 'grpc.max_send_message_length': 128 * 1024 * 1024 });
@@ -115,6 +124,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     async stop() {
       if (stopped) return;
       stopped = true;
+      feed?.stop();
       history.stop();
       for (const p of visibilityProcessors) p.stop();
       matching.stop();
