@@ -1,0 +1,56 @@
+/**
+ * releases.json and CHANGELOG.md tell the truth: every release is listed in both, its schema versions
+ * are the ones this checkout ships for every plugin (for the release being built), patch releases
+ * change no schema and no data format, and a release that changes formats names them.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot, packageVersion } from '../../src/common/package-info';
+import { loadReleaseManifest } from '../../src/upgrade/releases';
+import { mustParseServerVersion } from '../../src/upgrade/server-version';
+import { requiredVersion } from '../../src/schema/shipped';
+import { compareVersions, formatVersion, parseVersion } from '../../src/schema/version';
+import { PLUGIN_NAMES } from '../../src/persistence/plugins';
+
+const manifest = loadReleaseManifest();
+const changelog = readFileSync(join(packageRoot(), 'CHANGELOG.md'), 'utf8');
+
+test('every release has a CHANGELOG section that states its schema versions', () => {
+  assert.ok(manifest.releases.length > 0);
+  for (const r of manifest.releases) {
+    const heading = new RegExp(`^## ${r.version.replace(/\./g, '\\.')} - ${r.date}$`, 'm');
+    assert.match(changelog, heading, `CHANGELOG.md needs "## ${r.version} - ${r.date}"`);
+    const section = changelog.slice(changelog.search(heading)).split(/^## /m)[1]!;
+    assert.match(section, new RegExp(`temporal store ${r.schema.temporal.version.replace('.', '\\.')}`), `${r.version}: CHANGELOG states the temporal schema version`);
+    assert.match(section, new RegExp(`visibility store ${r.schema.visibility.version.replace('.', '\\.')}`), `${r.version}: CHANGELOG states the visibility schema version`);
+  }
+});
+
+test('the release being built ships exactly the schema versions its entry names, on every plugin', () => {
+  const v = mustParseServerVersion(packageVersion());
+  // A -dev version builds toward the next release; its entry is written when it is cut.
+  const entry = manifest.releases.find((r) => r.version === v.text) ?? (v.prerelease ? undefined : assert.fail(`releases.json has no entry for ${v.text}`));
+  const newest = manifest.releases[manifest.releases.length - 1]!;
+  const expected = entry ?? newest;
+  for (const plugin of PLUGIN_NAMES) {
+    for (const store of ['temporal', 'visibility'] as const) {
+      const shipped = formatVersion(requiredVersion(plugin, store));
+      if (entry) assert.equal(shipped, expected.schema[store].version, `${plugin} ${store}: shipped ${shipped}, releases.json says ${expected.schema[store].version}`);
+      else assert.ok(compareVersions(parseVersion(shipped)!, parseVersion(expected.schema[store].version)!) >= 0, `${plugin} ${store}: a dev build never ships an older schema than the last release`);
+    }
+  }
+});
+
+test('patch releases change no schema and no data format', () => {
+  for (const r of manifest.releases) {
+    const v = mustParseServerVersion(r.version);
+    if (v.patch === 0) continue;
+    const base = manifest.releases.find((x) => x.version === `${v.major}.${v.minor}.0`);
+    assert.ok(base, `${r.version}: releases.json lacks ${v.major}.${v.minor}.0`);
+    assert.deepEqual(r.schema.temporal.version, base.schema.temporal.version, `${r.version} changes the temporal schema`);
+    assert.deepEqual(r.schema.visibility.version, base.schema.visibility.version, `${r.version} changes the visibility schema`);
+    assert.deepEqual(r.dataFormats, [], `${r.version} changes a data format`);
+  }
+});
