@@ -155,46 +155,14 @@ export interface StartWorkflowResponse {
   runId: string;
 }
 
-export interface StoreSchemaStatusView {
-  store: 'temporal' | 'visibility';
-  plugin: string;
-  database: string;
-  /** the version recorded in schema_version; null when it could not be read (see error) */
-  current: string | null;
-  minCompatible: string | null;
-  required: string;
-  /** "ok" | "behind" (the server would refuse to start) | "ahead" (newer, compatible) | "unknown" */
-  state: 'ok' | 'behind' | 'ahead' | 'unknown';
-  error?: string;
-}
-
-export interface RewriteProgressView {
-  /** "not-applicable": this release has no such rewrite (yet) */
-  state: 'not-applicable' | 'pending' | 'running' | 'done' | 'failed';
-  done: number | null;
-  total: number | null;
-  note: string;
-}
-
-export interface VersionHistoryItemView {
-  serverVersion: string;
-  firstStartedTime: string | null;
-  activatedTime: string | null;
-  note?: string;
-}
-
-export interface UpgradeStatusView {
-  serverVersion: string;
-  stores: StoreSchemaStatusView[];
-  shardCount: number;
-  shardMetadataRewrite: RewriteProgressView;
-  dataRewrite: RewriteProgressView;
-  versionHistory: VersionHistoryItemView[];
-  /** what to do next, with the command to run */
-  nextStep: string;
-  /** where the status comes from, shown on the cluster page */
-  source: string;
-}
+// The upgrade status is defined once, beside the code that reads it.
+export type {
+  StoreSchemaState as StoreSchemaStatusView,
+  RewriteProgress as RewriteProgressView,
+  VersionHistoryItem as VersionHistoryItemView,
+  UpgradeStatus as UpgradeStatusView,
+} from '../upgrade/status-types';
+import type { UpgradeStatus as UpgradeStatusView } from '../upgrade/status-types';
 
 export interface ClusterResponse {
   /** GetClusterInfo (versionInfo omitted: see /api/v1/version-info), or the error it answered */

@@ -9,36 +9,13 @@ import type { SqlConnectConfig } from '../persistence/sql-config';
 import { toolCommand } from '../schema/compatibility';
 import { shippedVersionedPath } from '../schema/shipped';
 import type { StoreName } from '../schema/versioned-dir';
-import { readStoreSchemaStatus, type StoreSchemaState } from './store-schema-status';
+import { readStoreSchemaStatus } from './store-schema-status';
+import type { RewriteProgress, UpgradeStatus } from './status-types';
+
+export type { RewriteProgress, UpgradeStatus, VersionHistoryItem } from './status-types';
 import type { ShardRewriteStatus } from './cluster-startup';
 import { mustParseServerVersion } from './server-version';
 import { decideStart } from './version-policy';
-
-export interface RewriteProgress {
-  state: 'not-applicable' | 'pending' | 'running' | 'done' | 'failed';
-  done: number | null;
-  total: number | null;
-  note: string;
-}
-
-export interface VersionHistoryItem {
-  serverVersion: string;
-  firstStartedTime: string | null;
-  activatedTime: string | null;
-  note?: string;
-}
-
-export interface UpgradeStatus {
-  serverVersion: string;
-  stores: StoreSchemaState[];
-  shardCount: number;
-  shardMetadataRewrite: RewriteProgress;
-  dataRewrite: RewriteProgress;
-  versionHistory: VersionHistoryItem[];
-  /** What to do next, as a sentence with the command to run. */
-  nextStep: string;
-  source: string;
-}
 
 export interface UpgradeStatusInput {
   binaryVersion: string;

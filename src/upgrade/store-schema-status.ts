@@ -4,19 +4,7 @@ import type { SqlConnectConfig } from '../persistence/sql-config';
 import { requiredVersion } from '../schema/shipped';
 import { compareVersions, formatVersion, parseVersion } from '../schema/version';
 import type { StoreName } from '../schema/versioned-dir';
-
-export interface StoreSchemaState {
-  store: StoreName;
-  plugin: string;
-  database: string;
-  /** the version recorded in schema_version; null when it could not be read (see error) */
-  current: string | null;
-  minCompatible: string | null;
-  required: string;
-  /** "ok" | "behind" (the server would refuse to start) | "ahead" (newer, compatible) | "unknown" */
-  state: 'ok' | 'behind' | 'ahead' | 'unknown';
-  error?: string;
-}
+import type { StoreSchemaState } from './status-types';
 
 export async function readStoreSchemaStatus(store: StoreName, cfg: SqlConnectConfig): Promise<StoreSchemaState> {
   const required = formatVersion(requiredVersion(cfg.pluginName, store));
