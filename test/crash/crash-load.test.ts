@@ -133,6 +133,10 @@ async function runCrashLoad(engine: Engine): Promise<void> {
     const signalDelays = records.map((r) => Array.from({ length: r.input.signals }, () => Math.floor(rand() * 1500)));
     const killDelays = Array.from({ length: KILLS }, () => 1500 + Math.floor(rand() * 3500));
     let finished = 0;
+    const progress = setInterval(() => {
+      const signals = records.reduce((s, r) => s + r.ackedSignals.length, 0);
+      console.log(`  [${engine} +${((Date.now() - began) / 1000).toFixed(0)}s] finished ${finished}/${N}, signals acked ${signals}, activity runs ${runs.length}, kills ${crashes.length}`);
+    }, Number(process.env.CRASH_PROGRESS_MS ?? 10_000));
 
     // ---------------------------------------------------------------- chaos: SIGKILL and restart
     const chaos = (async () => {
@@ -196,7 +200,7 @@ async function runCrashLoad(engine: Engine): Promise<void> {
         void handle;
       }
     };
-    await Promise.all(records.map((r, i) => one(r, i)));
+    await Promise.all(records.map((r, i) => one(r, i))).finally(() => clearInterval(progress));
     const loadDoneAt = Date.now();
     await chaos;
 

@@ -4,7 +4,7 @@
  * temporal-sql-tool, killed with SIGKILL and restarted on the same database and port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MYSQL, PG, toolConnectionFlags, type Engine } from '../helpers/databases';
 import { REPO_ROOT, TEMPORAL_TS, sqlTool } from '../helpers/processes';
@@ -55,12 +55,14 @@ export class ServerProcess {
     const n = this.starts;
     const onData = (d: Buffer): void => {
       this.out += d.toString();
-      this.log += d
+      const lines = d
         .toString()
         .split('\n')
         .filter((l) => l.length > 0)
         .map((l) => `[server#${n}] ${l}\n`)
         .join('');
+      this.log += lines;
+      if (process.env.CRASH_SERVER_LOG) appendFileSync(process.env.CRASH_SERVER_LOG, lines);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
