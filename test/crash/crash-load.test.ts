@@ -158,7 +158,7 @@ async function runCrashLoad(engine: Engine): Promise<void> {
       let handle: WorkflowHandle | undefined;
       await retrying(`start ${rec.id}`, async () => {
         try {
-          handle = await client.workflow.start('crashLoad', { taskQueue, workflowId: rec.id, args: [rec.input], workflowTaskTimeout: '3s' });
+          handle = await client.workflow.start('crashLoad', { taskQueue, workflowId: rec.id, args: [rec.input], workflowTaskTimeout: '5s' });
         } catch (err) {
           // an earlier attempt was committed but its answer was lost in a crash
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -214,7 +214,16 @@ async function runCrashLoad(engine: Engine): Promise<void> {
       records.map((rec) => retrying(`history of ${rec.id}`, () => client.workflow.getHandle(rec.id).fetchHistory())),
     );
     records.forEach((rec, i) => problems.push(...checkHistory(rec, histories[i]!.events ?? [])));
-    problems.push(...checkActivityRuns(records, runs, crashes));
+    problems.push(...checkActivityRuns(records, runs, crashes, new Map(records.map((r, i) => [r.id, histories[i]!.events ?? []]))));
+
+    // the visibility queue (outbox rows, like transfer and timer tasks) must catch up too
+    const query = `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Completed'`;
+    let visible = -1;
+    for (const until = Date.now() + 30_000; Date.now() < until; await sleep(500)) {
+      visible = await retrying('count', async () => Number((await client.workflowService.countWorkflowExecutions({ namespace: 'default', query })).count ?? 0));
+      if (visible === N) break;
+    }
+    if (visible !== N) problems.push(`visibility: ${visible} workflows counted by "${query}", expected ${N}`);
 
     const secs = ((loadDoneAt - began) / 1000).toFixed(1);
     const signalRetries = records.reduce((s, r) => s + r.signalRetries, 0);
@@ -294,7 +303,19 @@ function checkHistory(rec: WfRecord, events: Ev[]): string[] {
   return p;
 }
 
-function checkActivityRuns(records: WfRecord[], runs: ActivityRun[], crashes: Crash[]): string[] {
+/** What history says about one activity: its final attempt, close event and last failure. */
+function activityStory(events: Ev[], activityId: string): string {
+  const sched = events.find((e) => e.activityTaskScheduledEventAttributes?.activityId === activityId);
+  if (!sched) return 'not in history';
+  const id = n(sched.eventId);
+  const started = events.find((e) => n(e.activityTaskStartedEventAttributes?.scheduledEventId) === id)?.activityTaskStartedEventAttributes;
+  const close = events.find(
+    (e) => n((e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes)?.scheduledEventId) === id,
+  );
+  return `history: scheduled #${id}, started attempt ${started?.attempt ?? '-'} (last failure: ${started?.lastFailure?.message ?? 'none'}), closed by ${close ? EventType[close.eventType!] : 'nothing'}`;
+}
+
+function checkActivityRuns(records: WfRecord[], runs: ActivityRun[], crashes: Crash[], histories: Map<string, Ev[]>): string[] {
   const p: string[] = [];
   const byActivity = new Map<string, ActivityRun[]>();
   for (const r of runs) {
@@ -313,7 +334,9 @@ function checkActivityRuns(records: WfRecord[], runs: ActivityRun[], crashes: Cr
     if (ok.length === 0) p.push(`activity ${k} never succeeded (${l.length} runs)`);
     // every successful run but the last must have had its completion lost in a crash
     for (const r of ok.slice(0, -1)) {
-      if (!inCrashWindow(r.endMs, crashes)) p.push(`activity ${k} attempt ${r.attempt} succeeded at ${r.endMs} but ran again, with no crash near`);
+      if (!inCrashWindow(r.endMs, crashes)) {
+        p.push(`activity ${k} attempt ${r.attempt} succeeded at ${r.endMs} but ran again, with no crash near; ${activityStory(histories.get(wf) ?? [], l[0]!.activityId)}`);
+      }
     }
     const attempts = new Map<number, number>();
     for (const r of l) attempts.set(r.attempt, (attempts.get(r.attempt) ?? 0) + 1);

@@ -9,11 +9,11 @@ import type { createCrashActivities } from './activities';
 type Acts = ReturnType<typeof createCrashActivities>;
 
 const { crashMix } = wf.proxyActivities<Acts>({
-  startToCloseTimeout: '4s',
+  startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', backoffCoefficient: 1.5, maximumInterval: '1s', maximumAttempts: 20 },
 });
 const { crashFlaky } = wf.proxyActivities<Acts>({
-  startToCloseTimeout: '4s',
+  startToCloseTimeout: '10s',
   retry: { initialInterval: '150ms', backoffCoefficient: 1.5, maximumInterval: '1s', maximumAttempts: 20 },
 });
 
