@@ -10,6 +10,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openPersistence } from '../../src/persistence/engine';
+import { Deferred } from '../../src/common/async';
+import { StickyTaskQueue } from '../../src/matching/sticky-queue';
 import { PhysicalTaskQueue } from '../../src/matching/task-queue';
 import { tempDbFile } from '../engine/harness';
 
@@ -76,5 +78,31 @@ test('a poll cancelled after the match keeps the adder waiting until another pol
   } finally {
     await store.close();
     db.cleanup();
+  }
+});
+
+test('a sticky task handed back while the normal queue cannot take it fails its adder, not the process', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (err: unknown): void => {
+    unhandled.push(err);
+  };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const sticky = new StickyTaskQueue<{ n: number }>(async (item) => {
+      const err = new Error('database unavailable');
+      if (item.kind === 'task') item.done?.reject(err);
+      throw err;
+    });
+    const ac = new AbortController();
+    const polled = sticky.take(5000, ac.signal);
+    const done = new Deferred<void>();
+    assert.ok(sticky.offer({ kind: 'task', ref: { n: 4 }, taskId: undefined, done }));
+    ac.abort();
+    assert.equal(await polled, undefined);
+    await assert.rejects(done.promise, /database unavailable/);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
   }
 });
