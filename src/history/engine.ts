@@ -127,21 +127,27 @@ export class HistoryEngine {
     return { namespaceId, workflowId, runId: runId ? runId : await this.currentRunId(namespaceId, workflowId) };
   }
 
-  private async load(shard: ShardContext, ref: ExecutionRef): Promise<CachedState> {
+  /**
+   * The execution's mutable state from the cache or the database. Only callers that hold the
+   * execution's lock (`update`) may put what they read into the cache: a lock-free reader's row can
+   * be overtaken by a commit while it is in flight, and caching it would bring back an old version
+   * (every later update then fails its db_record_version check, and a closed run looks running).
+   */
+  private async load(shard: ShardContext, ref: ExecutionRef, locked: boolean): Promise<CachedState> {
     const k = HistoryEngine.key(ref);
     const hit = this.cache.get(k);
     if (hit) return hit;
     const row = await this.store.executions.getWorkflowExecution(shard.shardId, ref);
     if (!row) throw new NotFoundError(`workflow execution not found: ${ref.workflowId}/${ref.runId}`, ref);
     const loaded = { ms: decodeMutableState(row.info), dbRecordVersion: row.dbRecordVersion };
-    this.cache.set(k, loaded);
+    if (locked) this.cache.set(k, loaded);
     return loaded;
   }
 
   /** A read-only snapshot of the mutable state (a copy). */
   async getMutableState(ref: ExecutionRef): Promise<MutableState> {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
-    return structuredClone((await this.load(shard, ref)).ms);
+    return structuredClone((await this.load(shard, ref, false)).ms);
   }
 
   async readHistory(ref: ExecutionRef): Promise<IHistoryEvent[]> {
@@ -161,7 +167,7 @@ export class HistoryEngine {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
     const k = HistoryEngine.key(ref);
     return this.locks.run(k, async () => {
-      const loaded = await this.load(shard, ref);
+      const loaded = await this.load(shard, ref, true);
       const ctx = new MutationContext(structuredClone(loaded.ms), Date.now());
       const result = await fn(ctx);
       if (!ctx.dirty && ctx.newEvents.length === 0 && ctx.transferTasks.length === 0 && ctx.timerTasks.length === 0) return result;

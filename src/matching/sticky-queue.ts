@@ -58,7 +58,9 @@ export class StickyTaskQueue<T> implements PollableQueue<T> {
 
   requeue(item: QueueItem<T>): void {
     if (this.offer(item)) return;
-    void this.fallback(item);
+    // a failure reaches the task's adder (history's transfer queue, which retries) through item.done;
+    // left unhandled here it would be an unhandled rejection, which ends the server process
+    this.fallback(item).catch(() => undefined);
   }
 
   releasePollers(): void {

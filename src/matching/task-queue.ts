@@ -65,7 +65,12 @@ export class PhysicalTaskQueue<T> implements PollableQueue<T> {
 
   /** Sync match to a waiting poller, else into the durable backlog; `item.done` settles as for `add`. */
   async addItem(item: QueueItem<T>): Promise<void> {
-    await this.ready;
+    try {
+      await this.ready;
+    } catch (err) {
+      if (item.kind === 'task') item.done?.reject(err); // else its adder would wait forever
+      throw err;
+    }
     if (this.offer(item)) return;
     await this.fail(item);
   }
