@@ -62,6 +62,14 @@ class LruCache<K, V> {
   }
 }
 
+export const DEFAULT_RETENTION_MS = 3 * 86_400_000;
+
+export interface NamespaceLookup {
+  byName(name: string): Promise<{ id: string; name: string } | undefined>;
+  /** how long closed runs of the namespace are kept */
+  retentionMs(namespaceId: string): Promise<number>;
+}
+
 interface CachedState {
   ms: MutableState;
   dbRecordVersion: number;
@@ -77,6 +85,11 @@ export class HistoryEngine {
   matching!: MatchingClient;
   /** set when a visibility store is configured: commits then write visibility tasks */
   visibilityEnabled = false;
+  /** namespace names and retention, for children in other namespaces and retention (set by the server) */
+  namespaces: NamespaceLookup = {
+    byName: async () => undefined,
+    retentionMs: async () => DEFAULT_RETENTION_MS,
+  };
 
   constructor(readonly store: PersistenceBundle, readonly opts: HistoryEngineOptions, readonly log: Logger) {
     this.notifier.setMaxListeners(0);
@@ -229,7 +242,7 @@ export class HistoryEngine {
         rangeId: shard.rangeId,
         execution: this.executionRow(ctx.ms, version),
         expectedDbRecordVersion: loaded.dbRecordVersion,
-        current: { state: stateCode(ctx.ms), status: executionStatus(ctx.ms) },
+        current: ctx.currentRowMovedOn ? undefined : { state: stateCode(ctx.ms), status: executionStatus(ctx.ms) },
         history,
         tasks,
       });
@@ -274,6 +287,24 @@ export class HistoryEngine {
     }
     this.cache.set(HistoryEngine.key(ctx.ref), { ms, dbRecordVersion: 1 });
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
+  }
+
+  /** Delete a closed run's data (retention), under its lock. */
+  async deleteExecution(ref: ExecutionRef): Promise<void> {
+    const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    const k = HistoryEngine.key(ref);
+    await this.locks.run(k, async () => {
+      try {
+        await this.store.executions.deleteWorkflowExecution(shard.shardId, shard.rangeId, ref);
+      } catch (err) {
+        shard.markLostIf(err);
+        throw err;
+      } finally {
+        this.cache.delete(k);
+      }
+    });
+    // TODO(vis): delete the run's visibility record here (the visibility store is the `vis` branch's).
+    this.notifier.emit(`changed:${k}`);
   }
 
   private afterCommit(shard: ShardContext, ctx: MutationContext, visibility: boolean): void {
