@@ -123,7 +123,7 @@ export function messagesForStartedTask(engine: HistoryEngine, ctx: MutationConte
       id: `${a.updateId}/request`,
       protocolInstanceId: a.updateId,
       eventId: (startedEventId - 1) as never,
-      body: { typeUrl: `${TYPE_PREFIX}temporal.api.update.v1.Request`, value: upd.Request.encode(upd.Request.fromObject(a.request as object)).finish() } as never,
+      body: { type_url: `${TYPE_PREFIX}temporal.api.update.v1.Request`, value: upd.Request.encode(upd.Request.fromObject(a.request as object)).finish() } as never,
     });
   }
   return out;
