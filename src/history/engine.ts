@@ -86,6 +86,8 @@ export class HistoryEngine {
   /** set when a visibility store is configured: commits then write visibility tasks */
   visibilityEnabled = false;
   /** namespace names and retention, for children in other namespaces and retention (set by the server) */
+  /** called after retention deleted a run (the server deletes its visibility record here) */
+  onExecutionDeleted: ((ref: ExecutionRef) => Promise<void>) | undefined;
   namespaces: NamespaceLookup = {
     byName: async () => undefined,
     retentionMs: async () => DEFAULT_RETENTION_MS,
@@ -303,7 +305,8 @@ export class HistoryEngine {
         this.cache.delete(k);
       }
     });
-    // TODO(vis): delete the run's visibility record here (the visibility store is the `vis` branch's).
+    // the run's visibility record goes with it (wired by the server when a visibility store exists)
+    await this.onExecutionDeleted?.(ref);
     this.notifier.emit(`changed:${k}`);
   }
 

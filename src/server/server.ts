@@ -75,6 +75,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
 
   const history = new HistoryService(store, { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}` }, log);
   history.engine.visibilityEnabled = visibility !== undefined;
+  if (visibility) history.engine.onExecutionDeleted = (ref) => visibility.store.deleteExecution(ref.namespaceId, ref.runId);
   const matching = new MatchingEngine(store.tasks, longPollTimeoutMs, log);
   matching.history = history;
   history.engine.namespaces = {

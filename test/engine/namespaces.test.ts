@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { startTemporalServer } from '../../src/server/server';
+import { makeVisibilityDb } from '../visibility/harness';
 import { runWorkerUntil, tempDbFile } from './harness';
 
 const id = (p: string) => `${p}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}`;
@@ -11,8 +12,10 @@ const dur = (seconds: number) => ({ seconds }) as never;
 
 async function withServer<T>(fn: (conn: Connection, port: number) => Promise<T>): Promise<T> {
   const db = tempDbFile();
+  const vis = await makeVisibilityDb('sqlite');
   const server = await startTemporalServer({
     persistence: { pluginName: 'sqlite', host: '', port: 0, databaseName: db.file },
+    visibility: vis.config,
     port: 0,
     logLevel: process.env.TTS_LOG_LEVEL ?? 'warn',
     longPollTimeoutMs: 3000,
@@ -25,6 +28,7 @@ async function withServer<T>(fn: (conn: Connection, port: number) => Promise<T>)
     await conn.close();
     await server.stop();
     db.cleanup();
+    await vis.cleanup();
   }
 }
 
@@ -93,8 +97,11 @@ test('retention deletes a closed run (execution, history, current row) after the
     const workflowId = id('ret');
     const result = await runWorkerUntil(port, taskQueue, client.workflow.execute('greet', { taskQueue, workflowId, args: ['soon gone'] }));
     assert.equal(result, 'hello soon gone');
-    // kept during the retention period
+    // kept during the retention period (and listed)
     assert.equal((await client.workflow.getHandle(workflowId).describe()).status.name, 'COMPLETED');
+    const listed = async () => (await svc.listWorkflowExecutions({ namespace: 'default', query: `WorkflowId = '${workflowId}'` })).executions!.length;
+    for (let i = 0; i < 40 && (await listed()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await listed(), 1);
     assert.ok((await client.workflow.getHandle(workflowId).fetchHistory()).events!.length > 0);
     // and gone after it
     const deadline = Date.now() + 10_000;
@@ -108,6 +115,7 @@ test('retention deletes a closed run (execution, history, current row) after the
       await new Promise((r) => setTimeout(r, 250));
     }
     await assert.rejects(svc.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId } }), (e: GrpcErr) => e.code === 5);
+    assert.equal(await listed(), 0, 'the visibility record is deleted too');
     // the workflow id is free again (no current row)
     const again = await client.workflow.start('greet', { taskQueue, workflowId, args: ['again'], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
     assert.equal(await runWorkerUntil(port, taskQueue, again.result()), 'hello again');
