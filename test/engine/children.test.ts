@@ -111,3 +111,40 @@ test('SignalExternalWorkflowExecution and RequestCancelExternalWorkflowExecution
   });
 });
 
+
+test('a crash between the child (or signal target) write and the parent write neither loses nor duplicates', async () => {
+  const { transferFaults } = await import('../../src/history/queues/transfer-handlers.js');
+  const failed = new Set<string>();
+  // every kind fails once right after its first write, like a process dying there; the task runs again
+  transferFaults.betweenWrites = (kind) => {
+    if (failed.has(kind)) return;
+    failed.add(kind);
+    throw new Error(`injected crash after ${kind}`);
+  };
+  try {
+    await withWorker(async ({ client, taskQueue }) => {
+      const p = id('crash-parent');
+      assert.equal(await client.workflow.execute('parentOfChild', { taskQueue, workflowId: p, args: ['bo'] }), 'child says hi to bo');
+      assert.ok(failed.has('start-child'));
+      const types = await eventTypes(client, p);
+      assert.equal(types.filter((t) => t === ET.childStarted).length, 1);
+      assert.equal(types.filter((t) => t === ET.childCompleted).length, 1);
+      // one child run only: its history starts the chain and was created by the parent's request
+      const child = (await client.workflow.getHandle(`${p}-child`).fetchHistory()).events!;
+      const started = child[0]!.workflowExecutionStartedEventAttributes!;
+      assert.equal(started.firstExecutionRunId, started.originalExecutionRunId);
+      const parentStarted = (await client.workflow.getHandle(p).fetchHistory()).events!.find((e) => Number(e.eventType) === ET.childStarted)!;
+      assert.equal(parentStarted.childWorkflowExecutionStartedEventAttributes!.workflowExecution!.runId, started.originalExecutionRunId);
+
+      // the signal is delivered once even though its task ran twice
+      const target = await client.workflow.start('accumulator', { taskQueue, workflowId: id('crash-target') });
+      assert.equal(await client.workflow.execute('signalsExternal', { taskQueue, workflowId: id('crash-signaller'), args: [target.workflowId] }), 'signalled');
+      assert.ok(failed.has('signal'));
+      assert.equal(await target.result(), 3);
+      const signals = (await target.fetchHistory()).events!.filter((e) => Number(e.eventType) === 26); // WORKFLOW_EXECUTION_SIGNALED
+      assert.equal(signals.length, 2, 'add and done, each once');
+    });
+  } finally {
+    transferFaults.betweenWrites = undefined;
+  }
+});

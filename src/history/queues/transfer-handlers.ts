@@ -17,6 +17,14 @@ import { startWorkflow } from '../api/start-workflow';
 
 const PCP = temporal.api.enums.v1.ParentClosePolicy;
 
+/**
+ * Fault injection for tests: called between the write to the other execution (child started,
+ * signal or cancel delivered) and the write that records it in the initiating run. A throw there is
+ * what a crash at that instant leaves behind: the task runs again later and must neither lose nor
+ * duplicate anything.
+ */
+export const transferFaults: { betweenWrites?: (kind: 'start-child' | 'signal' | 'cancel') => void } = {};
+
 export async function executeTransferTask(engine: HistoryEngine, t: TransferTask): Promise<void> {
   const ref: ExecutionRef = { namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId };
   switch (t.type) {
@@ -94,6 +102,7 @@ async function startChild(engine: HistoryEngine, parentRef: ExecutionRef, initia
       failedCause = temporal.api.enums.v1.StartChildWorkflowExecutionFailedCause.START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS;
     }
   }
+  transferFaults.betweenWrites?.('start-child');
   await engine.update(parentRef, (ctx) => {
     const c = ctx.ms.children?.[String(initiatedEventId)];
     if (!isRunning(ctx.ms) || !c || c.state !== 'initiated') return;
@@ -240,6 +249,7 @@ async function requestExternal(engine: HistoryEngine, ref: ExecutionRef, initiat
       if (!(err instanceof NotFoundError)) throw err;
     }
   }
+  transferFaults.betweenWrites?.(r.kind);
   const initiated = await eventById(engine, ref, initiatedEventId);
   const control = (initiated?.signalExternalWorkflowExecutionInitiatedEventAttributes ?? initiated?.requestCancelExternalWorkflowExecutionInitiatedEventAttributes)?.control;
   const wtCompleted = (initiated?.signalExternalWorkflowExecutionInitiatedEventAttributes ?? initiated?.requestCancelExternalWorkflowExecutionInitiatedEventAttributes)
