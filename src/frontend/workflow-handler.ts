@@ -182,7 +182,15 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
       const ns = await namespaces.resolve(req.namespace);
       const ex = requireExecution(req.workflowExecution);
       const request = requireUpdateRequest(req.request, 'request');
-      const st = await history.updateWorkflow(ns.id, ex, request, Number(req.waitPolicy?.lifecycleStage ?? 0), waitBudgetMs(call, history.longPollTimeoutMs), signal);
+      const st = await history.updateWorkflow(
+        ns.id,
+        ex,
+        request,
+        Number(req.waitPolicy?.lifecycleStage ?? 0),
+        waitBudgetMs(call, history.longPollTimeoutMs),
+        signal,
+        req.firstExecutionRunId,
+      );
       return {
         updateRef: { workflowExecution: { workflowId: ex.workflowId, runId: st.runId }, updateId: request.meta!.updateId },
         outcome: st.outcome,

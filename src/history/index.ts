@@ -2,6 +2,7 @@
  * The history service interface: what the frontend and matching may call. Implemented over the
  * HistoryEngine (shards, mutable state, queues); one module per API under ./api.
  */
+import { NotFoundError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { temporal } from '../common/proto';
 import ws = temporal.api.workflowservice.v1;
@@ -96,8 +97,15 @@ export class HistoryService {
     stage: number,
     timeoutMs: number,
     signal?: AbortSignal,
+    firstExecutionRunId?: string | null,
   ): Promise<UpdateStatus & { runId: string }> {
     const ref = await this.engine.resolve(namespaceId, ex.workflowId, ex.runId);
+    if (firstExecutionRunId) {
+      const ms = await this.engine.getMutableState(ref);
+      if (ms.execution.firstRunId !== firstExecutionRunId) {
+        throw new NotFoundError(`workflow execution ${ex.workflowId} with first run id ${firstExecutionRunId} not found`, ex);
+      }
+    }
     return { ...(await updateWorkflow(this.engine, ref, request, stage, timeoutMs, signal)), runId: ref.runId };
   }
 

@@ -58,6 +58,18 @@ async function updateScenarios({ client, taskQueue }: Env): Promise<void> {
     (err: { code?: number; details?: string }) => err.code === 3 && /updateId/.test(err.details ?? ''),
   );
 
+  // a first execution run id that is not this chain's: NOT_FOUND
+  await assert.rejects(
+    svc.updateWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: h.workflowId },
+      firstExecutionRunId: 'not-this-chain',
+      waitPolicy: { lifecycleStage: 2 },
+      request: { meta: { updateId: 'raw-2' }, input: { name: 'inc', args: { payloads: [defaultPayloadConverter.toPayload(1)] } } },
+    }),
+    (err: { code?: number }) => err.code === 5,
+  );
+
   await h.signal('finish');
   assert.equal(await h.result(), 16);
   // history: accepted events carry the request, message id and sequencing event id; completed events the outcome

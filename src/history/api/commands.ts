@@ -5,6 +5,7 @@
 import { durationMs, fromB64, msToDuration, num, temporal, toB64 } from '../../common/proto';
 import type { MutationContext } from '../context';
 import type { ActivityInfo } from '../mutable-state';
+import { nextCronTimeMs } from '../cron';
 import { planAfterCompletion, planAfterFailure, planContinueAsNew } from '../next-run';
 import { resolveRetryPolicy, retryPolicyProto } from '../retry';
 import { mergeIndexedFields } from '../../visibility/search-attributes';
@@ -88,6 +89,13 @@ export function validateCommands(ctx: MutationContext, commands: Command[]): voi
       if (!a) bad('StartChildWorkflowExecutionCommandAttributes is not set');
       if (!a!.workflowId) bad('WorkflowId is not set on StartChildWorkflowExecutionCommand');
       if (!a!.workflowType?.name) bad('WorkflowType is not set on StartChildWorkflowExecutionCommand');
+      if (a!.cronSchedule) {
+        try {
+          nextCronTimeMs(a!.cronSchedule, Date.now());
+        } catch (err) {
+          bad(`CronSchedule is invalid: ${(err as Error).message}`);
+        }
+      }
     }
     if (t === CT.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION) {
       const a = c.signalExternalWorkflowExecutionCommandAttributes;
