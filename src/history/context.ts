@@ -32,6 +32,8 @@ export class MutationContext {
   currentRowMovedOn = false;
   /** the run id a next run would get (reserved before applying close commands; see next-run.ts) */
   reservedNextRunId: string | undefined;
+  /** the namespace's retention as last seen by the engine (undefined: not known yet) */
+  retentionHintMs: number | undefined;
   /** the next run (continue-as-new, retry, cron) this change plans; created by createNextRun */
   nextRun: NextRunPlan | undefined;
 
@@ -144,7 +146,13 @@ export class MutationContext {
     this.ms.execution.closeTimeMs = this.nowMs;
     this.ms.workflowTask = undefined;
     this.ms.bufferedEvents = [];
-    // parent notification, parent close policy, retention (api/close-execution.ts)
+    // retention: deletion is scheduled with the close when the namespace's retention is known here
+    // (the timer re-checks the retention when it fires); else the close-execution task does it
+    if (this.retentionHintMs !== undefined) {
+      this.addTimer(this.nowMs + this.retentionHintMs, { type: 'delete-execution' });
+      this.ms.execution.retentionTimerSet = true;
+    }
+    // parent notification, parent close policy, retention (queues/transfer-handlers.ts)
     this.addTransfer({ type: 'close-execution' });
     return ev;
   }

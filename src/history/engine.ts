@@ -86,6 +86,8 @@ export class HistoryEngine {
   /** set when a visibility store is configured: commits then write visibility tasks */
   visibilityEnabled = false;
   /** namespace names and retention, for children in other namespaces and retention (set by the server) */
+  /** last known retention per namespace id: lets a close schedule its deletion in the same commit */
+  readonly retentionHints = new Map<string, number>();
   /** called after retention deleted a run (the server deletes its visibility record here) */
   onExecutionDeleted: ((ref: ExecutionRef) => Promise<void>) | undefined;
   namespaces: NamespaceLookup = {
@@ -178,6 +180,7 @@ export class HistoryEngine {
     return this.locks.run(k, async () => {
       const loaded = await this.load(shard, ref);
       const ctx = new MutationContext(structuredClone(loaded.ms), Date.now());
+      ctx.retentionHintMs = this.retentionHints.get(ref.namespaceId);
       const result = await fn(ctx);
       if (!ctx.dirty && ctx.newEvents.length === 0 && ctx.transferTasks.length === 0 && ctx.timerTasks.length === 0) return result;
       await this.commitUpdate(shard, loaded, ctx);

@@ -201,6 +201,10 @@ async function applyParentClosePolicy(engine: HistoryEngine, parent: MutableStat
   }
 }
 
+/** how often a close re-reads its namespace's retention (the deletion timer re-checks it anyway) */
+const HINT_REFRESH_MS = 10_000;
+const hintRefreshedAt = new Map<string, number>();
+
 async function afterClose(engine: HistoryEngine, ref: ExecutionRef): Promise<void> {
   const ms = await engine.getMutableState(ref);
   if (isRunning(ms)) return;
@@ -210,8 +214,13 @@ async function afterClose(engine: HistoryEngine, ref: ExecutionRef): Promise<voi
   }
   await applyParentClosePolicy(engine, ms);
   // retention: the run's data is deleted once the namespace's retention has passed since its close
+  if (ms.execution.retentionTimerSet && Date.now() - (hintRefreshedAt.get(ref.namespaceId) ?? 0) < HINT_REFRESH_MS) return;
   const retentionMs = await engine.namespaces.retentionMs(ref.namespaceId);
-  await engine.update(ref, (ctx) => ctx.addTimer(ms.execution.closeTimeMs + retentionMs, { type: 'delete-execution' }));
+  engine.retentionHints.set(ref.namespaceId, retentionMs);
+  hintRefreshedAt.set(ref.namespaceId, Date.now());
+  if (!ms.execution.retentionTimerSet) {
+    await engine.update(ref, (ctx) => ctx.addTimer(ms.execution.closeTimeMs + retentionMs, { type: 'delete-execution' }));
+  }
   // TODO(vis): the visibility record of the closed run is written by the visibility task queue.
 }
 
