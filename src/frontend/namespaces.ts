@@ -1,27 +1,71 @@
-/** Namespace registry: names to ids, cached; creates the configured namespaces at startup. */
-import { NamespaceNotFoundError } from '../common/errors';
+/**
+ * Namespace registry: names to ids (cached), and the namespace RPCs' rules: RegisterNamespace,
+ * UpdateNamespace, DeprecateNamespace; creates the configured namespaces at startup. Retention is
+ * what history reads to delete closed runs (HistoryEngine.namespaces).
+ */
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NamespaceNotFoundError } from '../common/errors';
 import { newUuid } from '../common/ids';
-import { FORMAT, jsonBlob, readJsonBlob, type NamespaceStore } from '../persistence/engine';
+import { FORMAT, jsonBlob, readJsonBlob, type NamespaceRow, type NamespaceStore } from '../persistence/engine';
+
+export type NamespaceStateName = 'registered' | 'deprecated' | 'deleted';
 
 export interface NamespaceInfo {
   id: string;
   name: string;
   description: string;
   ownerEmail: string;
+  /** kept for rows written before retentionMs existed */
   retentionDays: number;
+  retentionMs?: number;
+  state?: NamespaceStateName;
+  data?: Record<string, string>;
   createdTimeMs: number;
+}
+
+export const DAY_MS = 86_400_000;
+export const DEFAULT_RETENTION_MS = 3 * DAY_MS;
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
+
+export interface NamespaceChanges {
+  description?: string;
+  ownerEmail?: string;
+  retentionMs?: number;
+  data?: Record<string, string>;
+  state?: NamespaceStateName;
+}
+
+export function retentionOf(ns: NamespaceInfo): number {
+  return ns.retentionMs ?? ns.retentionDays * DAY_MS;
 }
 
 export class NamespaceRegistry {
   private readonly byName = new Map<string, NamespaceInfo>();
+  private readonly byId = new Map<string, NamespaceInfo>();
 
-  constructor(private readonly store: NamespaceStore) {}
+  /** `minRetentionMs`: the shortest retention RegisterNamespace / UpdateNamespace accept (1 day unless configured) */
+  constructor(private readonly store: NamespaceStore, readonly minRetentionMs = DAY_MS) {}
 
   async ensure(names: string[]): Promise<void> {
     for (const name of names) {
-      const info: NamespaceInfo = { id: newUuid(), name, description: '', ownerEmail: '', retentionDays: 3, createdTimeMs: Date.now() };
+      const info: NamespaceInfo = {
+        id: newUuid(),
+        name,
+        description: '',
+        ownerEmail: '',
+        retentionDays: 3,
+        retentionMs: DEFAULT_RETENTION_MS,
+        state: 'registered',
+        createdTimeMs: Date.now(),
+      };
       await this.store.createNamespace({ id: info.id, name, info: jsonBlob(info, FORMAT.namespace), isGlobal: false });
     }
+  }
+
+  private fromRow(r: NamespaceRow): NamespaceInfo {
+    const info: NamespaceInfo = { state: 'registered', ...readJsonBlob<NamespaceInfo>(r.info, FORMAT.namespace), id: r.id, name: r.name };
+    this.byName.set(info.name, info);
+    this.byId.set(info.id, info);
+    return info;
   }
 
   async resolve(name: string | null | undefined): Promise<NamespaceInfo> {
@@ -30,13 +74,84 @@ export class NamespaceRegistry {
     if (hit) return hit;
     const row = await this.store.getNamespaceByName(name);
     if (!row) throw new NamespaceNotFoundError(name);
-    const info = { ...readJsonBlob<NamespaceInfo>(row.info, FORMAT.namespace), id: row.id, name: row.name };
-    this.byName.set(name, info);
-    return info;
+    return this.fromRow(row);
+  }
+
+  /** Like resolve, for calls that start new work: a deprecated namespace accepts none. */
+  async resolveActive(name: string | null | undefined): Promise<NamespaceInfo> {
+    const ns = await this.resolve(name);
+    if (ns.state === 'deprecated') throw new FailedPreconditionError(`Namespace ${ns.name} is deprecated: it accepts no new workflows.`);
+    return ns;
+  }
+
+  async byIdOrUndefined(id: string): Promise<NamespaceInfo | undefined> {
+    const hit = this.byId.get(id);
+    if (hit) return hit;
+    const row = await this.store.getNamespaceById(id);
+    return row ? this.fromRow(row) : undefined;
   }
 
   async list(): Promise<NamespaceInfo[]> {
     const rows = await this.store.listNamespaces();
-    return rows.map((r) => ({ ...readJsonBlob<NamespaceInfo>(r.info, FORMAT.namespace), id: r.id, name: r.name }));
+    return rows.map((r) => this.fromRow(r));
+  }
+
+  private checkRetention(field: string, ms: number): void {
+    if (ms < this.minRetentionMs) {
+      throw new InvalidArgumentError(field, `${ms / 1000}s is below the minimum retention of ${this.minRetentionMs / 1000}s`);
+    }
+  }
+
+  async register(name: string | null | undefined, c: NamespaceChanges): Promise<NamespaceInfo> {
+    if (!name) throw new InvalidArgumentError('namespace', 'is required');
+    if (name.length > 255) throw new InvalidArgumentError('namespace', 'exceeds 255 characters');
+    if (!NAME_RE.test(name)) throw new InvalidArgumentError('namespace', `"${name}" must start with a letter or digit and contain only letters, digits, ".", "_" and "-"`);
+    const retentionMs = c.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.checkRetention('workflowExecutionRetentionPeriod', retentionMs);
+    const info: NamespaceInfo = {
+      id: newUuid(),
+      name,
+      description: c.description ?? '',
+      ownerEmail: c.ownerEmail ?? '',
+      retentionDays: retentionMs / DAY_MS,
+      retentionMs,
+      state: 'registered',
+      data: c.data ?? {},
+      createdTimeMs: Date.now(),
+    };
+    const created = await this.store.createNamespace({ id: info.id, name, info: jsonBlob(info, FORMAT.namespace), isGlobal: false });
+    if (!created) throw new AlreadyExistsError('Namespace already exists.');
+    this.byName.set(name, info);
+    this.byId.set(info.id, info);
+    return info;
+  }
+
+  async update(name: string | null | undefined, c: NamespaceChanges): Promise<NamespaceInfo> {
+    if (!name) throw new InvalidArgumentError('namespace', 'is required');
+    const row = await this.store.getNamespaceByName(name);
+    if (!row) throw new NamespaceNotFoundError(name);
+    const cur = this.fromRow(row);
+    if (c.retentionMs !== undefined) this.checkRetention('config.workflowExecutionRetentionTtl', c.retentionMs);
+    const next: NamespaceInfo = {
+      ...cur,
+      description: c.description ?? cur.description,
+      ownerEmail: c.ownerEmail ?? cur.ownerEmail,
+      retentionMs: c.retentionMs ?? retentionOf(cur),
+      retentionDays: (c.retentionMs ?? retentionOf(cur)) / DAY_MS,
+      data: { ...(cur.data ?? {}), ...(c.data ?? {}) },
+      state: c.state ?? cur.state,
+    };
+    const ok = await this.store.updateNamespace({ id: cur.id, name: cur.name, info: jsonBlob(next, FORMAT.namespace), isGlobal: row.isGlobal });
+    if (!ok) throw new NamespaceNotFoundError(name);
+    this.byName.set(next.name, next);
+    this.byId.set(next.id, next);
+    return next;
+  }
+
+  /** Retention for history (fresh from the store, so other processes' updates count). */
+  async retentionMs(namespaceId: string): Promise<number> {
+    const row = await this.store.getNamespaceById(namespaceId);
+    if (!row) return this.byId.has(namespaceId) ? retentionOf(this.byId.get(namespaceId)!) : DEFAULT_RETENTION_MS;
+    return retentionOf(this.fromRow(row));
   }
 }

@@ -7,7 +7,8 @@ import { temporal } from '../common/proto';
 import type { HistoryService } from '../history';
 import type { MatchingEngine } from '../matching/matching-engine';
 import { decodeToken, type ActivityTaskToken, type WorkflowTaskToken } from '../history/api/task-token';
-import type { NamespaceRegistry } from './namespaces';
+import { durationMs } from '../common/proto';
+import { retentionOf, type NamespaceChanges, type NamespaceInfo, type NamespaceRegistry } from './namespaces';
 import ws = temporal.api.workflowservice.v1;
 import type { UnaryHandler } from './service-definition';
 import type { VersionInfo } from '../upgrade/release-feed';
@@ -64,6 +65,44 @@ function atToken(b: Uint8Array | null | undefined): ActivityTaskToken {
   return t;
 }
 
+/** How long a long-polling call may wait: the server's long poll, ending 1 s before the client's deadline. */
+function waitBudgetMs(call: { getDeadline(): Date | number } | undefined, longPollMs: number): number {
+  const dl = call?.getDeadline();
+  const deadlineMs = dl instanceof Date ? dl.getTime() : dl;
+  if (deadlineMs === undefined || !Number.isFinite(deadlineMs) || deadlineMs <= 0) return longPollMs;
+  return Math.max(0, Math.min(longPollMs, deadlineMs - Date.now() - 1000));
+}
+
+function requireUpdateRequest(r: temporal.api.update.v1.IRequest | null | undefined, field: string): temporal.api.update.v1.IRequest {
+  if (!r?.meta?.updateId) throw new InvalidArgumentError(`${field}.meta.updateId`, 'is required');
+  if (!r.input?.name) throw new InvalidArgumentError(`${field}.input.name`, 'is required');
+  return r;
+}
+
+const NS_STATE: Record<string, 'registered' | 'deprecated' | 'deleted'> = {
+  NAMESPACE_STATE_REGISTERED: 'registered',
+  NAMESPACE_STATE_DEPRECATED: 'deprecated',
+  NAMESPACE_STATE_DELETED: 'deleted',
+};
+
+function namespaceChanges(
+  info: { description?: string | null; ownerEmail?: string | null; data?: { [k: string]: string } | null; state?: unknown } | null | undefined,
+  retention: import('../common/proto').IDuration | null | undefined,
+): NamespaceChanges {
+  const c: NamespaceChanges = {};
+  if (info?.description) c.description = info.description;
+  if (info?.ownerEmail) c.ownerEmail = info.ownerEmail;
+  if (info?.data && Object.keys(info.data).length > 0) c.data = { ...info.data };
+  if (info?.state !== undefined && info.state !== null && Number(info.state) !== 0) {
+    const name = typeof info.state === 'string' ? info.state : temporal.api.enums.v1.NamespaceState[Number(info.state)];
+    const st = name ? NS_STATE[name] : undefined;
+    if (!st) throw new InvalidArgumentError('updateInfo.state', `${String(info.state)} is not a namespace state`);
+    c.state = st;
+  }
+  if (retention) c.retentionMs = durationMs(retention);
+  return c;
+}
+
 function requireTaskQueue(tq: temporal.api.taskqueue.v1.ITaskQueue | null | undefined): string {
   if (!tq?.name) throw new InvalidArgumentError('taskQueue', 'name is required');
   return tq.name;
@@ -109,15 +148,106 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
       if (!ns) throw new NotFoundError(`namespace id ${req.id} not found`);
       return namespaceDescription(ns, d.clusterName);
     },
-    async ListNamespaces() {
-      return { namespaces: (await namespaces.list()).map((ns) => namespaceDescription(ns, d.clusterName)) };
+    async ListNamespaces(req: ws.IListNamespacesRequest) {
+      let all = await namespaces.list();
+      if (!req.namespaceFilter?.includeDeleted) all = all.filter((n) => n.state !== 'deleted');
+      const size = req.pageSize && req.pageSize > 0 ? req.pageSize : 100;
+      const from = req.nextPageToken && req.nextPageToken.length > 0 ? Number(Buffer.from(req.nextPageToken).toString('utf8')) || 0 : 0;
+      const page = all.slice(from, from + size);
+      const more = from + size < all.length;
+      return {
+        namespaces: page.map((ns) => namespaceDescription(ns, d.clusterName)),
+        nextPageToken: more ? Buffer.from(String(from + size), 'utf8') : undefined,
+      };
+    },
+    async RegisterNamespace(req: ws.IRegisterNamespaceRequest) {
+      if (req.workflowExecutionRetentionPeriod === undefined || req.workflowExecutionRetentionPeriod === null) {
+        await namespaces.register(req.namespace, namespaceChanges(req, undefined));
+      } else {
+        const c = namespaceChanges(req, undefined);
+        c.retentionMs = durationMs(req.workflowExecutionRetentionPeriod);
+        await namespaces.register(req.namespace, c);
+      }
+      return {};
+    },
+    async UpdateNamespace(req: ws.IUpdateNamespaceRequest) {
+      const ns = await namespaces.update(req.namespace, namespaceChanges(req.updateInfo, req.config?.workflowExecutionRetentionTtl));
+      return { ...namespaceDescription(ns, d.clusterName), isGlobalNamespace: false };
+    },
+    async DeprecateNamespace(req: ws.IDeprecateNamespaceRequest) {
+      await namespaces.update(req.namespace, { state: 'deprecated' });
+      return {};
+    },
+    async UpdateWorkflowExecution(req: ws.IUpdateWorkflowExecutionRequest, call: { getDeadline(): Date | number }, signal: AbortSignal) {
+      const ns = await namespaces.resolve(req.namespace);
+      const ex = requireExecution(req.workflowExecution);
+      const request = requireUpdateRequest(req.request, 'request');
+      const st = await history.updateWorkflow(
+        ns.id,
+        ex,
+        request,
+        Number(req.waitPolicy?.lifecycleStage ?? 0),
+        waitBudgetMs(call, history.longPollTimeoutMs),
+        signal,
+        req.firstExecutionRunId,
+      );
+      return {
+        updateRef: { workflowExecution: { workflowId: ex.workflowId, runId: st.runId }, updateId: request.meta!.updateId },
+        outcome: st.outcome,
+        stage: st.stage,
+      };
+    },
+    async PollWorkflowExecutionUpdate(req: ws.IPollWorkflowExecutionUpdateRequest, call: { getDeadline(): Date | number }, signal: AbortSignal) {
+      const ns = await namespaces.resolve(req.namespace);
+      const ex = requireExecution(req.updateRef?.workflowExecution, 'updateRef.workflowExecution');
+      const updateId = req.updateRef?.updateId;
+      if (!updateId) throw new InvalidArgumentError('updateRef.updateId', 'is required');
+      const st = await history.pollUpdate(ns.id, ex, updateId, Number(req.waitPolicy?.lifecycleStage ?? 0), waitBudgetMs(call, history.longPollTimeoutMs), signal);
+      return { outcome: st.outcome, stage: st.stage, updateRef: { workflowExecution: { workflowId: ex.workflowId, runId: st.runId }, updateId } };
+    },
+    async ExecuteMultiOperation(req: ws.IExecuteMultiOperationRequest, call: { getDeadline(): Date | number }, signal: AbortSignal) {
+      const ns = await namespaces.resolveActive(req.namespace);
+      const ops = req.operations ?? [];
+      const start = ops[0]?.startWorkflow;
+      const upd = ops[1]?.updateWorkflow;
+      if (ops.length !== 2 || !start || !upd) throw new InvalidArgumentError('operations', 'must be exactly [startWorkflow, updateWorkflow] (update-with-start)');
+      if (start.namespace && start.namespace !== req.namespace) throw new InvalidArgumentError('operations[0].startWorkflow.namespace', 'must equal the request namespace');
+      if (upd.workflowExecution?.workflowId && upd.workflowExecution.workflowId !== start.workflowId) {
+        throw new InvalidArgumentError('operations[1].updateWorkflow.workflowExecution.workflowId', 'must equal the start operation workflowId');
+      }
+      if (upd.workflowExecution?.runId) throw new InvalidArgumentError('operations[1].updateWorkflow.workflowExecution.runId', 'must not be set');
+      if (!start.workflowIdConflictPolicy) {
+        throw new InvalidArgumentError('operations[0].startWorkflow.workflowIdConflictPolicy', 'is required for update-with-start');
+      }
+      const request = requireUpdateRequest(upd.request, 'operations[1].updateWorkflow.request');
+      const started = await history.startWorkflow(ns, { ...start, namespace: ns.name });
+      const st = await history.updateWorkflow(
+        ns.id,
+        { workflowId: start.workflowId!, runId: started.runId },
+        request,
+        Number(upd.waitPolicy?.lifecycleStage ?? 0),
+        waitBudgetMs(call, history.longPollTimeoutMs),
+        signal,
+      );
+      return {
+        responses: [
+          { startWorkflow: { runId: started.runId, started: started.started } },
+          {
+            updateWorkflow: {
+              updateRef: { workflowExecution: { workflowId: start.workflowId, runId: st.runId }, updateId: request.meta!.updateId },
+              outcome: st.outcome,
+              stage: st.stage,
+            },
+          },
+        ],
+      };
     },
     async StartWorkflowExecution(req: ws.IStartWorkflowExecutionRequest) {
-      const ns = await namespaces.resolve(req.namespace);
+      const ns = await namespaces.resolveActive(req.namespace);
       return history.startWorkflow(ns, req);
     },
     async SignalWithStartWorkflowExecution(req: ws.ISignalWithStartWorkflowExecutionRequest) {
-      const ns = await namespaces.resolve(req.namespace);
+      const ns = await namespaces.resolveActive(req.namespace);
       if (!req.signalName) throw new InvalidArgumentError('signalName', 'is required');
       return history.signalWithStart(ns, req);
     },
@@ -214,18 +344,26 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
   return h as unknown as Record<string, UnaryHandler>;
 }
 
-function namespaceDescription(ns: { id: string; name: string; description: string; ownerEmail: string; retentionDays: number }, clusterName: string): object {
+const NS_STATE_ENUM = {
+  registered: temporal.api.enums.v1.NamespaceState.NAMESPACE_STATE_REGISTERED,
+  deprecated: temporal.api.enums.v1.NamespaceState.NAMESPACE_STATE_DEPRECATED,
+  deleted: temporal.api.enums.v1.NamespaceState.NAMESPACE_STATE_DELETED,
+};
+
+function namespaceDescription(ns: NamespaceInfo, clusterName: string): object {
+  const retention = retentionOf(ns);
   return {
     namespaceInfo: {
       name: ns.name,
       id: ns.id,
-      state: temporal.api.enums.v1.NamespaceState.NAMESPACE_STATE_REGISTERED,
+      state: NS_STATE_ENUM[ns.state ?? 'registered'],
       description: ns.description,
       ownerEmail: ns.ownerEmail,
-      capabilities: { eagerWorkflowStart: false, syncUpdate: false, asyncUpdate: false },
+      data: ns.data ?? {},
+      capabilities: { eagerWorkflowStart: false, syncUpdate: true, asyncUpdate: true },
     },
     config: {
-      workflowExecutionRetentionTtl: { seconds: ns.retentionDays * 86400 },
+      workflowExecutionRetentionTtl: { seconds: Math.floor(retention / 1000), nanos: (retention % 1000) * 1e6 },
       historyArchivalState: temporal.api.enums.v1.ArchivalState.ARCHIVAL_STATE_DISABLED,
       visibilityArchivalState: temporal.api.enums.v1.ArchivalState.ARCHIVAL_STATE_DISABLED,
     },

@@ -7,6 +7,7 @@
 import { api, fromB64, msToDuration, num, toB64, WorkflowExecutionStatus, type IHistoryEvent } from '../common/proto';
 import { makeEvent, type EventTypeName } from './events';
 import type { MutableState } from './mutable-state';
+import type { NextRunPlan } from './next-run';
 import { workflowMachine, workflowTaskMachine, type WorkflowAction } from './state-machines';
 import type { ExecutionRef, TimerTask, TransferTask } from './tasks';
 
@@ -24,6 +25,17 @@ export class MutationContext {
   completingWorkflowTask = false;
   /** set when anything in the mutable state changed */
   dirty = false;
+  /**
+   * Set when this change closed the run and a next run (continue-as-new, retry, cron) was already
+   * created: the current_executions row points at the new run, so this commit must leave it alone.
+   */
+  currentRowMovedOn = false;
+  /** the run id a next run would get (reserved before applying close commands; see next-run.ts) */
+  reservedNextRunId: string | undefined;
+  /** the namespace's retention as last seen by the engine (undefined: not known yet) */
+  retentionHintMs: number | undefined;
+  /** the next run (continue-as-new, retry, cron) this change plans; created by createNextRun */
+  nextRun: NextRunPlan | undefined;
 
   constructor(readonly ms: MutableState, readonly nowMs: number) {}
 
@@ -47,6 +59,7 @@ export class MutationContext {
   /** Write buffered events into history (after a workflow task closed). Returns how many. */
   flushBufferedEvents(): number {
     const n = this.ms.bufferedEvents.length;
+    const childStarted = new Map<number, number>();
     for (const b64 of this.ms.bufferedEvents) {
       const e = fromB64(HistoryEvent, b64);
       e.eventId = this.ms.nextEventId++ as unknown as typeof e.eventId;
@@ -54,10 +67,30 @@ export class MutationContext {
       const closeAttrs =
         e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
       if (closeAttrs && num(closeAttrs.startedEventId) === -1) closeAttrs.startedEventId = (num(e.eventId) - 1) as never;
+      this.fixBufferedChildEvent(e, childStarted);
       this.newEvents.push(e);
     }
     this.ms.bufferedEvents = [];
     return n;
+  }
+
+  /** A buffered ChildWorkflowExecutionStarted gets its id now: the child entry (and a close event in the same batch) learn it. */
+  private fixBufferedChildEvent(e: IHistoryEvent, childStarted: Map<number, number>): void {
+    const started = e.childWorkflowExecutionStartedEventAttributes;
+    if (started) {
+      const initiated = num(started.initiatedEventId);
+      childStarted.set(initiated, num(e.eventId));
+      const child = this.ms.children?.[String(initiated)];
+      if (child && child.startedEventId === -1) child.startedEventId = num(e.eventId);
+      return;
+    }
+    const close =
+      e.childWorkflowExecutionCompletedEventAttributes ??
+      e.childWorkflowExecutionFailedEventAttributes ??
+      e.childWorkflowExecutionCanceledEventAttributes ??
+      e.childWorkflowExecutionTerminatedEventAttributes ??
+      e.childWorkflowExecutionTimedOutEventAttributes;
+    if (close && num(close.startedEventId) === -1) close.startedEventId = (childStarted.get(num(close.initiatedEventId)) ?? 0) as never;
   }
 
   addTransfer(t: Distribute<TransferTask>): void {
@@ -76,6 +109,8 @@ export class MutationContext {
   /** Schedule a workflow task unless one is already scheduled or started. */
   scheduleWorkflowTask(attempt = 1): void {
     if (this.ms.workflowTask || this.ms.execution.state !== 'running') return;
+    // before the first task's backoff (startDelay, cron, retry) is over, the backoff timer schedules it
+    if (this.ms.execution.firstTaskBackoffPending) return;
     workflowTaskMachine.next('none', 'schedule');
     const e = this.ms.execution;
     const ev = this.addEvent('EVENT_TYPE_WORKFLOW_TASK_SCHEDULED', {
@@ -111,6 +146,14 @@ export class MutationContext {
     this.ms.execution.closeTimeMs = this.nowMs;
     this.ms.workflowTask = undefined;
     this.ms.bufferedEvents = [];
+    // retention: deletion is scheduled with the close when the namespace's retention is known here
+    // (the timer re-checks the retention when it fires); else the close-execution task does it
+    if (this.retentionHintMs !== undefined) {
+      this.addTimer(this.nowMs + this.retentionHintMs, { type: 'delete-execution' });
+      this.ms.execution.retentionTimerSet = true;
+    }
+    // parent notification, parent close policy, retention (queues/transfer-handlers.ts)
+    this.addTransfer({ type: 'close-execution' });
     return ev;
   }
 }

@@ -62,6 +62,14 @@ class LruCache<K, V> {
   }
 }
 
+export const DEFAULT_RETENTION_MS = 3 * 86_400_000;
+
+export interface NamespaceLookup {
+  byName(name: string): Promise<{ id: string; name: string } | undefined>;
+  /** how long closed runs of the namespace are kept */
+  retentionMs(namespaceId: string): Promise<number>;
+}
+
 interface CachedState {
   ms: MutableState;
   dbRecordVersion: number;
@@ -77,6 +85,15 @@ export class HistoryEngine {
   matching!: MatchingClient;
   /** set when a visibility store is configured: commits then write visibility tasks */
   visibilityEnabled = false;
+  /** namespace names and retention, for children in other namespaces and retention (set by the server) */
+  /** last known retention per namespace id: lets a close schedule its deletion in the same commit */
+  readonly retentionHints = new Map<string, number>();
+  /** called after retention deleted a run (the server deletes its visibility record here) */
+  onExecutionDeleted: ((ref: ExecutionRef) => Promise<void>) | undefined;
+  namespaces: NamespaceLookup = {
+    byName: async () => undefined,
+    retentionMs: async () => DEFAULT_RETENTION_MS,
+  };
 
   constructor(readonly store: PersistenceBundle, readonly opts: HistoryEngineOptions, readonly log: Logger) {
     this.notifier.setMaxListeners(0);
@@ -169,6 +186,7 @@ export class HistoryEngine {
     return this.locks.run(k, async () => {
       const loaded = await this.load(shard, ref, true);
       const ctx = new MutationContext(structuredClone(loaded.ms), Date.now());
+      ctx.retentionHintMs = this.retentionHints.get(ref.namespaceId);
       const result = await fn(ctx);
       if (!ctx.dirty && ctx.newEvents.length === 0 && ctx.transferTasks.length === 0 && ctx.timerTasks.length === 0) return result;
       await this.commitUpdate(shard, loaded, ctx);
@@ -235,7 +253,7 @@ export class HistoryEngine {
         rangeId: shard.rangeId,
         execution: this.executionRow(ctx.ms, version),
         expectedDbRecordVersion: loaded.dbRecordVersion,
-        current: { state: stateCode(ctx.ms), status: executionStatus(ctx.ms) },
+        current: ctx.currentRowMovedOn ? undefined : { state: stateCode(ctx.ms), status: executionStatus(ctx.ms) },
         history,
         tasks,
       });
@@ -280,6 +298,25 @@ export class HistoryEngine {
     }
     this.cache.set(HistoryEngine.key(ctx.ref), { ms, dbRecordVersion: 1 });
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
+  }
+
+  /** Delete a closed run's data (retention), under its lock. */
+  async deleteExecution(ref: ExecutionRef): Promise<void> {
+    const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    const k = HistoryEngine.key(ref);
+    await this.locks.run(k, async () => {
+      try {
+        await this.store.executions.deleteWorkflowExecution(shard.shardId, shard.rangeId, ref);
+      } catch (err) {
+        shard.markLostIf(err);
+        throw err;
+      } finally {
+        this.cache.delete(k);
+      }
+    });
+    // the run's visibility record goes with it (wired by the server when a visibility store exists)
+    await this.onExecutionDeleted?.(ref);
+    this.notifier.emit(`changed:${k}`);
   }
 
   private afterCommit(shard: ShardContext, ctx: MutationContext, visibility: boolean): void {

@@ -2,6 +2,7 @@
  * The history service interface: what the frontend and matching may call. Implemented over the
  * HistoryEngine (shards, mutable state, queues); one module per API under ./api.
  */
+import { NotFoundError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { temporal } from '../common/proto';
 import ws = temporal.api.workflowservice.v1;
@@ -14,6 +15,7 @@ import { describeWorkflow } from './api/describe-workflow';
 import { getWorkflowHistory } from './api/get-history';
 import { buildQueryTask, queryWorkflow, QueryRegistry, respondQueryTaskCompleted } from './api/query-workflow';
 import { signalWorkflow } from './api/signal-workflow';
+import { pollWorkflowUpdate, updateWorkflow, type UpdateStatus } from './api/update-workflow';
 import { startWorkflow, validateStartRequest, type NamespaceRef, type SignalToDeliver } from './api/start-workflow';
 import type { WorkflowTaskToken } from './api/task-token';
 import { recordWorkflowTaskStarted, respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './api/workflow-task';
@@ -85,6 +87,35 @@ export class HistoryService {
 
   async query(namespaceId: string, ex: Exec, query: temporal.api.query.v1.IWorkflowQuery, timeoutMs: number) {
     return queryWorkflow(this.engine, this.queries, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), query, timeoutMs);
+  }
+
+  /** UpdateWorkflowExecution: admit (or find) the update and wait for `stage` at most `timeoutMs`. */
+  async updateWorkflow(
+    namespaceId: string,
+    ex: Exec,
+    request: temporal.api.update.v1.IRequest,
+    stage: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    firstExecutionRunId?: string | null,
+  ): Promise<UpdateStatus & { runId: string }> {
+    const ref = await this.engine.resolve(namespaceId, ex.workflowId, ex.runId);
+    if (firstExecutionRunId) {
+      const ms = await this.engine.getMutableState(ref);
+      if (ms.execution.firstRunId !== firstExecutionRunId) {
+        throw new NotFoundError(`workflow execution ${ex.workflowId} with first run id ${firstExecutionRunId} not found`, ex);
+      }
+    }
+    return { ...(await updateWorkflow(this.engine, ref, request, stage, timeoutMs, signal)), runId: ref.runId };
+  }
+
+  async pollUpdate(namespaceId: string, ex: Exec, updateId: string, stage: number, timeoutMs: number, signal?: AbortSignal): Promise<UpdateStatus & { runId: string }> {
+    const ref = await this.engine.resolve(namespaceId, ex.workflowId, ex.runId);
+    return { ...(await pollWorkflowUpdate(this.engine, ref, updateId, stage, timeoutMs, signal)), runId: ref.runId };
+  }
+
+  get longPollTimeoutMs(): number {
+    return this.opts.longPollTimeoutMs;
   }
 
   respondQuery(queryId: string, req: ws.IRespondQueryTaskCompletedRequest): void {

@@ -89,6 +89,64 @@ export interface ExecutionInfo {
    * task fails or times out. Absent in states written before sticky queues existed.
    */
   stickyTaskQueue?: string;
+  /** the attempt of this run in its retry chain (1 for the first run) */
+  attempt?: number;
+  /** the workflow retry policy, when the start request had one */
+  retryPolicy?: RetryPolicyJson | undefined;
+  cronSchedule?: string | undefined;
+  /** workflow execution timeout deadline across the whole chain (0 = none) */
+  executionExpirationMs?: number;
+  /** true until the first workflow task's backoff (startDelay, cron, retry) has elapsed */
+  firstTaskBackoffPending?: boolean;
+  /** set when the close scheduled the retention deletion timer itself */
+  retentionTimerSet?: boolean;
+  /** the run that continues this one (continue-as-new, retry, cron), once closed */
+  nextRunId?: string | undefined;
+  parent?: ParentInfo | undefined;
+}
+
+/** The parent of a child workflow (inherited by the runs of its chain). */
+export interface ParentInfo {
+  namespaceId: string;
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  initiatedEventId: number;
+  /** enums.v1.ParentClosePolicy */
+  parentClosePolicy: number;
+}
+
+/** A child workflow this run started: initiated -> started -> (closed: removed). */
+export interface ChildInfo {
+  state: 'initiated' | 'started';
+  initiatedEventId: number;
+  startedEventId: number;
+  namespace: string;
+  namespaceId: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  parentClosePolicy: number;
+}
+
+/** A SignalExternal / RequestCancelExternal this run initiated and whose outcome is pending. */
+export interface ExternalRequestInfo {
+  kind: 'signal' | 'cancel';
+  initiatedEventId: number;
+  namespace: string;
+  namespaceId: string;
+  workflowId: string;
+  runId: string;
+  childWorkflowOnly: boolean;
+}
+
+/** A durable (accepted) update. Admitted updates live in memory only (see api/update-workflow.ts). */
+export interface UpdateInfo {
+  state: 'accepted' | 'completed';
+  acceptedEventId: number;
+  completedEventId: number;
+  /** update.v1.Outcome, proto3 base64, once completed */
+  outcomeB64: string | undefined;
 }
 
 export interface MutableState {
@@ -104,6 +162,9 @@ export interface MutableState {
   /** request ids of signals already applied (idempotency), bounded */
   signalRequestIds: string[];
   historySizeBytes: number;
+  children?: Record<string, ChildInfo>;
+  externalRequests?: Record<string, ExternalRequestInfo>;
+  updates?: Record<string, UpdateInfo>;
 }
 
 export function encodeMutableState(ms: MutableState): DataBlob {

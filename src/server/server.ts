@@ -41,6 +41,8 @@ export interface TemporalServerOptions {
   releaseFeedCheckIntervalMs?: number;
   /** The version this server runs as; the package's version unless a test says otherwise. */
   serverVersion?: string;
+  /** the shortest namespace retention accepted (default 1 day; tests lower it to see deletion) */
+  minNamespaceRetentionMs?: number;
 }
 
 export interface RunningTemporalServer {
@@ -65,7 +67,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     throw err;
   }
 
-  const namespaces = new NamespaceRegistry(store.namespaces);
+  const namespaces = new NamespaceRegistry(store.namespaces, opts.minNamespaceRetentionMs);
   // "default" always exists, as in Temporal's dev server; `namespace` adds more.
   await namespaces.ensure([...new Set(['default', ...(opts.namespace ?? [])])]);
 
@@ -73,8 +75,13 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
 
   const history = new HistoryService(store, { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}` }, log);
   history.engine.visibilityEnabled = visibility !== undefined;
+  if (visibility) history.engine.onExecutionDeleted = (ref) => visibility.store.deleteExecution(ref.namespaceId, ref.runId);
   const matching = new MatchingEngine(store.tasks, longPollTimeoutMs, log);
   matching.history = history;
+  history.engine.namespaces = {
+    byName: async (name) => namespaces.resolve(name).catch(() => undefined),
+    retentionMs: (id) => namespaces.retentionMs(id),
+  };
   await history.start(matching, cluster.onShardProgress);
   await cluster.activate();
   const visibilityProcessors: VisibilityQueueProcessor[] = [];

@@ -17,7 +17,6 @@ import { runWorkerUntil } from '../engine/harness';
 import { freePort, REPO_ROOT, startCli, TEMPORAL_TS, type LongRunning, type RunResult } from '../helpers/processes';
 
 const TQ = `cli-tq-${process.pid}`;
-const TODO = { todo: 'server RPC not implemented yet' };
 let server: LongRunning;
 let address = '';
 let releaseWorker: () => void = () => undefined;
@@ -259,16 +258,15 @@ describe('cancel / terminate', () => {
 });
 
 describe('update', () => {
-  test('update execute: the server does not implement updates yet, so the CLI says so and exits 1', async () => {
+  test('update execute / start: the result, a rejection (exit 1), the same update id answered once', async () => {
     const id = wid('upd');
-    await startWf('accumulator', id);
-    const r = await tts(['workflow', 'update', 'execute', '-w', id, '--name', 'setTotal', '-i', '3', '--update-id', 'u1']);
-    fails(
-      r,
-      /^error: the server at 127\.0\.0\.1:\d+ does not implement WorkflowService\.UpdateWorkflowExecution yet \(UNIMPLEMENTED: WorkflowService\.UpdateWorkflowExecution is not implemented by this server yet\.\)\n$/,
-      'update execute',
-    );
-    assert.equal(r.stdout, '');
+    await startWf('updatable', id);
+    const r = ok(await tts(['workflow', 'update', 'execute', '-w', id, '--name', 'inc', '-i', '3', '--update-id', 'u1']), 'update execute');
+    assert.match(r.stdout, /Result +3/);
+    assert.deepEqual(json(ok(await tts(['workflow', 'update', 'execute', '-w', id, '--name', 'inc', '-i', '3', '--update-id', 'u1', '-o', 'json']), 'same id')), { name: 'inc', updateId: 'u1', result: 3 });
+    assert.match(ok(await tts(['workflow', 'update', 'start', '-w', id, '--name', 'slowInc', '-i', '4', '--wait-for-stage', 'accepted']), 'update start').stdout, /Stage +accepted/);
+    fails(await tts(['workflow', 'update', 'execute', '-w', id, '--name', 'inc', '-i', '-1']), /^error: update inc failed: .*negative/, 'a validator rejection');
+    fails(await tts(['workflow', 'update', 'execute', '-w', id, '--name', 'setTotal']), /No registered handler for update: setTotal/, 'an unknown update');
     fails(await tts(['workflow', 'update', 'start', '-w', id, '--name', 'setTotal']), /required option '--wait-for-stage <stage>' not specified/, 'update start without --wait-for-stage');
     fails(await tts(['workflow', 'update', 'execute', '-w', id]), /--name is required/, 'update without --name');
     ok(await tts(['workflow', 'terminate', '-w', id]), 'terminate');
@@ -327,7 +325,7 @@ describe('operator namespace / search-attribute', () => {
     ok(await tts(['workflow', 'terminate', '-w', id, '--namespace', 'cli-second']), 'terminate');
   });
 
-  test('namespace create registers a namespace with retention and description', TODO, async () => {
+  test('namespace create registers a namespace with retention and description', async () => {
     const name = `cli-created-${process.pid}`;
     assert.equal(ok(await tts(['operator', 'namespace', 'create', '-n', name, '--retention', '5d', '--description', 'made by the CLI', '--email', 'ops@example.com', '--data', 'team="core"']), 'create').stdout, `Namespace ${name} successfully registered.\n`);
     const d = json<{ namespaceInfo: { description: string; ownerEmail: string; data: Record<string, string> }; config: { workflowExecutionRetentionTtl: string } }>(
@@ -340,7 +338,7 @@ describe('operator namespace / search-attribute', () => {
     fails(await tts(['operator', 'namespace', 'create', name]), /already|exists/i, 'create twice');
   });
 
-  test('namespace update changes description and retention', TODO, async () => {
+  test('namespace update changes description and retention', async () => {
     assert.equal(ok(await tts(['operator', 'namespace', 'update', 'cli-second', '--description', 'updated', '--retention', '48h']), 'update').stdout, 'Namespace cli-second update succeeded.\n');
     const d = json<{ namespaceInfo: { description: string }; config: { workflowExecutionRetentionTtl: string } }>(ok(await tts(['operator', 'namespace', 'describe', 'cli-second', '-o', 'json']), 'describe'));
     assert.equal(d.namespaceInfo.description, 'updated');

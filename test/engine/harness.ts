@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { startTemporalServer } from '../../src/server/server';
 import * as activities from './workflows/activities';
 
@@ -60,7 +60,7 @@ export interface Env {
 let tqCounter = 0;
 
 /** Run `fn` with a server, a worker polling a fresh task queue, and a client. Everything is torn down. */
-export async function withWorker<T>(fn: (env: Env) => Promise<T>, opts: { file?: string } = {}): Promise<T> {
+export async function withWorker<T>(fn: (env: Env) => Promise<T>, opts: { file?: string; worker?: Partial<WorkerOptions> } = {}): Promise<T> {
   const db = opts.file ? undefined : tempDbFile();
   const server = await startServer(opts.file ?? db!.file);
   const address = `127.0.0.1:${server.port}`;
@@ -69,7 +69,7 @@ export async function withWorker<T>(fn: (env: Env) => Promise<T>, opts: { file?:
   const connection = await NativeConnection.connect({ address });
   const clientConn = await Connection.connect({ address });
   try {
-    const worker = await Worker.create({ connection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), activities });
+    const worker = await Worker.create({ connection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), activities, ...opts.worker });
     const client = new Client({ connection: clientConn, namespace: 'default' });
     return await worker.runUntil(fn({ client, taskQueue, port: server.port }));
   } finally {
@@ -81,11 +81,11 @@ export async function withWorker<T>(fn: (env: Env) => Promise<T>, opts: { file?:
 }
 
 /** A worker on an existing server (for restart tests). */
-export async function runWorkerUntil<T>(port: number, taskQueue: string, p: Promise<T>): Promise<T> {
+export async function runWorkerUntil<T>(port: number, taskQueue: string, p: Promise<T>, namespace = 'default'): Promise<T> {
   installRuntime();
   const connection = await NativeConnection.connect({ address: `127.0.0.1:${port}` });
   try {
-    const worker = await Worker.create({ connection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), activities });
+    const worker = await Worker.create({ connection, namespace, taskQueue, workflowBundle: await workflowBundle(), activities });
     return await worker.runUntil(p);
   } finally {
     await connection.close();

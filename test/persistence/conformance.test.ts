@@ -584,6 +584,43 @@ for (const engine of ENGINES) {
       assert.equal(new Set(list.map((n) => n.notificationVersion)).size, 3, 'distinct notification versions');
     });
 
+    test('namespaces: updateNamespace replaces the info and bumps the notification version; a missing one -> false', { skip }, async () => {
+      assert.equal(await a.namespaces.createNamespace({ id: 'id-upd', name: 'upd', info: bl('upd-1'), isGlobal: false }), true);
+      const before = (await b.namespaces.getNamespaceByName('upd'))!;
+      assert.equal(await b.namespaces.updateNamespace({ id: 'id-upd', name: 'upd', info: bl('upd-2'), isGlobal: false }), true);
+      const after = (await a.namespaces.getNamespaceById('id-upd'))!;
+      same(after.info, bl('upd-2'), 'updated info');
+      assert.ok(after.notificationVersion > before.notificationVersion, 'the notification version moves on');
+      assert.equal(await a.namespaces.updateNamespace({ id: 'id-nope', name: 'nope', info: bl('x'), isGlobal: false }), false);
+      assert.equal(await a.namespaces.updateNamespace({ id: 'id-upd', name: 'other-name', info: bl('x'), isGlobal: false }), false, 'id and name must both match');
+    });
+
+    test('deleteWorkflowExecution removes the run (execution, current row, history) and is fenced', { skip }, async () => {
+      const shard = await freshShard();
+      const k = key('wf-delete', 'run-d1');
+      await a.executions.createWorkflowExecution(createReq(shard, 1, k));
+      await rejectsWith(b.executions.deleteWorkflowExecution(shard, 0, k), ShardOwnershipLostError, 'delete with a stale range id');
+      assert.ok(await b.executions.getWorkflowExecution(shard, k));
+      await a.executions.deleteWorkflowExecution(shard, 1, k);
+      assert.equal(await b.executions.getWorkflowExecution(shard, k), undefined);
+      assert.equal(await b.executions.getCurrentExecution(shard, 'ns-1', 'wf-delete'), undefined);
+      const counts = await db!.counts(shard);
+      assert.equal(counts.executions, 0);
+      assert.equal(counts.current_executions, 0);
+      assert.equal(counts.history_node, 0);
+      assert.equal(counts.history_tree, 0);
+      // a current row that points at a newer run stays
+      const k2 = key('wf-delete2', 'run-d2');
+      const k3 = key('wf-delete2', 'run-d3');
+      await a.executions.createWorkflowExecution(createReq(shard, 1, k2));
+      await a.executions.createWorkflowExecution(createReq(shard, 1, k3, { previousRunId: 'run-d2' }));
+      await a.executions.deleteWorkflowExecution(shard, 1, k2);
+      assert.equal((await b.executions.getCurrentExecution(shard, 'ns-1', 'wf-delete2'))?.runId, 'run-d3');
+      assert.ok(await b.executions.getWorkflowExecution(shard, k3));
+      // deleting twice is harmless
+      await a.executions.deleteWorkflowExecution(shard, 1, k2);
+    });
+
     test('cluster metadata: insert once, then compare-and-set on version', { skip }, async () => {
       const c = a.cluster;
       assert.equal(await c.getClusterMetadata('conf-cluster'), undefined);

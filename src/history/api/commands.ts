@@ -5,6 +5,8 @@
 import { durationMs, fromB64, msToDuration, num, temporal, toB64 } from '../../common/proto';
 import type { MutationContext } from '../context';
 import type { ActivityInfo } from '../mutable-state';
+import { nextCronTimeMs } from '../cron';
+import { planAfterCompletion, planAfterFailure, planContinueAsNew } from '../next-run';
 import { resolveRetryPolicy, retryPolicyProto } from '../retry';
 import { mergeIndexedFields } from '../../visibility/search-attributes';
 import { activityMachine, timerMachine } from '../state-machines';
@@ -41,6 +43,10 @@ const SUPPORTED = new Set<number>([
   CT.COMMAND_TYPE_RECORD_MARKER,
   CT.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
   CT.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES,
+  CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION,
+  CT.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION,
+  CT.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION,
+  CT.COMMAND_TYPE_PROTOCOL_MESSAGE,
 ]);
 
 /** Check every command before applying any; throws BadCommandError. */
@@ -49,7 +55,7 @@ export function validateCommands(ctx: MutationContext, commands: Command[]): voi
   const timerIds = new Set(Object.keys(ctx.ms.timers));
   commands.forEach((c, i) => {
     const t = Number(c.commandType);
-    if (t === CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION || !SUPPORTED.has(t)) {
+    if (!SUPPORTED.has(t)) {
       throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, `command ${CT[t] ?? t} is not supported by this server yet`);
     }
     if (isCloseCommand(c) && i !== commands.length - 1) {
@@ -74,6 +80,31 @@ export function validateCommands(ctx: MutationContext, commands: Command[]): voi
       if (!a?.timerId) throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, 'TimerId is not set');
       if (timerIds.has(a.timerId)) throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID, `timer id ${a.timerId} is already in use`);
       timerIds.add(a.timerId);
+    }
+    if (t === CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION) {
+      const a = c.startChildWorkflowExecutionCommandAttributes;
+      const bad = (m: string): never => {
+        throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, m);
+      };
+      if (!a) bad('StartChildWorkflowExecutionCommandAttributes is not set');
+      if (!a!.workflowId) bad('WorkflowId is not set on StartChildWorkflowExecutionCommand');
+      if (!a!.workflowType?.name) bad('WorkflowType is not set on StartChildWorkflowExecutionCommand');
+      if (a!.cronSchedule) {
+        try {
+          nextCronTimeMs(a!.cronSchedule, Date.now());
+        } catch (err) {
+          bad(`CronSchedule is invalid: ${(err as Error).message}`);
+        }
+      }
+    }
+    if (t === CT.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION) {
+      const a = c.signalExternalWorkflowExecutionCommandAttributes;
+      if (!a?.execution?.workflowId) throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES, 'Execution.WorkflowId is not set');
+      if (!a.signalName) throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES, 'SignalName is not set');
+    }
+    if (t === CT.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION) {
+      const a = c.requestCancelExternalWorkflowExecutionCommandAttributes;
+      if (!a?.workflowId) throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES, 'WorkflowId is not set');
     }
   });
 }
@@ -132,19 +163,101 @@ export function applyCommand(ctx: MutationContext, c: Command, completedEventId:
       delete ms.timers[timerId];
       return;
     }
-    case CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
+    case CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION: {
+      const result = c.completeWorkflowExecutionCommandAttributes?.result;
+      const next = planAfterCompletion(ctx, result);
       ctx.closeWorkflow('complete', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', {
-        result: c.completeWorkflowExecutionCommandAttributes?.result,
+        result,
         workflowTaskCompletedEventId: completedEventId,
+        newExecutionRunId: next?.runId,
       });
       return;
-    case CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
+    }
+    case CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION: {
+      const failure = c.failWorkflowExecutionCommandAttributes?.failure ?? { message: 'workflow failed' };
+      const { plan, retryState } = planAfterFailure(ctx, failure);
       ctx.closeWorkflow('fail', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED', {
-        failure: c.failWorkflowExecutionCommandAttributes?.failure,
-        retryState: 'RETRY_STATE_RETRY_POLICY_NOT_SET',
+        failure,
+        retryState,
         workflowTaskCompletedEventId: completedEventId,
+        newExecutionRunId: plan?.runId,
       });
       return;
+    }
+    case CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
+      const a = c.continueAsNewWorkflowExecutionCommandAttributes ?? {};
+      const next = planContinueAsNew(ctx, a);
+      const e = ms.execution;
+      ctx.closeWorkflow('continue-as-new', 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW', {
+        newExecutionRunId: next.runId,
+        workflowType: a.workflowType?.name ? a.workflowType : { name: e.workflowType },
+        taskQueue: { name: a.taskQueue?.name || e.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
+        input: a.input,
+        workflowRunTimeout: a.workflowRunTimeout,
+        workflowTaskTimeout: a.workflowTaskTimeout,
+        workflowTaskCompletedEventId: completedEventId,
+        backoffStartInterval: a.backoffStartInterval,
+        initiator: 'CONTINUE_AS_NEW_INITIATOR_WORKFLOW',
+        failure: a.failure,
+        lastCompletionResult: a.lastCompletionResult,
+        header: a.header,
+        memo: a.memo,
+        searchAttributes: a.searchAttributes,
+      });
+      return;
+    }
+    case CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION:
+      return initiateChild(ctx, c.startChildWorkflowExecutionCommandAttributes!, completedEventId);
+    case CT.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION: {
+      const a = c.signalExternalWorkflowExecutionCommandAttributes!;
+      const ev = ctx.addEvent('EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED', {
+        workflowTaskCompletedEventId: completedEventId,
+        namespace: a.namespace || ms.execution.namespace,
+        namespaceId: ms.execution.namespaceId,
+        workflowExecution: a.execution,
+        signalName: a.signalName,
+        input: a.input,
+        control: a.control,
+        childWorkflowOnly: a.childWorkflowOnly,
+        header: a.header,
+      })!;
+      const initiatedEventId = num(ev.eventId);
+      (ms.externalRequests ??= {})[String(initiatedEventId)] = {
+        kind: 'signal',
+        initiatedEventId,
+        namespace: a.namespace || ms.execution.namespace,
+        namespaceId: '',
+        workflowId: a.execution!.workflowId!,
+        runId: a.execution!.runId ?? '',
+        childWorkflowOnly: !!a.childWorkflowOnly,
+      };
+      ctx.addTransfer({ type: 'signal-external', initiatedEventId });
+      return;
+    }
+    case CT.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: {
+      const a = c.requestCancelExternalWorkflowExecutionCommandAttributes!;
+      const ev = ctx.addEvent('EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED', {
+        workflowTaskCompletedEventId: completedEventId,
+        namespace: a.namespace || ms.execution.namespace,
+        namespaceId: ms.execution.namespaceId,
+        workflowExecution: { workflowId: a.workflowId, runId: a.runId },
+        control: a.control,
+        childWorkflowOnly: a.childWorkflowOnly,
+        reason: a.reason,
+      })!;
+      const initiatedEventId = num(ev.eventId);
+      (ms.externalRequests ??= {})[String(initiatedEventId)] = {
+        kind: 'cancel',
+        initiatedEventId,
+        namespace: a.namespace || ms.execution.namespace,
+        namespaceId: '',
+        workflowId: a.workflowId!,
+        runId: a.runId ?? '',
+        childWorkflowOnly: !!a.childWorkflowOnly,
+      };
+      ctx.addTransfer({ type: 'cancel-external', initiatedEventId });
+      return;
+    }
     case CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
       ctx.closeWorkflow('cancel', 'EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED', {
         details: c.cancelWorkflowExecutionCommandAttributes?.details,
@@ -270,4 +383,43 @@ function upsertMemo(ctx: MutationContext, fields: PayloadMap): void {
   const current = e.memoB64 ? fromB64(Memo, e.memoB64).fields : undefined;
   const merged = mergeIndexedFields(current, fields, false);
   e.memoB64 = Object.keys(merged).length > 0 ? toB64(Memo, { fields: merged }) : undefined;
+}
+
+function initiateChild(ctx: MutationContext, a: temporal.api.command.v1.IStartChildWorkflowExecutionCommandAttributes, completedEventId: number): void {
+  const ms = ctx.ms;
+  const namespace = a.namespace || ms.execution.namespace;
+  const ev = ctx.addEvent('EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED', {
+    namespace,
+    namespaceId: namespace === ms.execution.namespace ? ms.execution.namespaceId : '',
+    workflowId: a.workflowId,
+    workflowType: a.workflowType,
+    taskQueue: { name: a.taskQueue?.name || ms.execution.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
+    input: a.input,
+    workflowExecutionTimeout: a.workflowExecutionTimeout,
+    workflowRunTimeout: a.workflowRunTimeout,
+    workflowTaskTimeout: a.workflowTaskTimeout,
+    parentClosePolicy: a.parentClosePolicy,
+    control: a.control,
+    workflowTaskCompletedEventId: completedEventId,
+    workflowIdReusePolicy: a.workflowIdReusePolicy,
+    retryPolicy: a.retryPolicy,
+    cronSchedule: a.cronSchedule,
+    header: a.header,
+    memo: a.memo,
+    searchAttributes: a.searchAttributes,
+  })!;
+  const initiatedEventId = num(ev.eventId);
+  (ms.children ??= {})[String(initiatedEventId)] = {
+    state: 'initiated',
+    initiatedEventId,
+    startedEventId: 0,
+    namespace,
+    namespaceId: '',
+    workflowId: a.workflowId!,
+    runId: '',
+    workflowType: a.workflowType!.name!,
+    // the SDKs send UNSPECIFIED for the default, which is TERMINATE
+    parentClosePolicy: Number(a.parentClosePolicy ?? 0) || temporal.api.enums.v1.ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE,
+  };
+  ctx.addTransfer({ type: 'start-child', initiatedEventId });
 }

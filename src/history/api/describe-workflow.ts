@@ -31,7 +31,16 @@ export async function describeWorkflow(engine: HistoryEngine, ref: ExecutionRef)
       searchAttributes: e.searchAttributesB64 ? fromB64(api.common.v1.SearchAttributes, e.searchAttributesB64) : undefined,
       taskQueue: e.taskQueue,
       firstRunId: e.firstRunId,
+      parentNamespaceId: e.parent?.namespaceId,
+      parentExecution: e.parent ? { workflowId: e.parent.workflowId, runId: e.parent.runId } : undefined,
     },
+    pendingChildren: Object.values(ms.children ?? {}).map((c) => ({
+      workflowId: c.workflowId,
+      runId: c.runId,
+      workflowTypeName: c.workflowType,
+      initiatedId: c.initiatedEventId as never,
+      parentClosePolicy: c.parentClosePolicy,
+    })),
     pendingActivities: Object.values(ms.activities).map((a) => ({
       activityId: a.activityId,
       activityType: { name: a.activityType },

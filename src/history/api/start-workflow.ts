@@ -4,10 +4,12 @@
  */
 import { ConditionFailedError, InvalidArgumentError, WorkflowExecutionAlreadyStartedError } from '../../common/errors';
 import { newUuid } from '../../common/ids';
-import { durationMs, msToDuration, temporal, WorkflowExecutionStatus } from '../../common/proto';
+import { durationMs, msToDuration, msToTimestamp, temporal, WorkflowExecutionStatus } from '../../common/proto';
+import { nextCronTimeMs } from '../cron';
+import { resolveRetryPolicy } from '../retry';
 import { MutationContext } from '../context';
 import type { HistoryEngine } from '../engine';
-import type { MutableState } from '../mutable-state';
+import type { MutableState, ParentInfo } from '../mutable-state';
 import { EXECUTION_STATE } from '../mutable-state';
 import { terminateWorkflow } from './cancel-terminate';
 import { signalWorkflow } from './signal-workflow';
@@ -34,10 +36,34 @@ export interface StartResult {
   started: boolean;
 }
 
+/**
+ * What a run started by the server itself (continue-as-new, retry, cron, child) carries beyond the
+ * start request: its chain (first run, attempt, the run it continues) and parent.
+ */
+export interface NewRunExtras {
+  firstRunId?: string;
+  attempt?: number;
+  continuedExecutionRunId?: string;
+  /** enums.v1.ContinueAsNewInitiator */
+  initiator?: number;
+  continuedFailure?: temporal.api.failure.v1.IFailure | null;
+  lastCompletionResult?: temporal.api.common.v1.IPayloads | null;
+  /** first workflow task backoff; when undefined it comes from startDelay / cronSchedule */
+  backoffMs?: number;
+  executionExpirationMs?: number;
+  parent?: ParentInfo;
+}
+
 export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
 const MAX_WORKFLOW_TASK_TIMEOUT_MS = 120_000;
 
-export async function startWorkflow(engine: HistoryEngine, ns: NamespaceRef, req: StartRequest, signal?: SignalToDeliver): Promise<StartResult> {
+export async function startWorkflow(
+  engine: HistoryEngine,
+  ns: NamespaceRef,
+  req: StartRequest,
+  signal?: SignalToDeliver,
+  extras?: NewRunExtras,
+): Promise<StartResult> {
   const workflowId = req.workflowId!;
   const requestId = req.requestId || newUuid();
   for (let tries = 0; ; tries++) {
@@ -70,7 +96,7 @@ export async function startWorkflow(engine: HistoryEngine, ns: NamespaceRef, req
       }
       previousRunId = cur.runId;
     }
-    const ctx = newRunContext(ns, req, requestId, newUuid());
+    const ctx = newRunContext(ns, req, requestId, newUuid(), extras);
     if (signal) {
       ctx.addEvent('EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED', {
         signalName: signal.signalName,
@@ -91,8 +117,12 @@ export async function startWorkflow(engine: HistoryEngine, ns: NamespaceRef, req
   }
 }
 
-function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: string, runId: string): MutationContext {
+/** The first events, timers and mutable state of a new run (not yet written; the caller creates it). */
+export function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: string, runId: string, extras: NewRunExtras = {}): MutationContext {
   const now = Date.now();
+  let backoffMs = extras.backoffMs ?? durationMs(req.workflowStartDelay);
+  if (extras.backoffMs === undefined && req.cronSchedule) backoffMs = Math.max(0, nextCronTimeMs(req.cronSchedule, now) - now);
+  const firstRunId = extras.firstRunId ?? runId;
   const runTimeoutMs = durationMs(req.workflowRunTimeout) || durationMs(req.workflowExecutionTimeout);
   const executionTimeoutMs = durationMs(req.workflowExecutionTimeout);
   let wftMs = durationMs(req.workflowTaskTimeout) || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS;
@@ -104,7 +134,7 @@ function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: string, r
       namespace: ns.name,
       workflowId: req.workflowId!,
       runId,
-      firstRunId: runId,
+      firstRunId,
       workflowType: req.workflowType!.name!,
       taskQueue: req.taskQueue!.name!,
       workflowTaskTimeoutMs: wftMs,
@@ -119,6 +149,12 @@ function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: string, r
       completionEventId: 0,
       memoB64: undefined,
       searchAttributesB64: undefined,
+      attempt: extras.attempt ?? 1,
+      retryPolicy: req.retryPolicy ? resolveRetryPolicy(req.retryPolicy) : undefined,
+      cronSchedule: req.cronSchedule || undefined,
+      executionExpirationMs: extras.executionExpirationMs ?? (executionTimeoutMs > 0 ? now + executionTimeoutMs : 0),
+      firstTaskBackoffPending: backoffMs > 0,
+      parent: extras.parent,
     },
     nextEventId: 1,
     lastTxnId: 0,
@@ -143,17 +179,28 @@ function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: string, r
     workflowRunTimeout: runTimeoutMs ? msToDuration(runTimeoutMs) : undefined,
     workflowTaskTimeout: msToDuration(wftMs),
     originalExecutionRunId: runId,
-    firstExecutionRunId: runId,
+    firstExecutionRunId: firstRunId,
+    continuedExecutionRunId: extras.continuedExecutionRunId,
+    initiator: extras.initiator,
+    continuedFailure: extras.continuedFailure ?? req.continuedFailure,
+    lastCompletionResult: extras.lastCompletionResult ?? req.lastCompletionResult,
+    firstWorkflowTaskBackoff: backoffMs > 0 ? msToDuration(backoffMs) : undefined,
+    workflowExecutionExpirationTime: ms.execution.executionExpirationMs ? msToTimestamp(ms.execution.executionExpirationMs) : undefined,
+    parentWorkflowNamespace: extras.parent?.namespace,
+    parentWorkflowNamespaceId: extras.parent?.namespaceId,
+    parentWorkflowExecution: extras.parent ? { workflowId: extras.parent.workflowId, runId: extras.parent.runId } : undefined,
+    parentInitiatedEventId: extras.parent?.initiatedEventId,
     identity: req.identity,
     retryPolicy: req.retryPolicy,
-    attempt: 1,
+    attempt: extras.attempt ?? 1,
     cronSchedule: req.cronSchedule,
     memo: req.memo,
     searchAttributes: req.searchAttributes,
     header: req.header,
     workflowId: req.workflowId,
   });
-  if (runTimeoutMs > 0) ctx.addTimer(now + runTimeoutMs, { type: 'workflow-run-timeout' });
+  if (runTimeoutMs > 0) ctx.addTimer(now + backoffMs + runTimeoutMs, { type: 'workflow-run-timeout' });
+  if (backoffMs > 0) ctx.addTimer(now + backoffMs, { type: 'workflow-backoff' });
   return ctx;
 }
 
@@ -166,4 +213,13 @@ export function validateStartRequest(req: StartRequest): void {
     if (durationMs(req[f]) < 0) throw new InvalidArgumentError(f, 'must not be negative');
   }
   if (req.requestId && req.requestId.length > 255) throw new InvalidArgumentError('requestId', 'exceeds length limit');
+  if (durationMs(req.workflowStartDelay) < 0) throw new InvalidArgumentError('workflowStartDelay', 'must not be negative');
+  if (req.cronSchedule) {
+    try {
+      nextCronTimeMs(req.cronSchedule, Date.now());
+    } catch (err) {
+      throw new InvalidArgumentError('cronSchedule', err instanceof Error ? err.message : String(err));
+    }
+    if (durationMs(req.workflowStartDelay) > 0) throw new InvalidArgumentError('workflowStartDelay', 'cannot be used with cronSchedule');
+  }
 }

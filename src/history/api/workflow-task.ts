@@ -12,7 +12,9 @@ import type { PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../matching
 import { isRunning } from '../mutable-state';
 import { workflowTaskMachine } from '../state-machines';
 import type { ExecutionRef } from '../tasks';
+import { createNextRun, reserveNextRunId } from '../next-run';
 import { applyCommand, BadCommandError, isCloseCommand, validateCommands } from './commands';
+import { applyProtocolMessage, forgetAdmittedUpdates, hasUndeliveredUpdates, messagesForStartedTask } from './update-workflow';
 import { encodeToken, type WorkflowTaskToken } from './task-token';
 
 type CompletedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest;
@@ -46,9 +48,10 @@ export async function recordWorkflowTaskStarted(
     wt.startedTimeMs = ctx.nowMs;
     wt.identity = identity;
     ctx.addTimer(ctx.nowMs + ms.execution.workflowTaskTimeoutMs, { type: 'workflow-task-timeout', scheduledEventId: wt.scheduledEventId, attempt: wt.attempt });
-    return { wt: { ...wt }, ms: structuredClone(ms) };
+    const messages = messagesForStartedTask(engine, ctx, wt.startedEventId);
+    return { wt: { ...wt }, ms: structuredClone(ms), messages };
   });
-  const { wt, ms } = started;
+  const { wt, ms, messages } = started;
   const firstEventId = sticky && ms.execution.lastCompletedWorkflowTaskStartedEventId > 0 ? ms.execution.lastCompletedWorkflowTaskStartedEventId + 1 : 1;
   const events = (await engine.readHistory(ref)).filter((e) => num(e.eventId) >= firstEventId && num(e.eventId) <= wt.startedEventId);
   const token: WorkflowTaskToken = {
@@ -72,6 +75,7 @@ export async function recordWorkflowTaskStarted(
     workflowExecutionTaskQueue: { name: ms.execution.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     scheduledTime: msToTimestamp(wt.scheduledTimeMs),
     startedTime: msToTimestamp(wt.startedTimeMs),
+    messages,
   };
 }
 
@@ -127,12 +131,13 @@ export interface CompletedOutcome {
 
 export async function respondWorkflowTaskCompleted(engine: HistoryEngine, token: WorkflowTaskToken, req: CompletedRequest): Promise<CompletedOutcome> {
   const ref: ExecutionRef = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
-  const outcome = await engine.update(ref, (ctx): CompletedOutcome => {
+  const outcome = await engine.update(ref, async (ctx): Promise<CompletedOutcome> => {
     const wt = startedTask(ctx, token);
     const commands = req.commands ?? [];
+    if (commands.some(isCloseCommand)) ctx.reservedNextRunId = await reserveNextRunId(engine, ctx.ms);
     const identity = req.identity ?? '';
     ctx.ms.execution.stickyTaskQueue = req.stickyAttributes?.workerTaskQueue?.name || undefined;
-    if (ctx.ms.bufferedEvents.length > 0 && commands.some(isCloseCommand)) {
+    if ((ctx.ms.bufferedEvents.length > 0 || hasUndeliveredUpdates(engine, ctx)) && commands.some(isCloseCommand)) {
       failStartedWorkflowTask(ctx, { timedOut: false, cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, identity });
       return {};
     }
@@ -163,13 +168,25 @@ export async function respondWorkflowTaskCompleted(engine: HistoryEngine, token:
     ctx.ms.execution.lastCompletedWorkflowTaskStartedEventId = wt.startedEventId;
     const completedEventId = num(completed.eventId);
     let newWork = false;
+    // protocol messages (updates): in the place of the ProtocolMessage command naming them, the rest first
+    const messages = new Map((req.messages ?? []).map((m) => [m.id ?? '', m]));
+    const ordered = new Set(commands.map((c) => c.protocolMessageCommandAttributes?.messageId ?? '').filter((id) => messages.has(id)));
+    for (const [id, m] of messages) if (!ordered.has(id)) applyProtocolMessage(engine, ctx, m);
     for (const c of commands) {
+      if (Number(c.commandType) === temporal.api.enums.v1.CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE) {
+        const m = messages.get(c.protocolMessageCommandAttributes?.messageId ?? '');
+        if (m) applyProtocolMessage(engine, ctx, m);
+        continue;
+      }
       applyCommand(ctx, c, completedEventId, identity);
       if (!isRunning(ctx.ms)) break;
     }
     if (isRunning(ctx.ms)) {
       newWork = ctx.flushBufferedEvents() > 0;
-      if (newWork || req.forceCreateNewWorkflowTask) ctx.scheduleWorkflowTask();
+      if (newWork || req.forceCreateNewWorkflowTask || hasUndeliveredUpdates(engine, ctx)) ctx.scheduleWorkflowTask();
+    } else {
+      forgetAdmittedUpdates(engine, ref);
+      await createNextRun(engine, ctx);
     }
     ctx.completingWorkflowTask = false;
     return {};

@@ -12,6 +12,7 @@ import type { HistoryEngine } from '../engine';
 import type { ShardContext } from '../shard';
 import { decodeTask, type TimerTask, type TransferTask } from '../tasks';
 import { fireTimerTask } from './timer-handlers';
+import { executeTransferTask } from './transfer-handlers';
 
 const BATCH = 100;
 const RETRY_DELAY_MS = 1000;
@@ -109,6 +110,7 @@ export class TransferQueueProcessor {
   }
 
   private async execute(t: TransferTask): Promise<void> {
+    if (t.type !== 'workflow-task' && t.type !== 'activity-task') return executeTransferTask(this.engine, t);
     const matching = this.engine.matching;
     const ref = { namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId, scheduledEventId: t.scheduledEventId };
     if (t.type === 'workflow-task') await matching.addWorkflowTask(t.namespaceId, t.taskQueue, ref, t.stickyTaskQueue);

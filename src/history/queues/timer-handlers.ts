@@ -5,6 +5,9 @@ import { timerMachine } from '../state-machines';
 import type { ExecutionRef, TimerTask } from '../tasks';
 import { activityRetryTimerFired, activityTimedOut } from '../api/activity-task';
 import { workflowTaskTimedOut } from '../api/workflow-task';
+import { forgetAdmittedUpdates } from '../api/update-workflow';
+import { createNextRun, planAfterFailure, reserveNextRunId } from '../next-run';
+import { TimeoutType } from '../../common/proto';
 
 export async function fireTimerTask(engine: HistoryEngine, t: TimerTask): Promise<void> {
   const ref: ExecutionRef = { namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId };
@@ -19,7 +22,34 @@ export async function fireTimerTask(engine: HistoryEngine, t: TimerTask): Promis
       return userTimerFired(engine, ref, t.timerId, t.startedEventId);
     case 'workflow-run-timeout':
       return workflowRunTimedOut(engine, ref);
+    case 'workflow-backoff':
+      return firstTaskBackoffDone(engine, ref);
+    case 'delete-execution':
+      return deleteExecutionAfterRetention(engine, ref);
   }
+}
+
+/** startDelay, cron or retry backoff is over: the first workflow task is scheduled now. */
+async function firstTaskBackoffDone(engine: HistoryEngine, ref: ExecutionRef): Promise<void> {
+  await engine.update(ref, (ctx) => {
+    if (!isRunning(ctx.ms) || !ctx.ms.execution.firstTaskBackoffPending) return;
+    ctx.ms.execution.firstTaskBackoffPending = false;
+    ctx.touch();
+    ctx.scheduleWorkflowTask();
+  });
+}
+
+/** Retention is over: delete the closed run's mutable state, history and (if still its) current row. */
+async function deleteExecutionAfterRetention(engine: HistoryEngine, ref: ExecutionRef): Promise<void> {
+  const ms = await engine.getMutableState(ref);
+  if (isRunning(ms)) return;
+  // the namespace's retention may have changed since the close: re-arm when it is not over yet
+  const due = ms.execution.closeTimeMs + (await engine.namespaces.retentionMs(ref.namespaceId));
+  if (due > Date.now()) {
+    await engine.update(ref, (ctx) => ctx.addTimer(due, { type: 'delete-execution' }));
+    return;
+  }
+  await engine.deleteExecution(ref);
 }
 
 async function userTimerFired(engine: HistoryEngine, ref: ExecutionRef, timerId: string, startedEventId: number): Promise<void> {
@@ -34,8 +64,9 @@ async function userTimerFired(engine: HistoryEngine, ref: ExecutionRef, timerId:
 }
 
 async function workflowRunTimedOut(engine: HistoryEngine, ref: ExecutionRef): Promise<void> {
-  await engine.update(ref, (ctx) => {
+  await engine.update(ref, async (ctx) => {
     if (!isRunning(ctx.ms)) return;
+    ctx.reservedNextRunId = await reserveNextRunId(engine, ctx.ms);
     const wt = ctx.ms.workflowTask;
     if (wt?.state === 'started') {
       ctx.completingWorkflowTask = true;
@@ -47,8 +78,15 @@ async function workflowRunTimedOut(engine: HistoryEngine, ref: ExecutionRef): Pr
       ctx.ms.workflowTask = undefined;
       ctx.flushBufferedEvents();
     }
-    ctx.closeWorkflow('time-out', 'EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT', { retryState: 'RETRY_STATE_TIMEOUT' });
+    const failure = { message: 'workflow run timed out', source: 'Server', timeoutFailureInfo: { timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE } };
+    const { plan, retryState } = planAfterFailure(ctx, failure);
+    ctx.closeWorkflow('time-out', 'EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT', {
+      retryState: plan ? retryState : 'RETRY_STATE_TIMEOUT',
+      newExecutionRunId: plan?.runId,
+    });
     ctx.ms.activities = {};
     ctx.ms.timers = {};
+    forgetAdmittedUpdates(engine, ref);
+    await createNextRun(engine, ctx);
   });
 }

@@ -108,6 +108,9 @@ export interface ExecutionStore {
   /** Batches of a branch ordered by node id; for equal node ids only the highest txn id counts. */
   readHistoryBranch(shardId: number, treeId: string, branchId: string): Promise<HistoryBatchRow[]>;
 
+  /** Delete a closed run (retention): execution row, history, and the current row if it still points at it. */
+  deleteWorkflowExecution(shardId: number, rangeId: number, key: ExecutionKey): Promise<void>;
+
   getTransferTasks(shardId: number, afterTaskId: number, limit: number): Promise<TransferTaskRow[]>;
   deleteTransferTask(shardId: number, rangeId: number, taskId: number): Promise<void>;
   getTimerTasks(shardId: number, beforeTimestampMs: number, limit: number): Promise<TimerTaskRow[]>;
@@ -155,6 +158,8 @@ export interface NamespaceStore {
   getNamespaceByName(name: string): Promise<NamespaceRow | undefined>;
   getNamespaceById(id: string): Promise<NamespaceRow | undefined>;
   listNamespaces(): Promise<NamespaceRow[]>;
+  /** Replace a namespace's info (same id and name); bumps the notification version. False when it does not exist. */
+  updateNamespace(row: Omit<NamespaceRow, 'notificationVersion'>): Promise<boolean>;
 }
 
 /** One server version that ran on this database (table server_version_history). */

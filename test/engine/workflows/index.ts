@@ -103,3 +103,6 @@ export async function failsUntilFixed(): Promise<string> {
   if (!fixed) throw new Error('bug: not fixed yet');
   return 'fixed';
 }
+
+// updates, children, continue-as-new, retries, cron (the API issue's tests)
+export * from './api-workflows';

@@ -249,6 +249,17 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
     });
   }
 
+  async deleteWorkflowExecution(shardId: number, rangeId: number, key: ExecutionKey): Promise<void> {
+    await this.tx(async (c) => {
+      await this.assertShardOwner(c, shardId, rangeId);
+      const w = [shardId, key.namespaceId, key.workflowId, key.runId];
+      await this.q(c, 'DELETE FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?', w);
+      await this.q(c, 'DELETE FROM executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?', w);
+      await this.q(c, 'DELETE FROM history_node WHERE shard_id = ? AND tree_id = ?', [shardId, key.runId]);
+      await this.q(c, 'DELETE FROM history_tree WHERE shard_id = ? AND tree_id = ?', [shardId, key.runId]);
+    });
+  }
+
   async getWorkflowExecution(shardId: number, key: ExecutionKey): Promise<ExecutionRow | undefined> {
     const { rows } = await this.q(
       this.pool,
@@ -423,6 +434,21 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
       info: blob(r.data, r.data_encoding),
       isGlobal: Number(r.is_global) !== 0,
     };
+  }
+
+  async updateNamespace(row: Omit<NamespaceRow, 'notificationVersion'>): Promise<boolean> {
+    return this.tx(async (c) => {
+      const meta = await this.q(c, 'SELECT notification_version FROM namespace_metadata WHERE partition_id = ? FOR UPDATE', [NAMESPACE_PARTITION]);
+      const version = meta.rows[0] ? num(meta.rows[0].notification_version) : 1;
+      const r = await this.q(
+        c,
+        'UPDATE namespaces SET data = ?, data_encoding = ?, notification_version = ? WHERE partition_id = ? AND id = ? AND name = ?',
+        [row.info.data, row.info.encoding, version, NAMESPACE_PARTITION, row.id, row.name],
+      );
+      if (r.count !== 1) return false;
+      if (meta.rows[0]) await this.q(c, 'UPDATE namespace_metadata SET notification_version = ? WHERE partition_id = ?', [version + 1, NAMESPACE_PARTITION]);
+      return true;
+    });
   }
 
   async createNamespace(row: Omit<NamespaceRow, 'notificationVersion'>): Promise<boolean> {

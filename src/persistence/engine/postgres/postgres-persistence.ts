@@ -233,6 +233,17 @@ export class PostgresPersistence implements PersistenceBundle, ShardStore, Execu
     });
   }
 
+  async deleteWorkflowExecution(shardId: number, rangeId: number, key: ExecutionKey): Promise<void> {
+    await this.tx(async (c) => {
+      await this.assertShardOwner(c, shardId, rangeId);
+      const w = [shardId, key.namespaceId, key.workflowId, key.runId];
+      await this.q(c, 'DELETE FROM current_executions WHERE shard_id = $1 AND namespace_id = $2 AND workflow_id = $3 AND run_id = $4', w);
+      await this.q(c, 'DELETE FROM executions WHERE shard_id = $1 AND namespace_id = $2 AND workflow_id = $3 AND run_id = $4', w);
+      await this.q(c, 'DELETE FROM history_node WHERE shard_id = $1 AND tree_id = $2', [shardId, key.runId]);
+      await this.q(c, 'DELETE FROM history_tree WHERE shard_id = $1 AND tree_id = $2', [shardId, key.runId]);
+    });
+  }
+
   async getWorkflowExecution(shardId: number, key: ExecutionKey): Promise<ExecutionRow | undefined> {
     const { rows } = await this.q(
       this.pool,
@@ -408,6 +419,21 @@ export class PostgresPersistence implements PersistenceBundle, ShardStore, Execu
       info: blob(r.data, r.data_encoding),
       isGlobal: r.is_global === true || Number(r.is_global) === 1,
     };
+  }
+
+  async updateNamespace(row: Omit<NamespaceRow, 'notificationVersion'>): Promise<boolean> {
+    return this.tx(async (c) => {
+      const meta = await this.q(c, 'SELECT notification_version FROM namespace_metadata WHERE partition_id = $1 FOR UPDATE', [NAMESPACE_PARTITION]);
+      const version = meta.rows[0] ? num(meta.rows[0].notification_version) : 1;
+      const r = await this.q(
+        c,
+        'UPDATE namespaces SET data = $1, data_encoding = $2, notification_version = $3 WHERE partition_id = $4 AND id = $5 AND name = $6',
+        [row.info.data, row.info.encoding, version, NAMESPACE_PARTITION, row.id, row.name],
+      );
+      if (r.count !== 1) return false;
+      if (meta.rows[0]) await this.q(c, 'UPDATE namespace_metadata SET notification_version = $1 WHERE partition_id = $2', [version + 1, NAMESPACE_PARTITION]);
+      return true;
+    });
   }
 
   async createNamespace(row: Omit<NamespaceRow, 'notificationVersion'>): Promise<boolean> {

@@ -179,6 +179,17 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
     });
   }
 
+  async deleteWorkflowExecution(shardId: number, rangeId: number, key: ExecutionKey): Promise<void> {
+    this.db.transaction(() => {
+      this.assertShardOwner(shardId, rangeId);
+      const w = [shardId, key.namespaceId, key.workflowId, key.runId];
+      this.db.prepare('DELETE FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?').run(...w);
+      this.db.prepare('DELETE FROM executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?').run(...w);
+      this.db.prepare('DELETE FROM history_node WHERE shard_id = ? AND tree_id = ?').run(shardId, key.runId);
+      this.db.prepare('DELETE FROM history_tree WHERE shard_id = ? AND tree_id = ?').run(shardId, key.runId);
+    })();
+  }
+
   async getWorkflowExecution(shardId: number, key: ExecutionKey): Promise<ExecutionRow | undefined> {
     const row = this.st(
         'SELECT next_event_id, db_record_version, data, data_encoding, state, state_encoding FROM executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?',
@@ -348,6 +359,19 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
   async getNamespaceById(id: string): Promise<NamespaceRow | undefined> {
     const r = this.st('SELECT * FROM namespaces WHERE partition_id = 54321 AND id = ?').get(id) as Row | undefined;
     return r ? this.nsRow(r) : undefined;
+  }
+
+  async updateNamespace(row: Omit<NamespaceRow, 'notificationVersion'>): Promise<boolean> {
+    return this.db.transaction(() => {
+      const meta = this.db.prepare('SELECT notification_version FROM namespace_metadata WHERE partition_id = 54321').get() as Row | undefined;
+      const version = meta ? Number(meta.notification_version) : 1;
+      const r = this.db
+        .prepare('UPDATE namespaces SET data = ?, data_encoding = ?, notification_version = ? WHERE partition_id = 54321 AND id = ? AND name = ?')
+        .run(row.info.data, row.info.encoding, version, row.id, row.name);
+      if (r.changes !== 1) return false;
+      if (meta) this.db.prepare('UPDATE namespace_metadata SET notification_version = ? WHERE partition_id = 54321').run(version + 1);
+      return true;
+    })();
   }
 
   async listNamespaces(): Promise<NamespaceRow[]> {

@@ -1,0 +1,286 @@
+/**
+ * Transfer tasks that reach other executions: starting a child, signalling or cancelling an external
+ * workflow, and what follows a run's close (the parent's child-closed event, the parent close policy
+ * of its children, the retention timer). Each runs after the commit that created it and is
+ * idempotent: the child is started with a request id derived from the parent run and initiated
+ * event id (a repeat finds the same run), signals carry a request id the target remembers, and
+ * every result is recorded in the initiating run only while its pending entry still exists.
+ */
+import { NotFoundError, WorkflowExecutionAlreadyStartedError } from '../../common/errors';
+import { num, temporal, type IHistoryEvent } from '../../common/proto';
+import type { HistoryEngine } from '../engine';
+import { isRunning, type ChildInfo, type MutableState } from '../mutable-state';
+import type { ExecutionRef, TransferTask } from '../tasks';
+import { requestCancelWorkflow, terminateWorkflow } from '../api/cancel-terminate';
+import { signalWorkflow } from '../api/signal-workflow';
+import { startWorkflow } from '../api/start-workflow';
+
+const PCP = temporal.api.enums.v1.ParentClosePolicy;
+
+/**
+ * Fault injection for tests: called between the write to the other execution (child started,
+ * signal or cancel delivered) and the write that records it in the initiating run. A throw there is
+ * what a crash at that instant leaves behind: the task runs again later and must neither lose nor
+ * duplicate anything.
+ */
+export const transferFaults: { betweenWrites?: (kind: 'start-child' | 'signal' | 'cancel') => void } = {};
+
+export async function executeTransferTask(engine: HistoryEngine, t: TransferTask): Promise<void> {
+  const ref: ExecutionRef = { namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId };
+  switch (t.type) {
+    case 'start-child':
+      return startChild(engine, ref, t.initiatedEventId);
+    case 'signal-external':
+    case 'cancel-external':
+      return requestExternal(engine, ref, t.initiatedEventId);
+    case 'close-execution':
+      return afterClose(engine, ref);
+    default:
+      return;
+  }
+}
+
+async function eventById(engine: HistoryEngine, ref: ExecutionRef, eventId: number): Promise<IHistoryEvent | undefined> {
+  return (await engine.readHistory(ref)).find((e) => num(e.eventId) === eventId);
+}
+
+async function namespaceOf(engine: HistoryEngine, name: string, ms: MutableState): Promise<{ id: string; name: string } | undefined> {
+  if (!name || name === ms.execution.namespace) return { id: ms.execution.namespaceId, name: ms.execution.namespace };
+  return engine.namespaces.byName(name);
+}
+
+// ---------------------------------------------------------------- children
+async function startChild(engine: HistoryEngine, parentRef: ExecutionRef, initiatedEventId: number): Promise<void> {
+  const parent = await engine.getMutableState(parentRef);
+  const child = parent.children?.[String(initiatedEventId)];
+  if (!isRunning(parent) || !child || child.state !== 'initiated') return;
+  const a = (await eventById(engine, parentRef, initiatedEventId))?.startChildWorkflowExecutionInitiatedEventAttributes;
+  if (!a) return;
+  const ns = await namespaceOf(engine, child.namespace, parent);
+  let started: { runId: string } | undefined;
+  let failedCause: number | undefined;
+  if (!ns) {
+    failedCause = temporal.api.enums.v1.StartChildWorkflowExecutionFailedCause.START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND;
+  } else {
+    try {
+      started = await startWorkflow(
+        engine,
+        ns,
+        {
+          namespace: ns.name,
+          workflowId: a.workflowId,
+          workflowType: a.workflowType,
+          taskQueue: a.taskQueue,
+          input: a.input,
+          workflowExecutionTimeout: a.workflowExecutionTimeout,
+          workflowRunTimeout: a.workflowRunTimeout,
+          workflowTaskTimeout: a.workflowTaskTimeout,
+          identity: `parent ${parentRef.workflowId}`,
+          // idempotency: a repeat of this task finds the run this request id created
+          requestId: `${parentRef.runId}/child/${initiatedEventId}`,
+          workflowIdReusePolicy: a.workflowIdReusePolicy,
+          retryPolicy: a.retryPolicy,
+          cronSchedule: a.cronSchedule,
+          memo: a.memo,
+          searchAttributes: a.searchAttributes,
+          header: a.header,
+        },
+        undefined,
+        {
+          parent: {
+            namespaceId: parentRef.namespaceId,
+            namespace: parent.execution.namespace,
+            workflowId: parentRef.workflowId,
+            runId: parentRef.runId,
+            initiatedEventId,
+            parentClosePolicy: child.parentClosePolicy,
+          },
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      failedCause = temporal.api.enums.v1.StartChildWorkflowExecutionFailedCause.START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS;
+    }
+  }
+  transferFaults.betweenWrites?.('start-child');
+  await engine.update(parentRef, (ctx) => {
+    const c = ctx.ms.children?.[String(initiatedEventId)];
+    if (!isRunning(ctx.ms) || !c || c.state !== 'initiated') return;
+    if (started) {
+      recordChildStarted(ctx, c, started.runId, ns!.id);
+    } else {
+      ctx.addEvent('EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED', {
+        namespace: c.namespace,
+        namespaceId: ns?.id ?? '',
+        workflowId: c.workflowId,
+        workflowType: { name: c.workflowType },
+        cause: failedCause,
+        initiatedEventId,
+        workflowTaskCompletedEventId: a.workflowTaskCompletedEventId,
+      });
+      delete ctx.ms.children![String(initiatedEventId)];
+    }
+    ctx.scheduleWorkflowTask();
+  });
+}
+
+function recordChildStarted(ctx: import('../context').MutationContext, c: ChildInfo, runId: string, namespaceId: string): void {
+  const ev = ctx.addEvent('EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED', {
+    namespace: c.namespace,
+    namespaceId,
+    initiatedEventId: c.initiatedEventId,
+    workflowExecution: { workflowId: c.workflowId, runId },
+    workflowType: { name: c.workflowType },
+  });
+  c.state = 'started';
+  c.runId = runId;
+  c.namespaceId = namespaceId;
+  // buffered while the parent's workflow task runs: it gets its id when written; -1 marks that
+  c.startedEventId = ev ? num(ev.eventId) : -1;
+}
+
+const CHILD_CLOSE: Record<string, { type: Parameters<import('../context').MutationContext['addEvent']>[0]; attrs: (e: IHistoryEvent) => object }> = {
+  completed: { type: 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED', attrs: (e) => ({ result: e.workflowExecutionCompletedEventAttributes?.result }) },
+  failed: {
+    type: 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED',
+    attrs: (e) => ({ failure: e.workflowExecutionFailedEventAttributes?.failure, retryState: e.workflowExecutionFailedEventAttributes?.retryState }),
+  },
+  canceled: { type: 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED', attrs: (e) => ({ details: e.workflowExecutionCanceledEventAttributes?.details }) },
+  terminated: { type: 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED', attrs: () => ({}) },
+  'timed-out': { type: 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT', attrs: (e) => ({ retryState: e.workflowExecutionTimedOutEventAttributes?.retryState }) },
+};
+
+/** The final run of a child chain closed: the parent gets the child's close event. */
+async function notifyParent(engine: HistoryEngine, child: MutableState, closeEvent: IHistoryEvent): Promise<void> {
+  const p = child.execution.parent!;
+  const how = CHILD_CLOSE[child.execution.state];
+  if (!how) return;
+  const parentRef = { namespaceId: p.namespaceId, workflowId: p.workflowId, runId: p.runId };
+  try {
+    await engine.update(parentRef, (ctx) => {
+      const c = ctx.ms.children?.[String(p.initiatedEventId)];
+      if (!isRunning(ctx.ms) || !c || c.workflowId !== child.execution.workflowId) return;
+      // the child may close before its start was recorded in the parent
+      if (c.state === 'initiated') recordChildStarted(ctx, c, child.execution.firstRunId, child.execution.namespaceId);
+      ctx.addEvent(how.type, {
+        namespace: c.namespace,
+        namespaceId: child.execution.namespaceId,
+        workflowExecution: { workflowId: c.workflowId, runId: child.execution.runId },
+        workflowType: { name: c.workflowType },
+        initiatedEventId: c.initiatedEventId,
+        startedEventId: c.startedEventId,
+        ...how.attrs(closeEvent),
+      });
+      delete ctx.ms.children![String(p.initiatedEventId)];
+      ctx.scheduleWorkflowTask();
+    });
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err; // the parent is gone: nothing to tell
+  }
+}
+
+/** Parent close policy: TERMINATE or REQUEST_CANCEL the children still open; ABANDON leaves them. */
+async function applyParentClosePolicy(engine: HistoryEngine, parent: MutableState): Promise<void> {
+  for (const c of Object.values(parent.children ?? {})) {
+    if (c.parentClosePolicy === PCP.PARENT_CLOSE_POLICY_ABANDON) continue;
+    const ns = await namespaceOf(engine, c.namespace, parent);
+    if (!ns) continue;
+    try {
+      // the child's chain may have moved on (continue-as-new): act on its current run if it is still ours
+      const ref = await engine.resolve(ns.id, c.workflowId, '');
+      const ms = await engine.getMutableState(ref);
+      if (!isRunning(ms) || ms.execution.parent?.workflowId !== parent.execution.workflowId) continue;
+      if (c.parentClosePolicy === PCP.PARENT_CLOSE_POLICY_REQUEST_CANCEL) {
+        await requestCancelWorkflow(engine, ref, 'by parent close policy', `parent ${parent.execution.workflowId}`, `${parent.execution.runId}/close/${c.initiatedEventId}`);
+      } else {
+        await terminateWorkflow(engine, ref, 'by parent close policy', undefined, `parent ${parent.execution.workflowId}`);
+      }
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+}
+
+/** how often a close re-reads its namespace's retention (the deletion timer re-checks it anyway) */
+const HINT_REFRESH_MS = 10_000;
+const hintRefreshedAt = new Map<string, number>();
+
+async function afterClose(engine: HistoryEngine, ref: ExecutionRef): Promise<void> {
+  const ms = await engine.getMutableState(ref);
+  if (isRunning(ms)) return;
+  if (ms.execution.parent && !ms.execution.nextRunId) {
+    const close = await eventById(engine, ref, ms.execution.completionEventId);
+    if (close) await notifyParent(engine, ms, close);
+  }
+  await applyParentClosePolicy(engine, ms);
+  // retention: the run's data is deleted once the namespace's retention has passed since its close
+  if (ms.execution.retentionTimerSet && Date.now() - (hintRefreshedAt.get(ref.namespaceId) ?? 0) < HINT_REFRESH_MS) return;
+  const retentionMs = await engine.namespaces.retentionMs(ref.namespaceId);
+  engine.retentionHints.set(ref.namespaceId, retentionMs);
+  hintRefreshedAt.set(ref.namespaceId, Date.now());
+  if (!ms.execution.retentionTimerSet) {
+    await engine.update(ref, (ctx) => ctx.addTimer(ms.execution.closeTimeMs + retentionMs, { type: 'delete-execution' }));
+  }
+  // TODO(vis): the visibility record of the closed run is written by the visibility task queue.
+}
+
+// ---------------------------------------------------------------- external signal / cancel
+async function requestExternal(engine: HistoryEngine, ref: ExecutionRef, initiatedEventId: number): Promise<void> {
+  const ms = await engine.getMutableState(ref);
+  const r = ms.externalRequests?.[String(initiatedEventId)];
+  if (!isRunning(ms) || !r) return;
+  const ns = await namespaceOf(engine, r.namespace, ms);
+  let ok = false;
+  let targetRunId = r.runId;
+  if (ns) {
+    try {
+      const target = await engine.resolve(ns.id, r.workflowId, r.runId);
+      targetRunId = target.runId;
+      if (r.childWorkflowOnly) {
+        const t = await engine.getMutableState(target);
+        if (t.execution.parent?.workflowId !== ref.workflowId) throw new NotFoundError('not a child of this workflow');
+      }
+      const requestId = `${ref.runId}/${r.kind}/${initiatedEventId}`;
+      if (r.kind === 'signal') {
+        const a = (await eventById(engine, ref, initiatedEventId))?.signalExternalWorkflowExecutionInitiatedEventAttributes;
+        await signalWorkflow(engine, target, {
+          signalName: a?.signalName ?? '',
+          input: a?.input,
+          header: a?.header,
+          identity: `workflow ${ref.workflowId}`,
+          requestId,
+        });
+      } else {
+        await requestCancelWorkflow(engine, target, 'requested by workflow', `workflow ${ref.workflowId}`, requestId);
+      }
+      ok = true;
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+  transferFaults.betweenWrites?.(r.kind);
+  const initiated = await eventById(engine, ref, initiatedEventId);
+  const control = (initiated?.signalExternalWorkflowExecutionInitiatedEventAttributes ?? initiated?.requestCancelExternalWorkflowExecutionInitiatedEventAttributes)?.control;
+  const wtCompleted = (initiated?.signalExternalWorkflowExecutionInitiatedEventAttributes ?? initiated?.requestCancelExternalWorkflowExecutionInitiatedEventAttributes)
+    ?.workflowTaskCompletedEventId;
+  await engine.update(ref, (ctx) => {
+    const cur = ctx.ms.externalRequests?.[String(initiatedEventId)];
+    if (!isRunning(ctx.ms) || !cur) return;
+    const common = {
+      initiatedEventId,
+      namespace: r.namespace,
+      namespaceId: ns?.id ?? '',
+      workflowExecution: { workflowId: r.workflowId, runId: ok ? targetRunId : r.runId },
+    };
+    const notFound = 'SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND';
+    if (r.kind === 'signal') {
+      if (ok) ctx.addEvent('EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED', { ...common, control });
+      else ctx.addEvent('EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED', { ...common, control, cause: notFound, workflowTaskCompletedEventId: wtCompleted });
+    } else {
+      if (ok) ctx.addEvent('EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED', common);
+      else ctx.addEvent('EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED', { ...common, control, cause: 'CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND', workflowTaskCompletedEventId: wtCompleted });
+    }
+    delete ctx.ms.externalRequests![String(initiatedEventId)];
+    ctx.scheduleWorkflowTask();
+  });
+}
