@@ -69,9 +69,10 @@ export function registerSimulateCommand(program: Command): void {
     .option('--leave-open', 'do not wait for open workflows at the end (check them later with --check)')
     .option('--no-worker', 'do not run a worker (another simulate process runs it)')
     .option('--mix <weights>', `relative weights of ${SIM_KINDS.join(', ')}`, 'activities=3,timer=2,signal=2,child=1,continue=1')
+    .option('--timer-max <d>', 'timer workflows sleep from 100 ms up to this (long timers stay pending across an upgrade)', '1500ms')
     .option('--seed <n>', 'seed of the workflow mix', '1')
     .addOption(new Option('-o, --output <format>', 'summary format').choices(['text', 'json']).default('text'))
-    .action(async (o: { address: string; namespace: string; taskQueue: string; rate: string; concurrency: string; duration: string; drain: string; stateFile?: string; check?: boolean; leaveOpen?: boolean; worker: boolean; mix: string; seed: string; output: string }) => {
+    .action(async (o: { address: string; namespace: string; taskQueue: string; rate: string; concurrency: string; duration: string; drain: string; stateFile?: string; check?: boolean; leaveOpen?: boolean; worker: boolean; mix: string; timerMax: string; seed: string; output: string }) => {
       if (o.check && !o.stateFile) throw new UsageError('--check needs --state-file (the file an earlier simulate run wrote)');
       const summary = await simulate({
         address: o.address,
@@ -86,6 +87,7 @@ export function registerSimulateCommand(program: Command): void {
         leaveOpen: Boolean(o.leaveOpen),
         runWorker: o.worker,
         mix: parseMix(o.mix),
+        timerMaxMs: parseDurationMs('--timer-max', o.timerMax),
         seed: positive('--seed', o.seed, true),
         progress: (line) => process.stderr.write(line + '\n'),
         progressIntervalMs: 2000,

@@ -32,6 +32,8 @@ export interface SimulateOptions {
   leaveOpen: boolean;
   runWorker: boolean;
   mix: Readonly<Record<SimKind, number>>;
+  /** the longest timer of a timer workflow (they sleep 100 ms to this); long timers stay pending across an upgrade */
+  timerMaxMs: number;
   seed: number;
   progress: (line: string) => void;
   progressIntervalMs: number;
@@ -180,7 +182,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
   const startOne = async (seq: number): Promise<void> => {
     const kind = pick();
     const seed = Math.floor(random() * 100_000);
-    const plan: SimPlan = { kind, seed, n: kind === 'activities' ? 1 + Math.floor(random() * 3) : kind === 'timer' ? 100 + Math.floor(random() * 1500) : kind === 'continue' ? 1 + Math.floor(random() * 3) : 0, signalValue: kind === 'signal' ? Math.floor(random() * 1000) : undefined };
+    const plan: SimPlan = { kind, seed, n: kind === 'activities' ? 1 + Math.floor(random() * 3) : kind === 'timer' ? 100 + Math.floor(random() * Math.max(1, o.timerMaxMs - 100)) : kind === 'continue' ? 1 + Math.floor(random() * 3) : 0, signalValue: kind === 'signal' ? Math.floor(random() * 1000) : undefined };
     const workflowId = `sim-${runToken}-${seq}`;
     const args = kind === 'activities' || kind === 'timer' || kind === 'continue' ? [seed, plan.n] : [seed];
     const startedAtMs = Date.now();

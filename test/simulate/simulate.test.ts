@@ -52,7 +52,7 @@ test('workflows left open survive a SIGKILL and restart of the server; --check f
   let server = await devServer(file, port);
   try {
     // Long timers keep workflows open across the kill.
-    const first = runCli(TEMPORAL_TS, ['simulate', '--address', `127.0.0.1:${port}`, '--duration', '4s', '--rate', '8', '--mix', MIX, '--leave-open', '--state-file', stateFile, '-o', 'json']);
+    const first = runCli(TEMPORAL_TS, ['simulate', '--address', `127.0.0.1:${port}`, '--duration', '4s', '--rate', '8', '--mix', MIX, '--timer-max', '10s', '--leave-open', '--state-file', stateFile, '-o', 'json']);
     assert.equal(first.status, 0, first.stdout + first.stderr);
     const s1 = summaryOf(first.stdout);
     assert.ok(s1.started! >= 20);
@@ -83,6 +83,7 @@ test('bad flags are refused with a sentence', () => {
     [['--mix', 'activities=3,bogus=1'], /--mix "activities=3,bogus=1": "bogus=1" must be KIND=WEIGHT/],
     [['--mix', 'timer=0'], /gives every kind weight 0/],
     [['--check'], /--check needs --state-file/],
+    [['--timer-max', 'long'], /--timer-max "long" is not a duration/],
   ];
   for (const [args, expected] of cases) {
     const r = runCli(TEMPORAL_TS, ['simulate', '--address', '127.0.0.1:1', ...args]);
