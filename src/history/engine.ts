@@ -62,6 +62,13 @@ class LruCache<K, V> {
   }
 }
 
+/** See HistoryEngine.watchChanges. */
+export interface ChangeWatch {
+  /** true when the execution changed since the watch began or the last wait, false on timeout/abort */
+  wait(timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  close(): void;
+}
+
 export const DEFAULT_RETENTION_MS = 3 * 86_400_000;
 
 export interface NamespaceLookup {
@@ -324,6 +331,47 @@ export class HistoryEngine {
     if (visibility) shard.onNewVisibilityTasks();
     if (ctx.timerTasks.length > 0) shard.onNewTimerTasks(Math.min(...ctx.timerTasks.map((t) => t.atMs)));
     this.notifier.emit(`changed:${HistoryEngine.key(ctx.ref)}`);
+  }
+
+  /**
+   * Subscribe now, wait later: a commit between reading the state and waiting is not missed (with
+   * `waitForChange` after a read, such a commit left a long poll waiting for its whole timeout).
+   * `close()` when done.
+   */
+  watchChanges(ref: ExecutionRef): ChangeWatch {
+    const ev = `changed:${HistoryEngine.key(ref)}`;
+    let changed = false;
+    let wake: (() => void) | undefined;
+    const onChange = (): void => {
+      changed = true;
+      wake?.();
+    };
+    this.notifier.on(ev, onChange);
+    return {
+      wait: (timeoutMs, signal) =>
+        new Promise<boolean>((resolve) => {
+          if (changed) {
+            changed = false;
+            resolve(true);
+            return;
+          }
+          const done = (v: boolean): void => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            wake = undefined;
+            changed = false;
+            resolve(v);
+          };
+          const onAbort = (): void => done(false);
+          const timer = setTimeout(() => done(false), timeoutMs);
+          wake = () => done(true);
+          signal?.addEventListener('abort', onAbort);
+        }),
+      close: () => {
+        this.notifier.off(ev, onChange);
+        wake?.();
+      },
+    };
   }
 
   /** Resolves when the execution changes or after `timeoutMs` (false). */

@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError } from '../../common/errors';
 import { num, temporal } from '../../common/proto';
-import type { HistoryEngine } from '../engine';
+import type { ChangeWatch, HistoryEngine } from '../engine';
 import { isRunning } from '../mutable-state';
 import type { ExecutionRef } from '../tasks';
 
@@ -31,6 +31,16 @@ export async function getWorkflowHistory(engine: HistoryEngine, ref: ExecutionRe
   if (token?.runId) ref = { ...ref, runId: token.runId };
   const deadline = Date.now() + longPollTimeoutMs;
 
+  // subscribed before the first read, so a commit between a read and the wait still wakes the poll
+  const watch = engine.watchChanges(ref);
+  try {
+    return await readOrWait(engine, ref, req, token, deadline, watch, signal);
+  } finally {
+    watch.close();
+  }
+}
+
+async function readOrWait(engine: HistoryEngine, ref: ExecutionRef, req: Request, token: PageToken | undefined, deadline: number, watch: ChangeWatch, signal?: AbortSignal): Promise<Response> {
   if (req.historyEventFilterType === CLOSE_EVENT) {
     for (;;) {
       const ms = await engine.getMutableState(ref);
@@ -43,7 +53,7 @@ export async function getWorkflowHistory(engine: HistoryEngine, ref: ExecutionRe
       if (!req.waitNewEvent || left <= 0 || signal?.aborted) {
         return { history: { events: [] }, nextPageToken: req.waitNewEvent ? pageToken(ref.runId, 0) : undefined };
       }
-      await engine.waitForChange(ref, left, signal);
+      await watch.wait(left, signal);
     }
   }
 
@@ -55,7 +65,7 @@ export async function getWorkflowHistory(engine: HistoryEngine, ref: ExecutionRe
     const events = all.filter((e) => num(e.eventId) >= from);
     const left = deadline - Date.now();
     if (events.length === 0 && req.waitNewEvent && isRunning(ms) && left > 0 && !signal?.aborted) {
-      await engine.waitForChange(ref, left, signal);
+      await watch.wait(left, signal);
       continue;
     }
     const page = events.slice(0, pageSize);

@@ -27,12 +27,17 @@ export class QueryRegistry {
 
 export async function queryWorkflow(engine: HistoryEngine, registry: QueryRegistry, ref: ExecutionRef, query: QueryRequest, timeoutMs: number): Promise<QueryAnswer> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ms = await engine.getMutableState(ref);
-    if (!ms.workflowTask) break;
-    const left = deadline - Date.now();
-    if (left <= 0) throw new DeadlineExceededError('query timed out waiting for the outstanding workflow task');
-    await engine.waitForChange(ref, left);
+  const watch = engine.watchChanges(ref); // before the first read: no commit in between is missed
+  try {
+    for (;;) {
+      const ms = await engine.getMutableState(ref);
+      if (!ms.workflowTask) break;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new DeadlineExceededError('query timed out waiting for the outstanding workflow task');
+      await watch.wait(left);
+    }
+  } finally {
+    watch.close();
   }
   const ms = await engine.getMutableState(ref);
   const id = newUuid();
