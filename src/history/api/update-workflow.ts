@@ -68,16 +68,21 @@ function statusOf(engine: HistoryEngine, ref: ExecutionRef, ms: MutableState, up
 /** Wait until the update reaches `wanted` or the time is up; answers the stage reached. */
 async function waitForStage(engine: HistoryEngine, ref: ExecutionRef, updateId: string, wanted: number, timeoutMs: number, signal?: AbortSignal): Promise<UpdateStatus> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ms = await engine.getMutableState(ref);
-    const st = statusOf(engine, ref, ms, updateId);
-    if (!st) {
-      if (!isRunning(ms)) throw new NotFoundError('workflow execution already completed', ref);
-      throw new NotFoundError(`update ${updateId} not found`, ref);
+  const watch = engine.watchChanges(ref); // before the first read: no commit in between is missed
+  try {
+    for (;;) {
+      const ms = await engine.getMutableState(ref);
+      const st = statusOf(engine, ref, ms, updateId);
+      if (!st) {
+        if (!isRunning(ms)) throw new NotFoundError('workflow execution already completed', ref);
+        throw new NotFoundError(`update ${updateId} not found`, ref);
+      }
+      const left = deadline - Date.now();
+      if (st.stage >= wanted || left <= 0 || signal?.aborted) return st;
+      await watch.wait(left, signal);
     }
-    const left = deadline - Date.now();
-    if (st.stage >= wanted || left <= 0 || signal?.aborted) return st;
-    await engine.waitForChange(ref, left, signal);
+  } finally {
+    watch.close();
   }
 }
 
