@@ -230,7 +230,15 @@ async function runCrashLoad(engine: Engine): Promise<void> {
       visible = await retrying('count', async () => Number((await client.workflowService.countWorkflowExecutions({ namespace: 'default', query })).count ?? 0));
       if (visible === N) break;
     }
-    if (visible !== N) problems.push(`visibility: ${visible} workflows counted by "${query}", expected ${N}`);
+    if (visible !== N) {
+      const all = await client.workflowService.listWorkflowExecutions({ namespace: 'default', query: `TaskQueue = '${taskQueue}'`, pageSize: 1000 });
+      const listed = new Map(all.executions.map((e) => [e.execution?.workflowId ?? '', e]));
+      const off = records
+        .map((r) => ({ id: r.id, e: listed.get(r.id) }))
+        .filter((x) => x.e?.status !== temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED)
+        .map((x) => `${x.id}: ${x.e ? `status ${temporal.api.enums.v1.WorkflowExecutionStatus[x.e.status!]}, history length ${String(x.e.historyLength)}` : 'not listed'}`);
+      problems.push(`visibility: ${visible} workflows counted by "${query}", expected ${N}; not listed as completed: ${off.join('; ')}`);
+    }
 
     const secs = ((loadDoneAt - began) / 1000).toFixed(1);
     const signalRetries = records.reduce((s, r) => s + r.signalRetries, 0);
