@@ -6,8 +6,12 @@ import { mysqlDialect } from './query/compiler';
 import type { CustomAttribute } from './search-attributes';
 import { ALL_COLUMNS, fromRow, recordValues, typeCode, type Row, type VisibilityRecord, type VisibilityStore } from './store';
 
+// MySQL's ON DUPLICATE KEY UPDATE has no WHERE: each column keeps its value unless the row is not
+// older than the stored one. Assignments run left to right, so history_length (the test) goes last.
+const FORWARD = `COALESCE(VALUES(history_length), 0) >= COALESCE(history_length, 0)`;
+const UPDATED = [...ALL_COLUMNS.slice(2).filter((c) => c !== 'history_length'), 'history_length'];
 const UPSERT = `INSERT INTO executions_visibility (${ALL_COLUMNS.join(', ')}) VALUES (${ALL_COLUMNS.map(() => '?').join(', ')})
-  ON DUPLICATE KEY UPDATE ${ALL_COLUMNS.slice(2).map((c) => `${c} = VALUES(${c})`).join(', ')}`;
+  ON DUPLICATE KEY UPDATE ${UPDATED.map((c) => `${c} = IF(${FORWARD}, VALUES(${c}), ${c})`).join(', ')}`;
 
 type Param = string | number | Buffer | null;
 const param = (p: unknown): Param => (typeof p === 'boolean' ? (p ? 1 : 0) : (p as Param) ?? null);

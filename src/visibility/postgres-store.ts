@@ -4,10 +4,11 @@ import { pgClientConfig } from '../persistence/postgres/connect';
 import type { SqlConnectConfig } from '../persistence/sql-config';
 import { postgresDialect } from './query/compiler';
 import type { CustomAttribute } from './search-attributes';
-import { ALL_COLUMNS, fromRow, recordValues, typeCode, type Row, type VisibilityRecord, type VisibilityStore } from './store';
+import { ALL_COLUMNS, notOlderThanStored, fromRow, recordValues, typeCode, type Row, type VisibilityRecord, type VisibilityStore } from './store';
 
 const UPSERT = `INSERT INTO executions_visibility (${ALL_COLUMNS.join(', ')}) VALUES (${ALL_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
-  ON CONFLICT (namespace_id, run_id) DO UPDATE SET ${ALL_COLUMNS.slice(2).map((c) => `${c} = excluded.${c}`).join(', ')}`;
+  ON CONFLICT (namespace_id, run_id) DO UPDATE SET ${ALL_COLUMNS.slice(2).map((c) => `${c} = excluded.${c}`).join(', ')}
+  WHERE ${notOlderThanStored('excluded', 'executions_visibility')}`;
 
 export class PostgresVisibilityStore implements VisibilityStore {
   readonly dialect = postgresDialect;

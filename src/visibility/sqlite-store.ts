@@ -1,7 +1,7 @@
 /** SQLite visibility store (better-sqlite3, synchronous driver behind the async contract). */
 import Database from 'better-sqlite3';
 import { sqliteDialect } from './query/compiler';
-import { ALL_COLUMNS, fromRow, recordValues, typeCode, type Row, type VisibilityRecord, type VisibilityStore } from './store';
+import { ALL_COLUMNS, notOlderThanStored, fromRow, recordValues, typeCode, type Row, type VisibilityRecord, type VisibilityStore } from './store';
 import type { CustomAttribute } from './search-attributes';
 
 export class SqliteVisibilityStore implements VisibilityStore {
@@ -12,7 +12,7 @@ export class SqliteVisibilityStore implements VisibilityStore {
     const cols = ALL_COLUMNS.join(', ');
     const set = ALL_COLUMNS.slice(2).map((c) => `${c} = excluded.${c}`).join(', ');
     this.upsert = db.prepare(
-      `INSERT INTO executions_visibility (${cols}) VALUES (${ALL_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (namespace_id, run_id) DO UPDATE SET ${set}`,
+      `INSERT INTO executions_visibility (${cols}) VALUES (${ALL_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (namespace_id, run_id) DO UPDATE SET ${set} WHERE ${notOlderThanStored('excluded', 'executions_visibility')}`,
     );
   }
 

@@ -74,6 +74,15 @@ export const BASE_COLUMNS = [
 
 export const ALL_COLUMNS: string[] = [...BASE_COLUMNS, ...ALL_CUSTOM_COLUMNS];
 
+/**
+ * A visibility row only moves forward. Every change of a run (start, upsert, memo, close) adds
+ * history events, so an upsert that carries a shorter history than the stored row is stale — a task
+ * applied late, or one a killed server process had in flight — and must change nothing.
+ */
+export function notOlderThanStored(incoming: string, stored: string): string {
+  return `COALESCE(${incoming}.history_length, 0) >= COALESCE(${stored}.history_length, 0)`;
+}
+
 /** The values of ALL_COLUMNS for a record, in order. */
 export function recordValues(r: VisibilityRecord, bool: (b: boolean) => unknown): unknown[] {
   const base = [
