@@ -203,10 +203,11 @@ export function sharedWorker(plugin: Engine, opts: WithWorkerOpts & { skip?: str
   });
   after(async () => {
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    // stopping the server answers the worker's outstanding long polls at once
+    await server?.stop();
     await running?.catch(() => undefined);
     await clientConn?.close();
     await workerConn?.close();
-    await server?.stop();
     await db?.drop();
   });
   return () => {
