@@ -106,11 +106,6 @@ export async function failsUntilFixed(): Promise<string> {
 
 const { slowActivity: slowLocal, greetActivity: greetLocal } = wf.proxyLocalActivities<typeof activities>({ startToCloseTimeout: '30s' });
 
-/** A local activity much longer than the workflow task timeout: the worker heartbeats with force_create_new_workflow_task. */
-export async function longLocalActivity(ms: number): Promise<string> {
-  return await slowLocal(ms);
-}
-
 export const stageQuery = wf.defineQuery<string>('stage');
 
 /** Answers `stage` queries while a long local activity runs (queries arrive inside workflow tasks). */
