@@ -202,8 +202,12 @@ export function sharedWorker(plugin: Engine, opts: WithWorkerOpts & { skip?: str
     env = { client: new Client({ connection: clientConn, namespace: 'default' }), taskQueue, port: server.port, plugin, server };
   });
   after(async () => {
+    // let activities still running finish against a live server (their completions would be
+    // retried for seconds against a stopped one), then stop the server: that answers the worker's
+    // outstanding long polls at once
+    const deadline = Date.now() + 5000;
+    while (worker && worker.getStatus().numInFlightActivities > 0 && Date.now() < deadline) await sleep(50);
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
-    // stopping the server answers the worker's outstanding long polls at once
     await server?.stop();
     await running?.catch(() => undefined);
     await clientConn?.close();

@@ -160,7 +160,7 @@ export async function heartbeatTimeout(): Promise<string> {
 
 const { failsOnceThenBlocks } = wf.proxyActivities<typeof activities>({
   startToCloseTimeout: '30s',
-  heartbeatTimeout: '5s',
+  heartbeatTimeout: '1s',
   retry: { initialInterval: '100ms', maximumAttempts: 5 },
 });
 
