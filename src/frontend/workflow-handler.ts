@@ -9,6 +9,7 @@ import type { MatchingEngine } from '../matching/matching-engine';
 import { decodeToken, type ActivityTaskToken, type WorkflowTaskToken } from '../history/api/task-token';
 import { durationMs } from '../common/proto';
 import { retentionOf, type NamespaceChanges, type NamespaceInfo, type NamespaceRegistry } from './namespaces';
+import { decodePageToken } from '../history/api/get-history';
 import ws = temporal.api.workflowservice.v1;
 import type { UnaryHandler } from './service-definition';
 import type { VersionInfo } from '../upgrade/release-feed';
@@ -313,6 +314,7 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
       const ns = await resolveNamespace(req.namespace);
       requireEnum(E.HistoryEventFilterType, req.historyEventFilterType, 'historyEventFilterType');
       if ((req.maximumPageSize ?? 0) < 0) throw new InvalidArgumentError('maximumPageSize', 'must not be negative');
+      decodePageToken(req.nextPageToken); // a malformed token is the caller's error, whatever the execution
       return history.getHistory(ns.id, requireExecution(req.execution, 'execution'), req, signal);
     },
     async PollWorkflowTaskQueue(req: ws.IPollWorkflowTaskQueueRequest, _call: unknown, signal: AbortSignal) {
