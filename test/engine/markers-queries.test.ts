@@ -1,6 +1,8 @@
 /**
- * Markers (local activities, patches) with replay from full history, force_create_new_workflow_task
- * (the local-activity heartbeat), and queries delivered inside workflow tasks, on every plugin.
+ * Markers (local activities, patches) with replay from full history, buffered events and
+ * force_create_new_workflow_task (the local-activity heartbeat), and queries delivered inside
+ * workflow tasks, on every plugin. Some tests drive the protocol by hand through the client's raw
+ * WorkflowService on a task queue no worker polls.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -93,6 +95,50 @@ for (const plugin of ENGINES) {
       const err = (await q3) as { code?: number; details?: string };
       assert.equal(err.code, 3);
       assert.match(err.details ?? '', /no answer for you/);
+      await svc.terminateWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId } });
+    });
+
+    test('buffered events: a signal during a started workflow task is written after its completion; closing over it is UNHANDLED_COMMAND; force_create_new_workflow_task', { skip }, async () => {
+      const { client } = env();
+      const svc = client.workflowService;
+      const taskQueue = newTaskQueue('buffered'); // driven by hand
+      const workflowId = id('buffered');
+      await client.workflow.start('accumulator', { taskQueue, workflowId });
+      const poll = () => svc.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue, kind: 1 }, identity: 'raw-test' });
+      const history = async () => (await client.workflow.getHandle(workflowId).fetchHistory()).events!.map((e) => e.eventType!);
+      const signal = (n: number) =>
+        svc.signalWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId }, signalName: 'add', input: { payloads: [defaultPayloadConverter.toPayload(n)] } });
+      const T = EventType;
+
+      const t1 = await poll();
+      await signal(1); // arrives while t1 is started: buffered
+      assert.deepEqual(await history(), [T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, T.EVENT_TYPE_WORKFLOW_TASK_STARTED]);
+      await svc.respondWorkflowTaskCompleted({ namespace: 'default', taskToken: t1.taskToken, commands: [] });
+      assert.deepEqual((await history()).slice(3), [T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED]);
+
+      // closing the workflow while a signal is buffered: the task fails with UNHANDLED_COMMAND, the run goes on
+      const t2 = await poll();
+      await signal(2);
+      await svc.respondWorkflowTaskCompleted({
+        namespace: 'default',
+        taskToken: t2.taskToken,
+        commands: [{ commandType: temporal.api.enums.v1.CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION, completeWorkflowExecutionCommandAttributes: {} }],
+      });
+      const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events!;
+      const failed = events.find((e) => e.eventType === T.EVENT_TYPE_WORKFLOW_TASK_FAILED)!;
+      assert.equal(failed.workflowTaskFailedEventAttributes!.cause, temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND);
+      assert.deepEqual(events.slice(-3).map((e) => e.eventType), [T.EVENT_TYPE_WORKFLOW_TASK_FAILED, T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED]);
+      assert.equal((await client.workflow.getHandle(workflowId).describe()).status.name, 'RUNNING');
+
+      // force_create_new_workflow_task: a new task although nothing new happened
+      const t3 = await poll();
+      assert.equal(t3.attempt, 1, 'UNHANDLED_COMMAND does not count as a failed attempt');
+      await svc.respondWorkflowTaskCompleted({ namespace: 'default', taskToken: t3.taskToken, commands: [], forceCreateNewWorkflowTask: true });
+      assert.deepEqual((await history()).slice(-2), [T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED]);
+      const t4 = await poll();
+      assert.ok(t4.taskToken?.length);
+      await svc.respondWorkflowTaskCompleted({ namespace: 'default', taskToken: t4.taskToken, commands: [] });
+      assert.deepEqual((await history()).slice(-1), [T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED], 'no task without a reason');
       await svc.terminateWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId } });
     });
 
