@@ -57,7 +57,7 @@ for (const plugin of ENGINES) {
       await h.terminate();
     });
 
-    test('payloads over 2 MiB from the worker: a workflow result fails the workflow, an activity result fails the activity', { skip }, async () => {
+    test('payloads over 2 MiB from the worker: a workflow result fails the workflow, an activity result or heartbeat fails the activity (no retry)', { skip }, async () => {
       const { client, taskQueue } = env();
       const h = await client.workflow.start('bigWorkflowResult', { taskQueue, workflowId: id('big-result'), args: [2 * MiB + 10] });
       await assert.rejects(h.result(), (err: unknown) => {
@@ -75,6 +75,11 @@ for (const plugin of ENGINES) {
       await assert.rejects(client.workflow.execute('bigActivityResult', { taskQueue, workflowId: id('big-act'), args: [2 * MiB + 10] }), (err: unknown) => {
         assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure && err.cause.cause instanceof ServerFailure, String(err));
         assert.match(err.cause.cause.message, /^Complete result exceeds size limit/);
+        return true;
+      });
+      await assert.rejects(client.workflow.execute('bigActivityHeartbeat', { taskQueue, workflowId: id('big-hb'), args: [2 * MiB + 10] }), (err: unknown) => {
+        assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure && err.cause.cause instanceof ServerFailure, String(err));
+        assert.match(err.cause.cause.message, /^Heartbeat details exceed size limit/);
         return true;
       });
     });

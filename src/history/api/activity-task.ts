@@ -185,8 +185,17 @@ export async function recordActivityTaskHeartbeat(
   token: ActivityTaskToken,
   details: temporal.api.common.v1.IPayloads | null | undefined,
 ): Promise<{ cancelRequested: boolean }> {
+  const size = payloadsSize(details);
+  const verdict = blobVerdict(size, engine.limits);
+  if (verdict === 'warn') engine.log.warn({ workflowId: token.wid, activityId: token.aid, size }, 'heartbeat details exceed the warn limit');
   return engine.update(tokenRef(token), (ctx) => {
     const act = startedActivity(ctx, token);
+    if (verdict === 'error') {
+      // as Temporal: the activity fails at once (non-retryable) and the worker is told to stop it
+      const message = `Heartbeat details exceed size limit: ${blobLimitSentence(size, engine.limits)}.`;
+      failOrRetry(ctx, act, { message, source: 'Server', serverFailureInfo: { nonRetryable: true } }, 'fail', act.startedIdentity);
+      return { cancelRequested: true };
+    }
     act.state = activityMachine.next(act.state, 'heartbeat');
     act.lastHeartbeatMs = ctx.nowMs;
     if (details) act.heartbeatDetailsB64 = toB64(Payloads, details);

@@ -74,3 +74,10 @@ export async function failsOnceThenBlocks(): Promise<string> {
 export async function bigResult(bytes: number): Promise<string> {
   return 'x'.repeat(bytes);
 }
+
+/** Heartbeats details over the blob size limit, then waits to be cancelled (or 5 s). */
+export async function bigHeartbeat(bytes: number): Promise<string> {
+  heartbeat('h'.repeat(bytes));
+  await Context.current().sleep(5000);
+  return 'not stopped';
+}

@@ -168,7 +168,11 @@ export async function pendingActivity(): Promise<string> {
   return await failsOnceThenBlocks();
 }
 
-const { bigResult } = wf.proxyActivities<typeof activities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
+const { bigResult, bigHeartbeat } = wf.proxyActivities<typeof activities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 3 } });
+
+export async function bigActivityHeartbeat(bytes: number): Promise<string> {
+  return await bigHeartbeat(bytes);
+}
 
 export async function bigActivityResult(bytes: number): Promise<string> {
   return (await bigResult(bytes)).length.toString();
