@@ -142,14 +142,14 @@ for (const plugin of ENGINES) {
       await svc.terminateWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId } });
     });
 
-    test('a local activity 3.5x the workflow task timeout: heartbeat tasks (force_create_new_workflow_task) carry queries', { skip }, async () => {
+    test('a local activity 4x the workflow task timeout: heartbeat tasks (force_create_new_workflow_task) carry queries', { skip }, async () => {
       const { client, taskQueue } = env();
-      const h = await client.workflow.start('queryDuringLocalActivity', { taskQueue, workflowId: id('la-long'), args: [3500], workflowTaskTimeout: '1s' });
+      const h = await client.workflow.start('queryDuringLocalActivity', { taskQueue, workflowId: id('la-long'), args: [4000], workflowTaskTimeout: '1s' });
       await sleep(500);
       const t0 = Date.now();
       // answered inside the next heartbeat task (every ~0.8 s), not held until the activity ends
       assert.equal(await h.query<string>('stage'), 'in local activity');
-      assert.ok(Date.now() - t0 < 2200, `the query was held until the local activity ended (${Date.now() - t0} ms)`);
+      assert.ok(Date.now() - t0 < 3000, `the query was held until the local activity ended (${Date.now() - t0} ms)`);
       assert.equal(await h.result(), 'done');
       assert.equal(await h.query<string>('stage'), 'done');
       const events = (await h.fetchHistory()).events!;
