@@ -60,8 +60,8 @@ for (const plugin of ENGINES) {
 
     test('workflow task failure then start-to-close timeouts with growing attempts; a signal fixes it', { skip }, async () => {
       const { client, taskQueue } = env();
-      const h = await client.workflow.start('failsUntilFixed', { taskQueue, workflowId: id('wft'), workflowTaskTimeout: '1s' });
-      await sleep(2800);
+      const h = await client.workflow.start('failsUntilFixed', { taskQueue, workflowId: id('wft'), workflowTaskTimeout: '500ms' });
+      await sleep(1600);
       const events = (await h.fetchHistory()).events!;
       const types = events.map((e) => e.eventType);
       assert.ok(types.includes(8 /* WorkflowTaskFailed */), `expected WorkflowTaskFailed in ${types}`);
