@@ -43,7 +43,8 @@ for (const plugin of ENGINES) {
       const deadline = Date.now() + 10_000;
       while (Date.now() < deadline) {
         pa = (await h.describe()).raw.pendingActivities?.[0];
-        if (pa && pa.attempt === 2 && pa.heartbeatDetails) break;
+        // attempt 2 starts with attempt 1's details ('a1', carried over) until its own first heartbeat
+        if (pa?.attempt === 2 && pa.heartbeatDetails && defaultPayloadConverter.fromPayload(pa.heartbeatDetails.payloads![0]!) === 'a2') break;
         await sleep(100);
       }
       assert.ok(pa, 'a pending activity');
