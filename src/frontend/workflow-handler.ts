@@ -9,6 +9,7 @@ import type { MatchingEngine } from '../matching/matching-engine';
 import { decodeToken, type ActivityTaskToken, type WorkflowTaskToken } from '../history/api/task-token';
 import { durationMs } from '../common/proto';
 import { retentionOf, type NamespaceChanges, type NamespaceInfo, type NamespaceRegistry } from './namespaces';
+import { decodePageToken } from '../history/api/get-history';
 import ws = temporal.api.workflowservice.v1;
 import type { UnaryHandler } from './service-definition';
 import type { VersionInfo } from '../upgrade/release-feed';
@@ -48,10 +49,32 @@ function msToTimestamp(ms: number): { seconds: number; nanos: number } {
   return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function requireExecution(e: temporal.api.common.v1.IWorkflowExecution | null | undefined, field = 'workflowExecution'): { workflowId: string; runId: string } {
   if (!e?.workflowId) throw new InvalidArgumentError(`${field}.workflowId`, 'is required');
+  if (e.workflowId.length > 1000) throw new InvalidArgumentError(`${field}.workflowId`, 'exceeds length limit of 1000');
+  if (e.runId && !UUID.test(e.runId)) throw new InvalidArgumentError(`${field}.runId`, `"${e.runId.slice(0, 64)}" is not a valid run id (a UUID)`);
   return { workflowId: e.workflowId, runId: e.runId ?? '' };
 }
+
+/** INVALID_ARGUMENT unless `v` is unset or a value of the proto enum `e`. */
+function requireEnum(e: object, v: unknown, field: string, allowUnspecified = true): void {
+  if (v === null || v === undefined) return;
+  const n = Number(v);
+  const name = (e as Record<number, string | undefined>)[n];
+  if (typeof name !== 'string' || (!allowUnspecified && n === 0)) {
+    throw new InvalidArgumentError(field, `${String(v)} is not a valid value`);
+  }
+}
+
+function requireName(v: string | null | undefined, field: string): string {
+  if (!v) throw new InvalidArgumentError(field, 'is required');
+  if (v.length > 1000) throw new InvalidArgumentError(field, 'exceeds length limit of 1000');
+  return v;
+}
+
+const E = temporal.api.enums.v1;
 
 function wtToken(b: Uint8Array | null | undefined): WorkflowTaskToken {
   const t = decodeToken(b);
@@ -104,12 +127,19 @@ function namespaceChanges(
 }
 
 function requireTaskQueue(tq: temporal.api.taskqueue.v1.ITaskQueue | null | undefined): string {
-  if (!tq?.name) throw new InvalidArgumentError('taskQueue', 'name is required');
+  if (!tq?.name) throw new InvalidArgumentError('taskQueue.name', 'is required');
+  if (tq.name.length > 1000) throw new InvalidArgumentError('taskQueue.name', 'exceeds length limit of 1000');
+  requireEnum(E.TaskQueueKind, tq.kind, 'taskQueue.kind');
   return tq.name;
 }
 
 export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> {
   const { history, matching, namespaces } = d;
+  /** `active`: the namespace must accept new workflows (not deprecated) */
+  const resolveNamespace = (name: string | null | undefined, active = false) => {
+    if (!name) throw new InvalidArgumentError('namespace', 'is required');
+    return active ? namespaces.resolveActive(name) : namespaces.resolve(name);
+  };
   const h = {
     async GetSystemInfo() {
       return {
@@ -120,6 +150,7 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
           encodedFailureAttributes: true,
           upsertMemo: true,
           sdkMetadata: true,
+          activityFailureIncludeHeartbeat: true,
           eagerWorkflowStart: false,
           buildIdBasedVersioning: false,
           supportsSchedules: false,
@@ -144,7 +175,7 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
     },
     async DescribeNamespace(req: ws.IDescribeNamespaceRequest) {
       if (!req.namespace && !req.id) throw new InvalidArgumentError('namespace', 'is required');
-      const ns = req.namespace ? await namespaces.resolve(req.namespace) : (await namespaces.list()).find((n) => n.id === req.id);
+      const ns = req.namespace ? await resolveNamespace(req.namespace) : (await namespaces.list()).find((n) => n.id === req.id);
       if (!ns) throw new NotFoundError(`namespace id ${req.id} not found`);
       return namespaceDescription(ns, d.clusterName);
     },
@@ -243,20 +274,21 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
       };
     },
     async StartWorkflowExecution(req: ws.IStartWorkflowExecutionRequest) {
-      const ns = await namespaces.resolveActive(req.namespace);
+      const ns = await resolveNamespace(req.namespace, true);
       return history.startWorkflow(ns, req);
     },
     async SignalWithStartWorkflowExecution(req: ws.ISignalWithStartWorkflowExecutionRequest) {
-      const ns = await namespaces.resolveActive(req.namespace);
-      if (!req.signalName) throw new InvalidArgumentError('signalName', 'is required');
+      const ns = await resolveNamespace(req.namespace, true);
+      requireName(req.signalName, 'signalName');
       return history.signalWithStart(ns, req);
     },
     async SignalWorkflowExecution(req: ws.ISignalWorkflowExecutionRequest) {
-      const ns = await namespaces.resolve(req.namespace);
+      const ns = await resolveNamespace(req.namespace);
       const ex = requireExecution(req.workflowExecution);
-      if (!req.signalName) throw new InvalidArgumentError('signalName', 'is required');
+      const signalName = requireName(req.signalName, 'signalName');
+      if (req.requestId && req.requestId.length > 255) throw new InvalidArgumentError('requestId', 'exceeds length limit of 255');
       await history.signal(ns.id, ex, {
-        signalName: req.signalName,
+        signalName,
         input: req.input,
         header: req.header,
         identity: req.identity ?? '',
@@ -265,25 +297,28 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
       return {};
     },
     async RequestCancelWorkflowExecution(req: ws.IRequestCancelWorkflowExecutionRequest) {
-      const ns = await namespaces.resolve(req.namespace);
+      const ns = await resolveNamespace(req.namespace);
       await history.requestCancel(ns.id, requireExecution(req.workflowExecution), req.reason ?? '', req.identity ?? '', req.requestId ?? '');
       return {};
     },
     async TerminateWorkflowExecution(req: ws.ITerminateWorkflowExecutionRequest) {
-      const ns = await namespaces.resolve(req.namespace);
+      const ns = await resolveNamespace(req.namespace);
       await history.terminate(ns.id, requireExecution(req.workflowExecution), req.reason ?? '', req.details, req.identity ?? '');
       return {};
     },
     async DescribeWorkflowExecution(req: ws.IDescribeWorkflowExecutionRequest) {
-      const ns = await namespaces.resolve(req.namespace);
+      const ns = await resolveNamespace(req.namespace);
       return history.describe(ns.id, requireExecution(req.execution, 'execution'));
     },
     async GetWorkflowExecutionHistory(req: ws.IGetWorkflowExecutionHistoryRequest, _call: unknown, signal: AbortSignal) {
-      const ns = await namespaces.resolve(req.namespace);
+      const ns = await resolveNamespace(req.namespace);
+      requireEnum(E.HistoryEventFilterType, req.historyEventFilterType, 'historyEventFilterType');
+      if ((req.maximumPageSize ?? 0) < 0) throw new InvalidArgumentError('maximumPageSize', 'must not be negative');
+      decodePageToken(req.nextPageToken); // a malformed token is the caller's error, whatever the execution
       return history.getHistory(ns.id, requireExecution(req.execution, 'execution'), req, signal);
     },
     async PollWorkflowTaskQueue(req: ws.IPollWorkflowTaskQueueRequest, _call: unknown, signal: AbortSignal) {
-      const ns = await namespaces.resolve(req.namespace);
+      const ns = await resolveNamespace(req.namespace);
       const tq = requireTaskQueue(req.taskQueue);
       if (req.taskQueue?.kind === temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY) {
         return matching.pollStickyQueue(ns.id, tq, req.taskQueue.normalName ?? '', req.identity ?? '', signal);
@@ -291,7 +326,7 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
       return matching.pollWorkflowTask(ns.id, tq, req.identity ?? '', signal);
     },
     async PollActivityTaskQueue(req: ws.IPollActivityTaskQueueRequest, _call: unknown, signal: AbortSignal) {
-      const ns = await namespaces.resolve(req.namespace);
+      const ns = await resolveNamespace(req.namespace);
       return matching.pollActivityTask(ns.id, requireTaskQueue(req.taskQueue), req.identity ?? '', signal);
     },
     async RespondWorkflowTaskCompleted(req: ws.IRespondWorkflowTaskCompletedRequest) {
@@ -300,6 +335,7 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
       return {};
     },
     async RespondWorkflowTaskFailed(req: ws.IRespondWorkflowTaskFailedRequest) {
+      requireEnum(E.WorkflowTaskFailedCause, req.cause, 'cause');
       await history.respondWorkflowTaskFailed(wtToken(req.taskToken), req);
       return {};
     },
@@ -319,9 +355,10 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
       return {};
     },
     async QueryWorkflow(req: ws.IQueryWorkflowRequest, call: { getDeadline(): Date | number }) {
-      const ns = await namespaces.resolve(req.namespace);
+      const ns = await resolveNamespace(req.namespace);
       const ex = requireExecution(req.execution, 'execution');
       if (!req.query?.queryType) throw new InvalidArgumentError('query.queryType', 'is required');
+      requireEnum(E.QueryRejectCondition, req.queryRejectCondition, 'queryRejectCondition');
       const dl = call.getDeadline();
       const deadlineMs = dl instanceof Date ? dl.getTime() : dl;
       const timeoutMs = Number.isFinite(deadlineMs) && deadlineMs > 0 ? Math.max(1, deadlineMs - Date.now() - 500) : 30_000;
@@ -334,6 +371,7 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
     async RespondQueryTaskCompleted(req: ws.IRespondQueryTaskCompletedRequest) {
       const t = decodeToken(req.taskToken);
       if (t.k !== 'q') throw new InvalidArgumentError('taskToken', 'is not a query task token');
+      requireEnum(E.QueryResultType, req.completedType, 'completedType', false);
       history.respondQuery(t.id, req);
       return {};
     },

@@ -21,6 +21,7 @@ import {
   type PersistenceBundle,
 } from '../persistence/engine';
 import { executionStatus, MutationContext } from './context';
+import { DEFAULT_LIMITS, enforceHistoryLimits, HistoryLimitExceededError, type Limits } from './limits';
 import { decodeMutableState, encodeMutableState, EXECUTION_STATE, type MutableState } from './mutable-state';
 import { ShardContext } from './shard';
 import { encodeTask, type ExecutionRef, type VisibilityTask } from './tasks';
@@ -35,6 +36,8 @@ export interface HistoryEngineOptions {
   numHistoryShards: number;
   longPollTimeoutMs: number;
   hostIdentity: string;
+  /** size limits (live object; Temporal's defaults when absent) */
+  limits?: Limits;
 }
 
 /** Executions whose mutable state is kept in memory (a miss costs one indexed read). */
@@ -101,9 +104,11 @@ export class HistoryEngine {
     byName: async () => undefined,
     retentionMs: async () => DEFAULT_RETENTION_MS,
   };
+  readonly limits: Limits;
 
   constructor(readonly store: PersistenceBundle, readonly opts: HistoryEngineOptions, readonly log: Logger) {
     this.notifier.setMaxListeners(0);
+    this.limits = opts.limits ?? { ...DEFAULT_LIMITS };
   }
 
   /**
@@ -196,7 +201,9 @@ export class HistoryEngine {
       ctx.retentionHintMs = this.retentionHints.get(ref.namespaceId);
       const result = await fn(ctx);
       if (!ctx.dirty && ctx.newEvents.length === 0 && ctx.transferTasks.length === 0 && ctx.timerTasks.length === 0) return result;
+      const limitExceeded = enforceHistoryLimits(ctx, this.limits, this.log);
       await this.commitUpdate(shard, loaded, ctx);
+      if (limitExceeded) throw new HistoryLimitExceededError(limitExceeded);
       return result;
     });
   }

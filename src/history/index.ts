@@ -16,11 +16,12 @@ import { getWorkflowHistory } from './api/get-history';
 import { buildQueryTask, queryWorkflow, QueryRegistry, respondQueryTaskCompleted } from './api/query-workflow';
 import { signalWorkflow } from './api/signal-workflow';
 import { pollWorkflowUpdate, updateWorkflow, type UpdateStatus } from './api/update-workflow';
-import { startWorkflow, validateStartRequest, type NamespaceRef, type SignalToDeliver } from './api/start-workflow';
+import { checkBlob, startWorkflow, validateStartRequest, type NamespaceRef, type SignalToDeliver } from './api/start-workflow';
 import type { WorkflowTaskToken } from './api/task-token';
 import { recordWorkflowTaskStarted, respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './api/workflow-task';
 import type { ActivityTaskRef, MatchingClient, WorkflowTaskRef } from './matching-client';
 import { TimerQueueProcessor, TransferQueueProcessor } from './queues/queue-processors';
+import { payloadsSize } from './limits';
 
 type Exec = { workflowId: string; runId: string };
 
@@ -50,12 +51,12 @@ export class HistoryService {
   }
 
   async startWorkflow(ns: NamespaceRef, req: ws.IStartWorkflowExecutionRequest): Promise<{ runId: string; started: boolean }> {
-    validateStartRequest(req);
+    validateStartRequest(req, this.engine.limits);
     return startWorkflow(this.engine, ns, req);
   }
 
   async signalWithStart(ns: NamespaceRef, req: ws.ISignalWithStartWorkflowExecutionRequest): Promise<{ runId: string; started: boolean }> {
-    validateStartRequest(req);
+    validateStartRequest(req, this.engine.limits, 'signal-with-start');
     return startWorkflow(this.engine, ns, req, {
       signalName: req.signalName!,
       input: req.signalInput,
@@ -66,6 +67,7 @@ export class HistoryService {
   }
 
   async signal(namespaceId: string, ex: Exec, s: SignalToDeliver): Promise<void> {
+    checkBlob('input', payloadsSize(s.input), this.engine.limits);
     await signalWorkflow(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), s);
   }
 
@@ -127,7 +129,7 @@ export class HistoryService {
   }
 
   recordWorkflowTaskStarted(task: WorkflowTaskRef, identity: string, sticky = false) {
-    return recordWorkflowTaskStarted(this.engine, task, identity, sticky);
+    return recordWorkflowTaskStarted(this.engine, task, identity, sticky, this.queries);
   }
 
   recordActivityTaskStarted(task: ActivityTaskRef, identity: string) {
@@ -135,7 +137,7 @@ export class HistoryService {
   }
 
   respondWorkflowTaskCompleted(token: WorkflowTaskToken, req: ws.IRespondWorkflowTaskCompletedRequest) {
-    return respondWorkflowTaskCompleted(this.engine, token, req);
+    return respondWorkflowTaskCompleted(this.engine, token, req, this.queries);
   }
 
   respondWorkflowTaskFailed(token: WorkflowTaskToken, req: ws.IRespondWorkflowTaskFailedRequest) {

@@ -31,7 +31,7 @@ export type RetryDecision = { retry: true; delayMs: number } | { retry: false; r
  */
 export function decideRetry(policy: RetryPolicyJson, attempt: number, failure: IFailure | undefined, nowMs: number, deadlineMs: number): RetryDecision {
   const app = failure?.applicationFailureInfo;
-  if (app?.nonRetryable) return { retry: false, retryState: RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE };
+  if (app?.nonRetryable || failure?.serverFailureInfo?.nonRetryable) return { retry: false, retryState: RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE };
   if (app?.type && policy.nonRetryableErrorTypes.includes(app.type)) {
     return { retry: false, retryState: RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE };
   }

@@ -17,6 +17,7 @@ import { HistoryService } from '../history';
 import { VisibilityQueueProcessor } from '../history/queues/visibility-queue-processor';
 import { VisibilityManager } from '../visibility/manager';
 import { openVisibilityStore } from '../visibility/open';
+import { DEFAULT_LIMITS, type Limits } from '../history/limits';
 import { MatchingEngine } from '../matching/matching-engine';
 import { openPersistence } from '../persistence/engine';
 import type { SqlConnectConfig } from '../persistence/sql-config';
@@ -43,10 +44,14 @@ export interface TemporalServerOptions {
   serverVersion?: string;
   /** the shortest namespace retention accepted (default 1 day; tests lower it to see deletion) */
   minNamespaceRetentionMs?: number;
+  /** size limits; Temporal's defaults (2 MiB blobs, 51,200 events / 50 MiB of history) where absent */
+  limits?: Partial<Limits>;
 }
 
 export interface RunningTemporalServer {
   port: number;
+  /** the live size limits of this server (changes apply to the next request) */
+  limits: Limits;
   stop(): Promise<void>;
 }
 
@@ -73,7 +78,8 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
 
   const visibility = opts.visibility ? new VisibilityManager(await openVisibilityStore(opts.visibility)) : undefined;
 
-  const history = new HistoryService(store, { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}` }, log);
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const history = new HistoryService(store, { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}`, limits }, log);
   history.engine.visibilityEnabled = visibility !== undefined;
   if (visibility) history.engine.onExecutionDeleted = (ref) => visibility.store.deleteExecution(ref.namespaceId, ref.runId);
   const matching = new MatchingEngine(store.tasks, longPollTimeoutMs, log);
@@ -128,6 +134,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   let stopped = false;
   return {
     port,
+    limits,
     async stop() {
       if (stopped) return;
       stopped = true;

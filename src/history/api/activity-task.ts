@@ -13,6 +13,8 @@ import { decideRetry } from '../retry';
 import { activityMachine } from '../state-machines';
 import type { ActivityTimeoutKind, ExecutionRef } from '../tasks';
 import { encodeToken, type ActivityTaskToken } from './task-token';
+import { startTask } from './workflow-task';
+import { blobLimitSentence, blobVerdict, failureSize, payloadsSize } from '../limits';
 
 const ScheduleAttrs = api.command.v1.ScheduleActivityTaskCommandAttributes;
 const Payloads = api.common.v1.Payloads;
@@ -20,7 +22,7 @@ const Failure = api.failure.v1.Failure;
 
 export async function recordActivityTaskStarted(engine: HistoryEngine, task: ActivityTaskRef, identity: string): Promise<PollActivityTaskQueueResponse> {
   const ref: ExecutionRef = task;
-  const { act, ms } = await engine.update(ref, (ctx) => {
+  const { act, ms } = await startTask(engine, ref, (ctx) => {
     const act = ctx.ms.activities[String(task.scheduledEventId)];
     if (!isRunning(ctx.ms) || !act || act.attempt !== task.attempt || act.state !== 'scheduled') {
       throw new NotFoundError('activity task not found or already started', ref);
@@ -95,8 +97,17 @@ export async function respondActivityTaskCompleted(
   result: temporal.api.common.v1.IPayloads | null | undefined,
   identity: string,
 ): Promise<void> {
+  const size = payloadsSize(result);
+  const verdict = blobVerdict(size, engine.limits);
+  if (verdict === 'warn') engine.log.warn({ workflowId: token.wid, activityId: token.aid, size }, 'activity result exceeds the warn limit');
   await engine.update(tokenRef(token), (ctx) => {
     const act = startedActivity(ctx, token);
+    if (verdict === 'error') {
+      // as Temporal: the completion is turned into a non-retryable failure of the activity
+      const message = `Complete result exceeds size limit: ${blobLimitSentence(size, engine.limits)}.`;
+      failOrRetry(ctx, act, { message, source: 'Server', serverFailureInfo: { nonRetryable: true } }, 'fail', identity);
+      return;
+    }
     act.state = activityMachine.next(act.state, 'complete');
     const startedEventId = writeStarted(ctx, act);
     ctx.addEvent('EVENT_TYPE_ACTIVITY_TASK_COMPLETED', { scheduledEventId: act.scheduledEventId, startedEventId, result, identity });
@@ -112,10 +123,17 @@ export async function respondActivityTaskFailed(
   lastHeartbeatDetails: temporal.api.common.v1.IPayloads | null | undefined,
   identity: string,
 ): Promise<void> {
+  const tooBig = blobVerdict(failureSize(failure), engine.limits) === 'error';
+  const detailsTooBig = blobVerdict(payloadsSize(lastHeartbeatDetails), engine.limits) === 'error';
   await engine.update(tokenRef(token), (ctx) => {
     const act = startedActivity(ctx, token);
-    if (lastHeartbeatDetails) act.heartbeatDetailsB64 = toB64(Payloads, lastHeartbeatDetails);
-    failOrRetry(ctx, act, failure ?? { message: 'activity failed' }, 'fail', identity);
+    // activity_failure_include_heartbeat: the details the worker had not sent yet count as the last heartbeat
+    // (the next attempt starts from them; a timeout failure carries them)
+    if (lastHeartbeatDetails && !detailsTooBig) act.heartbeatDetailsB64 = toB64(Payloads, lastHeartbeatDetails);
+    const f: IFailure = tooBig
+      ? { message: `Failure exceeds size limit: ${blobLimitSentence(failureSize(failure), engine.limits)}.`, source: 'Server', serverFailureInfo: { nonRetryable: true } }
+      : (failure ?? { message: 'activity failed' });
+    failOrRetry(ctx, act, f, 'fail', identity);
   });
 }
 
@@ -167,8 +185,17 @@ export async function recordActivityTaskHeartbeat(
   token: ActivityTaskToken,
   details: temporal.api.common.v1.IPayloads | null | undefined,
 ): Promise<{ cancelRequested: boolean }> {
+  const size = payloadsSize(details);
+  const verdict = blobVerdict(size, engine.limits);
+  if (verdict === 'warn') engine.log.warn({ workflowId: token.wid, activityId: token.aid, size }, 'heartbeat details exceed the warn limit');
   return engine.update(tokenRef(token), (ctx) => {
     const act = startedActivity(ctx, token);
+    if (verdict === 'error') {
+      // as Temporal: the activity fails at once (non-retryable) and the worker is told to stop it
+      const message = `Heartbeat details exceed size limit: ${blobLimitSentence(size, engine.limits)}.`;
+      failOrRetry(ctx, act, { message, source: 'Server', serverFailureInfo: { nonRetryable: true } }, 'fail', act.startedIdentity);
+      return { cancelRequested: true };
+    }
     act.state = activityMachine.next(act.state, 'heartbeat');
     act.lastHeartbeatMs = ctx.nowMs;
     if (details) act.heartbeatDetailsB64 = toB64(Payloads, details);

@@ -5,6 +5,7 @@
 import { NotFoundError } from '../../common/errors';
 import type { temporal } from '../../common/proto';
 import type { HistoryEngine } from '../engine';
+import { forceTerminate } from '../limits';
 import { isRunning } from '../mutable-state';
 import type { ExecutionRef } from '../tasks';
 
@@ -28,21 +29,6 @@ export async function terminateWorkflow(
 ): Promise<void> {
   await engine.update(ref, (ctx) => {
     if (!isRunning(ctx.ms)) throw new NotFoundError('workflow execution already completed', ref);
-    const wt = ctx.ms.workflowTask;
-    if (wt?.state === 'started') {
-      // close the in-flight task so the history stays well formed
-      ctx.completingWorkflowTask = true;
-      ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_FAILED', {
-        scheduledEventId: wt.scheduledEventId,
-        startedEventId: wt.startedEventId,
-        cause: 'WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND',
-        identity,
-      });
-      ctx.ms.workflowTask = undefined;
-      ctx.flushBufferedEvents();
-    }
-    ctx.closeWorkflow('terminate', 'EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED', { reason, details, identity });
-    ctx.ms.activities = {};
-    ctx.ms.timers = {};
+    forceTerminate(ctx, reason, identity, details);
   });
 }

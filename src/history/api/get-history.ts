@@ -17,13 +17,19 @@ interface PageToken {
   nextEventId: number;
 }
 
-function decodePageToken(b: Uint8Array | null | undefined): PageToken | undefined {
+export function decodePageToken(b: Uint8Array | null | undefined): PageToken | undefined {
   if (!b || b.length === 0) return undefined;
+  let t: unknown;
   try {
-    return JSON.parse(Buffer.from(b).toString('utf8')) as PageToken;
+    t = JSON.parse(Buffer.from(b).toString('utf8'));
   } catch {
-    throw new InvalidArgumentError('nextPageToken', 'is malformed');
+    throw new InvalidArgumentError('nextPageToken', 'is malformed (not a page token issued by this server)');
   }
+  const o = t as Partial<PageToken> | null;
+  if (!o || typeof o !== 'object' || typeof o.runId !== 'string' || typeof o.nextEventId !== 'number' || !(o.nextEventId >= 0)) {
+    throw new InvalidArgumentError('nextPageToken', 'is malformed (not a page token issued by this server)');
+  }
+  return o as PageToken;
 }
 
 export async function getWorkflowHistory(engine: HistoryEngine, ref: ExecutionRef, req: Request, longPollTimeoutMs: number, signal?: AbortSignal): Promise<Response> {

@@ -1,7 +1,12 @@
 /**
- * QueryWorkflow via legacy query tasks: once no workflow task is outstanding, a query task (full
- * history + `query`) goes to the workflow's task queue; the worker answers with
- * RespondQueryTaskCompleted. Queries are not durable: they live in this process only.
+ * QueryWorkflow, both ways Temporal delivers a query:
+ *  - while a workflow task is scheduled or running, the query is buffered and goes out inside the
+ *    next workflow task a poller takes (PollWorkflowTaskQueueResponse.queries); the worker answers in
+ *    RespondWorkflowTaskCompleted.query_results;
+ *  - with no workflow task outstanding (or the workflow closed), a legacy query task (full history +
+ *    `query`) goes to the workflow's task queue, answered with RespondQueryTaskCompleted.
+ * A query whose workflow task closed without answering it (failed, timed out) is buffered again.
+ * Queries are not durable: they live in this process only, until answered or their deadline.
  */
 import { Deferred } from '../../common/async';
 import { DeadlineExceededError, NotFoundError } from '../../common/errors';
@@ -9,57 +14,127 @@ import { newUuid } from '../../common/ids';
 import { temporal } from '../../common/proto';
 import type { HistoryEngine } from '../engine';
 import type { PollWorkflowTaskQueueResponse } from '../matching-client';
+import { isRunning } from '../mutable-state';
 import type { ExecutionRef } from '../tasks';
 import { encodeToken } from './task-token';
 
 type QueryRequest = temporal.api.query.v1.IWorkflowQuery;
 type QueryAnswer = temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest;
+type WorkflowQueryResult = temporal.api.query.v1.IWorkflowQueryResult;
 
 interface PendingQuery {
+  id: string;
   ref: ExecutionRef;
   query: QueryRequest;
   answer: Deferred<QueryAnswer>;
+  answered: boolean;
+  /** buffered: waits for a workflow task; in-task: sent in the task started as `startedEventId`; direct: legacy query task */
+  state: 'buffered' | 'in-task' | 'direct';
+  startedEventId: number;
 }
+
+const key = (r: ExecutionRef): string => `${r.namespaceId}/${r.workflowId}/${r.runId}`;
 
 export class QueryRegistry {
   readonly pending = new Map<string, PendingQuery>();
+  private readonly byExecution = new Map<string, Set<string>>();
+
+  add(p: PendingQuery): void {
+    this.pending.set(p.id, p);
+    const k = key(p.ref);
+    let s = this.byExecution.get(k);
+    if (!s) this.byExecution.set(k, (s = new Set()));
+    s.add(p.id);
+  }
+
+  remove(id: string): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    const k = key(p.ref);
+    const s = this.byExecution.get(k);
+    s?.delete(id);
+    if (s?.size === 0) this.byExecution.delete(k);
+  }
+
+  /**
+   * Called (under the execution's lock) when a workflow task starts: the buffered queries of the
+   * execution go out with it. Returns the `queries` map of the poll response, or undefined.
+   */
+  attachToTask(ref: ExecutionRef, startedEventId: number): Record<string, QueryRequest> | undefined {
+    const ids = this.byExecution.get(key(ref));
+    if (!ids) return undefined;
+    let out: Record<string, QueryRequest> | undefined;
+    for (const id of ids) {
+      const p = this.pending.get(id)!;
+      if (p.state !== 'buffered' || p.answered) continue;
+      p.state = 'in-task';
+      p.startedEventId = startedEventId;
+      (out ??= {})[id] = p.query;
+    }
+    return out;
+  }
+
+  /** Answers from RespondWorkflowTaskCompleted.query_results. */
+  answerFromTask(results: { [id: string]: WorkflowQueryResult } | null | undefined): void {
+    for (const [id, r] of Object.entries(results ?? {})) {
+      const p = this.pending.get(id);
+      if (!p || p.answered) continue;
+      p.answered = true;
+      p.answer.resolve({
+        completedType: r.resultType,
+        queryResult: r.answer,
+        errorMessage: r.errorMessage,
+        failure: r.failure,
+      });
+    }
+  }
 }
 
 export async function queryWorkflow(engine: HistoryEngine, registry: QueryRegistry, ref: ExecutionRef, query: QueryRequest, timeoutMs: number): Promise<QueryAnswer> {
   const deadline = Date.now() + timeoutMs;
-  const watch = engine.watchChanges(ref); // before the first read: no commit in between is missed
+  const p: PendingQuery = { id: newUuid(), ref, query, answer: new Deferred<QueryAnswer>(), answered: false, state: 'buffered', startedEventId: 0 };
+  registry.add(p);
   try {
     for (;;) {
-      const ms = await engine.getMutableState(ref);
-      if (!ms.workflowTask) break;
       const left = deadline - Date.now();
-      if (left <= 0) throw new DeadlineExceededError('query timed out waiting for the outstanding workflow task');
-      await watch.wait(left);
+      if (left <= 0) {
+        throw new DeadlineExceededError(
+          p.state === 'direct' ? 'query timed out: no worker answered the query task' : 'query timed out waiting for a workflow task to carry it',
+        );
+      }
+      // listen before looking, so that a change between the look and the wait is not missed
+      const stop = new AbortController();
+      const changed = engine.waitForChange(ref, left, stop.signal);
+      try {
+        const dispatch = await engine.update(ref, (ctx) => {
+          // read-only under the execution's lock: nothing is committed
+          if (p.answered) return undefined;
+          const wt = ctx.ms.workflowTask;
+          if (p.state === 'in-task' && !(wt?.state === 'started' && wt.startedEventId === p.startedEventId)) p.state = 'buffered';
+          if (p.state === 'buffered' && (!isRunning(ctx.ms) || !wt)) {
+            p.state = 'direct';
+            return ctx.ms.execution.taskQueue;
+          }
+          return undefined;
+        });
+        if (dispatch !== undefined) engine.matching.addQueryTask(ref.namespaceId, dispatch, p.id);
+        if (p.answered) return await p.answer.promise;
+        await Promise.race([p.answer.promise, changed]);
+        if (p.answered) return await p.answer.promise;
+      } finally {
+        stop.abort();
+      }
     }
   } finally {
-    watch.close();
-  }
-  const ms = await engine.getMutableState(ref);
-  const id = newUuid();
-  const pending: PendingQuery = { ref, query, answer: new Deferred<QueryAnswer>() };
-  registry.pending.set(id, pending);
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    engine.matching.addQueryTask(ref.namespaceId, ms.execution.taskQueue, id);
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DeadlineExceededError('query timed out: no worker answered')), Math.max(1, deadline - Date.now()));
-    });
-    return await Promise.race([pending.answer.promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-    registry.pending.delete(id);
+    registry.remove(p.id);
   }
 }
 
 /** Called by matching when a poller takes the query: undefined when the query is gone (timed out). */
 export async function buildQueryTask(engine: HistoryEngine, registry: QueryRegistry, queryId: string): Promise<PollWorkflowTaskQueueResponse | undefined> {
   const p = registry.pending.get(queryId);
-  if (!p) return undefined;
+  if (!p || p.answered) return undefined;
   const ms = await engine.getMutableState(p.ref);
   const events = await engine.readHistory(p.ref);
   return {
@@ -77,6 +152,7 @@ export async function buildQueryTask(engine: HistoryEngine, registry: QueryRegis
 
 export function respondQueryTaskCompleted(registry: QueryRegistry, queryId: string, answer: QueryAnswer): void {
   const p = registry.pending.get(queryId);
-  if (!p) throw new NotFoundError('query not found (it may have timed out)');
+  if (!p || p.answered) throw new NotFoundError('query not found (it may have timed out)');
+  p.answered = true;
   p.answer.resolve(answer);
 }

@@ -2,11 +2,12 @@
  * StartWorkflowExecution and SignalWithStartWorkflowExecution: workflow-id uniqueness (reuse and
  * conflict policies), request-id idempotency, the first events and the first workflow task.
  */
-import { ConditionFailedError, InvalidArgumentError, WorkflowExecutionAlreadyStartedError } from '../../common/errors';
+import { ConditionFailedError, InvalidArgumentError, NotFoundError, WorkflowExecutionAlreadyStartedError } from '../../common/errors';
 import { newUuid } from '../../common/ids';
-import { durationMs, msToDuration, msToTimestamp, temporal, WorkflowExecutionStatus } from '../../common/proto';
+import { durationMs, msToDuration, msToTimestamp, num, temporal, WorkflowExecutionStatus, type IDuration } from '../../common/proto';
 import { nextCronTimeMs } from '../cron';
 import { resolveRetryPolicy } from '../retry';
+import { blobLimitSentence, blobVerdict, memoSize, payloadsSize, type Limits } from '../limits';
 import { MutationContext } from '../context';
 import type { HistoryEngine } from '../engine';
 import type { MutableState, ParentInfo } from '../mutable-state';
@@ -66,6 +67,17 @@ export async function startWorkflow(
 ): Promise<StartResult> {
   const workflowId = req.workflowId!;
   const requestId = req.requestId || newUuid();
+  // TERMINATE_IF_RUNNING is the old spelling of "conflict: TERMINATE_EXISTING, reuse: ALLOW_DUPLICATE"
+  let reusePolicy = Number(req.workflowIdReusePolicy ?? 0) || ReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
+  let conflictPolicy = Number(req.workflowIdConflictPolicy ?? 0);
+  if (reusePolicy === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING) {
+    reusePolicy = ReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
+    conflictPolicy = ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING;
+  }
+  if (conflictPolicy === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED) {
+    conflictPolicy = signal ? ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING : ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL;
+  }
+  let terminatedRunId: string | undefined;
   for (let tries = 0; ; tries++) {
     const shard = engine.shardFor(ns.id, workflowId);
     const cur = await engine.store.executions.getCurrentExecution(shard.shardId, ns.id, workflowId);
@@ -73,26 +85,33 @@ export async function startWorkflow(
     if (cur) {
       if (cur.createRequestId === requestId) return { runId: cur.runId, started: true };
       if (cur.state !== EXECUTION_STATE.completed) {
-        if (signal) {
-          await signalWorkflow(engine, { namespaceId: ns.id, workflowId, runId: cur.runId }, signal);
+        if (conflictPolicy === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) {
+          if (signal) await signalWorkflow(engine, { namespaceId: ns.id, workflowId, runId: cur.runId }, signal);
           return { runId: cur.runId, started: false };
         }
-        if (req.workflowIdConflictPolicy === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) return { runId: cur.runId, started: false };
-        if (req.workflowIdConflictPolicy === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
-          await terminateWorkflow(engine, { namespaceId: ns.id, workflowId, runId: cur.runId }, 'terminated by start with TERMINATE_EXISTING', undefined, req.identity ?? '');
+        if (conflictPolicy === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING && tries < 3) {
+          const reason = signal ? 'terminated by SignalWithStart (workflow id conflict policy TERMINATE_EXISTING)' : 'terminated by StartWorkflowExecution (workflow id conflict policy TERMINATE_EXISTING)';
+          try {
+            await terminateWorkflow(engine, { namespaceId: ns.id, workflowId, runId: cur.runId }, reason, undefined, req.identity ?? '');
+          } catch (err) {
+            if (!(err instanceof NotFoundError)) throw err; // closed meanwhile: re-read
+          }
+          terminatedRunId = cur.runId;
           continue;
         }
         throw new WorkflowExecutionAlreadyStartedError(workflowId, cur.runId, cur.createRequestId);
       }
-      const policy = req.workflowIdReusePolicy ?? ReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
-      if (policy === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE) {
-        throw new WorkflowExecutionAlreadyStartedError(workflowId, cur.runId, cur.createRequestId);
-      }
-      if (
-        policy === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY &&
-        cur.status === WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED
-      ) {
-        throw new WorkflowExecutionAlreadyStartedError(workflowId, cur.runId, cur.createRequestId);
+      // the run we just terminated ourselves does not count against the reuse policy
+      if (cur.runId !== terminatedRunId) {
+        if (reusePolicy === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE) {
+          throw new WorkflowExecutionAlreadyStartedError(workflowId, cur.runId, cur.createRequestId);
+        }
+        if (
+          reusePolicy === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY &&
+          cur.status === WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED
+        ) {
+          throw new WorkflowExecutionAlreadyStartedError(workflowId, cur.runId, cur.createRequestId);
+        }
       }
       previousRunId = cur.runId;
     }
@@ -123,8 +142,10 @@ export function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: st
   let backoffMs = extras.backoffMs ?? durationMs(req.workflowStartDelay);
   if (extras.backoffMs === undefined && req.cronSchedule) backoffMs = Math.max(0, nextCronTimeMs(req.cronSchedule, now) - now);
   const firstRunId = extras.firstRunId ?? runId;
-  const runTimeoutMs = durationMs(req.workflowRunTimeout) || durationMs(req.workflowExecutionTimeout);
+  // as Temporal: the run timeout defaults to the execution timeout and never exceeds it
   const executionTimeoutMs = durationMs(req.workflowExecutionTimeout);
+  let runTimeoutMs = durationMs(req.workflowRunTimeout);
+  if (executionTimeoutMs > 0 && (runTimeoutMs === 0 || runTimeoutMs > executionTimeoutMs)) runTimeoutMs = executionTimeoutMs;
   let wftMs = durationMs(req.workflowTaskTimeout) || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS;
   wftMs = Math.min(wftMs, MAX_WORKFLOW_TASK_TIMEOUT_MS);
   if (runTimeoutMs > 0) wftMs = Math.min(wftMs, runTimeoutMs);
@@ -204,16 +225,39 @@ export function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: st
   return ctx;
 }
 
-export function validateStartRequest(req: StartRequest): void {
+const enumOk = (e: Record<string, unknown>, v: unknown): boolean => v === null || v === undefined || typeof e[Number(v) as unknown as string] === 'string';
+
+/** Frontend validation of StartWorkflowExecution / SignalWithStartWorkflowExecution: INVALID_ARGUMENT naming the field. */
+export function validateStartRequest(req: StartRequest & { signalInput?: temporal.api.common.v1.IPayloads | null }, limits: Limits, kind: 'start' | 'signal-with-start' = 'start'): void {
   if (!req.workflowId) throw new InvalidArgumentError('workflowId', 'is required');
-  if (req.workflowId.length > 1000) throw new InvalidArgumentError('workflowId', 'exceeds length limit');
-  if (!req.workflowType?.name) throw new InvalidArgumentError('workflowType', 'name is required');
-  if (!req.taskQueue?.name) throw new InvalidArgumentError('taskQueue', 'name is required');
-  for (const f of ['workflowExecutionTimeout', 'workflowRunTimeout', 'workflowTaskTimeout'] as const) {
-    if (durationMs(req[f]) < 0) throw new InvalidArgumentError(f, 'must not be negative');
+  if (req.workflowId.length > 1000) throw new InvalidArgumentError('workflowId', 'exceeds length limit of 1000');
+  if (!req.workflowType?.name) throw new InvalidArgumentError('workflowType.name', 'is required');
+  if (req.workflowType.name.length > 1000) throw new InvalidArgumentError('workflowType.name', 'exceeds length limit of 1000');
+  if (!req.taskQueue?.name) throw new InvalidArgumentError('taskQueue.name', 'is required');
+  if (req.taskQueue.name.length > 1000) throw new InvalidArgumentError('taskQueue.name', 'exceeds length limit of 1000');
+  for (const f of ['workflowExecutionTimeout', 'workflowRunTimeout', 'workflowTaskTimeout', 'workflowStartDelay'] as const) {
+    const d = req[f];
+    if (d && (num(d.seconds) < 0 || (d.nanos ?? 0) < 0)) throw new InvalidArgumentError(f, 'must not be negative');
   }
-  if (req.requestId && req.requestId.length > 255) throw new InvalidArgumentError('requestId', 'exceeds length limit');
-  if (durationMs(req.workflowStartDelay) < 0) throw new InvalidArgumentError('workflowStartDelay', 'must not be negative');
+  if (req.requestId && req.requestId.length > 255) throw new InvalidArgumentError('requestId', 'exceeds length limit of 255');
+  if (!enumOk(ReusePolicy as unknown as Record<string, unknown>, req.workflowIdReusePolicy)) {
+    throw new InvalidArgumentError('workflowIdReusePolicy', `${String(req.workflowIdReusePolicy)} is not a valid WorkflowIdReusePolicy`);
+  }
+  if (!enumOk(ConflictPolicy as unknown as Record<string, unknown>, req.workflowIdConflictPolicy)) {
+    throw new InvalidArgumentError('workflowIdConflictPolicy', `${String(req.workflowIdConflictPolicy)} is not a valid WorkflowIdConflictPolicy`);
+  }
+  const reuse = Number(req.workflowIdReusePolicy ?? 0);
+  const conflict = Number(req.workflowIdConflictPolicy ?? 0);
+  if (kind === 'signal-with-start' && conflict === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL) {
+    throw new InvalidArgumentError('workflowIdConflictPolicy', 'WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for SignalWithStartWorkflowExecution');
+  }
+  if (reuse === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING && conflict !== ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED) {
+    throw new InvalidArgumentError('workflowIdReusePolicy', 'WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a workflowIdConflictPolicy');
+  }
+  if (reuse === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE && conflict === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
+    throw new InvalidArgumentError('workflowIdReusePolicy', 'WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used together with workflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING');
+  }
+  validateRetryPolicy(req.retryPolicy, 'retryPolicy');
   if (req.cronSchedule) {
     try {
       nextCronTimeMs(req.cronSchedule, Date.now());
@@ -222,4 +266,26 @@ export function validateStartRequest(req: StartRequest): void {
     }
     if (durationMs(req.workflowStartDelay) > 0) throw new InvalidArgumentError('workflowStartDelay', 'cannot be used with cronSchedule');
   }
+  checkBlob('input', payloadsSize(req.input), limits);
+  if (kind === 'signal-with-start') checkBlob('signalInput', payloadsSize(req.signalInput), limits);
+  const m = memoSize(req.memo);
+  if (blobVerdict(m, limits, 'memo') === 'error') throw new InvalidArgumentError('memo', blobLimitSentence(m, limits, 'memo'));
+}
+
+/** INVALID_ARGUMENT when a client-supplied payload field is over the blob error limit. */
+export function checkBlob(field: string, size: number, limits: Limits): void {
+  if (blobVerdict(size, limits) === 'error') throw new InvalidArgumentError(field, blobLimitSentence(size, limits));
+}
+
+export function validateRetryPolicy(p: temporal.api.common.v1.IRetryPolicy | null | undefined, field: string): void {
+  if (!p) return;
+  const neg = (d: IDuration | null | undefined): boolean => !!d && (num(d.seconds) < 0 || (d.nanos ?? 0) < 0);
+  if (neg(p.initialInterval)) throw new InvalidArgumentError(`${field}.initialInterval`, 'must not be negative');
+  if (neg(p.maximumInterval)) throw new InvalidArgumentError(`${field}.maximumInterval`, 'must not be negative');
+  if (p.backoffCoefficient !== null && p.backoffCoefficient !== undefined && p.backoffCoefficient !== 0 && p.backoffCoefficient < 1) {
+    throw new InvalidArgumentError(`${field}.backoffCoefficient`, 'must be 1 or larger');
+  }
+  if ((p.maximumAttempts ?? 0) < 0) throw new InvalidArgumentError(`${field}.maximumAttempts`, 'must not be negative');
+  const max = durationMs(p.maximumInterval);
+  if (max > 0 && max < durationMs(p.initialInterval)) throw new InvalidArgumentError(`${field}.maximumInterval`, 'must not be less than initialInterval');
 }

@@ -34,11 +34,30 @@ export function encodeToken(t: TaskToken): Buffer {
 
 export function decodeToken(b: Uint8Array | null | undefined, field = 'taskToken'): TaskToken {
   if (!b || b.length === 0) throw new InvalidArgumentError(field, 'is required');
+  let t: unknown;
   try {
-    const t = JSON.parse(Buffer.from(b).toString('utf8')) as TaskToken;
-    if (t && (t.k === 'wt' || t.k === 'at' || t.k === 'q')) return t;
+    t = JSON.parse(Buffer.from(b).toString('utf8'));
   } catch {
-    // fall through
+    throw new InvalidArgumentError(field, 'is malformed (not a task token issued by this server)');
   }
-  throw new InvalidArgumentError(field, 'is malformed');
+  if (isToken(t)) return t;
+  throw new InvalidArgumentError(field, 'is malformed (not a task token issued by this server)');
+}
+
+const str = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
+const int = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+function isToken(t: unknown): t is TaskToken {
+  if (!t || typeof t !== 'object') return false;
+  const o = t as Record<string, unknown>;
+  switch (o.k) {
+    case 'wt':
+      return str(o.ns) && str(o.wid) && str(o.rid) && int(o.sched) && int(o.started) && int(o.attempt);
+    case 'at':
+      return str(o.ns) && str(o.wid) && str(o.rid) && typeof o.aid === 'string' && int(o.sched) && int(o.attempt);
+    case 'q':
+      return str(o.id);
+    default:
+      return false;
+  }
 }

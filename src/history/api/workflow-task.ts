@@ -13,6 +13,9 @@ import { isRunning } from '../mutable-state';
 import { workflowTaskMachine } from '../state-machines';
 import type { ExecutionRef } from '../tasks';
 import { createNextRun, reserveNextRunId } from '../next-run';
+import type { Logger } from '../../common/logger';
+import { blobLimitSentence, blobVerdict, failureSize, HistoryLimitExceededError, markerDetailsSize, memoSize, payloadsSize, type Limits } from '../limits';
+import type { QueryRegistry } from './query-workflow';
 import { applyCommand, BadCommandError, isCloseCommand, validateCommands } from './commands';
 import { applyProtocolMessage, forgetAdmittedUpdates, hasUndeliveredUpdates, messagesForStartedTask } from './update-workflow';
 import { encodeToken, type WorkflowTaskToken } from './task-token';
@@ -29,9 +32,10 @@ export async function recordWorkflowTaskStarted(
   task: WorkflowTaskRef,
   identity: string,
   sticky = false,
+  queries?: QueryRegistry,
 ): Promise<PollWorkflowTaskQueueResponse> {
   const ref: ExecutionRef = task;
-  const started = await engine.update(ref, (ctx) => {
+  const started = await startTask(engine, ref, (ctx) => {
     const ms = ctx.ms;
     const wt = ms.workflowTask;
     if (!isRunning(ms) || !wt || wt.scheduledEventId !== task.scheduledEventId || wt.state !== 'scheduled') {
@@ -49,9 +53,11 @@ export async function recordWorkflowTaskStarted(
     wt.identity = identity;
     ctx.addTimer(ctx.nowMs + ms.execution.workflowTaskTimeoutMs, { type: 'workflow-task-timeout', scheduledEventId: wt.scheduledEventId, attempt: wt.attempt });
     const messages = messagesForStartedTask(engine, ctx, wt.startedEventId);
-    return { wt: { ...wt }, ms: structuredClone(ms), messages };
+    // buffered queries ride along with the task (answered in RespondWorkflowTaskCompleted.query_results)
+    const attached = queries?.attachToTask(ref, wt.startedEventId);
+    return { wt: { ...wt }, ms: structuredClone(ms), messages, attached };
   });
-  const { wt, ms, messages } = started;
+  const { wt, ms, messages, attached } = started;
   const firstEventId = sticky && ms.execution.lastCompletedWorkflowTaskStartedEventId > 0 ? ms.execution.lastCompletedWorkflowTaskStartedEventId + 1 : 1;
   const events = (await engine.readHistory(ref)).filter((e) => num(e.eventId) >= firstEventId && num(e.eventId) <= wt.startedEventId);
   const token: WorkflowTaskToken = {
@@ -76,7 +82,18 @@ export async function recordWorkflowTaskStarted(
     scheduledTime: msToTimestamp(wt.scheduledTimeMs),
     startedTime: msToTimestamp(wt.startedTimeMs),
     messages,
+    queries: attached,
   };
+}
+
+/** engine.update for the start of a task: a workflow terminated by a history limit meanwhile is "not found" to matching. */
+export async function startTask<T>(engine: HistoryEngine, ref: ExecutionRef, fn: (ctx: MutationContext) => T): Promise<T> {
+  try {
+    return await engine.update(ref, fn);
+  } catch (err) {
+    if (err instanceof HistoryLimitExceededError) throw new NotFoundError(`task dropped: ${err.message}`, ref);
+    throw err;
+  }
 }
 
 function startedTask(ctx: MutationContext, token: WorkflowTaskToken) {
@@ -124,15 +141,97 @@ export function failStartedWorkflowTask(
   ctx.completingWorkflowTask = false;
 }
 
+const CT = temporal.api.enums.v1.CommandType;
+const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
+
+/**
+ * The first command carrying a payload over the blob error limit (Temporal's messages), or
+ * undefined; payloads over the warn limit are logged.
+ */
+function oversizedPayload(
+  commands: temporal.api.command.v1.ICommand[],
+  limits: Limits,
+  log: Logger,
+  workflowId: string,
+): BadCommandError | undefined {
+  for (const c of commands) {
+    let size = 0;
+    let what = '';
+    let cause = 0;
+    let kind: 'blob' | 'memo' = 'blob';
+    switch (Number(c.commandType)) {
+      case CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
+        [size, what, cause] = [payloadsSize(c.scheduleActivityTaskCommandAttributes?.input), 'ScheduleActivityTaskCommandAttributes.Input', Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES];
+        break;
+      case CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
+        [size, what, cause] = [payloadsSize(c.completeWorkflowExecutionCommandAttributes?.result), 'CompleteWorkflowExecutionCommandAttributes.Result', Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES];
+        break;
+      case CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
+        [size, what, cause] = [failureSize(c.failWorkflowExecutionCommandAttributes?.failure), 'FailWorkflowExecutionCommandAttributes.Failure', Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES];
+        break;
+      case CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
+        [size, what, cause] = [payloadsSize(c.cancelWorkflowExecutionCommandAttributes?.details), 'CancelWorkflowExecutionCommandAttributes.Details', Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_WORKFLOW_EXECUTION_ATTRIBUTES];
+        break;
+      case CT.COMMAND_TYPE_RECORD_MARKER:
+        [size, what, cause] = [markerDetailsSize(c.recordMarkerCommandAttributes?.details), 'RecordMarkerCommandAttributes.Details', Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES];
+        break;
+      case CT.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
+        [size, what, cause, kind] = [memoSize(c.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo), 'ModifyWorkflowPropertiesCommandAttributes.UpsertedMemo', Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES, 'memo'];
+        break;
+      default:
+        continue;
+    }
+    const verdict = blobVerdict(size, limits, kind);
+    if (verdict === 'warn') log.warn({ workflowId, field: what, size }, 'payload exceeds the warn limit');
+    if (verdict === 'error') return new BadCommandError(cause, `${what} exceeds size limit: ${blobLimitSentence(size, limits, kind)}.`);
+  }
+  return undefined;
+}
+
+/**
+ * Temporal's failWorkflow: the task fails with `err.failedCause` and the workflow fails with a
+ * non-retryable ServerFailure carrying the message (a bad payload would fail every retry alike).
+ */
+function failWorkflowForBadCommand(ctx: MutationContext, err: BadCommandError, identity: string): void {
+  const wt = ctx.ms.workflowTask!;
+  ctx.completingWorkflowTask = true;
+  workflowTaskMachine.next(wt.state, 'fail');
+  const failure = { message: err.message, source: 'Server', serverFailureInfo: { nonRetryable: true } };
+  const failed = ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_FAILED', {
+    scheduledEventId: wt.scheduledEventId,
+    startedEventId: wt.startedEventId,
+    cause: err.failedCause,
+    failure,
+    identity,
+  })!;
+  ctx.ms.workflowTask = undefined;
+  ctx.flushBufferedEvents();
+  ctx.closeWorkflow('fail', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED', {
+    failure,
+    retryState: 'RETRY_STATE_NON_RETRYABLE_FAILURE',
+    workflowTaskCompletedEventId: num(failed.eventId),
+  });
+  ctx.ms.activities = {};
+  ctx.ms.timers = {};
+  ctx.completingWorkflowTask = false;
+}
+
 export interface CompletedOutcome {
   /** set when the server failed the task instead (bad command): returned to the worker as an error */
   failedWith?: BadCommandError;
 }
 
-export async function respondWorkflowTaskCompleted(engine: HistoryEngine, token: WorkflowTaskToken, req: CompletedRequest): Promise<CompletedOutcome> {
+export async function respondWorkflowTaskCompleted(
+  engine: HistoryEngine,
+  token: WorkflowTaskToken,
+  req: CompletedRequest,
+  queries?: QueryRegistry,
+): Promise<CompletedOutcome> {
   const ref: ExecutionRef = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
   const outcome = await engine.update(ref, async (ctx): Promise<CompletedOutcome> => {
     const wt = startedTask(ctx, token);
+    // answers to the queries that rode along with this task
+    queries?.answerFromTask(req.queryResults);
     const commands = req.commands ?? [];
     if (commands.some(isCloseCommand)) ctx.reservedNextRunId = await reserveNextRunId(engine, ctx.ms);
     const identity = req.identity ?? '';
@@ -152,6 +251,11 @@ export async function respondWorkflowTaskCompleted(engine: HistoryEngine, token:
         identity,
       });
       return { failedWith: err };
+    }
+    const oversized = oversizedPayload(commands, engine.limits, engine.log, ctx.ms.execution.workflowId);
+    if (oversized) {
+      failWorkflowForBadCommand(ctx, oversized, identity);
+      return { failedWith: oversized };
     }
     ctx.completingWorkflowTask = true;
     workflowTaskMachine.next(wt.state, 'complete');

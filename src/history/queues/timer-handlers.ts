@@ -1,5 +1,6 @@
 /** What each kind of timer task does when it fires. All handlers are idempotent (checked against mutable state). */
 import type { HistoryEngine } from '../engine';
+import { HistoryLimitExceededError } from '../limits';
 import { isRunning } from '../mutable-state';
 import { timerMachine } from '../state-machines';
 import type { ExecutionRef, TimerTask } from '../tasks';
@@ -10,6 +11,15 @@ import { createNextRun, planAfterFailure, reserveNextRunId } from '../next-run';
 import { TimeoutType } from '../../common/proto';
 
 export async function fireTimerTask(engine: HistoryEngine, t: TimerTask): Promise<void> {
+  try {
+    await fire(engine, t);
+  } catch (err) {
+    // the workflow was terminated for exceeding a history limit: the timer's work is moot, and done
+    if (!(err instanceof HistoryLimitExceededError)) throw err;
+  }
+}
+
+async function fire(engine: HistoryEngine, t: TimerTask): Promise<void> {
   const ref: ExecutionRef = { namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId };
   switch (t.type) {
     case 'workflow-task-timeout':
@@ -69,11 +79,13 @@ async function workflowRunTimedOut(engine: HistoryEngine, ref: ExecutionRef): Pr
     ctx.reservedNextRunId = await reserveNextRunId(engine, ctx.ms);
     const wt = ctx.ms.workflowTask;
     if (wt?.state === 'started') {
+      // as Temporal's TimeoutWorkflow: the in-flight task is failed with FORCE_CLOSE_COMMAND
       ctx.completingWorkflowTask = true;
-      ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT', {
+      ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_FAILED', {
         scheduledEventId: wt.scheduledEventId,
         startedEventId: wt.startedEventId,
-        timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE',
+        cause: 'WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND',
+        identity: 'history-service',
       });
       ctx.ms.workflowTask = undefined;
       ctx.flushBufferedEvents();

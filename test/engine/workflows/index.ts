@@ -104,5 +104,92 @@ export async function failsUntilFixed(): Promise<string> {
   return 'fixed';
 }
 
+const { slowActivity: slowLocal, greetActivity: greetLocal } = wf.proxyLocalActivities<typeof activities>({ startToCloseTimeout: '30s' });
+
+export const stageQuery = wf.defineQuery<string>('stage');
+
+/** Answers `stage` queries while a long local activity runs (queries arrive inside workflow tasks). */
+export async function queryDuringLocalActivity(ms: number): Promise<string> {
+  let stage = 'started';
+  wf.setHandler(stageQuery, () => stage);
+  stage = 'in local activity';
+  await slowLocal(ms);
+  stage = 'done';
+  return stage;
+}
+
+/** Patch markers and local-activity markers mixed with a timer and an activity (replayed from full history without a cache). */
+export async function markers(): Promise<string> {
+  const parts: string[] = [];
+  if (wf.patched('my-patch')) parts.push('patched');
+  parts.push(await greetLocal('la1'));
+  await wf.sleep(50);
+  parts.push(await greetActivity('act'));
+  if (wf.patched('my-patch')) parts.push('still patched');
+  wf.deprecatePatch('old-patch');
+  parts.push(await greetLocal('la2'));
+  return parts.join(' | ');
+}
+
+const { resumesFromHeartbeat } = wf.proxyActivities<typeof activities>({
+  startToCloseTimeout: '10s',
+  heartbeatTimeout: '10s',
+  retry: { initialInterval: '50ms', maximumAttempts: 3 },
+});
+
+export async function heartbeatResume(): Promise<string> {
+  return await resumesFromHeartbeat();
+}
+
+const { stopsHeartbeating } = wf.proxyActivities<typeof activities>({
+  startToCloseTimeout: '10s',
+  heartbeatTimeout: '1s',
+  retry: { maximumAttempts: 1 },
+});
+
+export async function heartbeatTimeout(): Promise<string> {
+  try {
+    return await stopsHeartbeating(1500);
+  } catch (err) {
+    if (err instanceof wf.ActivityFailure && err.cause instanceof wf.TimeoutFailure) {
+      return `${err.cause.timeoutType}: ${String(err.cause.lastHeartbeatDetails)}`;
+    }
+    throw err;
+  }
+}
+
+const { failsOnceThenBlocks } = wf.proxyActivities<typeof activities>({
+  startToCloseTimeout: '30s',
+  heartbeatTimeout: '1s',
+  retry: { initialInterval: '100ms', maximumAttempts: 5 },
+});
+
+export async function pendingActivity(): Promise<string> {
+  return await failsOnceThenBlocks();
+}
+
+const { bigResult, bigHeartbeat } = wf.proxyActivities<typeof activities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 3 } });
+
+export async function bigActivityHeartbeat(bytes: number): Promise<string> {
+  return await bigHeartbeat(bytes);
+}
+
+export async function bigActivityResult(bytes: number): Promise<string> {
+  return (await bigResult(bytes)).length.toString();
+}
+
+export async function bigWorkflowResult(bytes: number): Promise<string> {
+  return 'y'.repeat(bytes);
+}
+
+export async function manyTimers(n: number): Promise<number> {
+  for (let i = 0; i < n; i++) await wf.sleep(5);
+  return n;
+}
+
+export async function echoInput(s: string): Promise<number> {
+  return s.length;
+}
+
 // updates, children, continue-as-new, retries, cron (the API issue's tests)
 export * from './api-workflows';
