@@ -30,7 +30,7 @@ export function writeServerConfig(dir: string, engine: Engine, dbs: { temporal: 
   const file = join(dir, `crash-${engine}.yaml`);
   writeFileSync(
     file,
-    `log:\n  level: ${process.env.CRASH_LOG_LEVEL ?? 'warn'}\npersistence:\n  defaultStore: default\n  visibilityStore: visibility\n  numHistoryShards: ${shards}\n  datastores:\n    default:\n      ${datastoreYaml(engine, dbs.temporal)}\n    visibility:\n      ${datastoreYaml(engine, dbs.visibility)}\nservices:\n  frontend:\n    rpc:\n      grpcPort: ${port}\n      bindOnIP: 127.0.0.1\n`,
+    `log:\n  level: ${process.env.CRASH_LOG_LEVEL ?? 'warn'}\npersistence:\n  defaultStore: default\n  visibilityStore: visibility\n  numHistoryShards: ${shards}\n  datastores:\n    default:\n      ${datastoreYaml(engine, dbs.temporal)}\n    visibility:\n      ${datastoreYaml(engine, dbs.visibility)}\nservices:\n  frontend:\n    rpc:\n      grpcPort: ${port}\n      bindOnIP: 127.0.0.1\nui:\n  enabled: false\n`,
   );
   return file;
 }
