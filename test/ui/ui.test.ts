@@ -284,6 +284,22 @@ describe('Web UI in headless Chromium', { skip }, () => {
     await h.terminate('test cleanup');
   });
 
+  test('children section: a pending child is listed with its type and links to its own page', async () => {
+    const h = await client.workflow.start('parentWithPendingChild', { taskQueue, workflowId: id('parent') });
+    const childId = `${h.workflowId}-child`;
+    for (let i = 0; i < 100 && ((await h.describe()).raw.pendingChildren?.length ?? 0) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await go(wfUrl(h.workflowId));
+    const children = page.locator('[data-testid=children]');
+    await children.locator('table').waitFor();
+    const text = (await children.textContent()) ?? '';
+    assert.ok(text.includes(childId), text);
+    assert.match(text, /childWaiter/);
+    await children.getByRole('link', { name: childId }).click();
+    await page.locator('[data-testid=wf-type]').waitFor();
+    assert.equal(await page.locator('[data-testid=wf-type]').textContent(), 'childWaiter');
+    await h.terminate('test cleanup');
+  });
+
   test('signal through the UI (JSON input) changes the real workflow', async () => {
     const h = await client.workflow.start('accumulator', { taskQueue, workflowId: id('signal') });
     await go(wfUrl(h.workflowId));

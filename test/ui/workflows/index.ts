@@ -13,3 +13,8 @@ const { failsSlowlyActivity } = wf.proxyActivities<typeof activities>({
 export async function retriesSlowly(): Promise<string> {
   return await failsSlowlyActivity();
 }
+
+/** A parent with a pending child (the child sleeps a day), for the workflow page's children section. */
+export async function parentWithPendingChild(): Promise<void> {
+  await wf.executeChild('childWaiter', { workflowId: `${wf.workflowInfo().workflowId}-child` });
+}
