@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { withWorker } from './harness';
+import { ENGINES, engineAvailability } from '../helpers/databases';
 
 const id = (p: string) => `${p}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}`;
 const ET = {
@@ -32,8 +33,12 @@ async function waitForStatus(client: Client, workflowId: string, status: string,
   }
 }
 
-test('child workflows: result, failure, cancellation, signals, continue-as-new child, duplicate id', async () => {
-  await withWorker(async ({ client, taskQueue }) => {
+for (const plugin of ENGINES) {
+  describe(plugin, async () => {
+    const skip = await engineAvailability(plugin);
+
+test('child workflows: result, failure, cancellation, signals, continue-as-new child, duplicate id', { skip }, async () => {
+  await withWorker(plugin, async ({ client, taskQueue }) => {
     const p1 = id('parent');
     assert.equal(await client.workflow.execute('parentOfChild', { taskQueue, workflowId: p1, args: ['ann'] }), 'child says hi to ann');
     const types = await eventTypes(client, p1);
@@ -71,8 +76,8 @@ async function childParentFromHistory(client: Client, workflowId: string): Promi
   return first.workflowExecutionStartedEventAttributes?.parentWorkflowExecution?.workflowId ?? undefined;
 }
 
-test('parent close policies: TERMINATE, REQUEST_CANCEL, ABANDON', async () => {
-  await withWorker(async ({ client, taskQueue }) => {
+test('parent close policies: TERMINATE, REQUEST_CANCEL, ABANDON', { skip }, async () => {
+  await withWorker(plugin, async ({ client, taskQueue }) => {
     const ids = { TERMINATE: id('c-term'), REQUEST_CANCEL: id('c-cancel'), ABANDON: id('c-abandon') } as const;
     for (const policy of ['TERMINATE', 'REQUEST_CANCEL', 'ABANDON'] as const) {
       assert.equal(await client.workflow.execute('parentWithPolicy', { taskQueue, workflowId: id(`p-${policy}`), args: [policy, ids[policy]] }), 'parent done');
@@ -85,8 +90,8 @@ test('parent close policies: TERMINATE, REQUEST_CANCEL, ABANDON', async () => {
   });
 });
 
-test('SignalExternalWorkflowExecution and RequestCancelExternalWorkflowExecution, to existing and missing workflows', async () => {
-  await withWorker(async ({ client, taskQueue }) => {
+test('SignalExternalWorkflowExecution and RequestCancelExternalWorkflowExecution, to existing and missing workflows', { skip }, async () => {
+  await withWorker(plugin, async ({ client, taskQueue }) => {
     const target = await client.workflow.start('accumulator', { taskQueue, workflowId: id('target') });
     const s = id('signaller');
     assert.equal(await client.workflow.execute('signalsExternal', { taskQueue, workflowId: s, args: [target.workflowId] }), 'signalled');
@@ -112,7 +117,7 @@ test('SignalExternalWorkflowExecution and RequestCancelExternalWorkflowExecution
 });
 
 
-test('a crash between the child (or signal target) write and the parent write neither loses nor duplicates', async () => {
+test('a crash between the child (or signal target) write and the parent write neither loses nor duplicates', { skip }, async () => {
   const { transferFaults } = await import('../../src/history/queues/transfer-handlers.js');
   const failed = new Set<string>();
   // every kind fails once right after its first write, like a process dying there; the task runs again
@@ -122,7 +127,7 @@ test('a crash between the child (or signal target) write and the parent write ne
     throw new Error(`injected crash after ${kind}`);
   };
   try {
-    await withWorker(async ({ client, taskQueue }) => {
+    await withWorker(plugin, async ({ client, taskQueue }) => {
       const p = id('crash-parent');
       assert.equal(await client.workflow.execute('parentOfChild', { taskQueue, workflowId: p, args: ['bo'] }), 'child says hi to bo');
       assert.ok(failed.has('start-child'));
@@ -148,3 +153,5 @@ test('a crash between the child (or signal target) write and the parent write ne
     transferFaults.betweenWrites = undefined;
   }
 });
+  });
+}

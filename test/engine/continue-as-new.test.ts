@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { withWorker } from './harness';
+import { ENGINES, engineAvailability } from '../helpers/databases';
 
 const id = (p: string) => `${p}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}`;
 const CONTINUED_AS_NEW = 28;
 
-test('continue-as-new: the client follows the chain to the final result; chain ids in the events', async () => {
-  await withWorker(async ({ client, taskQueue }) => {
+for (const plugin of ENGINES) {
+  describe(plugin, async () => {
+    const skip = await engineAvailability(plugin);
+
+test('continue-as-new: the client follows the chain to the final result; chain ids in the events', { skip }, async () => {
+  await withWorker(plugin, async ({ client, taskQueue }) => {
     const h = await client.workflow.start('countdown', { taskQueue, workflowId: id('can'), args: [3, 0] });
     assert.equal(await h.result(), 'done 6 on attempt 1');
     const first = (await client.workflow.getHandle(h.workflowId, h.firstExecutionRunId).fetchHistory()).events!;
@@ -29,8 +34,8 @@ test('continue-as-new: the client follows the chain to the final result; chain i
   });
 });
 
-test('workflow retry policy: a failed run starts the next attempt after the backoff; exhaustion fails', async () => {
-  await withWorker(async ({ client, taskQueue }) => {
+test('workflow retry policy: a failed run starts the next attempt after the backoff; exhaustion fails', { skip }, async () => {
+  await withWorker(plugin, async ({ client, taskQueue }) => {
     const t0 = Date.now();
     const h = await client.workflow.start('failsUntilAttempt', {
       taskQueue,
@@ -57,8 +62,8 @@ test('workflow retry policy: a failed run starts the next attempt after the back
   });
 });
 
-test('startDelay: the first workflow task waits; the started event records the backoff', async () => {
-  await withWorker(async ({ client, taskQueue }) => {
+test('startDelay: the first workflow task waits; the started event records the backoff', { skip }, async () => {
+  await withWorker(plugin, async ({ client, taskQueue }) => {
     const t0 = Date.now();
     const h = await client.workflow.start('greet', { taskQueue, workflowId: id('delay'), args: ['later'], startDelay: '1500ms' });
     // a signal during the delay does not start it early
@@ -70,3 +75,5 @@ test('startDelay: the first workflow task waits; the started event records the b
     assert.equal(Number(started.firstWorkflowTaskBackoff?.nanos), 500_000_000);
   });
 });
+  });
+}

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { TerminatedFailure } from '@temporalio/common';
 import { nextCronTimeMs, parseGoDuration } from '../../src/history/cron';
 import { withWorker } from './harness';
+import { ENGINES, engineAvailability } from '../helpers/databases';
 
 const id = (p: string) => `${p}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}`;
 const at = (iso: string) => Date.parse(iso);
@@ -36,8 +37,12 @@ test('cron parser: fields, lists, ranges, steps, names, descriptors, day-of-mont
   }
 });
 
-test('cron workflows: the next run at the next cron time, last result handed on, the client follows', async () => {
-  await withWorker(async ({ client, taskQueue }) => {
+for (const plugin of ENGINES) {
+  describe(plugin, async () => {
+    const skip = await engineAvailability(plugin);
+
+test('cron workflows: the next run at the next cron time, last result handed on, the client follows', { skip }, async () => {
+  await withWorker(plugin, async ({ client, taskQueue }) => {
     const h = await client.workflow.start('cronTick', { taskQueue, workflowId: id('cron'), cronSchedule: '@every 1s' });
     // the first run waits for the first cron time
     const first = (await client.workflow.getHandle(h.workflowId, h.firstExecutionRunId).fetchHistory()).events![0]!;
@@ -67,3 +72,5 @@ test('cron workflows: the next run at the next cron time, last result handed on,
     await assert.rejects(client.workflow.start('cronTick', { taskQueue, workflowId: id('badcron'), cronSchedule: '* * *' }), (err: Error & { cause?: { details?: string } }) => /cronSchedule/.test(`${err.message} ${err.cause?.details ?? ''}`));
   });
 });
+  });
+}

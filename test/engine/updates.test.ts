@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { WorkflowIdConflictPolicy, WorkflowUpdateFailedError, WorkflowUpdateStage, WithStartWorkflowOperation } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { withWorker, type Env } from './harness';
+import { ENGINES, engineAvailability } from '../helpers/databases';
 
 const id = (p: string) => `${p}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}`;
 const ET = { accepted: 41, completed: 43 } as const; // EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED / _COMPLETED
@@ -93,12 +94,16 @@ async function updateScenarios({ client, taskQueue }: Env): Promise<void> {
   await assert.rejects(h.executeUpdate('inc', { args: [1] }), (err: unknown) => /not found|completed/i.test(String((err as Error).message) + String((err as { cause?: Error }).cause?.message)));
 }
 
-test('updates: wait stages, poll, validators, rejection, dedup, events (worker without a cache: every task replays)', async () => {
-  await withWorker(updateScenarios, { worker: { maxCachedWorkflows: 0 } });
+for (const plugin of ENGINES) {
+  describe(plugin, async () => {
+    const skip = await engineAvailability(plugin);
+
+test('updates: wait stages, poll, validators, rejection, dedup, events (worker without a cache: every task replays)', { skip }, async () => {
+  await withWorker(plugin, updateScenarios, { worker: { maxCachedWorkflows: 0 } });
 });
 
-test('updates with a caching worker', async () => {
-  await withWorker(async ({ client, taskQueue }) => {
+test('updates with a caching worker', { skip }, async () => {
+  await withWorker(plugin, async ({ client, taskQueue }) => {
     const h = await client.workflow.start('updatable', { taskQueue, workflowId: id('updc') });
     const results = await Promise.all([1, 2, 3].map((n) => h.executeUpdate<number, [number]>('slowInc', { args: [n] })));
     assert.equal(Math.max(...results), 6);
@@ -107,8 +112,8 @@ test('updates with a caching worker', async () => {
   });
 });
 
-test('update-with-start (ExecuteMultiOperation)', async () => {
-  await withWorker(async ({ client, taskQueue }) => {
+test('update-with-start (ExecuteMultiOperation)', { skip }, async () => {
+  await withWorker(plugin, async ({ client, taskQueue }) => {
     const workflowId = id('uws');
     const op = new WithStartWorkflowOperation('updatable', { workflowId, taskQueue, workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
     assert.equal(await client.workflow.executeUpdateWithStart('inc', { args: [4], startWorkflowOperation: op }), 4);
@@ -128,3 +133,5 @@ test('update-with-start (ExecuteMultiOperation)', async () => {
     await client.workflow.getHandle(w2).terminate();
   });
 });
+  });
+}
