@@ -1,20 +1,21 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { startTemporalServer } from '../../src/server/server';
 import { makeVisibilityDb } from '../visibility/harness';
-import { runWorkerUntil, tempDbFile } from './harness';
+import { createTestDb, runWorkerUntil } from './harness';
+import { ENGINES, engineAvailability, type Engine } from '../helpers/databases';
 
 const id = (p: string) => `${p}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}`;
 type GrpcErr = { code?: number; details?: string };
 /** a Duration of `seconds` (the typings want Long; protobufjs takes numbers) */
 const dur = (seconds: number) => ({ seconds }) as never;
 
-async function withServer<T>(fn: (conn: Connection, port: number) => Promise<T>): Promise<T> {
-  const db = tempDbFile();
-  const vis = await makeVisibilityDb('sqlite');
+async function withServer<T>(plugin: Engine, fn: (conn: Connection, port: number) => Promise<T>): Promise<T> {
+  const db = await createTestDb(plugin, 'ns');
+  const vis = await makeVisibilityDb(plugin);
   const server = await startTemporalServer({
-    persistence: { pluginName: 'sqlite', host: '', port: 0, databaseName: db.file },
+    persistence: db.config,
     visibility: vis.config,
     port: 0,
     logLevel: process.env.TTS_LOG_LEVEL ?? 'warn',
@@ -27,13 +28,17 @@ async function withServer<T>(fn: (conn: Connection, port: number) => Promise<T>)
   } finally {
     await conn.close();
     await server.stop();
-    db.cleanup();
+    await db.drop();
     await vis.cleanup();
   }
 }
 
-test('namespaces: register, describe, list, update, deprecate, errors', async () => {
-  await withServer(async (conn) => {
+for (const plugin of ENGINES) {
+  describe(plugin, async () => {
+    const skip = await engineAvailability(plugin);
+
+test('namespaces: register, describe, list, update, deprecate, errors', { skip }, async () => {
+  await withServer(plugin, async (conn) => {
     const svc = conn.workflowService;
     const name = id('ns');
     await svc.registerNamespace({
@@ -88,8 +93,8 @@ test('namespaces: register, describe, list, update, deprecate, errors', async ()
   });
 });
 
-test('retention deletes a closed run (execution, history, current row) after the period', async () => {
-  await withServer(async (conn, port) => {
+test('retention deletes a closed run (execution, history, current row) after the period', { skip }, async () => {
+  await withServer(plugin, async (conn, port) => {
     const svc = conn.workflowService;
     await svc.updateNamespace({ namespace: 'default', config: { workflowExecutionRetentionTtl: dur(2) } });
     const client = new Client({ connection: conn, namespace: 'default' });
@@ -121,3 +126,5 @@ test('retention deletes a closed run (execution, history, current row) after the
     assert.equal(await runWorkerUntil(port, taskQueue, again.result()), 'hello again');
   });
 });
+  });
+}
