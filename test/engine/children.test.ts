@@ -48,28 +48,32 @@ test('child workflows: result, failure, cancellation, signals, continue-as-new c
     assert.equal(child.status.name, 'COMPLETED');
     assert.equal(child.raw.workflowExecutionInfo?.parentExecution?.workflowId ?? (await childParentFromHistory(client, `${p1}-child`)), p1);
 
-    const p2 = id('pfail');
-    assert.equal(await client.workflow.execute('parentOfFailingChild', { taskQueue, workflowId: p2 }), 'child failed: child boom');
-    assert.ok((await eventTypes(client, p2)).includes(ET.childFailed));
+    test('child workflows: result, failure, cancellation, signals, continue-as-new child, duplicate id', { skip }, async () => {
+      await withWorker(plugin, async ({ client, taskQueue }) => {
+        const p1 = id('parent');
+        assert.equal(await client.workflow.execute('parentOfChild', { taskQueue, workflowId: p1, args: ['ann'] }), 'child says hi to ann');
+        const types = await eventTypes(client, p1);
+        assert.ok(types.includes(ET.childInitiated) && types.includes(ET.childStarted) && types.includes(ET.childCompleted), String(types));
+        // the child knows its parent
+        const child = await client.workflow.getHandle(`${p1}-child`).describe();
+        assert.equal(child.status.name, 'COMPLETED');
+        assert.equal(child.raw.workflowExecutionInfo?.parentExecution?.workflowId ?? (await childParentFromHistory(client, `${p1}-child`)), p1);
 
-    const p3 = id('pcancel');
-    assert.equal(await client.workflow.execute('parentCancelsChild', { taskQueue, workflowId: p3 }), 'child cancelled');
-    assert.ok((await eventTypes(client, p3)).includes(ET.childCanceled));
-    assert.equal((await client.workflow.getHandle(`${p3}-child`).describe()).status.name, 'CANCELLED');
+        const p2 = id('pfail');
+        assert.equal(await client.workflow.execute('parentOfFailingChild', { taskQueue, workflowId: p2 }), 'child failed: child boom');
+        assert.ok((await eventTypes(client, p2)).includes(ET.childFailed));
 
-    const p4 = id('psignal');
-    assert.equal(await client.workflow.execute('parentSignalsChild', { taskQueue, workflowId: p4 }), 10);
-    assert.ok((await eventTypes(client, p4)).filter((t) => t === ET.signaled).length === 3);
+        const p3 = id('pcancel');
+        assert.equal(await client.workflow.execute('parentCancelsChild', { taskQueue, workflowId: p3 }), 'child cancelled');
+        assert.ok((await eventTypes(client, p3)).includes(ET.childCanceled));
+        assert.equal((await client.workflow.getHandle(`${p3}-child`).describe()).status.name, 'CANCELLED');
 
-    const p5 = id('pcan');
-    assert.equal(await client.workflow.execute('parentOfContinuingChild', { taskQueue, workflowId: p5 }), 'child chain done on run later');
+        const p4 = id('psignal');
+        assert.equal(await client.workflow.execute('parentSignalsChild', { taskQueue, workflowId: p4 }), 10);
+        assert.ok((await eventTypes(client, p4)).filter((t) => t === ET.signaled).length === 3);
 
-    const existing = id('existing');
-    await client.workflow.start('waitsForever', { taskQueue, workflowId: existing });
-    assert.equal(await client.workflow.execute('parentOfDuplicateChild', { taskQueue, workflowId: id('pdup'), args: [existing] }), 'already started');
-    await client.workflow.getHandle(existing).terminate();
-  });
-});
+        const p5 = id('pcan');
+        assert.equal(await client.workflow.execute('parentOfContinuingChild', { taskQueue, workflowId: p5 }), 'child chain done on run later');
 
 async function childParentFromHistory(client: Client, workflowId: string): Promise<string | undefined> {
   const first = (await client.workflow.getHandle(workflowId).fetchHistory()).events![0]!;
