@@ -118,6 +118,7 @@ export async function createNextRun(engine: HistoryEngine, ctx: MutationContext)
     workflowType: can?.workflowType?.name ? can.workflowType : { name: old.workflowType },
     taskQueue: can?.taskQueue?.name ? can.taskQueue : { name: old.taskQueue },
     input: can ? can.input : started.input,
+    workflowExecutionTimeout: started.workflowExecutionTimeout,
     workflowRunTimeout: can?.workflowRunTimeout && durationMs(can.workflowRunTimeout) > 0 ? can.workflowRunTimeout : started.workflowRunTimeout,
     workflowTaskTimeout: can?.workflowTaskTimeout && durationMs(can.workflowTaskTimeout) > 0 ? can.workflowTaskTimeout : started.workflowTaskTimeout,
     retryPolicy: can?.retryPolicy ?? started.retryPolicy,

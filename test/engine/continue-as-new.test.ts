@@ -44,6 +44,17 @@ test('workflow retry policy: a failed run starts the next attempt after the back
       retry: { initialInterval: '300ms', backoffCoefficient: 1, maximumAttempts: 5 },
     });
 
+    test('the execution timeout spans the chain: a continue-as-new chain longer than it times out', { skip }, async () => {
+      await withWorker(plugin, async ({ client, taskQueue }) => {
+        const t0 = Date.now();
+        const h = await client.workflow.start('sleepyChain', { taskQueue, workflowId: id('exto'), args: [10], workflowExecutionTimeout: '2s' });
+        await assert.rejects(h.result(), (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure);
+        const took = Date.now() - t0;
+        assert.ok(took >= 1800 && took < 5000, `timed out after ${took} ms`);
+        assert.equal((await client.workflow.getHandle(h.workflowId).describe()).status.name, 'TIMED_OUT');
+      });
+    });
+
     test('workflow retry policy: a failed run starts the next attempt after the backoff; exhaustion fails', { skip }, async () => {
       await withWorker(plugin, async ({ client, taskQueue }) => {
         const t0 = Date.now();

@@ -146,6 +146,12 @@ export function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: st
   const executionTimeoutMs = durationMs(req.workflowExecutionTimeout);
   let runTimeoutMs = durationMs(req.workflowRunTimeout);
   if (executionTimeoutMs > 0 && (runTimeoutMs === 0 || runTimeoutMs > executionTimeoutMs)) runTimeoutMs = executionTimeoutMs;
+  // the execution timeout spans the whole chain (continue-as-new, retry, cron): a later run gets what is left
+  const executionExpirationMs = extras.executionExpirationMs ?? (executionTimeoutMs > 0 ? now + executionTimeoutMs : 0);
+  if (executionExpirationMs > 0) {
+    const left = Math.max(1, executionExpirationMs - now);
+    runTimeoutMs = runTimeoutMs > 0 ? Math.min(runTimeoutMs, left) : left;
+  }
   let wftMs = durationMs(req.workflowTaskTimeout) || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS;
   wftMs = Math.min(wftMs, MAX_WORKFLOW_TASK_TIMEOUT_MS);
   if (runTimeoutMs > 0) wftMs = Math.min(wftMs, runTimeoutMs);
@@ -173,7 +179,7 @@ export function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: st
       attempt: extras.attempt ?? 1,
       retryPolicy: req.retryPolicy ? resolveRetryPolicy(req.retryPolicy) : undefined,
       cronSchedule: req.cronSchedule || undefined,
-      executionExpirationMs: extras.executionExpirationMs ?? (executionTimeoutMs > 0 ? now + executionTimeoutMs : 0),
+      executionExpirationMs,
       firstTaskBackoffPending: backoffMs > 0,
       parent: extras.parent,
     },

@@ -162,3 +162,10 @@ export async function cronTick(): Promise<number> {
   const last = wf.workflowInfo().lastResult as number | undefined;
   return (last ?? 0) + 1;
 }
+
+/** Each run sleeps, then continues as new: a chain that outlives a short execution timeout. */
+export async function sleepyChain(n: number): Promise<string> {
+  await wf.sleep(600);
+  if (n > 0) await wf.continueAsNew<typeof sleepyChain>(n - 1);
+  return 'chain finished';
+}
