@@ -98,6 +98,8 @@ export interface ExecutionInfo {
   executionExpirationMs?: number;
   /** true until the first workflow task's backoff (startDelay, cron, retry) has elapsed */
   firstTaskBackoffPending?: boolean;
+  /** when the run's first workflow task is due: start time + first task backoff (startDelay, cron, retry) */
+  executionTimeMs?: number;
   /** set when the close scheduled the retention deletion timer itself */
   retentionTimerSet?: boolean;
   /** the run that continues this one (continue-as-new, retry, cron), once closed */

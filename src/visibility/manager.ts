@@ -118,7 +118,7 @@ export class VisibilityManager {
       taskQueue: e.taskQueue,
       status: executionStatus(ms),
       startTimeMs: e.startTimeMs,
-      executionTimeMs: e.startTimeMs,
+      executionTimeMs: e.executionTimeMs ?? e.startTimeMs,
       closeTimeMs,
       historyLength: ms.nextEventId - 1,
       historySizeBytes: ms.historySizeBytes,

@@ -22,7 +22,7 @@ export async function describeWorkflow(engine: HistoryEngine, ref: ExecutionRef)
       execution: { workflowId: e.workflowId, runId: e.runId },
       type: { name: e.workflowType },
       startTime: msToTimestamp(e.startTimeMs),
-      executionTime: msToTimestamp(e.startTimeMs),
+      executionTime: msToTimestamp(e.executionTimeMs ?? e.startTimeMs),
       closeTime: e.closeTimeMs ? msToTimestamp(e.closeTimeMs) : undefined,
       status: executionStatus(ms),
       historyLength: (ms.nextEventId - 1) as never,

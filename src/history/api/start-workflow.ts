@@ -181,6 +181,7 @@ export function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: st
       cronSchedule: req.cronSchedule || undefined,
       executionExpirationMs,
       firstTaskBackoffPending: backoffMs > 0,
+      executionTimeMs: now + backoffMs,
       parent: extras.parent,
     },
     nextEventId: 1,
