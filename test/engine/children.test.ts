@@ -26,7 +26,8 @@ async function eventTypes(client: Client, workflowId: string): Promise<number[]>
 async function waitForStatus(client: Client, workflowId: string, status: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const s = (await client.workflow.getHandle(workflowId).describe()).status.name;
+    // not found yet (a child the parent has not started yet) counts as not there yet
+    const s = await client.workflow.getHandle(workflowId).describe().then((d) => d.status.name, () => 'NOT_FOUND');
     if (s === status) return;
     if (Date.now() > deadline) assert.fail(`${workflowId} is ${s}, expected ${status}`);
     await new Promise((r) => setTimeout(r, 200));

@@ -169,3 +169,16 @@ export async function sleepyChain(n: number): Promise<string> {
   if (n > 0) await wf.continueAsNew<typeof sleepyChain>(n - 1);
   return 'chain finished';
 }
+
+/** Waits for a child that is terminated from outside, or times out ('timeout': a 500 ms run timeout). */
+export async function parentOfDoomedChild(mode: 'terminate' | 'timeout'): Promise<string> {
+  try {
+    await wf.executeChild(childWaiter, { workflowId: childId('child'), workflowRunTimeout: mode === 'timeout' ? '500ms' : undefined });
+    return 'child finished';
+  } catch (err) {
+    if (!(err instanceof wf.ChildWorkflowFailure)) return `other error: ${String(err)}`;
+    if (err.cause instanceof wf.TerminatedFailure) return 'child terminated';
+    if (err.cause instanceof wf.TimeoutFailure) return 'child timed out';
+    return `child failed: ${String(err.cause)}`;
+  }
+}
