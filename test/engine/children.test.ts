@@ -49,37 +49,47 @@ test('child workflows: result, failure, cancellation, signals, continue-as-new c
     assert.equal(child.status.name, 'COMPLETED');
     assert.equal(child.raw.workflowExecutionInfo?.parentExecution?.workflowId ?? (await childParentFromHistory(client, `${p1}-child`)), p1);
 
-    test('child workflows: result, failure, cancellation, signals, continue-as-new child, duplicate id', { skip }, async () => {
-      await withWorker(plugin, async ({ client, taskQueue }) => {
-        const p1 = id('parent');
-        assert.equal(await client.workflow.execute('parentOfChild', { taskQueue, workflowId: p1, args: ['ann'] }), 'child says hi to ann');
-        const types = await eventTypes(client, p1);
-        assert.ok(types.includes(ET.childInitiated) && types.includes(ET.childStarted) && types.includes(ET.childCompleted), String(types));
-        // the child knows its parent
-        const child = await client.workflow.getHandle(`${p1}-child`).describe();
-        assert.equal(child.status.name, 'COMPLETED');
-        assert.equal(child.raw.workflowExecutionInfo?.parentExecution?.workflowId ?? (await childParentFromHistory(client, `${p1}-child`)), p1);
+    const p2 = id('pfail');
+    assert.equal(await client.workflow.execute('parentOfFailingChild', { taskQueue, workflowId: p2 }), 'child failed: child boom');
+    assert.ok((await eventTypes(client, p2)).includes(ET.childFailed));
 
-        const p2 = id('pfail');
-        assert.equal(await client.workflow.execute('parentOfFailingChild', { taskQueue, workflowId: p2 }), 'child failed: child boom');
-        assert.ok((await eventTypes(client, p2)).includes(ET.childFailed));
+    const p3 = id('pcancel');
+    assert.equal(await client.workflow.execute('parentCancelsChild', { taskQueue, workflowId: p3 }), 'child cancelled');
+    assert.ok((await eventTypes(client, p3)).includes(ET.childCanceled));
+    assert.equal((await client.workflow.getHandle(`${p3}-child`).describe()).status.name, 'CANCELLED');
 
-        const p3 = id('pcancel');
-        assert.equal(await client.workflow.execute('parentCancelsChild', { taskQueue, workflowId: p3 }), 'child cancelled');
-        assert.ok((await eventTypes(client, p3)).includes(ET.childCanceled));
-        assert.equal((await client.workflow.getHandle(`${p3}-child`).describe()).status.name, 'CANCELLED');
+    const p4 = id('psignal');
+    assert.equal(await client.workflow.execute('parentSignalsChild', { taskQueue, workflowId: p4 }), 10);
+    assert.ok((await eventTypes(client, p4)).filter((t) => t === ET.signaled).length === 3);
 
-        const p4 = id('psignal');
-        assert.equal(await client.workflow.execute('parentSignalsChild', { taskQueue, workflowId: p4 }), 10);
-        assert.ok((await eventTypes(client, p4)).filter((t) => t === ET.signaled).length === 3);
+    const p5 = id('pcan');
+    assert.equal(await client.workflow.execute('parentOfContinuingChild', { taskQueue, workflowId: p5 }), 'child chain done on run later');
 
-        const p5 = id('pcan');
-        assert.equal(await client.workflow.execute('parentOfContinuingChild', { taskQueue, workflowId: p5 }), 'child chain done on run later');
+    const existing = id('existing');
+    await client.workflow.start('waitsForever', { taskQueue, workflowId: existing });
+    assert.equal(await client.workflow.execute('parentOfDuplicateChild', { taskQueue, workflowId: id('pdup'), args: [existing] }), 'already started');
+    await client.workflow.getHandle(existing).terminate();
+  });
+});
 
 async function childParentFromHistory(client: Client, workflowId: string): Promise<string | undefined> {
   const first = (await client.workflow.getHandle(workflowId).fetchHistory()).events![0]!;
   return first.workflowExecutionStartedEventAttributes?.parentWorkflowExecution?.workflowId ?? undefined;
 }
+
+test('a child terminated from outside, and a child that times out: the parent learns which', { skip }, async () => {
+  await withWorker(plugin, async ({ client, taskQueue }) => {
+    const p = id('pterm');
+    const h = await client.workflow.start('parentOfDoomedChild', { taskQueue, workflowId: p, args: ['terminate'] });
+    await waitForStatus(client, `${p}-child`, 'RUNNING');
+    await client.workflow.getHandle(`${p}-child`).terminate('from outside');
+    assert.equal(await h.result(), 'child terminated');
+    assert.ok((await eventTypes(client, p)).includes(36)); // ChildWorkflowExecutionTerminated
+    const t = id('ptimeout');
+    assert.equal(await client.workflow.execute('parentOfDoomedChild', { taskQueue, workflowId: t, args: ['timeout'] }), 'child timed out');
+    assert.ok((await eventTypes(client, t)).includes(35)); // ChildWorkflowExecutionTimedOut
+  });
+});
 
 test('parent close policies: TERMINATE, REQUEST_CANCEL, ABANDON', { skip }, async () => {
   await withWorker(plugin, async ({ client, taskQueue }) => {
