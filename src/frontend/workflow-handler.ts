@@ -20,6 +20,8 @@ export interface FrontendDeps {
   matching: MatchingEngine;
   namespaces: NamespaceRegistry;
   clusterName: string;
+  /** the cluster's id (a UUID recorded when the cluster was created) */
+  clusterId: string;
   numHistoryShards: number;
   serverVersion: string;
   persistenceStore: string;
@@ -162,7 +164,7 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
       return {
         supportedClients: {},
         serverVersion: d.serverVersion,
-        clusterId: d.clusterName,
+        clusterId: d.clusterId,
         clusterName: d.clusterName,
         historyShardCount: d.numHistoryShards,
         persistenceStore: d.persistenceStore,

@@ -109,6 +109,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     namespaces,
     clusterName,
     numHistoryShards: cluster.numHistoryShards,
+    clusterId: cluster.clusterId,
     serverVersion,
     persistenceStore: opts.persistence.pluginName,
     visibilityStore: opts.visibility?.pluginName ?? '',

@@ -40,6 +40,8 @@ test('with a feed: current, recommended, instructions, alerts with severity, las
   const before = Date.now();
   const info = await clusterInfo(feed, '0.1.0');
   assert.equal(info.serverVersion, '0.1.0');
+  assert.match(info.clusterId ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'the id recorded when the cluster was created');
+  assert.equal(info.clusterName, 'active');
   const v = info.versionInfo!;
   assert.equal(v.current?.version, '0.1.0');
   assert.equal(v.recommended?.version, '0.2.0');
