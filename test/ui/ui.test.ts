@@ -19,6 +19,16 @@ import { packageVersion } from '../../src/common/package-info';
 /** The version this checkout runs as (the cluster page and the feed's "current" release). */
 const VERSION = packageVersion();
 
+/**
+ * The README's screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1 npm test -- ui), so an
+ * ordinary test run leaves the checkout unchanged.
+ */
+async function readmeScreenshot(page: Page, name: string): Promise<void> {
+  if (process.env.UPDATE_SCREENSHOTS !== '1') return;
+  mkdirSync(join(REPO_ROOT, 'docs', 'screenshots'), { recursive: true });
+  await page.screenshot({ path: join(REPO_ROOT, 'docs', 'screenshots', `${name}.png`), fullPage: true });
+}
+
 const CHROMIUM = '/usr/bin/chromium';
 const OUT = join(REPO_ROOT, 'test-output', 'ui');
 const noBrowser = !existsSync(CHROMIUM);
@@ -224,8 +234,7 @@ describe('Web UI in headless Chromium', { skip }, () => {
     assert.deepEqual(details.input, ['bob']);
     await page.locator('[data-event-type=ActivityTaskCompleted] summary').click();
     await shot('workflow');
-    mkdirSync(join(REPO_ROOT, 'docs', 'screenshots'), { recursive: true });
-    await page.screenshot({ path: join(REPO_ROOT, 'docs', 'screenshots', 'workflow-page.png'), fullPage: true });
+    await readmeScreenshot(page, 'workflow-page');
   });
 
   test('workflow page: a failed workflow shows its failure', async () => {
@@ -421,8 +430,7 @@ describe('Web UI in headless Chromium', { skip }, () => {
     assert.match((await page.locator('[data-testid=next-step]').textContent()) ?? '', /Next step: nothing to do: .* is active and its schemas are current/);
     assert.match((await page.locator('[data-testid=version-info]').textContent()) ?? '', /local release feed file/);
     await shot('cluster');
-    mkdirSync(join(REPO_ROOT, 'docs', 'screenshots'), { recursive: true });
-    await page.screenshot({ path: join(REPO_ROOT, 'docs', 'screenshots', 'cluster-page.png'), fullPage: true });
+    await readmeScreenshot(page, 'cluster-page');
   });
 
   test('upgrade banner from the release feed: coloured by severity, links the notes, dismissed per version across reloads', async () => {
