@@ -20,7 +20,7 @@ function rewriteLine(r: RewriteProgress): string {
 export function formatUpgradeStatus(s: UpgradeStatus): string {
   const lines = [`Server version (this binary)  ${s.serverVersion}`, '', 'Schemas'];
   for (const st of s.stores) {
-    const detail = st.state === 'ok' ? 'ok' : st.state === 'ahead' ? `newer than required (min compatible ${st.minCompatible ?? '?'})` : st.state === 'behind' ? 'BEHIND: the server will refuse to start' : `unknown${st.error ? `: ${st.error}` : ''}`;
+    const detail = st.state === 'ok' ? 'ok' : st.state === 'ahead' ? `newer than required (min compatible ${st.minCompatible ?? '?'})` : st.state === 'behind' ? 'BEHIND: the server will refuse to start' : st.state === 'incompatible' ? `TOO NEW for this release (min compatible ${st.minCompatible ?? '?'}): the server will refuse to start` : `unknown${st.error ? `: ${st.error}` : ''}`;
     lines.push(`  ${st.store.padEnd(10)} ${st.database}: ${st.current ?? '-'} (required ${st.required}) ${detail}`);
   }
   lines.push('', `History shards  ${s.shardCount}`, `Shard-metadata rewrite  ${rewriteLine(s.shardMetadataRewrite)}`, `Data rewrite  ${rewriteLine(s.dataRewrite)}`, '', 'Versions that ran on this cluster');

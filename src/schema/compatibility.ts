@@ -9,7 +9,7 @@ import type { SqlConnectConfig } from '../persistence/sql-config';
 import { errorMessage } from './errors';
 import { requiredVersion, shippedVersionedPath } from './shipped';
 import type { StoreName } from './versioned-dir';
-import { compareVersions, formatVersion, parseVersion } from './version';
+import { compareVersions, formatVersion, parseVersion, type SchemaVersion } from './version';
 
 export class SchemaCompatibilityError extends Error {
   override name = 'SchemaCompatibilityError';
@@ -41,40 +41,68 @@ export function toolCommand(cfg: SqlConnectConfig, args: string): string {
   return parts.join(' ');
 }
 
-export async function checkStoreSchema(store: StoreName, cfg: SqlConnectConfig): Promise<StoreSchemaStatus> {
+/**
+ * Where a store's schema stands against what this release requires: "ok", "behind" (the server
+ * refuses), "ahead" (newer, and its MinCompatibleVersion still admits this release), "incompatible"
+ * (newer, and it does not), "missing" (no schema_version row) or "damaged" (not a version).
+ */
+export type SchemaState = 'ok' | 'behind' | 'ahead' | 'incompatible' | 'missing' | 'damaged';
+
+export interface StoreSchemaReading {
+  readonly store: StoreName;
+  /** the database, as messages name it */
+  readonly label: string;
+  readonly required: SchemaVersion;
+  readonly currentText: string | undefined;
+  readonly minCompatibleText: string | undefined;
+  readonly state: SchemaState;
+}
+
+/** Reads one store's schema_version and classifies it; connection and read errors are thrown. */
+export async function readStoreSchema(store: StoreName, cfg: SqlConnectConfig): Promise<StoreSchemaReading> {
   const required = requiredVersion(cfg.pluginName, store);
-  const update = toolCommand(cfg, `update-schema -d ./${shippedVersionedPath(cfg.pluginName, store)}`);
-  let db;
+  const db = await openSchemaAdmin(cfg);
   try {
-    db = await openSchemaAdmin(cfg);
+    const stored = await db.readVersion();
+    const base = { store, label: db.label, required, currentText: stored?.currVersion, minCompatibleText: stored?.minCompatibleVersion };
+    if (!stored) return { ...base, state: 'missing' };
+    const current = parseVersion(stored.currVersion);
+    if (!current) return { ...base, state: 'damaged' };
+    const c = compareVersions(current, required);
+    if (c < 0) return { ...base, state: 'behind' };
+    if (c === 0) return { ...base, state: 'ok' };
+    const minCompat = parseVersion(stored.minCompatibleVersion);
+    return { ...base, state: minCompat && compareVersions(minCompat, required) > 0 ? 'incompatible' : 'ahead' };
+  } finally {
+    await db.close();
+  }
+}
+
+export async function checkStoreSchema(store: StoreName, cfg: SqlConnectConfig): Promise<StoreSchemaStatus> {
+  let r: StoreSchemaReading;
+  try {
+    r = await readStoreSchema(store, cfg);
   } catch (err) {
     throw new SchemaCompatibilityError(`cannot check the ${store} store's schema: ${errorMessage(err)}`);
   }
-  try {
-    const stored = await db.readVersion();
-    if (!stored) {
+  const required = formatVersion(r.required);
+  const update = toolCommand(cfg, `update-schema -d ./${shippedVersionedPath(cfg.pluginName, store)}`);
+  const current = r.currentText !== undefined ? parseVersion(r.currentText) : undefined;
+  switch (r.state) {
+    case 'missing':
+      throw new SchemaCompatibilityError(`the ${store} store (${r.label}) has no schema yet. Set it up with:\n  ${toolCommand(cfg, 'setup-schema -v 0.0')}\n  ${update}`);
+    case 'damaged':
+      throw new SchemaCompatibilityError(`the ${store} store (${r.label}) records schema version "${r.currentText ?? ''}", which is not a version; the schema_version table is damaged`);
+    case 'behind':
       throw new SchemaCompatibilityError(
-        `the ${store} store (${db.label}) has no schema yet. Set it up with:\n  ${toolCommand(cfg, 'setup-schema -v 0.0')}\n  ${update}`,
+        `the ${store} store (${r.label}) is at schema version ${formatVersion(current!)}, but this server needs ${required}. Upgrade the schema first (the upgrade page's step 1), then start the server again:\n  ${update}`,
       );
-    }
-    const current = parseVersion(stored.currVersion);
-    if (!current) throw new SchemaCompatibilityError(`the ${store} store (${db.label}) records schema version "${stored.currVersion}", which is not a version; the schema_version table is damaged`);
-    const status: StoreSchemaStatus = { store, database: db.label, current: formatVersion(current), minCompatible: stored.minCompatibleVersion, required: formatVersion(required) };
-    if (compareVersions(current, required) < 0) {
+    case 'incompatible':
       throw new SchemaCompatibilityError(
-        `the ${store} store (${db.label}) is at schema version ${formatVersion(current)}, but this server needs ${formatVersion(required)}. Upgrade the schema first (the upgrade page's step 1), then start the server again:\n  ${update}`,
+        `the ${store} store (${r.label}) is at schema version ${formatVersion(current!)}, which is compatible only with servers that need ${formatVersion(parseVersion(r.minCompatibleText!)!)} or later; this server needs ${required}. Run the release that upgraded the schema (or a newer one).`,
       );
-    }
-    if (compareVersions(current, required) > 0) {
-      const minCompat = parseVersion(stored.minCompatibleVersion);
-      if (minCompat && compareVersions(minCompat, required) > 0) {
-        throw new SchemaCompatibilityError(
-          `the ${store} store (${db.label}) is at schema version ${formatVersion(current)}, which is compatible only with servers that need ${formatVersion(minCompat)} or later; this server needs ${formatVersion(required)}. Run the release that upgraded the schema (or a newer one).`,
-        );
-      }
-    }
-    return status;
-  } finally {
-    await db.close();
+    case 'ok':
+    case 'ahead':
+      return { store, database: r.label, current: formatVersion(current!), minCompatible: r.minCompatibleText ?? '', required };
   }
 }

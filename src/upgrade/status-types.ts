@@ -10,8 +10,11 @@ export interface StoreSchemaState {
   current: string | null;
   minCompatible: string | null;
   required: string;
-  /** "ok" | "behind" (the server would refuse to start) | "ahead" (newer, compatible) | "unknown" */
-  state: 'ok' | 'behind' | 'ahead' | 'unknown';
+  /**
+   * "ok" | "behind" (the server would refuse to start) | "ahead" (newer, compatible) |
+   * "incompatible" (newer, and too new for this release: the server would refuse) | "unknown"
+   */
+  state: 'ok' | 'behind' | 'ahead' | 'incompatible' | 'unknown';
   error?: string;
 }
 

@@ -37,6 +37,11 @@ export async function readUpgradeStatus(input: UpgradeStatusInput): Promise<Upgr
     dataRewrite: { state: 'not-applicable', done: null, total: null, note: 'this release reads and writes the same data formats as the one before it: no data rewrite to run' } as RewriteProgress,
     source: 'the databases: schema_version of both stores, server_version_history and cluster_metadata_info of the default store',
   };
+  const tooNew = stores.find((s) => s.state === 'incompatible');
+  if (tooNew) {
+    const step = `the ${tooNew.store} store's schema ${tooNew.current ?? '?'} needs a server that requires ${tooNew.minCompatible ?? '?'} or later; this release requires ${tooNew.required}: run the release that upgraded the schema (or a newer one)`;
+    return { ...base, shardCount: input.numHistoryShards, shardMetadataRewrite: { state: 'pending', done: null, total: null, note: 'the schemas come first' }, versionHistory: [], nextStep: step };
+  }
   const behind = stores.find((s) => s.state === 'behind' || s.state === 'unknown');
   const defaultStore = input.stores.find((s) => s.store === 'temporal');
   if (behind || !defaultStore) {

@@ -1,30 +1,25 @@
-/** One store's schema version against the version this release requires, read without changing anything. */
-import { openSchemaAdmin } from '../persistence/plugins';
+/** One store's schema version against the version this release requires, for the upgrade status (never throws). */
 import type { SqlConnectConfig } from '../persistence/sql-config';
+import { readStoreSchema } from '../schema/compatibility';
+import { formatVersion } from '../schema/version';
 import { requiredVersion } from '../schema/shipped';
-import { compareVersions, formatVersion, parseVersion } from '../schema/version';
 import type { StoreName } from '../schema/versioned-dir';
 import type { StoreSchemaState } from './status-types';
 
 export async function readStoreSchemaStatus(store: StoreName, cfg: SqlConnectConfig): Promise<StoreSchemaState> {
-  const required = formatVersion(requiredVersion(cfg.pluginName, store));
-  const base = { store, plugin: cfg.pluginName, database: cfg.databaseName, required };
-  let db;
+  const base = { store, plugin: cfg.pluginName, database: cfg.databaseName, required: formatVersion(requiredVersion(cfg.pluginName, store)) };
   try {
-    db = await openSchemaAdmin(cfg);
+    const r = await readStoreSchema(store, cfg);
+    const known = { ...base, database: r.label, current: r.currentText ?? null, minCompatible: r.minCompatibleText || null };
+    switch (r.state) {
+      case 'missing':
+        return { ...known, state: 'unknown', error: 'no schema_version row: the schema was not set up' };
+      case 'damaged':
+        return { ...known, state: 'unknown', error: `schema_version holds "${r.currentText ?? ''}", which is not a version` };
+      default:
+        return { ...known, state: r.state };
+    }
   } catch (err) {
-    return { ...base, current: null, minCompatible: null, state: 'unknown', error: `cannot connect: ${(err as Error).message}` };
-  }
-  try {
-    const stored = await db.readVersion();
-    if (!stored) return { ...base, database: db.label, current: null, minCompatible: null, state: 'unknown', error: 'no schema_version row: the schema was not set up' };
-    const cur = parseVersion(stored.currVersion);
-    const req = parseVersion(required)!;
-    const state = !cur ? 'unknown' : compareVersions(cur, req) < 0 ? 'behind' : compareVersions(cur, req) > 0 ? 'ahead' : 'ok';
-    return { ...base, database: db.label, current: stored.currVersion, minCompatible: stored.minCompatibleVersion || null, state };
-  } catch (err) {
-    return { ...base, database: db.label, current: null, minCompatible: null, state: 'unknown', error: (err as Error).message };
-  } finally {
-    await db.close();
+    return { ...base, current: null, minCompatible: null, state: 'unknown', error: `cannot read the schema version: ${(err as Error).message}` };
   }
 }

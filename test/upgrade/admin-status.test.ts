@@ -63,6 +63,12 @@ test('after a start: the rewrite is done, the version active, nothing to do; a n
   assert.match(s.nextStep, /^nothing to do: .* is active and its schemas are current$/);
 
   const db = new Database(file);
+  // a schema too new for this release (its MinCompatibleVersion is past what it requires): what the server refuses
+  db.prepare("UPDATE schema_version SET curr_version = '1.1', min_compatible_version = '1.1'").run();
+  const tooNew = status(file);
+  assert.equal(tooNew.stores.find((x) => x.store === 'temporal')!.state, 'incompatible');
+  assert.match(tooNew.nextStep, /the temporal store's schema 1\.1 needs a server that requires 1\.1 or later; this release requires 1\.0: run the release that upgraded the schema/);
+  db.prepare("UPDATE schema_version SET curr_version = '1.0', min_compatible_version = '1.0'").run();
   db.prepare("INSERT INTO server_version_history (cluster_name, server_version, first_started_time, activated_time) VALUES ('active', '9.9.0', ?, ?)").run(Date.now(), Date.now());
   db.close();
   const after9 = status(file);
