@@ -16,8 +16,9 @@ export interface RunResult {
   stderr: string;
 }
 
-export function runCli(bin: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): RunResult {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+/** `cwd` matters for the page's relative schema paths (./schema/...): a release runs in its own directory. */
+export function runCli(bin: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd: string = REPO_ROOT): RunResult {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -44,8 +45,8 @@ export interface LongRunning {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startCli(bin: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): LongRunning {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(bin: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd: string = REPO_ROOT): LongRunning {
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

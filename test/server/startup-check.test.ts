@@ -13,6 +13,8 @@ import { ENGINES, Engine, MYSQL, PG, dropDatabase, engineAvailability, toolConne
 import { TEMPORAL_TS, freePort, runCli, sqlTool, startCli } from '../helpers/processes';
 import { openSchemaAdmin } from '../../src/persistence/plugins';
 import type { SqlConnectConfig } from '../../src/persistence/sql-config';
+import { requiredVersion } from '../../src/schema/shipped';
+import { formatVersion } from '../../src/schema/version';
 
 const tmp = mkdtempSync(join(tmpdir(), 'startup-check-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -57,6 +59,11 @@ function runPrintedCommand(line: string): void {
 
 for (const engine of ENGINES) {
   describe(`server start --config on ${engine}`, async () => {
+    // what this build requires, and a made-up newer version a later release could write
+    const required = requiredVersion(engine, 'temporal');
+    const req = formatVersion(required);
+    const newer = formatVersion({ major: required.major, minor: required.minor + 1 });
+    const esc = (v: string) => v.replace(/\./g, '\\.');
     const skip = await engineAvailability(engine);
     const dbs =
       engine === 'sqlite'
@@ -80,7 +87,7 @@ for (const engine of ENGINES) {
 
       const behind = runCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
       assert.equal(behind.status, 1);
-      assert.match(behind.stderr, /temporal store .* is at schema version 0\.0, but this server needs 1\.0/);
+      assert.match(behind.stderr, new RegExp(`temporal store .* is at schema version 0\\.0, but this server needs ${esc(req)}`));
       const update = behind.stderr.split('\n').find((l) => l.trim().startsWith('temporal-sql-tool'));
       assert.ok(update, behind.stderr);
       assert.match(update, /update-schema -d \.\/schema\/(sqlite\/v3|postgresql\/v12|mysql\/v8)\/temporal\/versioned/);
@@ -95,7 +102,7 @@ for (const engine of ENGINES) {
       const server = startCli(TEMPORAL_TS, ['server', 'start', '--config', config, '--headless']);
       try {
         await server.waitFor(/listening on/);
-        assert.match(server.output(), /temporal store: .* at schema version 1\.0 \(required 1\.0\)/);
+        assert.match(server.output(), new RegExp(`temporal store: .* at schema version ${esc(req)} \\(required ${esc(req)}\\)`));
       } finally {
         assert.equal(await server.stop(), 0);
       }
@@ -103,18 +110,18 @@ for (const engine of ENGINES) {
 
     test('starts on a newer schema within MinCompatibleVersion and refuses one past it', { skip }, async () => {
       const config = writeConfig(`${engine}-b`, engine, dbs, await freePort());
-      await setStoredVersion(engine, dbs.temporal, '1.1', '1.0');
+      await setStoredVersion(engine, dbs.temporal, newer, '1.0');
       const server = startCli(TEMPORAL_TS, ['server', 'start', '--config', config, '--headless']);
       try {
         await server.waitFor(/listening on/);
       } finally {
         await server.stop();
       }
-      await setStoredVersion(engine, dbs.temporal, '1.1', '1.1');
+      await setStoredVersion(engine, dbs.temporal, newer, newer);
       const r = runCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
       assert.equal(r.status, 1);
-      assert.match(r.stderr, /at schema version 1\.1, which is compatible only with servers that need 1\.1 or later; this server needs 1\.0/);
-      await setStoredVersion(engine, dbs.temporal, '1.0', '1.0');
+      assert.match(r.stderr, new RegExp(`at schema version ${esc(newer)}, which is compatible only with servers that need ${esc(newer)} or later; this server needs ${esc(req)}`));
+      await setStoredVersion(engine, dbs.temporal, req, '1.0');
     });
   });
 }

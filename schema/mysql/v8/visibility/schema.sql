@@ -58,6 +58,7 @@ CREATE TABLE executions_visibility (
   PRIMARY KEY (namespace_id, run_id),
   INDEX by_start_time (namespace_id, start_time, run_id),
   INDEX by_close_time (namespace_id, close_time, run_id),
+  INDEX by_default_order (namespace_id, close_time DESC, start_time DESC, run_id),
   INDEX by_execution_time (namespace_id, execution_time, run_id),
   INDEX by_status (namespace_id, status, start_time),
   INDEX by_workflow_id (namespace_id, workflow_id),

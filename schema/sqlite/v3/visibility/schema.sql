@@ -60,6 +60,7 @@ CREATE TABLE executions_visibility (
 
 CREATE INDEX by_start_time ON executions_visibility (namespace_id, start_time, run_id);
 CREATE INDEX by_close_time ON executions_visibility (namespace_id, close_time, run_id);
+CREATE INDEX by_default_order ON executions_visibility (namespace_id, close_time DESC, start_time DESC, run_id);
 CREATE INDEX by_execution_time ON executions_visibility (namespace_id, execution_time, run_id);
 CREATE INDEX by_status ON executions_visibility (namespace_id, status, start_time);
 CREATE INDEX by_workflow_id ON executions_visibility (namespace_id, workflow_id);

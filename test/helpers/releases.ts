@@ -1,0 +1,41 @@
+/**
+ * The real code of a released version, for upgrade tests: its packed build (releases/temporal-ts-
+ * <version>.tgz, made from its tag when it was cut) extracted once per machine into the temp dir,
+ * with this checkout's node_modules linked in. Nothing here re-creates an old release.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './processes';
+
+export interface InstalledRelease {
+  readonly version: string;
+  /** the extracted package: run its tools with this as cwd so ./schema/... is the release's own */
+  readonly dir: string;
+  readonly serverBin: string;
+  readonly sqlToolBin: string;
+}
+
+export function installedRelease(version: string): InstalledRelease {
+  const tgz = join(REPO_ROOT, 'releases', `temporal-ts-${version}.tgz`);
+  if (!existsSync(tgz)) throw new Error(`${tgz} is missing: every released version keeps its packed build in releases/`);
+  const digest = createHash('sha256').update(readFileSync(tgz)).digest('hex').slice(0, 12);
+  const root = join(tmpdir(), 'temporal-ts-releases', `${version}-${digest}`);
+  const dir = join(root, 'package');
+  if (!existsSync(join(dir, 'node_modules'))) {
+    // Extract beside the final place and rename, so a killed test never leaves half a release.
+    const staging = `${root}.partial-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    execFileSync('tar', ['xzf', tgz, '-C', staging]);
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(staging, 'package', 'node_modules'), 'dir');
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(join(root, '..'), { recursive: true });
+    renameSync(staging, root);
+  }
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
+  if (pkg.version !== version) throw new Error(`${tgz} holds version ${pkg.version}, not ${version}`);
+  return { version, dir, serverBin: join(dir, 'bin', 'temporal-ts.js'), sqlToolBin: join(dir, 'bin', 'temporal-sql-tool.js') };
+}
