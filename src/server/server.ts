@@ -79,7 +79,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const visibility = opts.visibility ? new VisibilityManager(await openVisibilityStore(opts.visibility)) : undefined;
 
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const history = new HistoryService(store, { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}`, limits }, log);
+  const history = new HistoryService(store, { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}`, serverVersion, limits }, log);
   history.engine.visibilityEnabled = visibility !== undefined;
   if (visibility) history.engine.onExecutionDeleted = (ref) => visibility.store.deleteExecution(ref.namespaceId, ref.runId);
   const matching = new MatchingEngine(store.tasks, longPollTimeoutMs, log);
