@@ -1,47 +1,35 @@
 /**
- * A `server start --config` YAML file (Temporal's config shape) for one plugin, with the default and
- * the visibility store in two databases of the test PostgreSQL / MariaDB, or two SQLite files.
- * Written the same way for an old release and for this checkout, so both run on the same databases.
+ * A server config file (YAML, the shape `temporal-ts server start --config` reads) for a test's two
+ * databases on any plugin, and the matching connection config for opening them from the test.
  */
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MYSQL, PG, type Engine } from './databases';
+import type { SqlConnectConfig } from '../../src/persistence/sql-config';
 
-export interface StoreDatabases {
-  /** database names, or for SQLite absolute file paths */
+export interface TestDatabases {
   temporal: string;
   visibility: string;
 }
 
-function datastore(engine: Engine, db: string): string {
-  if (engine === 'sqlite') return `sql:\n        pluginName: sqlite\n        databaseName: ${JSON.stringify(db)}`;
+function datastoreYaml(engine: Engine, db: string): string {
+  if (engine === 'sqlite') return `sql:\n        pluginName: sqlite\n        databaseName: ${db}`;
   const c = engine === 'postgres12' ? PG : MYSQL;
   return `sql:\n        pluginName: ${engine}\n        databaseName: ${db}\n        connectAddr: "${c.host}:${c.port}"\n        user: ${c.user}\n        password: "${c.password}"`;
 }
 
-export function writeServerConfig(file: string, engine: Engine, dbs: StoreDatabases, port: number, numHistoryShards: number): string {
+/** Writes `<dir>/<name>.yaml`; `extra` is appended as top-level YAML (e.g. an `upgrade:` section). */
+export function writeServerConfig(dir: string, name: string, engine: Engine, dbs: TestDatabases, port: number, extra = ''): string {
+  const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
-    [
-      'log:',
-      '  level: warn',
-      'persistence:',
-      '  defaultStore: default',
-      '  visibilityStore: visibility',
-      `  numHistoryShards: ${numHistoryShards}`,
-      '  datastores:',
-      '    default:',
-      `      ${datastore(engine, dbs.temporal)}`,
-      '    visibility:',
-      `      ${datastore(engine, dbs.visibility)}`,
-      'services:',
-      '  frontend:',
-      '    rpc:',
-      `      grpcPort: ${port}`,
-      '      bindOnIP: 127.0.0.1',
-      'clusterMetadata:',
-      '  currentClusterName: active',
-      '',
-    ].join('\n'),
+    `persistence:\n  defaultStore: default\n  visibilityStore: visibility\n  numHistoryShards: 4\n  datastores:\n    default:\n      ${datastoreYaml(engine, dbs.temporal)}\n    visibility:\n      ${datastoreYaml(engine, dbs.visibility)}\nservices:\n  frontend:\n    rpc:\n      grpcPort: ${port}\n${extra}`,
   );
   return file;
+}
+
+export function connectConfig(engine: Engine, db: string): SqlConnectConfig {
+  if (engine === 'sqlite') return { pluginName: 'sqlite', host: '', port: 0, databaseName: db };
+  const c = engine === 'postgres12' ? PG : MYSQL;
+  return { pluginName: engine, host: c.host, port: c.port, user: c.user, password: c.password, databaseName: db };
 }
