@@ -11,7 +11,7 @@ import { dropDatabase, uniqueDbName, toolConnectionFlags, type Engine } from './
 import { REPO_ROOT, runCli } from './processes';
 import { installedRelease, type InstalledRelease } from './releases';
 import { loadDatabase, type DatabaseDump } from './table-dump';
-import type { StoreDatabases } from './server-config';
+import type { TestDatabases as StoreDatabases } from './server-config';
 import { MANIFEST_FORMAT, type FixtureManifest } from '../fixtures/releases/manifest';
 
 export const STORES = ['temporal', 'visibility'] as const;

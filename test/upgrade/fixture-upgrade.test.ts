@@ -72,7 +72,7 @@ for (const engine of ENGINES) {
       const t0 = Date.now();
       fx = await restoreReleaseFixture(FROM, engine);
       const { manifest } = fx;
-      const config = writeServerConfig(join(fx.dir, 'server.yaml'), engine, fx.dbs, await freePort(), manifest.numHistoryShards);
+      const config = writeServerConfig(fx.dir, 'server', engine, fx.dbs, await freePort()); // the cluster's recorded shard count wins over the config's
 
       // 1. The new server on the old schema: refused, with the command to run, and nothing written.
       const before = await snapshot(engine, fx);
