@@ -95,7 +95,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   await cluster.activate();
   // Old-format rows left after the upgrade are converted in the background, once the version is active.
   const rewriter = new DataFormatRewriter(store, { rowsPerSecond: opts.dataRewriteRowsPerSecond ?? 1000 }, log);
-  rewriter.start();
+  await rewriter.start();
   const visibilityProcessors: VisibilityQueueProcessor[] = [];
   if (visibility) {
     for (const shard of history.engine.shards.values()) {
