@@ -26,11 +26,19 @@ const CONVERTERS: Record<string, (blob: DataBlob) => DataBlob> = {
   mutable_state: (blob) => encodeMutableState(decodeMutableState(blob)),
 };
 
+/** Waits `ms`, or less if `signal` aborts (the listener goes away either way). */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 
 export class DataFormatRewriter {
