@@ -5,12 +5,34 @@
  * bad path must prove nothing was written), and `temporal-ts simulate` as a background process whose
  * live progress lines the test can wait on.
  */
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Client as PgClient } from 'pg';
 import mysql from 'mysql2/promise';
 import Database from 'better-sqlite3';
 import { Engine, MYSQL, PG } from './databases';
-import { TEMPORAL_TS, startCli, type LongRunning } from './processes';
+import { REPO_ROOT, TEMPORAL_TS, startCli, type LongRunning, type RunResult } from './processes';
+
+/**
+ * runCli without blocking this process: while a tool runs, the test keeps reading the servers' and
+ * the simulation's output (a blocked reader would stall a server writing its log to a full pipe, and
+ * would show stale progress).
+ */
+export function runCliAsync(bin: string, args: readonly string[], cwd: string = REPO_ROOT, timeoutMs = 120_000): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(t);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
 
 /** `./schema/<dir>/<store>/versioned`, as the upgrade page writes it for each plugin. */
 export const SCHEMA_DIR: Record<Engine, string> = { sqlite: 'sqlite/v3', postgres12: 'postgresql/v12', mysql8: 'mysql/v8' };

@@ -25,13 +25,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENGINES, Engine, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
-import { SQL_TOOL, TEMPORAL_TS, freePort, runCli, startCli, type LongRunning } from '../helpers/processes';
+import { REPO_ROOT, SQL_TOOL, TEMPORAL_TS, freePort, startCli, type LongRunning } from '../helpers/processes';
 import { installedRelease, type InstalledRelease } from '../helpers/releases';
-import { SCHEMA_DIR, StoreDbs, readVersionHistory, startSimulation, writeServerConfig, type SimSummary } from '../helpers/rollout';
+import { SCHEMA_DIR, StoreDbs, readVersionHistory, runCliAsync, startSimulation, writeServerConfig, type SimSummary } from '../helpers/rollout';
 import type { UpgradeStatus } from '../../src/upgrade/status';
 
 const OLD = '0.1.0';
-const CURRENT = (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+const CURRENT = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const STORES = ['temporal', 'visibility'] as const;
 // The main load: every kind of workflow, timers short enough to finish within the drain.
 const MIX = 'activities=3,timer=2,signal=2,child=1,continue=1';
@@ -44,14 +44,14 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** Runs a temporal-sql-tool command line and fails with its output if it does not exit 0. */
-function tool(bin: string, cwd: string, args: readonly string[]): string {
-  const r = runCli(bin, args, {}, cwd);
+async function tool(bin: string, cwd: string, args: readonly string[]): Promise<string> {
+  const r = await runCliAsync(bin, args, cwd);
   assert.equal(r.status, 0, `temporal-sql-tool ${args.join(' ')} (cwd ${cwd}) exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
   return r.stdout + r.stderr;
 }
 
-function upgradeStatus(config: string): UpgradeStatus {
-  const r = runCli(TEMPORAL_TS, ['admin', 'upgrade', 'status', '--config', config, '--output', 'json']);
+async function upgradeStatus(config: string): Promise<UpgradeStatus> {
+  const r = await runCliAsync(TEMPORAL_TS, ['admin', 'upgrade', 'status', '--config', config, '--output', 'json']);
   assert.equal(r.status, 0, `admin upgrade status exited ${r.status}:\n${r.stderr}`);
   return JSON.parse(r.stdout) as UpgradeStatus;
 }
@@ -113,9 +113,9 @@ for (const engine of ENGINES) {
 
       // 1. The page's commands, run by 0.1.0's own tool in its own directory (its ./schema is 1.0).
       for (const store of STORES) {
-        tool(release.sqlToolBin, release.dir, [...flags(store), 'create-database']);
-        tool(release.sqlToolBin, release.dir, [...flags(store), 'setup-schema', '-v', '0.0']);
-        tool(release.sqlToolBin, release.dir, [...flags(store), ...pageUpdate(store)]);
+        await tool(release.sqlToolBin, release.dir, [...flags(store), 'create-database']);
+        await tool(release.sqlToolBin, release.dir, [...flags(store), 'setup-schema', '-v', '0.0']);
+        await tool(release.sqlToolBin, release.dir, [...flags(store), ...pageUpdate(store)]);
       }
       const port = await freePort();
       const config = writeServerConfig(join(tmp, `${engine}.yaml`), engine, dbs, port);
@@ -146,22 +146,22 @@ for (const engine of ENGINES) {
         assert.deepEqual(historyBefore.map((r) => r.serverVersion), [OLD], 'only 0.1.0 has run so far');
         assert.notEqual(historyBefore[0]!.activatedTime, null, `${OLD} is recorded active`);
         const otherConfig = writeServerConfig(join(tmp, `${engine}-other-port.yaml`), engine, dbs, await freePort());
-        const early0 = runCli(TEMPORAL_TS, ['server', 'start', '--config', otherConfig, '--headless']);
+        const early0 = await runCliAsync(TEMPORAL_TS, ['server', 'start', '--config', otherConfig, '--headless']);
         assert.equal(early0.status, 1, `${CURRENT} must refuse the 1.0 schema:\n${early0.stdout}\n${early0.stderr}`);
         assert.match(early0.stderr, new RegExp(`temporal store .* is at schema version 1\\.0, but this server needs 1\\.1`), early0.stderr);
         const printed = early0.stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('temporal-sql-tool'));
         assert.equal(printed.length, 1, `one command to run:\n${early0.stderr}`);
         assert.match(printed[0]!, new RegExp(`^temporal-sql-tool .*--pl ${engine} --db ${esc(dbs.temporal)} update-schema -d \\./schema/${esc(SCHEMA_DIR[engine])}/temporal/versioned$`));
         assert.deepEqual(await readVersionHistory(engine, dbs.temporal), historyBefore, 'a refused start writes nothing to server_version_history');
-        const refused = upgradeStatus(config);
+        const refused = await upgradeStatus(config);
         assert.deepEqual(refused.stores.map((s) => [s.store, s.current, s.state]), [['temporal', '1.0', 'behind'], ['visibility', '1.0', 'behind']]);
         assert.match(refused.nextStep, new RegExp(`update-schema -d \\./schema/${esc(SCHEMA_DIR[engine])}/temporal/versioned`));
         mark(`${CURRENT} refused the 1.0 schema and wrote nothing`);
 
         // 5. The page's update-schema with this release's tool (cwd = this checkout: its ./schema has 1.1),
         //    while 0.1.0 serves.
-        for (const store of STORES) tool(SQL_TOOL, join(__dirname, '..', '..', '..'), [...flags(store), ...pageUpdate(store)]);
-        const upgraded = upgradeStatus(config);
+        for (const store of STORES) await tool(SQL_TOOL, REPO_ROOT, [...flags(store), ...pageUpdate(store)]);
+        const upgraded = await upgradeStatus(config);
         assert.deepEqual(upgraded.stores.map((s) => [s.store, s.current, s.state]), [['temporal', '1.1', 'ok'], ['visibility', '1.1', 'ok']]);
         const atUpgrade = main.progress();
         mark(`schemas at 1.1 while ${OLD} serves: ${JSON.stringify(atUpgrade)}`);
@@ -181,7 +181,7 @@ for (const engine of ENGINES) {
         const stopped = await server.stop(finalStop);
         if (finalStop === 'SIGTERM') assert.equal(stopped, 0, `${OLD} stops cleanly on SIGTERM`);
         server = undefined;
-        server = await startServer(TEMPORAL_TS, config, join(__dirname, '..', '..', '..'), `${CURRENT} server`);
+        server = await startServer(TEMPORAL_TS, config, REPO_ROOT, `${CURRENT} server`);
         await server.waitFor(new RegExp(`version ${esc(CURRENT)} is active`), 30_000);
         const onNew = main.progress();
         mark(`${CURRENT} active after ${finalStop} of ${OLD}: ${JSON.stringify(onNew)}`);
@@ -201,7 +201,7 @@ for (const engine of ENGINES) {
         //    --check from the state files: the early batch (started by 0.1.0, left open across both
         //    restarts) completes on this release; the main file has nothing open left.
         for (const [file, open] of [[earlyState, e.summary.leftOpen], [mainState, 0]] as const) {
-          const r = runCli(TEMPORAL_TS, ['simulate', '--address', address, '--task-queue', `rollout-${engine}`, '--check', '--state-file', file, '--drain', '40s', '-o', 'json']);
+          const r = await runCliAsync(TEMPORAL_TS, ['simulate', '--address', address, '--task-queue', `rollout-${engine}`, '--check', '--state-file', file, '--drain', '40s', '-o', 'json']);
           const s = JSON.parse(r.stdout) as SimSummary;
           assertClean(`simulate --check --state-file ${file}`, s, r.stdout + r.stderr, r.status);
           assert.equal(s.checkedFromStateFile, open);
@@ -211,7 +211,7 @@ for (const engine of ENGINES) {
         mark(`--check: all ${e.summary.started} early and ${m.summary.started} main workflows completed`);
 
         // 8. Where the upgrade stands: 0.1.0 then this release, active; both rewrites done.
-        let status = upgradeStatus(config);
+        let status = await upgradeStatus(config);
         assert.equal(status.serverVersion, CURRENT);
         assert.deepEqual(status.versionHistory.map((v) => v.serverVersion), [OLD, CURRENT]);
         for (const v of status.versionHistory) assert.notEqual(v.activatedTime, null, `${v.serverVersion} is recorded active`);
@@ -220,7 +220,7 @@ for (const engine of ENGINES) {
         const rewriteDeadline = Date.now() + 30_000;
         while (status.dataRewrite.state !== 'done' && Date.now() < rewriteDeadline) {
           await new Promise((r) => setTimeout(r, 500));
-          status = upgradeStatus(config);
+          status = await upgradeStatus(config);
         }
         assert.equal(status.dataRewrite.state, 'done', `the json/v1 -> json/v2 data rewrite finishes within 30 s of the start: ${JSON.stringify(status.dataRewrite)}`);
         mark('admin upgrade status: history, shard-metadata rewrite and data rewrite as expected');
