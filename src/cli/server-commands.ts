@@ -107,6 +107,7 @@ export function registerServerCommands(program: Command): void {
         logLevel: cfg.logLevel,
         releaseFeed: cfg.upgrade.releaseFeed,
         releaseFeedCheckIntervalMs: cfg.upgrade.releaseFeedCheckIntervalSeconds * 1000,
+        dataRewriteRowsPerSecond: cfg.upgrade.dataRewriteRowsPerSecond,
       });
       process.stdout.write(`temporal-ts frontend listening on ${cfg.bindOnIP}:${running.port}\n`);
       let ui: RunningUiServer | undefined;

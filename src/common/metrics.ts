@@ -21,3 +21,24 @@ export const serverVersionActive = new Gauge({
   labelNames: ['version'],
   registers: [metricsRegistry],
 });
+
+export const dataRewriteRowsScanned = new Gauge({
+  name: 'temporal_ts_data_rewrite_rows_scanned',
+  help: 'Rows the background data-format rewrite has looked at (rewriting those still in an older format)',
+  labelNames: ['store'],
+  registers: [metricsRegistry],
+});
+
+export const dataRewriteRowsTotal = new Gauge({
+  name: 'temporal_ts_data_rewrite_rows_total',
+  help: 'Rows the background data-format rewrite had to look at when it started',
+  labelNames: ['store'],
+  registers: [metricsRegistry],
+});
+
+export const dataRewriteDone = new Gauge({
+  name: 'temporal_ts_data_rewrite_done',
+  help: '1 once the background data-format rewrite of a store is recorded complete',
+  labelNames: ['store'],
+  registers: [metricsRegistry],
+});

@@ -24,7 +24,7 @@ export interface ServerConfig {
   /** the Web UI (top-level `ui:` section; Temporal's own config has none, its UI is a separate server) */
   readonly ui: UiConfig;
   /** `upgrade.releaseFeed` (URL or file) and how often to check it; none configured: no check, no traffic */
-  readonly upgrade: { readonly releaseFeed: string | undefined; readonly releaseFeedCheckIntervalSeconds: number };
+  readonly upgrade: { readonly releaseFeed: string | undefined; readonly releaseFeedCheckIntervalSeconds: number; readonly dataRewriteRowsPerSecond: number };
   readonly notes: readonly string[];
 }
 
@@ -188,6 +188,8 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
     upgrade: {
       releaseFeed: str(upgrade, 'releaseFeed', 'upgrade'),
       releaseFeedCheckIntervalSeconds: int(upgrade, 'releaseFeedCheckIntervalSeconds', 'upgrade', 86_400, 60, 31_536_000),
+      // rows per second the background data-format rewrite may look at
+      dataRewriteRowsPerSecond: int(upgrade, 'dataRewriteRowsPerSecond', 'upgrade', 1000, 1, 1_000_000),
     },
     notes,
   };

@@ -22,6 +22,7 @@ import {
 } from '../persistence/engine';
 import { executionStatus, MutationContext } from './context';
 import { DEFAULT_LIMITS, enforceHistoryLimits, HistoryLimitExceededError, type Limits } from './limits';
+import { packageVersion } from '../common/package-info';
 import { decodeMutableState, encodeMutableState, EXECUTION_STATE, type MutableState } from './mutable-state';
 import { ShardContext } from './shard';
 import { encodeTask, type ExecutionRef, type VisibilityTask } from './tasks';
@@ -36,6 +37,8 @@ export interface HistoryEngineOptions {
   numHistoryShards: number;
   longPollTimeoutMs: number;
   hostIdentity: string;
+  /** the server version recorded in the shard metadata this process rewrites (default: the package's) */
+  serverVersion?: string;
   /** size limits (live object; Temporal's defaults when absent) */
   limits?: Limits;
 }
@@ -123,7 +126,7 @@ export class HistoryEngine {
     const worker = async () => {
       while (next <= total) {
         const id = next++;
-        const shard = new ShardContext(id, this.store, this.opts.hostIdentity, this.log);
+        const shard = new ShardContext(id, this.store, this.opts.hostIdentity, this.log, this.opts.serverVersion ?? packageVersion());
         await shard.acquire();
         this.shards.set(id, shard);
         onProgress(++done, total);

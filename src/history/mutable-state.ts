@@ -1,9 +1,14 @@
 /**
  * Mutable state of one workflow run: everything the engine needs to decide the next step without
- * reading history. Persisted as a JSON blob ("json/v1") in executions.data; proto values inside it
- * (inputs, failures, buffered events) are kept as base64 of their proto3 encoding.
+ * reading history. Persisted as a JSON blob in executions.data; proto values inside it (inputs,
+ * failures, buffered events) are kept as base64 of their proto3 encoding.
+ *
+ * Formats: json/v2 (written since 0.2.0) always carries every collection and the retry-chain fields;
+ * json/v1 (0.1.x) left them out when empty or when written before the feature existed. This release
+ * reads both and writes v2, so a v1 row is converted the first time its run changes, and the
+ * background data-format rewrite converts the rest.
  */
-import { FORMAT, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/engine/blob';
+import { FORMAT, READABLE, formatVersionOf, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/engine/blob';
 import type { ActivityState, TimerState, WorkflowState, WorkflowTaskState } from './state-machines';
 
 export interface RetryPolicyJson {
@@ -90,16 +95,16 @@ export interface ExecutionInfo {
    */
   stickyTaskQueue?: string;
   /** the attempt of this run in its retry chain (1 for the first run) */
-  attempt?: number;
+  attempt: number;
   /** the workflow retry policy, when the start request had one */
   retryPolicy?: RetryPolicyJson | undefined;
   cronSchedule?: string | undefined;
   /** workflow execution timeout deadline across the whole chain (0 = none) */
-  executionExpirationMs?: number;
+  executionExpirationMs: number;
   /** true until the first workflow task's backoff (startDelay, cron, retry) has elapsed */
-  firstTaskBackoffPending?: boolean;
+  firstTaskBackoffPending: boolean;
   /** when the run's first workflow task is due: start time + first task backoff (startDelay, cron, retry) */
-  executionTimeMs?: number;
+  executionTimeMs: number;
   /** set when the close scheduled the retention deletion timer itself */
   retentionTimerSet?: boolean;
   /** the run that continues this one (continue-as-new, retry, cron), once closed */
@@ -164,17 +169,47 @@ export interface MutableState {
   /** request ids of signals already applied (idempotency), bounded */
   signalRequestIds: string[];
   historySizeBytes: number;
+  children: Record<string, ChildInfo>;
+  externalRequests: Record<string, ExternalRequestInfo>;
+  updates: Record<string, UpdateInfo>;
+}
+
+type V1Optional = 'attempt' | 'executionExpirationMs' | 'firstTaskBackoffPending' | 'executionTimeMs';
+
+/** json/v1, as 0.1.x wrote it. */
+export interface MutableStateV1 extends Omit<MutableState, 'execution' | 'children' | 'externalRequests' | 'updates'> {
+  execution: Omit<ExecutionInfo, V1Optional> & Partial<Pick<ExecutionInfo, V1Optional>>;
   children?: Record<string, ChildInfo>;
   externalRequests?: Record<string, ExternalRequestInfo>;
   updates?: Record<string, UpdateInfo>;
+}
+
+/** The defaults 0.1.x applied when reading an absent field, made explicit. */
+export function upgradeMutableStateV1(v1: MutableStateV1): MutableState {
+  const e = v1.execution;
+  return {
+    ...v1,
+    execution: {
+      ...e,
+      attempt: e.attempt ?? 1,
+      executionExpirationMs: e.executionExpirationMs ?? 0,
+      firstTaskBackoffPending: e.firstTaskBackoffPending ?? false,
+      executionTimeMs: e.executionTimeMs ?? e.startTimeMs,
+    },
+    children: v1.children ?? {},
+    externalRequests: v1.externalRequests ?? {},
+    updates: v1.updates ?? {},
+  };
 }
 
 export function encodeMutableState(ms: MutableState): DataBlob {
   return jsonBlob(ms, FORMAT.mutableState);
 }
 
+/** Reads json/v2 and json/v1 (converted); any other format is refused with its name. */
 export function decodeMutableState(blob: DataBlob): MutableState {
-  return readJsonBlob<MutableState>(blob, FORMAT.mutableState);
+  const stored = readJsonBlob<MutableState | MutableStateV1>(blob, FORMAT.mutableState, READABLE.mutableState);
+  return formatVersionOf(blob) === 1 ? upgradeMutableStateV1(stored as MutableStateV1) : (stored as MutableState);
 }
 
 /** Temporal's persisted execution "state" (enums.v1 WorkflowExecutionState semantics). */

@@ -4,17 +4,20 @@
  * so a stale owner can never write. Task ids are rangeId * RANGE_SIZE + sequence, strictly
  * increasing for the lifetime of the shard; running out of a range renews it (another bump).
  */
-import { FORMAT, jsonBlob, readJsonBlob, type PersistenceBundle } from '../persistence/engine';
+import { FORMAT, READABLE, jsonBlob, readJsonBlob, type DataBlob, type PersistenceBundle } from '../persistence/engine';
 import { ShardOwnershipLostError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { TransferTask } from './tasks';
 
 export const TASK_ID_RANGE_SIZE = 1 << 20;
 
+/** Shard metadata, json/v2. v1 (0.1.x) had no serverVersion; every start rewrites all shards in v2. */
 interface ShardInfo {
   shardId: number;
   owner: string;
   acquiredTimeMs: number;
+  /** the server version that last acquired the shard and rewrote this metadata */
+  serverVersion: string;
 }
 
 export class ShardContext {
@@ -26,12 +29,23 @@ export class ShardContext {
   onNewTimerTasks: (earliestMs: number) => void = () => undefined;
   onNewVisibilityTasks: () => void = () => undefined;
 
-  constructor(readonly shardId: number, private readonly store: PersistenceBundle, private readonly owner: string, private readonly log: Logger) {}
+  constructor(
+    readonly shardId: number,
+    private readonly store: PersistenceBundle,
+    private readonly owner: string,
+    private readonly log: Logger,
+    private readonly serverVersion: string,
+  ) {}
+
+  private info(): DataBlob {
+    return jsonBlob({ shardId: this.shardId, owner: this.owner, acquiredTimeMs: Date.now(), serverVersion: this.serverVersion } satisfies ShardInfo, FORMAT.shardInfo);
+  }
 
   async acquire(): Promise<void> {
-    const info = jsonBlob({ shardId: this.shardId, owner: this.owner, acquiredTimeMs: Date.now() } satisfies ShardInfo, FORMAT.shardInfo);
+    const info = this.info();
     const row = await this.store.shards.getOrCreateShard(this.shardId, info);
-    readJsonBlob<ShardInfo>(row.info, FORMAT.shardInfo);
+    // Refuses metadata in a format this release cannot read, before taking the shard over.
+    readJsonBlob<Partial<ShardInfo>>(row.info, FORMAT.shardInfo, READABLE.shardInfo);
     await this.store.shards.updateShard(this.shardId, row.rangeId, row.rangeId + 1, info);
     this.rangeId = row.rangeId + 1;
     this.seq = 0;
@@ -43,7 +57,7 @@ export class ShardContext {
   async reserveTaskIds(n: number): Promise<void> {
     this.assertOwned();
     if (this.seq + n < TASK_ID_RANGE_SIZE) return;
-    const info = jsonBlob({ shardId: this.shardId, owner: this.owner, acquiredTimeMs: Date.now() } satisfies ShardInfo, FORMAT.shardInfo);
+    const info = this.info();
     try {
       await this.store.shards.updateShard(this.shardId, this.rangeId, this.rangeId + 1, info);
     } catch (err) {

@@ -25,6 +25,7 @@ import { packageVersion } from '../common/package-info';
 import { prepareClusterStart } from '../upgrade/cluster-startup';
 import { mustParseServerVersion } from '../upgrade/server-version';
 import { ReleaseFeedChecker } from '../upgrade/release-feed';
+import { DataFormatRewriter } from '../history/data-rewrite';
 
 export interface TemporalServerOptions {
   persistence: SqlConnectConfig;
@@ -46,6 +47,8 @@ export interface TemporalServerOptions {
   minNamespaceRetentionMs?: number;
   /** size limits; Temporal's defaults (2 MiB blobs, 51,200 events / 50 MiB of history) where absent */
   limits?: Partial<Limits>;
+  /** the background data-format rewrite's rate limit (rows looked at per second; default 1000) */
+  dataRewriteRowsPerSecond?: number;
 }
 
 export interface RunningTemporalServer {
@@ -79,7 +82,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const visibility = opts.visibility ? new VisibilityManager(await openVisibilityStore(opts.visibility)) : undefined;
 
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const history = new HistoryService(store, { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}`, limits }, log);
+  const history = new HistoryService(store, { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}`, serverVersion, limits }, log);
   history.engine.visibilityEnabled = visibility !== undefined;
   if (visibility) history.engine.onExecutionDeleted = (ref) => visibility.store.deleteExecution(ref.namespaceId, ref.runId);
   const matching = new MatchingEngine(store.tasks, longPollTimeoutMs, log);
@@ -90,6 +93,9 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   };
   await history.start(matching, cluster.onShardProgress);
   await cluster.activate();
+  // Old-format rows left after the upgrade are converted in the background, once the version is active.
+  const rewriter = new DataFormatRewriter(store, { rowsPerSecond: opts.dataRewriteRowsPerSecond ?? 1000 }, log);
+  rewriter.start();
   const visibilityProcessors: VisibilityQueueProcessor[] = [];
   if (visibility) {
     for (const shard of history.engine.shards.values()) {
@@ -140,6 +146,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
       if (stopped) return;
       stopped = true;
       feed?.stop();
+      await rewriter.stop();
       history.stop();
       for (const p of visibilityProcessors) p.stop();
       matching.stop();

@@ -11,6 +11,7 @@ import { serverVersionActive, shardRewriteDone, shardRewriteTotal } from '../com
 import { FORMAT, jsonBlob, readJsonBlob, type PersistenceBundle } from '../persistence/engine';
 import type { ServerVersion } from './server-version';
 import { decideStart, type StartDecision } from './version-policy';
+import { REWRITTEN_FORMATS, dataFormatRefusal, type RewrittenFormat } from './data-formats';
 
 export class UpgradeRefusedError extends Error {
   override name = 'UpgradeRefusedError';
@@ -43,7 +44,14 @@ export interface ClusterStart {
 
 export async function prepareClusterStart(
   store: PersistenceBundle,
-  opts: { clusterName: string; numHistoryShards: number; binary: ServerVersion; log: Logger },
+  opts: {
+    clusterName: string;
+    numHistoryShards: number;
+    binary: ServerVersion;
+    log: Logger;
+    /** the background-rewritten formats and what this binary reads (tests play a later release) */
+    formats?: readonly RewrittenFormat[];
+  },
 ): Promise<ClusterStart> {
   const { clusterName, binary, log } = opts;
   const info = await clusterInfo(store, clusterName, opts.numHistoryShards, log);
@@ -54,6 +62,8 @@ export async function prepareClusterStart(
     history.map((h) => ({ serverVersion: h.serverVersion, firstStartedMs: h.firstStartedMs, activatedMs: h.activatedMs })),
   );
   if (decision.kind === 'refuse') throw new UpgradeRefusedError(decision.reason);
+  const formatRefusal = await dataFormatRefusal(store.dataRewrite, opts.formats ?? REWRITTEN_FORMATS, binary, decision);
+  if (formatRefusal) throw new UpgradeRefusedError(formatRefusal);
   const nowMs = Date.now();
   await store.cluster.recordServerVersionStart(clusterName, binary.text, nowMs);
   const alreadyActive = history.some((h) => h.serverVersion === binary.text && h.activatedMs !== undefined);

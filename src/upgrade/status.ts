@@ -16,6 +16,8 @@ export type { RewriteProgress, UpgradeStatus, VersionHistoryItem } from './statu
 import type { ShardRewriteStatus } from './cluster-startup';
 import { mustParseServerVersion } from './server-version';
 import { decideStart } from './version-policy';
+import { REWRITTEN_FORMATS, findRewrite, type RewrittenFormat } from './data-formats';
+import { encodingOf, type DataRewriteStore } from '../persistence/engine';
 
 export interface UpgradeStatusInput {
   binaryVersion: string;
@@ -34,8 +36,8 @@ export async function readUpgradeStatus(input: UpgradeStatusInput): Promise<Upgr
   const base = {
     serverVersion: input.binaryVersion,
     stores,
-    dataRewrite: { state: 'not-applicable', done: null, total: null, note: 'this release reads and writes the same data formats as the one before it: no data rewrite to run' } as RewriteProgress,
-    source: 'the databases: schema_version of both stores, server_version_history and cluster_metadata_info of the default store',
+    dataRewrite: { state: 'pending', done: null, total: null, note: 'the schemas come first' } as RewriteProgress,
+    source: 'the databases: schema_version of both stores; server_version_history, cluster_metadata_info and data_format_rewrite of the default store',
   };
   const tooNew = stores.find((s) => s.state === 'incompatible');
   if (tooNew) {
@@ -69,14 +71,50 @@ export async function readUpgradeStatus(input: UpgradeStatusInput): Promise<Upgr
         : { state: 'running', done: progress?.shardsDone ?? 0, total: shardCount, note: 'started but not finished (a server is starting, or a start was interrupted: start the server again)' };
 
     const decision = decideStart(mustParseServerVersion(input.binaryVersion), rows.map((r) => ({ serverVersion: r.serverVersion, firstStartedMs: r.firstStartedMs, activatedMs: r.activatedMs })));
+    const dataRewrite = await dataRewriteProgress(store.dataRewrite, REWRITTEN_FORMATS, input.binaryVersion);
     const nextStep =
       decision.kind === 'refuse'
         ? decision.reason
-        : shardMetadataRewrite.state === 'done'
-          ? `nothing to do: ${input.binaryVersion} is active and its schemas are current`
-          : `start the server (${input.startCommand}) and wait for "version ${input.binaryVersion} is active"`;
-    return { ...base, shardCount, shardMetadataRewrite, versionHistory, nextStep };
+        : shardMetadataRewrite.state !== 'done'
+          ? `start the server (${input.startCommand}) and wait for "version ${input.binaryVersion} is active"`
+          : dataRewrite.state === 'running' || dataRewrite.state === 'pending'
+            ? `keep ${input.binaryVersion} running until the data rewrite is done (${dataRewrite.done ?? 0} of ${dataRewrite.total ?? '?'} rows looked at); the next minor version refuses to start before that`
+            : `nothing to do: ${input.binaryVersion} is active, its schemas are current and its data rewrite is done`;
+    return { ...base, shardCount, shardMetadataRewrite, dataRewrite, versionHistory, nextStep };
   } finally {
     await store.close();
   }
+}
+
+/** The background data-format rewrite of each rewritten store, as one progress line. */
+export async function dataRewriteProgress(store: DataRewriteStore, formats: readonly RewrittenFormat[], binaryVersion: string): Promise<RewriteProgress> {
+  if (formats.length === 0) return { state: 'not-applicable', done: null, total: null, note: 'this release reads and writes the same data formats as the one before it: no data rewrite to run' };
+  const records = await store.listDataRewrites();
+  const byEncoding = await store.countExecutionsByEncoding();
+  const parts: RewriteProgress[] = formats.map((f) => {
+    const target = encodingOf('json', f.target);
+    const old = [...byEncoding.entries()].filter(([enc]) => enc !== target);
+    const oldText = old.length === 0 ? `no rows left in older formats` : `rows still in older formats: ${old.map(([enc, n]) => `${n} in ${enc}`).join(', ')}`;
+    const rec = findRewrite(records, f.store, f.target);
+    if (!rec) return { state: 'pending', done: 0, total: null, note: `${f.label} to ${target}: starts in the background once ${binaryVersion} is active; ${oldText}` };
+    if (rec.completedMs !== undefined) {
+      return {
+        state: 'done',
+        done: rec.rowsScanned,
+        total: rec.rowsTotal ?? rec.rowsScanned,
+        note: `${f.label} to ${target}: ${rec.rowsRewritten} rows rewritten (${rec.rowsScanned} looked at), finished ${iso(rec.completedMs)} in ${Math.round((rec.completedMs - rec.startedMs) / 1000)} s; ${oldText}`,
+      };
+    }
+    return {
+      state: 'running',
+      done: rec.rowsScanned,
+      total: rec.rowsTotal ?? null,
+      note: `${f.label} to ${target}: ${rec.rowsRewritten} rows rewritten so far, last saved ${iso(rec.updatedMs ?? rec.startedMs)} (an old time means no server is running it: start the server and it resumes there); ${oldText}`,
+    };
+  });
+  if (parts.length === 1) return parts[0]!;
+  const order: RewriteProgress['state'][] = ['failed', 'running', 'pending', 'done', 'not-applicable'];
+  const state = order.find((st) => parts.some((p) => p.state === st))!;
+  const sum = (k: 'done' | 'total') => (parts.every((p) => p[k] !== null) ? parts.reduce((n, p) => n + p[k]!, 0) : null);
+  return { state, done: sum('done'), total: sum('total'), note: parts.map((p) => p.note).join(' | ') };
 }

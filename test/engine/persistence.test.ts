@@ -16,9 +16,9 @@ for (const plugin of ENGINES) {
       const b = await openPersistence(db.config);
       try {
         const log = createLogger('silent');
-        const shardA = new ShardContext(1, a, 'A', log);
+        const shardA = new ShardContext(1, a, 'A', log, 'test');
         await shardA.acquire();
-        const shardB = new ShardContext(1, b, 'B', log);
+        const shardB = new ShardContext(1, b, 'B', log, 'test');
         await shardB.acquire();
         assert.equal(shardB.rangeId, shardA.rangeId + 1);
         const task = { taskId: shardA.nextTaskId(), task: jsonBlob({ type: 'x' }, FORMAT.task) };

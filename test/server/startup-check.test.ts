@@ -62,7 +62,7 @@ for (const engine of ENGINES) {
     // what this build requires, and a made-up newer version a later release could write
     const required = requiredVersion(engine, 'temporal');
     const req = formatVersion(required);
-    const newer = formatVersion({ major: required.major, minor: required.minor + 1 });
+    const newer = `${required.major}.${required.minor + 1}`;
     const esc = (v: string) => v.replace(/\./g, '\\.');
     const skip = await engineAvailability(engine);
     const dbs =

@@ -258,8 +258,8 @@ function fakeMs() {
     execution: {
       namespaceId: 'other-ns', namespace: 'other', workflowId: 'wf-1', runId: 'other-run', firstRunId: 'other-run', workflowType: 'TypeA', taskQueue: 'tq',
       workflowTaskTimeoutMs: 0, runTimeoutMs: 0, executionTimeoutMs: 0, startTimeMs: BASE, closeTimeMs: 0, createRequestId: '', state: 'running' as const,
-      cancelRequested: false, lastCompletedWorkflowTaskStartedEventId: 0, completionEventId: 0, memoB64: undefined, searchAttributesB64: undefined,
+      cancelRequested: false, lastCompletedWorkflowTaskStartedEventId: 0, completionEventId: 0, memoB64: undefined, searchAttributesB64: undefined, attempt: 1, executionExpirationMs: 0, firstTaskBackoffPending: false, executionTimeMs: BASE,
     },
-    nextEventId: 3, lastTxnId: 0, workflowTask: undefined, activities: {}, timers: {}, bufferedEvents: [], signalRequestIds: [], historySizeBytes: 0,
+    nextEventId: 3, lastTxnId: 0, workflowTask: undefined, activities: {}, timers: {}, bufferedEvents: [], signalRequestIds: [], historySizeBytes: 0, children: {}, externalRequests: {}, updates: {},
   };
 }

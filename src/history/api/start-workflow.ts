@@ -192,6 +192,9 @@ export function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: st
     bufferedEvents: [],
     signalRequestIds: [],
     historySizeBytes: 0,
+    children: {},
+    externalRequests: {},
+    updates: {},
   };
   if (req.memo) ms.execution.memoB64 = Buffer.from(temporal.api.common.v1.Memo.encode(temporal.api.common.v1.Memo.fromObject(req.memo)).finish()).toString('base64');
   if (req.searchAttributes) {

@@ -27,11 +27,17 @@ export function parseEncoding(encoding: string): { codec: string; version: numbe
   return { codec: m[1]!, version: Number(m[2]) };
 }
 
-/** Current data-format versions of each kind of blob. */
+/**
+ * Current data-format versions of each kind of blob: what this release writes. A release reads its
+ * own formats and those of the minor before it (READABLE); rows still in an older one are rewritten
+ * when touched and by the background data-format rewrite (src/history/data-rewrite.ts).
+ */
 export const FORMAT = {
-  mutableState: 1,
+  /** v2 (0.2.0): every collection and the retry-chain fields are always present (v1 omitted them) */
+  mutableState: 2,
   executionState: 1,
-  shardInfo: 1,
+  /** v2 (0.2.0): records the server version that last rewrote the shard */
+  shardInfo: 2,
   historyBatch: 1,
   task: 1,
   taskQueueInfo: 1,
@@ -40,6 +46,26 @@ export const FORMAT = {
   /** the start-up work status kept with a server_version_history row */
   serverVersionStatus: 1,
 } as const;
+
+export type FormatKind = keyof typeof FORMAT;
+
+/** The format versions each kind may be read in: this release's and the previous minor's. */
+export const READABLE: { readonly [K in FormatKind]: readonly number[] } = {
+  mutableState: [1, 2],
+  executionState: [1],
+  shardInfo: [1, 2],
+  historyBatch: [1],
+  task: [1],
+  taskQueueInfo: [1],
+  namespace: [1],
+  clusterMetadata: [1],
+  serverVersionStatus: [1],
+};
+
+/** The format version a blob was written in (e.g. 1 for "json/v1"). */
+export function formatVersionOf(blob: DataBlob): number {
+  return parseEncoding(blob.encoding).version;
+}
 
 export function jsonBlob(value: unknown, version: number): DataBlob {
   return { data: Buffer.from(JSON.stringify(value), 'utf8'), encoding: encodingOf('json', version) };

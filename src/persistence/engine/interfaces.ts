@@ -183,6 +183,52 @@ export interface ClusterMetadataStore {
   saveClusterMetadata(clusterName: string, info: DataBlob, previousVersion: number | undefined): Promise<boolean>;
 }
 
+// ---------------------------------------------------------------- data format rewrites
+/** One background rewrite of a kind of blob into a newer format (table data_format_rewrite). */
+export interface DataRewriteRecord {
+  /** what is rewritten, e.g. "mutable_state" (executions.data) */
+  store: string;
+  targetFormat: number;
+  /** where to resume: the last key handled, opaque to the store */
+  cursor: Buffer | undefined;
+  /** rows converted by the rewrite (rows an owner rewrote first are not counted) */
+  rowsRewritten: number;
+  /** the rows there were to look at when the rewrite started */
+  rowsTotal: number | undefined;
+  /** rows looked at so far: the progress against rowsTotal */
+  rowsScanned: number;
+  startedMs: number;
+  updatedMs: number | undefined;
+  completedMs: number | undefined;
+}
+
+export interface ExecutionScanKey extends ExecutionKey {
+  shardId: number;
+}
+
+export interface ExecutionBlobRow {
+  key: ExecutionScanKey;
+  dbRecordVersion: number;
+  info: DataBlob;
+}
+
+export interface DataRewriteStore {
+  listDataRewrites(): Promise<DataRewriteRecord[]>;
+  /** Insert or replace the record of (store, targetFormat). */
+  saveDataRewrite(record: DataRewriteRecord): Promise<void>;
+  countExecutions(): Promise<number>;
+  /** How many executions rows hold each mutable-state encoding (a full scan: status, not hot path). */
+  countExecutionsByEncoding(): Promise<Map<string, number>>;
+  /** Executions rows in primary-key order after `after` (from the start when undefined). */
+  scanExecutions(after: ExecutionScanKey | undefined, limit: number): Promise<ExecutionBlobRow[]>;
+  /**
+   * Replaces a row's mutable-state blob with the same state in another format, only if the row still
+   * has the read db_record_version and encoding (an owner's write since then already rewrote it).
+   * db_record_version is left alone: the content is unchanged, so a cached copy stays valid.
+   */
+  replaceExecutionInfo(row: ExecutionBlobRow, info: DataBlob): Promise<boolean>;
+}
+
 /** One opened database: the stores a server process needs. */
 export interface PersistenceBundle {
   readonly shards: ShardStore;
@@ -190,5 +236,6 @@ export interface PersistenceBundle {
   readonly tasks: TaskStore;
   readonly namespaces: NamespaceStore;
   readonly cluster: ClusterMetadataStore;
+  readonly dataRewrite: DataRewriteStore;
   close(): Promise<void>;
 }

@@ -167,6 +167,7 @@ CREATE TABLE data_format_rewrite (
   started_time   BIGINT NOT NULL,
   completed_time BIGINT NULL,
   rows_total     BIGINT NULL,
+  rows_scanned   BIGINT NULL,
   updated_time   BIGINT NULL,
   PRIMARY KEY (store, target_format)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -18,6 +18,7 @@ import type { SqlConnectConfig } from '../../sql-config';
 import { createMysqlPool, MysqlPoolOptions } from '../../mysql/pool';
 import type { DataBlob } from '../blob';
 import { serverVersionRow } from '../server-version-row';
+import { SqlDataRewriteStore } from '../sql-data-rewrite-store';
 import { ConditionFailedError, ShardOwnershipLostError } from '../../../common/errors';
 import type {
   ServerVersionRow,
@@ -71,6 +72,11 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
   readonly tasks = this;
   readonly namespaces = this;
   readonly cluster = this;
+  readonly dataRewrite = new SqlDataRewriteStore({
+    dialect: 'mysql',
+    select: async (sql, params) => (await this.q(this.pool, sql, params)).rows,
+    execute: async (sql, params) => (await this.q(this.pool, sql, params)).count,
+  });
 
   constructor(private readonly pool: Pool) {}
 

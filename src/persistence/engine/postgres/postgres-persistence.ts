@@ -15,6 +15,7 @@ import type { SqlConnectConfig } from '../../sql-config';
 import { createPgPool, PgPoolOptions } from '../../postgres/pool';
 import type { DataBlob } from '../blob';
 import { serverVersionRow } from '../server-version-row';
+import { SqlDataRewriteStore } from '../sql-data-rewrite-store';
 import { ConditionFailedError, ShardOwnershipLostError } from '../../../common/errors';
 import type {
   ServerVersionRow,
@@ -51,6 +52,11 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const blob = (data: unknown, encoding: unknown): DataBlob => ({ data: data as Buffer, encoding: String(encoding) });
 const pgCode = (err: unknown): string | undefined => (err as { code?: unknown } | null)?.code as string | undefined;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** "?" placeholders (portable statements) to PostgreSQL's $1, $2, ... */
+const dollars = (sql: string): string => {
+  let i = 0;
+  return sql.replace(/\?/g, () => `$${++i}`);
+};
 
 export async function openPostgresPersistence(cfg: SqlConnectConfig, options: PgPoolOptions = {}): Promise<PostgresPersistence> {
   return new PostgresPersistence(await createPgPool(cfg, options));
@@ -62,6 +68,11 @@ export class PostgresPersistence implements PersistenceBundle, ShardStore, Execu
   readonly tasks = this;
   readonly namespaces = this;
   readonly cluster = this;
+  readonly dataRewrite = new SqlDataRewriteStore({
+    dialect: 'postgres',
+    select: async (sql, params) => (await this.q(this.pool, dollars(sql), params)).rows,
+    execute: async (sql, params) => (await this.q(this.pool, dollars(sql), params)).count,
+  });
 
   constructor(private readonly pool: Pool) {}
 

@@ -12,6 +12,7 @@
  */
 import Database from 'better-sqlite3';
 import { serverVersionRow } from '../server-version-row';
+import { SqlDataRewriteStore } from '../sql-data-rewrite-store';
 import type { DataBlob } from '../blob';
 import { GroupCommitter } from './group-commit';
 import { ConditionFailedError, ShardOwnershipLostError } from '../../../common/errors';
@@ -58,12 +59,19 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
   readonly tasks = this;
   readonly namespaces = this;
   readonly cluster = this;
+  readonly dataRewrite: SqlDataRewriteStore;
 
   readonly committer: GroupCommitter;
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Database.Database) {
     this.committer = new GroupCommitter(db);
+    // Single statements between group commits: each is its own transaction on the one connection.
+    this.dataRewrite = new SqlDataRewriteStore({
+      dialect: 'sqlite',
+      select: async (sql, params) => this.st(sql).all(...params) as Record<string, unknown>[],
+      execute: async (sql, params) => this.st(sql).run(...params).changes,
+    });
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,54 @@
+/**
+ * The stored data formats that a release rewrites in the background, and the start-up rule that
+ * keeps them readable: a release reads its own format and the previous minor's, so before it may
+ * start, the previous minor's background rewrite must have finished (recorded in data_format_rewrite).
+ * Without this rule a skipped rewrite would surface weeks later as a workflow whose state cannot be
+ * read; with it, the server refuses at once and says which version to run until when.
+ */
+import { FORMAT, READABLE, encodingOf, type DataRewriteRecord, type DataRewriteStore, type FormatKind } from '../persistence/engine';
+import type { ServerVersion } from './server-version';
+import type { StartDecision } from './version-policy';
+
+export interface RewrittenFormat {
+  /** data_format_rewrite.store */
+  readonly store: string;
+  readonly kind: FormatKind;
+  /** for people: what the rows are and where they live */
+  readonly label: string;
+  /** the format this release writes and rewrites into */
+  readonly target: number;
+  /** the formats this release can read */
+  readonly readable: readonly number[];
+}
+
+/** What this release rewrites in the background (shard metadata is rewritten at start instead). */
+export const REWRITTEN_FORMATS: readonly RewrittenFormat[] = [
+  { store: 'mutable_state', kind: 'mutableState', label: 'mutable state (executions.data)', target: FORMAT.mutableState, readable: READABLE.mutableState },
+];
+
+export function findRewrite(records: readonly DataRewriteRecord[], store: string, target: number): DataRewriteRecord | undefined {
+  return records.find((r) => r.store === store && r.targetFormat === target);
+}
+
+/**
+ * Why this binary may not start while rows may still hold a format older than it reads (the rewrite
+ * into the oldest format it reads, or a later one, must be recorded complete); undefined when it may.
+ */
+export async function dataFormatRefusal(store: DataRewriteStore, formats: readonly RewrittenFormat[], binary: ServerVersion, decision: StartDecision): Promise<string | undefined> {
+  if (decision.kind === 'fresh' || decision.kind === 'refuse') return undefined;
+  const needed = formats.filter((f) => Math.min(...f.readable) > 1);
+  if (needed.length === 0) return undefined;
+  const records = await store.listDataRewrites();
+  for (const f of needed) {
+    const oldest = Math.min(...f.readable);
+    if (records.some((r) => r.store === f.store && r.targetFormat >= oldest && r.completedMs !== undefined)) continue;
+    const partial = records.find((r) => r.store === f.store && r.targetFormat === oldest);
+    const progress = partial ? `it has looked at ${partial.rowsScanned} of ${partial.rowsTotal ?? '?'} rows` : 'it has not started';
+    const prev = `${decision.active.major}.${decision.active.minor}.x`;
+    return (
+      `this is temporal-ts ${binary.text}, which reads ${f.label} only in ${f.readable.map((v) => encodingOf('json', v)).join(', ')}, but the background rewrite of that data into ${encodingOf('json', oldest)} has not finished on this database (${progress}). ` +
+        `Start ${prev} again and keep it running until \`temporal-ts admin upgrade status\` reports the data rewrite done, then start ${binary.text}. Nothing was changed.`
+    );
+  }
+  return undefined;
+}
