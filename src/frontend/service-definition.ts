@@ -35,12 +35,18 @@ export function buildServiceDefinition(fullName: string): BuiltService {
 
 export type UnaryHandler = (request: never, call: ServerUnaryCall<unknown, unknown>, signal: AbortSignal) => Promise<object>;
 
-/** An implementation where every method not in `handlers` answers UNIMPLEMENTED with a sentence. */
+/**
+ * An implementation where every method not in `handlers` answers UNIMPLEMENTED with a sentence.
+ * A handler's signal fires when the caller cancels, or when `shutdown` fires: long polls then answer
+ * at once (an empty poll, a history page with its token) instead of being cut off as CANCELLED,
+ * which the official client does not retry (a result() in flight across a restart would fail).
+ */
 export function implement(
   service: BuiltService,
   serviceLabel: string,
   handlers: Record<string, UnaryHandler>,
   onError: (method: string, err: unknown) => Partial<import('@grpc/grpc-js').ServiceError> & { code: status },
+  shutdown?: AbortSignal,
 ): UntypedServiceImplementation {
   const impl: UntypedServiceImplementation = {};
   for (const name of service.methodNames) {
@@ -52,10 +58,15 @@ export function implement(
       }
       const ac = new AbortController();
       call.on('cancelled', () => ac.abort());
-      h(call.request as never, call, ac.signal).then(
-        (res) => callback(null, res),
-        (err: unknown) => callback(onError(name, err) as never),
-      );
+      const onShutdown = () => ac.abort();
+      if (shutdown?.aborted) ac.abort();
+      else shutdown?.addEventListener('abort', onShutdown, { once: true });
+      h(call.request as never, call, ac.signal)
+        .then(
+          (res) => callback(null, res),
+          (err: unknown) => callback(onError(name, err) as never),
+        )
+        .finally(() => shutdown?.removeEventListener('abort', onShutdown));
     };
   }
   return impl;

@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../common/logger';
 import { dataRewriteDone, dataRewriteRowsScanned, dataRewriteRowsTotal } from '../common/metrics';
-import { encodingOf, formatVersionOf, type DataBlob, type ExecutionScanKey, type PersistenceBundle } from '../persistence/engine';
+import { encodingOf, formatVersionOf, type DataBlob, type DataRewriteRecord, type ExecutionScanKey, type PersistenceBundle } from '../persistence/engine';
 import { REWRITTEN_FORMATS, findRewrite, type RewrittenFormat } from '../upgrade/data-formats';
 import { decodeMutableState, encodeMutableState } from './mutable-state';
 
@@ -26,11 +26,19 @@ const CONVERTERS: Record<string, (blob: DataBlob) => DataBlob> = {
   mutable_state: (blob) => encodeMutableState(decodeMutableState(blob)),
 };
 
+/** Waits `ms`, or less if `signal` aborts (the listener goes away either way). */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 
 export class DataFormatRewriter {
@@ -47,9 +55,16 @@ export class DataFormatRewriter {
     this.batchSize = opts.batchSize ?? Math.min(500, Math.max(10, Math.floor(opts.rowsPerSecond / 10)));
   }
 
-  /** Starts in the background; `finished` resolves when every store is done or the rewriter stopped. */
-  start(): void {
-    this.running ??= this.runAll();
+  /**
+   * Opens (or resumes) the record of every rewrite before the server serves, so that the status is
+   * right from the first request (an empty database is recorded complete at once), then converts
+   * rows in the background; `finished` resolves when all are done or the rewriter stopped.
+   */
+  async start(): Promise<void> {
+    if (this.running) return;
+    const pending: RewrittenFormat[] = [];
+    for (const f of this.formats) if (await this.open(f)) pending.push(f);
+    this.running = this.runAll(pending);
   }
 
   get finished(): Promise<void> {
@@ -61,8 +76,8 @@ export class DataFormatRewriter {
     await this.running;
   }
 
-  private async runAll(): Promise<void> {
-    for (const f of this.formats) {
+  private async runAll(pending: readonly RewrittenFormat[]): Promise<void> {
+    for (const f of pending) {
       while (!this.abort.signal.aborted) {
         try {
           await this.rewrite(f);
@@ -77,22 +92,40 @@ export class DataFormatRewriter {
     }
   }
 
+  /** The record of f's rewrite, created if new; undefined when it is complete. */
+  private async open(f: RewrittenFormat): Promise<DataRewriteRecord | undefined> {
+    const db = this.store.dataRewrite;
+    const target = encodingOf('json', f.target);
+    const rec = findRewrite(await db.listDataRewrites(), f.store, f.target);
+    if (rec?.completedMs !== undefined) {
+      dataRewriteDone.labels(f.store).set(1);
+      return undefined;
+    }
+    if (rec) return rec;
+    const now = Date.now();
+    const total = await db.countExecutions();
+    const created: DataRewriteRecord = { store: f.store, targetFormat: f.target, cursor: undefined, rowsRewritten: 0, rowsTotal: total, rowsScanned: 0, startedMs: now, updatedMs: now, completedMs: total === 0 ? now : undefined };
+    await db.saveDataRewrite(created);
+    if (total === 0) {
+      // Nothing was ever written in an older format (a new database): done before serving.
+      dataRewriteDone.labels(f.store).set(1);
+      this.log.info({ store: f.store }, `data format rewrite done: no rows of ${f.label} to bring to ${target}`);
+      return undefined;
+    }
+    this.log.info({ store: f.store, total, rowsPerSecond: this.opts.rowsPerSecond }, `data format rewrite started: ${total} rows of ${f.label} to bring to ${target}, at most ${this.opts.rowsPerSecond} rows/s`);
+    return created;
+  }
+
   private async rewrite(f: RewrittenFormat): Promise<void> {
     const convert = CONVERTERS[f.store];
     if (!convert) throw new Error(`no converter for data format store ${f.store}`);
     const target = encodingOf('json', f.target);
     const db = this.store.dataRewrite;
+    // Read again: after an error the saved record is where to go on from.
     let rec = findRewrite(await db.listDataRewrites(), f.store, f.target);
-    if (rec?.completedMs !== undefined) {
-      dataRewriteDone.labels(f.store).set(1);
-      return;
-    }
-    const now = Date.now();
-    if (!rec) {
-      rec = { store: f.store, targetFormat: f.target, cursor: undefined, rowsRewritten: 0, rowsTotal: await db.countExecutions(), rowsScanned: 0, startedMs: now, updatedMs: now, completedMs: undefined };
-      await db.saveDataRewrite(rec);
-      this.log.info({ store: f.store, total: rec.rowsTotal, rowsPerSecond: this.opts.rowsPerSecond }, `data format rewrite started: ${rec.rowsTotal} rows of ${f.label} to bring to ${target}, at most ${this.opts.rowsPerSecond} rows/s`);
-    } else {
+    if (!rec) throw new Error(`the data_format_rewrite row of ${f.store} -> ${target} disappeared`);
+    if (rec.completedMs !== undefined) return;
+    if (rec.rowsScanned > 0) {
       this.log.info({ store: f.store, scanned: rec.rowsScanned, total: rec.rowsTotal }, `data format rewrite resumed: ${rec.rowsScanned} of ${rec.rowsTotal ?? '?'} rows of ${f.label} looked at so far`);
     }
     dataRewriteRowsTotal.labels(f.store).set(rec.rowsTotal ?? 0);

@@ -4,6 +4,7 @@
  * matching, and serves WorkflowService over gRPC.
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { ServiceError } from '../common/errors';
 import { createLogger } from '../common/logger';
@@ -95,7 +96,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   await cluster.activate();
   // Old-format rows left after the upgrade are converted in the background, once the version is active.
   const rewriter = new DataFormatRewriter(store, { rowsPerSecond: opts.dataRewriteRowsPerSecond ?? 1000 }, log);
-  rewriter.start();
+  await rewriter.start();
   const visibilityProcessors: VisibilityQueueProcessor[] = [];
   if (visibility) {
     for (const shard of history.engine.shards.values()) {
@@ -128,7 +129,10 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     else log.debug({ method, err: err.message }, 'request failed');
     return toGrpcError(err);
   };
-  server.addService(svc.definition, implement(svc, 'WorkflowService', handlers, onError));
+  // Fired first on stop: open long polls answer before the gRPC server closes.
+  const shutdown = new AbortController();
+  setMaxListeners(0, shutdown.signal); // one listener per call in flight
+  server.addService(svc.definition, implement(svc, 'WorkflowService', handlers, onError, shutdown.signal));
   const operatorSvc = buildServiceDefinition('temporal.api.operatorservice.v1.OperatorService');
   server.addService(operatorSvc.definition, implement(operatorSvc, 'OperatorService', operatorHandlers({ visibility, namespaces }), onError));
   const host = opts.host ?? '127.0.0.1';
@@ -145,6 +149,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     async stop() {
       if (stopped) return;
       stopped = true;
+      shutdown.abort();
       feed?.stop();
       await rewriter.stop();
       history.stop();

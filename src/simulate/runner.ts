@@ -51,15 +51,18 @@ export interface SimulateSummary {
   failures: string[];
 }
 
-/** Retries a call while the server is unreachable (restarts); gives up after `patienceMs`. */
-async function patiently<T>(what: string, patienceMs: number, fn: () => Promise<T>): Promise<T> {
+/**
+ * Retries a call while the server is unreachable (restarts); gives up after `patienceMs`, or at once
+ * when `stop` is aborted (the run itself cancelled the call).
+ */
+async function patiently<T>(what: string, patienceMs: number, fn: () => Promise<T>, stop?: AbortSignal): Promise<T> {
   const deadline = Date.now() + patienceMs;
   let delay = 200;
   for (;;) {
     try {
       return await fn();
     } catch (err) {
-      if (!isTransient(err) || Date.now() > deadline) throw err;
+      if (stop?.aborted || !isTransient(err) || Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 2000);
     }
@@ -68,10 +71,24 @@ async function patiently<T>(what: string, patienceMs: number, fn: () => Promise<
 
 function isTransient(err: unknown): boolean {
   const e = err as { code?: number; message?: string; cause?: unknown };
-  // grpc UNAVAILABLE (14), DEADLINE_EXCEEDED (4), and connection failures wrapped by the client
-  if (e?.code === 14 || e?.code === 4) return true;
+  // grpc UNAVAILABLE (14), DEADLINE_EXCEEDED (4), and connection failures wrapped by the client.
+  // CANCELLED (1) too: a server that stops gracefully ends the long polls still open (a workflow's
+  // result: GetWorkflowExecutionHistory with waitNewEvent) with CANCELLED once its grace period is
+  // over; the calls this run cancels itself are not retried (see `stop` of patiently).
+  if (e?.code === 14 || e?.code === 4 || e?.code === 1) return true;
   if (/UNAVAILABLE|ECONNREFUSED|ECONNRESET|Connection dropped|No connection established|deadline/i.test(String(e?.message))) return true;
   return e?.cause !== undefined && e.cause !== err ? isTransient(e.cause) : false;
+}
+
+/** An error with its chain of causes and gRPC codes, so a failure names what the server answered. */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  let e = err as { code?: unknown; message?: string; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++) {
+    parts.push(`${e.message ?? String(e)}${typeof e.code === 'number' ? ` (gRPC code ${e.code})` : ''}`);
+    e = e.cause !== e ? (e.cause as typeof e) : undefined;
+  }
+  return parts.join(': ');
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -138,7 +155,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
       let result: unknown;
       let error: string | undefined;
       try {
-        result = await patiently('result', patience, () => client.withAbortSignal(abort.signal, () => handle.result()));
+        result = await patiently('result', patience, () => client.withAbortSignal(abort.signal, () => handle.result()), abort.signal);
         outcome = result === rec.expected ? 'completed' : 'wrong-result';
         if (outcome === 'wrong-result') error = `result ${JSON.stringify(result)}, expected ${rec.expected}`;
       } catch (err) {
@@ -163,7 +180,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
     if (e.outcome) continue;
     summary.checkedFromStateFile++;
     track(awaitOutcome(e.started, client.workflow.getHandle(id, e.started.runId, { followRuns: true }), true).catch((err: unknown) => {
-      if (!closing) summary.failures.push(`${id}: ${(err as Error).message}`);
+      if (!closing) summary.failures.push(`${id}: ${describeError(err)}`);
     }));
   }
 
@@ -197,6 +214,8 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
     const described = await patiently('describe', patience, () => handle.describe());
     const rec: StartedRecord = { type: 'started', ...plan, workflowId, runId: described.runId, expected: expectedResult(plan), startedAtMs };
     state.append(rec);
+    // Open from the moment it is in the state file (a signal workflow is, before its signal is sent).
+    openIds.add(workflowId);
     summary.started++;
     if (kind === 'signal') await patiently('signal', patience, () => handle.signal('go', plan.signalValue));
     await awaitOutcome(rec, client.workflow.getHandle(workflowId, described.runId, { followRuns: true }), false);
@@ -214,7 +233,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
         while (seq < due && open.size < o.concurrency) {
           const n = seq++;
           const p = startOne(n).catch((err: unknown) => {
-            if (!closing) summary.failures.push(`workflow ${n}: ${(err as Error).message}`);
+            if (!closing) summary.failures.push(`workflow ${n}: ${describeError(err)}`);
           });
           track(p);
         }
@@ -226,7 +245,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
       }
     }
     if (o.leaveOpen) {
-      summary.leftOpen = openIds.size;
+      // counted once the starts still in flight are recorded (below)
       closing = true;
       return;
     }
@@ -250,6 +269,8 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
     closing = true;
     abort.abort();
     await Promise.allSettled([...open]);
+    // Every workflow in the state file without an outcome: what a later --check run waits for.
+    if (o.leaveOpen) summary.leftOpen = openIds.size;
     await connection.close().catch(() => undefined);
     await nativeConnection?.close().catch(() => undefined);
   }

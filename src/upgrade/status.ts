@@ -101,14 +101,15 @@ export async function dataRewriteProgress(store: DataRewriteStore, formats: read
       return {
         state: 'done',
         done: rec.rowsScanned,
-        total: rec.rowsTotal ?? rec.rowsScanned,
+        // runs started while it ran are looked at too, so the count can pass the first total
+        total: Math.max(rec.rowsTotal ?? 0, rec.rowsScanned),
         note: `${f.label} to ${target}: ${rec.rowsRewritten} rows rewritten (${rec.rowsScanned} looked at), finished ${iso(rec.completedMs)} in ${Math.round((rec.completedMs - rec.startedMs) / 1000)} s; ${oldText}`,
       };
     }
     return {
       state: 'running',
       done: rec.rowsScanned,
-      total: rec.rowsTotal ?? null,
+      total: rec.rowsTotal === undefined ? null : Math.max(rec.rowsTotal, rec.rowsScanned),
       note: `${f.label} to ${target}: ${rec.rowsRewritten} rows rewritten so far, last saved ${iso(rec.updatedMs ?? rec.startedMs)} (an old time means no server is running it: start the server and it resumes there); ${oldText}`,
     };
   });

@@ -29,8 +29,9 @@ test('kill -9 while parents start children: after a restart every parent gets it
     const proc = await spawnServer(db.file);
     let conn = await Connection.connect({ address: `127.0.0.1:${proc.port}` });
     let client = new Client({ connection: conn });
-    // parents keep starting while the worker runs; the server dies in the middle of it
-    const killed = (async () => {
+    // parents keep starting while the worker runs; the server dies in the middle of it (only once
+    // the worker exists: a worker killed half-created keeps its workflow threads, and the process, alive)
+    const killed = async () => {
       const t0 = Date.now();
       for (let i = 0; Date.now() - t0 < 1500; i++) {
         const workflowId = `crash-parent-${process.pid}-${Date.now()}-${i}`;
@@ -39,7 +40,7 @@ test('kill -9 while parents start children: after a restart every parent gets it
         await new Promise((r) => setTimeout(r, 25));
       }
       await proc.kill9();
-    })();
+    };
     await runWorkerUntil(proc.port, taskQueue, killed).catch(() => undefined);
     await conn.close().catch(() => undefined);
     assert.ok(ids.length >= 10, `only ${ids.length} parents started`);

@@ -127,13 +127,14 @@ export const newTaskQueue = (prefix = 'tq'): string => `${prefix}-${process.pid}
 export type WorkerOpts = Partial<Omit<WorkerOptions, 'connection' | 'taskQueue'>>;
 
 /** A worker on a running server, polling `taskQueue`, until `p` settles (`opts` as a string: the namespace). */
-export async function runWorkerUntil<T>(port: number, taskQueue: string, p: Promise<T>, opts: WorkerOpts | string = {}): Promise<T> {
+/** `p` may be a function: it is then called once the worker exists (so the worker is never half-created when p ends). */
+export async function runWorkerUntil<T>(port: number, taskQueue: string, p: Promise<T> | (() => Promise<T>), opts: WorkerOpts | string = {}): Promise<T> {
   const o: WorkerOpts = typeof opts === 'string' ? { namespace: opts } : opts;
   installRuntime();
   const connection = await NativeConnection.connect({ address: `127.0.0.1:${port}` });
   try {
     const worker = await Worker.create({ connection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), activities, ...o });
-    return await worker.runUntil(p);
+    return await worker.runUntil(typeof p === 'function' ? p() : p);
   } finally {
     await connection.close();
   }

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { TEMPORAL_TS, freePort, runCli, startCli } from '../helpers/processes';
+import { requiredVersion } from '../../src/schema/shipped';
+import { formatVersion } from '../../src/schema/version';
 
 const tmp = mkdtempSync(join(tmpdir(), 'start-dev-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -32,8 +34,8 @@ test('start-dev --db-filename creates both stores at the required version and re
     } finally {
       assert.equal(await server.stop(), 0, server.output());
     }
-    assert.equal(storedVersion(file), '1.0');
-    assert.equal(storedVersion(join(tmp, 'dev-visibility.db')), '1.0');
+    assert.equal(storedVersion(file), formatVersion(requiredVersion('sqlite', 'temporal')));
+    assert.equal(storedVersion(join(tmp, 'dev-visibility.db')), formatVersion(requiredVersion('sqlite', 'visibility')));
   }
 });
 

@@ -75,6 +75,29 @@ test('workflows left open survive a SIGKILL and restart of the server; --check f
   }
 });
 
+test('a run rides out a graceful restart of the server (its open result long polls end with CANCELLED)', async () => {
+  const port = await freePort();
+  const file = join(tmp, 'c.db');
+  let server = await devServer(file, port);
+  const sim = startCli(TEMPORAL_TS, ['simulate', '--address', `127.0.0.1:${port}`, '--duration', '10s', '--rate', '8', '--drain', '60s', '--mix', MIX, '--timer-max', '4s', '-o', 'json']);
+  let stdout = '';
+  sim.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  try {
+    await sim.waitFor(/\d+s started [1-9]\d* completed [1-9]/, 30_000);
+    // SIGTERM: the server waits its grace period, then cancels the long polls still open.
+    assert.equal(await server.stop('SIGTERM'), 0);
+    server = await devServer(file, port);
+    assert.equal(await sim.exited(), 0, sim.output().slice(-4000));
+    const s = summaryOf(stdout);
+    assert.equal(s.lost, 0);
+    assert.equal(s.failed, 0);
+    assert.equal(s.completed, s.started);
+  } finally {
+    await sim.stop('SIGKILL');
+    await server.stop();
+  }
+});
+
 test('bad flags are refused with a sentence', () => {
   const cases: [string[], RegExp][] = [
     [['--duration', '10 minutes'], /--duration "10 minutes" is not a duration/],

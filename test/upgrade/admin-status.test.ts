@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { TEMPORAL_TS, freePort, runCli, sqlTool, startCli } from '../helpers/processes';
 import type { UpgradeStatus } from '../../src/upgrade/status';
+import { requiredVersion } from '../../src/schema/shipped';
+import { formatVersion } from '../../src/schema/version';
 
 const tmp = mkdtempSync(join(tmpdir(), 'admin-status-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -39,10 +41,12 @@ test('a schema behind: the next step is the update-schema command', () => {
     assert.equal(sqlTool(['--pl', 'sqlite', '--db', db, 'setup-schema', '-v', '0.0']).status, 0);
   }
   const s = status(file);
-  assert.deepEqual(s.stores.map((x) => [x.store, x.current, x.required, x.state]), [['temporal', '0.0', '1.0', 'behind'], ['visibility', '0.0', '1.0', 'behind']]);
-  assert.match(s.nextStep, /upgrade the temporal store's schema from 0\.0 to 1\.0: temporal-sql-tool --pl sqlite --db .*behind\.db update-schema -d \.\/schema\/sqlite\/v3\/temporal\/versioned/);
+  const req = formatVersion(requiredVersion('sqlite', 'temporal'));
+  assert.deepEqual(s.stores.map((x) => [x.store, x.current, x.required, x.state]), [['temporal', '0.0', req, 'behind'], ['visibility', '0.0', formatVersion(requiredVersion('sqlite', 'visibility')), 'behind']]);
+  assert.match(s.nextStep, new RegExp(`upgrade the temporal store's schema from 0\\.0 to ${req.replace('.', '\\.')}: temporal-sql-tool`));
+  assert.match(s.nextStep, /temporal-sql-tool --pl sqlite --db .*behind\.db update-schema -d \.\/schema\/sqlite\/v3\/temporal\/versioned/);
   const text = runCli(TEMPORAL_TS, ['admin', 'upgrade', 'status', '--db-filename', file]);
-  assert.match(text.stdout, /temporal +sqlite database .*behind\.db: 0\.0 \(required 1\.0\) BEHIND: the server will refuse to start/);
+  assert.match(text.stdout, new RegExp(`temporal +sqlite database .*behind\\.db: 0\\.0 \\(required ${req.replace('.', '\\.')}\\) BEHIND: the server will refuse to start`));
 });
 
 test('after a start: the rewrite is done, the version active, nothing to do; a newer minor that ran is reported as the refusal', async () => {
@@ -60,15 +64,19 @@ test('after a start: the rewrite is done, the version active, nothing to do; a n
   assert.equal(s.versionHistory.length, 1);
   assert.equal(s.versionHistory[0]!.serverVersion, s.serverVersion);
   assert.notEqual(s.versionHistory[0]!.activatedTime, null);
-  assert.match(s.nextStep, /^nothing to do: .* is active and its schemas are current$/);
+  assert.equal(s.dataRewrite.state, 'done', 'a new database has nothing old to rewrite, and says so');
+  assert.match(s.nextStep, /^nothing to do: .* is active, its schemas are current and its data rewrite is done$/);
 
   const db = new Database(file);
   // a schema too new for this release (its MinCompatibleVersion is past what it requires): what the server refuses
-  db.prepare("UPDATE schema_version SET curr_version = '1.1', min_compatible_version = '1.1'").run();
+  const required = requiredVersion('sqlite', 'temporal');
+  const newer = `${required.major}.${required.minor + 1}`;
+  db.prepare('UPDATE schema_version SET curr_version = ?, min_compatible_version = ?').run(newer, newer);
   const tooNew = status(file);
   assert.equal(tooNew.stores.find((x) => x.store === 'temporal')!.state, 'incompatible');
-  assert.match(tooNew.nextStep, /the temporal store's schema 1\.1 needs a server that requires 1\.1 or later; this release requires 1\.0: run the release that upgraded the schema/);
-  db.prepare("UPDATE schema_version SET curr_version = '1.0', min_compatible_version = '1.0'").run();
+  const esc = (v: string) => v.replace('.', '\\.');
+  assert.match(tooNew.nextStep, new RegExp(`the temporal store's schema ${esc(newer)} needs a server that requires ${esc(newer)} or later; this release requires ${esc(formatVersion(required))}: run the release that upgraded the schema`));
+  db.prepare("UPDATE schema_version SET curr_version = ?, min_compatible_version = '1.0'").run(formatVersion(required));
   db.prepare("INSERT INTO server_version_history (cluster_name, server_version, first_started_time, activated_time) VALUES ('active', '9.9.0', ?, ?)").run(Date.now(), Date.now());
   db.close();
   const after9 = status(file);

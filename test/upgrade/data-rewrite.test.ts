@@ -95,7 +95,7 @@ for (const engine of ENGINES) {
       const first = startCli(TEMPORAL_TS, ['server', 'start', '--config', slow, '--headless']);
       try {
         await first.waitFor(new RegExp(`data format rewrite started: ${WORKFLOWS} rows of mutable state`), 60_000);
-        await first.waitFor(/data format rewrite: \d+\/300 rows of mutable state \(\d+%\)/, 30_000);
+        await first.waitFor(/data format rewrite: \d+\/300 rows of mutable state \(executions\.data\) \(\d+%\)/, 30_000);
       } finally {
         await first.stop('SIGKILL');
       }

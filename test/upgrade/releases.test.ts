@@ -13,6 +13,7 @@ import { mustParseServerVersion } from '../../src/upgrade/server-version';
 import { requiredVersion } from '../../src/schema/shipped';
 import { compareVersions, formatVersion, parseVersion } from '../../src/schema/version';
 import { PLUGIN_NAMES } from '../../src/persistence/plugins';
+import { FORMAT, READABLE, type FormatKind } from '../../src/persistence/engine/blob';
 
 const manifest = loadReleaseManifest();
 const changelog = readFileSync(join(packageRoot(), 'CHANGELOG.md'), 'utf8');
@@ -52,5 +53,23 @@ test('patch releases change no schema and no data format', () => {
     assert.deepEqual(r.schema.temporal.version, base.schema.temporal.version, `${r.version} changes the temporal schema`);
     assert.deepEqual(r.schema.visibility.version, base.schema.visibility.version, `${r.version} changes the visibility schema`);
     assert.deepEqual(r.dataFormats, [], `${r.version} changes a data format`);
+  }
+});
+
+test('every data format this build writes beyond v1 is announced by a release, and announced formats are readable', () => {
+  const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const announced = manifest.releases.flatMap((r) => r.dataFormats.map((f) => ({ ...f, release: r.version })));
+  for (const [kind, current] of Object.entries(FORMAT) as [FormatKind, number][]) {
+    if (current > 1) {
+      const entry = announced.find((f) => f.blob === kebab(kind) && f.to === current);
+      assert.ok(entry, `FORMAT.${kind} is ${current}, but no release in releases.json announces ${kebab(kind)} ${current - 1} -> ${current}`);
+      assert.equal(entry.from, current - 1);
+      assert.ok(READABLE[kind].includes(entry.from), `${kind}: the format before ${current} must still be readable by this build`);
+    }
+  }
+  for (const f of announced) {
+    const kind = (Object.keys(FORMAT) as FormatKind[]).find((k) => kebab(k) === f.blob);
+    assert.ok(kind, `${f.release}: releases.json names an unknown blob kind "${f.blob}"`);
+    assert.ok(f.to <= FORMAT[kind], `${f.release}: ${f.blob} ${f.to} is newer than this build writes`);
   }
 });

@@ -1,0 +1,186 @@
+/**
+ * Pieces of the staged roll-out test (test/upgrade/rollout.test.ts) that are not the procedure itself:
+ * the server YAML config of each plugin, the page's schema directory of each plugin, a direct read
+ * of server_version_history (the status command shows no history while a schema is behind, and the
+ * bad path must prove nothing was written), and `temporal-ts simulate` as a background process whose
+ * live progress lines the test can wait on.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Client as PgClient } from 'pg';
+import mysql from 'mysql2/promise';
+import Database from 'better-sqlite3';
+import { Engine, MYSQL, PG } from './databases';
+import { REPO_ROOT, TEMPORAL_TS, startCli, type LongRunning, type RunResult } from './processes';
+
+/**
+ * runCli without blocking this process: while a tool runs, the test keeps reading the servers' and
+ * the simulation's output (a blocked reader would stall a server writing its log to a full pipe, and
+ * would show stale progress).
+ */
+export function runCliAsync(bin: string, args: readonly string[], cwd: string = REPO_ROOT, timeoutMs = 120_000): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(t);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+/** `./schema/<dir>/<store>/versioned`, as the upgrade page writes it for each plugin. */
+export const SCHEMA_DIR: Record<Engine, string> = { sqlite: 'sqlite/v3', postgres12: 'postgresql/v12', mysql8: 'mysql/v8' };
+
+export interface StoreDbs {
+  temporal: string;
+  visibility: string;
+}
+
+function datastoreYaml(engine: Engine, db: string): string {
+  if (engine === 'sqlite') return `sql:\n        pluginName: sqlite\n        databaseName: "${db}"`;
+  const c = engine === 'postgres12' ? PG : MYSQL;
+  return `sql:\n        pluginName: ${engine}\n        databaseName: ${db}\n        connectAddr: "${c.host}:${c.port}"\n        user: ${c.user}\n        password: "${c.password}"`;
+}
+
+/** The same config for 0.1.0 and the current release (Temporal's shape, which both read). */
+export function writeServerConfig(file: string, engine: Engine, dbs: StoreDbs, port: number): string {
+  writeFileSync(
+    file,
+    [
+      'log:',
+      '  level: info',
+      'persistence:',
+      '  defaultStore: default',
+      '  visibilityStore: visibility',
+      '  numHistoryShards: 4',
+      '  datastores:',
+      '    default:',
+      `      ${datastoreYaml(engine, dbs.temporal)}`,
+      '    visibility:',
+      `      ${datastoreYaml(engine, dbs.visibility)}`,
+      'services:',
+      '  frontend:',
+      '    rpc:',
+      `      grpcPort: ${port}`,
+      '      bindOnIP: 127.0.0.1',
+      'clusterMetadata:',
+      '  currentClusterName: active',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+export interface VersionRow {
+  serverVersion: string;
+  firstStartedTime: number;
+  activatedTime: number | null;
+}
+
+/** server_version_history of the default store, read with the plugin's own driver (no server code). */
+export async function readVersionHistory(engine: Engine, db: string): Promise<VersionRow[]> {
+  const sql = 'SELECT server_version, first_started_time, activated_time FROM server_version_history ORDER BY first_started_time, server_version';
+  type Raw = { server_version: string; first_started_time: number | string; activated_time: number | string | null };
+  let rows: Raw[];
+  if (engine === 'sqlite') {
+    const d = new Database(db, { readonly: true, fileMustExist: true });
+    try {
+      rows = d.prepare(sql).all() as Raw[];
+    } finally {
+      d.close();
+    }
+  } else if (engine === 'postgres12') {
+    const c = new PgClient({ ...PG, database: db });
+    await c.connect();
+    try {
+      rows = (await c.query<Raw>(sql)).rows;
+    } finally {
+      await c.end();
+    }
+  } else {
+    const c = await mysql.createConnection({ ...MYSQL, database: db });
+    try {
+      rows = (await c.query(sql))[0] as Raw[];
+    } finally {
+      await c.end();
+    }
+  }
+  return rows.map((r) => ({ serverVersion: r.server_version, firstStartedTime: Number(r.first_started_time), activatedTime: r.activated_time === null ? null : Number(r.activated_time) }));
+}
+
+export interface SimProgress {
+  seconds: number;
+  started: number;
+  completed: number;
+  open: number;
+  failed: number;
+}
+
+export interface BackgroundSimulation {
+  proc: LongRunning;
+  /** the last live progress line (every 2 s on stderr), or zeros before the first */
+  progress(): SimProgress;
+  /** Waits until a progress line satisfies `ok`; the error names `what` and the simulation's output. */
+  waitForProgress(what: string, ok: (p: SimProgress) => boolean, timeoutMs: number): Promise<SimProgress>;
+  /** Waits for the exit and parses the JSON summary from stdout. */
+  finish(): Promise<{ code: number | null; summary: SimSummary; output: string }>;
+}
+
+export interface SimSummary {
+  started: number;
+  completed: number;
+  failed: number;
+  wrongResult: number;
+  lost: number;
+  leftOpen: number;
+  checkedFromStateFile: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  failures: string[];
+}
+
+const PROGRESS = /(\d+)s started (\d+) completed (\d+) open (\d+) failed (\d+)/g;
+
+export function startSimulation(args: readonly string[]): BackgroundSimulation {
+  const proc = startCli(TEMPORAL_TS, ['simulate', ...args, '-o', 'json']);
+  let stdout = '';
+  proc.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  const progress = (): SimProgress => {
+    const m = [...proc.output().matchAll(PROGRESS)].pop();
+    if (!m) return { seconds: 0, started: 0, completed: 0, open: 0, failed: 0 };
+    const [, seconds, started, completed, open, failed] = m.map(Number) as number[];
+    return { seconds: seconds!, started: started!, completed: completed!, open: open!, failed: failed! };
+  };
+  let exited = false;
+  void proc.exited().then(() => (exited = true));
+  return {
+    proc,
+    progress,
+    async waitForProgress(what, ok, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const p = progress();
+        if (ok(p)) return p;
+        if (exited || Date.now() > deadline) {
+          throw new Error(`${what}: ${exited ? 'simulate exited' : `not within ${timeoutMs} ms`}; last progress ${JSON.stringify(p)}; simulate output:\n${proc.output().slice(-4000)}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async finish() {
+      const code = await proc.exited();
+      let summary: SimSummary;
+      try {
+        summary = JSON.parse(stdout) as SimSummary;
+      } catch {
+        throw new Error(`simulate (exit ${code}) printed no JSON summary; output:\n${proc.output().slice(-6000)}`);
+      }
+      return { code, summary, output: proc.output() };
+    },
+  };
+}

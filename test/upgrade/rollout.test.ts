@@ -1,0 +1,236 @@
+/**
+ * The staged roll-out of the "Upgrade the Temporal Server" page, run for real on every plugin with
+ * the real 0.1.0 (its packed build in releases/) and this checkout as the next release:
+ *
+ *  1. both stores are created by 0.1.0's own temporal-sql-tool with the page's commands
+ *     (create-database, setup-schema -v 0.0, update-schema -d ./schema/<dir>/<store>/versioned);
+ *  2. 0.1.0's server serves `temporal-ts simulate` load (activities, timers, signals, children,
+ *     continue-as-new), plus a first batch of long-timer workflows left open for the new release;
+ *  3. bad path "server upgraded but schema not": this release started on the 1.0 schema exits 1,
+ *     naming the exact update-schema command, and writes nothing (server_version_history unchanged);
+ *  4. while 0.1.0 serves, both schemas are upgraded with this release's tool and the page's command;
+ *     bad path "schema upgraded but server not": 0.1.0 keeps completing workflows on schema 1.1, and
+ *     a fresh start of 0.1.0 on 1.1 works (1.1's MinCompatibleVersion is 1.0);
+ *  5. 0.1.0 is stopped (SIGKILL on PostgreSQL, to show nothing acknowledged is lost; SIGTERM
+ *     elsewhere) and this release starts on the same port, logs "version X is active", load goes on;
+ *  6. simulate ends with nothing lost, failed or wrong; `simulate --check` finds every workflow of
+ *     both state files completed; `admin upgrade status` shows 0.1.0 then this version active, the
+ *     shard-metadata rewrite done, and the data-format rewrite done.
+ *
+ * Each plugin takes about a minute; CI runs all three.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENGINES, Engine, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
+import { REPO_ROOT, SQL_TOOL, TEMPORAL_TS, freePort, startCli, type LongRunning } from '../helpers/processes';
+import { installedRelease, type InstalledRelease } from '../helpers/releases';
+import { SCHEMA_DIR, StoreDbs, readVersionHistory, runCliAsync, startSimulation, writeServerConfig, type SimSummary } from '../helpers/rollout';
+import type { UpgradeStatus } from '../../src/upgrade/status';
+
+const OLD = '0.1.0';
+const CURRENT = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const STORES = ['temporal', 'visibility'] as const;
+// The main load: every kind of workflow, timers short enough to finish within the drain.
+const MIX = 'activities=3,timer=2,signal=2,child=1,continue=1';
+// Long enough to span the whole procedure (about 25 s); the test checks that the new release took load.
+const SIM_DURATION_S = Number(process.env.ROLLOUT_SIM_DURATION_S ?? 32);
+
+const tmp = mkdtempSync(join(tmpdir(), 'rollout-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** Runs a temporal-sql-tool command line and fails with its output if it does not exit 0. */
+async function tool(bin: string, cwd: string, args: readonly string[]): Promise<string> {
+  const r = await runCliAsync(bin, args, cwd);
+  assert.equal(r.status, 0, `temporal-sql-tool ${args.join(' ')} (cwd ${cwd}) exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout + r.stderr;
+}
+
+async function upgradeStatus(config: string): Promise<UpgradeStatus> {
+  const r = await runCliAsync(TEMPORAL_TS, ['admin', 'upgrade', 'status', '--config', config, '--output', 'json']);
+  assert.equal(r.status, 0, `admin upgrade status exited ${r.status}:\n${r.stderr}`);
+  return JSON.parse(r.stdout) as UpgradeStatus;
+}
+
+async function startServer(bin: string, config: string, cwd: string, who: string): Promise<LongRunning> {
+  const s = startCli(bin, ['server', 'start', '--config', config, '--headless'], {}, cwd);
+  try {
+    await s.waitFor(/listening on/, 30_000);
+  } catch (err) {
+    await s.stop('SIGKILL');
+    throw new Error(`${who} did not start: ${(err as Error).message}`);
+  }
+  return s;
+}
+
+function assertClean(name: string, s: SimSummary, output: string, code: number | null): void {
+  const detail = `${name}: ${JSON.stringify({ ...s, failures: s.failures.slice(0, 10) })}\n${output.slice(-3000)}`;
+  assert.equal(s.lost, 0, `${name} lost workflows: ${detail}`);
+  assert.equal(s.failed, 0, `${name} has failed workflows: ${detail}`);
+  assert.equal(s.wrongResult, 0, `${name} has wrong results: ${detail}`);
+  assert.deepEqual(s.failures, [], `${name} reported errors: ${detail}`);
+  assert.equal(code, 0, `${name} exited ${code}: ${detail}`);
+}
+
+/** Every workflow the state file says was started has a "completed" outcome recorded after it. */
+function assertStateFileAllCompleted(file: string): number {
+  const started = new Set<string>();
+  const completed = new Set<string>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const r = JSON.parse(line) as { type: string; workflowId: string; outcome?: string };
+    if (r.type === 'started') started.add(r.workflowId);
+    else if (r.outcome === 'completed') completed.add(r.workflowId);
+  }
+  const missing = [...started].filter((id) => !completed.has(id));
+  assert.deepEqual(missing.slice(0, 20), [], `${missing.length} of ${started.size} workflows in ${file} have no completed outcome`);
+  return started.size;
+}
+
+for (const engine of ENGINES) {
+  describe(`staged roll-out ${OLD} -> ${CURRENT} on ${engine}`, async () => {
+    const skip = await engineAvailability(engine);
+    const dbs: StoreDbs =
+      engine === 'sqlite'
+        ? { temporal: join(tmp, `${engine}-temporal.db`), visibility: join(tmp, `${engine}-visibility.db`) }
+        : { temporal: uniqueDbName('rollout_tmp'), visibility: uniqueDbName('rollout_vis') };
+    after(async () => {
+      if (engine !== 'sqlite' && !skip) for (const db of Object.values(dbs)) await dropDatabase(engine, db);
+    });
+    // One plugin shows that a SIGKILL of the old release loses nothing the server acknowledged.
+    const finalStop: NodeJS.Signals = engine === 'postgres12' ? 'SIGKILL' : 'SIGTERM';
+
+    test(`${OLD} under load, schemas upgraded while it serves, restart as ${CURRENT} (${finalStop}): nothing lost or failed`, { skip, timeout: 180_000 }, async () => {
+      const began = Date.now();
+      const mark = (what: string) => console.log(`[rollout ${engine}] ${((Date.now() - began) / 1000).toFixed(1)}s ${what}`);
+      const release: InstalledRelease = installedRelease(OLD);
+      const flags = (store: (typeof STORES)[number]) => toolConnectionFlags(engine, dbs[store]);
+      const pageUpdate = (store: (typeof STORES)[number]) => ['update-schema', '-d', `./schema/${SCHEMA_DIR[engine]}/${store}/versioned`];
+
+      // 1. The page's commands, run by 0.1.0's own tool in its own directory (its ./schema is 1.0).
+      for (const store of STORES) {
+        await tool(release.sqlToolBin, release.dir, [...flags(store), 'create-database']);
+        await tool(release.sqlToolBin, release.dir, [...flags(store), 'setup-schema', '-v', '0.0']);
+        await tool(release.sqlToolBin, release.dir, [...flags(store), ...pageUpdate(store)]);
+      }
+      const port = await freePort();
+      const config = writeServerConfig(join(tmp, `${engine}.yaml`), engine, dbs, port);
+      const address = `127.0.0.1:${port}`;
+      mark('databases created by 0.1.0 temporal-sql-tool');
+
+      // 2. 0.1.0 serves.
+      let server: LongRunning | undefined = await startServer(release.serverBin, config, release.dir, `${OLD} server`);
+      const sims: ReturnType<typeof startSimulation>[] = [];
+      try {
+        assert.match(server.output(), new RegExp(`version ${esc(OLD)} is active`), `${OLD} logs its activation:\n${server.output()}`);
+        mark(`${OLD} listening on ${address}`);
+
+        // 3. The load. A first batch with long timers is left open on purpose: the new release must
+        //    finish workflows that 0.1.0 started and wrote; the main run spans the whole procedure.
+        const earlyState = join(tmp, `${engine}-early.jsonl`);
+        const mainState = join(tmp, `${engine}-main.jsonl`);
+        const early = startSimulation(['--address', address, '--task-queue', `rollout-${engine}`, '--duration', '3s', '--rate', '5', '--mix', 'timer=4,signal=1,child=1,continue=1,activities=1', '--timer-max', '20s', '--leave-open', '--state-file', earlyState, '--seed', '7']);
+        sims.push(early);
+        const main = startSimulation(['--address', address, '--task-queue', `rollout-${engine}`, '--duration', `${SIM_DURATION_S}s`, '--rate', '5', '--drain', '60s', '--mix', MIX, '--timer-max', '4s', '--state-file', mainState]);
+        sims.push(main);
+        const warm = await main.waitForProgress(`${OLD} completes workflows of the load`, (p) => p.completed >= 5, 20_000);
+        mark(`load running on ${OLD}: ${JSON.stringify(warm)}`);
+
+        // 4. Bad path "server upgraded but schema not": this release on the 1.0 schema refuses and
+        //    changes nothing. (Another port, so a wrong start could not be hidden by the busy one.)
+        const historyBefore = await readVersionHistory(engine, dbs.temporal);
+        assert.deepEqual(historyBefore.map((r) => r.serverVersion), [OLD], 'only 0.1.0 has run so far');
+        assert.notEqual(historyBefore[0]!.activatedTime, null, `${OLD} is recorded active`);
+        const otherConfig = writeServerConfig(join(tmp, `${engine}-other-port.yaml`), engine, dbs, await freePort());
+        const early0 = await runCliAsync(TEMPORAL_TS, ['server', 'start', '--config', otherConfig, '--headless']);
+        assert.equal(early0.status, 1, `${CURRENT} must refuse the 1.0 schema:\n${early0.stdout}\n${early0.stderr}`);
+        assert.match(early0.stderr, new RegExp(`temporal store .* is at schema version 1\\.0, but this server needs 1\\.1`), early0.stderr);
+        const printed = early0.stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('temporal-sql-tool'));
+        assert.equal(printed.length, 1, `one command to run:\n${early0.stderr}`);
+        assert.match(printed[0]!, new RegExp(`^temporal-sql-tool .*--pl ${engine} --db ${esc(dbs.temporal)} update-schema -d \\./schema/${esc(SCHEMA_DIR[engine])}/temporal/versioned$`));
+        assert.deepEqual(await readVersionHistory(engine, dbs.temporal), historyBefore, 'a refused start writes nothing to server_version_history');
+        const refused = await upgradeStatus(config);
+        assert.deepEqual(refused.stores.map((s) => [s.store, s.current, s.state]), [['temporal', '1.0', 'behind'], ['visibility', '1.0', 'behind']]);
+        assert.match(refused.nextStep, new RegExp(`update-schema -d \\./schema/${esc(SCHEMA_DIR[engine])}/temporal/versioned`));
+        mark(`${CURRENT} refused the 1.0 schema and wrote nothing`);
+
+        // 5. The page's update-schema with this release's tool (cwd = this checkout: its ./schema has 1.1),
+        //    while 0.1.0 serves.
+        for (const store of STORES) await tool(SQL_TOOL, REPO_ROOT, [...flags(store), ...pageUpdate(store)]);
+        const upgraded = await upgradeStatus(config);
+        assert.deepEqual(upgraded.stores.map((s) => [s.store, s.current, s.state]), [['temporal', '1.1', 'ok'], ['visibility', '1.1', 'ok']]);
+        const atUpgrade = main.progress();
+        mark(`schemas at 1.1 while ${OLD} serves: ${JSON.stringify(atUpgrade)}`);
+
+        //    Bad path "schema upgraded but server not": 0.1.0 keeps completing work on 1.1...
+        await main.waitForProgress(`${OLD} keeps completing workflows on schema 1.1`, (p) => p.completed >= atUpgrade.completed + 10 && p.started > atUpgrade.started, 15_000);
+        //    ...and a fresh start of 0.1.0 on 1.1 works (MinCompatibleVersion 1.0), and serves.
+        assert.equal(await server.stop('SIGTERM'), 0, `${OLD} stops cleanly on SIGTERM:\n${server.output().slice(-3000)}`);
+        server = undefined;
+        server = await startServer(release.serverBin, config, release.dir, `${OLD} server on schema 1.1`);
+        assert.match(server.output(), /schema version 1\.1/, `${OLD} reports the newer schema it runs on:\n${server.output()}`);
+        const restarted = main.progress();
+        await main.waitForProgress(`a fresh ${OLD} on schema 1.1 completes workflows`, (p) => p.completed >= restarted.completed + 10, 15_000);
+        mark(`fresh ${OLD} serves on schema 1.1: ${JSON.stringify(main.progress())}`);
+
+        // 6. The binary upgrade: stop 0.1.0, start this release on the same port.
+        const stopped = await server.stop(finalStop);
+        if (finalStop === 'SIGTERM') assert.equal(stopped, 0, `${OLD} stops cleanly on SIGTERM`);
+        server = undefined;
+        server = await startServer(TEMPORAL_TS, config, REPO_ROOT, `${CURRENT} server`);
+        await server.waitFor(new RegExp(`version ${esc(CURRENT)} is active`), 30_000);
+        const onNew = main.progress();
+        mark(`${CURRENT} active after ${finalStop} of ${OLD}: ${JSON.stringify(onNew)}`);
+        await main.waitForProgress(`load continues on ${CURRENT} (new workflows start and complete)`, (p) => p.started >= onNew.started + 10 && p.completed >= onNew.completed + 10, 20_000);
+        assert.ok(main.progress().seconds < SIM_DURATION_S, `the main load ran past ${CURRENT} taking over (ROLLOUT_SIM_DURATION_S=${SIM_DURATION_S} is too short for this machine)`);
+
+        // 7. The load ends clean: nothing acknowledged is lost, failed or wrong.
+        const e = await early.finish();
+        assertClean('early (left-open) simulation', e.summary, e.output, e.code);
+        assert.ok(e.summary.leftOpen >= 3, `some early workflows are still open when the upgrade starts: ${JSON.stringify(e.summary)}`);
+        const m = await main.finish();
+        assertClean('main simulation', m.summary, m.output, m.code);
+        assert.equal(m.summary.completed, m.summary.started);
+        assert.ok(m.summary.started >= SIM_DURATION_S * 3, `the main load started ${m.summary.started} workflows in ${SIM_DURATION_S} s`);
+        mark(`main simulation: ${JSON.stringify({ ...m.summary, failures: undefined })}`);
+
+        //    --check from the state files: the early batch (started by 0.1.0, left open across both
+        //    restarts) completes on this release; the main file has nothing open left.
+        for (const [file, open] of [[earlyState, e.summary.leftOpen], [mainState, 0]] as const) {
+          const r = await runCliAsync(TEMPORAL_TS, ['simulate', '--address', address, '--task-queue', `rollout-${engine}`, '--check', '--state-file', file, '--drain', '40s', '-o', 'json']);
+          const s = JSON.parse(r.stdout) as SimSummary;
+          assertClean(`simulate --check --state-file ${file}`, s, r.stdout + r.stderr, r.status);
+          assert.equal(s.checkedFromStateFile, open);
+          assert.equal(s.completed, open);
+          assertStateFileAllCompleted(file);
+        }
+        mark(`--check: all ${e.summary.started} early and ${m.summary.started} main workflows completed`);
+
+        // 8. Where the upgrade stands: 0.1.0 then this release, active; both rewrites done.
+        let status = await upgradeStatus(config);
+        assert.equal(status.serverVersion, CURRENT);
+        assert.deepEqual(status.versionHistory.map((v) => v.serverVersion), [OLD, CURRENT]);
+        for (const v of status.versionHistory) assert.notEqual(v.activatedTime, null, `${v.serverVersion} is recorded active`);
+        assert.equal(status.shardMetadataRewrite.state, 'done');
+        assert.equal(status.shardMetadataRewrite.done, status.shardCount);
+        const rewriteDeadline = Date.now() + 30_000;
+        while (status.dataRewrite.state !== 'done' && Date.now() < rewriteDeadline) {
+          await new Promise((r) => setTimeout(r, 500));
+          status = await upgradeStatus(config);
+        }
+        assert.equal(status.dataRewrite.state, 'done', `the json/v1 -> json/v2 data rewrite finishes within 30 s of the start: ${JSON.stringify(status.dataRewrite)}`);
+        // total is counted when the rewrite starts; rows the load adds meanwhile can make done exceed it
+        assert.ok((status.dataRewrite.total ?? 0) > 0 && (status.dataRewrite.done ?? 0) >= status.dataRewrite.total!, `the data rewrite looked at every row: ${JSON.stringify(status.dataRewrite)}`);
+        assert.match(status.nextStep, /^nothing to do: /, status.nextStep);
+        mark(`admin upgrade status: ${JSON.stringify({ versionHistory: status.versionHistory.map((v) => v.serverVersion), shardMetadataRewrite: status.shardMetadataRewrite.state, dataRewrite: status.dataRewrite })}`);
+      } finally {
+        for (const s of sims) await s.proc.stop('SIGKILL');
+        if (server) await server.stop();
+      }
+    });
+  });
+}
