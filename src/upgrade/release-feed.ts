@@ -93,7 +93,10 @@ export function computeVersionInfo(running: ServerVersion, feed: ReleaseFeed, no
   const current = summary(find(running), running.text);
   const recommended = newer ? summary(find(recommendedVersion), recommendedVersion.text) : current;
   let instructions = '';
-  if (newer) {
+  if (newer && minorLine(recommendedVersion) === minorLine(running)) {
+    // Same minor (a patch, or the release of a pre-release build): no schema or data format changes.
+    instructions = `${recommendedVersion.text} is in the same minor version as ${running.text}: replace the binary and restart; patch releases change no schema and no data format.`;
+  } else if (newer) {
     const path = upgradePath(running, recommendedVersion, feed.releases);
     // A step needs a schema upgrade when its schema version differs from the step before it (known
     // from the feed's entry of that version); the release's own flag is the fallback.

@@ -15,6 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT, TEMPORAL_TS, freePort, startCli, type LongRunning } from '../helpers/processes';
 import * as activities from './workflows/activities';
 import { packageVersion } from '../../src/common/package-info';
+import { mustParseServerVersion } from '../../src/upgrade/server-version';
 import { requiredVersion } from '../../src/schema/shipped';
 import { formatVersion } from '../../src/schema/version';
 
@@ -443,15 +444,21 @@ describe('Web UI in headless Chromium', { skip }, () => {
     await page.locator('[data-testid=cluster-page]').waitFor();
     assert.equal(await page.locator('[data-testid=upgrade-banner]').count(), 0);
 
-    writeFeed([rel(VERSION), rel('0.2.0')], [{ appliesTo: '<0.2.0', severity: 'high', message: 'Fixes a data-loss bug in timers.' }]);
+    // the next minor after the one running (VERSION may be a -dev build of a minor)
+    const running = mustParseServerVersion(VERSION);
+    const next = `${running.major}.${running.minor + 1}.0`;
+    const nextRe = next.replace(/\./g, '\\.');
+    const later = `${running.major}.${running.minor + 2}.0`;
+    const latest = `${running.major}.${running.minor + 3}.0`;
+    writeFeed([rel(VERSION), rel(next)], [{ appliesTo: `<${next}`, severity: 'high', message: 'Fixes a data-loss bug in timers.' }]);
     await page.reload();
     const banner = page.locator('[data-testid=upgrade-banner]');
     await banner.waitFor();
     assert.equal(await banner.getAttribute('data-severity'), 'high');
     assert.equal(await banner.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(217, 45, 32)');
-    assert.match((await banner.textContent()) ?? '', /0\.2\.0 is recommended .*Fixes a data-loss bug in timers\..*Upgrade one minor version at a time: 0\.2\.0/);
-    assert.equal(await banner.locator('[data-testid=release-notes]').getAttribute('href'), 'https://example.com/temporal-ts/releases/0.2.0');
-    assert.equal(await page.locator('[data-testid=recommended-version]').getByText('0.2.0').count(), 1);
+    assert.match((await banner.textContent()) ?? '', new RegExp(`${nextRe} is recommended .*Fixes a data-loss bug in timers\\..*Upgrade one minor version at a time: ${nextRe}`));
+    assert.equal(await banner.locator('[data-testid=release-notes]').getAttribute('href'), `https://example.com/temporal-ts/releases/${next}`);
+    assert.equal(await page.locator('[data-testid=recommended-version]').getByText(next).count(), 1);
     await shot('banner-high');
 
     await banner.locator('[data-testid=dismiss-banner]').click();
@@ -460,20 +467,20 @@ describe('Web UI in headless Chromium', { skip }, () => {
     await page.locator('[data-testid=cluster-page]').waitFor();
     await page.waitForTimeout(500);
     assert.equal(await page.locator('[data-testid=upgrade-banner]').count(), 0, 'dismissal survives a reload');
-    assert.equal(await page.evaluate(() => window.localStorage.getItem('temporal-ts.upgrade-banner.dismissed.0.2.0')), '1');
+    assert.equal(await page.evaluate((v) => window.localStorage.getItem(`temporal-ts.upgrade-banner.dismissed.${v}`), next), '1');
 
     // a newer recommendation is not covered by the old dismissal
-    writeFeed([rel('0.2.0'), rel('0.3.0')], [{ appliesTo: '*', severity: 'medium', message: 'Slow startup on large shards.' }, { appliesTo: '*', severity: 'low', message: 'Minor.' }]);
+    writeFeed([rel(next), rel(later)], [{ appliesTo: '*', severity: 'medium', message: 'Slow startup on large shards.' }, { appliesTo: '*', severity: 'low', message: 'Minor.' }]);
     await page.reload();
     await banner.waitFor();
-    assert.equal(await banner.getAttribute('data-version'), '0.3.0');
+    assert.equal(await banner.getAttribute('data-version'), later);
     assert.equal(await banner.getAttribute('data-severity'), 'medium');
     assert.equal(await banner.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(220, 104, 3)');
 
-    writeFeed([rel('0.4.0')]);
+    writeFeed([rel(latest)]);
     await page.reload();
     await banner.waitFor();
-    assert.equal(await banner.getAttribute('data-version'), '0.4.0');
+    assert.equal(await banner.getAttribute('data-version'), latest);
     assert.equal(await banner.getAttribute('data-severity'), 'none');
     assert.equal(await banner.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(21, 112, 239)');
     await go('/namespaces/default/workflows');

@@ -58,6 +58,14 @@ test('versionInfo: up to date means recommended = current and no instructions', 
   assert.equal(pinned.recommended.version, '0.2.1');
 });
 
+test('versionInfo: a newer patch (or the release of a -dev build) of the same minor is a binary swap, not a path', () => {
+  for (const running of ['0.2.0', '0.2.1-dev']) {
+    const info = computeVersionInfo(mustParseServerVersion(running), parseReleaseFeed({ ...FEED, recommended: '0.2.1' }, 'feed'), 0);
+    assert.equal(info.recommended.version, '0.2.1');
+    assert.equal(info.instructions, `0.2.1 is in the same minor version as ${running}: replace the binary and restart; patch releases change no schema and no data format.`);
+  }
+});
+
 test('a bad feed is refused with the place named', () => {
   assert.throws(() => parseReleaseFeed({ releases: [] }, 'f.json'), /f\.json: "product" must be a non-empty string/);
   assert.throws(() => parseReleaseFeed({ product: 'p', releases: [{ version: '1.0', date: '2026-01-01' }] }, 'f.json'), /f\.json: releases\[0\]: "version" must be MAJOR\.MINOR\.PATCH/);
