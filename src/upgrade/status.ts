@@ -10,7 +10,7 @@ import { toolCommand } from '../schema/compatibility';
 import { shippedVersionedPath } from '../schema/shipped';
 import type { StoreName } from '../schema/versioned-dir';
 import { readStoreSchemaStatus } from './store-schema-status';
-import type { RewriteProgress, UpgradeStatus } from './status-types';
+import type { RewriteProgress, UpgradeStatus, VersionHistoryItem } from './status-types';
 
 export type { RewriteProgress, UpgradeStatus, VersionHistoryItem } from './status-types';
 import type { ShardRewriteStatus } from './cluster-startup';
@@ -53,7 +53,9 @@ export async function readUpgradeStatus(input: UpgradeStatusInput): Promise<Upgr
         ? `set up the ${behind.store} store: ${toolCommand(fix.config, 'create-database')}, then ${toolCommand(fix.config, 'setup-schema -v 0.0')}, then ${toolCommand(fix.config, `update-schema -d ./${shippedVersionedPath(fix.config.pluginName, fix.store)}`)}`
         : `upgrade the ${behind.store} store's schema from ${behind.current} to ${behind.required}: ${toolCommand(fix.config, `update-schema -d ./${shippedVersionedPath(fix.config.pluginName, fix.store)}`)}`
       : 'configure the default store';
-    return { ...base, shardCount: input.numHistoryShards, shardMetadataRewrite: { state: 'pending', done: null, total: null, note: 'the schemas come first' }, versionHistory: [], nextStep: step };
+    // The version history has been there since schema 1.0: show which versions ran, even while behind.
+    const ran = defaultStore && stores.find((x) => x.store === 'temporal')?.current ? await readVersionHistory(defaultStore.config, input.clusterName) : [];
+    return { ...base, shardCount: input.numHistoryShards, shardMetadataRewrite: { state: 'pending', done: null, total: null, note: 'the schemas come first' }, versionHistory: ran, nextStep: step };
   }
 
   const store = await openPersistence(defaultStore.config);
@@ -83,6 +85,19 @@ export async function readUpgradeStatus(input: UpgradeStatusInput): Promise<Upgr
     return { ...base, shardCount, shardMetadataRewrite, dataRewrite, versionHistory, nextStep };
   } finally {
     await store.close();
+  }
+}
+
+async function readVersionHistory(config: SqlConnectConfig, clusterName: string): Promise<VersionHistoryItem[]> {
+  try {
+    const store = await openPersistence(config);
+    try {
+      return (await store.cluster.listServerVersions(clusterName)).map((r) => ({ serverVersion: r.serverVersion, firstStartedTime: iso(r.firstStartedMs), activatedTime: iso(r.activatedMs) }));
+    } finally {
+      await store.close();
+    }
+  } catch {
+    return []; // a schema set up but not yet at 1.0 has no such table: nothing ran on it
   }
 }
 

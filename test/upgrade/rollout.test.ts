@@ -155,6 +155,7 @@ for (const engine of ENGINES) {
         assert.deepEqual(await readVersionHistory(engine, dbs.temporal), historyBefore, 'a refused start writes nothing to server_version_history');
         const refused = await upgradeStatus(config);
         assert.deepEqual(refused.stores.map((s) => [s.store, s.current, s.state]), [['temporal', '1.0', 'behind'], ['visibility', '1.0', 'behind']]);
+        assert.deepEqual(refused.versionHistory.map((h) => [h.serverVersion, h.activatedTime !== null]), [['0.1.0', true]], 'the versions that ran are shown while the schema is behind');
         assert.match(refused.nextStep, new RegExp(`update-schema -d \\./schema/${esc(SCHEMA_DIR[engine])}/temporal/versioned`));
         mark(`${CURRENT} refused the 1.0 schema and wrote nothing`);
 
