@@ -171,7 +171,7 @@ export class DataFormatRewriter {
       dataRewriteRowsScanned.labels(f.store).set(rec.rowsScanned);
       if (rec.rowsScanned - lastReport >= step) {
         lastReport = rec.rowsScanned;
-        const pct = rec.rowsTotal ? Math.min(100, Math.round((100 * rec.rowsScanned) / rec.rowsTotal)) : 0;
+        const pct = rec.rowsTotal ? Math.min(100, Math.floor((100 * rec.rowsScanned) / rec.rowsTotal)) : 0;
         this.log.info({ store: f.store, scanned: rec.rowsScanned, total: rec.rowsTotal }, `data format rewrite: ${rec.rowsScanned}/${rec.rowsTotal ?? '?'} rows of ${f.label} (${pct}%)`);
       }
       // Rate limit: a batch of n rows takes at least n / rowsPerSecond seconds.

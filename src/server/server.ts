@@ -6,6 +6,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
+import { createServer as createNetServer } from 'node:net';
 import { ServiceError } from '../common/errors';
 import { createLogger } from '../common/logger';
 import { toGrpcError } from '../frontend/error-mapping';
@@ -65,6 +66,9 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const numHistoryShards = opts.numHistoryShards ?? 4;
   const longPollTimeoutMs = opts.longPollTimeoutMs ?? 60_000;
   const clusterName = opts.clusterName ?? 'active';
+  // Before any upgrade work: a start that would only fail to bind at the end must not rewrite shards
+  // (and take them from the server still holding the port) first.
+  if (opts.port !== 0) await assertPortFree(opts.host ?? '127.0.0.1', opts.port);
   const store = await openPersistence(opts.persistence);
   const serverVersion = opts.serverVersion ?? packageVersion();
   let cluster;
@@ -170,6 +174,26 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
       log.info('temporal-ts server stopped');
     },
   };
+}
+
+export class PortUnavailableError extends Error {
+  override name = 'PortUnavailableError';
+}
+
+async function assertPortFree(host: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new PortUnavailableError(
+          err.code === 'EADDRINUSE'
+            ? `${host}:${port} is already in use: is another server (the version you are replacing?) still running there? Stop it first, or choose another port.`
+            : `cannot listen on ${host}:${port}: ${err.message}`,
+        ),
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
 }
 
 /**

@@ -89,7 +89,7 @@ export async function prepareClusterStart(
       const step = Math.max(1, Math.floor(total / 10));
       if (done === total || done - lastReport >= step) {
         lastReport = done;
-        log.info({ done, total }, `shard metadata rewrite: ${done}/${total} shards (${Math.round((100 * done) / total)}%)`);
+        log.info({ done, total }, `shard metadata rewrite: ${done}/${total} shards (${Math.floor((100 * done) / total)}%)`);
         if (!alreadyActive && done < total) void saveStatus({ shardsTotal: total, shardsDone: done, startedMs: started });
       }
     },

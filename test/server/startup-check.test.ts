@@ -7,6 +7,8 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENGINES, Engine, MYSQL, PG, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
@@ -146,5 +148,32 @@ describe('server start with a bad config', () => {
       assert.equal(r.status, 1, r.stdout);
       assert.match(r.stderr, expected);
     });
+  }
+});
+
+test('a port in use is refused before any upgrade work: no version recorded, no shard taken', async () => {
+  const dbs = { temporal: join(tmp, 'busy-temporal.db'), visibility: join(tmp, 'busy-visibility.db') };
+  for (const db of Object.values(dbs)) {
+    for (const cmd of [['create-database'], ['setup-schema', '-v', '0.0']]) assert.equal(sqlTool(['--pl', 'sqlite', '--db', db, ...cmd]).status, 0);
+  }
+  assert.equal(sqlTool(['--pl', 'sqlite', '--db', dbs.temporal, 'update-schema', '-d', './schema/sqlite/v3/temporal/versioned']).status, 0);
+  assert.equal(sqlTool(['--pl', 'sqlite', '--db', dbs.visibility, 'update-schema', '-d', './schema/sqlite/v3/visibility/versioned']).status, 0);
+  const port = await freePort();
+  const squatter = createServer();
+  await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', () => r()));
+  try {
+    const config = writeConfig('busy', 'sqlite', dbs, port);
+    const r = runCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already in use: is another server \\(the version you are replacing\\?\\) still running there\\? Stop it first`));
+    const db = new Database(dbs.temporal, { readonly: true });
+    try {
+      assert.deepEqual(db.prepare('SELECT server_version FROM server_version_history').all(), [], 'no version recorded');
+      assert.deepEqual(db.prepare('SELECT shard_id FROM shards').all(), [], 'no shard acquired');
+    } finally {
+      db.close();
+    }
+  } finally {
+    await new Promise<void>((r) => squatter.close(() => r()));
   }
 });
