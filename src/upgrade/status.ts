@@ -29,6 +29,7 @@ export interface UpgradeStatusInput {
   startCommand: string;
 }
 
+const duration = (ms: number) => (ms < 10_000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 export async function readUpgradeStatus(input: UpgradeStatusInput): Promise<UpgradeStatus> {
@@ -118,7 +119,7 @@ export async function dataRewriteProgress(store: DataRewriteStore, formats: read
         done: rec.rowsScanned,
         // runs started while it ran are looked at too, so the count can pass the first total
         total: Math.max(rec.rowsTotal ?? 0, rec.rowsScanned),
-        note: `${f.label} to ${target}: ${rec.rowsRewritten} rows rewritten (${rec.rowsScanned} looked at), finished ${iso(rec.completedMs)} in ${Math.round((rec.completedMs - rec.startedMs) / 1000)} s; ${oldText}`,
+        note: `${f.label} to ${target}: ${rec.rowsRewritten} rows rewritten (${rec.rowsScanned} looked at), finished ${iso(rec.completedMs)} in ${duration(rec.completedMs - rec.startedMs)}; ${oldText}`,
       };
     }
     return {
