@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../common/logger';
 import { dataRewriteDone, dataRewriteRowsScanned, dataRewriteRowsTotal } from '../common/metrics';
-import { encodingOf, formatVersionOf, type DataBlob, type DataRewriteRecord, type ExecutionScanKey, type PersistenceBundle } from '../persistence/engine';
+import { encodingOf, type DataBlob, type DataRewriteRecord, type ExecutionScanKey, type PersistenceBundle } from '../persistence/engine';
 import { REWRITTEN_FORMATS, findRewrite, type RewrittenFormat } from '../upgrade/data-formats';
 import { decodeMutableState, encodeMutableState } from './mutable-state';
 
@@ -137,12 +137,10 @@ export class DataFormatRewriter {
     while (!this.abort.signal.aborted) {
       const began = Date.now();
       const rows = await db.scanExecutions(cursor, this.batchSize);
-      let rewritten = 0;
-      for (const row of rows) {
-        if (formatVersionOf(row.info) === f.target) continue;
-        // false: the run was written meanwhile, and so is in the current format already
-        if (await db.replaceExecutionInfo(row, convert(row.info))) rewritten++;
-      }
+      // The same test as the completion check below: anything not exactly in the target encoding.
+      const old = rows.filter((row) => row.info.encoding !== target);
+      // false: the run was written meanwhile, and so is in the current format already
+      const rewritten = (await db.replaceExecutionInfos(old.map((row) => ({ row, info: convert(row.info) })))).filter(Boolean).length;
       if (rows.length > 0) cursor = rows[rows.length - 1]!.key;
       rec = { ...rec, cursor: cursor ? Buffer.from(JSON.stringify(cursor)) : undefined, rowsRewritten: rec.rowsRewritten + rewritten, rowsScanned: rec.rowsScanned + rows.length, updatedMs: Date.now() };
 
@@ -155,6 +153,7 @@ export class DataFormatRewriter {
           rec = { ...rec, cursor: undefined };
           cursor = undefined;
           await db.saveDataRewrite(rec);
+          await sleep(this.opts.retryDelayMs ?? 5000, this.abort.signal);
           continue;
         }
         rec = { ...rec, completedMs: Date.now() };

@@ -60,6 +60,12 @@ export interface SchemaAdminDB {
   clearCheckpoints(version: string): Promise<void>;
   /** True for "already exists" / "duplicate column" style errors of a DDL statement that ran before. */
   isAlreadyAppliedError(err: unknown): boolean;
+  /**
+   * Indexes the engine keeps but does not use: PostgreSQL leaves one INVALID when a CREATE INDEX
+   * CONCURRENTLY fails or is interrupted, and IF NOT EXISTS (or a resumed run) then skips it. Empty
+   * on engines without the notion.
+   */
+  invalidIndexes(): Promise<string[]>;
 
   /**
    * Takes the schema lock of this database for the whole run, so two runs never interleave. When

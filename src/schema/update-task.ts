@@ -127,6 +127,20 @@ async function execStepWithCheckpoints(db: SchemaAdminDB, step: VersionStep, rep
       }
     }
     firstExecuted = false;
+    if (db.requiresAutocommit(st.sql)) {
+      // A CONCURRENTLY build that failed earlier leaves an INVALID index which IF NOT EXISTS (or the
+      // "already exists" accepted above) passes over: never record such a statement as applied.
+      const invalid = await db.invalidIndexes();
+      if (invalid.length > 0) {
+        throw new StatementError(
+          `${db.label} has ${invalid.length === 1 ? 'an INVALID index' : 'INVALID indexes'} ${invalid.join(', ')}, left by a CREATE INDEX CONCURRENTLY that failed or was interrupted; PostgreSQL keeps but never uses it. Drop it (${invalid.map((n) => `DROP INDEX CONCURRENTLY ${n};`).join(' ')}) and run update-schema again`,
+          version,
+          st.file,
+          i,
+          st.sql,
+        );
+      }
+    }
     await db.writeCheckpoint(version, i, sum);
   }
 }

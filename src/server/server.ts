@@ -140,9 +140,22 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const operatorSvc = buildServiceDefinition('temporal.api.operatorservice.v1.OperatorService');
   server.addService(operatorSvc.definition, implement(operatorSvc, 'OperatorService', operatorHandlers({ visibility, namespaces }), onError));
   const host = opts.host ?? '127.0.0.1';
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${opts.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${opts.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+  } catch (err) {
+    // A start that cannot serve leaves nothing running behind it (the rewriter, queues, pollers).
+    await rewriter.stop();
+    feed?.stop();
+    history.stop();
+    for (const p of visibilityProcessors) p.stop();
+    matching.stop();
+    await store.close();
+    await visibility?.close();
+    throw err;
+  }
   disableNagle(server);
   log.info({ host, port, numHistoryShards: cluster.numHistoryShards, version: serverVersion, db: opts.persistence.databaseName }, 'temporal-ts server started');
 
@@ -153,9 +166,11 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     async stop() {
       if (stopped) return;
       stopped = true;
+      // The rewriter first (it finishes its batch), then the long polls, then the gRPC server at once:
+      // polls answered after the abort are re-sent, so the gap before tryShutdown stays short.
+      await rewriter.stop();
       shutdown.abort();
       feed?.stop();
-      await rewriter.stop();
       history.stop();
       for (const p of visibilityProcessors) p.stop();
       matching.stop();

@@ -195,6 +195,34 @@ describe('temporal-sql-tool: statements Temporal\'s own directories use', async 
   );
 });
 
+describe('temporal-sql-tool: an index a failed CREATE INDEX CONCURRENTLY left behind', async () => {
+  const skip = await engineAvailability('postgres12');
+  test('postgres12: the INVALID index is reported with the DROP to run, never recorded as applied', { skip }, async () => {
+    const dir = writeVersionedDir(join(scratchDir('invalid-index'), 'versioned'), [
+      { version: '1.0', files: { 'base.sql': "CREATE TABLE t_dup (id INT NOT NULL, note VARCHAR(20));\nINSERT INTO t_dup (id, note) VALUES (1, 'same'), (2, 'same');\n" } },
+      { version: '1.1', files: { 'index.sql': 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS by_note_unique ON t_dup (note);\n' } },
+    ]);
+    try {
+      await withDb('postgres12', 'invalididx', async (db) => {
+        assertOk(await db.tool(['setup-schema', '-v', '0.0']));
+        // duplicates: the build fails and PostgreSQL keeps the half-built index, INVALID
+        assertRefused(await db.tool(['update-schema', '-d', dir]), /could not create unique index|duplicate key/);
+        await db.query('DELETE FROM t_dup WHERE id = 2');
+        // IF NOT EXISTS now passes over the INVALID index: the tool must not call that applied
+        assertRefused(await db.tool(['update-schema', '-d', dir]), /has an INVALID index by_note_unique, left by a CREATE INDEX CONCURRENTLY that failed or was interrupted.*DROP INDEX CONCURRENTLY by_note_unique;/s);
+        assert.equal(await db.version(), '1.0');
+        await db.query('DROP INDEX by_note_unique');
+        assertOk(await db.tool(['update-schema', '-d', dir]));
+        assert.equal(await db.version(), '1.1');
+        const valid = await db.query("SELECT i.indisvalid AS v FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'by_note_unique'");
+        assert.deepEqual(valid.map((r) => r.v), [true]);
+      });
+    } finally {
+      cleanup(dir);
+    }
+  });
+});
+
 describe('temporal-sql-tool: the repo\'s shipped directories by schema name (-s)', () => {
   test('sqlite: update-schema -s sqlite/v3/temporal applies schema/sqlite/v3/temporal/versioned', async () => {
     await withDb('sqlite', 'byname', async (db: TestDb) => {

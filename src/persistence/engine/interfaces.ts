@@ -222,11 +222,12 @@ export interface DataRewriteStore {
   /** Executions rows in primary-key order after `after` (from the start when undefined). */
   scanExecutions(after: ExecutionScanKey | undefined, limit: number): Promise<ExecutionBlobRow[]>;
   /**
-   * Replaces a row's mutable-state blob with the same state in another format, only if the row still
-   * has the read db_record_version and encoding (an owner's write since then already rewrote it).
-   * db_record_version is left alone: the content is unchanged, so a cached copy stays valid.
+   * Replaces each row's mutable-state blob with the same state in another format, only if the row
+   * still has the read db_record_version and encoding (an owner's write since then already rewrote
+   * it); true for each row replaced. db_record_version is left alone: the content is unchanged, so
+   * a cached copy stays valid.
    */
-  replaceExecutionInfo(row: ExecutionBlobRow, info: DataBlob): Promise<boolean>;
+  replaceExecutionInfos(items: readonly { row: ExecutionBlobRow; info: DataBlob }[]): Promise<boolean[]>;
 }
 
 /** One opened database: the stores a server process needs. */

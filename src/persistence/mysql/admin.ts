@@ -119,6 +119,10 @@ export class MysqlAdminDB implements SchemaAdminDB {
     await this.conn.query(`DELETE FROM schema_update_checkpoint WHERE version_partition = 0 AND db_name = ? AND new_version = ?`, [this.dbName, version]);
   }
 
+  async invalidIndexes(): Promise<string[]> {
+    return []; // indexes are built or not: no half-built state survives a failure
+  }
+
   isAlreadyAppliedError(err: unknown): boolean {
     return ALREADY_APPLIED.has(Number((err as { errno?: number }).errno));
   }

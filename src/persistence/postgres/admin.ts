@@ -120,6 +120,13 @@ export class PostgresAdminDB implements SchemaAdminDB {
     await this.client.query(`DELETE FROM schema_update_checkpoint WHERE version_partition = 0 AND db_name = $1 AND new_version = $2`, [this.dbName, version]);
   }
 
+  async invalidIndexes(): Promise<string[]> {
+    const r = await this.client.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid AND n.nspname = current_schema() ORDER BY 1`,
+    );
+    return r.rows.map((x) => x.name);
+  }
+
   isAlreadyAppliedError(err: unknown): boolean {
     const code = (err as { code?: string }).code;
     return code === '42P07' || code === '42701' || code === '42710' || code === '42P06';

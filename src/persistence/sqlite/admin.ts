@@ -136,6 +136,10 @@ export class SqliteAdminDB implements SchemaAdminDB {
   async writeCheckpoint(): Promise<void> {}
   async clearCheckpoints(): Promise<void> {}
 
+  async invalidIndexes(): Promise<string[]> {
+    return []; // indexes are built or not: no half-built state survives a failure
+  }
+
   isAlreadyAppliedError(err: unknown): boolean {
     return /already exists|duplicate column/i.test((err as Error).message ?? '');
   }

@@ -76,6 +76,12 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
     dialect: 'mysql',
     select: async (sql, params) => (await this.q(this.pool, sql, params)).rows,
     execute: async (sql, params) => (await this.q(this.pool, sql, params)).count,
+    // one by one: each is a single-row autocommit UPDATE, and the awaits let other work in between
+    executeMany: async (sql, lists) => {
+      const out: number[] = [];
+      for (const p of lists) out.push((await this.q(this.pool, sql, p)).count);
+      return out;
+    },
   });
 
   constructor(private readonly pool: Pool) {}

@@ -72,6 +72,12 @@ export class PostgresPersistence implements PersistenceBundle, ShardStore, Execu
     dialect: 'postgres',
     select: async (sql, params) => (await this.q(this.pool, dollars(sql), params)).rows,
     execute: async (sql, params) => (await this.q(this.pool, dollars(sql), params)).count,
+    // one by one: each is a single-row autocommit UPDATE, and the awaits let other work in between
+    executeMany: async (sql, lists) => {
+      const out: number[] = [];
+      for (const p of lists) out.push((await this.q(this.pool, dollars(sql), p)).count);
+      return out;
+    },
   });
 
   constructor(private readonly pool: Pool) {}

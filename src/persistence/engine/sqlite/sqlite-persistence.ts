@@ -71,6 +71,7 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
       dialect: 'sqlite',
       select: async (sql, params) => this.st(sql).all(...params) as Record<string, unknown>[],
       execute: async (sql, params) => this.st(sql).run(...params).changes,
+      executeMany: async (sql, lists) => this.db.transaction(() => lists.map((p) => this.st(sql).run(...p).changes))(),
     });
   }
 
