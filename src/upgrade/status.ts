@@ -17,7 +17,7 @@ import type { ShardRewriteStatus } from './cluster-startup';
 import { mustParseServerVersion } from './server-version';
 import { decideStart } from './version-policy';
 import { REWRITTEN_FORMATS, findRewrite, type RewrittenFormat } from './data-formats';
-import { encodingOf, type DataRewriteStore } from '../persistence/engine';
+import { encodingOf, type DataRewriteStore, type ServerVersionRow } from '../persistence/engine';
 
 export interface UpgradeStatusInput {
   binaryVersion: string;
@@ -64,7 +64,7 @@ export async function readUpgradeStatus(input: UpgradeStatusInput): Promise<Upgr
     const meta = await store.cluster.getClusterMetadata(input.clusterName);
     const shardCount = meta ? readJsonBlob<{ numHistoryShards: number }>(meta.info, FORMAT.clusterMetadata).numHistoryShards : input.numHistoryShards;
     const rows = await store.cluster.listServerVersions(input.clusterName);
-    const versionHistory = rows.map((r) => ({ serverVersion: r.serverVersion, firstStartedTime: iso(r.firstStartedMs), activatedTime: iso(r.activatedMs) }));
+    const versionHistory = rows.map(historyItem);
     const mine = rows.find((r) => r.serverVersion === input.binaryVersion);
     const progress = mine?.progress ? readJsonBlob<ShardRewriteStatus>(mine.progress, FORMAT.serverVersionStatus) : undefined;
     const shardMetadataRewrite: RewriteProgress = !mine
@@ -89,11 +89,15 @@ export async function readUpgradeStatus(input: UpgradeStatusInput): Promise<Upgr
   }
 }
 
+function historyItem(r: ServerVersionRow): VersionHistoryItem {
+  return { serverVersion: r.serverVersion, firstStartedTime: iso(r.firstStartedMs), activatedTime: iso(r.activatedMs) };
+}
+
 async function readVersionHistory(config: SqlConnectConfig, clusterName: string): Promise<VersionHistoryItem[]> {
   try {
     const store = await openPersistence(config);
     try {
-      return (await store.cluster.listServerVersions(clusterName)).map((r) => ({ serverVersion: r.serverVersion, firstStartedTime: iso(r.firstStartedMs), activatedTime: iso(r.activatedMs) }));
+      return (await store.cluster.listServerVersions(clusterName)).map(historyItem);
     } finally {
       await store.close();
     }

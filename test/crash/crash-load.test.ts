@@ -27,7 +27,8 @@ import { dropDatabase, engineAvailability, uniqueDbName, type Engine } from '../
 import { freePort } from '../helpers/processes';
 import { createCrashActivities, type ActivityRun } from './activities';
 import { expectedResult, inputFor, rng, signalValue } from './load-spec';
-import { prepareStore, ServerProcess, writeServerConfig } from './server-process';
+import { ServerProcess, writeServerConfig } from './server-process';
+import { prepareStore } from '../helpers/server-config';
 import type { CrashLoadInput } from './workflows';
 
 const N = Number(process.env.CRASH_WORKFLOWS ?? 500);

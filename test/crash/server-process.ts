@@ -4,35 +4,13 @@
  * temporal-sql-tool, killed with SIGKILL and restarted on the same database and port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { MYSQL, PG, toolConnectionFlags, type Engine } from '../helpers/databases';
-import { REPO_ROOT, TEMPORAL_TS, sqlTool } from '../helpers/processes';
+import { appendFileSync } from 'node:fs';
+import type { Engine } from '../helpers/databases';
+import { REPO_ROOT, TEMPORAL_TS } from '../helpers/processes';
+import { writeServerConfig as writeTestServerConfig, type TestDatabases } from '../helpers/server-config';
 
-const SCHEMA_DIRS: Record<Engine, string> = { sqlite: 'sqlite/v3', postgres12: 'postgresql/v12', mysql8: 'mysql/v8' };
-
-/** create-database, setup-schema -v 0.0, update-schema through every version, for one store. */
-export function prepareStore(engine: Engine, db: string, store: 'temporal' | 'visibility'): void {
-  const flags = toolConnectionFlags(engine, db);
-  for (const args of [['create-database'], ['setup-schema', '-v', '0.0'], ['update-schema', '-d', `schema/${SCHEMA_DIRS[engine]}/${store}/versioned`]]) {
-    const r = sqlTool([...flags, ...args]);
-    if (r.status !== 0) throw new Error(`temporal-sql-tool ${[...flags, ...args].join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  }
-}
-
-function datastoreYaml(engine: Engine, db: string): string {
-  if (engine === 'sqlite') return `sql:\n        pluginName: sqlite\n        databaseName: ${db}`;
-  const c = engine === 'postgres12' ? PG : MYSQL;
-  return `sql:\n        pluginName: ${engine}\n        databaseName: ${db}\n        connectAddr: "${c.host}:${c.port}"\n        user: ${c.user}\n        password: "${c.password}"`;
-}
-
-export function writeServerConfig(dir: string, engine: Engine, dbs: { temporal: string; visibility: string }, port: number, shards = 4): string {
-  const file = join(dir, `crash-${engine}.yaml`);
-  writeFileSync(
-    file,
-    `log:\n  level: ${process.env.CRASH_LOG_LEVEL ?? 'warn'}\npersistence:\n  defaultStore: default\n  visibilityStore: visibility\n  numHistoryShards: ${shards}\n  datastores:\n    default:\n      ${datastoreYaml(engine, dbs.temporal)}\n    visibility:\n      ${datastoreYaml(engine, dbs.visibility)}\nservices:\n  frontend:\n    rpc:\n      grpcPort: ${port}\n      bindOnIP: 127.0.0.1\nui:\n  enabled: false\n`,
-  );
-  return file;
+export function writeServerConfig(dir: string, engine: Engine, dbs: TestDatabases, port: number, shards = 4): string {
+  return writeTestServerConfig(dir, `crash-${engine}`, engine, dbs, port, { numHistoryShards: shards, logLevel: process.env.CRASH_LOG_LEVEL ?? 'warn', extra: 'ui:\n  enabled: false\n' });
 }
 
 export class ServerProcess {

@@ -26,17 +26,12 @@ import type { SqlConnectConfig } from '../../src/persistence/sql-config';
 import { dropDatabase, MYSQL, PG, toolConnectionFlags, uniqueDbName, type Engine } from '../helpers/databases';
 import { sqlTool } from '../helpers/processes';
 import * as activities from './workflows/activities';
+import { shippedVersionedPath } from '../../src/schema/shipped';
 
 export { ENGINES, engineAvailability, type Engine } from '../helpers/databases';
 export type Plugin = Engine;
 
 const REPO = resolve(__dirname, '..', '..', '..');
-
-const SCHEMA_DIRS: Record<Engine, string> = {
-  sqlite: 'schema/sqlite/v3',
-  postgres12: 'schema/postgresql/v12',
-  mysql8: 'schema/mysql/v8',
-};
 
 /** Create the default store's tables in a fresh SQLite file from the schema files. */
 export function createSqliteSchema(file: string): void {
@@ -72,13 +67,13 @@ export async function createTestDb(plugin: Engine, purpose = 'eng'): Promise<Tes
     const file = join(dir, 'temporal.db');
     tool(plugin, file, ['create-database']);
     tool(plugin, file, ['setup-schema', '-v', '0.0']);
-    tool(plugin, file, ['update-schema', '-d', `${SCHEMA_DIRS[plugin]}/temporal/versioned`]);
+    tool(plugin, file, ['update-schema', '-d', shippedVersionedPath(plugin, 'temporal')]);
     return { plugin, config: { pluginName: 'sqlite', host: '', port: 0, databaseName: file }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const name = uniqueDbName(purpose);
   tool(plugin, name, ['create-database']);
   tool(plugin, name, ['setup-schema', '-v', '0.0']);
-  tool(plugin, name, ['update-schema', '-d', `${SCHEMA_DIRS[plugin]}/temporal/versioned`]);
+  tool(plugin, name, ['update-schema', '-d', shippedVersionedPath(plugin, 'temporal')]);
   const c = plugin === 'postgres12' ? PG : MYSQL;
   return {
     plugin,

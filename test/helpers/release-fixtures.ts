@@ -13,16 +13,10 @@ import { installedRelease, type InstalledRelease } from './releases';
 import { loadDatabase, type DatabaseDump } from './table-dump';
 import type { TestDatabases as StoreDatabases } from './server-config';
 import { MANIFEST_FORMAT, type FixtureManifest } from '../fixtures/releases/manifest';
+import { shippedVersionedPath } from '../../src/schema/shipped';
 
 export const STORES = ['temporal', 'visibility'] as const;
 export type Store = (typeof STORES)[number];
-
-/** The page's schema directory of each plugin, relative to a release's (or this checkout's) root. */
-export const SCHEMA_DIR: Record<Engine, string> = {
-  sqlite: './schema/sqlite/v3',
-  postgres12: './schema/postgresql/v12',
-  mysql8: './schema/mysql/v8',
-};
 
 export const fixtureDir = (release: string, plugin: Engine) => join(REPO_ROOT, 'test', 'fixtures', 'releases', release, plugin);
 
@@ -54,7 +48,7 @@ export function createReleaseDatabases(release: InstalledRelease, plugin: Engine
   for (const store of STORES) {
     releaseTool(release, plugin, dbs[store], ['create-database']);
     releaseTool(release, plugin, dbs[store], ['setup-schema', '-v', '0.0']);
-    releaseTool(release, plugin, dbs[store], ['update-schema', '-d', `${SCHEMA_DIR[plugin]}/${store}/versioned`]);
+    releaseTool(release, plugin, dbs[store], ['update-schema', '-d', `./${shippedVersionedPath(plugin, store)}`]);
   }
   return dbs;
 }

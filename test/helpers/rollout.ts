@@ -1,17 +1,16 @@
 /**
  * Pieces of the staged roll-out test (test/upgrade/rollout.test.ts) that are not the procedure itself:
- * the server YAML config of each plugin, the page's schema directory of each plugin, a direct read
- * of server_version_history (the status command shows no history while a schema is behind, and the
- * bad path must prove nothing was written), and `temporal-ts simulate` as a background process whose
- * live progress lines the test can wait on.
+ * a direct read of server_version_history (the bad path must prove nothing was written, without the
+ * server's own code), and `temporal-ts simulate` as a background process whose live progress lines
+ * the test can wait on.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { Client as PgClient } from 'pg';
 import mysql from 'mysql2/promise';
 import Database from 'better-sqlite3';
 import { Engine, MYSQL, PG } from './databases';
 import { REPO_ROOT, TEMPORAL_TS, startCli, type LongRunning, type RunResult } from './processes';
+import type { SimulateSummary } from '../../src/simulate/runner';
 
 /**
  * runCli without blocking this process: while a tool runs, the test keeps reading the servers' and
@@ -32,49 +31,6 @@ export function runCliAsync(bin: string, args: readonly string[], cwd: string = 
       resolve({ status, stdout, stderr });
     });
   });
-}
-
-/** `./schema/<dir>/<store>/versioned`, as the upgrade page writes it for each plugin. */
-export const SCHEMA_DIR: Record<Engine, string> = { sqlite: 'sqlite/v3', postgres12: 'postgresql/v12', mysql8: 'mysql/v8' };
-
-export interface StoreDbs {
-  temporal: string;
-  visibility: string;
-}
-
-function datastoreYaml(engine: Engine, db: string): string {
-  if (engine === 'sqlite') return `sql:\n        pluginName: sqlite\n        databaseName: "${db}"`;
-  const c = engine === 'postgres12' ? PG : MYSQL;
-  return `sql:\n        pluginName: ${engine}\n        databaseName: ${db}\n        connectAddr: "${c.host}:${c.port}"\n        user: ${c.user}\n        password: "${c.password}"`;
-}
-
-/** The same config for 0.1.0 and the current release (Temporal's shape, which both read). */
-export function writeServerConfig(file: string, engine: Engine, dbs: StoreDbs, port: number): string {
-  writeFileSync(
-    file,
-    [
-      'log:',
-      '  level: info',
-      'persistence:',
-      '  defaultStore: default',
-      '  visibilityStore: visibility',
-      '  numHistoryShards: 4',
-      '  datastores:',
-      '    default:',
-      `      ${datastoreYaml(engine, dbs.temporal)}`,
-      '    visibility:',
-      `      ${datastoreYaml(engine, dbs.visibility)}`,
-      'services:',
-      '  frontend:',
-      '    rpc:',
-      `      grpcPort: ${port}`,
-      '      bindOnIP: 127.0.0.1',
-      'clusterMetadata:',
-      '  currentClusterName: active',
-      '',
-    ].join('\n'),
-  );
-  return file;
 }
 
 export interface VersionRow {
@@ -132,17 +88,7 @@ export interface BackgroundSimulation {
   finish(): Promise<{ code: number | null; summary: SimSummary; output: string }>;
 }
 
-export interface SimSummary {
-  started: number;
-  completed: number;
-  failed: number;
-  wrongResult: number;
-  lost: number;
-  leftOpen: number;
-  checkedFromStateFile: number;
-  latencyMs: { p50: number; p95: number; p99: number; max: number };
-  failures: string[];
-}
+export type SimSummary = SimulateSummary;
 
 const PROGRESS = /(\d+)s started (\d+) completed (\d+) open (\d+) failed (\d+)/g;
 

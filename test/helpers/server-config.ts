@@ -1,10 +1,13 @@
 /**
- * A server config file (YAML, the shape `temporal-ts server start --config` reads) for a test's two
- * databases on any plugin, and the matching connection config for opening them from the test.
+ * A test's two databases on any plugin: set up with temporal-sql-tool, described in a server config
+ * file (YAML, the shape `temporal-ts server start --config` reads), and opened from the test.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MYSQL, PG, type Engine } from './databases';
+import { MYSQL, PG, toolConnectionFlags, type Engine } from './databases';
+import { sqlTool } from './processes';
+import { shippedVersionedPath } from '../../src/schema/shipped';
+import type { StoreName } from '../../src/schema/versioned-dir';
 import type { SqlConnectConfig } from '../../src/persistence/sql-config';
 
 export interface TestDatabases {
@@ -13,19 +16,51 @@ export interface TestDatabases {
 }
 
 function datastoreYaml(engine: Engine, db: string): string {
-  if (engine === 'sqlite') return `sql:\n        pluginName: sqlite\n        databaseName: ${db}`;
+  if (engine === 'sqlite') return `sql:\n        pluginName: sqlite\n        databaseName: ${JSON.stringify(db)}`;
   const c = engine === 'postgres12' ? PG : MYSQL;
   return `sql:\n        pluginName: ${engine}\n        databaseName: ${db}\n        connectAddr: "${c.host}:${c.port}"\n        user: ${c.user}\n        password: "${c.password}"`;
 }
 
-/** Writes `<dir>/<name>.yaml`; `extra` is appended as top-level YAML (e.g. an `upgrade:` section). */
-export function writeServerConfig(dir: string, name: string, engine: Engine, dbs: TestDatabases, port: number, extra = ''): string {
+export interface ServerConfigOptions {
+  /** persistence.numHistoryShards (default 4; a cluster keeps the count it was created with) */
+  numHistoryShards?: number;
+  /** log.level (default: the server's, info) */
+  logLevel?: string;
+  /** more top-level YAML, appended as is (e.g. an `upgrade:` or `ui:` section) */
+  extra?: string;
+}
+
+/** Writes `<dir>/<name>.yaml`, a config both this release and 0.1.0 read (Temporal's shape). */
+export function writeServerConfig(dir: string, name: string, engine: Engine, dbs: TestDatabases, port: number, o: ServerConfigOptions = {}): string {
   const file = join(dir, `${name}.yaml`);
-  writeFileSync(
-    file,
-    `persistence:\n  defaultStore: default\n  visibilityStore: visibility\n  numHistoryShards: 4\n  datastores:\n    default:\n      ${datastoreYaml(engine, dbs.temporal)}\n    visibility:\n      ${datastoreYaml(engine, dbs.visibility)}\nservices:\n  frontend:\n    rpc:\n      grpcPort: ${port}\n${extra}`,
-  );
+  const lines = [
+    ...(o.logLevel ? ['log:', `  level: ${o.logLevel}`] : []),
+    'persistence:',
+    '  defaultStore: default',
+    '  visibilityStore: visibility',
+    `  numHistoryShards: ${o.numHistoryShards ?? 4}`,
+    '  datastores:',
+    '    default:',
+    `      ${datastoreYaml(engine, dbs.temporal)}`,
+    '    visibility:',
+    `      ${datastoreYaml(engine, dbs.visibility)}`,
+    'services:',
+    '  frontend:',
+    '    rpc:',
+    `      grpcPort: ${port}`,
+    '      bindOnIP: 127.0.0.1',
+  ];
+  writeFileSync(file, `${lines.join('\n')}\n${o.extra ?? ''}`);
   return file;
+}
+
+/** create-database, setup-schema -v 0.0, update-schema through every version, for one store. */
+export function prepareStore(engine: Engine, db: string, store: StoreName): void {
+  const flags = toolConnectionFlags(engine, db);
+  for (const args of [['create-database'], ['setup-schema', '-v', '0.0'], ['update-schema', '-d', shippedVersionedPath(engine, store)]]) {
+    const r = sqlTool([...flags, ...args]);
+    if (r.status !== 0) throw new Error(`temporal-sql-tool ${[...flags, ...args].join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  }
 }
 
 export function connectConfig(engine: Engine, db: string): SqlConnectConfig {

@@ -30,12 +30,8 @@ import type {
 } from '../../src/persistence/engine';
 import { ConditionFailedError, ShardOwnershipLostError } from '../../src/common/errors';
 import type { SqlConnectConfig } from '../../src/persistence/sql-config';
+import { shippedVersionedPath } from '../../src/schema/shipped';
 
-const SCHEMA_DIRS: Record<Engine, string> = {
-  sqlite: 'schema/sqlite/v3',
-  postgres12: 'schema/postgresql/v12',
-  mysql8: 'schema/mysql/v8',
-};
 const SHARD_TABLES = ['executions', 'current_executions', 'history_tree', 'history_node', 'transfer_tasks', 'timer_tasks', 'visibility_tasks'] as const;
 
 // ---------------------------------------------------------------- fixtures
@@ -120,7 +116,7 @@ function tool(engine: Engine, db: string, args: string[]): void {
 async function makeDb(engine: Engine, name: string): Promise<Db> {
   tool(engine, name, ['create-database']);
   tool(engine, name, ['setup-schema', '-v', '0.0']);
-  tool(engine, name, ['update-schema', '-d', `${SCHEMA_DIRS[engine]}/temporal/versioned`]);
+  tool(engine, name, ['update-schema', '-d', shippedVersionedPath(engine, 'temporal')]);
   const countSql = (t: string, ph: string) => `SELECT COUNT(*) AS n FROM ${t} WHERE shard_id = ${ph}`;
   switch (engine) {
     case 'sqlite': {

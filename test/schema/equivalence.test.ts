@@ -18,6 +18,7 @@ import mysql from 'mysql2/promise';
 import Database from 'better-sqlite3';
 import { ENGINES, Engine, MYSQL, PG, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
 import { introspect } from '../helpers/introspect';
+import { ENGINE_DIRS } from '../../src/schema/shipped';
 
 function findRepoRoot(start: string): string {
   let dir = start;
@@ -31,11 +32,6 @@ function findRepoRoot(start: string): string {
 const ROOT = findRepoRoot(__dirname);
 const TOOL = join(ROOT, 'bin', 'temporal-sql-tool.js');
 
-const SCHEMA_DIRS: Record<Engine, string> = {
-  sqlite: 'schema/sqlite/v3',
-  postgres12: 'schema/postgresql/v12',
-  mysql8: 'schema/mysql/v8',
-};
 const STORES = ['temporal', 'visibility'] as const;
 type Store = (typeof STORES)[number];
 const KEY_TABLES: Record<Store, string[]> = {
@@ -121,7 +117,7 @@ for (const engine of ENGINES) {
   describe(`schema equivalence: ${engine}`, async () => {
     const skip = await engineAvailability(engine);
     for (const store of STORES) {
-      const base = join(SCHEMA_DIRS[engine], store);
+      const base = join('schema', ENGINE_DIRS[engine], store);
       test(`${store}: setup 0.0 + update through every version == setup from ${base}/schema.sql`, { skip }, async () => {
         const versioned = join(base, 'versioned');
         const latest = latestVersion(join(ROOT, versioned));

@@ -11,36 +11,17 @@ import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENGINES, Engine, MYSQL, PG, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
+import { ENGINES, Engine, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
 import { TEMPORAL_TS, freePort, runCli, sqlTool, startCli } from '../helpers/processes';
 import { openSchemaAdmin } from '../../src/persistence/plugins';
-import type { SqlConnectConfig } from '../../src/persistence/sql-config';
+import { connectConfig, prepareStore, writeServerConfig, type TestDatabases } from '../helpers/server-config';
 import { requiredVersion } from '../../src/schema/shipped';
 import { formatVersion } from '../../src/schema/version';
 
 const tmp = mkdtempSync(join(tmpdir(), 'startup-check-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function datastoreYaml(engine: Engine, db: string): string {
-  if (engine === 'sqlite') return `sql:\n        pluginName: sqlite\n        databaseName: ${db}`;
-  const c = engine === 'postgres12' ? PG : MYSQL;
-  return `sql:\n        pluginName: ${engine}\n        databaseName: ${db}\n        connectAddr: "${c.host}:${c.port}"\n        user: ${c.user}\n        password: "${c.password}"`;
-}
-
-function writeConfig(name: string, engine: Engine, dbs: { temporal: string; visibility: string }, port: number): string {
-  const file = join(tmp, `${name}.yaml`);
-  writeFileSync(
-    file,
-    `persistence:\n  defaultStore: default\n  visibilityStore: visibility\n  numHistoryShards: 2\n  datastores:\n    default:\n      ${datastoreYaml(engine, dbs.temporal)}\n    visibility:\n      ${datastoreYaml(engine, dbs.visibility)}\nservices:\n  frontend:\n    rpc:\n      grpcPort: ${port}\n`,
-  );
-  return file;
-}
-
-function connectConfig(engine: Engine, db: string): SqlConnectConfig {
-  if (engine === 'sqlite') return { pluginName: 'sqlite', host: '', port: 0, databaseName: db };
-  const c = engine === 'postgres12' ? PG : MYSQL;
-  return { pluginName: engine, host: c.host, port: c.port, user: c.user, password: c.password, databaseName: db };
-}
+const writeConfig = (name: string, engine: Engine, dbs: TestDatabases, port: number) => writeServerConfig(tmp, name, engine, dbs, port, { numHistoryShards: 2 });
 
 async function setStoredVersion(engine: Engine, db: string, curr: string, minCompat: string): Promise<void> {
   const admin = await openSchemaAdmin(connectConfig(engine, db));
@@ -153,11 +134,7 @@ describe('server start with a bad config', () => {
 
 test('a port in use is refused before any upgrade work: no version recorded, no shard taken', async () => {
   const dbs = { temporal: join(tmp, 'busy-temporal.db'), visibility: join(tmp, 'busy-visibility.db') };
-  for (const db of Object.values(dbs)) {
-    for (const cmd of [['create-database'], ['setup-schema', '-v', '0.0']]) assert.equal(sqlTool(['--pl', 'sqlite', '--db', db, ...cmd]).status, 0);
-  }
-  assert.equal(sqlTool(['--pl', 'sqlite', '--db', dbs.temporal, 'update-schema', '-d', './schema/sqlite/v3/temporal/versioned']).status, 0);
-  assert.equal(sqlTool(['--pl', 'sqlite', '--db', dbs.visibility, 'update-schema', '-d', './schema/sqlite/v3/visibility/versioned']).status, 0);
+  for (const store of ['temporal', 'visibility'] as const) prepareStore('sqlite', dbs[store], store);
   const port = await freePort();
   const squatter = createServer();
   await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', () => r()));

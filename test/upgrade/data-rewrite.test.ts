@@ -91,7 +91,7 @@ for (const engine of ENGINES) {
       }
 
       // Slowly (50 rows/s), so that the kill lands half-way.
-      const slow = writeServerConfig(tmp, `${engine}-slow`, engine, dbs, port, 'upgrade:\n  dataRewriteRowsPerSecond: 50\n');
+      const slow = writeServerConfig(tmp, `${engine}-slow`, engine, dbs, port, { extra: 'upgrade:\n  dataRewriteRowsPerSecond: 50\n' });
       const first = startCli(TEMPORAL_TS, ['server', 'start', '--config', slow, '--headless']);
       try {
         await first.waitFor(new RegExp(`data format rewrite started: ${WORKFLOWS} rows of mutable state`), 60_000);

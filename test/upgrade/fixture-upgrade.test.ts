@@ -11,12 +11,12 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { ENGINES, engineAvailability, toolConnectionFlags, type Engine } from '../helpers/databases';
 import { TEMPORAL_TS, freePort, runCli, sqlTool, startCli } from '../helpers/processes';
-import { restoreReleaseFixture, SCHEMA_DIR, STORES, type RestoredFixture } from '../helpers/release-fixtures';
+import { restoreReleaseFixture, STORES, type RestoredFixture } from '../helpers/release-fixtures';
+import { shippedVersionedPath } from '../../src/schema/shipped';
 import { writeServerConfig } from '../helpers/server-config';
 import { comparableTables, dumpDatabase } from '../helpers/table-dump';
 import { activityRuns } from '../fixtures/releases/activities';
@@ -82,12 +82,12 @@ for (const engine of ENGINES) {
       assert.equal(refused.status, 1, `the ${THIS} server must refuse the ${FROM} schema:\n${refused.stdout}${refused.stderr}`);
       const need = formatVersion(requiredVersion(engine, 'temporal'));
       assert.match(refused.stderr, new RegExp(`temporal store .* is at schema version ${manifest.schemaVersions.temporal.replace('.', '\\.')}, but this server needs ${need.replace('.', '\\.')}`));
-      assert.ok(refused.stderr.includes(`update-schema -d ${SCHEMA_DIR[engine]}/temporal/versioned`), `the refusal names the update-schema command:\n${refused.stderr}`);
+      assert.ok(refused.stderr.includes(`update-schema -d ./${shippedVersionedPath(engine, 'temporal')}`), `the refusal names the update-schema command:\n${refused.stderr}`);
       assert.deepEqual(await snapshot(engine, fx), before, 'a refused start changes nothing in either store');
 
       // 2. The upgrade page's step 1 with this checkout's tool, for both stores.
       for (const store of STORES) {
-        const r = sqlTool([...toolConnectionFlags(engine, fx.dbs[store]), 'update-schema', '-d', `${SCHEMA_DIR[engine]}/${store}/versioned`]);
+        const r = sqlTool([...toolConnectionFlags(engine, fx.dbs[store]), 'update-schema', '-d', `./${shippedVersionedPath(engine, store)}`]);
         assert.equal(r.status, 0, `update-schema of the ${store} store failed:\n${r.stderr}${r.stdout}`);
         assert.match(r.stdout + r.stderr, new RegExp(`schema is now at ${formatVersion(requiredVersion(engine, store)).replace('.', '\\.')}`));
       }

@@ -24,10 +24,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENGINES, Engine, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
+import { ENGINES, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
 import { REPO_ROOT, SQL_TOOL, TEMPORAL_TS, freePort, startCli, type LongRunning } from '../helpers/processes';
 import { installedRelease, type InstalledRelease } from '../helpers/releases';
-import { SCHEMA_DIR, StoreDbs, readVersionHistory, runCliAsync, startSimulation, writeServerConfig, type SimSummary } from '../helpers/rollout';
+import { readVersionHistory, runCliAsync, startSimulation, type SimSummary } from '../helpers/rollout';
+import { writeServerConfig, type TestDatabases } from '../helpers/server-config';
+import { ENGINE_DIRS } from '../../src/schema/shipped';
 import type { UpgradeStatus } from '../../src/upgrade/status';
 
 const OLD = '0.1.0';
@@ -94,7 +96,7 @@ function assertStateFileAllCompleted(file: string): number {
 for (const engine of ENGINES) {
   describe(`staged roll-out ${OLD} -> ${CURRENT} on ${engine}`, async () => {
     const skip = await engineAvailability(engine);
-    const dbs: StoreDbs =
+    const dbs: TestDatabases =
       engine === 'sqlite'
         ? { temporal: join(tmp, `${engine}-temporal.db`), visibility: join(tmp, `${engine}-visibility.db`) }
         : { temporal: uniqueDbName('rollout_tmp'), visibility: uniqueDbName('rollout_vis') };
@@ -109,7 +111,7 @@ for (const engine of ENGINES) {
       const mark = (what: string) => console.log(`[rollout ${engine}] ${((Date.now() - began) / 1000).toFixed(1)}s ${what}`);
       const release: InstalledRelease = installedRelease(OLD);
       const flags = (store: (typeof STORES)[number]) => toolConnectionFlags(engine, dbs[store]);
-      const pageUpdate = (store: (typeof STORES)[number]) => ['update-schema', '-d', `./schema/${SCHEMA_DIR[engine]}/${store}/versioned`];
+      const pageUpdate = (store: (typeof STORES)[number]) => ['update-schema', '-d', `./schema/${ENGINE_DIRS[engine]}/${store}/versioned`];
 
       // 1. The page's commands, run by 0.1.0's own tool in its own directory (its ./schema is 1.0).
       for (const store of STORES) {
@@ -118,7 +120,7 @@ for (const engine of ENGINES) {
         await tool(release.sqlToolBin, release.dir, [...flags(store), ...pageUpdate(store)]);
       }
       const port = await freePort();
-      const config = writeServerConfig(join(tmp, `${engine}.yaml`), engine, dbs, port);
+      const config = writeServerConfig(tmp, engine, engine, dbs, port);
       const address = `127.0.0.1:${port}`;
       mark('databases created by 0.1.0 temporal-sql-tool');
 
@@ -145,18 +147,18 @@ for (const engine of ENGINES) {
         const historyBefore = await readVersionHistory(engine, dbs.temporal);
         assert.deepEqual(historyBefore.map((r) => r.serverVersion), [OLD], 'only 0.1.0 has run so far');
         assert.notEqual(historyBefore[0]!.activatedTime, null, `${OLD} is recorded active`);
-        const otherConfig = writeServerConfig(join(tmp, `${engine}-other-port.yaml`), engine, dbs, await freePort());
+        const otherConfig = writeServerConfig(tmp, `${engine}-other-port`, engine, dbs, await freePort());
         const early0 = await runCliAsync(TEMPORAL_TS, ['server', 'start', '--config', otherConfig, '--headless']);
         assert.equal(early0.status, 1, `${CURRENT} must refuse the 1.0 schema:\n${early0.stdout}\n${early0.stderr}`);
         assert.match(early0.stderr, new RegExp(`temporal store .* is at schema version 1\\.0, but this server needs 1\\.1`), early0.stderr);
         const printed = early0.stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('temporal-sql-tool'));
         assert.equal(printed.length, 1, `one command to run:\n${early0.stderr}`);
-        assert.match(printed[0]!, new RegExp(`^temporal-sql-tool .*--pl ${engine} --db ${esc(dbs.temporal)} update-schema -d \\./schema/${esc(SCHEMA_DIR[engine])}/temporal/versioned$`));
+        assert.match(printed[0]!, new RegExp(`^temporal-sql-tool .*--pl ${engine} --db ${esc(dbs.temporal)} update-schema -d \\./schema/${esc(ENGINE_DIRS[engine])}/temporal/versioned$`));
         assert.deepEqual(await readVersionHistory(engine, dbs.temporal), historyBefore, 'a refused start writes nothing to server_version_history');
         const refused = await upgradeStatus(config);
         assert.deepEqual(refused.stores.map((s) => [s.store, s.current, s.state]), [['temporal', '1.0', 'behind'], ['visibility', '1.0', 'behind']]);
         assert.deepEqual(refused.versionHistory.map((h) => [h.serverVersion, h.activatedTime !== null]), [['0.1.0', true]], 'the versions that ran are shown while the schema is behind');
-        assert.match(refused.nextStep, new RegExp(`update-schema -d \\./schema/${esc(SCHEMA_DIR[engine])}/temporal/versioned`));
+        assert.match(refused.nextStep, new RegExp(`update-schema -d \\./schema/${esc(ENGINE_DIRS[engine])}/temporal/versioned`));
         mark(`${CURRENT} refused the 1.0 schema and wrote nothing`);
 
         // 5. The page's update-schema with this release's tool (cwd = this checkout: its ./schema has 1.1),
