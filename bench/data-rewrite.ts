@@ -53,7 +53,9 @@ async function timeRewrite(cfg: SqlConnectConfig): Promise<{ ms: number; rewritt
 }
 
 function report(engine: string, r: { ms: number; rewritten: number }): void {
-  console.log(`${engine.padEnd(11)} ${r.rewritten} rows json/v1 -> json/v2 in ${(r.ms / 1000).toFixed(2)} s: ${Math.round((r.rewritten * 1000) / r.ms)} rows/s unthrottled (default limit: 1000 rows/s)`);
+  console.log(
+    `${engine.padEnd(11)} ${r.rewritten} rows json/v1 -> json/v2 in ${(r.ms / 1000).toFixed(2)} s: ${Math.round((r.rewritten * 1000) / r.ms)} rows/s unthrottled (default limit: 1000 rows/s)`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -63,11 +65,13 @@ async function main(): Promise<void> {
     const sqlite: SqlConnectConfig = { pluginName: 'sqlite', host: '', port: 0, databaseName: file };
     await seedOneRun(sqlite);
     const db = new Database(file);
-    const clone = db.prepare(`INSERT INTO executions (${COLUMNS}) SELECT shard_id, namespace_id, ?, ?, next_event_id, db_record_version, data, 'json/v1', state, state_encoding FROM executions WHERE workflow_id = 'seed'`);
+    const clone = db.prepare(
+      `INSERT INTO executions (${COLUMNS}) SELECT shard_id, namespace_id, ?, ?, next_event_id, db_record_version, data, 'json/v1', state, state_encoding FROM executions WHERE workflow_id = 'seed'`,
+    );
     db.transaction(() => {
       for (let i = 0; i < ROWS; i++) clone.run(`bench-${i}`, `run-${i}`);
     })();
-    db.prepare("DELETE FROM data_format_rewrite").run();
+    db.prepare('DELETE FROM data_format_rewrite').run();
     db.close();
     report('sqlite', await timeRewrite(sqlite));
 

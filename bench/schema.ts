@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENGINES, Engine, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../test/helpers/databases';
+import { ENGINES, type Engine, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../test/helpers/databases';
 import { ENGINE_DIRS } from '../src/schema/shipped';
 
 const TOOL = join(__dirname, '..', '..', 'bin', 'temporal-sql-tool.js');
@@ -38,7 +38,9 @@ async function main(): Promise<void> {
           if (engine !== 'sqlite') await dropDatabase(engine, db);
         }
         times.sort((a, b) => a - b);
-        console.log(`${engine.padEnd(10)} ${store.padEnd(10)} create+setup+update 0.0->latest: median ${times[Math.floor(times.length / 2)]!.toFixed(0)} ms (min ${times[0]!.toFixed(0)}, max ${times[times.length - 1]!.toFixed(0)}, ${REPEAT} runs, each 3 tool processes)`);
+        console.log(
+          `${engine.padEnd(10)} ${store.padEnd(10)} create+setup+update 0.0->latest: median ${times[Math.floor(times.length / 2)]!.toFixed(0)} ms (min ${times[0]!.toFixed(0)}, max ${times[times.length - 1]!.toFixed(0)}, ${REPEAT} runs, each 3 tool processes)`,
+        );
       }
     }
   } finally {

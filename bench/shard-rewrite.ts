@@ -37,7 +37,10 @@ async function main(): Promise<void> {
       for (const shards of COUNTS) {
         const name = uniqueDbName('bench_shards');
         try {
-          const ms = await timeUpgradeStart({ pluginName: 'postgres12', host: PG.host, port: PG.port, user: PG.user, password: PG.password, databaseName: name }, shards);
+          const ms = await timeUpgradeStart(
+            { pluginName: 'postgres12', host: PG.host, port: PG.port, user: PG.user, password: PG.password, databaseName: name },
+            shards,
+          );
           console.log(`postgres12  ${String(shards).padStart(5)} shards: upgrade start (rewrite all shard metadata, version active) ${ms.toFixed(0)} ms`);
         } finally {
           await dropDatabase('postgres12', name);

@@ -115,7 +115,9 @@ async function benchEngine(engine: Engine): Promise<void> {
     if (engine === 'postgres12') await vm.store.select('ANALYZE executions_visibility', []);
     if (engine === 'mysql8') await vm.store.select('ANALYZE TABLE executions_visibility', []);
     if (engine === 'sqlite') await vm.store.select('ANALYZE', []).catch(() => undefined);
-    console.log(`\n${engine}: ${ROWS} closed rows written through the VisibilityStore in ${((Date.now() - fillStart) / 1000).toFixed(1)} s; ${ITER} runs per query`);
+    console.log(
+      `\n${engine}: ${ROWS} closed rows written through the VisibilityStore in ${((Date.now() - fillStart) / 1000).toFixed(1)} s; ${ITER} runs per query`,
+    );
     console.log(`  ${'query'.padEnd(40)} ${'rows'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`);
     for (const [label, kind, q] of QUERIES) {
       const times: number[] = [];

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The one test command (README and .ci/run): build (server and Web UI), run every compiled *.test.js under dist/test
+// The one test command (README and .ci/run): build (server and Web UI), lint (ESLint and Prettier, zero
+// warnings; skipped when a file filter is given), run every compiled *.test.js under dist/test
 // with node's own test runner (one file at a time: suites share real databases and ports), then the
 // upgrade page's acceptance script (../shared/acceptance/seed-commands.sh) when it is present.
 // Ends with one line "N passed, N failed, N skipped" over both.
@@ -13,6 +14,17 @@ const build = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' 
 if (build.status !== 0) {
   console.error('build failed: fix the errors above');
   process.exit(build.status ?? 1);
+}
+
+const filters = process.argv.slice(2);
+if (filters.length === 0) {
+  const lint = spawnSync('npm', ['run', 'lint', '--silent'], { stdio: 'inherit' });
+  if (lint.status !== 0) {
+    console.error('lint failed: fix the problems above (npm run format rewrites the formatting)');
+    process.exit(lint.status ?? 1);
+  }
+} else {
+  console.log('lint: not run (a file filter was given; npm run lint runs it)');
 }
 
 function walk(dir) {
@@ -39,7 +51,6 @@ function run(cmd, args, opts = {}) {
   });
 }
 
-const filters = process.argv.slice(2);
 const files = walk('dist/test')
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();

@@ -42,7 +42,10 @@ function parseFlags(argv: string[]): Flags {
   const worker = get('worker', 'BENCH_WORKER', 'child');
   if (worker !== 'inproc' && worker !== 'child') throw new Error(`--worker must be inproc or child, not ${worker}`);
   const f: Flags = {
-    dbs: get('db', 'BENCH_DB', 'sqlite,postgres').split(',').map((s) => s.trim()).filter(Boolean),
+    dbs: get('db', 'BENCH_DB', 'sqlite,postgres')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     durationS: Number(get('duration', 'BENCH_DURATION_S', '20')),
     warmupS: Number(get('warmup', 'BENCH_WARMUP_S', '3')),
     concurrency: Number(get('concurrency', 'BENCH_CONCURRENCY', '200')),
@@ -76,7 +79,16 @@ function createDb(kind: string): BenchDb {
     sqlTool(conn, 'create-database');
     sqlTool(conn, 'setup-schema', '-v', '0.0');
     sqlTool(conn, 'update-schema', '-s', 'sqlite/v3/temporal');
-    return { config: { pluginName: 'sqlite', host: '', port: 0, databaseName: file, connectAttributes: { synchronous: process.env.BENCH_SQLITE_SYNCHRONOUS ?? 'FULL' } }, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      config: {
+        pluginName: 'sqlite',
+        host: '',
+        port: 0,
+        databaseName: file,
+        connectAttributes: { synchronous: process.env.BENCH_SQLITE_SYNCHRONOUS ?? 'FULL' },
+      },
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const name = `tts_bench_${process.pid}_${Date.now().toString(36)}`;
   const conn = ['--pl', 'postgres12', '--ep', PG.host, '-p', String(PG.port), '-u', PG.user, '--db', name];
@@ -228,7 +240,9 @@ async function main(): Promise<void> {
   console.log('');
   console.log('db        wf/s     p50 ms   p99 ms   server RSS MB (peak)');
   for (const r of results) {
-    console.log(`${String(r.db).padEnd(9)} ${String(r.workflowsPerSecond).padStart(7)}  ${String(r.p50ms).padStart(7)}  ${String(r.p99ms).padStart(7)}   ${r.serverRssMb} (${r.serverPeakRssMb})`);
+    console.log(
+      `${String(r.db).padEnd(9)} ${String(r.workflowsPerSecond).padStart(7)}  ${String(r.p50ms).padStart(7)}  ${String(r.p99ms).padStart(7)}   ${r.serverRssMb} (${r.serverPeakRssMb})`,
+    );
   }
   process.exit(0);
 }

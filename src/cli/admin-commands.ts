@@ -4,7 +4,7 @@
  * schema versions against the required ones, the shard-metadata and data rewrites, the versions
  * that ran, and the next step.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { loadServerConfig } from '../config/server-config';
 import { packageVersion } from '../common/package-info';
 import type { SqlConnectConfig } from '../persistence/sql-config';
@@ -20,12 +20,29 @@ function rewriteLine(r: RewriteProgress): string {
 export function formatUpgradeStatus(s: UpgradeStatus): string {
   const lines = [`Server version (this binary)  ${s.serverVersion}`, '', 'Schemas'];
   for (const st of s.stores) {
-    const detail = st.state === 'ok' ? 'ok' : st.state === 'ahead' ? `newer than required (min compatible ${st.minCompatible ?? '?'})` : st.state === 'behind' ? 'BEHIND: the server will refuse to start' : st.state === 'incompatible' ? `TOO NEW for this release (min compatible ${st.minCompatible ?? '?'}): the server will refuse to start` : `unknown${st.error ? `: ${st.error}` : ''}`;
+    const detail =
+      st.state === 'ok'
+        ? 'ok'
+        : st.state === 'ahead'
+          ? `newer than required (min compatible ${st.minCompatible ?? '?'})`
+          : st.state === 'behind'
+            ? 'BEHIND: the server will refuse to start'
+            : st.state === 'incompatible'
+              ? `TOO NEW for this release (min compatible ${st.minCompatible ?? '?'}): the server will refuse to start`
+              : `unknown${st.error ? `: ${st.error}` : ''}`;
     lines.push(`  ${st.store.padEnd(10)} ${st.database}: ${st.current ?? '-'} (required ${st.required}) ${detail}`);
   }
-  lines.push('', `History shards  ${s.shardCount}`, `Shard-metadata rewrite  ${rewriteLine(s.shardMetadataRewrite)}`, `Data rewrite  ${rewriteLine(s.dataRewrite)}`, '', 'Versions that ran on this cluster');
+  lines.push(
+    '',
+    `History shards  ${s.shardCount}`,
+    `Shard-metadata rewrite  ${rewriteLine(s.shardMetadataRewrite)}`,
+    `Data rewrite  ${rewriteLine(s.dataRewrite)}`,
+    '',
+    'Versions that ran on this cluster',
+  );
   if (s.versionHistory.length === 0) lines.push('  (none yet)');
-  for (const v of s.versionHistory) lines.push(`  ${v.serverVersion.padEnd(14)} first started ${v.firstStartedTime ?? '-'}  active since ${v.activatedTime ?? '(not active)'}`);
+  for (const v of s.versionHistory)
+    lines.push(`  ${v.serverVersion.padEnd(14)} first started ${v.firstStartedTime ?? '-'}  active since ${v.activatedTime ?? '(not active)'}`);
   lines.push('', `Next step: ${s.nextStep}`);
   return lines.join('\n') + '\n';
 }
@@ -40,7 +57,8 @@ export function registerAdminCommands(program: Command): void {
     .option('-f, --db-filename <file>', 'the dev server SQLite file (as for temporal-ts server start-dev)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o: { config?: string; dbFilename?: string; output: string }) => {
-      if (Boolean(o.config) === Boolean(o.dbFilename)) throw new UsageError('give the server config with --config FILE, or the dev server database with --db-filename FILE (one of them)');
+      if (Boolean(o.config) === Boolean(o.dbFilename))
+        throw new UsageError('give the server config with --config FILE, or the dev server database with --db-filename FILE (one of them)');
       let stores: { store: 'temporal' | 'visibility'; config: SqlConnectConfig }[];
       let numHistoryShards = 4;
       let clusterName = 'active';

@@ -3,7 +3,7 @@
  * (--address, --namespace/-n, --output/-o, --color, --identity), the connection to the server, and
  * turning gRPC errors into one sentence a person can act on.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { Connection } from '@temporalio/client';
 import { connect as tcpConnect } from 'node:net';
 import { userInfo, hostname } from 'node:os';
@@ -85,7 +85,25 @@ function probe(host: string, port: number, address: string): Promise<void> {
   });
 }
 
-const GRPC_CODE_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+const GRPC_CODE_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
 
 interface GrpcLike {
   code: number;

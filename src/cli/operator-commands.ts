@@ -4,7 +4,7 @@
  * Namespaces go through WorkflowService (Register/Describe/List/UpdateNamespace), search attributes
  * through OperatorService, as in Temporal.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { temporal } from '../common/proto';
 import { addClientOptions, collect, flagsOf, withClient, type CliContext } from './client-context';
 import { CliError } from './output';
@@ -14,8 +14,9 @@ import enums = temporal.api.enums.v1;
 type IDescribeNamespaceResponse = temporal.api.workflowservice.v1.IDescribeNamespaceResponse;
 
 const SA_TYPES = ['Text', 'Keyword', 'Int', 'Double', 'Bool', 'Datetime', 'KeywordList'];
-const saTypeValue = (t: string) => (enums.IndexedValueType as unknown as Record<string, number>)[`INDEXED_VALUE_TYPE_${t.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`]!;
-const saTypeName = (v: number | string) => enumShort(String(typeof v === 'string' ? v : enums.IndexedValueType[v] ?? v), 'INDEXED_VALUE_TYPE');
+const saTypeValue = (t: string) =>
+  (enums.IndexedValueType as unknown as Record<string, number>)[`INDEXED_VALUE_TYPE_${t.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`]!;
+const saTypeName = (v: number | string) => enumShort(String(typeof v === 'string' ? v : (enums.IndexedValueType[v] ?? v)), 'INDEXED_VALUE_TYPE');
 
 const archival = (s: string | undefined) =>
   s === undefined ? undefined : s === 'enabled' ? enums.ArchivalState.ARCHIVAL_STATE_ENABLED : enums.ArchivalState.ARCHIVAL_STATE_DISABLED;
@@ -116,10 +117,10 @@ export function registerOperatorCommands(program: Command): void {
   const ns = operator.command('namespace').description('create, list, describe and update namespaces');
 
   action(
-    namespaceSettingOptions(ns.command('create').argument('[namespace]', 'namespace to create (or --namespace)').description('register a new namespace'), true).option(
-      '--global',
-      'enable multi-region replication',
-    ),
+    namespaceSettingOptions(
+      ns.command('create').argument('[namespace]', 'namespace to create (or --namespace)').description('register a new namespace'),
+      true,
+    ).option('--global', 'enable multi-region replication'),
     async (ctx, o: NamespaceFlags, self) => {
       const name = targetNamespace(self, o, 'create', true);
       await ctx.workflow('registerNamespace', {
@@ -154,7 +155,11 @@ export function registerOperatorCommands(program: Command): void {
   });
 
   action(
-    ns.command('describe').argument('[namespace]', 'namespace to describe (or --namespace)').description('show a namespace').option('--namespace-id <id>', 'namespace ID (instead of its name)'),
+    ns
+      .command('describe')
+      .argument('[namespace]', 'namespace to describe (or --namespace)')
+      .description('show a namespace')
+      .option('--namespace-id <id>', 'namespace ID (instead of its name)'),
     async (ctx, o: NamespaceFlags & { namespaceId?: string }, self) => {
       const req = o.namespaceId ? { id: o.namespaceId } : { namespace: targetNamespace(self, o, 'describe', false) };
       const res = await ctx.workflow('describeNamespace', req);
@@ -185,10 +190,14 @@ export function registerOperatorCommands(program: Command): void {
       const replication = {
         ...(o.activeCluster ? { activeClusterName: o.activeCluster } : {}),
         ...(o.cluster ? { clusters: o.cluster.map((clusterName) => ({ clusterName })) } : {}),
-        ...(o.replicationState ? { state: o.replicationState === 'handover' ? enums.ReplicationState.REPLICATION_STATE_HANDOVER : enums.ReplicationState.REPLICATION_STATE_NORMAL } : {}),
+        ...(o.replicationState
+          ? { state: o.replicationState === 'handover' ? enums.ReplicationState.REPLICATION_STATE_HANDOVER : enums.ReplicationState.REPLICATION_STATE_NORMAL }
+          : {}),
       };
       if (Object.keys(updateInfo).length + Object.keys(config).length + Object.keys(replication).length === 0 && !o.promoteGlobal) {
-        throw new CliError('nothing to update: pass --description, --email, --retention, --data, --active-cluster, --cluster, archival flags or --promote-global');
+        throw new CliError(
+          'nothing to update: pass --description, --email, --retention, --data, --active-cluster, --cluster, archival flags or --promote-global',
+        );
       }
       await ctx.workflow('updateNamespace', {
         namespace: name,
@@ -210,7 +219,10 @@ export function registerOperatorCommands(program: Command): void {
       .description('add custom search attributes to the namespace (--name and --type pair up in order)')
       .requiredOption('--name <name>', 'search attribute name; repeatable', collect)
       .addOption(
-        new Option('--type <type>', 'search attribute type; repeatable, one per --name').choices(SA_TYPES).argParser(collectChoice(SA_TYPES)).makeOptionMandatory(),
+        new Option('--type <type>', 'search attribute type; repeatable, one per --name')
+          .choices(SA_TYPES)
+          .argParser(collectChoice(SA_TYPES))
+          .makeOptionMandatory(),
       ),
     async (ctx, o: { name: string[]; type: string[] }) => {
       if (o.name.length !== o.type.length) throw new CliError(`give one --type per --name (got ${o.name.length} names and ${o.type.length} types)`);
@@ -228,7 +240,10 @@ export function registerOperatorCommands(program: Command): void {
       ...Object.entries(res.systemAttributes ?? {}).map(([name, t]) => ({ name, type: saTypeName(t), kind: 'system' })),
     ].sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
     if (ctx.out.json) return ctx.out.printJson(rows);
-    ctx.out.table(['Name', 'Type', 'Kind'], rows.map((r) => [r.name, r.type, r.kind]));
+    ctx.out.table(
+      ['Name', 'Type', 'Kind'],
+      rows.map((r) => [r.name, r.type, r.kind]),
+    );
   });
 }
 

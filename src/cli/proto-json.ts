@@ -5,7 +5,7 @@
  * Payloads shortened to their JSON values as Temporal's CLI does by default).
  */
 import type { Enum, Field, Type } from 'protobufjs';
-import { google, root, temporal } from '../common/proto';
+import { type google, root, temporal } from '../common/proto';
 import { CliError } from './output';
 
 type IPayload = temporal.api.common.v1.IPayload;
@@ -139,7 +139,8 @@ function fieldValue(field: Field, v: unknown, opts: JsonOptions): unknown {
   return v;
 }
 
-const isDefault = (v: unknown) => v === undefined || v === null || v === '' || v === 0 || v === '0' || v === false || (typeof v === 'string' && v.endsWith('_UNSPECIFIED'));
+const isDefault = (v: unknown) =>
+  v === undefined || v === null || v === '' || v === 0 || v === '0' || v === false || (typeof v === 'string' && v.endsWith('_UNSPECIFIED'));
 
 export interface JsonOptions {
   /** Keep payloads as proto3 JSON ({metadata, data} in base64), as replayable history files have them. */
@@ -196,7 +197,7 @@ export function enumShort(name: string, prefix: string): string {
 const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
 /** WORKFLOW_EXECUTION_STATUS_COMPLETED -> COMPLETED */
 export function statusName(s: number | string | null | undefined): string {
-  const name = typeof s === 'string' ? s : Status[s ?? 0] ?? String(s);
+  const name = typeof s === 'string' ? s : (Status[s ?? 0] ?? String(s));
   return String(name).replace(/^WORKFLOW_EXECUTION_STATUS_/, '');
 }
 
@@ -205,7 +206,15 @@ export function failureText(f: temporal.api.failure.v1.IFailure | null | undefin
   const parts: string[] = [];
   for (let cur = f, depth = 0; cur && depth < 10; cur = cur.cause, depth++) {
     const type = cur.applicationFailureInfo?.type;
-    const kind = type ? ` (${type})` : cur.timeoutFailureInfo ? ' (timeout)' : cur.canceledFailureInfo ? ' (canceled)' : cur.terminatedFailureInfo ? ' (terminated)' : '';
+    const kind = type
+      ? ` (${type})`
+      : cur.timeoutFailureInfo
+        ? ' (timeout)'
+        : cur.canceledFailureInfo
+          ? ' (canceled)'
+          : cur.terminatedFailureInfo
+            ? ' (terminated)'
+            : '';
     parts.push(`${depth === 0 ? '' : 'cause: '}${cur.message ?? ''}${kind}`);
   }
   return parts.join('\n');

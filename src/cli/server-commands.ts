@@ -3,7 +3,7 @@
  * refuses to serve on a mismatch) and `temporal-ts server start-dev` (Temporal's dev-server flags;
  * creates and upgrades its own SQLite files).
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
@@ -35,14 +35,21 @@ interface UiStart {
 async function startUi(o: UiStart): Promise<RunningUiServer> {
   const feedIsUrl = o.releaseFeed !== undefined && /^https?:\/\//i.test(o.releaseFeed);
   if (o.releaseFeed && !feedIsUrl && !existsSync(o.releaseFeed)) throw new UsageError(`the release feed file ${o.releaseFeed} does not exist`);
-  const frontendHost = o.frontendHost === '0.0.0.0' ? '127.0.0.1' : o.frontendHost === '::' ? '[::1]' : o.frontendHost.includes(':') ? `[${o.frontendHost}]` : o.frontendHost;
+  const frontendHost =
+    o.frontendHost === '0.0.0.0' ? '127.0.0.1' : o.frontendHost === '::' ? '[::1]' : o.frontendHost.includes(':') ? `[${o.frontendHost}]` : o.frontendHost;
   const ui = await startUiServer({
     port: o.port,
     host: o.host,
     frontendAddress: `${frontendHost}:${o.frontendPort}`,
     // A feed URL reaches the UI through the server's GetClusterInfo; a file is also read directly.
     releaseFeedFile: feedIsUrl ? undefined : o.releaseFeed,
-    upgradeStatus: new DatabaseUpgradeStatusProvider({ binaryVersion: packageVersion(), clusterName: o.clusterName, stores: o.stores, numHistoryShards: o.numHistoryShards, startCommand: o.startCommand }),
+    upgradeStatus: new DatabaseUpgradeStatusProvider({
+      binaryVersion: packageVersion(),
+      clusterName: o.clusterName,
+      stores: o.stores,
+      numHistoryShards: o.numHistoryShards,
+      startCommand: o.startCommand,
+    }),
   });
   process.stdout.write(`temporal-ts Web UI: ${ui.url}\n`);
   return ui;
@@ -93,7 +100,10 @@ export function registerServerCommands(program: Command): void {
     .action(async (o: { config: string; headless?: boolean }) => {
       const cfg = loadServerConfig(o.config);
       for (const note of cfg.notes) process.stderr.write(`note: ${note}\n`);
-      for (const [store, ds] of [['temporal', cfg.defaultStore], ['visibility', cfg.visibilityStore]] as const) {
+      for (const [store, ds] of [
+        ['temporal', cfg.defaultStore],
+        ['visibility', cfg.visibilityStore],
+      ] as const) {
         const s = await checkStoreSchema(store, ds);
         process.stdout.write(`${store} store: ${s.database} at schema version ${s.current} (required ${s.required})\n`);
       }
@@ -147,71 +157,91 @@ export function registerServerCommands(program: Command): void {
     .option('--headless', 'do not start the Web UI')
     .option('--ip <address>', 'address to listen on', '127.0.0.1')
     .option('--ui-ip <address>', 'address of the Web UI (default: --ip)')
-    .option('--release-feed <file>', 'release feed (a file or URL in the releases.json format + recommended/alerts): GetClusterInfo\'s versionInfo and the Web UI\'s upgrade banner')
+    .option(
+      '--release-feed <file>',
+      "release feed (a file or URL in the releases.json format + recommended/alerts): GetClusterInfo's versionInfo and the Web UI's upgrade banner",
+    )
     .option('-n, --namespace <name...>', 'namespaces to create besides "default"')
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
-    .addOption(new Option('--num-history-shards <n>', 'history shards (fixed once the database exists)').default(4).argParser((v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 65536) throw new UsageError(`--num-history-shards "${v}" must be a whole number from 1 to 65536`);
-      return n;
-    }))
-    .action(async (o: { dbFilename?: string; port: number; uiPort: number; headless?: boolean; ip: string; uiIp?: string; releaseFeed?: string; namespace?: string[]; logLevel: string; numHistoryShards: number }) => {
-      let tempDir: string | undefined;
-      let file = o.dbFilename;
-      if (!file) {
-        // Temporal's dev server keeps data in memory without --db-filename; ours uses a temporary
-        // file (the stores need their own connections) and removes it at exit.
-        tempDir = mkdtempSync(join(tmpdir(), 'temporal-ts-dev-'));
-        file = join(tempDir, 'temporal.db');
-      }
-      const sqlite = (databaseName: string): SqlConnectConfig => ({ pluginName: 'sqlite', host: '', port: 0, databaseName });
-      const defaultStore = sqlite(file);
-      const visibilityStore = sqlite(visibilityFileFor(file));
-      const reporter = consoleReporter(o.logLevel !== 'debug');
-      await ensureSchema(defaultStore, 'temporal', reporter);
-      await ensureSchema(visibilityStore, 'visibility', reporter);
-      const running = await startTemporalServer({
-        persistence: defaultStore,
-        visibility: visibilityStore,
-        port: o.port,
-        host: o.ip,
-        numHistoryShards: o.numHistoryShards,
-        namespace: o.namespace,
-        logLevel: o.logLevel,
-        releaseFeed: o.releaseFeed,
-      });
-      process.stdout.write(`temporal-ts dev server: gRPC on ${o.ip}:${running.port}; data in ${tempDir ? `a temporary file in ${tempDir} (removed at exit)` : `${file} and ${visibilityFileFor(file)}`}\n`);
-      let ui: RunningUiServer | undefined;
-      if (!o.headless) {
-        try {
-          ui = await startUi({
-            port: o.uiPort,
-            host: o.uiIp ?? o.ip,
-            frontendHost: o.ip,
-            frontendPort: running.port,
-            releaseFeed: o.releaseFeed,
-            stores: [
-              { store: 'temporal', config: defaultStore },
-              { store: 'visibility', config: visibilityStore },
-            ],
-            numHistoryShards: o.numHistoryShards,
-            clusterName: 'active',
-            startCommand: `temporal-ts server start-dev${o.dbFilename ? ` --db-filename ${o.dbFilename}` : ''}`,
-          });
-        } catch (err) {
-          await running.stop();
-          if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-          throw err;
+    .addOption(
+      new Option('--num-history-shards <n>', 'history shards (fixed once the database exists)').default(4).argParser((v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 65536) throw new UsageError(`--num-history-shards "${v}" must be a whole number from 1 to 65536`);
+        return n;
+      }),
+    )
+    .action(
+      async (o: {
+        dbFilename?: string;
+        port: number;
+        uiPort: number;
+        headless?: boolean;
+        ip: string;
+        uiIp?: string;
+        releaseFeed?: string;
+        namespace?: string[];
+        logLevel: string;
+        numHistoryShards: number;
+      }) => {
+        let tempDir: string | undefined;
+        let file = o.dbFilename;
+        if (!file) {
+          // Temporal's dev server keeps data in memory without --db-filename; ours uses a temporary
+          // file (the stores need their own connections) and removes it at exit.
+          tempDir = mkdtempSync(join(tmpdir(), 'temporal-ts-dev-'));
+          file = join(tempDir, 'temporal.db');
         }
-      }
-      stopOnSignal(
-        async () => {
-          await ui?.stop();
-          await running.stop();
-        },
-        () => {
-          if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-        },
-      );
-    });
+        const sqlite = (databaseName: string): SqlConnectConfig => ({ pluginName: 'sqlite', host: '', port: 0, databaseName });
+        const defaultStore = sqlite(file);
+        const visibilityStore = sqlite(visibilityFileFor(file));
+        const reporter = consoleReporter(o.logLevel !== 'debug');
+        await ensureSchema(defaultStore, 'temporal', reporter);
+        await ensureSchema(visibilityStore, 'visibility', reporter);
+        const running = await startTemporalServer({
+          persistence: defaultStore,
+          visibility: visibilityStore,
+          port: o.port,
+          host: o.ip,
+          numHistoryShards: o.numHistoryShards,
+          namespace: o.namespace,
+          logLevel: o.logLevel,
+          releaseFeed: o.releaseFeed,
+        });
+        process.stdout.write(
+          `temporal-ts dev server: gRPC on ${o.ip}:${running.port}; data in ${tempDir ? `a temporary file in ${tempDir} (removed at exit)` : `${file} and ${visibilityFileFor(file)}`}\n`,
+        );
+        let ui: RunningUiServer | undefined;
+        if (!o.headless) {
+          try {
+            ui = await startUi({
+              port: o.uiPort,
+              host: o.uiIp ?? o.ip,
+              frontendHost: o.ip,
+              frontendPort: running.port,
+              releaseFeed: o.releaseFeed,
+              stores: [
+                { store: 'temporal', config: defaultStore },
+                { store: 'visibility', config: visibilityStore },
+              ],
+              numHistoryShards: o.numHistoryShards,
+              clusterName: 'active',
+              startCommand: `temporal-ts server start-dev${o.dbFilename ? ` --db-filename ${o.dbFilename}` : ''}`,
+            });
+          } catch (err) {
+            await running.stop();
+            if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+            throw err;
+          }
+        }
+        stopOnSignal(
+          async () => {
+            await ui?.stop();
+            await running.stop();
+          },
+          () => {
+            if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+          },
+        );
+      },
+    );
 }

@@ -3,9 +3,9 @@
  * src/simulate/runner.ts). Exits 1 when any acknowledged workflow is lost, fails or ends with a
  * result other than the predicted one.
  */
-import { Command, Option } from 'commander';
-import { SIM_KINDS, SimKind } from '../simulate/expected';
-import { SimulateSummary, simulate } from '../simulate/runner';
+import { type Command, Option } from 'commander';
+import { SIM_KINDS, type SimKind } from '../simulate/expected';
+import { type SimulateSummary, simulate } from '../simulate/runner';
 import { UsageError } from '../schema/errors';
 
 export function parseDurationMs(flag: string, text: string): number {
@@ -16,7 +16,8 @@ export function parseDurationMs(flag: string, text: string): number {
 
 function positive(flag: string, text: string, integer: boolean): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`${flag} "${text}" must be a positive ${integer ? 'whole ' : ''}number`);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new UsageError(`${flag} "${text}" must be a positive ${integer ? 'whole ' : ''}number`);
   return n;
 }
 
@@ -56,7 +57,9 @@ function printSummary(s: SimulateSummary, json: boolean): void {
 export function registerSimulateCommand(program: Command): void {
   program
     .command('simulate')
-    .description('simulation load for a staging cluster: starts a mix of workflows (activities, timers, signals, children, continue-as-new) with its own worker and checks every result')
+    .description(
+      'simulation load for a staging cluster: starts a mix of workflows (activities, timers, signals, children, continue-as-new) with its own worker and checks every result',
+    )
     .addOption(new Option('--address <host:port>', 'frontend gRPC endpoint').env('TEMPORAL_ADDRESS').default('127.0.0.1:7233'))
     .addOption(new Option('-n, --namespace <name>', 'namespace').env('TEMPORAL_NAMESPACE').default('default'))
     .option('-t, --task-queue <name>', 'task queue of the simulation worker', 'temporal-ts-simulate')
@@ -72,29 +75,49 @@ export function registerSimulateCommand(program: Command): void {
     .option('--timer-max <d>', 'timer workflows sleep from 100 ms up to this (long timers stay pending across an upgrade)', '1500ms')
     .option('--seed <n>', 'seed of the workflow mix', '1')
     .addOption(new Option('-o, --output <format>', 'summary format').choices(['text', 'json']).default('text'))
-    .action(async (o: { address: string; namespace: string; taskQueue: string; rate: string; concurrency: string; duration: string; drain: string; stateFile?: string; check?: boolean; leaveOpen?: boolean; worker: boolean; mix: string; timerMax: string; seed: string; output: string }) => {
-      if (o.check && !o.stateFile) throw new UsageError('--check needs --state-file (the file an earlier simulate run wrote)');
-      const summary = await simulate({
-        address: o.address,
-        namespace: o.namespace,
-        taskQueue: o.taskQueue,
-        rate: positive('--rate', o.rate, false),
-        concurrency: positive('--concurrency', o.concurrency, true),
-        durationMs: parseDurationMs('--duration', o.duration),
-        drainMs: parseDurationMs('--drain', o.drain),
-        stateFile: o.stateFile,
-        checkOnly: Boolean(o.check),
-        leaveOpen: Boolean(o.leaveOpen),
-        runWorker: o.worker,
-        mix: parseMix(o.mix),
-        timerMaxMs: parseDurationMs('--timer-max', o.timerMax),
-        seed: positive('--seed', o.seed, true),
-        progress: (line) => process.stderr.write(line + '\n'),
-        progressIntervalMs: 2000,
-      });
-      printSummary(summary, o.output === 'json');
-      if (summary.lost > 0 || summary.failed > 0 || summary.wrongResult > 0 || summary.failures.length > 0) {
-        throw new Error(`simulation found problems: ${summary.lost} lost, ${summary.failed} failed, ${summary.wrongResult} with a wrong result, ${summary.failures.length} error(s)`);
-      }
-    });
+    .action(
+      async (o: {
+        address: string;
+        namespace: string;
+        taskQueue: string;
+        rate: string;
+        concurrency: string;
+        duration: string;
+        drain: string;
+        stateFile?: string;
+        check?: boolean;
+        leaveOpen?: boolean;
+        worker: boolean;
+        mix: string;
+        timerMax: string;
+        seed: string;
+        output: string;
+      }) => {
+        if (o.check && !o.stateFile) throw new UsageError('--check needs --state-file (the file an earlier simulate run wrote)');
+        const summary = await simulate({
+          address: o.address,
+          namespace: o.namespace,
+          taskQueue: o.taskQueue,
+          rate: positive('--rate', o.rate, false),
+          concurrency: positive('--concurrency', o.concurrency, true),
+          durationMs: parseDurationMs('--duration', o.duration),
+          drainMs: parseDurationMs('--drain', o.drain),
+          stateFile: o.stateFile,
+          checkOnly: Boolean(o.check),
+          leaveOpen: Boolean(o.leaveOpen),
+          runWorker: o.worker,
+          mix: parseMix(o.mix),
+          timerMaxMs: parseDurationMs('--timer-max', o.timerMax),
+          seed: positive('--seed', o.seed, true),
+          progress: (line) => process.stderr.write(line + '\n'),
+          progressIntervalMs: 2000,
+        });
+        printSummary(summary, o.output === 'json');
+        if (summary.lost > 0 || summary.failed > 0 || summary.wrongResult > 0 || summary.failures.length > 0) {
+          throw new Error(
+            `simulation found problems: ${summary.lost} lost, ${summary.failed} failed, ${summary.wrongResult} with a wrong result, ${summary.failures.length} error(s)`,
+          );
+        }
+      },
+    );
 }

@@ -11,19 +11,35 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { packageRoot, packageVersion } from '../common/package-info';
 import { databaseAdmin, openSchemaAdmin, resolvePlugin } from '../persistence/plugins';
-import { DEFAULT_PORTS, SqlConnectConfig } from '../persistence/sql-config';
+import { DEFAULT_PORTS, type SqlConnectConfig } from '../persistence/sql-config';
 import type { SchemaAdminDB } from '../schema/admin-db';
 import { ConnectionError, SchemaError, UsageError, errorMessage } from '../schema/errors';
-import { Reporter, consoleReporter } from '../schema/reporter';
+import { type Reporter, consoleReporter } from '../schema/reporter';
 import { runSetup } from '../schema/setup-task';
 import { describePlan, planUpdate } from '../schema/update-plan';
 import { runUpdate } from '../schema/update-task';
 import { inferEngine, readVersionedDir } from '../schema/versioned-dir';
 import { formatVersion } from '../schema/version';
-import { AliasMap, normalizeFlags } from './go-style-args';
+import { type AliasMap, normalizeFlags } from './go-style-args';
 
 const GLOBAL_ALIASES: AliasMap = { ep: 'endpoint', pw: 'password', db: 'database', pl: 'plugin', ca: 'connect-attributes' };
-const GLOBAL_LONG = new Set(['endpoint', 'port', 'user', 'password', 'database', 'plugin', 'connect-attributes', 'tls', 'tls-cert-file', 'tls-key-file', 'tls-ca-file', 'tls-server-name', 'tls-disable-host-verification', 'tls-enable-host-verification', 'quiet']);
+const GLOBAL_LONG = new Set([
+  'endpoint',
+  'port',
+  'user',
+  'password',
+  'database',
+  'plugin',
+  'connect-attributes',
+  'tls',
+  'tls-cert-file',
+  'tls-key-file',
+  'tls-ca-file',
+  'tls-server-name',
+  'tls-disable-host-verification',
+  'tls-enable-host-verification',
+  'quiet',
+]);
 const COMMANDS = new Set(['create-database', 'create', 'drop-database', 'drop', 'setup-schema', 'setup', 'update-schema', 'update', 'plan', 'help']);
 
 interface GlobalOpts {
@@ -57,7 +73,8 @@ class ToolContext {
     const port = o.port !== undefined ? Number(o.port) : DEFAULT_PORTS[plugin];
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${o.port}" is not a port number (1-65535)`);
     const host = o.endpoint ?? process.env.MYSQL_SEEDS ?? '127.0.0.1';
-    if (plugin !== 'sqlite' && host.trim() === '') throw new UsageError('missing sql endpoint: pass --endpoint/--ep (host name or address of the database server)');
+    if (plugin !== 'sqlite' && host.trim() === '')
+      throw new UsageError('missing sql endpoint: pass --endpoint/--ep (host name or address of the database server)');
     if (!o.database) throw new UsageError('missing database name: pass --database/--db');
     return {
       pluginName: plugin,
@@ -110,7 +127,9 @@ export function parseConnectAttributes(text: string | undefined): Record<string,
 function resolveSchemaName(name: string, plugin: string): string {
   const dir = join(packageRoot(), 'schema', name);
   if (!existsSync(dir)) {
-    throw new UsageError(`unknown schema name "${name}" (-s): use one of sqlite/v3/temporal, sqlite/v3/visibility, postgresql/v12/temporal, postgresql/v12/visibility, mysql/v8/temporal, mysql/v8/visibility`);
+    throw new UsageError(
+      `unknown schema name "${name}" (-s): use one of sqlite/v3/temporal, sqlite/v3/visibility, postgresql/v12/temporal, postgresql/v12/visibility, mysql/v8/temporal, mysql/v8/visibility`,
+    );
   }
   const engine = inferEngine(dir);
   const { plugin: p } = resolvePlugin(plugin);
@@ -153,7 +172,9 @@ function buildProgram(): Command {
     .addOption(new Option('--password <password>', 'database password (alias --pw)').env('SQL_PASSWORD'))
     .addOption(new Option('--database <name>', 'database name; for sqlite the file path (alias --db)').env('SQL_DATABASE').default('temporal'))
     .addOption(new Option('--plugin <name>', 'sqlite, postgres12 or mysql8 (aliases postgres, mysql) (alias --pl)').env('SQL_PLUGIN').default('mysql8'))
-    .addOption(new Option('--connect-attributes <query>', 'driver attributes as a URL query, e.g. sslmode=verify-full (alias --ca)').env('SQL_CONNECT_ATTRIBUTES'))
+    .addOption(
+      new Option('--connect-attributes <query>', 'driver attributes as a URL query, e.g. sslmode=verify-full (alias --ca)').env('SQL_CONNECT_ATTRIBUTES'),
+    )
     .option('--tls', 'connect with TLS (env SQL_TLS)')
     .addOption(new Option('--tls-cert-file <path>', 'client certificate').env('SQL_TLS_CERT_FILE'))
     .addOption(new Option('--tls-key-file <path>', "client certificate's private key").env('SQL_TLS_KEY_FILE'))
@@ -227,7 +248,10 @@ function buildProgram(): Command {
   const dirOf = (o: { schemaDir?: string; schemaName?: string }, plugin: string): string => {
     if (o.schemaDir && o.schemaName) throw new UsageError('-d/--schema-dir and -s/--schema-name cannot both be given');
     if (o.schemaName) return join(resolveSchemaName(o.schemaName, plugin), 'versioned');
-    if (!o.schemaDir) throw new UsageError('pass the versioned schema directory with -d/--schema-dir (e.g. -d ./schema/postgresql/v12/temporal/versioned) or a schema name with -s');
+    if (!o.schemaDir)
+      throw new UsageError(
+        'pass the versioned schema directory with -d/--schema-dir (e.g. -d ./schema/postgresql/v12/temporal/versioned) or a schema name with -s',
+      );
     return resolve(o.schemaDir);
   };
 
@@ -290,13 +314,48 @@ export function prepareArgs(args: readonly string[]): string[] {
     const m = /^--([a-z-]+)/.exec(t);
     const name = m?.[1];
     if (name && (GLOBAL_LONG.has(name) || GLOBAL_ALIASES[name]) && !['version'].includes(name)) {
-      throw new UsageError(`--${GLOBAL_ALIASES[name] ?? name} is a global flag: put it before the command "${cmd}" (e.g. temporal-sql-tool --${GLOBAL_ALIASES[name] ?? name} ... ${cmd} ...)`);
+      throw new UsageError(
+        `--${GLOBAL_ALIASES[name] ?? name} is a global flag: put it before the command "${cmd}" (e.g. temporal-sql-tool --${GLOBAL_ALIASES[name] ?? name} ... ${cmd} ...)`,
+      );
     }
   }
   return [...head, cmd, ...tail];
 }
 
-const VALUE_FLAGS = new Set(['--endpoint', '--ep', '-ep', '-p', '--port', '-port', '-u', '--user', '-user', '--password', '--pw', '-pw', '-password', '--database', '--db', '-db', '-database', '--plugin', '--pl', '-pl', '-plugin', '--connect-attributes', '--ca', '-ca', '--tls-cert-file', '-tls-cert-file', '--tls-key-file', '-tls-key-file', '--tls-ca-file', '-tls-ca-file', '--tls-server-name', '-tls-server-name']);
+const VALUE_FLAGS = new Set([
+  '--endpoint',
+  '--ep',
+  '-ep',
+  '-p',
+  '--port',
+  '-port',
+  '-u',
+  '--user',
+  '-user',
+  '--password',
+  '--pw',
+  '-pw',
+  '-password',
+  '--database',
+  '--db',
+  '-db',
+  '-database',
+  '--plugin',
+  '--pl',
+  '-pl',
+  '-plugin',
+  '--connect-attributes',
+  '--ca',
+  '-ca',
+  '--tls-cert-file',
+  '-tls-cert-file',
+  '--tls-key-file',
+  '-tls-key-file',
+  '--tls-ca-file',
+  '-tls-ca-file',
+  '--tls-server-name',
+  '-tls-server-name',
+]);
 
 function isFlagExpectingValue(prev: string | undefined): boolean {
   return prev !== undefined && VALUE_FLAGS.has(prev);

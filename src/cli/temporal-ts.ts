@@ -13,7 +13,10 @@ import { registerWorkflowCommands } from './workflow-commands';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('temporal-ts');
-  program.description('A Temporal-compatible durable-execution server.').version(packageVersion(), '-v, --version').showHelpAfterError('(run with --help for usage)');
+  program
+    .description('A Temporal-compatible durable-execution server.')
+    .version(packageVersion(), '-v, --version')
+    .showHelpAfterError('(run with --help for usage)');
   program.exitOverride();
   program.configureHelp({ showGlobalOptions: true });
   registerServerCommands(program);

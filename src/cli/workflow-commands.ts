@@ -3,7 +3,7 @@
  * stack, update (execute/start), cancel, terminate. Flag names follow Temporal's `temporal` CLI.
  * Raw WorkflowService calls, so payloads are the JSON the user typed (json/plain), as in Go's CLI.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { temporal } from '../common/proto';
@@ -118,14 +118,31 @@ async function waitForClose(ctx: CliContext, workflowId: string, runId: string):
   }
 }
 
-const eventTypeName = (t: number | string | null | undefined) => enumShort(String(typeof t === 'string' ? t : enums.EventType[t ?? 0] ?? t), 'EVENT_TYPE');
+const eventTypeName = (t: number | string | null | undefined) => enumShort(String(typeof t === 'string' ? t : (enums.EventType[t ?? 0] ?? t)), 'EVENT_TYPE');
 
 function eventAttributes(e: IHistoryEvent): [string, unknown] | undefined {
   const key = Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k] != null);
   return key ? [key, (e as Record<string, unknown>)[key]] : undefined;
 }
 
-const NOISY = new Set(['identity', 'requestId', 'header', 'sdkMetadata', 'meteringMetadata', 'originalExecutionRunId', 'firstExecutionRunId', 'workflowTaskCompletedEventId', 'scheduledEventId', 'startedEventId', 'prevAutoResetPoints', 'workerVersion', 'historySizeBytes', 'suggestContinueAsNew', 'buildIdRedirectCounter', 'acceptedRequestSequencingEventId']);
+const NOISY = new Set([
+  'identity',
+  'requestId',
+  'header',
+  'sdkMetadata',
+  'meteringMetadata',
+  'originalExecutionRunId',
+  'firstExecutionRunId',
+  'workflowTaskCompletedEventId',
+  'scheduledEventId',
+  'startedEventId',
+  'prevAutoResetPoints',
+  'workerVersion',
+  'historySizeBytes',
+  'suggestContinueAsNew',
+  'buildIdRedirectCounter',
+  'acceptedRequestSequencingEventId',
+]);
 
 /** The event's attributes as JSON (payloads decoded). */
 function eventDetailsJson(e: IHistoryEvent): Record<string, unknown> {
@@ -141,7 +158,8 @@ function eventSummary(e: IHistoryEvent, max = 120): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(json)) {
     if (NOISY.has(k)) continue;
-    const val = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { name?: unknown }).name === 'string' ? (v as { name: string }).name : v;
+    const val =
+      typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { name?: unknown }).name === 'string' ? (v as { name: string }).name : v;
     parts.push(`${k}=${k === 'failure' ? JSON.stringify((v as { message?: string }).message ?? v) : textValue(val)}`);
   }
   const s = parts.join(' ');
@@ -171,22 +189,31 @@ interface Outcome {
 }
 
 function outcomeOf(close: IHistoryEvent): Outcome {
-  const status = eventTypeName(close.eventType).replace(/^WorkflowExecution/, '').toUpperCase();
+  const status = eventTypeName(close.eventType)
+    .replace(/^WorkflowExecution/, '')
+    .toUpperCase();
   if (close.workflowExecutionCompletedEventAttributes) {
     const values = payloadsToValues(close.workflowExecutionCompletedEventAttributes.result);
-    return { status: 'COMPLETED', result: values.length <= 1 ? values[0] ?? null : values };
+    return { status: 'COMPLETED', result: values.length <= 1 ? (values[0] ?? null) : values };
   }
   if (close.workflowExecutionFailedEventAttributes) return { status: 'FAILED', failure: close.workflowExecutionFailedEventAttributes.failure };
   if (close.workflowExecutionTimedOutEventAttributes) return { status: 'TIMED_OUT' };
   if (close.workflowExecutionTerminatedEventAttributes) return { status: 'TERMINATED', reason: close.workflowExecutionTerminatedEventAttributes.reason ?? '' };
-  if (close.workflowExecutionCanceledEventAttributes) return { status: 'CANCELED', result: payloadsToValues(close.workflowExecutionCanceledEventAttributes.details)[0] };
+  if (close.workflowExecutionCanceledEventAttributes)
+    return { status: 'CANCELED', result: payloadsToValues(close.workflowExecutionCanceledEventAttributes.details)[0] };
   return { status };
 }
 
 /** Prints the outcome (text or JSON) and fails the command unless the workflow completed. */
 function printOutcome(ctx: CliContext, base: Record<string, unknown>, o: Outcome, extraText: Array<readonly [string, string]> = []): void {
   if (ctx.out.json) {
-    ctx.out.printJson({ ...base, status: o.status, ...(o.status === 'COMPLETED' ? { result: o.result } : {}), ...(o.failure ? { failure: messageToJson('temporal.api.failure.v1.Failure', o.failure) } : {}), ...(o.reason !== undefined ? { reason: o.reason } : {}) });
+    ctx.out.printJson({
+      ...base,
+      status: o.status,
+      ...(o.status === 'COMPLETED' ? { result: o.result } : {}),
+      ...(o.failure ? { failure: messageToJson('temporal.api.failure.v1.Failure', o.failure) } : {}),
+      ...(o.reason !== undefined ? { reason: o.reason } : {}),
+    });
   } else {
     ctx.out.heading('Results:');
     const pairs: Array<readonly [string, string]> = [...extraText, ['Status', ctx.out.paint(statusStyle(o.status), o.status)]];
@@ -254,8 +281,12 @@ async function startWorkflow(ctx: CliContext, o: StartFlags) {
     workflowTaskTimeout: parseDuration('--task-timeout', o.taskTimeout),
     identity: ctx.identity,
     requestId: randomUUID(),
-    workflowIdReusePolicy: o.idReusePolicy ? (enums.WorkflowIdReusePolicy as unknown as Record<string, number>)[`WORKFLOW_ID_REUSE_POLICY_${pascalToConstant(o.idReusePolicy)}`] : undefined,
-    workflowIdConflictPolicy: o.idConflictPolicy ? (enums.WorkflowIdConflictPolicy as unknown as Record<string, number>)[`WORKFLOW_ID_CONFLICT_POLICY_${pascalToConstant(o.idConflictPolicy)}`] : undefined,
+    workflowIdReusePolicy: o.idReusePolicy
+      ? (enums.WorkflowIdReusePolicy as unknown as Record<string, number>)[`WORKFLOW_ID_REUSE_POLICY_${pascalToConstant(o.idReusePolicy)}`]
+      : undefined,
+    workflowIdConflictPolicy: o.idConflictPolicy
+      ? (enums.WorkflowIdConflictPolicy as unknown as Record<string, number>)[`WORKFLOW_ID_CONFLICT_POLICY_${pascalToConstant(o.idConflictPolicy)}`]
+      : undefined,
     memo: Object.keys(memo).length > 0 ? { fields: toPayloads(memo) } : undefined,
     searchAttributes: Object.keys(sa).length > 0 ? { indexedFields: toPayloads(sa) } : undefined,
   });
@@ -287,10 +318,9 @@ export function registerWorkflowCommands(program: Command): void {
   });
 
   action(
-    addStartOptions(wf.command('execute').description('start a workflow execution, wait for it to close and print its result (exit 1 unless it completed)')).option(
-      '--detailed',
-      'print each event of the progress as a section',
-    ),
+    addStartOptions(
+      wf.command('execute').description('start a workflow execution, wait for it to close and print its result (exit 1 unless it completed)'),
+    ).option('--detailed', 'print each event of the progress as a section'),
     async (ctx, o: StartFlags) => {
       const t0 = Date.now();
       const { started, args } = await startWorkflow(ctx, o);
@@ -311,14 +341,19 @@ export function registerWorkflowCommands(program: Command): void {
     wf
       .command('list')
       .description('list workflow executions, optionally filtered by a List Filter query')
-      .option('-q, --query <query>', 'SQL-like List Filter, e.g. "WorkflowType = \'greet\' AND ExecutionStatus = \'Running\'"')
+      .option('-q, --query <query>', "SQL-like List Filter, e.g. \"WorkflowType = 'greet' AND ExecutionStatus = 'Running'\"")
       .option('--limit <n>', 'maximum number of executions to show', positiveInt('--limit'))
       .option('--page-size <n>', 'executions to fetch per request', positiveInt('--page-size'), 100),
     async (ctx, o: { query?: string; limit?: number; pageSize: number }) => {
       const rows: temporal.api.workflow.v1.IWorkflowExecutionInfo[] = [];
       let nextPageToken: Uint8Array | undefined;
       do {
-        const res = await ctx.workflow('listWorkflowExecutions', { namespace: ctx.namespace, pageSize: Math.min(o.pageSize, o.limit ?? o.pageSize), nextPageToken, query: o.query ?? '' });
+        const res = await ctx.workflow('listWorkflowExecutions', {
+          namespace: ctx.namespace,
+          pageSize: Math.min(o.pageSize, o.limit ?? o.pageSize),
+          nextPageToken,
+          query: o.query ?? '',
+        });
         rows.push(...(res.executions ?? []));
         nextPageToken = res.nextPageToken && res.nextPageToken.length > 0 ? res.nextPageToken : undefined;
       } while (nextPageToken && (o.limit === undefined || rows.length < o.limit));
@@ -350,10 +385,9 @@ export function registerWorkflowCommands(program: Command): void {
   );
 
   action(
-    addExecutionOptions(wf.command('describe').description('show a workflow execution: status, times, task queue, result or failure, pending activities and children')).option(
-      '--raw',
-      'print the server response as JSON without reformatting (same as --output json)',
-    ),
+    addExecutionOptions(
+      wf.command('describe').description('show a workflow execution: status, times, task queue, result or failure, pending activities and children'),
+    ).option('--raw', 'print the server response as JSON without reformatting (same as --output json)'),
     async (ctx, o: ExecFlags & { raw?: boolean }) => {
       const res = await ctx.workflow('describeWorkflowExecution', { namespace: ctx.namespace, execution: execution(o) });
       if (ctx.out.json || o.raw) return ctx.out.printJson(messageToJson('temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse', res));
@@ -415,12 +449,19 @@ export function registerWorkflowCommands(program: Command): void {
       }
       const children = res.pendingChildren ?? [];
       ctx.out.heading(`Pending Child Workflows: ${children.length}`);
-      if (children.length > 0) ctx.out.table(['WorkflowId', 'RunId', 'Type'], children.map((c) => [c.workflowId ?? '', c.runId ?? '', c.workflowTypeName ?? '']));
+      if (children.length > 0)
+        ctx.out.table(
+          ['WorkflowId', 'RunId', 'Type'],
+          children.map((c) => [c.workflowId ?? '', c.runId ?? '', c.workflowTypeName ?? '']),
+        );
     },
   );
 
   action(
-    addExecutionOptions(wf.command('show').description('show the event history (--output json: the history JSON an SDK can replay)')).option('--detailed', 'print each event as a section with all its attributes'),
+    addExecutionOptions(wf.command('show').description('show the event history (--output json: the history JSON an SDK can replay)')).option(
+      '--detailed',
+      'print each event as a section with all its attributes',
+    ),
     async (ctx, o: ExecFlags & { detailed?: boolean }) => {
       const events = await fetchHistory(ctx, execution(o));
       // The JSON of Temporal's history files (what `temporal workflow show -o json` prints and SDK
@@ -431,10 +472,13 @@ export function registerWorkflowCommands(program: Command): void {
     },
   );
 
-  action(addExecutionOptions(wf.command('result').description('wait for a workflow execution to close and print its result (exit 1 unless it completed)')), async (ctx, o: ExecFlags) => {
-    const close = await waitForClose(ctx, o.workflowId, o.runId ?? '');
-    printOutcome(ctx, { workflowId: o.workflowId, runId: close.runId }, outcomeOf(close.event));
-  });
+  action(
+    addExecutionOptions(wf.command('result').description('wait for a workflow execution to close and print its result (exit 1 unless it completed)')),
+    async (ctx, o: ExecFlags) => {
+      const close = await waitForClose(ctx, o.workflowId, o.runId ?? '');
+      printOutcome(ctx, { workflowId: o.workflowId, runId: close.runId }, outcomeOf(close.event));
+    },
+  );
 
   action(
     addInputOptions(
@@ -459,13 +503,18 @@ export function registerWorkflowCommands(program: Command): void {
     },
   );
 
-  const rejectCondition = new Option('--reject-condition <condition>', 'reject the query when the workflow is not open, or did not complete cleanly').choices(['not_open', 'not_completed_cleanly']);
+  const rejectCondition = new Option('--reject-condition <condition>', 'reject the query when the workflow is not open, or did not complete cleanly').choices([
+    'not_open',
+    'not_completed_cleanly',
+  ]);
   const runQuery = async (ctx: CliContext, o: ExecFlags & InputFlags & { rejectCondition?: string }, queryType: string) => {
     const res = await ctx.workflow('queryWorkflow', {
       namespace: ctx.namespace,
       execution: execution(o),
       query: { queryType, queryArgs: inputPayloads(o) },
-      queryRejectCondition: o.rejectCondition ? (enums.QueryRejectCondition as unknown as Record<string, number>)[`QUERY_REJECT_CONDITION_${o.rejectCondition.toUpperCase()}`] : undefined,
+      queryRejectCondition: o.rejectCondition
+        ? (enums.QueryRejectCondition as unknown as Record<string, number>)[`QUERY_REJECT_CONDITION_${o.rejectCondition.toUpperCase()}`]
+        : undefined,
     });
     if (res.queryRejected) {
       throw new CliError(`query ${queryType} rejected: the workflow is ${statusName(res.queryRejected.status)}`);
@@ -485,7 +534,7 @@ export function registerWorkflowCommands(program: Command): void {
       const name = o.name ?? o.type;
       if (!name) throw new CliError('--name (or --type) is required: the query to send');
       const values = await runQuery(ctx, o, name);
-      const result = values.length <= 1 ? values[0] ?? null : values;
+      const result = values.length <= 1 ? (values[0] ?? null) : values;
       if (ctx.out.json) return ctx.out.printJson({ queryResult: result });
       ctx.out.heading('Query result:');
       // A string (such as a stack trace) prints as it is, with its newlines.
@@ -505,7 +554,10 @@ export function registerWorkflowCommands(program: Command): void {
   registerUpdateCommands(wf);
 
   action(
-    addExecutionOptions(wf.command('cancel').description('request cancellation of a workflow execution')).option('--reason <reason>', 'reason for the cancellation'),
+    addExecutionOptions(wf.command('cancel').description('request cancellation of a workflow execution')).option(
+      '--reason <reason>',
+      'reason for the cancellation',
+    ),
     async (ctx, o: ExecFlags & { reason?: string }) => {
       await ctx.workflow('requestCancelWorkflowExecution', {
         namespace: ctx.namespace,
@@ -583,18 +635,22 @@ function registerUpdateCommands(wf: Command): void {
     }
   };
 
-  action(updateOptions(update.command('execute').description('send an update and wait for its result (exit 1 if the update fails)')), async (ctx, o: UpdateFlags) => {
-    const { name, updateId, res } = await send(ctx, o, Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED);
-    const failure = res.outcome?.failure;
-    const values = payloadsToValues(res.outcome?.success);
-    const result = values.length <= 1 ? values[0] ?? null : values;
-    if (ctx.out.json) ctx.out.printJson({ name, updateId, ...(failure ? { failure: messageToJson('temporal.api.failure.v1.Failure', failure) } : { result }) });
-    else {
-      ctx.out.heading('Update result:');
-      ctx.out.fields([['Name', name], ['UpdateId', updateId], failure ? ['Failure', failureText(failure)] : ['Result', JSON.stringify(result)]]);
-    }
-    if (failure) throw new CliError(`update ${name} failed: ${failure.message ?? ''}`);
-  });
+  action(
+    updateOptions(update.command('execute').description('send an update and wait for its result (exit 1 if the update fails)')),
+    async (ctx, o: UpdateFlags) => {
+      const { name, updateId, res } = await send(ctx, o, Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED);
+      const failure = res.outcome?.failure;
+      const values = payloadsToValues(res.outcome?.success);
+      const result = values.length <= 1 ? (values[0] ?? null) : values;
+      if (ctx.out.json)
+        ctx.out.printJson({ name, updateId, ...(failure ? { failure: messageToJson('temporal.api.failure.v1.Failure', failure) } : { result }) });
+      else {
+        ctx.out.heading('Update result:');
+        ctx.out.fields([['Name', name], ['UpdateId', updateId], failure ? ['Failure', failureText(failure)] : ['Result', JSON.stringify(result)]]);
+      }
+      if (failure) throw new CliError(`update ${name} failed: ${failure.message ?? ''}`);
+    },
+  );
 
   action(
     updateOptions(update.command('start').description('send an update and wait until it is accepted or rejected')).addOption(
@@ -603,8 +659,14 @@ function registerUpdateCommands(wf: Command): void {
     async (ctx, o: UpdateFlags) => {
       const { name, updateId, res } = await send(ctx, o, Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED);
       const failure = res.outcome?.failure;
-      if (ctx.out.json) ctx.out.printJson({ name, updateId, ...(failure ? { rejected: messageToJson('temporal.api.failure.v1.Failure', failure) } : { accepted: true }) });
-      else ctx.out.fields([['Name', name], ['UpdateId', updateId], ['Stage', failure ? 'rejected' : 'accepted']]);
+      if (ctx.out.json)
+        ctx.out.printJson({ name, updateId, ...(failure ? { rejected: messageToJson('temporal.api.failure.v1.Failure', failure) } : { accepted: true }) });
+      else
+        ctx.out.fields([
+          ['Name', name],
+          ['UpdateId', updateId],
+          ['Stage', failure ? 'rejected' : 'accepted'],
+        ]);
       if (failure) throw new CliError(`update ${name} was rejected: ${failure.message ?? ''}`);
     },
   );

@@ -25,7 +25,10 @@ export type ServiceErrorKind =
 /** A request field is missing or malformed; `field` names it (as in the proto, camelCase). */
 export class InvalidArgumentError extends ServiceError {
   readonly kind = 'invalid-argument';
-  constructor(readonly field: string, detail: string) {
+  constructor(
+    readonly field: string,
+    detail: string,
+  ) {
     super(`${field}: ${detail}`);
   }
 }
@@ -33,7 +36,10 @@ export class InvalidArgumentError extends ServiceError {
 /** The workflow execution, task or activity does not exist (or no longer accepts this call). */
 export class NotFoundError extends ServiceError {
   readonly kind = 'not-found';
-  constructor(message: string, readonly context: { workflowId?: string; runId?: string } = {}) {
+  constructor(
+    message: string,
+    readonly context: { workflowId?: string; runId?: string } = {},
+  ) {
     super(message);
   }
 }
@@ -48,7 +54,11 @@ export class NamespaceNotFoundError extends ServiceError {
 /** Workflow id already has a running (or, per reuse policy, forbidding) execution. */
 export class WorkflowExecutionAlreadyStartedError extends ServiceError {
   readonly kind = 'already-started';
-  constructor(readonly workflowId: string, readonly runId: string, readonly startRequestId: string) {
+  constructor(
+    readonly workflowId: string,
+    readonly runId: string,
+    readonly startRequestId: string,
+  ) {
     super(`Workflow execution is already running. WorkflowId: ${workflowId}, RunId: ${runId}.`);
   }
 }
@@ -64,7 +74,10 @@ export class FailedPreconditionError extends ServiceError {
 /** This process no longer owns the shard: another owner bumped range_id. */
 export class ShardOwnershipLostError extends ServiceError {
   readonly kind = 'shard-ownership-lost';
-  constructor(readonly shardId: number, readonly expectedRangeId: number) {
+  constructor(
+    readonly shardId: number,
+    readonly expectedRangeId: number,
+  ) {
     super(`shard ${shardId} ownership lost (range_id ${expectedRangeId} is stale)`);
   }
 }
@@ -93,7 +106,10 @@ export class UnavailableError extends ServiceError {
 /** The worker answered a query with a failure (mapped to INVALID_ARGUMENT + QueryFailedFailure). */
 export class QueryFailedError extends ServiceError {
   readonly kind = 'query-failed';
-  constructor(message: string, readonly failure: unknown) {
+  constructor(
+    message: string,
+    readonly failure: unknown,
+  ) {
     super(message);
   }
 }

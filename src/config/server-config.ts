@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { resolvePlugin } from '../persistence/plugins';
-import { DEFAULT_PORTS, SqlConnectConfig } from '../persistence/sql-config';
+import { DEFAULT_PORTS, type SqlConnectConfig } from '../persistence/sql-config';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -66,7 +66,8 @@ function int(o: Obj, key: string, path: string, dflt: number, min: number, max: 
   const v = o[key];
   if (v === undefined || v === null) return dflt;
   const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${path}.${key} must be a whole number from ${min} to ${max} (got ${JSON.stringify(v)})`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${path}.${key} must be a whole number from ${min} to ${max} (got ${JSON.stringify(v)})`);
   return n;
 }
 
@@ -80,7 +81,8 @@ function bool(o: Obj, key: string, path: string, dflt: boolean): boolean {
 function parseDatastore(name: string, ds: unknown, notes: string[]): SqlConnectConfig {
   const path = `persistence.datastores.${name}`;
   const d = obj(ds, path);
-  if (d.cassandra !== undefined) throw new ConfigError(`${path}.cassandra: temporal-ts stores data in SQL databases only (sqlite, postgres12, mysql8); use ${path}.sql`);
+  if (d.cassandra !== undefined)
+    throw new ConfigError(`${path}.cassandra: temporal-ts stores data in SQL databases only (sqlite, postgres12, mysql8); use ${path}.sql`);
   if (d.elasticsearch !== undefined) throw new ConfigError(`${path}.elasticsearch: visibility on Elasticsearch is not supported; use ${path}.sql`);
   const sql = obj(d.sql, `${path}.sql`);
   const p = `${path}.sql`;
@@ -148,8 +150,12 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
   const datastores = obj(persistence.datastores, 'persistence.datastores');
   const defaultName = str(persistence, 'defaultStore', 'persistence', true);
   const visibilityName = str(persistence, 'visibilityStore', 'persistence', true);
-  for (const [key, name] of [["defaultStore", defaultName], ["visibilityStore", visibilityName]] as [string, string][]) {
-    if (!(name in datastores)) throw new ConfigError(`persistence.${key} names "${name}", but persistence.datastores has only ${Object.keys(datastores).join(', ') || 'nothing'}`);
+  for (const [key, name] of [
+    ['defaultStore', defaultName],
+    ['visibilityStore', visibilityName],
+  ] as [string, string][]) {
+    if (!(name in datastores))
+      throw new ConfigError(`persistence.${key} names "${name}", but persistence.datastores has only ${Object.keys(datastores).join(', ') || 'nothing'}`);
   }
   if (defaultName === visibilityName) {
     throw new ConfigError('persistence.defaultStore and persistence.visibilityStore must name two datastores: the stores have separate schemas and versions');
@@ -157,8 +163,16 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
   const notes: string[] = [];
   const defaultStore = parseDatastore(defaultName, datastores[defaultName], notes);
   const visibilityStore = parseDatastore(visibilityName, datastores[visibilityName], notes);
-  if (defaultStore.pluginName !== 'sqlite' && defaultStore.pluginName === visibilityStore.pluginName && defaultStore.host === visibilityStore.host && defaultStore.port === visibilityStore.port && defaultStore.databaseName === visibilityStore.databaseName) {
-    throw new ConfigError(`the default and visibility datastores point at the same database "${defaultStore.databaseName}"; give each store its own database (e.g. temporal and temporal_visibility)`);
+  if (
+    defaultStore.pluginName !== 'sqlite' &&
+    defaultStore.pluginName === visibilityStore.pluginName &&
+    defaultStore.host === visibilityStore.host &&
+    defaultStore.port === visibilityStore.port &&
+    defaultStore.databaseName === visibilityStore.databaseName
+  ) {
+    throw new ConfigError(
+      `the default and visibility datastores point at the same database "${defaultStore.databaseName}"; give each store its own database (e.g. temporal and temporal_visibility)`,
+    );
   }
   const services = root.services === undefined ? {} : obj(root.services, 'services');
   const frontend = services.frontend === undefined ? {} : obj(services.frontend, 'services.frontend');
@@ -166,7 +180,8 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
   const cm = root.clusterMetadata === undefined ? {} : obj(root.clusterMetadata, 'clusterMetadata');
   const log = root.log === undefined ? {} : obj(root.log, 'log');
   const level = str(log, 'level', 'log') ?? 'info';
-  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal'].includes(level)) throw new ConfigError(`log.level "${level}" must be one of debug, info, warn, error`);
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal'].includes(level))
+    throw new ConfigError(`log.level "${level}" must be one of debug, info, warn, error`);
   const ui = root.ui === undefined || root.ui === null ? {} : obj(root.ui, 'ui');
   const upgrade = root.upgrade === undefined || root.upgrade === null ? {} : obj(root.upgrade, 'upgrade');
   const bindOnIP = str(rpc, 'bindOnIP', 'services.frontend.rpc') ?? '127.0.0.1';

@@ -43,7 +43,10 @@ export class NamespaceRegistry {
   private readonly byId = new Map<string, NamespaceInfo>();
 
   /** `minRetentionMs`: the shortest retention RegisterNamespace / UpdateNamespace accept (1 day unless configured) */
-  constructor(private readonly store: NamespaceStore, readonly minRetentionMs = DAY_MS) {}
+  constructor(
+    private readonly store: NamespaceStore,
+    readonly minRetentionMs = DAY_MS,
+  ) {}
 
   async ensure(names: string[]): Promise<void> {
     for (const name of names) {
@@ -105,7 +108,8 @@ export class NamespaceRegistry {
   async register(name: string | null | undefined, c: NamespaceChanges): Promise<NamespaceInfo> {
     if (!name) throw new InvalidArgumentError('namespace', 'is required');
     if (name.length > 255) throw new InvalidArgumentError('namespace', 'exceeds 255 characters');
-    if (!NAME_RE.test(name)) throw new InvalidArgumentError('namespace', `"${name}" must start with a letter or digit and contain only letters, digits, ".", "_" and "-"`);
+    if (!NAME_RE.test(name))
+      throw new InvalidArgumentError('namespace', `"${name}" must start with a letter or digit and contain only letters, digits, ".", "_" and "-"`);
     const retentionMs = c.retentionMs ?? DEFAULT_RETENTION_MS;
     this.checkRetention('workflowExecutionRetentionPeriod', retentionMs);
     const info: NamespaceInfo = {

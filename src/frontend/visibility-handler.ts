@@ -36,7 +36,8 @@ function validateOrThrow(attrs: NamespaceAttributes, fields: Record<string, temp
 export function visibilityHandlers(d: VisibilityFrontendDeps): Record<string, UnaryHandler> {
   const { namespaces, history, base } = d;
   const vis = (): VisibilityManager => {
-    if (!d.visibility) throw new FailedPreconditionError('this server runs without a visibility store: configure persistence.visibilityStore to list and count workflows');
+    if (!d.visibility)
+      throw new FailedPreconditionError('this server runs without a visibility store: configure persistence.visibilityStore to list and count workflows');
     return d.visibility;
   };
   const call = (name: string, req: unknown, rest: unknown[]): Promise<object> => (base[name] as (...a: unknown[]) => Promise<object>)(req, ...rest);

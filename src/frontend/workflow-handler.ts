@@ -14,7 +14,6 @@ import ws = temporal.api.workflowservice.v1;
 import type { UnaryHandler } from './service-definition';
 import type { VersionInfo } from '../upgrade/release-feed';
 
-
 export interface FrontendDeps {
   history: HistoryService;
   matching: MatchingEngine;
@@ -235,7 +234,14 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
       const ex = requireExecution(req.updateRef?.workflowExecution, 'updateRef.workflowExecution');
       const updateId = req.updateRef?.updateId;
       if (!updateId) throw new InvalidArgumentError('updateRef.updateId', 'is required');
-      const st = await history.pollUpdate(ns.id, ex, updateId, Number(req.waitPolicy?.lifecycleStage ?? 0), waitBudgetMs(call, history.longPollTimeoutMs), signal);
+      const st = await history.pollUpdate(
+        ns.id,
+        ex,
+        updateId,
+        Number(req.waitPolicy?.lifecycleStage ?? 0),
+        waitBudgetMs(call, history.longPollTimeoutMs),
+        signal,
+      );
       return { outcome: st.outcome, stage: st.stage, updateRef: { workflowExecution: { workflowId: ex.workflowId, runId: st.runId }, updateId } };
     },
     async ExecuteMultiOperation(req: ws.IExecuteMultiOperationRequest, call: { getDeadline(): Date | number }, signal: AbortSignal) {
@@ -243,8 +249,10 @@ export function workflowHandlers(d: FrontendDeps): Record<string, UnaryHandler> 
       const ops = req.operations ?? [];
       const start = ops[0]?.startWorkflow;
       const upd = ops[1]?.updateWorkflow;
-      if (ops.length !== 2 || !start || !upd) throw new InvalidArgumentError('operations', 'must be exactly [startWorkflow, updateWorkflow] (update-with-start)');
-      if (start.namespace && start.namespace !== req.namespace) throw new InvalidArgumentError('operations[0].startWorkflow.namespace', 'must equal the request namespace');
+      if (ops.length !== 2 || !start || !upd)
+        throw new InvalidArgumentError('operations', 'must be exactly [startWorkflow, updateWorkflow] (update-with-start)');
+      if (start.namespace && start.namespace !== req.namespace)
+        throw new InvalidArgumentError('operations[0].startWorkflow.namespace', 'must equal the request namespace');
       if (upd.workflowExecution?.workflowId && upd.workflowExecution.workflowId !== start.workflowId) {
         throw new InvalidArgumentError('operations[1].updateWorkflow.workflowExecution.workflowId', 'must equal the start operation workflowId');
       }

@@ -37,7 +37,10 @@ export class MutationContext {
   /** the next run (continue-as-new, retry, cron) this change plans; created by createNextRun */
   nextRun: NextRunPlan | undefined;
 
-  constructor(readonly ms: MutableState, readonly nowMs: number) {}
+  constructor(
+    readonly ms: MutableState,
+    readonly nowMs: number,
+  ) {}
 
   get ref(): ExecutionRef {
     const e = this.ms.execution;
@@ -65,7 +68,10 @@ export class MutationContext {
       e.eventId = this.ms.nextEventId++ as unknown as typeof e.eventId;
       // activity close events buffered with their started event refer to it as -1 ("the event before me")
       const closeAttrs =
-        e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+        e.activityTaskCompletedEventAttributes ??
+        e.activityTaskFailedEventAttributes ??
+        e.activityTaskTimedOutEventAttributes ??
+        e.activityTaskCanceledEventAttributes;
       if (closeAttrs && num(closeAttrs.startedEventId) === -1) closeAttrs.startedEventId = (num(e.eventId) - 1) as never;
       this.fixBufferedChildEvent(e, childStarted);
       this.newEvents.push(e);

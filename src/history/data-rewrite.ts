@@ -85,7 +85,10 @@ export class DataFormatRewriter {
         } catch (err) {
           // The server keeps serving; the rewrite tries again (a row it cannot read stops it here,
           // loudly and repeatedly, and it is never recorded complete).
-          this.log.error({ err, store: f.store }, `data format rewrite of ${f.label} failed; retrying in ${Math.round((this.opts.retryDelayMs ?? 5000) / 1000)} s`);
+          this.log.error(
+            { err, store: f.store },
+            `data format rewrite of ${f.label} failed; retrying in ${Math.round((this.opts.retryDelayMs ?? 5000) / 1000)} s`,
+          );
           await sleep(this.opts.retryDelayMs ?? 5000, this.abort.signal);
         }
       }
@@ -104,7 +107,17 @@ export class DataFormatRewriter {
     if (rec) return rec;
     const now = Date.now();
     const total = await db.countExecutions();
-    const created: DataRewriteRecord = { store: f.store, targetFormat: f.target, cursor: undefined, rowsRewritten: 0, rowsTotal: total, rowsScanned: 0, startedMs: now, updatedMs: now, completedMs: total === 0 ? now : undefined };
+    const created: DataRewriteRecord = {
+      store: f.store,
+      targetFormat: f.target,
+      cursor: undefined,
+      rowsRewritten: 0,
+      rowsTotal: total,
+      rowsScanned: 0,
+      startedMs: now,
+      updatedMs: now,
+      completedMs: total === 0 ? now : undefined,
+    };
     await db.saveDataRewrite(created);
     if (total === 0) {
       // Nothing was ever written in an older format (a new database): done before serving.
@@ -112,7 +125,10 @@ export class DataFormatRewriter {
       this.log.info({ store: f.store }, `data format rewrite done: no rows of ${f.label} to bring to ${target}`);
       return undefined;
     }
-    this.log.info({ store: f.store, total, rowsPerSecond: this.opts.rowsPerSecond }, `data format rewrite started: ${total} rows of ${f.label} to bring to ${target}, at most ${this.opts.rowsPerSecond} rows/s`);
+    this.log.info(
+      { store: f.store, total, rowsPerSecond: this.opts.rowsPerSecond },
+      `data format rewrite started: ${total} rows of ${f.label} to bring to ${target}, at most ${this.opts.rowsPerSecond} rows/s`,
+    );
     return created;
   }
 
@@ -126,7 +142,10 @@ export class DataFormatRewriter {
     if (!rec) throw new Error(`the data_format_rewrite row of ${f.store} -> ${target} disappeared`);
     if (rec.completedMs !== undefined) return;
     if (rec.rowsScanned > 0) {
-      this.log.info({ store: f.store, scanned: rec.rowsScanned, total: rec.rowsTotal }, `data format rewrite resumed: ${rec.rowsScanned} of ${rec.rowsTotal ?? '?'} rows of ${f.label} looked at so far`);
+      this.log.info(
+        { store: f.store, scanned: rec.rowsScanned, total: rec.rowsTotal },
+        `data format rewrite resumed: ${rec.rowsScanned} of ${rec.rowsTotal ?? '?'} rows of ${f.label} looked at so far`,
+      );
     }
     dataRewriteRowsTotal.labels(f.store).set(rec.rowsTotal ?? 0);
     dataRewriteRowsScanned.labels(f.store).set(rec.rowsScanned);
@@ -142,7 +161,13 @@ export class DataFormatRewriter {
       // false: the run was written meanwhile, and so is in the current format already
       const rewritten = (await db.replaceExecutionInfos(old.map((row) => ({ row, info: convert(row.info) })))).filter(Boolean).length;
       if (rows.length > 0) cursor = rows[rows.length - 1]!.key;
-      rec = { ...rec, cursor: cursor ? Buffer.from(JSON.stringify(cursor)) : undefined, rowsRewritten: rec.rowsRewritten + rewritten, rowsScanned: rec.rowsScanned + rows.length, updatedMs: Date.now() };
+      rec = {
+        ...rec,
+        cursor: cursor ? Buffer.from(JSON.stringify(cursor)) : undefined,
+        rowsRewritten: rec.rowsRewritten + rewritten,
+        rowsScanned: rec.rowsScanned + rows.length,
+        updatedMs: Date.now(),
+      };
 
       if (rows.length < this.batchSize) {
         // The end: every row behind the cursor was looked at. Confirm nothing old is left (a row
@@ -171,7 +196,10 @@ export class DataFormatRewriter {
       if (rec.rowsScanned - lastReport >= step) {
         lastReport = rec.rowsScanned;
         const pct = rec.rowsTotal ? Math.min(100, Math.floor((100 * rec.rowsScanned) / rec.rowsTotal)) : 0;
-        this.log.info({ store: f.store, scanned: rec.rowsScanned, total: rec.rowsTotal }, `data format rewrite: ${rec.rowsScanned}/${rec.rowsTotal ?? '?'} rows of ${f.label} (${pct}%)`);
+        this.log.info(
+          { store: f.store, scanned: rec.rowsScanned, total: rec.rowsTotal },
+          `data format rewrite: ${rec.rowsScanned}/${rec.rowsTotal ?? '?'} rows of ${f.label} (${pct}%)`,
+        );
       }
       // Rate limit: a batch of n rows takes at least n / rowsPerSecond seconds.
       const minMs = (1000 * rows.length) / this.opts.rowsPerSecond;
@@ -179,4 +207,3 @@ export class DataFormatRewriter {
     }
   }
 }
-

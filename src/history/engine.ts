@@ -109,7 +109,11 @@ export class HistoryEngine {
   };
   readonly limits: Limits;
 
-  constructor(readonly store: PersistenceBundle, readonly opts: HistoryEngineOptions, readonly log: Logger) {
+  constructor(
+    readonly store: PersistenceBundle,
+    readonly opts: HistoryEngineOptions,
+    readonly log: Logger,
+  ) {
     this.notifier.setMaxListeners(0);
     this.limits = opts.limits ?? { ...DEFAULT_LIMITS };
   }

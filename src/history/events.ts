@@ -5,7 +5,10 @@ export type EventTypeName = keyof typeof EventType;
 
 /** EVENT_TYPE_WORKFLOW_EXECUTION_STARTED -> workflowExecutionStartedEventAttributes */
 export function attributesField(type: EventTypeName): string {
-  const words = type.replace(/^EVENT_TYPE_/, '').toLowerCase().split('_');
+  const words = type
+    .replace(/^EVENT_TYPE_/, '')
+    .toLowerCase()
+    .split('_');
   return words.map((w, i) => (i === 0 ? w : w.charAt(0).toUpperCase() + w.slice(1))).join('') + 'EventAttributes';
 }
 

@@ -30,7 +30,11 @@ export class HistoryService {
   private readonly queries = new QueryRegistry();
   private readonly processors: { stop(): void }[] = [];
 
-  constructor(store: PersistenceBundle, private readonly opts: HistoryEngineOptions, log: Logger) {
+  constructor(
+    store: PersistenceBundle,
+    private readonly opts: HistoryEngineOptions,
+    log: Logger,
+  ) {
     this.engine = new HistoryEngine(store, opts, log);
   }
 
@@ -75,7 +79,13 @@ export class HistoryService {
     await requestCancelWorkflow(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), reason, identity, requestId);
   }
 
-  async terminate(namespaceId: string, ex: Exec, reason: string, details: temporal.api.common.v1.IPayloads | null | undefined, identity: string): Promise<void> {
+  async terminate(
+    namespaceId: string,
+    ex: Exec,
+    reason: string,
+    details: temporal.api.common.v1.IPayloads | null | undefined,
+    identity: string,
+  ): Promise<void> {
     await terminateWorkflow(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), reason, details, identity);
   }
 
@@ -111,7 +121,14 @@ export class HistoryService {
     return { ...(await updateWorkflow(this.engine, ref, request, stage, timeoutMs, signal)), runId: ref.runId };
   }
 
-  async pollUpdate(namespaceId: string, ex: Exec, updateId: string, stage: number, timeoutMs: number, signal?: AbortSignal): Promise<UpdateStatus & { runId: string }> {
+  async pollUpdate(
+    namespaceId: string,
+    ex: Exec,
+    updateId: string,
+    stage: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<UpdateStatus & { runId: string }> {
     const ref = await this.engine.resolve(namespaceId, ex.workflowId, ex.runId);
     return { ...(await pollWorkflowUpdate(this.engine, ref, updateId, stage, timeoutMs, signal)), runId: ref.runId };
   }
@@ -149,4 +166,3 @@ export class HistoryService {
   activityFailed = activityFailedFn(() => this.engine);
   activityCanceled = activityCanceled(() => this.engine);
 }
-

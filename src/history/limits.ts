@@ -12,7 +12,7 @@
  */
 import { ServiceError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { api, temporal } from '../common/proto';
+import { api, type temporal } from '../common/proto';
 import type { MutationContext } from './context';
 
 export interface Limits {
@@ -103,7 +103,10 @@ export function enforceHistoryLimits(ctx: MutationContext, limits: Limits, log: 
   else if (size > limits.historySizeLimitError) reason = HISTORY_SIZE_EXCEEDED;
   if (!reason) {
     if (count > limits.historyCountLimitWarn || size > limits.historySizeLimitWarn) {
-      log.warn({ workflowId: ms.execution.workflowId, runId: ms.execution.runId, historyCount: count, historySizeBytes: size }, 'workflow history exceeds the warn limit');
+      log.warn(
+        { workflowId: ms.execution.workflowId, runId: ms.execution.runId, historyCount: count, historySizeBytes: size },
+        'workflow history exceeds the warn limit',
+      );
     }
     return undefined;
   }

@@ -38,7 +38,10 @@ export class ShardContext {
   ) {}
 
   private info(): DataBlob {
-    return jsonBlob({ shardId: this.shardId, owner: this.owner, acquiredTimeMs: Date.now(), serverVersion: this.serverVersion } satisfies ShardInfo, FORMAT.shardInfo);
+    return jsonBlob(
+      { shardId: this.shardId, owner: this.owner, acquiredTimeMs: Date.now(), serverVersion: this.serverVersion } satisfies ShardInfo,
+      FORMAT.shardInfo,
+    );
   }
 
   async acquire(): Promise<void> {

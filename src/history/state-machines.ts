@@ -7,7 +7,10 @@ import { InternalError } from '../common/errors';
 export type Table<S extends string, A extends string> = ReadonlyArray<readonly [from: S, action: A, to: S]>;
 
 export class StateMachine<S extends string, A extends string> {
-  constructor(readonly name: string, private readonly table: Table<S, A>) {}
+  constructor(
+    readonly name: string,
+    private readonly table: Table<S, A>,
+  ) {}
 
   /** The destination of `action` from `from`, or throws. */
   next(from: S, action: A): S {

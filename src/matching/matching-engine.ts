@@ -5,7 +5,13 @@
  */
 import { NotFoundError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import type { ActivityTaskRef, MatchingClient, PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../history/matching-client';
+import type {
+  ActivityTaskRef,
+  MatchingClient,
+  PollActivityTaskQueueResponse,
+  PollWorkflowTaskQueueResponse,
+  WorkflowTaskRef,
+} from '../history/matching-client';
 import type { TaskStore } from '../persistence/engine';
 import { Deferred } from '../common/async';
 import { StickyTaskQueue } from './sticky-queue';
@@ -27,7 +33,11 @@ export class MatchingEngine implements MatchingClient {
   history!: HistoryClient;
   private stopped = false;
 
-  constructor(private readonly store: TaskStore, private readonly longPollTimeoutMs: number, private readonly log: Logger) {}
+  constructor(
+    private readonly store: TaskStore,
+    private readonly longPollTimeoutMs: number,
+    private readonly log: Logger,
+  ) {}
 
   private queue<T>(namespaceId: string, name: string, taskType: number): PhysicalTaskQueue<T> {
     const k = `${namespaceId}/${taskType}/${name}`;
@@ -94,12 +104,22 @@ export class MatchingEngine implements MatchingClient {
   }
 
   /** A worker's sticky queue (`normalQueue`: the queue it came from, for tasks it cannot take). */
-  async pollStickyQueue(namespaceId: string, stickyQueue: string, normalQueue: string, identity: string, signal?: AbortSignal): Promise<PollWorkflowTaskQueueResponse> {
+  async pollStickyQueue(
+    namespaceId: string,
+    stickyQueue: string,
+    normalQueue: string,
+    identity: string,
+    signal?: AbortSignal,
+  ): Promise<PollWorkflowTaskQueueResponse> {
     const q = this.stickyQueue(namespaceId, stickyQueue, normalQueue || stickyQueue);
     return this.pollLoop(q, signal, async (item) => (item.kind === 'task' ? this.history.recordWorkflowTaskStarted(item.ref, identity, true) : undefined));
   }
 
-  private async pollLoop<T, R extends object>(q: PollableQueue<T>, signal: AbortSignal | undefined, start: (item: QueueItem<T>) => Promise<R | undefined>): Promise<R | Record<string, never>> {
+  private async pollLoop<T, R extends object>(
+    q: PollableQueue<T>,
+    signal: AbortSignal | undefined,
+    start: (item: QueueItem<T>) => Promise<R | undefined>,
+  ): Promise<R | Record<string, never>> {
     const deadline = Date.now() + this.longPollTimeoutMs;
     while (!this.stopped && !signal?.aborted) {
       const left = deadline - Date.now();

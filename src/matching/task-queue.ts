@@ -41,13 +41,16 @@ export class PhysicalTaskQueue<T> implements PollableQueue<T> {
   private readonly pollers: Poller<T>[] = [];
   readonly ready: Promise<void>;
 
-  constructor(readonly key: TaskQueueKey, private readonly store: TaskStore) {
+  constructor(
+    readonly key: TaskQueueKey,
+    private readonly store: TaskStore,
+  ) {
     this.ready = this.init();
   }
 
   private async init(): Promise<void> {
     this.rangeId = await this.store.leaseTaskQueue(this.key, jsonBlob({ name: this.key.name, kind: 'normal' }, FORMAT.taskQueueInfo));
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const rows = await this.store.getTasks(this.key, after, 1000);
       if (rows.length === 0) break;
       for (const r of rows) this.backlog.push({ kind: 'task', ref: readJsonBlob<T>(r.task, FORMAT.task), taskId: r.taskId });

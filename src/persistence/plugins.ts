@@ -5,7 +5,7 @@
 import type { DatabaseAdmin, SchemaAdminDB } from '../schema/admin-db';
 import { MysqlAdminDB, MysqlDatabaseAdmin } from './mysql/admin';
 import { PostgresAdminDB, PostgresDatabaseAdmin } from './postgres/admin';
-import { SqlConnectConfig, SqlPluginName } from './sql-config';
+import { type SqlConnectConfig, type SqlPluginName } from './sql-config';
 import { SqliteAdminDB, SqliteDatabaseAdmin } from './sqlite/admin';
 
 export const PLUGIN_NAMES: readonly SqlPluginName[] = ['sqlite', 'postgres12', 'mysql8'];

@@ -5,7 +5,7 @@
  */
 import { databaseAdmin, openSchemaAdmin } from '../persistence/plugins';
 import type { SqlConnectConfig } from '../persistence/sql-config';
-import { Reporter } from './reporter';
+import { type Reporter } from './reporter';
 import { runSetup } from './setup-task';
 import { shippedVersionedDir } from './shipped';
 import { runUpdate } from './update-task';

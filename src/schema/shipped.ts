@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import { packageRoot } from '../common/package-info';
 import type { SqlPluginName } from '../persistence/sql-config';
-import { StoreName, VersionedDir, readVersionedDir } from './versioned-dir';
-import { SchemaVersion } from './version';
+import { type StoreName, type VersionedDir, readVersionedDir } from './versioned-dir';
+import { type SchemaVersion } from './version';
 
 export const ENGINE_DIRS: Record<SqlPluginName, string> = {
   sqlite: 'sqlite/v3',

@@ -6,8 +6,8 @@
  */
 import type { HistoryRow, SchemaAdminDB, StoredVersion } from './admin-db';
 import { MismatchError, UsageError } from './errors';
-import { StoreName, VersionStep, VersionedDir } from './versioned-dir';
-import { SchemaVersion, ZERO_VERSION, compareVersions, formatVersion, parseVersion } from './version';
+import { type StoreName, type VersionStep, type VersionedDir } from './versioned-dir';
+import { type SchemaVersion, ZERO_VERSION, compareVersions, formatVersion, parseVersion } from './version';
 
 export function statementsOf(step: VersionStep): { file: string; sql: string; line: number }[] {
   return step.files.flatMap((f) => f.statements.map((s) => ({ file: f.name, sql: s.sql, line: s.line })));

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import type { SchemaAdminDB } from './admin-db';
 import { StatementError, errorMessage } from './errors';
 import type { Reporter } from './reporter';
-import { UpdatePlan, planUpdate, statementsOf } from './update-plan';
-import { VersionStep, VersionedDir } from './versioned-dir';
-import { SchemaVersion, formatVersion } from './version';
+import { type UpdatePlan, planUpdate, statementsOf } from './update-plan';
+import { type VersionStep, type VersionedDir } from './versioned-dir';
+import { type SchemaVersion, formatVersion } from './version';
 
 export interface UpdateResult {
   readonly from: string;

@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { SchemaDirError } from './errors';
-import { Statement, disallowedPrefix, splitStatements } from './statements';
-import { SchemaVersion, compareVersions, formatVersion, isNextVersion, parseVersion } from './version';
+import { type Statement, disallowedPrefix, splitStatements } from './statements';
+import { type SchemaVersion, compareVersions, formatVersion, isNextVersion, parseVersion } from './version';
 import type { SqlPluginName } from '../persistence/sql-config';
 
 export interface Manifest {

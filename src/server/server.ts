@@ -60,7 +60,6 @@ export interface RunningTemporalServer {
   stop(): Promise<void>;
 }
 
-
 export async function startTemporalServer(opts: TemporalServerOptions): Promise<RunningTemporalServer> {
   const log = createLogger(opts.logLevel ?? 'info');
   const numHistoryShards = opts.numHistoryShards ?? 4;
@@ -87,7 +86,11 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const visibility = opts.visibility ? new VisibilityManager(await openVisibilityStore(opts.visibility)) : undefined;
 
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const history = new HistoryService(store, { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}`, serverVersion, limits }, log);
+  const history = new HistoryService(
+    store,
+    { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}`, serverVersion, limits },
+    log,
+  );
   history.engine.visibilityEnabled = visibility !== undefined;
   if (visibility) history.engine.onExecutionDeleted = (ref) => visibility.store.deleteExecution(ref.namespaceId, ref.runId);
   const matching = new MatchingEngine(store.tasks, longPollTimeoutMs, log);
@@ -110,7 +113,9 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     }
   }
 
-  const feed = opts.releaseFeed ? new ReleaseFeedChecker(opts.releaseFeed, mustParseServerVersion(serverVersion), opts.releaseFeedCheckIntervalMs ?? 86_400_000, log) : undefined;
+  const feed = opts.releaseFeed
+    ? new ReleaseFeedChecker(opts.releaseFeed, mustParseServerVersion(serverVersion), opts.releaseFeedCheckIntervalMs ?? 86_400_000, log)
+    : undefined;
   await feed?.start();
 
   const svc = buildServiceDefinition('temporal.api.workflowservice.v1.WorkflowService');

@@ -8,11 +8,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import * as activities from './activities';
-import { SIM_KINDS, SimKind, SimPlan, WORKFLOW_TYPES, expectedResult } from './expected';
-import { StartedRecord, StateFile } from './state-file';
+import { SIM_KINDS, type SimKind, type SimPlan, WORKFLOW_TYPES, expectedResult } from './expected';
+import { type StartedRecord, StateFile } from './state-file';
 
 export interface SimulateOptions {
   address: string;
@@ -111,7 +111,17 @@ function prng(seed: number): () => number {
 export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
   const state = new StateFile(o.stateFile);
   const earlier = state.load();
-  const summary: SimulateSummary = { started: 0, completed: 0, failed: 0, wrongResult: 0, lost: 0, leftOpen: 0, checkedFromStateFile: 0, latencyMs: { p50: 0, p95: 0, p99: 0, max: 0 }, failures: [] };
+  const summary: SimulateSummary = {
+    started: 0,
+    completed: 0,
+    failed: 0,
+    wrongResult: 0,
+    lost: 0,
+    leftOpen: 0,
+    checkedFromStateFile: 0,
+    latencyMs: { p50: 0, p95: 0, p99: 0, max: 0 },
+    failures: [],
+  };
   const latencies: number[] = [];
   const patience = Math.max(o.durationMs + o.drainMs, 120_000);
 
@@ -122,7 +132,10 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
   if (o.runWorker) {
     try {
       // The summary goes to stdout: keep the SDK core's own log lines to errors, through our logger.
-      Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }), forward: {} } } });
+      Runtime.install({
+        logger: new DefaultLogger('ERROR'),
+        telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }), forward: {} } },
+      });
     } catch {
       /* installed already (tests run several simulations in one process) */
     }
@@ -179,9 +192,11 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
   for (const [id, e] of earlier) {
     if (e.outcome) continue;
     summary.checkedFromStateFile++;
-    track(awaitOutcome(e.started, client.workflow.getHandle(id, e.started.runId, { followRuns: true }), true).catch((err: unknown) => {
-      if (!closing) summary.failures.push(`${id}: ${describeError(err)}`);
-    }));
+    track(
+      awaitOutcome(e.started, client.workflow.getHandle(id, e.started.runId, { followRuns: true }), true).catch((err: unknown) => {
+        if (!closing) summary.failures.push(`${id}: ${describeError(err)}`);
+      }),
+    );
   }
 
   const runToken = randomBytes(4).toString('hex');
@@ -199,7 +214,19 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
   const startOne = async (seq: number): Promise<void> => {
     const kind = pick();
     const seed = Math.floor(random() * 100_000);
-    const plan: SimPlan = { kind, seed, n: kind === 'activities' ? 1 + Math.floor(random() * 3) : kind === 'timer' ? 100 + Math.floor(random() * Math.max(1, o.timerMaxMs - 100)) : kind === 'continue' ? 1 + Math.floor(random() * 3) : 0, signalValue: kind === 'signal' ? Math.floor(random() * 1000) : undefined };
+    const plan: SimPlan = {
+      kind,
+      seed,
+      n:
+        kind === 'activities'
+          ? 1 + Math.floor(random() * 3)
+          : kind === 'timer'
+            ? 100 + Math.floor(random() * Math.max(1, o.timerMaxMs - 100))
+            : kind === 'continue'
+              ? 1 + Math.floor(random() * 3)
+              : 0,
+      signalValue: kind === 'signal' ? Math.floor(random() * 1000) : undefined,
+    };
     const workflowId = `sim-${runToken}-${seq}`;
     const args = kind === 'activities' || kind === 'timer' || kind === 'continue' ? [seed, plan.n] : [seed];
     const startedAtMs = Date.now();
@@ -275,6 +302,11 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
     await nativeConnection?.close().catch(() => undefined);
   }
   latencies.sort((a, b) => a - b);
-  summary.latencyMs = { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? 0 };
+  summary.latencyMs = {
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1] ?? 0,
+  };
   return summary;
 }

@@ -67,7 +67,11 @@ export async function prepareClusterStart(
   const nowMs = Date.now();
   await store.cluster.recordServerVersionStart(clusterName, binary.text, nowMs);
   const alreadyActive = history.some((h) => h.serverVersion === binary.text && h.activatedMs !== undefined);
-  if (decision.kind === 'upgrade') log.info({ from: decision.active.text, to: binary.text }, `upgrading from ${decision.active.text} to ${binary.text}: rewriting the metadata of ${info.numHistoryShards} shards`);
+  if (decision.kind === 'upgrade')
+    log.info(
+      { from: decision.active.text, to: binary.text },
+      `upgrading from ${decision.active.text} to ${binary.text}: rewriting the metadata of ${info.numHistoryShards} shards`,
+    );
 
   const started = Date.now();
   let lastReport = 0;
@@ -97,7 +101,10 @@ export async function prepareClusterStart(
       const finishedMs = Date.now();
       await saveStatus({ shardsTotal: info.numHistoryShards, shardsDone: info.numHistoryShards, startedMs: started, finishedMs }, finishedMs);
       serverVersionActive.labels(binary.text).set(1);
-      log.info({ version: binary.text, ms: finishedMs - started }, `all ${info.numHistoryShards} shards rewritten in ${finishedMs - started} ms; version ${binary.text} is active`);
+      log.info(
+        { version: binary.text, ms: finishedMs - started },
+        `all ${info.numHistoryShards} shards rewritten in ${finishedMs - started} ms; version ${binary.text} is active`,
+      );
     },
   };
 }
@@ -109,7 +116,10 @@ async function clusterInfo(store: PersistenceBundle, clusterName: string, config
       const info = readJsonBlob<ClusterInfo>(row.info, FORMAT.clusterMetadata);
       if (info.numHistoryShards !== configured) {
         // As in Temporal: the shard count is immutable once workflows are placed by it.
-        log.warn({ configured, persisted: info.numHistoryShards }, `numHistoryShards ${configured} in the config differs from the ${info.numHistoryShards} this cluster was created with; using ${info.numHistoryShards}`);
+        log.warn(
+          { configured, persisted: info.numHistoryShards },
+          `numHistoryShards ${configured} in the config differs from the ${info.numHistoryShards} this cluster was created with; using ${info.numHistoryShards}`,
+        );
       }
       return info;
     }

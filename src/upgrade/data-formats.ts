@@ -44,7 +44,12 @@ export function findRewrite(records: readonly DataRewriteRecord[], store: string
  * Why this binary may not start while rows may still hold a format older than it reads (the rewrite
  * into the oldest format it reads, or a later one, must be recorded complete); undefined when it may.
  */
-export async function dataFormatRefusal(store: DataRewriteStore, formats: readonly RewrittenFormat[], binary: ServerVersion, decision: StartDecision): Promise<string | undefined> {
+export async function dataFormatRefusal(
+  store: DataRewriteStore,
+  formats: readonly RewrittenFormat[],
+  binary: ServerVersion,
+  decision: StartDecision,
+): Promise<string | undefined> {
   if (decision.kind === 'fresh' || decision.kind === 'refuse') return undefined;
   const needed = formats.filter((f) => Math.min(...f.readable) > 1);
   if (needed.length === 0) return undefined;
@@ -57,7 +62,7 @@ export async function dataFormatRefusal(store: DataRewriteStore, formats: readon
     const prev = `${decision.active.major}.${decision.active.minor}.x`;
     return (
       `this is temporal-ts ${binary.text}, which reads ${f.label} only in ${f.readable.map((v) => encodingOf('json', v)).join(', ')}, but the background rewrite of that data into ${encodingOf('json', oldest)} has not finished on this database (${progress}). ` +
-        `Start ${prev} again and keep it running until \`temporal-ts admin upgrade status\` reports the data rewrite done, then start ${binary.text}. Nothing was changed.`
+      `Start ${prev} again and keep it running until \`temporal-ts admin upgrade status\` reports the data rewrite done, then start ${binary.text}. Nothing was changed.`
     );
   }
   return undefined;

@@ -6,8 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../common/logger';
-import { Release, ReleaseManifest, parseReleaseManifest } from './releases';
-import { ServerVersion, compareServerVersions, minorLine, minorName, mustParseServerVersion, parseServerVersion } from './server-version';
+import { type Release, type ReleaseManifest, parseReleaseManifest } from './releases';
+import { type ServerVersion, compareServerVersions, minorLine, minorName, mustParseServerVersion, parseServerVersion } from './server-version';
 
 export type AlertSeverity = 'high' | 'medium' | 'low';
 
@@ -130,7 +130,7 @@ export async function readReleaseFeed(source: string, timeoutMs = 10_000): Promi
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new Error(`release feed ${source} is not JSON: ${(err as Error).message}`);
+    throw new Error(`release feed ${source} is not JSON: ${(err as Error).message}`, { cause: err });
   }
   return parseReleaseFeed(doc, source);
 }

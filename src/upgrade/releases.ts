@@ -80,7 +80,8 @@ export function parseReleaseManifest(doc: unknown, where: string): ReleaseManife
       schema: { temporal: store('temporal'), visibility: store('visibility') },
       dataFormats: formats.map((f, j) => {
         const y = f as Record<string, unknown>;
-        if (typeof y.blob !== 'string' || typeof y.from !== 'number' || typeof y.to !== 'number') fail(`${at}.dataFormats[${j}]`, 'must be {"blob", "from", "to", "description"}');
+        if (typeof y.blob !== 'string' || typeof y.from !== 'number' || typeof y.to !== 'number')
+          fail(`${at}.dataFormats[${j}]`, 'must be {"blob", "from", "to", "description"}');
         return { blob: y.blob, from: y.from, to: y.to, description: String(y.description ?? '') };
       }),
       notes: typeof x.notes === 'string' ? x.notes : '',

@@ -43,7 +43,13 @@ export async function readUpgradeStatus(input: UpgradeStatusInput): Promise<Upgr
   const tooNew = stores.find((s) => s.state === 'incompatible');
   if (tooNew) {
     const step = `the ${tooNew.store} store's schema ${tooNew.current ?? '?'} needs a server that requires ${tooNew.minCompatible ?? '?'} or later; this release requires ${tooNew.required}: run the release that upgraded the schema (or a newer one)`;
-    return { ...base, shardCount: input.numHistoryShards, shardMetadataRewrite: { state: 'pending', done: null, total: null, note: 'the schemas come first' }, versionHistory: [], nextStep: step };
+    return {
+      ...base,
+      shardCount: input.numHistoryShards,
+      shardMetadataRewrite: { state: 'pending', done: null, total: null, note: 'the schemas come first' },
+      versionHistory: [],
+      nextStep: step,
+    };
   }
   const behind = stores.find((s) => s.state === 'behind' || s.state === 'unknown');
   const defaultStore = input.stores.find((s) => s.store === 'temporal');
@@ -56,7 +62,13 @@ export async function readUpgradeStatus(input: UpgradeStatusInput): Promise<Upgr
       : 'configure the default store';
     // The version history has been there since schema 1.0: show which versions ran, even while behind.
     const ran = defaultStore && stores.find((x) => x.store === 'temporal')?.current ? await readVersionHistory(defaultStore.config, input.clusterName) : [];
-    return { ...base, shardCount: input.numHistoryShards, shardMetadataRewrite: { state: 'pending', done: null, total: null, note: 'the schemas come first' }, versionHistory: ran, nextStep: step };
+    return {
+      ...base,
+      shardCount: input.numHistoryShards,
+      shardMetadataRewrite: { state: 'pending', done: null, total: null, note: 'the schemas come first' },
+      versionHistory: ran,
+      nextStep: step,
+    };
   }
 
   const store = await openPersistence(defaultStore.config);
@@ -70,10 +82,23 @@ export async function readUpgradeStatus(input: UpgradeStatusInput): Promise<Upgr
     const shardMetadataRewrite: RewriteProgress = !mine
       ? { state: 'pending', done: 0, total: shardCount, note: `${input.binaryVersion} has not started on this database yet` }
       : mine.activatedMs !== undefined
-        ? { state: 'done', done: progress?.shardsDone ?? shardCount, total: shardCount, note: `finished ${iso(mine.activatedMs)}${progress?.finishedMs ? ` in ${progress.finishedMs - progress.startedMs} ms` : ''}; ${input.binaryVersion} is active` }
-        : { state: 'running', done: progress?.shardsDone ?? 0, total: shardCount, note: 'started but not finished (a server is starting, or a start was interrupted: start the server again)' };
+        ? {
+            state: 'done',
+            done: progress?.shardsDone ?? shardCount,
+            total: shardCount,
+            note: `finished ${iso(mine.activatedMs)}${progress?.finishedMs ? ` in ${progress.finishedMs - progress.startedMs} ms` : ''}; ${input.binaryVersion} is active`,
+          }
+        : {
+            state: 'running',
+            done: progress?.shardsDone ?? 0,
+            total: shardCount,
+            note: 'started but not finished (a server is starting, or a start was interrupted: start the server again)',
+          };
 
-    const decision = decideStart(mustParseServerVersion(input.binaryVersion), rows.map((r) => ({ serverVersion: r.serverVersion, firstStartedMs: r.firstStartedMs, activatedMs: r.activatedMs })));
+    const decision = decideStart(
+      mustParseServerVersion(input.binaryVersion),
+      rows.map((r) => ({ serverVersion: r.serverVersion, firstStartedMs: r.firstStartedMs, activatedMs: r.activatedMs })),
+    );
     const dataRewrite = await dataRewriteProgress(store.dataRewrite, REWRITTEN_FORMATS, input.binaryVersion);
     const nextStep =
       decision.kind === 'refuse'
@@ -108,7 +133,13 @@ async function readVersionHistory(config: SqlConnectConfig, clusterName: string)
 
 /** The background data-format rewrite of each rewritten store, as one progress line. */
 export async function dataRewriteProgress(store: DataRewriteStore, formats: readonly RewrittenFormat[], binaryVersion: string): Promise<RewriteProgress> {
-  if (formats.length === 0) return { state: 'not-applicable', done: null, total: null, note: 'this release reads and writes the same data formats as the one before it: no data rewrite to run' };
+  if (formats.length === 0)
+    return {
+      state: 'not-applicable',
+      done: null,
+      total: null,
+      note: 'this release reads and writes the same data formats as the one before it: no data rewrite to run',
+    };
   const records = await store.listDataRewrites();
   const byEncoding = await store.countExecutionsByEncoding();
   const parts: RewriteProgress[] = formats.map((f) => {
@@ -116,7 +147,8 @@ export async function dataRewriteProgress(store: DataRewriteStore, formats: read
     const old = [...byEncoding.entries()].filter(([enc]) => enc !== target);
     const oldText = old.length === 0 ? `no rows left in older formats` : `rows still in older formats: ${old.map(([enc, n]) => `${n} in ${enc}`).join(', ')}`;
     const rec = findRewrite(records, f.store, f.target);
-    if (!rec) return { state: 'pending', done: 0, total: null, note: `${f.label} to ${target}: starts in the background once ${binaryVersion} is active; ${oldText}` };
+    if (!rec)
+      return { state: 'pending', done: 0, total: null, note: `${f.label} to ${target}: starts in the background once ${binaryVersion} is active; ${oldText}` };
     if (rec.completedMs !== undefined) {
       return {
         state: 'done',

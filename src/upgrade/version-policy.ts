@@ -3,7 +3,7 @@
  * (cluster metadata's version history). The answer is either "start" (recording the version if it
  * is new) or a refusal whose message is the exact sequential path to follow.
  */
-import { ServerVersion, compareServerVersions, minorLine, minorName, parseServerVersion } from './server-version';
+import { type ServerVersion, compareServerVersions, minorLine, minorName, parseServerVersion } from './server-version';
 
 export interface VersionHistoryEntry {
   readonly serverVersion: string;
@@ -55,7 +55,10 @@ export function decideStart(binary: ServerVersion, history: readonly VersionHist
     // Only unfinished starts so far (say the first start was killed during the shard rewrite):
     // the same minor may try again; another one must wait until that one has finished.
     if (started!.line === binLine) return { kind: 'same', active: binary };
-    return { kind: 'refuse', reason: `the start of ${started!.version} on this database never finished; start ${minorName(started!.line)}.x again until it reports the version active, then upgrade` };
+    return {
+      kind: 'refuse',
+      reason: `the start of ${started!.version} on this database never finished; start ${minorName(started!.line)}.x again until it reports the version active, then upgrade`,
+    };
   }
   const activeLine = minorLine(active);
   if (binLine === activeLine) return compareServerVersions(binary, active) === 0 ? { kind: 'same', active } : { kind: 'patch', active };

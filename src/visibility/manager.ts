@@ -9,7 +9,7 @@
  * offset.
  */
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../common/errors';
-import { api, fromB64, msToDuration, msToTimestamp, temporal } from '../common/proto';
+import { api, fromB64, msToDuration, msToTimestamp, type temporal } from '../common/proto';
 import { executionStatus } from '../history/context';
 import type { MutableState } from '../history/mutable-state';
 import { compileQuery, STATUS_BY_CODE, type CompiledQuery } from './query/compiler';
@@ -36,7 +36,10 @@ export const MAX_PAGE_SIZE = 1000;
 export class SearchAttributeRegistry {
   private readonly cache = new Map<string, { at: number; attrs: NamespaceAttributes }>();
 
-  constructor(private readonly store: VisibilityStore, private readonly ttlMs = 2000) {}
+  constructor(
+    private readonly store: VisibilityStore,
+    private readonly ttlMs = 2000,
+  ) {}
 
   async get(namespaceId: string, maxAgeMs = this.ttlMs): Promise<NamespaceAttributes> {
     const hit = this.cache.get(namespaceId);
@@ -184,7 +187,11 @@ export class VisibilityManager {
         rows.push(...got.slice(0, want));
         if (got.length > want) {
           const last = want > 0 ? rows[rows.length - 1]! : undefined;
-          next = last ? { p: 'closed', c: toNumber(last.close_time)!, s: toNumber(last.start_time)!, r: String(last.run_id) } : resume ? { ...tok } : { p: 'closed' };
+          next = last
+            ? { p: 'closed', c: toNumber(last.close_time)!, s: toNumber(last.start_time)!, r: String(last.run_id) }
+            : resume
+              ? { ...tok }
+              : { p: 'closed' };
         }
       }
     }
@@ -276,7 +283,9 @@ export class VisibilityManager {
   }
 
   // ---------------------------------------------------------------- search attribute admin
-  async listAttributes(namespaceId: string): Promise<{ customAttributes: Record<string, number>; systemAttributes: Record<string, number>; storageSchema: Record<string, string> }> {
+  async listAttributes(
+    namespaceId: string,
+  ): Promise<{ customAttributes: Record<string, number>; systemAttributes: Record<string, number>; storageSchema: Record<string, string> }> {
     const attrs = await this.registry.get(namespaceId, 0);
     const customAttributes: Record<string, number> = {};
     const storageSchema: Record<string, string> = {};
@@ -297,11 +306,19 @@ export class VisibilityManager {
     const adding: CustomAttribute[] = [];
     for (const [name, code] of entries) {
       if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,254}$/.test(name)) {
-        throw new InvalidArgumentError('searchAttributes', `search attribute name "${name.slice(0, 60)}" is invalid: use letters, digits, '_', '.', '-', starting with a letter or '_'`);
+        throw new InvalidArgumentError(
+          'searchAttributes',
+          `search attribute name "${name.slice(0, 60)}" is invalid: use letters, digits, '_', '.', '-', starting with a letter or '_'`,
+        );
       }
       const type = SA_TYPE_BY_ENUM[Number(code)];
-      if (!type) throw new InvalidArgumentError('searchAttributes', `search attribute ${name} has an unknown type (${String(code)}); use Text, Keyword, Int, Double, Bool, Datetime or KeywordList`);
-      if (SYSTEM_ATTRIBUTES.has(name)) throw new InvalidArgumentError('searchAttributes', `search attribute ${name} is a system search attribute; its name is reserved`);
+      if (!type)
+        throw new InvalidArgumentError(
+          'searchAttributes',
+          `search attribute ${name} has an unknown type (${String(code)}); use Text, Keyword, Int, Double, Bool, Datetime or KeywordList`,
+        );
+      if (SYSTEM_ATTRIBUTES.has(name))
+        throw new InvalidArgumentError('searchAttributes', `search attribute ${name} is a system search attribute; its name is reserved`);
       const existing = current.custom.get(name);
       if (existing) throw new AlreadyExistsError(`Search attribute ${name} already exists in namespace ${namespaceName} (type ${existing.type}).`);
       const column = CUSTOM_COLUMNS[type].find((col) => !used.has(col));
@@ -323,7 +340,8 @@ export class VisibilityManager {
     const current = await this.registry.get(namespaceId, 0);
     const removing: CustomAttribute[] = [];
     for (const name of names) {
-      if (SYSTEM_ATTRIBUTES.has(name)) throw new InvalidArgumentError('searchAttributes', `search attribute ${name} is a system search attribute and cannot be removed`);
+      if (SYSTEM_ATTRIBUTES.has(name))
+        throw new InvalidArgumentError('searchAttributes', `search attribute ${name} is a system search attribute and cannot be removed`);
       const c = current.custom.get(name);
       if (!c) throw new NotFoundError(`Search attribute ${name.slice(0, 100)} doesn't exist in namespace ${namespaceName}.`);
       if (!ALL_CUSTOM_COLUMNS.includes(c.column)) throw new Error(`bad column ${c.column}`);
@@ -345,7 +363,8 @@ function decodeToken(b: Uint8Array | null | undefined): PageToken {
   try {
     const t = JSON.parse(Buffer.from(b).toString('utf8')) as PageToken;
     const okNum = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0);
-    if (typeof t !== 'object' || t === null || !okNum(t.o) || !okNum(t.c) || !okNum(t.s) || (t.r !== undefined && typeof t.r !== 'string')) throw new Error('shape');
+    if (typeof t !== 'object' || t === null || !okNum(t.o) || !okNum(t.c) || !okNum(t.s) || (t.r !== undefined && typeof t.r !== 'string'))
+      throw new Error('shape');
     if (t.p !== undefined && t.p !== 'open' && t.p !== 'closed') throw new Error('phase');
     return t;
   } catch {

@@ -14,7 +14,7 @@ const UPSERT = `INSERT INTO executions_visibility (${ALL_COLUMNS.join(', ')}) VA
   ON DUPLICATE KEY UPDATE ${UPDATED.map((c) => `${c} = IF(${FORWARD}, VALUES(${c}), ${c})`).join(', ')}`;
 
 type Param = string | number | Buffer | null;
-const param = (p: unknown): Param => (typeof p === 'boolean' ? (p ? 1 : 0) : (p as Param) ?? null);
+const param = (p: unknown): Param => (typeof p === 'boolean' ? (p ? 1 : 0) : ((p as Param) ?? null));
 
 export class MysqlVisibilityStore implements VisibilityStore {
   readonly dialect = mysqlDialect;
@@ -29,7 +29,14 @@ export class MysqlVisibilityStore implements VisibilityStore {
       user: cfg.user,
       password: cfg.password,
       database: cfg.databaseName,
-      ssl: tls ? { ca: tls.ca as Buffer | undefined, cert: tls.cert as Buffer | undefined, key: tls.key as Buffer | undefined, rejectUnauthorized: tls.rejectUnauthorized } : undefined,
+      ssl: tls
+        ? {
+            ca: tls.ca as Buffer | undefined,
+            cert: tls.cert as Buffer | undefined,
+            key: tls.key as Buffer | undefined,
+            rejectUnauthorized: tls.rejectUnauthorized,
+          }
+        : undefined,
       connectionLimit: 10,
       supportBigNumbers: true,
       bigNumberStrings: true,
@@ -75,7 +82,12 @@ export class MysqlVisibilityStore implements VisibilityStore {
     try {
       await c.beginTransaction();
       for (const a of attrs) {
-        await c.execute('INSERT INTO custom_search_attributes (namespace_id, name, type, column_name) VALUES (?, ?, ?, ?)', [namespaceId, a.name, typeCode(a.type), a.column]);
+        await c.execute('INSERT INTO custom_search_attributes (namespace_id, name, type, column_name) VALUES (?, ?, ?, ?)', [
+          namespaceId,
+          a.name,
+          typeCode(a.type),
+          a.column,
+        ]);
       }
       await c.commit();
     } catch (err) {

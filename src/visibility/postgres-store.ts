@@ -7,7 +7,9 @@ import type { CustomAttribute } from './search-attributes';
 import { ALL_COLUMNS, notOlderThanStored, fromRow, recordValues, typeCode, type Row, type VisibilityRecord, type VisibilityStore } from './store';
 
 const UPSERT = `INSERT INTO executions_visibility (${ALL_COLUMNS.join(', ')}) VALUES (${ALL_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
-  ON CONFLICT (namespace_id, run_id) DO UPDATE SET ${ALL_COLUMNS.slice(2).map((c) => `${c} = excluded.${c}`).join(', ')}
+  ON CONFLICT (namespace_id, run_id) DO UPDATE SET ${ALL_COLUMNS.slice(2)
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}
   WHERE ${notOlderThanStored('excluded', 'executions_visibility')}`;
 
 export class PostgresVisibilityStore implements VisibilityStore {
@@ -58,7 +60,12 @@ export class PostgresVisibilityStore implements VisibilityStore {
   async addCustomAttributes(namespaceId: string, attrs: CustomAttribute[]): Promise<void> {
     await this.tx(async (q) => {
       for (const a of attrs) {
-        await q('INSERT INTO custom_search_attributes (namespace_id, name, type, column_name) VALUES ($1, $2, $3, $4)', [namespaceId, a.name, typeCode(a.type), a.column]);
+        await q('INSERT INTO custom_search_attributes (namespace_id, name, type, column_name) VALUES ($1, $2, $3, $4)', [
+          namespaceId,
+          a.name,
+          typeCode(a.type),
+          a.column,
+        ]);
       }
     });
   }

@@ -53,7 +53,13 @@ export interface AttributeDef {
   special?: 'status' | 'duration';
 }
 
-const sys = (name: string, type: SaType, column: string | undefined, special?: AttributeDef['special']): AttributeDef => ({ name, type, column, system: true, special });
+const sys = (name: string, type: SaType, column: string | undefined, special?: AttributeDef['special']): AttributeDef => ({
+  name,
+  type,
+  column,
+  system: true,
+  special,
+});
 
 /** Temporal's predefined search attributes, by name. */
 export const SYSTEM_ATTRIBUTES: ReadonlyMap<string, AttributeDef> = new Map(
@@ -88,7 +94,17 @@ export const SYSTEM_ATTRIBUTES: ReadonlyMap<string, AttributeDef> = new Map(
 );
 
 /** System attributes a workflow may set itself (upsert / start); the rest are server-owned. */
-const WRITABLE_SYSTEM = new Set(['TemporalChangeVersion', 'BinaryChecksums', 'BuildIds', 'BatcherNamespace', 'BatcherUser', 'TemporalScheduledStartTime', 'TemporalScheduledById', 'TemporalSchedulePaused', 'TemporalNamespaceDivision']);
+const WRITABLE_SYSTEM = new Set([
+  'TemporalChangeVersion',
+  'BinaryChecksums',
+  'BuildIds',
+  'BatcherNamespace',
+  'BatcherUser',
+  'TemporalScheduledStartTime',
+  'TemporalScheduledById',
+  'TemporalSchedulePaused',
+  'TemporalNamespaceDivision',
+]);
 
 export interface CustomAttribute {
   name: string;

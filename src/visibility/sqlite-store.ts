@@ -10,7 +10,9 @@ export class SqliteVisibilityStore implements VisibilityStore {
 
   constructor(private readonly db: Database.Database) {
     const cols = ALL_COLUMNS.join(', ');
-    const set = ALL_COLUMNS.slice(2).map((c) => `${c} = excluded.${c}`).join(', ');
+    const set = ALL_COLUMNS.slice(2)
+      .map((c) => `${c} = excluded.${c}`)
+      .join(', ');
     this.upsert = db.prepare(
       `INSERT INTO executions_visibility (${cols}) VALUES (${ALL_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (namespace_id, run_id) DO UPDATE SET ${set} WHERE ${notOlderThanStored('excluded', 'executions_visibility')}`,
     );

@@ -129,14 +129,39 @@ describe('workflow start / execute / result', () => {
     ok(await tts(['operator', 'search-attribute', 'create', '--name', 'CustomKeywordField', '--type', 'Keyword']), 'search-attribute create');
     const r = ok(
       await tts([
-        'workflow', 'start', '--type', 'waitsForever', '-t', TQ, '-w', id, '--input-file', file,
-        '--execution-timeout', '1h', '--run-timeout', '30m', '--task-timeout', '15s',
-        '--memo', 'owner="cli"', '--memo', 'n={"a":[1,2]}', '--search-attribute', 'CustomKeywordField="k1"',
-        '--id-reuse-policy', 'RejectDuplicate',
+        'workflow',
+        'start',
+        '--type',
+        'waitsForever',
+        '-t',
+        TQ,
+        '-w',
+        id,
+        '--input-file',
+        file,
+        '--execution-timeout',
+        '1h',
+        '--run-timeout',
+        '30m',
+        '--task-timeout',
+        '15s',
+        '--memo',
+        'owner="cli"',
+        '--memo',
+        'n={"a":[1,2]}',
+        '--search-attribute',
+        'CustomKeywordField="k1"',
+        '--id-reuse-policy',
+        'RejectDuplicate',
       ]),
       'start',
     );
-    assert.match(r.stdout, new RegExp(`^Running execution:\\n {2}WorkflowId +${id}\\n {2}RunId +[0-9a-f-]{36}\\n {2}Type +waitsForever\\n {2}Namespace +default\\n {2}TaskQueue +${TQ}\\n {2}Args +\\["from file"\\]\\n$`));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^Running execution:\\n {2}WorkflowId +${id}\\n {2}RunId +[0-9a-f-]{36}\\n {2}Type +waitsForever\\n {2}Namespace +default\\n {2}TaskQueue +${TQ}\\n {2}Args +\\["from file"\\]\\n$`,
+      ),
+    );
 
     const d = json<{ executionConfig: Record<string, unknown>; workflowExecutionInfo: { memo: { fields: Record<string, unknown> }; status: string } }>(
       ok(await tts(['workflow', 'describe', '-w', id, '-o', 'json']), 'describe -o json'),
@@ -152,7 +177,11 @@ describe('workflow start / execute / result', () => {
     assert.deepEqual(Object.keys(started), ['workflowId', 'runId', 'type', 'namespace', 'taskQueue']);
 
     ok(await tts(['workflow', 'terminate', '-w', id]), 'terminate');
-    fails(await tts(['workflow', 'start', '--type', 'greet', '-t', TQ, '-w', id, '--id-reuse-policy', 'RejectDuplicate']), /ALREADY_EXISTS|already/i, 'RejectDuplicate');
+    fails(
+      await tts(['workflow', 'start', '--type', 'greet', '-t', TQ, '-w', id, '--id-reuse-policy', 'RejectDuplicate']),
+      /ALREADY_EXISTS|already/i,
+      'RejectDuplicate',
+    );
   });
 
   test('result waits for the close event; exits 1 for a workflow that did not complete', async () => {
@@ -174,7 +203,11 @@ describe('signal / query / stack / describe / show', () => {
     const id = wid('acc');
     await startWf('accumulator', id);
     assert.equal(ok(await tts(['workflow', 'signal', '-w', id, '--name', 'add', '-i', '5']), 'signal').stdout, 'Signal workflow succeeded\n');
-    assert.deepEqual(json(ok(await tts(['workflow', 'signal', '-w', id, '--type', 'add', '--input', '7', '-o', 'json']), 'signal -o json')), { workflowId: id, runId: '', signal: 'add' });
+    assert.deepEqual(json(ok(await tts(['workflow', 'signal', '-w', id, '--type', 'add', '--input', '7', '-o', 'json']), 'signal -o json')), {
+      workflowId: id,
+      runId: '',
+      signal: 'add',
+    });
 
     assert.equal(ok(await tts(['workflow', 'query', '-w', id, '--name', 'total']), 'query').stdout, 'Query result:\n12\n');
     assert.deepEqual(json(ok(await tts(['workflow', 'query', '-w', id, '--type', 'total', '-o', 'json']), 'query -o json')), { queryResult: 12 });
@@ -220,9 +253,16 @@ describe('signal / query / stack / describe / show', () => {
   test('--color always colours headings and status; never (and auto off a terminal) does not', async () => {
     const id = wid('color');
     await startWf('accumulator', id);
-    assert.match(ok(await tts(['workflow', 'describe', '-w', id, '--color', 'always']), 'color always').stdout, /\u001b\[35mExecution Info:\u001b\[39m[\s\S]*\u001b\[34mRUNNING\u001b\[39m/);
+    assert.match(
+      ok(await tts(['workflow', 'describe', '-w', id, '--color', 'always']), 'color always').stdout,
+      /\u001b\[35mExecution Info:\u001b\[39m[\s\S]*\u001b\[34mRUNNING\u001b\[39m/,
+    );
     assert.doesNotMatch(ok(await tts(['workflow', 'describe', '-w', id, '--color', 'never']), 'color never').stdout, /\u001b\[/);
-    assert.doesNotMatch(ok(await tts(['workflow', 'describe', '-w', id, '--color', 'always', '-o', 'json']), 'json').stdout, /\u001b\[/, 'JSON is never coloured');
+    assert.doesNotMatch(
+      ok(await tts(['workflow', 'describe', '-w', id, '--color', 'always', '-o', 'json']), 'json').stdout,
+      /\u001b\[/,
+      'JSON is never coloured',
+    );
     ok(await tts(['workflow', 'terminate', '-w', id]), 'terminate');
   });
 });
@@ -247,7 +287,11 @@ describe('cancel / terminate', () => {
       terminated: true,
       reason: 'ops said so',
     });
-    const r = fails(await tts(['workflow', 'result', '-w', id]), new RegExp(`^error: workflow ${id} ended TERMINATED: ops said so\\n$`), 'result of terminated');
+    const r = fails(
+      await tts(['workflow', 'result', '-w', id]),
+      new RegExp(`^error: workflow ${id} ended TERMINATED: ops said so\\n$`),
+      'result of terminated',
+    );
     assert.match(r.stdout, /Status +TERMINATED\n {2}Reason +ops said so\n/);
     const d = ok(await tts(['workflow', 'describe', '-w', id]), 'describe');
     assert.match(d.stdout, /Status +TERMINATED/);
@@ -263,11 +307,25 @@ describe('update', () => {
     await startWf('updatable', id);
     const r = ok(await tts(['workflow', 'update', 'execute', '-w', id, '--name', 'inc', '-i', '3', '--update-id', 'u1']), 'update execute');
     assert.match(r.stdout, /Result +3/);
-    assert.deepEqual(json(ok(await tts(['workflow', 'update', 'execute', '-w', id, '--name', 'inc', '-i', '3', '--update-id', 'u1', '-o', 'json']), 'same id')), { name: 'inc', updateId: 'u1', result: 3 });
-    assert.match(ok(await tts(['workflow', 'update', 'start', '-w', id, '--name', 'slowInc', '-i', '4', '--wait-for-stage', 'accepted']), 'update start').stdout, /Stage +accepted/);
-    fails(await tts(['workflow', 'update', 'execute', '-w', id, '--name', 'inc', '-i', '-1']), /^error: update inc failed: .*negative/, 'a validator rejection');
+    assert.deepEqual(
+      json(ok(await tts(['workflow', 'update', 'execute', '-w', id, '--name', 'inc', '-i', '3', '--update-id', 'u1', '-o', 'json']), 'same id')),
+      { name: 'inc', updateId: 'u1', result: 3 },
+    );
+    assert.match(
+      ok(await tts(['workflow', 'update', 'start', '-w', id, '--name', 'slowInc', '-i', '4', '--wait-for-stage', 'accepted']), 'update start').stdout,
+      /Stage +accepted/,
+    );
+    fails(
+      await tts(['workflow', 'update', 'execute', '-w', id, '--name', 'inc', '-i', '-1']),
+      /^error: update inc failed: .*negative/,
+      'a validator rejection',
+    );
     fails(await tts(['workflow', 'update', 'execute', '-w', id, '--name', 'setTotal']), /No registered handler for update: setTotal/, 'an unknown update');
-    fails(await tts(['workflow', 'update', 'start', '-w', id, '--name', 'setTotal']), /required option '--wait-for-stage <stage>' not specified/, 'update start without --wait-for-stage');
+    fails(
+      await tts(['workflow', 'update', 'start', '-w', id, '--name', 'setTotal']),
+      /required option '--wait-for-stage <stage>' not specified/,
+      'update start without --wait-for-stage',
+    );
     fails(await tts(['workflow', 'update', 'execute', '-w', id]), /--name is required/, 'update without --name');
     ok(await tts(['workflow', 'terminate', '-w', id]), 'terminate');
   });
@@ -281,8 +339,13 @@ describe('list / count (visibility)', () => {
     const r = ok(await tts(['workflow', 'list']), 'list');
     assert.match(r.stdout, /^ {2}Status +WorkflowId +Type +StartTime\n/);
     assert.match(r.stdout, new RegExp(`COMPLETED +${id} +greet `));
-    const arr = json<Array<{ execution: { workflowId: string } }>>(ok(await tts(['workflow', 'list', '-o', 'json', '--query', `WorkflowId = '${id}'`]), 'list -q'));
-    assert.deepEqual(arr.map((e) => e.execution.workflowId), [id]);
+    const arr = json<Array<{ execution: { workflowId: string } }>>(
+      ok(await tts(['workflow', 'list', '-o', 'json', '--query', `WorkflowId = '${id}'`]), 'list -q'),
+    );
+    assert.deepEqual(
+      arr.map((e) => e.execution.workflowId),
+      [id],
+    );
     assert.equal(json<unknown[]>(ok(await tts(['workflow', 'list', '-o', 'json', '--limit', '1']), 'list --limit')).length, 1);
   });
 
@@ -312,7 +375,9 @@ describe('operator namespace / search-attribute', () => {
     );
     assert.equal(byArg.namespaceInfo.name, 'cli-second');
     assert.equal(byArg.config.workflowExecutionRetentionTtl, '259200s');
-    const byId = json<{ namespaceInfo: { name: string } }>(ok(await tts(['operator', 'namespace', 'describe', '--namespace-id', byArg.namespaceInfo.id, '-o', 'json']), 'describe --namespace-id'));
+    const byId = json<{ namespaceInfo: { name: string } }>(
+      ok(await tts(['operator', 'namespace', 'describe', '--namespace-id', byArg.namespaceInfo.id, '-o', 'json']), 'describe --namespace-id'),
+    );
     assert.equal(byId.namespaceInfo.name, 'cli-second');
     fails(await tts(['operator', 'namespace', 'describe', '-n', 'no-such-ns']), /^error: .*no-such-ns.*\n$/, 'describe unknown namespace');
   });
@@ -327,10 +392,31 @@ describe('operator namespace / search-attribute', () => {
 
   test('namespace create registers a namespace with retention and description', async () => {
     const name = `cli-created-${process.pid}`;
-    assert.equal(ok(await tts(['operator', 'namespace', 'create', '-n', name, '--retention', '5d', '--description', 'made by the CLI', '--email', 'ops@example.com', '--data', 'team="core"']), 'create').stdout, `Namespace ${name} successfully registered.\n`);
-    const d = json<{ namespaceInfo: { description: string; ownerEmail: string; data: Record<string, string> }; config: { workflowExecutionRetentionTtl: string } }>(
-      ok(await tts(['operator', 'namespace', 'describe', name, '-o', 'json']), 'describe'),
+    assert.equal(
+      ok(
+        await tts([
+          'operator',
+          'namespace',
+          'create',
+          '-n',
+          name,
+          '--retention',
+          '5d',
+          '--description',
+          'made by the CLI',
+          '--email',
+          'ops@example.com',
+          '--data',
+          'team="core"',
+        ]),
+        'create',
+      ).stdout,
+      `Namespace ${name} successfully registered.\n`,
     );
+    const d = json<{
+      namespaceInfo: { description: string; ownerEmail: string; data: Record<string, string> };
+      config: { workflowExecutionRetentionTtl: string };
+    }>(ok(await tts(['operator', 'namespace', 'describe', name, '-o', 'json']), 'describe'));
     assert.equal(d.namespaceInfo.description, 'made by the CLI');
     assert.equal(d.namespaceInfo.ownerEmail, 'ops@example.com');
     assert.deepEqual(d.namespaceInfo.data, { team: 'core' });
@@ -339,23 +425,34 @@ describe('operator namespace / search-attribute', () => {
   });
 
   test('namespace update changes description and retention', async () => {
-    assert.equal(ok(await tts(['operator', 'namespace', 'update', 'cli-second', '--description', 'updated', '--retention', '48h']), 'update').stdout, 'Namespace cli-second update succeeded.\n');
-    const d = json<{ namespaceInfo: { description: string }; config: { workflowExecutionRetentionTtl: string } }>(ok(await tts(['operator', 'namespace', 'describe', 'cli-second', '-o', 'json']), 'describe'));
+    assert.equal(
+      ok(await tts(['operator', 'namespace', 'update', 'cli-second', '--description', 'updated', '--retention', '48h']), 'update').stdout,
+      'Namespace cli-second update succeeded.\n',
+    );
+    const d = json<{ namespaceInfo: { description: string }; config: { workflowExecutionRetentionTtl: string } }>(
+      ok(await tts(['operator', 'namespace', 'describe', 'cli-second', '-o', 'json']), 'describe'),
+    );
     assert.equal(d.namespaceInfo.description, 'updated');
     assert.equal(d.config.workflowExecutionRetentionTtl, '172800s');
   });
 
   test('search-attribute create and list', async () => {
     assert.match(
-      ok(await tts(['operator', 'search-attribute', 'create', '--name', 'CliColor', '--type', 'Keyword', '--name', 'CliSize', '--type', 'Int']), 'create').stdout,
+      ok(await tts(['operator', 'search-attribute', 'create', '--name', 'CliColor', '--type', 'Keyword', '--name', 'CliSize', '--type', 'Int']), 'create')
+        .stdout,
       /CliColor \(Keyword\), CliSize \(Int\)/,
     );
     const list = ok(await tts(['operator', 'search-attribute', 'list']), 'list');
     assert.match(list.stdout, /^ {2}Name +Type +Kind\n/);
     assert.match(list.stdout, /CliColor +Keyword +custom/);
     assert.match(list.stdout, /WorkflowId +Keyword +system/);
-    const arr = json<Array<{ name: string; type: string; kind: string }>>(ok(await tts(['operator', 'search-attribute', 'list', '-o', 'json']), 'list -o json'));
-    assert.deepEqual(arr.find((a) => a.name === 'CliSize'), { name: 'CliSize', type: 'Int', kind: 'custom' });
+    const arr = json<Array<{ name: string; type: string; kind: string }>>(
+      ok(await tts(['operator', 'search-attribute', 'list', '-o', 'json']), 'list -o json'),
+    );
+    assert.deepEqual(
+      arr.find((a) => a.name === 'CliSize'),
+      { name: 'CliSize', type: 'Int', kind: 'custom' },
+    );
   });
 
   test('operator commands the server does not implement yet fail with one clear sentence', async () => {
@@ -375,13 +472,22 @@ describe('bad input and connection errors', () => {
   test('malformed JSON, files, durations, policies and missing flags: one sentence, exit 1, nothing started', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['workflow', 'start', '--type', 'greet', '-t', TQ, '-i', '{bad'], /^error: --input is not valid JSON \(.+\): "\{bad"\n$/],
-      [['workflow', 'start', '--type', 'greet', '-t', TQ, '--input-file', join(tmp, 'missing.json')], /^error: cannot read --input-file .*missing\.json: ENOENT/],
-      [['workflow', 'start', '--type', 'greet', '-t', TQ, '-i', '1', '--input-file', join(tmp, 'x.json')], /^error: --input and --input-file cannot be combined/],
+      [
+        ['workflow', 'start', '--type', 'greet', '-t', TQ, '--input-file', join(tmp, 'missing.json')],
+        /^error: cannot read --input-file .*missing\.json: ENOENT/,
+      ],
+      [
+        ['workflow', 'start', '--type', 'greet', '-t', TQ, '-i', '1', '--input-file', join(tmp, 'x.json')],
+        /^error: --input and --input-file cannot be combined/,
+      ],
       [['workflow', 'start', '--type', 'greet', '-t', TQ, '--memo', 'nokey'], /^error: --memo "nokey" must be KEY=VALUE/],
       [['workflow', 'start', '--type', 'greet', '-t', TQ, '--memo', 'k=notjson'], /^error: --memo k is not valid JSON/],
       [['workflow', 'start', '--type', 'greet', '-t', TQ, '--search-attribute', 'k={'], /^error: --search-attribute k is not valid JSON/],
       [['workflow', 'start', '--type', 'greet', '-t', TQ, '--execution-timeout', 'soon'], /^error: --execution-timeout "soon" is not a duration/],
-      [['workflow', 'start', '--type', 'greet', '-t', TQ, '--id-reuse-policy', 'Sometimes'], /argument 'Sometimes' is invalid\. Allowed choices are AllowDuplicate/],
+      [
+        ['workflow', 'start', '--type', 'greet', '-t', TQ, '--id-reuse-policy', 'Sometimes'],
+        /argument 'Sometimes' is invalid\. Allowed choices are AllowDuplicate/,
+      ],
       [['workflow', 'start', '-t', TQ], /^error: --type is required/],
       [['workflow', 'start', '--type', 'greet'], /required option '-t, --task-queue <name>' not specified/],
       [['workflow', 'describe'], /required option '-w, --workflow-id <id>' not specified/],
@@ -393,7 +499,10 @@ describe('bad input and connection errors', () => {
       [['workflow', 'list', '--color', 'sometimes'], /argument 'sometimes' is invalid\. Allowed choices are auto, always, never\./],
       [['workflow', 'frobnicate'], /unknown command 'frobnicate'/],
       [['operator', 'search-attribute', 'create', '--name', 'X', '--type', 'Colour'], /^error: --type "Colour" is not a search attribute type/],
-      [['operator', 'search-attribute', 'create', '--name', 'X', '--name', 'Y', '--type', 'Int'], /^error: give one --type per --name \(got 2 names and 1 types\)/],
+      [
+        ['operator', 'search-attribute', 'create', '--name', 'X', '--name', 'Y', '--type', 'Int'],
+        /^error: give one --type per --name \(got 2 names and 1 types\)/,
+      ],
       [['operator', 'namespace', 'create'], /^error: name the namespace to create/],
       [['operator', 'namespace', 'update', 'default'], /^error: nothing to update/],
       [['operator', 'namespace', 'create', '-n', 'x', '--retention', '3 weeks'], /^error: --retention "3 weeks" is not a duration/],
@@ -416,19 +525,46 @@ describe('bad input and connection errors', () => {
     const dead = `127.0.0.1:${await freePort()}`;
     const t0 = Date.now();
     const r = await tts(['workflow', 'list', '--address', dead], {}, false);
-    fails(r, new RegExp(`^error: cannot reach the temporal-ts server at ${dead.replace(/\./g, '\\.')}: connection refused .*; start it with \`temporal-ts server start-dev\` or pass --address\\n$`), 'refused');
+    fails(
+      r,
+      new RegExp(
+        `^error: cannot reach the temporal-ts server at ${dead.replace(/\./g, '\\.')}: connection refused .*; start it with \`temporal-ts server start-dev\` or pass --address\\n$`,
+      ),
+      'refused',
+    );
     assert.ok(Date.now() - t0 < 10_000, 'fails fast');
-    fails(await tts(['operator', 'namespace', 'list'], { TEMPORAL_ADDRESS: dead }, false), new RegExp(`cannot reach the temporal-ts server at ${dead.replace(/\./g, '\\.')}`), 'env address');
+    fails(
+      await tts(['operator', 'namespace', 'list'], { TEMPORAL_ADDRESS: dead }, false),
+      new RegExp(`cannot reach the temporal-ts server at ${dead.replace(/\./g, '\\.')}`),
+      'env address',
+    );
     ok(await tts(['operator', 'namespace', 'list'], { TEMPORAL_ADDRESS: address }, false), 'TEMPORAL_ADDRESS');
     fails(await tts(['workflow', 'list', '--address', 'nonsense'], {}, false), /^error: --address "nonsense" is not HOST:PORT/, 'bad address');
   });
 
   test('--help lists the commands and their Temporal flag names', async () => {
     const r = ok(await tts(['workflow', 'start', '--help'], {}, false), 'help');
-    for (const flag of ['--type', '--task-queue', '--workflow-id', '--input', '--input-file', '--execution-timeout', '--run-timeout', '--task-timeout', '--id-reuse-policy', '--search-attribute', '--memo', '--address', '--namespace', '--output', '--color']) {
+    for (const flag of [
+      '--type',
+      '--task-queue',
+      '--workflow-id',
+      '--input',
+      '--input-file',
+      '--execution-timeout',
+      '--run-timeout',
+      '--task-timeout',
+      '--id-reuse-policy',
+      '--search-attribute',
+      '--memo',
+      '--address',
+      '--namespace',
+      '--output',
+      '--color',
+    ]) {
       assert.ok(r.stdout.includes(flag), `workflow start --help mentions ${flag}`);
     }
     const top = ok(await tts(['workflow', '--help'], {}, false), 'workflow help');
-    for (const c of ['start', 'execute', 'list', 'count', 'describe', 'show', 'result', 'signal', 'query', 'stack', 'update', 'cancel', 'terminate']) assert.match(top.stdout, new RegExp(`\\n  ${c} `));
+    for (const c of ['start', 'execute', 'list', 'count', 'describe', 'show', 'result', 'signal', 'query', 'stack', 'update', 'cancel', 'terminate'])
+      assert.match(top.stdout, new RegExp(`\\n  ${c} `));
   });
 });

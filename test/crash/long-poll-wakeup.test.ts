@@ -34,7 +34,15 @@ test('a close committed while the long poll reads the state wakes the poll at on
       }
       return row;
     };
-    const slowStore: PersistenceBundle = { ...store, shards: store.shards, tasks: store.tasks, namespaces: store.namespaces, cluster: store.cluster, executions, close: () => store.close() };
+    const slowStore: PersistenceBundle = {
+      ...store,
+      shards: store.shards,
+      tasks: store.tasks,
+      namespaces: store.namespaces,
+      cluster: store.cluster,
+      executions,
+      close: () => store.close(),
+    };
     const opts = { numHistoryShards: 1, longPollTimeoutMs: 5000, hostIdentity: 'test' };
     const first = new HistoryEngine(slowStore, opts, createLogger('error'));
     await first.start();

@@ -10,7 +10,11 @@ import { REPO_ROOT, TEMPORAL_TS } from '../helpers/processes';
 import { writeServerConfig as writeTestServerConfig, type TestDatabases } from '../helpers/server-config';
 
 export function writeServerConfig(dir: string, engine: Engine, dbs: TestDatabases, port: number, shards = 4): string {
-  return writeTestServerConfig(dir, `crash-${engine}`, engine, dbs, port, { numHistoryShards: shards, logLevel: process.env.CRASH_LOG_LEVEL ?? 'warn', extra: 'ui:\n  enabled: false\n' });
+  return writeTestServerConfig(dir, `crash-${engine}`, engine, dbs, port, {
+    numHistoryShards: shards,
+    logLevel: process.env.CRASH_LOG_LEVEL ?? 'warn',
+    extra: 'ui:\n  enabled: false\n',
+  });
 }
 
 export class ServerProcess {

@@ -31,7 +31,15 @@ test('a read overtaken by a commit does not put an old mutable state into the ca
       }
       return row;
     };
-    const slowStore: PersistenceBundle = { ...store, shards: store.shards, tasks: store.tasks, namespaces: store.namespaces, cluster: store.cluster, executions, close: () => store.close() };
+    const slowStore: PersistenceBundle = {
+      ...store,
+      shards: store.shards,
+      tasks: store.tasks,
+      namespaces: store.namespaces,
+      cluster: store.cluster,
+      executions,
+      close: () => store.close(),
+    };
     const opts = { numHistoryShards: 1, longPollTimeoutMs: 1000, hostIdentity: 'test' };
     const log = createLogger('error');
 

@@ -23,40 +23,44 @@ for (const plugin of ENGINES) {
     const skip = await engineAvailability(plugin);
     const env = sharedWorker(plugin, { skip });
 
-    test('restart: a timer and a run timeout due while no server runs fire on the next server; a task scheduled before the stop is dispatched', { skip }, async () => {
-      const db = await createTestDb(plugin, 'restart');
-      const timerWf = id('restart-timer');
-      const timeoutWf = id('restart-timeout');
-      const actWf = id('restart-act');
-      const taskQueue = newTaskQueue('restart');
-      const idleQueue = newTaskQueue('restart-idle');
-      try {
-        let server = await startServer(db, { longPollTimeoutMs: 1000 });
-        let conn = await Connection.connect({ address: `127.0.0.1:${server.port}` });
-        let client = new Client({ connection: conn });
-        await client.workflow.start('waitsForever', { taskQueue, workflowId: timeoutWf, workflowRunTimeout: '2s' });
-        await client.workflow.start('greetViaActivity', { taskQueue: idleQueue, workflowId: actWf, args: ['again'] }); // no worker yet
-        await client.workflow.start('sleeper', { taskQueue, workflowId: timerWf, args: [2000] });
-        await runWorkerUntil(server.port, taskQueue, waitForEvent(client, timerWf, 17 /* TimerStarted */));
-        await conn.close();
-        await server.stop();
+    test(
+      'restart: a timer and a run timeout due while no server runs fire on the next server; a task scheduled before the stop is dispatched',
+      { skip },
+      async () => {
+        const db = await createTestDb(plugin, 'restart');
+        const timerWf = id('restart-timer');
+        const timeoutWf = id('restart-timeout');
+        const actWf = id('restart-act');
+        const taskQueue = newTaskQueue('restart');
+        const idleQueue = newTaskQueue('restart-idle');
+        try {
+          let server = await startServer(db, { longPollTimeoutMs: 1000 });
+          let conn = await Connection.connect({ address: `127.0.0.1:${server.port}` });
+          let client = new Client({ connection: conn });
+          await client.workflow.start('waitsForever', { taskQueue, workflowId: timeoutWf, workflowRunTimeout: '2s' });
+          await client.workflow.start('greetViaActivity', { taskQueue: idleQueue, workflowId: actWf, args: ['again'] }); // no worker yet
+          await client.workflow.start('sleeper', { taskQueue, workflowId: timerWf, args: [2000] });
+          await runWorkerUntil(server.port, taskQueue, waitForEvent(client, timerWf, 17 /* TimerStarted */));
+          await conn.close();
+          await server.stop();
 
-        await sleep(2500); // the timer and the run timeout are due while no server runs
+          await sleep(2500); // the timer and the run timeout are due while no server runs
 
-        server = await startServer(db, { longPollTimeoutMs: 1000 });
-        conn = await Connection.connect({ address: `127.0.0.1:${server.port}` });
-        client = new Client({ connection: conn });
-        assert.equal(await runWorkerUntil(server.port, taskQueue, client.workflow.getHandle(timerWf).result()), 'slept enough');
-        const types = (await client.workflow.getHandle(timerWf).fetchHistory()).events!.map((e) => e.eventType);
-        assert.ok(types.includes(18 /* TimerFired */));
-        assert.equal((await client.workflow.getHandle(timeoutWf).describe()).status.name, 'TIMED_OUT');
-        assert.equal(await runWorkerUntil(server.port, idleQueue, client.workflow.getHandle(actWf).result()), 'hello again from activity');
-        await conn.close();
-        await server.stop();
-      } finally {
-        await db.drop();
-      }
-    });
+          server = await startServer(db, { longPollTimeoutMs: 1000 });
+          conn = await Connection.connect({ address: `127.0.0.1:${server.port}` });
+          client = new Client({ connection: conn });
+          assert.equal(await runWorkerUntil(server.port, taskQueue, client.workflow.getHandle(timerWf).result()), 'slept enough');
+          const types = (await client.workflow.getHandle(timerWf).fetchHistory()).events!.map((e) => e.eventType);
+          assert.ok(types.includes(18 /* TimerFired */));
+          assert.equal((await client.workflow.getHandle(timeoutWf).describe()).status.name, 'TIMED_OUT');
+          assert.equal(await runWorkerUntil(server.port, idleQueue, client.workflow.getHandle(actWf).result()), 'hello again from activity');
+          await conn.close();
+          await server.stop();
+        } finally {
+          await db.drop();
+        }
+      },
+    );
 
     test('workflow task failure then start-to-close timeouts with growing attempts; a signal fixes it', { skip }, async () => {
       const { client, taskQueue } = env();
@@ -86,7 +90,11 @@ for (const plugin of ENGINES) {
       const h = await client.workflow.start('greet', { taskQueue, workflowId: id('meta'), args: ['m'] });
       await h.result();
       const completed = (await h.fetchHistory()).events!.filter((e) => e.eventType === 7);
-      assert.ok(completed.some((e) => e.workflowTaskCompletedEventAttributes?.sdkMetadata?.sdkName || e.workflowTaskCompletedEventAttributes?.sdkMetadata?.coreUsedFlags?.length));
+      assert.ok(
+        completed.some(
+          (e) => e.workflowTaskCompletedEventAttributes?.sdkMetadata?.sdkName || e.workflowTaskCompletedEventAttributes?.sdkMetadata?.coreUsedFlags?.length,
+        ),
+      );
     });
   });
 }

@@ -89,10 +89,7 @@ for (const plugin of ENGINES) {
         svc.startWorkflowExecution({ namespace: 'default', workflowId: 'w', workflowType: { name: 'x' }, taskQueue: { name: '' } }),
         (err: { code?: number; details?: string }) => err.code === 3 && /taskQueue/.test(err.details ?? ''),
       );
-      await assert.rejects(
-        svc.describeNamespace({ namespace: 'no-such-namespace' }),
-        (err: { code?: number }) => err.code === 5,
-      );
+      await assert.rejects(svc.describeNamespace({ namespace: 'no-such-namespace' }), (err: { code?: number }) => err.code === 5);
     });
 
     test('activity retries, retry exhaustion, start-to-close timeout', { skip }, async () => {
@@ -100,7 +97,11 @@ for (const plugin of ENGINES) {
       assert.equal(await client.workflow.execute('flaky', { taskQueue, workflowId: id('flaky'), args: ['k'] }), 'succeeded on attempt 3');
       await assert.rejects(
         client.workflow.execute('alwaysFails', { taskQueue, workflowId: id('af') }),
-        (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure && err.cause.cause instanceof ApplicationFailure && /attempt 2 failed/.test(err.cause.cause.message),
+        (err: unknown) =>
+          err instanceof WorkflowFailedError &&
+          err.cause instanceof ActivityFailure &&
+          err.cause.cause instanceof ApplicationFailure &&
+          /attempt 2 failed/.test(err.cause.cause.message),
       );
       await assert.rejects(
         client.workflow.execute('timesOut', { taskQueue, workflowId: id('to') }),
@@ -131,15 +132,28 @@ for (const plugin of ENGINES) {
         token = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
         pages++;
       } while (token);
-      assert.deepEqual(all, Array.from({ length: 11 }, (_, i) => i + 1));
+      assert.deepEqual(
+        all,
+        Array.from({ length: 11 }, (_, i) => i + 1),
+      );
       assert.equal(pages, 4);
-      const close = await svc.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: wid }, waitNewEvent: true, historyEventFilterType: 2 });
+      const close = await svc.getWorkflowExecutionHistory({
+        namespace: 'default',
+        execution: { workflowId: wid },
+        waitNewEvent: true,
+        historyEventFilterType: 2,
+      });
       assert.equal(close.history!.events!.length, 1);
       assert.equal(close.history!.events![0]!.eventType, 2);
       // long poll on a running workflow answers empty (with a token) when the poll times out
       const r = await client.workflow.start('waitsForever', { taskQueue, workflowId: id('lp') });
       const t0 = Date.now();
-      const empty = await svc.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: r.workflowId }, waitNewEvent: true, historyEventFilterType: 2 });
+      const empty = await svc.getWorkflowExecutionHistory({
+        namespace: 'default',
+        execution: { workflowId: r.workflowId },
+        waitNewEvent: true,
+        historyEventFilterType: 2,
+      });
       assert.equal(empty.history!.events!.length, 0);
       assert.ok(Date.now() - t0 >= 2500);
       await r.terminate();

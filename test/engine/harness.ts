@@ -192,7 +192,14 @@ export function sharedWorker(plugin: Engine, opts: WithWorkerOpts & { skip?: str
     const taskQueue = newTaskQueue(plugin);
     installRuntime();
     workerConn = await NativeConnection.connect({ address });
-    worker = await Worker.create({ connection: workerConn, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), activities, ...opts.worker });
+    worker = await Worker.create({
+      connection: workerConn,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities,
+      ...opts.worker,
+    });
     running = worker.run();
     clientConn = await Connection.connect({ address });
     env = { client: new Client({ connection: clientConn, namespace: 'default' }), taskQueue, port: server.port, plugin, server };

@@ -26,7 +26,7 @@ for (const plugin of ENGINES) {
     const skip = await engineAvailability(plugin);
     const env = sharedWorker(plugin, { skip });
 
-    test('the defaults are Temporal\'s', { skip }, () => {
+    test("the defaults are Temporal's", { skip }, () => {
       const { server } = env();
       assert.deepEqual({ ...server.limits }, { ...DEFAULT_LIMITS });
       assert.equal(server.limits.blobSizeLimitError, 2 * MiB);
@@ -40,7 +40,10 @@ for (const plugin of ENGINES) {
       const svc = client.workflowService;
       const workflowId = id('big-input');
       const base = { namespace: 'default', workflowId, workflowType: { name: 'echoInput' }, taskQueue: { name: taskQueue } };
-      await assert.rejects(svc.startWorkflowExecution({ ...base, input: bytes(2 * MiB + 100) }), invalid(/^input: .*exceeds the blob size limit of 2 MiB \(2097152 bytes\)/));
+      await assert.rejects(
+        svc.startWorkflowExecution({ ...base, input: bytes(2 * MiB + 100) }),
+        invalid(/^input: .*exceeds the blob size limit of 2 MiB \(2097152 bytes\)/),
+      );
       await assert.rejects(
         svc.signalWithStartWorkflowExecution({ ...base, signalName: 's', signalInput: bytes(3 * MiB) }),
         invalid(/^signalInput: size 3 MiB .* exceeds the blob size limit of 2 MiB/),
@@ -57,32 +60,36 @@ for (const plugin of ENGINES) {
       await h.terminate();
     });
 
-    test('payloads over 2 MiB from the worker: a workflow result fails the workflow, an activity result or heartbeat fails the activity (no retry)', { skip }, async () => {
-      const { client, taskQueue } = env();
-      const h = await client.workflow.start('bigWorkflowResult', { taskQueue, workflowId: id('big-result'), args: [2 * MiB + 10] });
-      await assert.rejects(h.result(), (err: unknown) => {
-        assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ServerFailure, String(err));
-        assert.match(err.cause.message, /^CompleteWorkflowExecutionCommandAttributes\.Result exceeds size limit: .*2 MiB/);
-        assert.equal(err.cause.nonRetryable, true);
-        return true;
-      });
-      const types = (await h.fetchHistory()).events!.map((e) => [e.eventType, e.workflowTaskFailedEventAttributes?.cause ?? undefined]);
-      assert.deepEqual(types.slice(-2), [
-        [E.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES],
-        [E.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, undefined],
-      ]);
+    test(
+      'payloads over 2 MiB from the worker: a workflow result fails the workflow, an activity result or heartbeat fails the activity (no retry)',
+      { skip },
+      async () => {
+        const { client, taskQueue } = env();
+        const h = await client.workflow.start('bigWorkflowResult', { taskQueue, workflowId: id('big-result'), args: [2 * MiB + 10] });
+        await assert.rejects(h.result(), (err: unknown) => {
+          assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ServerFailure, String(err));
+          assert.match(err.cause.message, /^CompleteWorkflowExecutionCommandAttributes\.Result exceeds size limit: .*2 MiB/);
+          assert.equal(err.cause.nonRetryable, true);
+          return true;
+        });
+        const types = (await h.fetchHistory()).events!.map((e) => [e.eventType, e.workflowTaskFailedEventAttributes?.cause ?? undefined]);
+        assert.deepEqual(types.slice(-2), [
+          [E.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES],
+          [E.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, undefined],
+        ]);
 
-      await assert.rejects(client.workflow.execute('bigActivityResult', { taskQueue, workflowId: id('big-act'), args: [2 * MiB + 10] }), (err: unknown) => {
-        assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure && err.cause.cause instanceof ServerFailure, String(err));
-        assert.match(err.cause.cause.message, /^Complete result exceeds size limit/);
-        return true;
-      });
-      await assert.rejects(client.workflow.execute('bigActivityHeartbeat', { taskQueue, workflowId: id('big-hb'), args: [2 * MiB + 10] }), (err: unknown) => {
-        assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure && err.cause.cause instanceof ServerFailure, String(err));
-        assert.match(err.cause.cause.message, /^Heartbeat details exceed size limit/);
-        return true;
-      });
-    });
+        await assert.rejects(client.workflow.execute('bigActivityResult', { taskQueue, workflowId: id('big-act'), args: [2 * MiB + 10] }), (err: unknown) => {
+          assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure && err.cause.cause instanceof ServerFailure, String(err));
+          assert.match(err.cause.cause.message, /^Complete result exceeds size limit/);
+          return true;
+        });
+        await assert.rejects(client.workflow.execute('bigActivityHeartbeat', { taskQueue, workflowId: id('big-hb'), args: [2 * MiB + 10] }), (err: unknown) => {
+          assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure && err.cause.cause instanceof ServerFailure, String(err));
+          assert.match(err.cause.cause.message, /^Heartbeat details exceed size limit/);
+          return true;
+        });
+      },
+    );
 
     test('history count and size limits terminate the workflow; the call that crossed them is INVALID_ARGUMENT', { skip }, async () => {
       const { client, taskQueue, server } = env();
@@ -90,7 +97,11 @@ for (const plugin of ENGINES) {
       try {
         server.limits.historyCountLimitError = 30;
         const many = await client.workflow.start('manyTimers', { taskQueue, workflowId: id('count-limit'), args: [20] });
-        await assert.rejects(many.result(), (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof TerminatedFailure && err.message === 'Workflow history count exceeds limit.');
+        await assert.rejects(
+          many.result(),
+          (err: unknown) =>
+            err instanceof WorkflowFailedError && err.cause instanceof TerminatedFailure && err.message === 'Workflow history count exceeds limit.',
+        );
         const events = (await many.fetchHistory()).events!;
         assert.ok(events.length <= 34, `terminated near the limit, at ${events.length} events`);
         assert.equal(events[events.length - 1]!.workflowExecutionTerminatedEventAttributes?.reason, 'Workflow history count exceeds limit.');
@@ -101,7 +112,12 @@ for (const plugin of ENGINES) {
         await acc.query('total');
         server.limits.historyCountLimitError = (await acc.fetchHistory()).events!.length;
         await assert.rejects(
-          client.workflowService.signalWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: acc.workflowId }, signalName: 'add', input: { payloads: [defaultPayloadConverter.toPayload(2)] } }),
+          client.workflowService.signalWorkflowExecution({
+            namespace: 'default',
+            workflowExecution: { workflowId: acc.workflowId },
+            signalName: 'add',
+            input: { payloads: [defaultPayloadConverter.toPayload(2)] },
+          }),
           invalid(/^Workflow history count exceeds limit\.$/),
         );
         assert.equal((await acc.describe()).status.name, 'TERMINATED');
@@ -137,32 +153,81 @@ for (const plugin of ENGINES) {
       const start = { namespace: 'default', workflowId: wid, workflowType: { name: 'greet' }, taskQueue: { name: taskQueue } };
       const token = (o: object) => Buffer.from(JSON.stringify(o));
       const cases: [string, () => Promise<unknown>, RegExp][] = [
-        ['negative run timeout', () => svc.startWorkflowExecution({ ...start, workflowRunTimeout: { seconds: -5 as never } }), /^workflowRunTimeout: must not be negative/],
-        ['negative task timeout', () => svc.startWorkflowExecution({ ...start, workflowTaskTimeout: { seconds: 0 as never, nanos: -1 } }), /^workflowTaskTimeout/],
+        [
+          'negative run timeout',
+          () => svc.startWorkflowExecution({ ...start, workflowRunTimeout: { seconds: -5 as never } }),
+          /^workflowRunTimeout: must not be negative/,
+        ],
+        [
+          'negative task timeout',
+          () => svc.startWorkflowExecution({ ...start, workflowTaskTimeout: { seconds: 0 as never, nanos: -1 } }),
+          /^workflowTaskTimeout/,
+        ],
         ['empty workflow type', () => svc.startWorkflowExecution({ ...start, workflowType: { name: '' } }), /^workflowType\.name: is required/],
         ['empty task queue', () => svc.startWorkflowExecution({ ...start, taskQueue: { name: '' } }), /^taskQueue\.name: is required/],
         ['bad reuse policy', () => svc.startWorkflowExecution({ ...start, workflowIdReusePolicy: 99 as never }), /^workflowIdReusePolicy: 99 is not a valid/],
-        ['bad conflict policy', () => svc.startWorkflowExecution({ ...start, workflowIdConflictPolicy: 42 as never }), /^workflowIdConflictPolicy: 42 is not a valid/],
+        [
+          'bad conflict policy',
+          () => svc.startWorkflowExecution({ ...start, workflowIdConflictPolicy: 42 as never }),
+          /^workflowIdConflictPolicy: 42 is not a valid/,
+        ],
         ['bad retry policy', () => svc.startWorkflowExecution({ ...start, retryPolicy: { backoffCoefficient: 0.5 } }), /^retryPolicy\.backoffCoefficient/],
         ['negative maximum attempts', () => svc.startWorkflowExecution({ ...start, retryPolicy: { maximumAttempts: -1 } }), /^retryPolicy\.maximumAttempts/],
         ['empty namespace', () => svc.startWorkflowExecution({ ...start, namespace: '' }), /^namespace: is required/],
-        ['empty signal name', () => svc.signalWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: wid }, signalName: '' }), /^signalName: is required/],
+        [
+          'empty signal name',
+          () => svc.signalWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: wid }, signalName: '' }),
+          /^signalName: is required/,
+        ],
         ['no workflow id', () => svc.describeWorkflowExecution({ namespace: 'default', execution: {} }), /^execution\.workflowId: is required/],
-        ['malformed run id', () => svc.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: wid, runId: 'not-a-uuid' } }), /^execution\.runId: .*not a valid run id/],
-        ['bad history filter', () => svc.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: wid }, historyEventFilterType: 7 as never }), /^historyEventFilterType/],
-        ['bad page token', () => svc.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: wid }, nextPageToken: Buffer.from('%%%') }), /^nextPageToken: is malformed/],
-        ['empty query type', () => svc.queryWorkflow({ namespace: 'default', execution: { workflowId: wid }, query: { queryType: '' } }), /^query\.queryType: is required/],
+        [
+          'malformed run id',
+          () => svc.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: wid, runId: 'not-a-uuid' } }),
+          /^execution\.runId: .*not a valid run id/,
+        ],
+        [
+          'bad history filter',
+          () => svc.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: wid }, historyEventFilterType: 7 as never }),
+          /^historyEventFilterType/,
+        ],
+        [
+          'bad page token',
+          () => svc.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: wid }, nextPageToken: Buffer.from('%%%') }),
+          /^nextPageToken: is malformed/,
+        ],
+        [
+          'empty query type',
+          () => svc.queryWorkflow({ namespace: 'default', execution: { workflowId: wid }, query: { queryType: '' } }),
+          /^query\.queryType: is required/,
+        ],
         ['empty poll task queue', () => svc.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name: '' } }), /^taskQueue\.name: is required/],
         ['garbage task token', () => svc.respondWorkflowTaskCompleted({ namespace: 'default', taskToken: Buffer.from('garbage') }), /^taskToken: is malformed/],
         ['empty task token', () => svc.respondActivityTaskCompleted({ namespace: 'default', taskToken: Buffer.alloc(0) }), /^taskToken: is required/],
-        ['truncated activity token', () => svc.respondActivityTaskCompleted({ namespace: 'default', taskToken: token({ k: 'at' }) }), /^taskToken: is malformed/],
-        ['token of the wrong kind', () => svc.recordActivityTaskHeartbeat({ namespace: 'default', taskToken: token({ k: 'q', id: 'x' }) }), /^taskToken: is not an activity task token/],
+        [
+          'truncated activity token',
+          () => svc.respondActivityTaskCompleted({ namespace: 'default', taskToken: token({ k: 'at' }) }),
+          /^taskToken: is malformed/,
+        ],
+        [
+          'token of the wrong kind',
+          () => svc.recordActivityTaskHeartbeat({ namespace: 'default', taskToken: token({ k: 'q', id: 'x' }) }),
+          /^taskToken: is not an activity task token/,
+        ],
         [
           'bad workflow task failed cause',
-          () => svc.respondWorkflowTaskFailed({ namespace: 'default', taskToken: token({ k: 'wt', ns: 'n', wid, rid: 'r', sched: 2, started: 3, attempt: 1 }), cause: 999 as never }),
+          () =>
+            svc.respondWorkflowTaskFailed({
+              namespace: 'default',
+              taskToken: token({ k: 'wt', ns: 'n', wid, rid: 'r', sched: 2, started: 3, attempt: 1 }),
+              cause: 999 as never,
+            }),
           /^cause: 999 is not a valid value/,
         ],
-        ['bad query result type', () => svc.respondQueryTaskCompleted({ namespace: 'default', taskToken: token({ k: 'q', id: 'x' }), completedType: 0 }), /^completedType/],
+        [
+          'bad query result type',
+          () => svc.respondQueryTaskCompleted({ namespace: 'default', taskToken: token({ k: 'q', id: 'x' }), completedType: 0 }),
+          /^completedType/,
+        ],
       ];
       for (const [name, call, re] of cases) {
         await assert.rejects(call(), (err: GrpcErr) => {
@@ -173,7 +238,10 @@ for (const plugin of ENGINES) {
       }
       // an unknown workflow / task is NOT_FOUND, not INTERNAL
       await assert.rejects(
-        svc.respondActivityTaskCompleted({ namespace: 'default', taskToken: token({ k: 'at', ns: 'n', wid: 'nope', rid: '00000000-0000-0000-0000-000000000000', aid: '1', sched: 5, attempt: 1 }) }),
+        svc.respondActivityTaskCompleted({
+          namespace: 'default',
+          taskToken: token({ k: 'at', ns: 'n', wid: 'nope', rid: '00000000-0000-0000-0000-000000000000', aid: '1', sched: 5, attempt: 1 }),
+        }),
         (err: GrpcErr) => err.code === 5,
       );
       await assert.rejects(svc.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: id('none') } }), (err: GrpcErr) => err.code === 5);

@@ -20,11 +20,20 @@ async function updateScenarios({ client, taskQueue }: Env): Promise<void> {
 
   // validator rejection: a failure, and no update events
   const before = (await h.fetchHistory()).events!.length;
-  await assert.rejects(h.executeUpdate('inc', { args: [-1] }), (err: unknown) => err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && /negative/.test(err.cause.message));
+  await assert.rejects(
+    h.executeUpdate('inc', { args: [-1] }),
+    (err: unknown) => err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && /negative/.test(err.cause.message),
+  );
   const afterRejection = (await h.fetchHistory()).events!;
-  assert.ok(afterRejection.slice(before).every((e) => e.eventType !== ET.accepted && e.eventType !== ET.completed), 'a rejection writes no update events');
+  assert.ok(
+    afterRejection.slice(before).every((e) => e.eventType !== ET.accepted && e.eventType !== ET.completed),
+    'a rejection writes no update events',
+  );
   // a handler failure: accepted, then completed with a failure outcome
-  await assert.rejects(h.executeUpdate('inc', { args: [13] }), (err: unknown) => err instanceof WorkflowUpdateFailedError && /unlucky/.test(String((err.cause as Error)?.message)));
+  await assert.rejects(
+    h.executeUpdate('inc', { args: [13] }),
+    (err: unknown) => err instanceof WorkflowUpdateFailedError && /unlucky/.test(String((err.cause as Error)?.message)),
+  );
 
   // deduplication: the same update id answers the first outcome and runs the handler once
   const handledBefore = await h.query<number>('handled');
@@ -91,47 +100,53 @@ async function updateScenarios({ client, taskQueue }: Env): Promise<void> {
   }
   // updates on a closed workflow: a completed id still answers; a new one is NOT_FOUND
   assert.equal(await h.executeUpdate<number, [number]>('inc', { args: [10], updateId: 'same-id' }), 15);
-  await assert.rejects(h.executeUpdate('inc', { args: [1] }), (err: unknown) => /not found|completed/i.test(String((err as Error).message) + String((err as { cause?: Error }).cause?.message)));
+  await assert.rejects(h.executeUpdate('inc', { args: [1] }), (err: unknown) =>
+    /not found|completed/i.test(String((err as Error).message) + String((err as { cause?: Error }).cause?.message)),
+  );
 }
 
 for (const plugin of ENGINES) {
   describe(plugin, async () => {
     const skip = await engineAvailability(plugin);
 
-test('updates: wait stages, poll, validators, rejection, dedup, events (worker without a cache: every task replays)', { skip }, async () => {
-  await withWorker(plugin, updateScenarios, { worker: { maxCachedWorkflows: 0 } });
-});
+    test('updates: wait stages, poll, validators, rejection, dedup, events (worker without a cache: every task replays)', { skip }, async () => {
+      await withWorker(plugin, updateScenarios, { worker: { maxCachedWorkflows: 0 } });
+    });
 
-test('updates with a caching worker', { skip }, async () => {
-  await withWorker(plugin, async ({ client, taskQueue }) => {
-    const h = await client.workflow.start('updatable', { taskQueue, workflowId: id('updc') });
-    const results = await Promise.all([1, 2, 3].map((n) => h.executeUpdate<number, [number]>('slowInc', { args: [n] })));
-    assert.equal(Math.max(...results), 6);
-    await h.signal('finish');
-    assert.equal(await h.result(), 6);
-  });
-});
+    test('updates with a caching worker', { skip }, async () => {
+      await withWorker(plugin, async ({ client, taskQueue }) => {
+        const h = await client.workflow.start('updatable', { taskQueue, workflowId: id('updc') });
+        const results = await Promise.all([1, 2, 3].map((n) => h.executeUpdate<number, [number]>('slowInc', { args: [n] })));
+        assert.equal(Math.max(...results), 6);
+        await h.signal('finish');
+        assert.equal(await h.result(), 6);
+      });
+    });
 
-test('update-with-start (ExecuteMultiOperation)', { skip }, async () => {
-  await withWorker(plugin, async ({ client, taskQueue }) => {
-    const workflowId = id('uws');
-    const op = new WithStartWorkflowOperation('updatable', { workflowId, taskQueue, workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
-    assert.equal(await client.workflow.executeUpdateWithStart('inc', { args: [4], startWorkflowOperation: op }), 4);
-    const h = await op.workflowHandle();
-    // again: the existing workflow is used
-    const op2 = new WithStartWorkflowOperation('updatable', { workflowId, taskQueue, workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
-    const uh = await client.workflow.startUpdateWithStart('slowInc', { args: [5], waitForStage: WorkflowUpdateStage.ACCEPTED, startWorkflowOperation: op2 });
-    assert.equal(await uh.result(), 9);
-    assert.equal((await (await op2.workflowHandle()).describe()).runId, (await h.describe()).runId);
-    await h.signal('finish');
-    assert.equal(await h.result(), 9);
-    // conflict policy FAIL on a running workflow: ALREADY_EXISTS
-    const w2 = id('uws2');
-    await client.workflow.start('updatable', { taskQueue, workflowId: w2 });
-    const op3 = new WithStartWorkflowOperation('updatable', { workflowId: w2, taskQueue, workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL });
-    await assert.rejects(client.workflow.executeUpdateWithStart('inc', { args: [1], startWorkflowOperation: op3 }));
-    await client.workflow.getHandle(w2).terminate();
-  });
-});
+    test('update-with-start (ExecuteMultiOperation)', { skip }, async () => {
+      await withWorker(plugin, async ({ client, taskQueue }) => {
+        const workflowId = id('uws');
+        const op = new WithStartWorkflowOperation('updatable', { workflowId, taskQueue, workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
+        assert.equal(await client.workflow.executeUpdateWithStart('inc', { args: [4], startWorkflowOperation: op }), 4);
+        const h = await op.workflowHandle();
+        // again: the existing workflow is used
+        const op2 = new WithStartWorkflowOperation('updatable', { workflowId, taskQueue, workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
+        const uh = await client.workflow.startUpdateWithStart('slowInc', {
+          args: [5],
+          waitForStage: WorkflowUpdateStage.ACCEPTED,
+          startWorkflowOperation: op2,
+        });
+        assert.equal(await uh.result(), 9);
+        assert.equal((await (await op2.workflowHandle()).describe()).runId, (await h.describe()).runId);
+        await h.signal('finish');
+        assert.equal(await h.result(), 9);
+        // conflict policy FAIL on a running workflow: ALREADY_EXISTS
+        const w2 = id('uws2');
+        await client.workflow.start('updatable', { taskQueue, workflowId: w2 });
+        const op3 = new WithStartWorkflowOperation('updatable', { workflowId: w2, taskQueue, workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL });
+        await assert.rejects(client.workflow.executeUpdateWithStart('inc', { args: [1], startWorkflowOperation: op3 }));
+        await client.workflow.getHandle(w2).terminate();
+      });
+    });
   });
 }

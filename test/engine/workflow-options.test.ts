@@ -32,13 +32,24 @@ for (const plugin of ENGINES) {
         client.workflow.start('greet', { taskQueue, workflowId: completed, args: ['3'], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' }),
         isAlreadyStarted(completed),
       );
-      await assert.rejects(client.workflow.start('greet', { taskQueue, workflowId: completed, args: ['3'], workflowIdReusePolicy: 'REJECT_DUPLICATE' }), isAlreadyStarted(completed));
+      await assert.rejects(
+        client.workflow.start('greet', { taskQueue, workflowId: completed, args: ['3'], workflowIdReusePolicy: 'REJECT_DUPLICATE' }),
+        isAlreadyStarted(completed),
+      );
 
       // failed and terminated runs may be reused with FAILED_ONLY, never with REJECT_DUPLICATE
       const failed = id('reuse-failed');
       await assert.rejects(client.workflow.execute('failing', { taskQueue, workflowId: failed, args: ['no'] }), WorkflowFailedError);
-      await assert.rejects(client.workflow.start('greet', { taskQueue, workflowId: failed, args: ['x'], workflowIdReusePolicy: 'REJECT_DUPLICATE' }), isAlreadyStarted(failed));
-      const again = await client.workflow.start('greet', { taskQueue, workflowId: failed, args: ['again'], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' });
+      await assert.rejects(
+        client.workflow.start('greet', { taskQueue, workflowId: failed, args: ['x'], workflowIdReusePolicy: 'REJECT_DUPLICATE' }),
+        isAlreadyStarted(failed),
+      );
+      const again = await client.workflow.start('greet', {
+        taskQueue,
+        workflowId: failed,
+        args: ['again'],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      });
       assert.equal(await again.result(), 'hello again');
 
       const terminated = id('reuse-terminated');
@@ -89,11 +100,23 @@ for (const plugin of ENGINES) {
       const { client, taskQueue } = env();
       const wid = id('sws-policy');
       const s1 = await client.workflow.signalWithStart('accumulator', { taskQueue, workflowId: wid, signal: 'add', signalArgs: [1] });
-      const s2 = await client.workflow.signalWithStart('accumulator', { taskQueue, workflowId: wid, signal: 'add', signalArgs: [2], workflowIdConflictPolicy: 'USE_EXISTING' });
+      const s2 = await client.workflow.signalWithStart('accumulator', {
+        taskQueue,
+        workflowId: wid,
+        signal: 'add',
+        signalArgs: [2],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
       assert.equal(s2.signaledRunId, s1.signaledRunId);
       assert.equal(await s1.query<number>('total'), 3);
 
-      const s3 = await client.workflow.signalWithStart('accumulator', { taskQueue, workflowId: wid, signal: 'add', signalArgs: [10], workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
+      const s3 = await client.workflow.signalWithStart('accumulator', {
+        taskQueue,
+        workflowId: wid,
+        signal: 'add',
+        signalArgs: [10],
+        workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+      });
       assert.notEqual(s3.signaledRunId, s1.signaledRunId);
       assert.equal((await client.workflow.getHandle(wid, s1.signaledRunId).describe()).status.name, 'TERMINATED');
       await s3.signal('done');
@@ -101,7 +124,13 @@ for (const plugin of ENGINES) {
 
       // the run is closed now: the reuse policy decides
       await assert.rejects(
-        client.workflow.signalWithStart('accumulator', { taskQueue, workflowId: wid, signal: 'add', signalArgs: [1], workflowIdReusePolicy: 'REJECT_DUPLICATE' }),
+        client.workflow.signalWithStart('accumulator', {
+          taskQueue,
+          workflowId: wid,
+          signal: 'add',
+          signalArgs: [1],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
         isAlreadyStarted(wid),
       );
       await assert.rejects(
@@ -119,7 +148,11 @@ for (const plugin of ENGINES) {
 
     test('memo given at start is returned by describe', { skip }, async () => {
       const { client, taskQueue } = env();
-      const h = await client.workflow.start('waitsForever', { taskQueue, workflowId: id('memo'), memo: { owner: 'alice', limits: { n: 42, tags: ['a', 'b'] } } });
+      const h = await client.workflow.start('waitsForever', {
+        taskQueue,
+        workflowId: id('memo'),
+        memo: { owner: 'alice', limits: { n: 42, tags: ['a', 'b'] } },
+      });
       const d = await h.describe();
       assert.deepEqual(d.memo, { owner: 'alice', limits: { n: 42, tags: ['a', 'b'] } });
       const started = (await h.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
@@ -132,9 +165,17 @@ for (const plugin of ENGINES) {
       const t0 = Date.now();
       const run = await client.workflow.start('waitsForever', { taskQueue, workflowId: id('run-to'), workflowRunTimeout: '1s' });
       // the execution timeout caps a longer run timeout
-      const exec = await client.workflow.start('waitsForever', { taskQueue, workflowId: id('exec-to'), workflowExecutionTimeout: '1200ms', workflowRunTimeout: '1h' });
+      const exec = await client.workflow.start('waitsForever', {
+        taskQueue,
+        workflowId: id('exec-to'),
+        workflowExecutionTimeout: '1200ms',
+        workflowRunTimeout: '1h',
+      });
       for (const h of [run, exec]) {
-        await assert.rejects(h.result(), (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure && /timed out/.test(err.message));
+        await assert.rejects(
+          h.result(),
+          (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure && /timed out/.test(err.message),
+        );
         assert.equal((await h.describe()).status.name, 'TIMED_OUT');
         const events = (await h.fetchHistory()).events!;
         assert.equal(events[events.length - 1]!.eventType, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT);

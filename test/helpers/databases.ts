@@ -104,6 +104,18 @@ export function toolConnectionFlags(engine: Engine, db: string): string[] {
     case 'postgres12':
       return ['--pl', 'postgres12', '--ep', PG.host, '-p', String(PG.port), '-u', PG.user, ...(PG.password ? ['--pw', PG.password] : []), '--db', db];
     case 'mysql8':
-      return ['--pl', 'mysql8', '--ep', MYSQL.host, '-p', String(MYSQL.port), '-u', MYSQL.user, ...(MYSQL.password ? ['--pw', MYSQL.password] : []), '--db', db];
+      return [
+        '--pl',
+        'mysql8',
+        '--ep',
+        MYSQL.host,
+        '-p',
+        String(MYSQL.port),
+        '-u',
+        MYSQL.user,
+        ...(MYSQL.password ? ['--pw', MYSQL.password] : []),
+        '--db',
+        db,
+      ];
   }
 }

@@ -10,7 +10,7 @@
 import { Client as PgClient } from 'pg';
 import mysql from 'mysql2/promise';
 import Database from 'better-sqlite3';
-import { Engine, MYSQL, PG } from './databases';
+import { type Engine, MYSQL, PG } from './databases';
 
 export interface ColumnShape {
   name: string;
@@ -199,7 +199,9 @@ async function introspectMysql(dbName: string): Promise<SchemaShape> {
         .filter((r) => r.tbl === name)
         .map((r) => {
           // MySQL 8 says "bigint", MariaDB "bigint(20)": drop integer display widths (not tinyint(1), the BOOLEAN).
-          const type = String(r.type).toLowerCase().replace(/^(smallint|mediumint|int|bigint)\(\d+\)/, '$1');
+          const type = String(r.type)
+            .toLowerCase()
+            .replace(/^(smallint|mediumint|int|bigint)\(\d+\)/, '$1');
           // MariaDB reports a missing default as the string 'NULL', MySQL as SQL NULL.
           const def = r.def === null || r.def === 'NULL' ? null : String(r.def);
           return {

@@ -2,7 +2,7 @@
  * Child processes of the real CLIs (bin/temporal-ts.js, bin/temporal-sql-tool.js) for tests: run to
  * completion, or start a long-running server and wait for a line of its output.
  */
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 

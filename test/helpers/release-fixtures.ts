@@ -22,7 +22,8 @@ export const fixtureDir = (release: string, plugin: Engine) => join(REPO_ROOT, '
 
 export function readFixtureManifest(release: string, plugin: Engine): FixtureManifest {
   const file = join(fixtureDir(release, plugin), 'manifest.json');
-  if (!existsSync(file)) throw new Error(`${file} is missing: the ${release} fixture of ${plugin} was never made (npm run fixtures:make -- ${release} ${plugin})`);
+  if (!existsSync(file))
+    throw new Error(`${file} is missing: the ${release} fixture of ${plugin} was never made (npm run fixtures:make -- ${release} ${plugin})`);
   const m = JSON.parse(readFileSync(file, 'utf8')) as FixtureManifest;
   if (m.format !== MANIFEST_FORMAT) throw new Error(`${file}: format ${String(m.format)}, expected ${MANIFEST_FORMAT}`);
   if (m.release !== release || m.plugin !== plugin) throw new Error(`${file} describes ${m.release}/${m.plugin}, not ${release}/${plugin}`);

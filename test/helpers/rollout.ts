@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { Client as PgClient } from 'pg';
 import mysql from 'mysql2/promise';
 import Database from 'better-sqlite3';
-import { Engine, MYSQL, PG } from './databases';
+import { type Engine, MYSQL, PG } from './databases';
 import { REPO_ROOT, TEMPORAL_TS, startCli, type LongRunning, type RunResult } from './processes';
 import type { SimulateSummary } from '../../src/simulate/runner';
 
@@ -67,7 +67,11 @@ export async function readVersionHistory(engine: Engine, db: string): Promise<Ve
       await c.end();
     }
   }
-  return rows.map((r) => ({ serverVersion: r.server_version, firstStartedTime: Number(r.first_started_time), activatedTime: r.activated_time === null ? null : Number(r.activated_time) }));
+  return rows.map((r) => ({
+    serverVersion: r.server_version,
+    firstStartedTime: Number(r.first_started_time),
+    activatedTime: r.activated_time === null ? null : Number(r.activated_time),
+  }));
 }
 
 export interface SimProgress {
@@ -113,7 +117,9 @@ export function startSimulation(args: readonly string[]): BackgroundSimulation {
         const p = progress();
         if (ok(p)) return p;
         if (exited || Date.now() > deadline) {
-          throw new Error(`${what}: ${exited ? 'simulate exited' : `not within ${timeoutMs} ms`}; last progress ${JSON.stringify(p)}; simulate output:\n${proc.output().slice(-4000)}`);
+          throw new Error(
+            `${what}: ${exited ? 'simulate exited' : `not within ${timeoutMs} ms`}; last progress ${JSON.stringify(p)}; simulate output:\n${proc.output().slice(-4000)}`,
+          );
         }
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -44,9 +44,20 @@ async function connect(engine: Engine, db: string): Promise<Conn> {
   if (engine === 'sqlite') {
     const d = new Database(db, { fileMustExist: true });
     return {
-      tables: async () => (d.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[]).map((r) => r.name),
-      columns: async (t) => (d.prepare(`PRAGMA table_info(${JSON.stringify(t)})`).all() as { name: string; type: string }[]).map((c) => ({ name: c.name, type: c.type.toLowerCase() })),
-      select: async (t, cols) => d.prepare(`SELECT ${cols.map((c) => JSON.stringify(c)).join(', ')} FROM ${JSON.stringify(t)}`).raw().all() as unknown[][],
+      tables: async () =>
+        (d.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[]).map(
+          (r) => r.name,
+        ),
+      columns: async (t) =>
+        (d.prepare(`PRAGMA table_info(${JSON.stringify(t)})`).all() as { name: string; type: string }[]).map((c) => ({
+          name: c.name,
+          type: c.type.toLowerCase(),
+        })),
+      select: async (t, cols) =>
+        d
+          .prepare(`SELECT ${cols.map((c) => JSON.stringify(c)).join(', ')} FROM ${JSON.stringify(t)}`)
+          .raw()
+          .all() as unknown[][],
       exec: async (sql, params = []) => void d.prepare(sql).run(...params),
       quote: (n) => JSON.stringify(n),
       placeholder: () => '?',
@@ -59,13 +70,26 @@ async function connect(engine: Engine, db: string): Promise<Conn> {
     const c = new PgClient({
       ...PG,
       database: db,
-      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => ([114, 3802, 1114, 1184, 1082].includes(oid) ? raw : pgTypes.getTypeParser(oid, format ?? 'text'))) as typeof pgTypes.getTypeParser },
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          [114, 3802, 1114, 1184, 1082].includes(oid) ? raw : pgTypes.getTypeParser(oid, format ?? 'text')) as typeof pgTypes.getTypeParser,
+      },
     });
     await c.connect();
     return {
-      tables: async () => (await c.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`)).rows.map((r) => r.t),
+      tables: async () =>
+        (
+          await c.query<{ t: string }>(
+            `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
+          )
+        ).rows.map((r) => r.t),
       columns: async (t) =>
-        (await c.query<{ n: string; ty: string }>(`SELECT column_name AS n, data_type AS ty FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`, [t])).rows.map((r) => ({ name: r.n, type: r.ty })),
+        (
+          await c.query<{ n: string; ty: string }>(
+            `SELECT column_name AS n, data_type AS ty FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
+            [t],
+          )
+        ).rows.map((r) => ({ name: r.n, type: r.ty })),
       select: async (t, cols) => (await c.query({ text: `SELECT ${cols.map((x) => `"${x}"`).join(', ')} FROM "${t}"`, rowMode: 'array' })).rows as unknown[][],
       exec: async (sql, params = []) => void (await c.query(sql, params)),
       quote: (n) => `"${n}"`,
@@ -75,9 +99,21 @@ async function connect(engine: Engine, db: string): Promise<Conn> {
   }
   const c = await mysql.createConnection({ ...MYSQL, database: db, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true, timezone: 'Z' });
   return {
-    tables: async () => ((await c.query(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1`))[0] as { t: string }[]).map((r) => r.t),
+    tables: async () =>
+      (
+        (
+          await c.query(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1`)
+        )[0] as { t: string }[]
+      ).map((r) => r.t),
     columns: async (t) =>
-      ((await c.query(`SELECT column_name AS n, column_type AS ty FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position`, [t]))[0] as { n: string; ty: string }[]).map((r) => ({ name: r.n, type: r.ty.toLowerCase() })),
+      (
+        (
+          await c.query(
+            `SELECT column_name AS n, column_type AS ty FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position`,
+            [t],
+          )
+        )[0] as { n: string; ty: string }[]
+      ).map((r) => ({ name: r.n, type: r.ty.toLowerCase() })),
     select: async (t, cols) => (await c.query({ sql: `SELECT ${cols.map((x) => `\`${x}\``).join(', ')} FROM \`${t}\``, rowsAsArray: true }))[0] as unknown[][],
     exec: async (sql, params = []) => void (await c.query(sql, params)),
     quote: (n) => `\`${n}\``,
@@ -103,7 +139,12 @@ export async function dumpDatabase(engine: Engine, db: string): Promise<Database
     const tables: Record<string, TableDump> = {};
     for (const t of await c.tables()) {
       const columns = await c.columns(t);
-      const rows = (await c.select(t, columns.map((x) => x.name))).map((r) => r.map((v, i) => encode(v, `${t}.${columns[i]!.name}`)));
+      const rows = (
+        await c.select(
+          t,
+          columns.map((x) => x.name),
+        )
+      ).map((r) => r.map((v, i) => encode(v, `${t}.${columns[i]!.name}`)));
       rows.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
       tables[t] = { columns, rows };
     }
@@ -125,18 +166,23 @@ export async function loadDatabase(engine: Engine, db: string, dump: DatabaseDum
   try {
     const existing = new Set(await c.tables());
     const missing = Object.keys(dump.tables).filter((t) => !existing.has(t));
-    if (missing.length > 0) throw new Error(`database ${db} lacks the dumped table(s) ${missing.join(', ')}: was its schema made by the release that made the dump?`);
+    if (missing.length > 0)
+      throw new Error(`database ${db} lacks the dumped table(s) ${missing.join(', ')}: was its schema made by the release that made the dump?`);
     await c.exec(engine === 'mysql8' ? 'START TRANSACTION' : 'BEGIN');
     for (const [t, td] of Object.entries(dump.tables)) {
       const cols = (await c.columns(t)).map((x) => x.name);
       const want = td.columns.map((x) => x.name);
-      if (cols.join(',') !== want.join(',')) throw new Error(`table ${t} of ${db} has columns (${cols.join(', ')}), the dump has (${want.join(', ')}): schema mismatch`);
+      if (cols.join(',') !== want.join(','))
+        throw new Error(`table ${t} of ${db} has columns (${cols.join(', ')}), the dump has (${want.join(', ')}): schema mismatch`);
       await c.exec(`DELETE FROM ${c.quote(t)}`);
       const dbNameAt = want.indexOf('db_name');
       for (const row of td.rows) {
         const values = row.map(decode);
         if (dbNameAt >= 0 && values[dbNameAt] === dump.sourceDatabase) values[dbNameAt] = target;
-        await c.exec(`INSERT INTO ${c.quote(t)} (${want.map((x) => c.quote(x)).join(', ')}) VALUES (${want.map((_, i) => c.placeholder(i + 1)).join(', ')})`, values);
+        await c.exec(
+          `INSERT INTO ${c.quote(t)} (${want.map((x) => c.quote(x)).join(', ')}) VALUES (${want.map((_, i) => c.placeholder(i + 1)).join(', ')})`,
+          values,
+        );
       }
     }
     await c.exec('COMMIT');

@@ -11,12 +11,31 @@ import { UnsupportedBlobEncodingError } from '../../src/persistence/engine/blob'
 // A run as 0.1.0 stored it: no children/externalRequests/updates, no chain fields.
 const v1 = {
   execution: {
-    namespaceId: 'ns-id', namespace: 'default', workflowId: 'wf', runId: 'run', firstRunId: 'run', workflowType: 'T', taskQueue: 'tq',
-    workflowTaskTimeoutMs: 10_000, runTimeoutMs: 0, executionTimeoutMs: 0, startTimeMs: 1_700_000_000_000, closeTimeMs: 0, createRequestId: 'r',
-    state: 'running', cancelRequested: false, lastCompletedWorkflowTaskStartedEventId: 3, completionEventId: 0,
+    namespaceId: 'ns-id',
+    namespace: 'default',
+    workflowId: 'wf',
+    runId: 'run',
+    firstRunId: 'run',
+    workflowType: 'T',
+    taskQueue: 'tq',
+    workflowTaskTimeoutMs: 10_000,
+    runTimeoutMs: 0,
+    executionTimeoutMs: 0,
+    startTimeMs: 1_700_000_000_000,
+    closeTimeMs: 0,
+    createRequestId: 'r',
+    state: 'running',
+    cancelRequested: false,
+    lastCompletedWorkflowTaskStartedEventId: 3,
+    completionEventId: 0,
   },
-  nextEventId: 5, lastTxnId: 2, activities: {}, timers: { t1: { state: 'started', timerId: 't1', startedEventId: 5, expiryMs: 1_700_000_060_000 } },
-  bufferedEvents: [], signalRequestIds: ['s1'], historySizeBytes: 321,
+  nextEventId: 5,
+  lastTxnId: 2,
+  activities: {},
+  timers: { t1: { state: 'started', timerId: 't1', startedEventId: 5, expiryMs: 1_700_000_060_000 } },
+  bufferedEvents: [],
+  signalRequestIds: ['s1'],
+  historySizeBytes: 321,
 };
 
 test('json/v1 is read with the defaults 0.1.x applied, and written back as json/v2', () => {
@@ -36,7 +55,11 @@ test('json/v1 is read with the defaults 0.1.x applied, and written back as json/
 });
 
 test('fields 0.1.x did write are kept, not replaced by defaults', () => {
-  const withFields = { ...v1, execution: { ...v1.execution, attempt: 3, executionTimeMs: 42, executionExpirationMs: 99 }, updates: { u: { state: 'accepted', acceptedEventId: 4, completedEventId: 0 } } };
+  const withFields = {
+    ...v1,
+    execution: { ...v1.execution, attempt: 3, executionTimeMs: 42, executionExpirationMs: 99 },
+    updates: { u: { state: 'accepted', acceptedEventId: 4, completedEventId: 0 } },
+  };
   const ms = decodeMutableState({ data: Buffer.from(JSON.stringify(withFields)), encoding: 'json/v1' });
   assert.deepEqual([ms.execution.attempt, ms.execution.executionTimeMs, ms.execution.executionExpirationMs], [3, 42, 99]);
   assert.deepEqual(Object.keys(ms.updates), ['u']);

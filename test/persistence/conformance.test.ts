@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
 import mysql from 'mysql2/promise';
 import Database from 'better-sqlite3';
-import { ENGINES, Engine, MYSQL, PG, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
+import { ENGINES, type Engine, MYSQL, PG, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
 import { sqlTool } from '../helpers/processes';
 import { openPersistence } from '../../src/persistence/engine';
 import type {
@@ -255,10 +255,19 @@ for (const engine of ENGINES) {
       const hist = await b.executions.readHistoryBranch(shard, k.runId, `${k.runId}-b`);
       assert.equal(hist.length, 1);
       same(hist[0]!.events, req.history[0]!.events, 'history events');
-      assert.deepEqual((await b.executions.getTransferTasks(shard, 0, 10)).map((t) => t.taskId), req.tasks.transfer.map((t) => t.taskId));
-      assert.deepEqual((await b.executions.getVisibilityTasks(shard, 0, 10)).map((t) => t.taskId), req.tasks.visibility.map((t) => t.taskId));
+      assert.deepEqual(
+        (await b.executions.getTransferTasks(shard, 0, 10)).map((t) => t.taskId),
+        req.tasks.transfer.map((t) => t.taskId),
+      );
+      assert.deepEqual(
+        (await b.executions.getVisibilityTasks(shard, 0, 10)).map((t) => t.taskId),
+        req.tasks.visibility.map((t) => t.taskId),
+      );
       const timers = await b.executions.getTimerTasks(shard, Number.MAX_SAFE_INTEGER, 10);
-      assert.deepEqual(timers.map((t) => [t.visibilityTimestampMs, t.taskId]), req.tasks.timer.map((t) => [t.visibilityTimestampMs, t.taskId]));
+      assert.deepEqual(
+        timers.map((t) => [t.visibilityTimestampMs, t.taskId]),
+        req.tasks.timer.map((t) => [t.visibilityTimestampMs, t.taskId]),
+      );
       same(timers[0]!.task, req.tasks.timer[0]!.task, 'timer task blob');
       assert.deepEqual(await db!.counts(shard), {
         executions: 1,
@@ -280,7 +289,14 @@ for (const engine of ENGINES) {
         a.executions.createWorkflowExecution(
           createReq(shard, 1, key('wf-late-fail', 'run-lf'), {
             history: [batch(key('wf-late-fail', 'run-lf'), 1, 1), batch(key('wf-late-fail', 'run-lf'), 3, 2)],
-            tasks: { transfer: [{ taskId: tid(), task: bl('t') }], timer: [{ visibilityTimestampMs: 9, taskId: tid(), task: bl('t') }], visibility: [{ taskId: dupTask, task: bl('v') }, { taskId: dupTask, task: bl('v') }] },
+            tasks: {
+              transfer: [{ taskId: tid(), task: bl('t') }],
+              timer: [{ visibilityTimestampMs: 9, taskId: tid(), task: bl('t') }],
+              visibility: [
+                { taskId: dupTask, task: bl('v') },
+                { taskId: dupTask, task: bl('v') },
+              ],
+            },
           }),
         ),
       );
@@ -303,7 +319,9 @@ for (const engine of ENGINES) {
 
       await rejectsWith(a.executions.createWorkflowExecution(createReq(shard, 1, key('wf-stale-2', 'run-s2'))), ShardOwnershipLostError, 'stale create');
       await rejectsWith(
-        a.executions.updateWorkflowExecution(updateReq(shard, 1, k, 1, { history: [batch(k, 3, 2)], tasks: someTasks('stale'), current: { state: 3, status: 2 } })),
+        a.executions.updateWorkflowExecution(
+          updateReq(shard, 1, k, 1, { history: [batch(k, 3, 2)], tasks: someTasks('stale'), current: { state: 3, status: 2 } }),
+        ),
         ShardOwnershipLostError,
         'stale update',
       );
@@ -389,7 +407,9 @@ for (const engine of ENGINES) {
       const before = await db!.counts(shard);
       for (const wrong of [0, 2, 7]) {
         await rejectsWith(
-          a.executions.updateWorkflowExecution(updateReq(shard, 1, k, wrong, { history: [batch(k, 3, 2)], tasks: someTasks('wrong'), current: { state: 3, status: 2 } })),
+          a.executions.updateWorkflowExecution(
+            updateReq(shard, 1, k, wrong, { history: [batch(k, 3, 2)], tasks: someTasks('wrong'), current: { state: 3, status: 2 } }),
+          ),
           ConditionFailedError,
           `update expecting version ${wrong}`,
         );
@@ -443,7 +463,10 @@ for (const engine of ENGINES) {
       );
       same(h[1]!.events, bl('events-n3-new'), 'the highest txn of node 3');
       const o = await b.executions.readHistoryBranch(shard, 'run-h1', 'run-h1-other');
-      assert.deepEqual(o.map((x) => x.nodeId), [1]);
+      assert.deepEqual(
+        o.map((x) => x.nodeId),
+        [1],
+      );
       same(o[0]!.events, bl('events-other-branch'), 'other branch');
       assert.deepEqual(await b.executions.readHistoryBranch(shard + 1000, 'run-h1', 'run-h1-b'), [], 'another shard');
     });
@@ -470,16 +493,34 @@ for (const engine of ENGINES) {
       );
       await a.executions.createWorkflowExecution(
         createReq(noise, 1, key('wf-noise', 'run-n1'), {
-          tasks: { transfer: [{ taskId: 15, task: bl('n') }], visibility: [{ taskId: 150, task: bl('n') }], timer: [{ visibilityTimestampMs: 500, taskId: 1, task: bl('n') }] },
+          tasks: {
+            transfer: [{ taskId: 15, task: bl('n') }],
+            visibility: [{ taskId: 150, task: bl('n') }],
+            timer: [{ visibilityTimestampMs: 500, taskId: 1, task: bl('n') }],
+          },
         }),
       );
 
       const ex = b.executions;
-      assert.deepEqual((await ex.getTransferTasks(shard, 0, 10)).map((t) => t.taskId), [10, 20, 30]);
-      assert.deepEqual((await ex.getTransferTasks(shard, 10, 10)).map((t) => t.taskId), [20, 30], 'afterTaskId is exclusive');
-      assert.deepEqual((await ex.getTransferTasks(shard, 0, 2)).map((t) => t.taskId), [10, 20], 'limit');
+      assert.deepEqual(
+        (await ex.getTransferTasks(shard, 0, 10)).map((t) => t.taskId),
+        [10, 20, 30],
+      );
+      assert.deepEqual(
+        (await ex.getTransferTasks(shard, 10, 10)).map((t) => t.taskId),
+        [20, 30],
+        'afterTaskId is exclusive',
+      );
+      assert.deepEqual(
+        (await ex.getTransferTasks(shard, 0, 2)).map((t) => t.taskId),
+        [10, 20],
+        'limit',
+      );
       same((await ex.getTransferTasks(shard, 19, 1))[0]?.task, bl('transfer-20'), 'transfer blob');
-      assert.deepEqual((await ex.getVisibilityTasks(shard, 100, 10)).map((t) => t.taskId), [200, 300]);
+      assert.deepEqual(
+        (await ex.getVisibilityTasks(shard, 100, 10)).map((t) => t.taskId),
+        [200, 300],
+      );
       same((await ex.getVisibilityTasks(shard, 0, 1))[0]?.task, bl('vis-100'), 'visibility blob');
 
       const all = await ex.getTimerTasks(shard, Number.MAX_SAFE_INTEGER, 10);
@@ -495,8 +536,16 @@ for (const engine of ENGINES) {
         'timers ordered by timestamp, then task id',
       );
       same(all[1]!.task, bl('timer-90'), 'timer blob');
-      assert.deepEqual((await ex.getTimerTasks(shard, 2_000, 10)).map((t) => t.taskId), [20, 90], 'beforeTimestampMs is exclusive');
-      assert.deepEqual((await ex.getTimerTasks(shard, 2_001, 2)).map((t) => t.taskId), [20, 90], 'limit');
+      assert.deepEqual(
+        (await ex.getTimerTasks(shard, 2_000, 10)).map((t) => t.taskId),
+        [20, 90],
+        'beforeTimestampMs is exclusive',
+      );
+      assert.deepEqual(
+        (await ex.getTimerTasks(shard, 2_001, 2)).map((t) => t.taskId),
+        [20, 90],
+        'limit',
+      );
       assert.equal(await ex.getNextTimerTimestamp(shard), 1_000);
 
       await a.executions.deleteTimerTask(shard, 1, 1_000, 20);
@@ -514,13 +563,25 @@ for (const engine of ENGINES) {
 
       await a.executions.deleteTransferTask(shard, 1, 20);
       await a.executions.deleteTransferTask(shard, 1, 999); // missing: no error
-      assert.deepEqual((await ex.getTransferTasks(shard, 0, 10)).map((t) => t.taskId), [10, 30]);
+      assert.deepEqual(
+        (await ex.getTransferTasks(shard, 0, 10)).map((t) => t.taskId),
+        [10, 30],
+      );
       await a.executions.deleteVisibilityTask(shard, 1, 100);
-      assert.deepEqual((await ex.getVisibilityTasks(shard, 0, 10)).map((t) => t.taskId), [200, 300]);
+      assert.deepEqual(
+        (await ex.getVisibilityTasks(shard, 0, 10)).map((t) => t.taskId),
+        [200, 300],
+      );
 
       // the other shard is untouched
-      assert.deepEqual((await ex.getTransferTasks(noise, 0, 10)).map((t) => t.taskId), [15]);
-      assert.deepEqual((await ex.getVisibilityTasks(noise, 0, 10)).map((t) => t.taskId), [150]);
+      assert.deepEqual(
+        (await ex.getTransferTasks(noise, 0, 10)).map((t) => t.taskId),
+        [15],
+      );
+      assert.deepEqual(
+        (await ex.getVisibilityTasks(noise, 0, 10)).map((t) => t.taskId),
+        [150],
+      );
       assert.equal(await ex.getNextTimerTimestamp(noise), 500);
     });
 
@@ -531,7 +592,11 @@ for (const engine of ENGINES) {
       assert.equal(await b.tasks.leaseTaskQueue(wf, bl('tq')), 2);
       assert.equal(await a.tasks.leaseTaskQueue(act, bl('tq')), 1, 'task types are separate queues');
 
-      await b.tasks.createTasks(wf, 2, [30, 10, 20].map((id) => ({ taskId: id, task: bl(`task-${id}`) })));
+      await b.tasks.createTasks(
+        wf,
+        2,
+        [30, 10, 20].map((id) => ({ taskId: id, task: bl(`task-${id}`) })),
+      );
       await rejectsWith(a.tasks.createTasks(wf, 1, [{ taskId: 40, task: bl('stale') }]), ConditionFailedError, 'stale range_id');
       await rejectsWith(a.tasks.createTasks(wf, 3, [{ taskId: 41, task: bl('future') }]), ConditionFailedError, 'future range_id');
       await rejectsWith(
@@ -539,13 +604,24 @@ for (const engine of ENGINES) {
         ConditionFailedError,
         'queue never leased',
       );
-      assert.deepEqual((await a.tasks.getTasks(wf, 0, 100)).map((t) => t.taskId), [10, 20, 30], 'no task of a failed createTasks');
+      assert.deepEqual(
+        (await a.tasks.getTasks(wf, 0, 100)).map((t) => t.taskId),
+        [10, 20, 30],
+        'no task of a failed createTasks',
+      );
       assert.deepEqual(await a.tasks.getTasks({ ...wf, name: 'tq-missing' }, 0, 100), []);
       assert.deepEqual(await a.tasks.getTasks(act, 0, 100), []);
-      assert.deepEqual((await a.tasks.getTasks(wf, 10, 1)).map((t) => t.taskId), [20], 'after + limit');
+      assert.deepEqual(
+        (await a.tasks.getTasks(wf, 10, 1)).map((t) => t.taskId),
+        [20],
+        'after + limit',
+      );
       same((await a.tasks.getTasks(wf, 0, 1))[0]?.task, bl('task-10'), 'task blob');
       await a.tasks.deleteTask(wf, 20);
-      assert.deepEqual((await a.tasks.getTasks(wf, 0, 100)).map((t) => t.taskId), [10, 30]);
+      assert.deepEqual(
+        (await a.tasks.getTasks(wf, 0, 100)).map((t) => t.taskId),
+        [10, 30],
+      );
 
       // after another lease the old range_id is fenced off
       assert.equal(await a.tasks.leaseTaskQueue(wf, bl('tq')), 3);
@@ -576,7 +652,11 @@ for (const engine of ENGINES) {
       assert.equal(await b.namespaces.getNamespaceById('id-other'), undefined);
       assert.equal(await b.namespaces.getNamespaceByName('nope'), undefined);
       const list = await b.namespaces.listNamespaces();
-      assert.deepEqual(list.map((n) => n.name), ['Beta', 'alpha', 'zeta'], 'ordered by name, byte order');
+      assert.deepEqual(
+        list.map((n) => n.name),
+        ['Beta', 'alpha', 'zeta'],
+        'ordered by name, byte order',
+      );
       assert.equal(new Set(list.map((n) => n.notificationVersion)).size, 3, 'distinct notification versions');
     });
 
@@ -588,7 +668,11 @@ for (const engine of ENGINES) {
       same(after.info, bl('upd-2'), 'updated info');
       assert.ok(after.notificationVersion > before.notificationVersion, 'the notification version moves on');
       assert.equal(await a.namespaces.updateNamespace({ id: 'id-nope', name: 'nope', info: bl('x'), isGlobal: false }), false);
-      assert.equal(await a.namespaces.updateNamespace({ id: 'id-upd', name: 'other-name', info: bl('x'), isGlobal: false }), false, 'id and name must both match');
+      assert.equal(
+        await a.namespaces.updateNamespace({ id: 'id-upd', name: 'other-name', info: bl('x'), isGlobal: false }),
+        false,
+        'id and name must both match',
+      );
     });
 
     test('deleteWorkflowExecution removes the run (execution, current row, history) and is fenced', { skip }, async () => {
@@ -668,7 +752,9 @@ for (const engine of ENGINES) {
       const rangeOf = (p: PersistenceBundle) => (p === owner ? 2 : 1);
       const ver = (await a.executions.getWorkflowExecution(shard, k))!.dbRecordVersion;
       const res = await Promise.allSettled(
-        [owner, loser].map((p, i) => p.executions.updateWorkflowExecution(updateReq(shard, rangeOf(p), k, ver, { tag: `steal${i}`, tasks: someTasks(`steal${i}`) }))),
+        [owner, loser].map((p, i) =>
+          p.executions.updateWorkflowExecution(updateReq(shard, rangeOf(p), k, ver, { tag: `steal${i}`, tasks: someTasks(`steal${i}`) })),
+        ),
       );
       assert.equal(res[0]!.status, 'fulfilled', `the new owner's update: ${res[0]!.status === 'rejected' ? String(res[0]!.reason) : ''}`);
       assert.ok(res[1]!.status === 'rejected' && res[1]!.reason instanceof ShardOwnershipLostError, 'the old owner is fenced');
@@ -679,7 +765,11 @@ for (const engine of ENGINES) {
         a.executions.createWorkflowExecution(createReq(shard, 2, key('wf-start-race', 'run-sa'))),
         b.executions.createWorkflowExecution(createReq(shard, 2, key('wf-start-race', 'run-sb'))),
       ]);
-      assert.equal(starts.filter((r) => r.status === 'fulfilled').length, 1, `starts: ${starts.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok')).join('; ')}`);
+      assert.equal(
+        starts.filter((r) => r.status === 'fulfilled').length,
+        1,
+        `starts: ${starts.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok')).join('; ')}`,
+      );
       const failed = starts.find((r) => r.status === 'rejected') as PromiseRejectedResult;
       assert.ok(failed.reason instanceof ConditionFailedError, `losing start got ${String(failed.reason)}`);
       const cur = await a.executions.getCurrentExecution(shard, 'ns-1', 'wf-start-race');

@@ -105,7 +105,10 @@ test('a stale range_id fails only its own write in a batch; a range renewal is o
       store.updateShard(1, 1, 2, bl('{}')), // renewal: submitted after a, so a still commits under 1
       store.createWorkflowExecution(createReq(1, 1, c)), // submitted after the renewal: fenced out
     ]);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled', 'rejected'],
+    );
     assert.ok((results[1] as PromiseRejectedResult).reason instanceof ShardOwnershipLostError);
     assert.ok((results[3] as PromiseRejectedResult).reason instanceof ShardOwnershipLostError);
     assert.ok(await store.getWorkflowExecution(1, a));
@@ -130,12 +133,17 @@ test('callers are answered only after COMMIT: a failing COMMIT fails every write
     assert.equal(answered, 1);
     // a deferred foreign key violation makes COMMIT itself fail
     const raw = (store as unknown as { db: Database.Database }).db;
-    raw.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (pid INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED); PRAGMA foreign_keys = ON;');
+    raw.exec(
+      'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (pid INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED); PRAGMA foreign_keys = ON;',
+    );
     const b: ExecutionKey = { namespaceId: 'ns', workflowId: 'wf-b', runId: 'run-b' };
     const good = store.createWorkflowExecution(createReq(1, 1, b));
     const bad = store.committer.submit(() => raw.prepare('INSERT INTO child (pid) VALUES (42)').run());
     const rs = await Promise.allSettled([good, bad]);
-    assert.deepEqual(rs.map((r) => r.status), ['rejected', 'rejected']);
+    assert.deepEqual(
+      rs.map((r) => r.status),
+      ['rejected', 'rejected'],
+    );
     assert.equal(await store.getWorkflowExecution(1, b), undefined, 'nothing of the failed batch is visible');
   } finally {
     await store.close();

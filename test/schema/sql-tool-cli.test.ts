@@ -9,7 +9,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENGINES, MYSQL, PG, engineAvailability } from '../helpers/databases';
-import { TestDb, assertOk, assertRefused, fixture, runTool, withDb } from './sql-tool-harness';
+import { assertOk, assertRefused, fixture, runTool, withDb } from './sql-tool-harness';
 
 const MULTI = fixture('multi');
 

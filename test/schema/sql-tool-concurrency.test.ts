@@ -13,8 +13,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Engine, engineAvailability } from '../helpers/databases';
-import { TestDb, ToolResult, assertOk, cleanup, scratchDir, withDb, writeVersionedDir } from './sql-tool-harness';
+import { type Engine, engineAvailability } from '../helpers/databases';
+import { type TestDb, type ToolResult, assertOk, cleanup, scratchDir, withDb, writeVersionedDir } from './sql-tool-harness';
 
 const SLOW: Record<'postgres12' | 'mysql8', string> = {
   postgres12: 'DO $$ BEGIN PERFORM pg_sleep(2); END $$;',

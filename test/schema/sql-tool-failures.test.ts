@@ -9,11 +9,11 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Engine, engineAvailability } from '../helpers/databases';
-import { TestDb, assertOk, assertRefused, cleanup, copyFixture, md5, scratchDir, withDb, writeVersionedDir } from './sql-tool-harness';
+import { type Engine, engineAvailability } from '../helpers/databases';
+import { type TestDb, assertOk, assertRefused, cleanup, copyFixture, md5, scratchDir, withDb, writeVersionedDir } from './sql-tool-harness';
 
 const FIXED_SECOND_SQL = 'CREATE TABLE f_fixed (id INT);\nCREATE TABLE f_three (id INT);\n';
 const FAILING = 'INSERT INTO no_such_table (id) VALUES (1)';

@@ -5,7 +5,7 @@
  * command changed nothing.
  */
 import assert from 'node:assert/strict';
-import { spawn, ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { Client as PgClient } from 'pg';
 import mysql from 'mysql2/promise';
 import Database from 'better-sqlite3';
-import { Engine, MYSQL, PG, dropDatabase, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
+import { type Engine, MYSQL, PG, dropDatabase, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
 
 function findRepoRoot(start: string): string {
   let dir = start;

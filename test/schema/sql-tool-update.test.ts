@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENGINES, engineAvailability } from '../helpers/databases';
-import { GO_FORMAT_DIRS, TestDb, assertOk, assertRefused, cleanup, copyFixture, fixture, md5File, scratchDir, withDb, writeVersionedDir } from './sql-tool-harness';
+import { GO_FORMAT_DIRS, type TestDb, assertOk, assertRefused, cleanup, copyFixture, fixture, md5File, scratchDir, withDb, writeVersionedDir } from './sql-tool-harness';
 
 const MULTI = fixture('multi');
 const manifestMd5 = (dir: string, v: string) => md5File(join(dir, `v${v}`, 'manifest.json'));
@@ -62,7 +62,7 @@ for (const engine of ENGINES) {
         const planHow = engine === 'mysql8' ? ', statement by statement with checkpoints' : '';
         assert.match(lines, new RegExp(`v1\\.2  version bump only  \\[min compatible 1\\.0, manifest md5 ${manifestMd5(MULTI, '1.2')}${planHow}\\]`));
         assert.match(lines, /\(no files: version bump only\)/);
-        assert.match(lines, /v1\.3  note column/);
+        assert.match(lines, /v1\.3 {2}note column/);
         assert.match(lines, /c\.sql: 1 statement\(s\)\n\s+1\. ALTER TABLE t_one ADD COLUMN note VARCHAR\(20\)/);
         assert.doesNotMatch(lines, /v1\.1 /, 'applied versions are not in the plan');
         await db.assertUnchanged(before, 'plan');
@@ -107,7 +107,7 @@ for (const engine of ENGINES) {
 
         const plan = assertOk(await db.tool(['plan', '-d', dir]));
         assert.match(plan.stdout, /0\.0 -> 1\.1, 2 version\(s\)/);
-        assert.match(plan.stdout, /v1\.0  base version of schema  \[min compatible 0\.1,/);
+        assert.match(plan.stdout, /v1\.0 {2}base version of schema {2}\[min compatible 0\.1,/);
         assert.match(plan.stdout, /namespace_notes\.sql: 2 statement\(s\)/);
         assert.match(plan.stdout, /update_counter\.sql: 1 statement\(s\)/);
 

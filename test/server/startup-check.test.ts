@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENGINES, Engine, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
+import { ENGINES, type Engine, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
 import { TEMPORAL_TS, freePort, runCli, sqlTool, startCli } from '../helpers/processes';
 import { openSchemaAdmin } from '../../src/persistence/plugins';
 import { connectConfig, prepareStore, writeServerConfig, type TestDatabases } from '../helpers/server-config';
@@ -21,7 +21,8 @@ import { formatVersion } from '../../src/schema/version';
 const tmp = mkdtempSync(join(tmpdir(), 'startup-check-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const writeConfig = (name: string, engine: Engine, dbs: TestDatabases, port: number) => writeServerConfig(tmp, name, engine, dbs, port, { numHistoryShards: 2 });
+const writeConfig = (name: string, engine: Engine, dbs: TestDatabases, port: number) =>
+  writeServerConfig(tmp, name, engine, dbs, port, { numHistoryShards: 2 });
 
 async function setStoredVersion(engine: Engine, db: string, curr: string, minCompat: string): Promise<void> {
   const admin = await openSchemaAdmin(connectConfig(engine, db));
@@ -103,7 +104,10 @@ for (const engine of ENGINES) {
       await setStoredVersion(engine, dbs.temporal, newer, newer);
       const r = runCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
       assert.equal(r.status, 1);
-      assert.match(r.stderr, new RegExp(`at schema version ${esc(newer)}, which is compatible only with servers that need ${esc(newer)} or later; this server needs ${esc(req)}`));
+      assert.match(
+        r.stderr,
+        new RegExp(`at schema version ${esc(newer)}, which is compatible only with servers that need ${esc(newer)} or later; this server needs ${esc(req)}`),
+      );
       await setStoredVersion(engine, dbs.temporal, req, '1.0');
     });
   });
@@ -114,12 +118,36 @@ describe('server start with a bad config', () => {
     ['missing file', '', /config file .* does not exist/],
     ['not YAML', 'persistence: [unclosed', /is not valid YAML/],
     ['no persistence', 'services: {}\n', /persistence must be a mapping/],
-    ['unknown store name', 'persistence:\n  defaultStore: nope\n  visibilityStore: v\n  datastores:\n    v:\n      sql: {pluginName: sqlite, databaseName: x.db}\n', /persistence.defaultStore names "nope", but persistence.datastores has only v/],
-    ['unknown plugin', 'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: oracle, databaseName: x}\n    v:\n      sql: {pluginName: sqlite, databaseName: y.db}\n', /persistence.datastores.d.sql.pluginName: unknown plugin "oracle"/],
-    ['no databaseName', 'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: sqlite}\n    v:\n      sql: {pluginName: sqlite, databaseName: y.db}\n', /persistence.datastores.d.sql.databaseName is missing/],
-    ['cassandra', 'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      cassandra: {hosts: x}\n    v:\n      sql: {pluginName: sqlite, databaseName: y.db}\n', /cassandra: temporal-ts stores data in SQL databases only/],
-    ['one database for both stores', 'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: postgres12, databaseName: t, connectAddr: "h:5432"}\n    v:\n      sql: {pluginName: postgres12, databaseName: t, connectAddr: "h:5432"}\n', /point at the same database "t"/],
-    ['bad port', 'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: sqlite, databaseName: x.db}\n    v:\n      sql: {pluginName: sqlite, databaseName: y.db}\nservices:\n  frontend:\n    rpc:\n      grpcPort: 99999\n', /services.frontend.rpc.grpcPort must be a whole number from 1 to 65535/],
+    [
+      'unknown store name',
+      'persistence:\n  defaultStore: nope\n  visibilityStore: v\n  datastores:\n    v:\n      sql: {pluginName: sqlite, databaseName: x.db}\n',
+      /persistence.defaultStore names "nope", but persistence.datastores has only v/,
+    ],
+    [
+      'unknown plugin',
+      'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: oracle, databaseName: x}\n    v:\n      sql: {pluginName: sqlite, databaseName: y.db}\n',
+      /persistence.datastores.d.sql.pluginName: unknown plugin "oracle"/,
+    ],
+    [
+      'no databaseName',
+      'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: sqlite}\n    v:\n      sql: {pluginName: sqlite, databaseName: y.db}\n',
+      /persistence.datastores.d.sql.databaseName is missing/,
+    ],
+    [
+      'cassandra',
+      'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      cassandra: {hosts: x}\n    v:\n      sql: {pluginName: sqlite, databaseName: y.db}\n',
+      /cassandra: temporal-ts stores data in SQL databases only/,
+    ],
+    [
+      'one database for both stores',
+      'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: postgres12, databaseName: t, connectAddr: "h:5432"}\n    v:\n      sql: {pluginName: postgres12, databaseName: t, connectAddr: "h:5432"}\n',
+      /point at the same database "t"/,
+    ],
+    [
+      'bad port',
+      'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: sqlite, databaseName: x.db}\n    v:\n      sql: {pluginName: sqlite, databaseName: y.db}\nservices:\n  frontend:\n    rpc:\n      grpcPort: 99999\n',
+      /services.frontend.rpc.grpcPort must be a whole number from 1 to 65535/,
+    ],
   ];
   for (const [name, yaml, expected] of cases) {
     test(name, () => {
@@ -142,7 +170,10 @@ test('a port in use is refused before any upgrade work: no version recorded, no 
     const config = writeConfig('busy', 'sqlite', dbs, port);
     const r = runCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
     assert.equal(r.status, 1, r.stdout + r.stderr);
-    assert.match(r.stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already in use: is another server \\(the version you are replacing\\?\\) still running there\\? Stop it first`));
+    assert.match(
+      r.stderr,
+      new RegExp(`127\\.0\\.0\\.1:${port} is already in use: is another server \\(the version you are replacing\\?\\) still running there\\? Stop it first`),
+    );
     const db = new Database(dbs.temporal, { readonly: true });
     try {
       assert.deepEqual(db.prepare('SELECT server_version FROM server_version_history').all(), [], 'no version recorded');

@@ -32,7 +32,21 @@ test('a run starts the mix, and every workflow completes with its predicted resu
   const port = await freePort();
   const server = await devServer(join(tmp, 'a.db'), port);
   try {
-    const r = runCli(TEMPORAL_TS, ['simulate', '--address', `127.0.0.1:${port}`, '--duration', '6s', '--rate', '8', '--drain', '60s', '--mix', MIX, '-o', 'json']);
+    const r = runCli(TEMPORAL_TS, [
+      'simulate',
+      '--address',
+      `127.0.0.1:${port}`,
+      '--duration',
+      '6s',
+      '--rate',
+      '8',
+      '--drain',
+      '60s',
+      '--mix',
+      MIX,
+      '-o',
+      'json',
+    ]);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const s = summaryOf(r.stdout);
     assert.ok(s.started! >= 30, `started ${s.started}`);
@@ -52,12 +66,31 @@ test('workflows left open survive a SIGKILL and restart of the server; --check f
   let server = await devServer(file, port);
   try {
     // Long timers keep workflows open across the kill.
-    const first = runCli(TEMPORAL_TS, ['simulate', '--address', `127.0.0.1:${port}`, '--duration', '4s', '--rate', '8', '--mix', MIX, '--timer-max', '10s', '--leave-open', '--state-file', stateFile, '-o', 'json']);
+    const first = runCli(TEMPORAL_TS, [
+      'simulate',
+      '--address',
+      `127.0.0.1:${port}`,
+      '--duration',
+      '4s',
+      '--rate',
+      '8',
+      '--mix',
+      MIX,
+      '--timer-max',
+      '10s',
+      '--leave-open',
+      '--state-file',
+      stateFile,
+      '-o',
+      'json',
+    ]);
     assert.equal(first.status, 0, first.stdout + first.stderr);
     const s1 = summaryOf(first.stdout);
     assert.ok(s1.started! >= 20);
     assert.ok(s1.leftOpen! >= 1, 'some workflows are still open when the server is killed');
-    const started = readFileSync(stateFile, 'utf8').split('\n').filter((l) => l.includes('"type":"started"')).length;
+    const started = readFileSync(stateFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"started"')).length;
     assert.equal(started, s1.started, 'every acknowledged start is in the state file');
 
     await server.stop('SIGKILL');
@@ -79,7 +112,23 @@ test('a run rides out a graceful restart of the server (its open result long pol
   const port = await freePort();
   const file = join(tmp, 'c.db');
   let server = await devServer(file, port);
-  const sim = startCli(TEMPORAL_TS, ['simulate', '--address', `127.0.0.1:${port}`, '--duration', '10s', '--rate', '8', '--drain', '60s', '--mix', MIX, '--timer-max', '4s', '-o', 'json']);
+  const sim = startCli(TEMPORAL_TS, [
+    'simulate',
+    '--address',
+    `127.0.0.1:${port}`,
+    '--duration',
+    '10s',
+    '--rate',
+    '8',
+    '--drain',
+    '60s',
+    '--mix',
+    MIX,
+    '--timer-max',
+    '4s',
+    '-o',
+    'json',
+  ]);
   let stdout = '';
   sim.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   try {

@@ -75,7 +75,22 @@ describe('Web UI in headless Chromium', { skip }, () => {
     writeFeed([rel(VERSION)]);
     const grpcPort = await freePort();
     const uiPort = await freePort();
-    server = startCli(TEMPORAL_TS, ['server', 'start-dev', '--port', String(grpcPort), '--ui-port', String(uiPort), '--release-feed', feed, '--log-level', 'warn', '-n', 'default', '-n', 'ui-second']);
+    server = startCli(TEMPORAL_TS, [
+      'server',
+      'start-dev',
+      '--port',
+      String(grpcPort),
+      '--ui-port',
+      String(uiPort),
+      '--release-feed',
+      feed,
+      '--log-level',
+      'warn',
+      '-n',
+      'default',
+      '-n',
+      'ui-second',
+    ]);
     await server.waitFor(/Web UI: http:\/\/127\.0\.0\.1:\d+/, 60_000);
     base = `http://127.0.0.1:${uiPort}`;
     const address = `127.0.0.1:${grpcPort}`;
@@ -94,11 +109,22 @@ describe('Web UI in headless Chromium', { skip }, () => {
       listWorks = true;
     } catch (err) {
       listWorks = false;
-      console.log(`note: ListWorkflowExecutions answers ${(err as { code?: number }).code} (${(err as Error).message}); list assertions check the "not available" message instead`);
+      console.log(
+        `note: ListWorkflowExecutions answers ${(err as { code?: number }).code} (${(err as Error).message}); list assertions check the "not available" message instead`,
+      );
     }
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   });
@@ -167,13 +193,19 @@ describe('Web UI in headless Chromium', { skip }, () => {
       return;
     }
     const tq = id('paging-tq'); // no worker polls it: the workflows stay Running
-    const handles = await Promise.all(Array.from({ length: 53 }, (_, i) => client.workflow.start('waitsForever', { taskQueue: tq, workflowId: id(`page-${i}`) })));
+    const handles = await Promise.all(
+      Array.from({ length: 53 }, (_, i) => client.workflow.start('waitsForever', { taskQueue: tq, workflowId: id(`page-${i}`) })),
+    );
     await handles[0]!.terminate('one terminated, for the counts');
     const q = encodeURIComponent(`TaskQueue = "${tq}"`);
     for (let i = 0; i < 40; i++) {
       await go(`/namespaces/default/workflows?query=${q}`);
       await page.locator('[data-testid=count-total]').waitFor();
-      if ((await page.locator('[data-testid=count-total]').textContent()) === '53 workflows' && (await page.locator('[data-testid=count-Terminated]').count()) === 1) break;
+      if (
+        (await page.locator('[data-testid=count-total]').textContent()) === '53 workflows' &&
+        (await page.locator('[data-testid=count-Terminated]').count()) === 1
+      )
+        break;
       await page.waitForTimeout(250);
     }
     assert.equal(await page.locator('[data-testid=count-total]').textContent(), '53 workflows');
@@ -224,9 +256,17 @@ describe('Web UI in headless Chromium', { skip }, () => {
     await events.nth(10).waitFor();
     const types = await events.evaluateAll((els) => els.map((e) => e.getAttribute('data-event-type')));
     assert.deepEqual(types, [
-      'WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowTaskStarted', 'WorkflowTaskCompleted',
-      'ActivityTaskScheduled', 'ActivityTaskStarted', 'ActivityTaskCompleted',
-      'WorkflowTaskScheduled', 'WorkflowTaskStarted', 'WorkflowTaskCompleted', 'WorkflowExecutionCompleted',
+      'WorkflowExecutionStarted',
+      'WorkflowTaskScheduled',
+      'WorkflowTaskStarted',
+      'WorkflowTaskCompleted',
+      'ActivityTaskScheduled',
+      'ActivityTaskStarted',
+      'ActivityTaskCompleted',
+      'WorkflowTaskScheduled',
+      'WorkflowTaskStarted',
+      'WorkflowTaskCompleted',
+      'WorkflowExecutionCompleted',
     ]);
     // the timeline line of the activity says what it was; expanding shows the decoded details
     const scheduled = page.locator('[data-event-type=ActivityTaskScheduled]');
@@ -246,7 +286,10 @@ describe('Web UI in headless Chromium', { skip }, () => {
     await go(wfUrl(h.workflowId));
     await page.locator('[data-testid=wf-failure]').waitFor();
     assert.equal(await page.locator('[data-testid=status]').first().textContent(), 'Failed');
-    const failure = JSON.parse((await page.locator('[data-testid=wf-failure]').textContent())!) as { message: string; applicationFailureInfo: { type: string } };
+    const failure = JSON.parse((await page.locator('[data-testid=wf-failure]').textContent())!) as {
+      message: string;
+      applicationFailureInfo: { type: string };
+    };
     assert.equal(failure.message, 'boom from the test');
     assert.equal(failure.applicationFailureInfo.type, 'TestFailure');
   });
@@ -430,9 +473,15 @@ describe('Web UI in headless Chromium', { skip }, () => {
     assert.equal(await page.locator('[data-testid=shard-count]').textContent(), '4');
     assert.match((await page.locator('[data-testid=shard-rewrite]').textContent()) ?? '', /done.*4 \/ 4.*is active/);
     // a dev database never held an older format: its rewrite finds nothing to convert
-    assert.match((await page.locator('[data-testid=data-rewrite]').textContent()) ?? '', /done.*mutable state \(executions\.data\) to json\/v2: 0 rows rewritten/);
+    assert.match(
+      (await page.locator('[data-testid=data-rewrite]').textContent()) ?? '',
+      /done.*mutable state \(executions\.data\) to json\/v2: 0 rows rewritten/,
+    );
     assert.ok(((await page.locator('[data-testid=version-history]').textContent()) ?? '').includes(VERSION));
-    assert.match((await page.locator('[data-testid=next-step]').textContent()) ?? '', /Next step: nothing to do: .* is active, its schemas are current and its data rewrite is done/);
+    assert.match(
+      (await page.locator('[data-testid=next-step]').textContent()) ?? '',
+      /Next step: nothing to do: .* is active, its schemas are current and its data rewrite is done/,
+    );
     assert.match((await page.locator('[data-testid=version-info]').textContent()) ?? '', /local release feed file/);
     await shot('cluster');
     await readmeScreenshot(page, 'cluster-page');
@@ -456,7 +505,10 @@ describe('Web UI in headless Chromium', { skip }, () => {
     await banner.waitFor();
     assert.equal(await banner.getAttribute('data-severity'), 'high');
     assert.equal(await banner.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(217, 45, 32)');
-    assert.match((await banner.textContent()) ?? '', new RegExp(`${nextRe} is recommended .*Fixes a data-loss bug in timers\\..*Upgrade one minor version at a time: ${nextRe}`));
+    assert.match(
+      (await banner.textContent()) ?? '',
+      new RegExp(`${nextRe} is recommended .*Fixes a data-loss bug in timers\\..*Upgrade one minor version at a time: ${nextRe}`),
+    );
     assert.equal(await banner.locator('[data-testid=release-notes]').getAttribute('href'), `https://example.com/temporal-ts/releases/${next}`);
     assert.equal(await page.locator('[data-testid=recommended-version]').getByText(next).count(), 1);
     await shot('banner-high');
@@ -470,7 +522,13 @@ describe('Web UI in headless Chromium', { skip }, () => {
     assert.equal(await page.evaluate((v) => window.localStorage.getItem(`temporal-ts.upgrade-banner.dismissed.${v}`), next), '1');
 
     // a newer recommendation is not covered by the old dismissal
-    writeFeed([rel(next), rel(later)], [{ appliesTo: '*', severity: 'medium', message: 'Slow startup on large shards.' }, { appliesTo: '*', severity: 'low', message: 'Minor.' }]);
+    writeFeed(
+      [rel(next), rel(later)],
+      [
+        { appliesTo: '*', severity: 'medium', message: 'Slow startup on large shards.' },
+        { appliesTo: '*', severity: 'low', message: 'Minor.' },
+      ],
+    );
     await page.reload();
     await banner.waitFor();
     assert.equal(await banner.getAttribute('data-version'), later);

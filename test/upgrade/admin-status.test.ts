@@ -42,16 +42,35 @@ test('a schema behind: the next step is the update-schema command', () => {
   }
   const s = status(file);
   const req = formatVersion(requiredVersion('sqlite', 'temporal'));
-  assert.deepEqual(s.stores.map((x) => [x.store, x.current, x.required, x.state]), [['temporal', '0.0', req, 'behind'], ['visibility', '0.0', formatVersion(requiredVersion('sqlite', 'visibility')), 'behind']]);
+  assert.deepEqual(
+    s.stores.map((x) => [x.store, x.current, x.required, x.state]),
+    [
+      ['temporal', '0.0', req, 'behind'],
+      ['visibility', '0.0', formatVersion(requiredVersion('sqlite', 'visibility')), 'behind'],
+    ],
+  );
   assert.match(s.nextStep, new RegExp(`upgrade the temporal store's schema from 0\\.0 to ${req.replace('.', '\\.')}: temporal-sql-tool`));
   assert.match(s.nextStep, /temporal-sql-tool --pl sqlite --db .*behind\.db update-schema -d \.\/schema\/sqlite\/v3\/temporal\/versioned/);
   const text = runCli(TEMPORAL_TS, ['admin', 'upgrade', 'status', '--db-filename', file]);
-  assert.match(text.stdout, new RegExp(`temporal +sqlite database .*behind\\.db: 0\\.0 \\(required ${req.replace('.', '\\.')}\\) BEHIND: the server will refuse to start`));
+  assert.match(
+    text.stdout,
+    new RegExp(`temporal +sqlite database .*behind\\.db: 0\\.0 \\(required ${req.replace('.', '\\.')}\\) BEHIND: the server will refuse to start`),
+  );
 });
 
 test('after a start: the rewrite is done, the version active, nothing to do; a newer minor that ran is reported as the refusal', async () => {
   const file = join(tmp, 'dev.db');
-  const server = startCli(TEMPORAL_TS, ['server', 'start-dev', '--db-filename', file, '--port', String(await freePort()), '--headless', '--num-history-shards', '16']);
+  const server = startCli(TEMPORAL_TS, [
+    'server',
+    'start-dev',
+    '--db-filename',
+    file,
+    '--port',
+    String(await freePort()),
+    '--headless',
+    '--num-history-shards',
+    '16',
+  ]);
   try {
     await server.waitFor(/gRPC on/);
   } finally {
@@ -75,9 +94,17 @@ test('after a start: the rewrite is done, the version active, nothing to do; a n
   const tooNew = status(file);
   assert.equal(tooNew.stores.find((x) => x.store === 'temporal')!.state, 'incompatible');
   const esc = (v: string) => v.replace('.', '\\.');
-  assert.match(tooNew.nextStep, new RegExp(`the temporal store's schema ${esc(newer)} needs a server that requires ${esc(newer)} or later; this release requires ${esc(formatVersion(required))}: run the release that upgraded the schema`));
+  assert.match(
+    tooNew.nextStep,
+    new RegExp(
+      `the temporal store's schema ${esc(newer)} needs a server that requires ${esc(newer)} or later; this release requires ${esc(formatVersion(required))}: run the release that upgraded the schema`,
+    ),
+  );
   db.prepare("UPDATE schema_version SET curr_version = ?, min_compatible_version = '1.0'").run(formatVersion(required));
-  db.prepare("INSERT INTO server_version_history (cluster_name, server_version, first_started_time, activated_time) VALUES ('active', '9.9.0', ?, ?)").run(Date.now(), Date.now());
+  db.prepare("INSERT INTO server_version_history (cluster_name, server_version, first_started_time, activated_time) VALUES ('active', '9.9.0', ?, ?)").run(
+    Date.now(),
+    Date.now(),
+  );
   db.close();
   const after9 = status(file);
   assert.match(after9.nextStep, /9\.9\.0 has already run on this database .* restore the backup taken before the upgrade/);

@@ -28,12 +28,20 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const WORKFLOWS = 300;
 /** A later minor that reads mutable state v2 and v3 only: what 0.3.0 will be. */
-const NEXT_MINOR_FORMATS: RewrittenFormat[] = [{ store: 'mutable_state', kind: 'mutableState', label: 'mutable state (executions.data)', target: 3, readable: [2, 3] }];
+const NEXT_MINOR_FORMATS: RewrittenFormat[] = [
+  { store: 'mutable_state', kind: 'mutableState', label: 'mutable state (executions.data)', target: 3, readable: [2, 3] },
+];
 
 async function startNextMinor(engine: (typeof ENGINES)[number], db: string): Promise<unknown> {
   const store = await openPersistence(connectConfig(engine, db));
   try {
-    return await prepareClusterStart(store, { clusterName: 'active', numHistoryShards: 4, binary: mustParseServerVersion('0.3.0'), log: createLogger('silent'), formats: NEXT_MINOR_FORMATS });
+    return await prepareClusterStart(store, {
+      clusterName: 'active',
+      numHistoryShards: 4,
+      binary: mustParseServerVersion('0.3.0'),
+      log: createLogger('silent'),
+      formats: NEXT_MINOR_FORMATS,
+    });
   } finally {
     await store.close();
   }
@@ -52,7 +60,9 @@ for (const engine of ENGINES) {
   describe(`data format rewrite on ${engine}`, async () => {
     const skip = await engineAvailability(engine);
     const dbs: TestDatabases =
-      engine === 'sqlite' ? { temporal: join(tmp, `${engine}.db`), visibility: join(tmp, `${engine}-visibility.db`) } : { temporal: uniqueDbName('rewrite'), visibility: uniqueDbName('rewrite_vis') };
+      engine === 'sqlite'
+        ? { temporal: join(tmp, `${engine}.db`), visibility: join(tmp, `${engine}-visibility.db`) }
+        : { temporal: uniqueDbName('rewrite'), visibility: uniqueDbName('rewrite_vis') };
     after(async () => {
       if (engine !== 'sqlite' && !skip) for (const db of Object.values(dbs)) await dropDatabase(engine, db);
     });
@@ -69,7 +79,12 @@ for (const engine of ENGINES) {
           assert.equal(r.status, 0, `0.1.0 ${cmd[0]}: ${r.stderr}`);
         }
       }
-      const old = startCli(release.serverBin, ['server', 'start', '--config', writeServerConfig(tmp, `${engine}-old`, engine, dbs, port), '--headless'], {}, release.dir);
+      const old = startCli(
+        release.serverBin,
+        ['server', 'start', '--config', writeServerConfig(tmp, `${engine}-old`, engine, dbs, port), '--headless'],
+        {},
+        release.dir,
+      );
       try {
         await old.waitFor(/listening on/, 60_000);
         const connection = await Connection.connect({ address });
@@ -77,7 +92,9 @@ for (const engine of ENGINES) {
           const client = new Client({ connection });
           // Started, never polled: each run's mutable state stays as 0.1.0 wrote it (json/v1).
           for (let i = 0; i < WORKFLOWS; i += 30) {
-            await Promise.all(Array.from({ length: 30 }, (_, j) => client.workflow.start('neverPolled', { taskQueue: 'rewrite-test', workflowId: `rw-${i + j}` })));
+            await Promise.all(
+              Array.from({ length: 30 }, (_, j) => client.workflow.start('neverPolled', { taskQueue: 'rewrite-test', workflowId: `rw-${i + j}` })),
+            );
           }
         } finally {
           await connection.close();
@@ -111,7 +128,10 @@ for (const engine of ENGINES) {
       // The next minor reads v2 only: refused, naming the version to run, and nothing recorded.
       await assert.rejects(startNextMinor(engine, dbs.temporal), (err: unknown) => {
         assert.ok(err instanceof UpgradeRefusedError);
-        assert.match(err.message, /reads mutable state \(executions\.data\) only in json\/v2, json\/v3, but the background rewrite of that data into json\/v2 has not finished on this database \(it has looked at \d+ of 300 rows\)\. Start 0\.2\.x again/);
+        assert.match(
+          err.message,
+          /reads mutable state \(executions\.data\) only in json\/v2, json\/v3, but the background rewrite of that data into json\/v2 has not finished on this database \(it has looked at \d+ of 300 rows\)\. Start 0\.2\.x again/,
+        );
         return true;
       });
       assert.ok(!(await serverVersions(engine, dbs.temporal)).includes('0.3.0'));
@@ -140,7 +160,10 @@ for (const engine of ENGINES) {
         assert.deepEqual([...(await store.dataRewrite.countExecutionsByEncoding()).entries()], [['json/v2', WORKFLOWS]]);
         const [rec] = await store.dataRewrite.listDataRewrites();
         assert.equal(rec!.rowsScanned, WORKFLOWS, 'the resumed rewrite neither skipped nor recounted rows');
-        assert.ok(rec!.rowsRewritten <= WORKFLOWS && rec!.rowsRewritten >= WORKFLOWS - 10, `rewritten ${rec!.rowsRewritten} (a killed batch is found converted)`);
+        assert.ok(
+          rec!.rowsRewritten <= WORKFLOWS && rec!.rowsRewritten >= WORKFLOWS - 10,
+          `rewritten ${rec!.rowsRewritten} (a killed batch is found converted)`,
+        );
         assert.notEqual(rec!.completedMs, undefined);
       } finally {
         await store.close();

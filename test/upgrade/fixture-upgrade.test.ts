@@ -32,7 +32,8 @@ const FROM = '0.1.0';
 const THIS = packageVersion();
 
 let bundle: Promise<WorkflowBundle> | undefined;
-const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/releases/workflows'), logger: new DefaultLogger('WARN') }));
+const workflowBundle = () =>
+  (bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/releases/workflows'), logger: new DefaultLogger('WARN') }));
 
 async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -45,7 +46,10 @@ async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
 }
 
 async function snapshot(engine: Engine, fx: RestoredFixture) {
-  return { temporal: comparableTables(await dumpDatabase(engine, fx.dbs.temporal)), visibility: comparableTables(await dumpDatabase(engine, fx.dbs.visibility)) };
+  return {
+    temporal: comparableTables(await dumpDatabase(engine, fx.dbs.temporal)),
+    visibility: comparableTables(await dumpDatabase(engine, fx.dbs.visibility)),
+  };
 }
 
 function upgradeStatus(config: string): UpgradeStatus {
@@ -81,8 +85,16 @@ for (const engine of ENGINES) {
       const refused = runCli(TEMPORAL_TS, ['server', 'start', '--config', config, '--headless']);
       assert.equal(refused.status, 1, `the ${THIS} server must refuse the ${FROM} schema:\n${refused.stdout}${refused.stderr}`);
       const need = formatVersion(requiredVersion(engine, 'temporal'));
-      assert.match(refused.stderr, new RegExp(`temporal store .* is at schema version ${manifest.schemaVersions.temporal.replace('.', '\\.')}, but this server needs ${need.replace('.', '\\.')}`));
-      assert.ok(refused.stderr.includes(`update-schema -d ./${shippedVersionedPath(engine, 'temporal')}`), `the refusal names the update-schema command:\n${refused.stderr}`);
+      assert.match(
+        refused.stderr,
+        new RegExp(
+          `temporal store .* is at schema version ${manifest.schemaVersions.temporal.replace('.', '\\.')}, but this server needs ${need.replace('.', '\\.')}`,
+        ),
+      );
+      assert.ok(
+        refused.stderr.includes(`update-schema -d ./${shippedVersionedPath(engine, 'temporal')}`),
+        `the refusal names the update-schema command:\n${refused.stderr}`,
+      );
       assert.deepEqual(await snapshot(engine, fx), before, 'a refused start changes nothing in either store');
 
       // 2. The upgrade page's step 1 with this checkout's tool, for both stores.
@@ -104,8 +116,16 @@ for (const engine of ENGINES) {
         activityRuns.length = 0;
         const queues = [...new Set(manifest.workflows.map((w) => w.taskQueue))];
         const workers = [
-          ...(await Promise.all(queues.map(async (taskQueue) => Worker.create({ connection: nc, namespace: manifest.namespace, taskQueue, workflowBundle: await workflowBundle() })))),
-          ...(await Promise.all([FIXTURE_QUEUES.scheduledActivities, FIXTURE_QUEUES.runningActivities].map((taskQueue) => Worker.create({ connection: nc, namespace: manifest.namespace, taskQueue, activities })))),
+          ...(await Promise.all(
+            queues.map(async (taskQueue) =>
+              Worker.create({ connection: nc, namespace: manifest.namespace, taskQueue, workflowBundle: await workflowBundle() }),
+            ),
+          )),
+          ...(await Promise.all(
+            [FIXTURE_QUEUES.scheduledActivities, FIXTURE_QUEUES.runningActivities].map((taskQueue) =>
+              Worker.create({ connection: nc, namespace: manifest.namespace, taskQueue, activities }),
+            ),
+          )),
         ];
         const running = Promise.all(workers.map((w) => w.run()));
         try {
@@ -124,7 +144,10 @@ for (const engine of ENGINES) {
               assert.equal(result, wf.expectedResult, `${wf.workflowId} (${wf.inFlight})`);
               if (wf.notBefore) {
                 const closed = (await handle.describe()).closeTime;
-                assert.ok(closed && closed.getTime() >= Date.parse(wf.notBefore), `${wf.workflowId} closed at ${closed?.toISOString()}, before its timer was due (${wf.notBefore})`);
+                assert.ok(
+                  closed && closed.getTime() >= Date.parse(wf.notBefore),
+                  `${wf.workflowId} closed at ${closed?.toISOString()}, before its timer was due (${wf.notBefore})`,
+                );
               }
             }),
           );
@@ -136,18 +159,30 @@ for (const engine of ENGINES) {
         }
 
         // 5. Each activity ran exactly the attempts expected, and nothing else ran.
-        const expected = manifest.workflows.flatMap((wf) => Object.entries(wf.expectedActivityAttempts ?? {}).flatMap(([type, attempts]) => attempts.map((a) => `${wf.workflowId}/${type}#${a}`)));
+        const expected = manifest.workflows.flatMap((wf) =>
+          Object.entries(wf.expectedActivityAttempts ?? {}).flatMap(([type, attempts]) => attempts.map((a) => `${wf.workflowId}/${type}#${a}`)),
+        );
         const ran = activityRuns.map((r) => `${r.workflowId}/${r.activityType}#${r.attempt}`);
         assert.deepEqual([...ran].sort(), [...expected].sort(), 'activity runs after the upgrade (workflow/activity#attempt)');
 
         // 6. The upgrade status: 0.1.0, then this version active; the data rewrite finishes.
         let status = upgradeStatus(config);
-        assert.deepEqual(status.versionHistory.map((v) => v.serverVersion), [FROM, THIS]);
-        assert.ok(status.versionHistory.every((v) => v.activatedTime !== null), `every version active: ${JSON.stringify(status.versionHistory)}`);
+        assert.deepEqual(
+          status.versionHistory.map((v) => v.serverVersion),
+          [FROM, THIS],
+        );
+        assert.ok(
+          status.versionHistory.every((v) => v.activatedTime !== null),
+          `every version active: ${JSON.stringify(status.versionHistory)}`,
+        );
         assert.equal(status.shardMetadataRewrite.state, 'done');
         console.log(`${engine}: restore + refusal + schema upgrade ${tSchema - t0} ms, workflows and status ${Date.now() - tSchema} ms`);
         // 0.2.0 changes the mutable state format (json/v1 -> json/v2): a background rewrite must run.
-        assert.notEqual(status.dataRewrite.state, 'not-applicable', `${THIS} changes data formats, but the upgrade status reports no data rewrite: ${JSON.stringify(status.dataRewrite)}`);
+        assert.notEqual(
+          status.dataRewrite.state,
+          'not-applicable',
+          `${THIS} changes data formats, but the upgrade status reports no data rewrite: ${JSON.stringify(status.dataRewrite)}`,
+        );
         const deadline = Date.now() + 30_000;
         while ((status.dataRewrite.state === 'pending' || status.dataRewrite.state === 'running') && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 500));

@@ -19,7 +19,13 @@ const rel = (version: string, date: string, temporal: [string, boolean], visibil
 
 const FEED = {
   product: 'temporal-ts',
-  releases: [rel('0.3.0', '2027-02-01', ['1.2', true], ['1.1', true]), rel('0.1.0', '2026-11-25', ['1.0', true]), rel('0.2.0', '2027-01-01', ['1.1', true]), rel('0.2.1', '2027-01-15', ['1.1', false]), rel('0.4.0-rc.1', '2027-03-01', ['1.2', false])],
+  releases: [
+    rel('0.3.0', '2027-02-01', ['1.2', true], ['1.1', true]),
+    rel('0.1.0', '2026-11-25', ['1.0', true]),
+    rel('0.2.0', '2027-01-01', ['1.1', true]),
+    rel('0.2.1', '2027-01-15', ['1.1', false]),
+    rel('0.4.0-rc.1', '2027-03-01', ['1.2', false]),
+  ],
   alerts: [
     { appliesTo: '<0.2.1', severity: 'high', message: 'data loss bug in activity retries; upgrade' },
     { appliesTo: '>=0.3.0', severity: 'low', message: 'all good' },
@@ -62,15 +68,27 @@ test('versionInfo: a newer patch (or the release of a -dev build) of the same mi
   for (const running of ['0.2.0', '0.2.1-dev']) {
     const info = computeVersionInfo(mustParseServerVersion(running), parseReleaseFeed({ ...FEED, recommended: '0.2.1' }, 'feed'), 0);
     assert.equal(info.recommended.version, '0.2.1');
-    assert.equal(info.instructions, `0.2.1 is in the same minor version as ${running}: replace the binary and restart; patch releases change no schema and no data format.`);
+    assert.equal(
+      info.instructions,
+      `0.2.1 is in the same minor version as ${running}: replace the binary and restart; patch releases change no schema and no data format.`,
+    );
   }
 });
 
 test('a bad feed is refused with the place named', () => {
   assert.throws(() => parseReleaseFeed({ releases: [] }, 'f.json'), /f\.json: "product" must be a non-empty string/);
-  assert.throws(() => parseReleaseFeed({ product: 'p', releases: [{ version: '1.0', date: '2026-01-01' }] }, 'f.json'), /f\.json: releases\[0\]: "version" must be MAJOR\.MINOR\.PATCH/);
-  assert.throws(() => parseReleaseFeed({ product: 'p', releases: [{ version: '1.0.0', date: 'yesterday' }] }, 'f.json'), /releases\[0\]: "date" must be YYYY-MM-DD/);
-  assert.throws(() => parseReleaseFeed({ product: 'p', releases: [{ version: '1.0.0', date: '2026-01-01', schema: {} }] }, 'f.json'), /"schema\.temporal" must be/);
+  assert.throws(
+    () => parseReleaseFeed({ product: 'p', releases: [{ version: '1.0', date: '2026-01-01' }] }, 'f.json'),
+    /f\.json: releases\[0\]: "version" must be MAJOR\.MINOR\.PATCH/,
+  );
+  assert.throws(
+    () => parseReleaseFeed({ product: 'p', releases: [{ version: '1.0.0', date: 'yesterday' }] }, 'f.json'),
+    /releases\[0\]: "date" must be YYYY-MM-DD/,
+  );
+  assert.throws(
+    () => parseReleaseFeed({ product: 'p', releases: [{ version: '1.0.0', date: '2026-01-01', schema: {} }] }, 'f.json'),
+    /"schema\.temporal" must be/,
+  );
   assert.throws(() => parseReleaseFeed({ ...FEED, alerts: [{ severity: 'urgent', message: 'x' }] }, 'f.json'), /alerts\[0\] must be/);
 });
 

@@ -24,8 +24,16 @@ test('every release has a CHANGELOG section that states its schema versions', ()
     const heading = new RegExp(`^## ${r.version.replace(/\./g, '\\.')} - ${r.date}$`, 'm');
     assert.match(changelog, heading, `CHANGELOG.md needs "## ${r.version} - ${r.date}"`);
     const section = changelog.slice(changelog.search(heading)).split(/^## /m)[1]!;
-    assert.match(section, new RegExp(`temporal store ${r.schema.temporal.version.replace('.', '\\.')}`), `${r.version}: CHANGELOG states the temporal schema version`);
-    assert.match(section, new RegExp(`visibility store ${r.schema.visibility.version.replace('.', '\\.')}`), `${r.version}: CHANGELOG states the visibility schema version`);
+    assert.match(
+      section,
+      new RegExp(`temporal store ${r.schema.temporal.version.replace('.', '\\.')}`),
+      `${r.version}: CHANGELOG states the temporal schema version`,
+    );
+    assert.match(
+      section,
+      new RegExp(`visibility store ${r.schema.visibility.version.replace('.', '\\.')}`),
+      `${r.version}: CHANGELOG states the visibility schema version`,
+    );
   }
 });
 
@@ -38,8 +46,13 @@ test('the release being built ships exactly the schema versions its entry names,
   for (const plugin of PLUGIN_NAMES) {
     for (const store of ['temporal', 'visibility'] as const) {
       const shipped = formatVersion(requiredVersion(plugin, store));
-      if (entry) assert.equal(shipped, expected.schema[store].version, `${plugin} ${store}: shipped ${shipped}, releases.json says ${expected.schema[store].version}`);
-      else assert.ok(compareVersions(parseVersion(shipped)!, parseVersion(expected.schema[store].version)!) >= 0, `${plugin} ${store}: a dev build never ships an older schema than the last release`);
+      if (entry)
+        assert.equal(shipped, expected.schema[store].version, `${plugin} ${store}: shipped ${shipped}, releases.json says ${expected.schema[store].version}`);
+      else
+        assert.ok(
+          compareVersions(parseVersion(shipped)!, parseVersion(expected.schema[store].version)!) >= 0,
+          `${plugin} ${store}: a dev build never ships an older schema than the last release`,
+        );
     }
   }
 });

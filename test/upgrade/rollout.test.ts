@@ -64,7 +64,7 @@ async function startServer(bin: string, config: string, cwd: string, who: string
     await s.waitFor(/listening on/, 30_000);
   } catch (err) {
     await s.stop('SIGKILL');
-    throw new Error(`${who} did not start: ${(err as Error).message}`);
+    throw new Error(`${who} did not start: ${(err as Error).message}`, { cause: err });
   }
   return s;
 }
@@ -106,134 +106,240 @@ for (const engine of ENGINES) {
     // One plugin shows that a SIGKILL of the old release loses nothing the server acknowledged.
     const finalStop: NodeJS.Signals = engine === 'postgres12' ? 'SIGKILL' : 'SIGTERM';
 
-    test(`${OLD} under load, schemas upgraded while it serves, restart as ${CURRENT} (${finalStop}): nothing lost or failed`, { skip, timeout: 180_000 }, async () => {
-      const began = Date.now();
-      const mark = (what: string) => console.log(`[rollout ${engine}] ${((Date.now() - began) / 1000).toFixed(1)}s ${what}`);
-      const release: InstalledRelease = installedRelease(OLD);
-      const flags = (store: (typeof STORES)[number]) => toolConnectionFlags(engine, dbs[store]);
-      const pageUpdate = (store: (typeof STORES)[number]) => ['update-schema', '-d', `./schema/${ENGINE_DIRS[engine]}/${store}/versioned`];
+    test(
+      `${OLD} under load, schemas upgraded while it serves, restart as ${CURRENT} (${finalStop}): nothing lost or failed`,
+      { skip, timeout: 180_000 },
+      async () => {
+        const began = Date.now();
+        const mark = (what: string) => console.log(`[rollout ${engine}] ${((Date.now() - began) / 1000).toFixed(1)}s ${what}`);
+        const release: InstalledRelease = installedRelease(OLD);
+        const flags = (store: (typeof STORES)[number]) => toolConnectionFlags(engine, dbs[store]);
+        const pageUpdate = (store: (typeof STORES)[number]) => ['update-schema', '-d', `./schema/${ENGINE_DIRS[engine]}/${store}/versioned`];
 
-      // 1. The page's commands, run by 0.1.0's own tool in its own directory (its ./schema is 1.0).
-      for (const store of STORES) {
-        await tool(release.sqlToolBin, release.dir, [...flags(store), 'create-database']);
-        await tool(release.sqlToolBin, release.dir, [...flags(store), 'setup-schema', '-v', '0.0']);
-        await tool(release.sqlToolBin, release.dir, [...flags(store), ...pageUpdate(store)]);
-      }
-      const port = await freePort();
-      const config = writeServerConfig(tmp, engine, engine, dbs, port);
-      const address = `127.0.0.1:${port}`;
-      mark('databases created by 0.1.0 temporal-sql-tool');
-
-      // 2. 0.1.0 serves.
-      let server: LongRunning | undefined = await startServer(release.serverBin, config, release.dir, `${OLD} server`);
-      const sims: ReturnType<typeof startSimulation>[] = [];
-      try {
-        assert.match(server.output(), new RegExp(`version ${esc(OLD)} is active`), `${OLD} logs its activation:\n${server.output()}`);
-        mark(`${OLD} listening on ${address}`);
-
-        // 3. The load. A first batch with long timers is left open on purpose: the new release must
-        //    finish workflows that 0.1.0 started and wrote; the main run spans the whole procedure.
-        const earlyState = join(tmp, `${engine}-early.jsonl`);
-        const mainState = join(tmp, `${engine}-main.jsonl`);
-        const early = startSimulation(['--address', address, '--task-queue', `rollout-${engine}`, '--duration', '3s', '--rate', '5', '--mix', 'timer=4,signal=1,child=1,continue=1,activities=1', '--timer-max', '20s', '--leave-open', '--state-file', earlyState, '--seed', '7']);
-        sims.push(early);
-        const main = startSimulation(['--address', address, '--task-queue', `rollout-${engine}`, '--duration', `${SIM_DURATION_S}s`, '--rate', '5', '--drain', '60s', '--mix', MIX, '--timer-max', '4s', '--state-file', mainState]);
-        sims.push(main);
-        const warm = await main.waitForProgress(`${OLD} completes workflows of the load`, (p) => p.completed >= 5, 20_000);
-        mark(`load running on ${OLD}: ${JSON.stringify(warm)}`);
-
-        // 4. Bad path "server upgraded but schema not": this release on the 1.0 schema refuses and
-        //    changes nothing. (Another port, so a wrong start could not be hidden by the busy one.)
-        const historyBefore = await readVersionHistory(engine, dbs.temporal);
-        assert.deepEqual(historyBefore.map((r) => r.serverVersion), [OLD], 'only 0.1.0 has run so far');
-        assert.notEqual(historyBefore[0]!.activatedTime, null, `${OLD} is recorded active`);
-        const otherConfig = writeServerConfig(tmp, `${engine}-other-port`, engine, dbs, await freePort());
-        const early0 = await runCliAsync(TEMPORAL_TS, ['server', 'start', '--config', otherConfig, '--headless']);
-        assert.equal(early0.status, 1, `${CURRENT} must refuse the 1.0 schema:\n${early0.stdout}\n${early0.stderr}`);
-        assert.match(early0.stderr, new RegExp(`temporal store .* is at schema version 1\\.0, but this server needs 1\\.1`), early0.stderr);
-        const printed = early0.stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('temporal-sql-tool'));
-        assert.equal(printed.length, 1, `one command to run:\n${early0.stderr}`);
-        assert.match(printed[0]!, new RegExp(`^temporal-sql-tool .*--pl ${engine} --db ${esc(dbs.temporal)} update-schema -d \\./schema/${esc(ENGINE_DIRS[engine])}/temporal/versioned$`));
-        assert.deepEqual(await readVersionHistory(engine, dbs.temporal), historyBefore, 'a refused start writes nothing to server_version_history');
-        const refused = await upgradeStatus(config);
-        assert.deepEqual(refused.stores.map((s) => [s.store, s.current, s.state]), [['temporal', '1.0', 'behind'], ['visibility', '1.0', 'behind']]);
-        assert.deepEqual(refused.versionHistory.map((h) => [h.serverVersion, h.activatedTime !== null]), [['0.1.0', true]], 'the versions that ran are shown while the schema is behind');
-        assert.match(refused.nextStep, new RegExp(`update-schema -d \\./schema/${esc(ENGINE_DIRS[engine])}/temporal/versioned`));
-        mark(`${CURRENT} refused the 1.0 schema and wrote nothing`);
-
-        // 5. The page's update-schema with this release's tool (cwd = this checkout: its ./schema has 1.1),
-        //    while 0.1.0 serves.
-        for (const store of STORES) await tool(SQL_TOOL, REPO_ROOT, [...flags(store), ...pageUpdate(store)]);
-        const upgraded = await upgradeStatus(config);
-        assert.deepEqual(upgraded.stores.map((s) => [s.store, s.current, s.state]), [['temporal', '1.1', 'ok'], ['visibility', '1.1', 'ok']]);
-        const atUpgrade = main.progress();
-        mark(`schemas at 1.1 while ${OLD} serves: ${JSON.stringify(atUpgrade)}`);
-
-        //    Bad path "schema upgraded but server not": 0.1.0 keeps completing work on 1.1...
-        await main.waitForProgress(`${OLD} keeps completing workflows on schema 1.1`, (p) => p.completed >= atUpgrade.completed + 10 && p.started > atUpgrade.started, 15_000);
-        //    ...and a fresh start of 0.1.0 on 1.1 works (MinCompatibleVersion 1.0), and serves.
-        assert.equal(await server.stop('SIGTERM'), 0, `${OLD} stops cleanly on SIGTERM:\n${server.output().slice(-3000)}`);
-        server = undefined;
-        server = await startServer(release.serverBin, config, release.dir, `${OLD} server on schema 1.1`);
-        assert.match(server.output(), /schema version 1\.1/, `${OLD} reports the newer schema it runs on:\n${server.output()}`);
-        const restarted = main.progress();
-        await main.waitForProgress(`a fresh ${OLD} on schema 1.1 completes workflows`, (p) => p.completed >= restarted.completed + 10, 15_000);
-        mark(`fresh ${OLD} serves on schema 1.1: ${JSON.stringify(main.progress())}`);
-
-        // 6. The binary upgrade: stop 0.1.0, start this release on the same port.
-        const stopped = await server.stop(finalStop);
-        if (finalStop === 'SIGTERM') assert.equal(stopped, 0, `${OLD} stops cleanly on SIGTERM`);
-        server = undefined;
-        server = await startServer(TEMPORAL_TS, config, REPO_ROOT, `${CURRENT} server`);
-        await server.waitFor(new RegExp(`version ${esc(CURRENT)} is active`), 30_000);
-        const onNew = main.progress();
-        mark(`${CURRENT} active after ${finalStop} of ${OLD}: ${JSON.stringify(onNew)}`);
-        await main.waitForProgress(`load continues on ${CURRENT} (new workflows start and complete)`, (p) => p.started >= onNew.started + 10 && p.completed >= onNew.completed + 10, 20_000);
-        assert.ok(main.progress().seconds < SIM_DURATION_S, `the main load ran past ${CURRENT} taking over (ROLLOUT_SIM_DURATION_S=${SIM_DURATION_S} is too short for this machine)`);
-
-        // 7. The load ends clean: nothing acknowledged is lost, failed or wrong.
-        const e = await early.finish();
-        assertClean('early (left-open) simulation', e.summary, e.output, e.code);
-        assert.ok(e.summary.leftOpen >= 3, `some early workflows are still open when the upgrade starts: ${JSON.stringify(e.summary)}`);
-        const m = await main.finish();
-        assertClean('main simulation', m.summary, m.output, m.code);
-        assert.equal(m.summary.completed, m.summary.started);
-        assert.ok(m.summary.started >= SIM_DURATION_S * 3, `the main load started ${m.summary.started} workflows in ${SIM_DURATION_S} s`);
-        mark(`main simulation: ${JSON.stringify({ ...m.summary, failures: undefined })}`);
-
-        //    --check from the state files: the early batch (started by 0.1.0, left open across both
-        //    restarts) completes on this release; the main file has nothing open left.
-        for (const [file, open] of [[earlyState, e.summary.leftOpen], [mainState, 0]] as const) {
-          const r = await runCliAsync(TEMPORAL_TS, ['simulate', '--address', address, '--task-queue', `rollout-${engine}`, '--check', '--state-file', file, '--drain', '40s', '-o', 'json']);
-          const s = JSON.parse(r.stdout) as SimSummary;
-          assertClean(`simulate --check --state-file ${file}`, s, r.stdout + r.stderr, r.status);
-          assert.equal(s.checkedFromStateFile, open);
-          assert.equal(s.completed, open);
-          assertStateFileAllCompleted(file);
+        // 1. The page's commands, run by 0.1.0's own tool in its own directory (its ./schema is 1.0).
+        for (const store of STORES) {
+          await tool(release.sqlToolBin, release.dir, [...flags(store), 'create-database']);
+          await tool(release.sqlToolBin, release.dir, [...flags(store), 'setup-schema', '-v', '0.0']);
+          await tool(release.sqlToolBin, release.dir, [...flags(store), ...pageUpdate(store)]);
         }
-        mark(`--check: all ${e.summary.started} early and ${m.summary.started} main workflows completed`);
+        const port = await freePort();
+        const config = writeServerConfig(tmp, engine, engine, dbs, port);
+        const address = `127.0.0.1:${port}`;
+        mark('databases created by 0.1.0 temporal-sql-tool');
 
-        // 8. Where the upgrade stands: 0.1.0 then this release, active; both rewrites done.
-        let status = await upgradeStatus(config);
-        assert.equal(status.serverVersion, CURRENT);
-        assert.deepEqual(status.versionHistory.map((v) => v.serverVersion), [OLD, CURRENT]);
-        for (const v of status.versionHistory) assert.notEqual(v.activatedTime, null, `${v.serverVersion} is recorded active`);
-        assert.equal(status.shardMetadataRewrite.state, 'done');
-        assert.equal(status.shardMetadataRewrite.done, status.shardCount);
-        const rewriteDeadline = Date.now() + 30_000;
-        while (status.dataRewrite.state !== 'done' && Date.now() < rewriteDeadline) {
-          await new Promise((r) => setTimeout(r, 500));
-          status = await upgradeStatus(config);
+        // 2. 0.1.0 serves.
+        let server: LongRunning | undefined = await startServer(release.serverBin, config, release.dir, `${OLD} server`);
+        const sims: ReturnType<typeof startSimulation>[] = [];
+        try {
+          assert.match(server.output(), new RegExp(`version ${esc(OLD)} is active`), `${OLD} logs its activation:\n${server.output()}`);
+          mark(`${OLD} listening on ${address}`);
+
+          // 3. The load. A first batch with long timers is left open on purpose: the new release must
+          //    finish workflows that 0.1.0 started and wrote; the main run spans the whole procedure.
+          const earlyState = join(tmp, `${engine}-early.jsonl`);
+          const mainState = join(tmp, `${engine}-main.jsonl`);
+          const early = startSimulation([
+            '--address',
+            address,
+            '--task-queue',
+            `rollout-${engine}`,
+            '--duration',
+            '3s',
+            '--rate',
+            '5',
+            '--mix',
+            'timer=4,signal=1,child=1,continue=1,activities=1',
+            '--timer-max',
+            '20s',
+            '--leave-open',
+            '--state-file',
+            earlyState,
+            '--seed',
+            '7',
+          ]);
+          sims.push(early);
+          const main = startSimulation([
+            '--address',
+            address,
+            '--task-queue',
+            `rollout-${engine}`,
+            '--duration',
+            `${SIM_DURATION_S}s`,
+            '--rate',
+            '5',
+            '--drain',
+            '60s',
+            '--mix',
+            MIX,
+            '--timer-max',
+            '4s',
+            '--state-file',
+            mainState,
+          ]);
+          sims.push(main);
+          const warm = await main.waitForProgress(`${OLD} completes workflows of the load`, (p) => p.completed >= 5, 20_000);
+          mark(`load running on ${OLD}: ${JSON.stringify(warm)}`);
+
+          // 4. Bad path "server upgraded but schema not": this release on the 1.0 schema refuses and
+          //    changes nothing. (Another port, so a wrong start could not be hidden by the busy one.)
+          const historyBefore = await readVersionHistory(engine, dbs.temporal);
+          assert.deepEqual(
+            historyBefore.map((r) => r.serverVersion),
+            [OLD],
+            'only 0.1.0 has run so far',
+          );
+          assert.notEqual(historyBefore[0]!.activatedTime, null, `${OLD} is recorded active`);
+          const otherConfig = writeServerConfig(tmp, `${engine}-other-port`, engine, dbs, await freePort());
+          const early0 = await runCliAsync(TEMPORAL_TS, ['server', 'start', '--config', otherConfig, '--headless']);
+          assert.equal(early0.status, 1, `${CURRENT} must refuse the 1.0 schema:\n${early0.stdout}\n${early0.stderr}`);
+          assert.match(early0.stderr, new RegExp(`temporal store .* is at schema version 1\\.0, but this server needs 1\\.1`), early0.stderr);
+          const printed = early0.stderr
+            .split('\n')
+            .map((l) => l.trim())
+            .filter((l) => l.startsWith('temporal-sql-tool'));
+          assert.equal(printed.length, 1, `one command to run:\n${early0.stderr}`);
+          assert.match(
+            printed[0]!,
+            new RegExp(
+              `^temporal-sql-tool .*--pl ${engine} --db ${esc(dbs.temporal)} update-schema -d \\./schema/${esc(ENGINE_DIRS[engine])}/temporal/versioned$`,
+            ),
+          );
+          assert.deepEqual(await readVersionHistory(engine, dbs.temporal), historyBefore, 'a refused start writes nothing to server_version_history');
+          const refused = await upgradeStatus(config);
+          assert.deepEqual(
+            refused.stores.map((s) => [s.store, s.current, s.state]),
+            [
+              ['temporal', '1.0', 'behind'],
+              ['visibility', '1.0', 'behind'],
+            ],
+          );
+          assert.deepEqual(
+            refused.versionHistory.map((h) => [h.serverVersion, h.activatedTime !== null]),
+            [['0.1.0', true]],
+            'the versions that ran are shown while the schema is behind',
+          );
+          assert.match(refused.nextStep, new RegExp(`update-schema -d \\./schema/${esc(ENGINE_DIRS[engine])}/temporal/versioned`));
+          mark(`${CURRENT} refused the 1.0 schema and wrote nothing`);
+
+          // 5. The page's update-schema with this release's tool (cwd = this checkout: its ./schema has 1.1),
+          //    while 0.1.0 serves.
+          for (const store of STORES) await tool(SQL_TOOL, REPO_ROOT, [...flags(store), ...pageUpdate(store)]);
+          const upgraded = await upgradeStatus(config);
+          assert.deepEqual(
+            upgraded.stores.map((s) => [s.store, s.current, s.state]),
+            [
+              ['temporal', '1.1', 'ok'],
+              ['visibility', '1.1', 'ok'],
+            ],
+          );
+          const atUpgrade = main.progress();
+          mark(`schemas at 1.1 while ${OLD} serves: ${JSON.stringify(atUpgrade)}`);
+
+          //    Bad path "schema upgraded but server not": 0.1.0 keeps completing work on 1.1...
+          await main.waitForProgress(
+            `${OLD} keeps completing workflows on schema 1.1`,
+            (p) => p.completed >= atUpgrade.completed + 10 && p.started > atUpgrade.started,
+            15_000,
+          );
+          //    ...and a fresh start of 0.1.0 on 1.1 works (MinCompatibleVersion 1.0), and serves.
+          assert.equal(await server.stop('SIGTERM'), 0, `${OLD} stops cleanly on SIGTERM:\n${server.output().slice(-3000)}`);
+          server = undefined;
+          server = await startServer(release.serverBin, config, release.dir, `${OLD} server on schema 1.1`);
+          assert.match(server.output(), /schema version 1\.1/, `${OLD} reports the newer schema it runs on:\n${server.output()}`);
+          const restarted = main.progress();
+          await main.waitForProgress(`a fresh ${OLD} on schema 1.1 completes workflows`, (p) => p.completed >= restarted.completed + 10, 15_000);
+          mark(`fresh ${OLD} serves on schema 1.1: ${JSON.stringify(main.progress())}`);
+
+          // 6. The binary upgrade: stop 0.1.0, start this release on the same port.
+          const stopped = await server.stop(finalStop);
+          if (finalStop === 'SIGTERM') assert.equal(stopped, 0, `${OLD} stops cleanly on SIGTERM`);
+          server = undefined;
+          server = await startServer(TEMPORAL_TS, config, REPO_ROOT, `${CURRENT} server`);
+          await server.waitFor(new RegExp(`version ${esc(CURRENT)} is active`), 30_000);
+          const onNew = main.progress();
+          mark(`${CURRENT} active after ${finalStop} of ${OLD}: ${JSON.stringify(onNew)}`);
+          await main.waitForProgress(
+            `load continues on ${CURRENT} (new workflows start and complete)`,
+            (p) => p.started >= onNew.started + 10 && p.completed >= onNew.completed + 10,
+            20_000,
+          );
+          assert.ok(
+            main.progress().seconds < SIM_DURATION_S,
+            `the main load ran past ${CURRENT} taking over (ROLLOUT_SIM_DURATION_S=${SIM_DURATION_S} is too short for this machine)`,
+          );
+
+          // 7. The load ends clean: nothing acknowledged is lost, failed or wrong.
+          const e = await early.finish();
+          assertClean('early (left-open) simulation', e.summary, e.output, e.code);
+          assert.ok(e.summary.leftOpen >= 3, `some early workflows are still open when the upgrade starts: ${JSON.stringify(e.summary)}`);
+          const m = await main.finish();
+          assertClean('main simulation', m.summary, m.output, m.code);
+          assert.equal(m.summary.completed, m.summary.started);
+          assert.ok(m.summary.started >= SIM_DURATION_S * 3, `the main load started ${m.summary.started} workflows in ${SIM_DURATION_S} s`);
+          mark(`main simulation: ${JSON.stringify({ ...m.summary, failures: undefined })}`);
+
+          //    --check from the state files: the early batch (started by 0.1.0, left open across both
+          //    restarts) completes on this release; the main file has nothing open left.
+          for (const [file, open] of [
+            [earlyState, e.summary.leftOpen],
+            [mainState, 0],
+          ] as const) {
+            const r = await runCliAsync(TEMPORAL_TS, [
+              'simulate',
+              '--address',
+              address,
+              '--task-queue',
+              `rollout-${engine}`,
+              '--check',
+              '--state-file',
+              file,
+              '--drain',
+              '40s',
+              '-o',
+              'json',
+            ]);
+            const s = JSON.parse(r.stdout) as SimSummary;
+            assertClean(`simulate --check --state-file ${file}`, s, r.stdout + r.stderr, r.status);
+            assert.equal(s.checkedFromStateFile, open);
+            assert.equal(s.completed, open);
+            assertStateFileAllCompleted(file);
+          }
+          mark(`--check: all ${e.summary.started} early and ${m.summary.started} main workflows completed`);
+
+          // 8. Where the upgrade stands: 0.1.0 then this release, active; both rewrites done.
+          let status = await upgradeStatus(config);
+          assert.equal(status.serverVersion, CURRENT);
+          assert.deepEqual(
+            status.versionHistory.map((v) => v.serverVersion),
+            [OLD, CURRENT],
+          );
+          for (const v of status.versionHistory) assert.notEqual(v.activatedTime, null, `${v.serverVersion} is recorded active`);
+          assert.equal(status.shardMetadataRewrite.state, 'done');
+          assert.equal(status.shardMetadataRewrite.done, status.shardCount);
+          const rewriteDeadline = Date.now() + 30_000;
+          while (status.dataRewrite.state !== 'done' && Date.now() < rewriteDeadline) {
+            await new Promise((r) => setTimeout(r, 500));
+            status = await upgradeStatus(config);
+          }
+          assert.equal(
+            status.dataRewrite.state,
+            'done',
+            `the json/v1 -> json/v2 data rewrite finishes within 30 s of the start: ${JSON.stringify(status.dataRewrite)}`,
+          );
+          // total is counted when the rewrite starts; rows the load adds meanwhile can make done exceed it
+          assert.ok(
+            (status.dataRewrite.total ?? 0) > 0 && (status.dataRewrite.done ?? 0) >= status.dataRewrite.total!,
+            `the data rewrite looked at every row: ${JSON.stringify(status.dataRewrite)}`,
+          );
+          assert.match(status.nextStep, /^nothing to do: /, status.nextStep);
+          mark(
+            `admin upgrade status: ${JSON.stringify({ versionHistory: status.versionHistory.map((v) => v.serverVersion), shardMetadataRewrite: status.shardMetadataRewrite.state, dataRewrite: status.dataRewrite })}`,
+          );
+        } finally {
+          for (const s of sims) await s.proc.stop('SIGKILL');
+          if (server) await server.stop();
         }
-        assert.equal(status.dataRewrite.state, 'done', `the json/v1 -> json/v2 data rewrite finishes within 30 s of the start: ${JSON.stringify(status.dataRewrite)}`);
-        // total is counted when the rewrite starts; rows the load adds meanwhile can make done exceed it
-        assert.ok((status.dataRewrite.total ?? 0) > 0 && (status.dataRewrite.done ?? 0) >= status.dataRewrite.total!, `the data rewrite looked at every row: ${JSON.stringify(status.dataRewrite)}`);
-        assert.match(status.nextStep, /^nothing to do: /, status.nextStep);
-        mark(`admin upgrade status: ${JSON.stringify({ versionHistory: status.versionHistory.map((v) => v.serverVersion), shardMetadataRewrite: status.shardMetadataRewrite.state, dataRewrite: status.dataRewrite })}`);
-      } finally {
-        for (const s of sims) await s.proc.stop('SIGKILL');
-        if (server) await server.stop();
-      }
-    });
+      },
+    );
   });
 }

@@ -42,7 +42,13 @@ async function db(name: string): Promise<string> {
 }
 
 async function runAs(file: string, serverVersion: string, numHistoryShards = 8): Promise<void> {
-  const s = await startTemporalServer({ persistence: { pluginName: 'sqlite', host: '', port: 0, databaseName: file }, port: 0, serverVersion, numHistoryShards, logLevel: 'silent' });
+  const s = await startTemporalServer({
+    persistence: { pluginName: 'sqlite', host: '', port: 0, databaseName: file },
+    port: 0,
+    serverVersion,
+    numHistoryShards,
+    logLevel: 'silent',
+  });
   await s.stop();
 }
 
@@ -51,18 +57,31 @@ describe('server version history', () => {
     const file = await db('sequence');
     await runAs(file, '0.1.0');
     let rows = versions(file);
-    assert.deepEqual(rows.map((r) => r.server_version), ['0.1.0']);
+    assert.deepEqual(
+      rows.map((r) => r.server_version),
+      ['0.1.0'],
+    );
     assert.notEqual(rows[0]!.activated_time, null, '0.1.0 is active once its shards are rewritten');
     assert.deepEqual({ total: status(rows[0]!).shardsTotal, done: status(rows[0]!).shardsDone }, { total: 8, done: 8 });
 
     await runAs(file, '0.1.3');
-    await assert.rejects(runAs(file, '0.3.0'), /this is temporal-ts 0\.3\.0, but the database was last run by 0\.1\.3: .* run 0\.2\.x — each until .* then 0\.3\.x/);
-    assert.deepEqual(versions(file).map((r) => r.server_version), ['0.1.0', '0.1.3'], 'a refused start records nothing');
+    await assert.rejects(
+      runAs(file, '0.3.0'),
+      /this is temporal-ts 0\.3\.0, but the database was last run by 0\.1\.3: .* run 0\.2\.x — each until .* then 0\.3\.x/,
+    );
+    assert.deepEqual(
+      versions(file).map((r) => r.server_version),
+      ['0.1.0', '0.1.3'],
+      'a refused start records nothing',
+    );
 
     await runAs(file, '0.2.0');
     await assert.rejects(runAs(file, '0.1.3'), /0\.2\.0 has already run on this database .* restore the backup taken before the upgrade/);
     rows = versions(file);
-    assert.deepEqual(rows.map((r) => r.server_version), ['0.1.0', '0.1.3', '0.2.0']);
+    assert.deepEqual(
+      rows.map((r) => r.server_version),
+      ['0.1.0', '0.1.3', '0.2.0'],
+    );
     assert.ok(rows.every((r) => r.activated_time !== null));
   });
 

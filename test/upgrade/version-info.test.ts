@@ -24,7 +24,13 @@ const release = (version: string, date: string, schema: string) => ({
 async function clusterInfo(feed: string | undefined, serverVersion: string) {
   const file = join(tmp, `${serverVersion}-${feed ? 'feed' : 'none'}.db`);
   await ensureSchema({ pluginName: 'sqlite', host: '', port: 0, databaseName: file }, 'temporal', silentReporter);
-  const server = await startTemporalServer({ persistence: { pluginName: 'sqlite', host: '', port: 0, databaseName: file }, port: 0, serverVersion, releaseFeed: feed, logLevel: 'silent' });
+  const server = await startTemporalServer({
+    persistence: { pluginName: 'sqlite', host: '', port: 0, databaseName: file },
+    port: 0,
+    serverVersion,
+    releaseFeed: feed,
+    logLevel: 'silent',
+  });
   const conn = await Connection.connect({ address: `127.0.0.1:${server.port}` });
   try {
     return await conn.workflowService.getClusterInfo({});
@@ -36,7 +42,14 @@ async function clusterInfo(feed: string | undefined, serverVersion: string) {
 
 test('with a feed: current, recommended, instructions, alerts with severity, last update time', async () => {
   const feed = join(tmp, 'feed.json');
-  writeFileSync(feed, JSON.stringify({ product: 'temporal-ts', releases: [release('0.1.0', '2026-11-25', '1.0'), release('0.2.0', '2027-01-10', '1.1')], alerts: [{ appliesTo: '<0.2.0', severity: 'medium', message: '0.2.0 fixes a timer bug' }] }));
+  writeFileSync(
+    feed,
+    JSON.stringify({
+      product: 'temporal-ts',
+      releases: [release('0.1.0', '2026-11-25', '1.0'), release('0.2.0', '2027-01-10', '1.1')],
+      alerts: [{ appliesTo: '<0.2.0', severity: 'medium', message: '0.2.0 fixes a timer bug' }],
+    }),
+  );
   const before = Date.now();
   const info = await clusterInfo(feed, '0.1.0');
   assert.equal(info.serverVersion, '0.1.0');
@@ -48,7 +61,10 @@ test('with a feed: current, recommended, instructions, alerts with severity, las
   assert.equal(v.recommended?.notes, 'https://example.invalid/notes/0.2.0');
   assert.equal(Number(v.recommended?.releaseTime?.seconds), Date.parse('2027-01-10T00:00:00Z') / 1000);
   assert.match(v.instructions ?? '', /^Upgrade one minor version at a time: 0\.2\.0 \(upgrade the temporal schema to 1\.1 first\)/);
-  assert.deepEqual(v.alerts?.map((a) => [a.message, a.severity]), [['0.2.0 fixes a timer bug', temporal.api.enums.v1.Severity.SEVERITY_MEDIUM]]);
+  assert.deepEqual(
+    v.alerts?.map((a) => [a.message, a.severity]),
+    [['0.2.0 fixes a timer bug', temporal.api.enums.v1.Severity.SEVERITY_MEDIUM]],
+  );
   assert.ok(Number(v.lastUpdateTime?.seconds) * 1000 >= before - 1000);
 });
 

@@ -1,10 +1,14 @@
 /** The sequential-upgrade rule: which binaries may start on which version history, and what they say. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideStart, VersionHistoryEntry } from '../../src/upgrade/version-policy';
+import { decideStart, type VersionHistoryEntry } from '../../src/upgrade/version-policy';
 import { mustParseServerVersion } from '../../src/upgrade/server-version';
 
-const ran = (v: string, activated = true, at = 0): VersionHistoryEntry => ({ serverVersion: v, firstStartedMs: at, activatedMs: activated ? at + 1 : undefined });
+const ran = (v: string, activated = true, at = 0): VersionHistoryEntry => ({
+  serverVersion: v,
+  firstStartedMs: at,
+  activatedMs: activated ? at + 1 : undefined,
+});
 const decide = (binary: string, history: VersionHistoryEntry[]) => decideStart(mustParseServerVersion(binary), history);
 
 test('a fresh database accepts any version', () => {

@@ -179,7 +179,10 @@ for (const engine of ENGINES) {
     test('every operator selects the right rows', { skip }, async () => {
       for (const [q, pred] of CASES) {
         if (q.includes('OR 1=1') && !q.includes("''")) continue;
-        const want = Array.from({ length: N }, (_, i) => i).filter(pred).map((i) => `wf-${i}`).sort();
+        const want = Array.from({ length: N }, (_, i) => i)
+          .filter(pred)
+          .map((i) => `wf-${i}`)
+          .sort();
         assert.deepEqual((await ids(q)).sort(), want, `query: ${q}`);
         const { count } = await vm.count(NS, q);
         assert.equal(count, want.length, `count: ${q}`);
@@ -190,11 +193,29 @@ for (const engine of ENGINES) {
       // running first (newest start first), then closed by close time, newest first
       const defaultOrder = [2, 1, 0, 9, 8, 7, 6, 5, 4, 3].map((i) => `wf-${i}`);
       assert.deepEqual(await ids(''), defaultOrder);
-      assert.deepEqual(await ids('Num IS NOT NULL ORDER BY Num DESC'), [8, 7, 6, 5, 4, 3, 2, 1, 0].map((i) => `wf-${i}`));
-      assert.deepEqual(await ids('ORDER BY StartTime'), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => `wf-${i}`));
-      assert.deepEqual(await ids("Kw IS NOT NULL ORDER BY Kw DESC, StartTime ASC"), [8, 7, 6, 5, 4, 3, 2, 1, 0].map((i) => `wf-${i}`));
-      assert.deepEqual(await ids("ExecutionStatus != 'Running' ORDER BY CloseTime asc"), [3, 4, 5, 6, 7, 8, 9].map((i) => `wf-${i}`));
-      for (const [q, size] of [['', 3], ['', 1], ['', 10], ['Num >= 0 ORDER BY Dbl', 4], ["WorkflowType = 'TypeB'", 2]] as [string, number][]) {
+      assert.deepEqual(
+        await ids('Num IS NOT NULL ORDER BY Num DESC'),
+        [8, 7, 6, 5, 4, 3, 2, 1, 0].map((i) => `wf-${i}`),
+      );
+      assert.deepEqual(
+        await ids('ORDER BY StartTime'),
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => `wf-${i}`),
+      );
+      assert.deepEqual(
+        await ids('Kw IS NOT NULL ORDER BY Kw DESC, StartTime ASC'),
+        [8, 7, 6, 5, 4, 3, 2, 1, 0].map((i) => `wf-${i}`),
+      );
+      assert.deepEqual(
+        await ids("ExecutionStatus != 'Running' ORDER BY CloseTime asc"),
+        [3, 4, 5, 6, 7, 8, 9].map((i) => `wf-${i}`),
+      );
+      for (const [q, size] of [
+        ['', 3],
+        ['', 1],
+        ['', 10],
+        ['Num >= 0 ORDER BY Dbl', 4],
+        ["WorkflowType = 'TypeB'", 2],
+      ] as [string, number][]) {
         const all = await ids(q);
         const paged: string[] = [];
         let token: Uint8Array | undefined;
@@ -224,7 +245,7 @@ for (const engine of ENGINES) {
       const bad: [string, RegExp, number | undefined][] = [
         ["Num = 'abc'", /Num is a Int attribute: expected an integer/, 7],
         ['Nope = 1', /unknown search attribute Nope/, 1],
-        ["WorkflowId =", /expected a value/, 13],
+        ['WorkflowId =', /expected a value/, 13],
         ['ORDER BY WorkflowId', /ORDER BY WorkflowId is not supported/, 10],
         ["Txt STARTS_WITH 'a'", /STARTS_WITH is not supported for Txt/, 1],
         ["WorkflowId = 'a' OR 1=1", /expected a search attribute name/, 21],
@@ -237,7 +258,7 @@ for (const engine of ENGINES) {
         ["WorkflowId LIKE 'a%'", /LIKE is not supported; use STARTS_WITH/, 12],
         ["WorkflowId = 'a'; DROP TABLE executions_visibility", /unexpected character ';'/, 17],
         ['GROUP BY ExecutionStatus', /only supported by CountWorkflowExecutions/, 10],
-        ['TemporalChangeVersion = \'x\'', /cannot be used in queries/, 1],
+        ["TemporalChangeVersion = 'x'", /cannot be used in queries/, 1],
       ];
       for (const [q, re, col] of bad) {
         await assert.rejects(vm.list(NS, q, 10, undefined), (err: unknown) => {
@@ -256,10 +277,40 @@ for (const engine of ENGINES) {
 function fakeMs() {
   return {
     execution: {
-      namespaceId: 'other-ns', namespace: 'other', workflowId: 'wf-1', runId: 'other-run', firstRunId: 'other-run', workflowType: 'TypeA', taskQueue: 'tq',
-      workflowTaskTimeoutMs: 0, runTimeoutMs: 0, executionTimeoutMs: 0, startTimeMs: BASE, closeTimeMs: 0, createRequestId: '', state: 'running' as const,
-      cancelRequested: false, lastCompletedWorkflowTaskStartedEventId: 0, completionEventId: 0, memoB64: undefined, searchAttributesB64: undefined, attempt: 1, executionExpirationMs: 0, firstTaskBackoffPending: false, executionTimeMs: BASE,
+      namespaceId: 'other-ns',
+      namespace: 'other',
+      workflowId: 'wf-1',
+      runId: 'other-run',
+      firstRunId: 'other-run',
+      workflowType: 'TypeA',
+      taskQueue: 'tq',
+      workflowTaskTimeoutMs: 0,
+      runTimeoutMs: 0,
+      executionTimeoutMs: 0,
+      startTimeMs: BASE,
+      closeTimeMs: 0,
+      createRequestId: '',
+      state: 'running' as const,
+      cancelRequested: false,
+      lastCompletedWorkflowTaskStartedEventId: 0,
+      completionEventId: 0,
+      memoB64: undefined,
+      searchAttributesB64: undefined,
+      attempt: 1,
+      executionExpirationMs: 0,
+      firstTaskBackoffPending: false,
+      executionTimeMs: BASE,
     },
-    nextEventId: 3, lastTxnId: 0, workflowTask: undefined, activities: {}, timers: {}, bufferedEvents: [], signalRequestIds: [], historySizeBytes: 0, children: {}, externalRequests: {}, updates: {},
+    nextEventId: 3,
+    lastTxnId: 0,
+    workflowTask: undefined,
+    activities: {},
+    timers: {},
+    bufferedEvents: [],
+    signalRequestIds: [],
+    historySizeBytes: 0,
+    children: {},
+    externalRequests: {},
+    updates: {},
   };
 }

@@ -24,20 +24,124 @@ const attrs = new NamespaceAttributes([
   { name: 'Txt', type: 'Text', column: 'Text01' },
   { name: 'Tags', type: 'KeywordList', column: 'KeywordList01' },
 ]);
-const NAMES = ['WorkflowId', 'WorkflowType', 'RunId', 'ExecutionStatus', 'StartTime', 'CloseTime', 'ExecutionTime', 'ExecutionDuration', 'HistoryLength', 'TaskQueue', 'Kw', 'Num', 'Dbl', 'Flag', 'When', 'Txt', 'Tags', 'Nope', 'TemporalChangeVersion'];
-const OPS = ['=', '!=', '<>', '<', '<=', '>', '>=', 'IN', 'NOT IN', 'BETWEEN', 'NOT BETWEEN', 'STARTS_WITH', 'NOT STARTS_WITH', 'IS NULL', 'IS NOT NULL', 'LIKE'];
-const VALUES = [
-  "'abc'", '"x y"', '12', '-3.5', '1e3', 'true', 'FALSE', "'Running'", "'Completed'", "'2024-01-01T00:00:00Z'", "'1h30m'", "''", "'it''s'", "'a\\'b'",
-  "' OR 1=1 --'", "'; DROP TABLE executions_visibility; --'", "'%_!*?['", '99999999999999999999999', "'\u00e9\u4e2d\u{1F600}'", `'${'x'.repeat(5000)}'`,
-  "'\\u0000'", 'NULL', '0x1F', "'\\'", '1.2.3',
+const NAMES = [
+  'WorkflowId',
+  'WorkflowType',
+  'RunId',
+  'ExecutionStatus',
+  'StartTime',
+  'CloseTime',
+  'ExecutionTime',
+  'ExecutionDuration',
+  'HistoryLength',
+  'TaskQueue',
+  'Kw',
+  'Num',
+  'Dbl',
+  'Flag',
+  'When',
+  'Txt',
+  'Tags',
+  'Nope',
+  'TemporalChangeVersion',
 ];
-const JUNK = ['(', ')', ',', 'AND', 'OR', 'NOT', 'ORDER BY', 'GROUP BY', 'ASC', 'DESC', ';', '--', '/*', '*/', '`', "'", '"', '\u0000', '\u200b', '🙂', '$1', '?', '@x', '#', '\\', '..', 'SELECT', 'UNION'];
+const OPS = [
+  '=',
+  '!=',
+  '<>',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'IN',
+  'NOT IN',
+  'BETWEEN',
+  'NOT BETWEEN',
+  'STARTS_WITH',
+  'NOT STARTS_WITH',
+  'IS NULL',
+  'IS NOT NULL',
+  'LIKE',
+];
+const VALUES = [
+  "'abc'",
+  '"x y"',
+  '12',
+  '-3.5',
+  '1e3',
+  'true',
+  'FALSE',
+  "'Running'",
+  "'Completed'",
+  "'2024-01-01T00:00:00Z'",
+  "'1h30m'",
+  "''",
+  "'it''s'",
+  "'a\\'b'",
+  "' OR 1=1 --'",
+  "'; DROP TABLE executions_visibility; --'",
+  "'%_!*?['",
+  '99999999999999999999999',
+  "'\u00e9\u4e2d\u{1F600}'",
+  `'${'x'.repeat(5000)}'`,
+  "'\\u0000'",
+  'NULL',
+  '0x1F',
+  "'\\'",
+  '1.2.3',
+];
+const JUNK = [
+  '(',
+  ')',
+  ',',
+  'AND',
+  'OR',
+  'NOT',
+  'ORDER BY',
+  'GROUP BY',
+  'ASC',
+  'DESC',
+  ';',
+  '--',
+  '/*',
+  '*/',
+  '`',
+  "'",
+  '"',
+  '\u0000',
+  '\u200b',
+  '🙂',
+  '$1',
+  '?',
+  '@x',
+  '#',
+  '\\',
+  '..',
+  'SELECT',
+  'UNION',
+];
 
 // our vocabulary: SQL keywords and functions we emit, the known columns, json_each
 const VOCAB = new Set(
   [
-    'AND', 'OR', 'NOT', 'IN', 'BETWEEN', 'IS', 'NULL', 'LIKE', 'ESCAPE', 'GLOB', 'EXISTS', 'SELECT', 'FROM', 'WHERE', 'json_each', 'value',
-    ...BASE_COLUMNS, ...ALL_CUSTOM_COLUMNS,
+    'AND',
+    'OR',
+    'NOT',
+    'IN',
+    'BETWEEN',
+    'IS',
+    'NULL',
+    'LIKE',
+    'ESCAPE',
+    'GLOB',
+    'EXISTS',
+    'SELECT',
+    'FROM',
+    'WHERE',
+    'json_each',
+    'value',
+    ...BASE_COLUMNS,
+    ...ALL_CUSTOM_COLUMNS,
   ].map((w) => w.toLowerCase()),
 );
 
@@ -101,10 +205,26 @@ test('fuzz: random and hostile queries give an AST with SQL that runs, or a Quer
   db.exec(readFileSync(join(REPO_ROOT, 'schema/sqlite/v3/visibility/schema.sql'), 'utf8'));
   const r = rng(20240501);
   const queries = [
-    "' OR 1=1 --", "WorkflowId = '' OR 1=1 --'", "WorkflowId = 'a' OR '1'='1'", "WorkflowId = 'a'); DROP TABLE executions_visibility; --",
-    '((((((((((', '))))', '(()', "WorkflowId IN ()", "WorkflowId IN ('a',)", 'ORDER BY', 'GROUP BY', 'NOT', "`WorkflowId` = 'a' ORDER BY `StartTime` DESC",
-    `WorkflowId = '${'z'.repeat(40_000)}'`, `${'('.repeat(10_000)}`, `${Array.from({ length: 300 }, () => "Kw = 'a'").join(' AND ')}`,
-    `Num IN (${Array.from({ length: 1200 }, (_, i) => i).join(',')})`, 'Num = 1e999', 'When = 99999999999999999999999999', 'Kw = "\u0000"',
+    "' OR 1=1 --",
+    "WorkflowId = '' OR 1=1 --'",
+    "WorkflowId = 'a' OR '1'='1'",
+    "WorkflowId = 'a'); DROP TABLE executions_visibility; --",
+    '((((((((((',
+    '))))',
+    '(()',
+    'WorkflowId IN ()',
+    "WorkflowId IN ('a',)",
+    'ORDER BY',
+    'GROUP BY',
+    'NOT',
+    "`WorkflowId` = 'a' ORDER BY `StartTime` DESC",
+    `WorkflowId = '${'z'.repeat(40_000)}'`,
+    `${'('.repeat(10_000)}`,
+    `${Array.from({ length: 300 }, () => "Kw = 'a'").join(' AND ')}`,
+    `Num IN (${Array.from({ length: 1200 }, (_, i) => i).join(',')})`,
+    'Num = 1e999',
+    'When = 99999999999999999999999999',
+    'Kw = "\u0000"',
   ];
   for (let i = 0; i < 5000; i++) queries.push(generate(r));
   let ok = 0;
@@ -126,7 +246,8 @@ test('fuzz: random and hostile queries give an AST with SQL that runs, or a Quer
     const stripped = compiled.where.replace(/ESCAPE '!'/g, '');
     assert.ok(!/['"`;]|--|\/\*/.test(stripped), `SQL has quotes or comments: ${sql.slice(0, 300)}`);
     for (const w of stripped.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []) assert.ok(VOCAB.has(w.toLowerCase()), `SQL has a foreign word ${w}: ${sql.slice(0, 300)}`);
-    for (const n of stripped.replace(/[A-Za-z_][A-Za-z0-9_]*/g, '').match(/\d+/g) ?? []) assert.ok(n === '1' || n === '0', `SQL has a number ${n}: ${sql.slice(0, 300)}`);
+    for (const n of stripped.replace(/[A-Za-z_][A-Za-z0-9_]*/g, '').match(/\d+/g) ?? [])
+      assert.ok(n === '1' || n === '0', `SQL has a number ${n}: ${sql.slice(0, 300)}`);
     for (const lit of literalsOf(q)) assert.ok(!sql.includes(lit) || VOCAB.has(lit.toLowerCase()), `SQL contains the literal ${lit.slice(0, 40)}`);
     db.prepare(sql).all('ns', ...compiled.params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p)));
     ok++;

@@ -51,13 +51,22 @@ for (const engine of ENGINES) {
           assert.equal(listed.customAttributes.CustomInt, IVT.INDEXED_VALUE_TYPE_INT);
           assert.equal(listed.storageSchema.CustomInt, 'Int01');
           assert.equal(listed.systemAttributes.WorkflowId, IVT.INDEXED_VALUE_TYPE_KEYWORD);
-          await assert.rejects(op.addSearchAttributes({ namespace: 'default', searchAttributes: { CustomKw: IVT.INDEXED_VALUE_TYPE_KEYWORD } }), (e: unknown) => {
-            assert.equal(code(e), grpcStatus.ALREADY_EXISTS);
-            assert.match(String(e), /CustomKw already exists/);
-            return true;
-          });
-          await assert.rejects(op.addSearchAttributes({ namespace: 'default', searchAttributes: { WorkflowId: IVT.INDEXED_VALUE_TYPE_KEYWORD } }), (e: unknown) => code(e) === grpcStatus.INVALID_ARGUMENT && /reserved/.test(String(e)));
-          await assert.rejects(op.addSearchAttributes({ namespace: 'default', searchAttributes: { Bad: 99 as never } }), (e: unknown) => code(e) === grpcStatus.INVALID_ARGUMENT && /unknown type/.test(String(e)));
+          await assert.rejects(
+            op.addSearchAttributes({ namespace: 'default', searchAttributes: { CustomKw: IVT.INDEXED_VALUE_TYPE_KEYWORD } }),
+            (e: unknown) => {
+              assert.equal(code(e), grpcStatus.ALREADY_EXISTS);
+              assert.match(String(e), /CustomKw already exists/);
+              return true;
+            },
+          );
+          await assert.rejects(
+            op.addSearchAttributes({ namespace: 'default', searchAttributes: { WorkflowId: IVT.INDEXED_VALUE_TYPE_KEYWORD } }),
+            (e: unknown) => code(e) === grpcStatus.INVALID_ARGUMENT && /reserved/.test(String(e)),
+          );
+          await assert.rejects(
+            op.addSearchAttributes({ namespace: 'default', searchAttributes: { Bad: 99 as never } }),
+            (e: unknown) => code(e) === grpcStatus.INVALID_ARGUMENT && /unknown type/.test(String(e)),
+          );
           await op.addSearchAttributes({ namespace: 'default', searchAttributes: { Int2: IVT.INDEXED_VALUE_TYPE_INT, Int3: IVT.INDEXED_VALUE_TYPE_INT } });
           await assert.rejects(op.addSearchAttributes({ namespace: 'default', searchAttributes: { Int4: IVT.INDEXED_VALUE_TYPE_INT } }), (e: unknown) => {
             assert.equal(code(e), grpcStatus.INVALID_ARGUMENT);
@@ -67,7 +76,10 @@ for (const engine of ENGINES) {
           await op.removeSearchAttributes({ namespace: 'default', searchAttributes: ['Int3'] });
           await op.addSearchAttributes({ namespace: 'default', searchAttributes: { Int4: IVT.INDEXED_VALUE_TYPE_INT } });
           await op.removeSearchAttributes({ namespace: 'default', searchAttributes: ['Int2', 'Int4'] });
-          await assert.rejects(op.removeSearchAttributes({ namespace: 'default', searchAttributes: ['Int2'] }), (e: unknown) => code(e) === grpcStatus.NOT_FOUND);
+          await assert.rejects(
+            op.removeSearchAttributes({ namespace: 'default', searchAttributes: ['Int2'] }),
+            (e: unknown) => code(e) === grpcStatus.NOT_FOUND,
+          );
           await assert.rejects(op.listClusters({}), (e: unknown) => code(e) === grpcStatus.UNIMPLEMENTED && /OperatorService.ListClusters/.test(String(e)));
 
           // ---- typed search attributes and memo at start
@@ -106,19 +118,49 @@ for (const engine of ENGINES) {
             for await (const w of client.workflow.list({ query: q })) out.push(w.workflowId);
             return out;
           };
-          assert.deepEqual((await ids(`${mine} AND CustomInt >= 300`)).sort(), [3, 4, 5].map((i) => `${prefix}-${i}`));
-          assert.deepEqual((await ids(`${mine} AND CustomKw STARTS_WITH 'even'`)).sort(), [0, 2, 4].map((i) => `${prefix}-${i}`));
-          assert.deepEqual((await ids(`${mine} AND CustomBool = false AND CustomDbl > 2`)).sort(), [3, 5].map((i) => `${prefix}-${i}`));
-          assert.deepEqual((await ids(`${mine} AND CustomTime BETWEEN '2024-03-01T11:00:00Z' AND '2024-03-01T12:30:00+00:00'`)).sort(), [1, 2].map((i) => `${prefix}-${i}`));
-          assert.deepEqual((await ids(`${mine} AND CustomText = 'visible'`)).sort(), [0, 1, 2].map((i) => `${prefix}-${i}`));
-          assert.deepEqual((await ids(`${mine} AND CustomList IN ('tag1', 'tag2')`)).sort(), [1, 2, 4, 5].map((i) => `${prefix}-${i}`));
+          assert.deepEqual(
+            (await ids(`${mine} AND CustomInt >= 300`)).sort(),
+            [3, 4, 5].map((i) => `${prefix}-${i}`),
+          );
+          assert.deepEqual(
+            (await ids(`${mine} AND CustomKw STARTS_WITH 'even'`)).sort(),
+            [0, 2, 4].map((i) => `${prefix}-${i}`),
+          );
+          assert.deepEqual(
+            (await ids(`${mine} AND CustomBool = false AND CustomDbl > 2`)).sort(),
+            [3, 5].map((i) => `${prefix}-${i}`),
+          );
+          assert.deepEqual(
+            (await ids(`${mine} AND CustomTime BETWEEN '2024-03-01T11:00:00Z' AND '2024-03-01T12:30:00+00:00'`)).sort(),
+            [1, 2].map((i) => `${prefix}-${i}`),
+          );
+          assert.deepEqual(
+            (await ids(`${mine} AND CustomText = 'visible'`)).sort(),
+            [0, 1, 2].map((i) => `${prefix}-${i}`),
+          );
+          assert.deepEqual(
+            (await ids(`${mine} AND CustomList IN ('tag1', 'tag2')`)).sort(),
+            [1, 2, 4, 5].map((i) => `${prefix}-${i}`),
+          );
           assert.deepEqual((await ids(`${mine} AND CustomInt IN (0, 500) AND NOT (CustomKw = 'odd-5')`)).sort(), [`${prefix}-0`]);
-          assert.deepEqual(await ids(`${mine} ORDER BY CustomInt DESC`), [5, 4, 3, 2, 1, 0].map((i) => `${prefix}-${i}`));
-          assert.deepEqual(await ids(`${mine} AND CloseTime IS NOT NULL ORDER BY CustomTime`), [0, 1, 2].map((i) => `${prefix}-${i}`));
+          assert.deepEqual(
+            await ids(`${mine} ORDER BY CustomInt DESC`),
+            [5, 4, 3, 2, 1, 0].map((i) => `${prefix}-${i}`),
+          );
+          assert.deepEqual(
+            await ids(`${mine} AND CloseTime IS NOT NULL ORDER BY CustomTime`),
+            [0, 1, 2].map((i) => `${prefix}-${i}`),
+          );
           // default order: running first (newest start first), then closed
           const def = await ids(mine);
-          assert.deepEqual(def.slice(0, 3), [5, 4, 3].map((i) => `${prefix}-${i}`));
-          assert.deepEqual(def.slice(3).sort(), [0, 1, 2].map((i) => `${prefix}-${i}`));
+          assert.deepEqual(
+            def.slice(0, 3),
+            [5, 4, 3].map((i) => `${prefix}-${i}`),
+          );
+          assert.deepEqual(
+            def.slice(3).sort(),
+            [0, 1, 2].map((i) => `${prefix}-${i}`),
+          );
 
           // paging with page size 2 through the raw API
           const paged: string[] = [];
@@ -161,22 +203,60 @@ for (const engine of ENGINES) {
             args: [{ CustomKw: ['upserted'], CustomInt: [42] }, { changed: 'yes' }],
             memo: { orig: 1 },
           });
-          await eventually('upserted row', async () => (await client.workflow.count(`WorkflowId = '${other}-up' AND CustomKw = 'upserted' AND CustomInt = 42`)).count === 1);
+          await eventually(
+            'upserted row',
+            async () => (await client.workflow.count(`WorkflowId = '${other}-up' AND CustomKw = 'upserted' AND CustomInt = 42`)).count === 1,
+          );
           await eventually('memo change', async () => {
-            for await (const w of client.workflow.list({ query: `WorkflowId = '${other}-up'` })) return JSON.stringify(w.memo) === JSON.stringify({ orig: 1, changed: 'yes' });
+            for await (const w of client.workflow.list({ query: `WorkflowId = '${other}-up'` }))
+              return JSON.stringify(w.memo) === JSON.stringify({ orig: 1, changed: 'yes' });
             return false;
           });
           await up.signal('finish');
           await up.result();
           // typed upsert, in a workflow that completes at once
-          await client.workflow.execute('typedUpserter', { taskQueue, workflowId: `${other}-typed`, args: [[['CustomDbl', 'DOUBLE', 9.25], ['CustomTime', 'DATETIME', '2030-01-01T00:00:00Z']]] });
-          await eventually('typed upsert', async () => (await client.workflow.count(`WorkflowId = '${other}-typed' AND CustomDbl = 9.25 AND CustomTime > '2029-12-31T00:00:00Z' AND ExecutionStatus = 'Completed'`)).count === 1);
+          await client.workflow.execute('typedUpserter', {
+            taskQueue,
+            workflowId: `${other}-typed`,
+            args: [
+              [
+                ['CustomDbl', 'DOUBLE', 9.25],
+                ['CustomTime', 'DATETIME', '2030-01-01T00:00:00Z'],
+              ],
+            ],
+          });
+          await eventually(
+            'typed upsert',
+            async () =>
+              (
+                await client.workflow.count(
+                  `WorkflowId = '${other}-typed' AND CustomDbl = 9.25 AND CustomTime > '2029-12-31T00:00:00Z' AND ExecutionStatus = 'Completed'`,
+                )
+              ).count === 1,
+          );
 
           // ---- open / closed listing (the older API)
-          const open = await client.workflowService.listOpenWorkflowExecutions({ namespace: 'default', maximumPageSize: 100, typeFilter: { name: 'upserter' } });
-          assert.deepEqual(open.executions.map((e) => e.execution!.workflowId).filter((w) => w!.startsWith(prefix)).sort(), [3, 4, 5].map((i) => `${prefix}-${i}`));
-          const closed = await client.workflowService.listClosedWorkflowExecutions({ namespace: 'default', maximumPageSize: 100, executionFilter: { workflowId: `${prefix}-0` } });
-          assert.deepEqual(closed.executions.map((e) => e.execution!.workflowId), [`${prefix}-0`]);
+          const open = await client.workflowService.listOpenWorkflowExecutions({
+            namespace: 'default',
+            maximumPageSize: 100,
+            typeFilter: { name: 'upserter' },
+          });
+          assert.deepEqual(
+            open.executions
+              .map((e) => e.execution!.workflowId)
+              .filter((w) => w!.startsWith(prefix))
+              .sort(),
+            [3, 4, 5].map((i) => `${prefix}-${i}`),
+          );
+          const closed = await client.workflowService.listClosedWorkflowExecutions({
+            namespace: 'default',
+            maximumPageSize: 100,
+            executionFilter: { workflowId: `${prefix}-0` },
+          });
+          assert.deepEqual(
+            closed.executions.map((e) => e.execution!.workflowId),
+            [`${prefix}-0`],
+          );
           const scan = await client.workflowService.scanWorkflowExecutions({ namespace: 'default', query: mine, pageSize: 100 });
           assert.equal(scan.executions.length, 6);
 
@@ -200,7 +280,10 @@ for (const engine of ENGINES) {
           const bad = await client.workflow.start('upserter', { taskQueue, workflowId: `${other}-badup`, args: [{ Nope: ['x'] }, {}] });
           await eventually('workflow task failed with BAD_SEARCH_ATTRIBUTES', async () => {
             const hist = await bad.fetchHistory();
-            return hist.events!.some((e) => e.workflowTaskFailedEventAttributes?.cause === temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES);
+            return hist.events!.some(
+              (e) =>
+                e.workflowTaskFailedEventAttributes?.cause === temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,
+            );
           });
           await bad.terminate('test done');
           for (const h of handles.slice(3)) await h.terminate('test done');

@@ -15,10 +15,27 @@ const COMPLETED = 2;
 
 function record(status: number, historyLength: number, closeTimeMs: number | null): VisibilityRecord {
   return {
-    namespaceId: 'ns', runId: 'run-1', workflowId: 'wf-1', workflowTypeName: 'T', taskQueue: 'q', status,
-    startTimeMs: 1000, executionTimeMs: 1000, closeTimeMs, historyLength, historySizeBytes: 10 * historyLength,
-    executionDurationMs: closeTimeMs === null ? null : closeTimeMs - 1000, stateTransitionCount: null, memo: null, encoding: null,
-    parentWorkflowId: null, parentRunId: null, rootWorkflowId: null, rootRunId: null, searchAttributes: null, columns: {},
+    namespaceId: 'ns',
+    runId: 'run-1',
+    workflowId: 'wf-1',
+    workflowTypeName: 'T',
+    taskQueue: 'q',
+    status,
+    startTimeMs: 1000,
+    executionTimeMs: 1000,
+    closeTimeMs,
+    historyLength,
+    historySizeBytes: 10 * historyLength,
+    executionDurationMs: closeTimeMs === null ? null : closeTimeMs - 1000,
+    stateTransitionCount: null,
+    memo: null,
+    encoding: null,
+    parentWorkflowId: null,
+    parentRunId: null,
+    rootWorkflowId: null,
+    rootRunId: null,
+    searchAttributes: null,
+    columns: {},
   };
 }
 
@@ -29,7 +46,10 @@ for (const engine of ENGINES) {
       const db = await makeVisibilityDb(engine);
       const store = await openVisibilityStore(db.config);
       try {
-        const read = async () => (await store.select('SELECT status, history_length, close_time FROM executions_visibility WHERE namespace_id = ? AND run_id = ?', ['ns', 'run-1']))[0]!;
+        const read = async () =>
+          (
+            await store.select('SELECT status, history_length, close_time FROM executions_visibility WHERE namespace_id = ? AND run_id = ?', ['ns', 'run-1'])
+          )[0]!;
         await store.upsertExecution(record(RUNNING, 3, null));
         await store.upsertExecution(record(COMPLETED, 11, 5000));
         await store.upsertExecution(record(RUNNING, 5, null)); // stale: applied after the close

@@ -4,7 +4,7 @@
  * ActivityTaskStarted is written only when the activity closes, with its final attempt.
  */
 import { NotFoundError } from '../../common/errors';
-import { api, fromB64, msToTimestamp, num, RetryState, temporal, toB64, type IFailure } from '../../common/proto';
+import { api, fromB64, msToTimestamp, num, RetryState, type temporal, toB64, type IFailure } from '../../common/proto';
 import type { MutationContext } from '../context';
 import type { HistoryEngine } from '../engine';
 import type { ActivityTaskRef, PollActivityTaskQueueResponse } from '../matching-client';
@@ -33,15 +33,33 @@ export async function recordActivityTaskStarted(engine: HistoryEngine, task: Act
     act.lastHeartbeatMs = ctx.nowMs;
     ctx.touch();
     if (act.startToCloseMs > 0) {
-      ctx.addTimer(ctx.nowMs + act.startToCloseMs, { type: 'activity-timeout', scheduledEventId: act.scheduledEventId, attempt: act.attempt, timeoutType: 'start-to-close' });
+      ctx.addTimer(ctx.nowMs + act.startToCloseMs, {
+        type: 'activity-timeout',
+        scheduledEventId: act.scheduledEventId,
+        attempt: act.attempt,
+        timeoutType: 'start-to-close',
+      });
     }
     if (act.heartbeatMs > 0) {
-      ctx.addTimer(ctx.nowMs + act.heartbeatMs, { type: 'activity-timeout', scheduledEventId: act.scheduledEventId, attempt: act.attempt, timeoutType: 'heartbeat' });
+      ctx.addTimer(ctx.nowMs + act.heartbeatMs, {
+        type: 'activity-timeout',
+        scheduledEventId: act.scheduledEventId,
+        attempt: act.attempt,
+        timeoutType: 'heartbeat',
+      });
     }
     return { act: { ...act }, ms: { namespace: ctx.ms.execution.namespace, workflowType: ctx.ms.execution.workflowType } };
   });
   const attrs = fromB64(ScheduleAttrs, act.attributesB64);
-  const token: ActivityTaskToken = { k: 'at', ns: ref.namespaceId, wid: ref.workflowId, rid: ref.runId, sched: act.scheduledEventId, attempt: act.attempt, aid: act.activityId };
+  const token: ActivityTaskToken = {
+    k: 'at',
+    ns: ref.namespaceId,
+    wid: ref.workflowId,
+    rid: ref.runId,
+    sched: act.scheduledEventId,
+    attempt: act.attempt,
+    aid: act.activityId,
+  };
   return {
     taskToken: encodeToken(token),
     workflowNamespace: ms.namespace,
@@ -131,7 +149,11 @@ export async function respondActivityTaskFailed(
     // (the next attempt starts from them; a timeout failure carries them)
     if (lastHeartbeatDetails && !detailsTooBig) act.heartbeatDetailsB64 = toB64(Payloads, lastHeartbeatDetails);
     const f: IFailure = tooBig
-      ? { message: `Failure exceeds size limit: ${blobLimitSentence(failureSize(failure), engine.limits)}.`, source: 'Server', serverFailureInfo: { nonRetryable: true } }
+      ? {
+          message: `Failure exceeds size limit: ${blobLimitSentence(failureSize(failure), engine.limits)}.`,
+          source: 'Server',
+          serverFailureInfo: { nonRetryable: true },
+        }
       : (failure ?? { message: 'activity failed' });
     failOrRetry(ctx, act, f, 'fail', identity);
   });
@@ -139,7 +161,9 @@ export async function respondActivityTaskFailed(
 
 function failOrRetry(ctx: MutationContext, act: ActivityInfo, failure: IFailure, action: 'fail' | 'time-out', identity: string, timeoutType?: string): void {
   const deadline = act.scheduleToCloseMs > 0 ? act.scheduledTimeMs + act.scheduleToCloseMs : 0;
-  const decision = act.cancelRequested ? { retry: false as const, retryState: RetryState.RETRY_STATE_CANCEL_REQUESTED } : decideRetry(act.retryPolicy, act.attempt, failure, ctx.nowMs, deadline);
+  const decision = act.cancelRequested
+    ? { retry: false as const, retryState: RetryState.RETRY_STATE_CANCEL_REQUESTED }
+    : decideRetry(act.retryPolicy, act.attempt, failure, ctx.nowMs, deadline);
   if (decision.retry) {
     act.state = activityMachine.next(act.state, 'retry');
     act.lastFailureB64 = toB64(Failure, failure);
@@ -151,9 +175,21 @@ function failOrRetry(ctx: MutationContext, act: ActivityInfo, failure: IFailure,
   act.state = activityMachine.next(act.state, action);
   const startedEventId = wasStarted ? writeStarted(ctx, act) : 0;
   if (action === 'fail') {
-    ctx.addEvent('EVENT_TYPE_ACTIVITY_TASK_FAILED', { scheduledEventId: act.scheduledEventId, startedEventId, failure, retryState: decision.retryState, identity });
+    ctx.addEvent('EVENT_TYPE_ACTIVITY_TASK_FAILED', {
+      scheduledEventId: act.scheduledEventId,
+      startedEventId,
+      failure,
+      retryState: decision.retryState,
+      identity,
+    });
   } else {
-    ctx.addEvent('EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT', { scheduledEventId: act.scheduledEventId, startedEventId, failure, retryState: decision.retryState, timeoutType });
+    ctx.addEvent('EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT', {
+      scheduledEventId: act.scheduledEventId,
+      startedEventId,
+      failure,
+      retryState: decision.retryState,
+      timeoutType,
+    });
   }
   closeActivity(ctx, act);
 }
@@ -212,7 +248,13 @@ const TIMEOUT_TYPE: Record<ActivityTimeoutKind, string> = {
 };
 
 /** Timer task: an activity timeout. attempt 0 means "whatever attempt" (schedule-to-close). */
-export async function activityTimedOut(engine: HistoryEngine, ref: ExecutionRef, scheduledEventId: number, attempt: number, kind: ActivityTimeoutKind): Promise<void> {
+export async function activityTimedOut(
+  engine: HistoryEngine,
+  ref: ExecutionRef,
+  scheduledEventId: number,
+  attempt: number,
+  kind: ActivityTimeoutKind,
+): Promise<void> {
   await engine.update(ref, (ctx) => {
     const act = ctx.ms.activities[String(scheduledEventId)];
     if (!isRunning(ctx.ms) || !act || (attempt !== 0 && act.attempt !== attempt)) return;

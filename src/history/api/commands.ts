@@ -18,7 +18,10 @@ const ScheduleAttrs = temporal.api.command.v1.ScheduleActivityTaskCommandAttribu
 
 /** A command the server cannot apply: the workflow task fails with `cause`. */
 export class BadCommandError extends Error {
-  constructor(readonly failedCause: number, message: string) {
+  constructor(
+    readonly failedCause: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -59,7 +62,10 @@ export function validateCommands(ctx: MutationContext, commands: Command[]): voi
       throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, `command ${CT[t] ?? t} is not supported by this server yet`);
     }
     if (isCloseCommand(c) && i !== commands.length - 1) {
-      throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES, 'a workflow completion command must be the last command');
+      throw new BadCommandError(
+        Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES,
+        'a workflow completion command must be the last command',
+      );
     }
     if (t === CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK) {
       const a = c.scheduleActivityTaskCommandAttributes;
@@ -78,7 +84,8 @@ export function validateCommands(ctx: MutationContext, commands: Command[]): voi
     if (t === CT.COMMAND_TYPE_START_TIMER) {
       const a = c.startTimerCommandAttributes;
       if (!a?.timerId) throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, 'TimerId is not set');
-      if (timerIds.has(a.timerId)) throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID, `timer id ${a.timerId} is already in use`);
+      if (timerIds.has(a.timerId))
+        throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID, `timer id ${a.timerId} is already in use`);
       timerIds.add(a.timerId);
     }
     if (t === CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION) {
@@ -99,12 +106,14 @@ export function validateCommands(ctx: MutationContext, commands: Command[]): voi
     }
     if (t === CT.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION) {
       const a = c.signalExternalWorkflowExecutionCommandAttributes;
-      if (!a?.execution?.workflowId) throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES, 'Execution.WorkflowId is not set');
+      if (!a?.execution?.workflowId)
+        throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES, 'Execution.WorkflowId is not set');
       if (!a.signalName) throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES, 'SignalName is not set');
     }
     if (t === CT.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION) {
       const a = c.requestCancelExternalWorkflowExecutionCommandAttributes;
-      if (!a?.workflowId) throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES, 'WorkflowId is not set');
+      if (!a?.workflowId)
+        throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES, 'WorkflowId is not set');
     }
   });
 }
@@ -119,7 +128,10 @@ export function applyCommand(ctx: MutationContext, c: Command, completedEventId:
       const sched = num(c.requestCancelActivityTaskCommandAttributes?.scheduledEventId);
       const act = ms.activities[String(sched)];
       if (!act) {
-        throw new BadCommandError(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES, `no pending activity with scheduled event id ${sched}`);
+        throw new BadCommandError(
+          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES,
+          `no pending activity with scheduled event id ${sched}`,
+        );
       }
       const ev = ctx.addEvent('EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED', { scheduledEventId: sched, workflowTaskCompletedEventId: completedEventId });
       act.cancelRequested = true;

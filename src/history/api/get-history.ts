@@ -32,7 +32,13 @@ export function decodePageToken(b: Uint8Array | null | undefined): PageToken | u
   return o as PageToken;
 }
 
-export async function getWorkflowHistory(engine: HistoryEngine, ref: ExecutionRef, req: Request, longPollTimeoutMs: number, signal?: AbortSignal): Promise<Response> {
+export async function getWorkflowHistory(
+  engine: HistoryEngine,
+  ref: ExecutionRef,
+  req: Request,
+  longPollTimeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Response> {
   const token = decodePageToken(req.nextPageToken);
   if (token?.runId) ref = { ...ref, runId: token.runId };
   const deadline = Date.now() + longPollTimeoutMs;
@@ -46,7 +52,15 @@ export async function getWorkflowHistory(engine: HistoryEngine, ref: ExecutionRe
   }
 }
 
-async function readOrWait(engine: HistoryEngine, ref: ExecutionRef, req: Request, token: PageToken | undefined, deadline: number, watch: ChangeWatch, signal?: AbortSignal): Promise<Response> {
+async function readOrWait(
+  engine: HistoryEngine,
+  ref: ExecutionRef,
+  req: Request,
+  token: PageToken | undefined,
+  deadline: number,
+  watch: ChangeWatch,
+  signal?: AbortSignal,
+): Promise<Response> {
   if (req.historyEventFilterType === CLOSE_EVENT) {
     for (;;) {
       const ms = await engine.getMutableState(ref);

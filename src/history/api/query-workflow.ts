@@ -91,7 +91,13 @@ export class QueryRegistry {
   }
 }
 
-export async function queryWorkflow(engine: HistoryEngine, registry: QueryRegistry, ref: ExecutionRef, query: QueryRequest, timeoutMs: number): Promise<QueryAnswer> {
+export async function queryWorkflow(
+  engine: HistoryEngine,
+  registry: QueryRegistry,
+  ref: ExecutionRef,
+  query: QueryRequest,
+  timeoutMs: number,
+): Promise<QueryAnswer> {
   const deadline = Date.now() + timeoutMs;
   const p: PendingQuery = { id: newUuid(), ref, query, answer: new Deferred<QueryAnswer>(), answered: false, state: 'buffered', startedEventId: 0 };
   registry.add(p);

@@ -90,7 +90,9 @@ export async function startWorkflow(
           return { runId: cur.runId, started: false };
         }
         if (conflictPolicy === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING && tries < 3) {
-          const reason = signal ? 'terminated by SignalWithStart (workflow id conflict policy TERMINATE_EXISTING)' : 'terminated by StartWorkflowExecution (workflow id conflict policy TERMINATE_EXISTING)';
+          const reason = signal
+            ? 'terminated by SignalWithStart (workflow id conflict policy TERMINATE_EXISTING)'
+            : 'terminated by StartWorkflowExecution (workflow id conflict policy TERMINATE_EXISTING)';
           try {
             await terminateWorkflow(engine, { namespaceId: ns.id, workflowId, runId: cur.runId }, reason, undefined, req.identity ?? '');
           } catch (err) {
@@ -196,7 +198,8 @@ export function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: st
     externalRequests: {},
     updates: {},
   };
-  if (req.memo) ms.execution.memoB64 = Buffer.from(temporal.api.common.v1.Memo.encode(temporal.api.common.v1.Memo.fromObject(req.memo)).finish()).toString('base64');
+  if (req.memo)
+    ms.execution.memoB64 = Buffer.from(temporal.api.common.v1.Memo.encode(temporal.api.common.v1.Memo.fromObject(req.memo)).finish()).toString('base64');
   if (req.searchAttributes) {
     const SA = temporal.api.common.v1.SearchAttributes;
     ms.execution.searchAttributesB64 = Buffer.from(SA.encode(SA.fromObject(req.searchAttributes)).finish()).toString('base64');
@@ -238,7 +241,11 @@ export function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: st
 const enumOk = (e: Record<string, unknown>, v: unknown): boolean => v === null || v === undefined || typeof e[Number(v) as unknown as string] === 'string';
 
 /** Frontend validation of StartWorkflowExecution / SignalWithStartWorkflowExecution: INVALID_ARGUMENT naming the field. */
-export function validateStartRequest(req: StartRequest & { signalInput?: temporal.api.common.v1.IPayloads | null }, limits: Limits, kind: 'start' | 'signal-with-start' = 'start'): void {
+export function validateStartRequest(
+  req: StartRequest & { signalInput?: temporal.api.common.v1.IPayloads | null },
+  limits: Limits,
+  kind: 'start' | 'signal-with-start' = 'start',
+): void {
   if (!req.workflowId) throw new InvalidArgumentError('workflowId', 'is required');
   if (req.workflowId.length > 1000) throw new InvalidArgumentError('workflowId', 'exceeds length limit of 1000');
   if (!req.workflowType?.name) throw new InvalidArgumentError('workflowType.name', 'is required');
@@ -262,10 +269,16 @@ export function validateStartRequest(req: StartRequest & { signalInput?: tempora
     throw new InvalidArgumentError('workflowIdConflictPolicy', 'WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for SignalWithStartWorkflowExecution');
   }
   if (reuse === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING && conflict !== ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED) {
-    throw new InvalidArgumentError('workflowIdReusePolicy', 'WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a workflowIdConflictPolicy');
+    throw new InvalidArgumentError(
+      'workflowIdReusePolicy',
+      'WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a workflowIdConflictPolicy',
+    );
   }
   if (reuse === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE && conflict === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
-    throw new InvalidArgumentError('workflowIdReusePolicy', 'WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used together with workflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING');
+    throw new InvalidArgumentError(
+      'workflowIdReusePolicy',
+      'WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used together with workflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING',
+    );
   }
   validateRetryPolicy(req.retryPolicy, 'retryPolicy');
   if (req.cronSchedule) {

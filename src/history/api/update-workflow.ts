@@ -56,7 +56,10 @@ export interface UpdateStatus {
 function statusOf(engine: HistoryEngine, ref: ExecutionRef, ms: MutableState, updateId: string): UpdateStatus | undefined {
   const durable = ms.updates?.[updateId];
   if (durable?.state === 'completed') {
-    return { stage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED, outcome: durable.outcomeB64 ? fromB64(upd.Outcome, durable.outcomeB64) : undefined };
+    return {
+      stage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
+      outcome: durable.outcomeB64 ? fromB64(upd.Outcome, durable.outcomeB64) : undefined,
+    };
   }
   if (durable) return { stage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED, outcome: undefined };
   const a = admittedOf(engine, ref)?.get(updateId);
@@ -66,7 +69,14 @@ function statusOf(engine: HistoryEngine, ref: ExecutionRef, ms: MutableState, up
 }
 
 /** Wait until the update reaches `wanted` or the time is up; answers the stage reached. */
-async function waitForStage(engine: HistoryEngine, ref: ExecutionRef, updateId: string, wanted: number, timeoutMs: number, signal?: AbortSignal): Promise<UpdateStatus> {
+async function waitForStage(
+  engine: HistoryEngine,
+  ref: ExecutionRef,
+  updateId: string,
+  wanted: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<UpdateStatus> {
   const deadline = Date.now() + timeoutMs;
   const watch = engine.watchChanges(ref); // before the first read: no commit in between is missed
   try {
@@ -108,7 +118,14 @@ export async function updateWorkflow(
   return waitForStage(engine, ref, updateId, wanted, timeoutMs, signal);
 }
 
-export async function pollWorkflowUpdate(engine: HistoryEngine, ref: ExecutionRef, updateId: string, wantedStage: number, timeoutMs: number, signal?: AbortSignal): Promise<UpdateStatus> {
+export async function pollWorkflowUpdate(
+  engine: HistoryEngine,
+  ref: ExecutionRef,
+  updateId: string,
+  wantedStage: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<UpdateStatus> {
   const wanted = wantedStage || Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED;
   return waitForStage(engine, ref, updateId, wanted, timeoutMs, signal);
 }
@@ -128,7 +145,10 @@ export function messagesForStartedTask(engine: HistoryEngine, ctx: MutationConte
       id: `${a.updateId}/request`,
       protocolInstanceId: a.updateId,
       eventId: (startedEventId - 1) as never,
-      body: { type_url: `${TYPE_PREFIX}temporal.api.update.v1.Request`, value: upd.Request.encode(upd.Request.fromObject(a.request as object)).finish() } as never,
+      body: {
+        type_url: `${TYPE_PREFIX}temporal.api.update.v1.Request`,
+        value: upd.Request.encode(upd.Request.fromObject(a.request as object)).finish(),
+      } as never,
     });
   }
   return out;

@@ -148,35 +148,55 @@ const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
  * The first command carrying a payload over the blob error limit (Temporal's messages), or
  * undefined; payloads over the warn limit are logged.
  */
-function oversizedPayload(
-  commands: temporal.api.command.v1.ICommand[],
-  limits: Limits,
-  log: Logger,
-  workflowId: string,
-): BadCommandError | undefined {
+function oversizedPayload(commands: temporal.api.command.v1.ICommand[], limits: Limits, log: Logger, workflowId: string): BadCommandError | undefined {
   for (const c of commands) {
-    let size = 0;
-    let what = '';
-    let cause = 0;
+    let size: number;
+    let what: string;
+    let cause: number;
     let kind: 'blob' | 'memo' = 'blob';
     switch (Number(c.commandType)) {
       case CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
-        [size, what, cause] = [payloadsSize(c.scheduleActivityTaskCommandAttributes?.input), 'ScheduleActivityTaskCommandAttributes.Input', Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES];
+        [size, what, cause] = [
+          payloadsSize(c.scheduleActivityTaskCommandAttributes?.input),
+          'ScheduleActivityTaskCommandAttributes.Input',
+          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+        ];
         break;
       case CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
-        [size, what, cause] = [payloadsSize(c.completeWorkflowExecutionCommandAttributes?.result), 'CompleteWorkflowExecutionCommandAttributes.Result', Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES];
+        [size, what, cause] = [
+          payloadsSize(c.completeWorkflowExecutionCommandAttributes?.result),
+          'CompleteWorkflowExecutionCommandAttributes.Result',
+          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES,
+        ];
         break;
       case CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
-        [size, what, cause] = [failureSize(c.failWorkflowExecutionCommandAttributes?.failure), 'FailWorkflowExecutionCommandAttributes.Failure', Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES];
+        [size, what, cause] = [
+          failureSize(c.failWorkflowExecutionCommandAttributes?.failure),
+          'FailWorkflowExecutionCommandAttributes.Failure',
+          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES,
+        ];
         break;
       case CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
-        [size, what, cause] = [payloadsSize(c.cancelWorkflowExecutionCommandAttributes?.details), 'CancelWorkflowExecutionCommandAttributes.Details', Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_WORKFLOW_EXECUTION_ATTRIBUTES];
+        [size, what, cause] = [
+          payloadsSize(c.cancelWorkflowExecutionCommandAttributes?.details),
+          'CancelWorkflowExecutionCommandAttributes.Details',
+          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_WORKFLOW_EXECUTION_ATTRIBUTES,
+        ];
         break;
       case CT.COMMAND_TYPE_RECORD_MARKER:
-        [size, what, cause] = [markerDetailsSize(c.recordMarkerCommandAttributes?.details), 'RecordMarkerCommandAttributes.Details', Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES];
+        [size, what, cause] = [
+          markerDetailsSize(c.recordMarkerCommandAttributes?.details),
+          'RecordMarkerCommandAttributes.Details',
+          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES,
+        ];
         break;
       case CT.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
-        [size, what, cause, kind] = [memoSize(c.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo), 'ModifyWorkflowPropertiesCommandAttributes.UpsertedMemo', Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES, 'memo'];
+        [size, what, cause, kind] = [
+          memoSize(c.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo),
+          'ModifyWorkflowPropertiesCommandAttributes.UpsertedMemo',
+          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES,
+          'memo',
+        ];
         break;
       default:
         continue;
@@ -271,7 +291,6 @@ export async function respondWorkflowTaskCompleted(
     ctx.ms.workflowTask = undefined;
     ctx.ms.execution.lastCompletedWorkflowTaskStartedEventId = wt.startedEventId;
     const completedEventId = num(completed.eventId);
-    let newWork = false;
     // protocol messages (updates): in the place of the ProtocolMessage command naming them, the rest first
     const messages = new Map((req.messages ?? []).map((m) => [m.id ?? '', m]));
     const ordered = new Set(commands.map((c) => c.protocolMessageCommandAttributes?.messageId ?? '').filter((id) => messages.has(id)));
@@ -286,7 +305,7 @@ export async function respondWorkflowTaskCompleted(
       if (!isRunning(ctx.ms)) break;
     }
     if (isRunning(ctx.ms)) {
-      newWork = ctx.flushBufferedEvents() > 0;
+      const newWork = ctx.flushBufferedEvents() > 0;
       if (newWork || req.forceCreateNewWorkflowTask || hasUndeliveredUpdates(engine, ctx)) ctx.scheduleWorkflowTask();
     } else {
       forgetAdmittedUpdates(engine, ref);

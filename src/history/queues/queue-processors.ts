@@ -25,7 +25,11 @@ export class TransferQueueProcessor {
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly shard: ShardContext, private readonly engine: HistoryEngine, private readonly log: Logger) {}
+  constructor(
+    private readonly shard: ShardContext,
+    private readonly engine: HistoryEngine,
+    private readonly log: Logger,
+  ) {}
 
   /**
    * Tasks committed by this process are handed over in memory right after their commit (no read);
@@ -125,7 +129,11 @@ export class TimerQueueProcessor {
   private again = false;
   private stopped = false;
 
-  constructor(private readonly shard: ShardContext, private readonly engine: HistoryEngine, private readonly log: Logger) {}
+  constructor(
+    private readonly shard: ShardContext,
+    private readonly engine: HistoryEngine,
+    private readonly log: Logger,
+  ) {}
 
   start(): void {
     this.shard.onNewTimerTasks = (at) => this.wakeUpAt(at);

@@ -147,7 +147,10 @@ const CHILD_CLOSE: Record<string, { type: Parameters<import('../context').Mutati
   },
   canceled: { type: 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED', attrs: (e) => ({ details: e.workflowExecutionCanceledEventAttributes?.details }) },
   terminated: { type: 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED', attrs: () => ({}) },
-  'timed-out': { type: 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT', attrs: (e) => ({ retryState: e.workflowExecutionTimedOutEventAttributes?.retryState }) },
+  'timed-out': {
+    type: 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT',
+    attrs: (e) => ({ retryState: e.workflowExecutionTimedOutEventAttributes?.retryState }),
+  },
 };
 
 /** The final run of a child chain closed: the parent gets the child's close event. */
@@ -191,7 +194,13 @@ async function applyParentClosePolicy(engine: HistoryEngine, parent: MutableStat
       const ms = await engine.getMutableState(ref);
       if (!isRunning(ms) || ms.execution.parent?.workflowId !== parent.execution.workflowId) continue;
       if (c.parentClosePolicy === PCP.PARENT_CLOSE_POLICY_REQUEST_CANCEL) {
-        await requestCancelWorkflow(engine, ref, 'by parent close policy', `parent ${parent.execution.workflowId}`, `${parent.execution.runId}/close/${c.initiatedEventId}`);
+        await requestCancelWorkflow(
+          engine,
+          ref,
+          'by parent close policy',
+          `parent ${parent.execution.workflowId}`,
+          `${parent.execution.runId}/close/${c.initiatedEventId}`,
+        );
       } else {
         await terminateWorkflow(engine, ref, 'by parent close policy', undefined, `parent ${parent.execution.workflowId}`);
       }
@@ -260,9 +269,12 @@ async function requestExternal(engine: HistoryEngine, ref: ExecutionRef, initiat
   }
   transferFaults.betweenWrites?.(r.kind);
   const initiated = await eventById(engine, ref, initiatedEventId);
-  const control = (initiated?.signalExternalWorkflowExecutionInitiatedEventAttributes ?? initiated?.requestCancelExternalWorkflowExecutionInitiatedEventAttributes)?.control;
-  const wtCompleted = (initiated?.signalExternalWorkflowExecutionInitiatedEventAttributes ?? initiated?.requestCancelExternalWorkflowExecutionInitiatedEventAttributes)
-    ?.workflowTaskCompletedEventId;
+  const control = (
+    initiated?.signalExternalWorkflowExecutionInitiatedEventAttributes ?? initiated?.requestCancelExternalWorkflowExecutionInitiatedEventAttributes
+  )?.control;
+  const wtCompleted = (
+    initiated?.signalExternalWorkflowExecutionInitiatedEventAttributes ?? initiated?.requestCancelExternalWorkflowExecutionInitiatedEventAttributes
+  )?.workflowTaskCompletedEventId;
   await engine.update(ref, (ctx) => {
     const cur = ctx.ms.externalRequests?.[String(initiatedEventId)];
     if (!isRunning(ctx.ms) || !cur) return;
@@ -275,10 +287,22 @@ async function requestExternal(engine: HistoryEngine, ref: ExecutionRef, initiat
     const notFound = 'SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND';
     if (r.kind === 'signal') {
       if (ok) ctx.addEvent('EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED', { ...common, control });
-      else ctx.addEvent('EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED', { ...common, control, cause: notFound, workflowTaskCompletedEventId: wtCompleted });
+      else
+        ctx.addEvent('EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED', {
+          ...common,
+          control,
+          cause: notFound,
+          workflowTaskCompletedEventId: wtCompleted,
+        });
     } else {
       if (ok) ctx.addEvent('EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED', common);
-      else ctx.addEvent('EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED', { ...common, control, cause: 'CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND', workflowTaskCompletedEventId: wtCompleted });
+      else
+        ctx.addEvent('EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED', {
+          ...common,
+          control,
+          cause: 'CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND',
+          workflowTaskCompletedEventId: wtCompleted,
+        });
     }
     delete ctx.ms.externalRequests![String(initiatedEventId)];
     ctx.scheduleWorkflowTask();

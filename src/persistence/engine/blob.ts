@@ -12,7 +12,10 @@ export interface DataBlob {
 }
 
 export class UnsupportedBlobEncodingError extends Error {
-  constructor(readonly encoding: string, readonly expected: string) {
+  constructor(
+    readonly encoding: string,
+    readonly expected: string,
+  ) {
     super(`unsupported blob encoding ${JSON.stringify(encoding)} (this server reads ${expected})`);
   }
 }

@@ -84,7 +84,12 @@ export class SqlDataRewriteStore implements DataRewriteStore {
         [k.shardId, k.shardId, k.namespaceId, k.namespaceId, k.workflowId, k.workflowId, k.runId],
       );
     } else {
-      rows = await this.db.select(`${base} WHERE (shard_id, namespace_id, workflow_id, run_id) > (?, ?, ?, ?) ${order}`, [after.shardId, after.namespaceId, after.workflowId, after.runId]);
+      rows = await this.db.select(`${base} WHERE (shard_id, namespace_id, workflow_id, run_id) > (?, ?, ?, ?) ${order}`, [
+        after.shardId,
+        after.namespaceId,
+        after.workflowId,
+        after.runId,
+      ]);
     }
     return rows.map((r) => ({
       key: { shardId: num(r.shard_id), namespaceId: String(r.namespace_id), workflowId: String(r.workflow_id), runId: String(r.run_id) },
@@ -97,7 +102,16 @@ export class SqlDataRewriteStore implements DataRewriteStore {
     if (items.length === 0) return [];
     const matched = await this.db.executeMany(
       'UPDATE executions SET data = ?, data_encoding = ? WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ? AND db_record_version = ? AND data_encoding = ?',
-      items.map(({ row, info }) => [info.data, info.encoding, row.key.shardId, row.key.namespaceId, row.key.workflowId, row.key.runId, row.dbRecordVersion, row.info.encoding]),
+      items.map(({ row, info }) => [
+        info.data,
+        info.encoding,
+        row.key.shardId,
+        row.key.namespaceId,
+        row.key.workflowId,
+        row.key.runId,
+        row.dbRecordVersion,
+        row.info.encoding,
+      ]),
     );
     return matched.map((n) => n > 0);
   }

@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import type mysql from 'mysql2/promise';
-import { DatabaseAdmin, HistoryRow, SCHEMA_LOCK_NAME, SchemaAdminDB, StoredVersion, nextUpdateTime } from '../../schema/admin-db';
-import { SqlConnectConfig } from '../sql-config';
+import { type DatabaseAdmin, type HistoryRow, SCHEMA_LOCK_NAME, type SchemaAdminDB, type StoredVersion, nextUpdateTime } from '../../schema/admin-db';
+import { type SqlConnectConfig } from '../sql-config';
 import { connectMysql } from './connect';
 
 const DB_NAME_RE = /^[A-Za-z0-9_$-]{1,64}$/;
@@ -28,7 +28,11 @@ export class MysqlAdminDB implements SchemaAdminDB {
   readonly label: string;
   private locked = false;
 
-  private constructor(private readonly conn: mysql.Connection, readonly dbName: string, cfg: SqlConnectConfig) {
+  private constructor(
+    private readonly conn: mysql.Connection,
+    readonly dbName: string,
+    cfg: SqlConnectConfig,
+  ) {
     this.label = `mysql8 database "${dbName}" at ${cfg.host}:${cfg.port}`;
   }
 
@@ -55,8 +59,12 @@ export class MysqlAdminDB implements SchemaAdminDB {
   }
 
   async createVersionTables(): Promise<void> {
-    await this.exec(`CREATE TABLE IF NOT EXISTS schema_version (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, creation_time DATETIME(6), curr_version VARCHAR(64), min_compatible_version VARCHAR(64), PRIMARY KEY (version_partition, db_name)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
-    await this.exec(`CREATE TABLE IF NOT EXISTS schema_update_history (version_partition INT NOT NULL, year INT NOT NULL, month INT NOT NULL, update_time DATETIME(6) NOT NULL, description VARCHAR(255), manifest_md5 VARCHAR(64), new_version VARCHAR(64), old_version VARCHAR(64), PRIMARY KEY (version_partition, year, month, update_time)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
+    await this.exec(
+      `CREATE TABLE IF NOT EXISTS schema_version (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, creation_time DATETIME(6), curr_version VARCHAR(64), min_compatible_version VARCHAR(64), PRIMARY KEY (version_partition, db_name)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+    );
+    await this.exec(
+      `CREATE TABLE IF NOT EXISTS schema_update_history (version_partition INT NOT NULL, year INT NOT NULL, month INT NOT NULL, update_time DATETIME(6) NOT NULL, description VARCHAR(255), manifest_md5 VARCHAR(64), new_version VARCHAR(64), old_version VARCHAR(64), PRIMARY KEY (version_partition, year, month, update_time)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+    );
   }
 
   private async hasTable(name: string): Promise<boolean> {
@@ -65,7 +73,9 @@ export class MysqlAdminDB implements SchemaAdminDB {
 
   async readVersion(): Promise<StoredVersion | undefined> {
     if (!(await this.hasTable('schema_version'))) return undefined;
-    const r = await this.rows(`SELECT curr_version AS c, min_compatible_version AS m FROM schema_version WHERE version_partition = 0 AND db_name = ?`, [this.dbName]);
+    const r = await this.rows(`SELECT curr_version AS c, min_compatible_version AS m FROM schema_version WHERE version_partition = 0 AND db_name = ?`, [
+      this.dbName,
+    ]);
     const row = r[0];
     return row ? { currVersion: String(row.c), minCompatibleVersion: String(row.m) } : undefined;
   }
@@ -85,8 +95,16 @@ export class MysqlAdminDB implements SchemaAdminDB {
 
   async readHistory(): Promise<HistoryRow[]> {
     if (!(await this.hasTable('schema_update_history'))) return [];
-    const r = await this.rows(`SELECT update_time AS t, old_version AS o, new_version AS n, manifest_md5 AS m, description AS d FROM schema_update_history WHERE version_partition = 0 ORDER BY update_time`);
-    return r.map((x) => ({ updateTime: String(x.t), oldVersion: String(x.o), newVersion: String(x.n), manifestMd5: String(x.m ?? ''), description: String(x.d ?? '') }));
+    const r = await this.rows(
+      `SELECT update_time AS t, old_version AS o, new_version AS n, manifest_md5 AS m, description AS d FROM schema_update_history WHERE version_partition = 0 ORDER BY update_time`,
+    );
+    return r.map((x) => ({
+      updateTime: String(x.t),
+      oldVersion: String(x.o),
+      newVersion: String(x.n),
+      manifestMd5: String(x.m ?? ''),
+      description: String(x.d ?? ''),
+    }));
   }
 
   async writeHistory(oldVersion: string, newVersion: string, md5: string, description: string): Promise<void> {
@@ -98,7 +116,9 @@ export class MysqlAdminDB implements SchemaAdminDB {
   }
 
   async createCheckpointTable(): Promise<void> {
-    await this.exec(`CREATE TABLE IF NOT EXISTS schema_update_checkpoint (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, new_version VARCHAR(64) NOT NULL, statement_index INT NOT NULL, statement_md5 VARCHAR(64) NOT NULL, applied_time DATETIME(6) NOT NULL, PRIMARY KEY (version_partition, db_name, new_version, statement_index)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
+    await this.exec(
+      `CREATE TABLE IF NOT EXISTS schema_update_checkpoint (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, new_version VARCHAR(64) NOT NULL, statement_index INT NOT NULL, statement_md5 VARCHAR(64) NOT NULL, applied_time DATETIME(6) NOT NULL, PRIMARY KEY (version_partition, db_name, new_version, statement_index)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+    );
   }
 
   requiresAutocommit(): boolean {
@@ -107,12 +127,18 @@ export class MysqlAdminDB implements SchemaAdminDB {
 
   async readCheckpoints(version: string): Promise<Map<number, string>> {
     if (!(await this.hasTable('schema_update_checkpoint'))) return new Map();
-    const r = await this.rows(`SELECT statement_index AS i, statement_md5 AS m FROM schema_update_checkpoint WHERE version_partition = 0 AND db_name = ? AND new_version = ?`, [this.dbName, version]);
+    const r = await this.rows(
+      `SELECT statement_index AS i, statement_md5 AS m FROM schema_update_checkpoint WHERE version_partition = 0 AND db_name = ? AND new_version = ?`,
+      [this.dbName, version],
+    );
     return new Map(r.map((x) => [Number(x.i), String(x.m)]));
   }
 
   async writeCheckpoint(version: string, index: number, md5: string): Promise<void> {
-    await this.conn.query(`INSERT INTO schema_update_checkpoint (version_partition, db_name, new_version, statement_index, statement_md5, applied_time) VALUES (0, ?, ?, ?, ?, UTC_TIMESTAMP(6))`, [this.dbName, version, index, md5]);
+    await this.conn.query(
+      `INSERT INTO schema_update_checkpoint (version_partition, db_name, new_version, statement_index, statement_md5, applied_time) VALUES (0, ?, ?, ?, ?, UTC_TIMESTAMP(6))`,
+      [this.dbName, version, index, md5],
+    );
   }
 
   async clearCheckpoints(version: string): Promise<void> {
@@ -162,7 +188,10 @@ export class MysqlAdminDB implements SchemaAdminDB {
 }
 
 export class MysqlDatabaseAdmin implements DatabaseAdmin {
-  constructor(private readonly cfg: SqlConnectConfig, private readonly defaultDb: string | undefined) {}
+  constructor(
+    private readonly cfg: SqlConnectConfig,
+    private readonly defaultDb: string | undefined,
+  ) {}
 
   private checkName(name: string): void {
     if (!DB_NAME_RE.test(name)) throw new Error(`database name "${name}" is not allowed: use letters, digits, "_", "$" or "-" (at most 64 characters)`);

@@ -3,7 +3,7 @@
  * tests): TLS files, connect attributes as session variables, errors that say what to check.
  */
 import mysql from 'mysql2/promise';
-import { SqlConnectConfig } from '../sql-config';
+import { type SqlConnectConfig } from '../sql-config';
 import { tlsOptions } from '../tls';
 
 export class MysqlConnectError extends Error {
@@ -26,7 +26,15 @@ export async function connectMysql(cfg: SqlConnectConfig, database: string | nul
       user: cfg.user,
       password: cfg.password,
       database: database ?? undefined,
-      ssl: tls ? { ca: tls.ca as Buffer | undefined, cert: tls.cert as Buffer | undefined, key: tls.key as Buffer | undefined, rejectUnauthorized: tls.rejectUnauthorized, verifyIdentity: tls.rejectUnauthorized } : undefined,
+      ssl: tls
+        ? {
+            ca: tls.ca as Buffer | undefined,
+            cert: tls.cert as Buffer | undefined,
+            key: tls.key as Buffer | undefined,
+            rejectUnauthorized: tls.rejectUnauthorized,
+            verifyIdentity: tls.rejectUnauthorized,
+          }
+        : undefined,
       multipleStatements: false,
       connectTimeout: 15_000,
       dateStrings: true,
@@ -47,8 +55,10 @@ function describeMysqlConnectError(cfg: SqlConnectConfig, database: string | nul
   const e = err as { code?: string; message?: string };
   const where = `MySQL at ${cfg.host}:${cfg.port} (database "${database ?? ''}", user "${cfg.user ?? ''}")`;
   let hint = 'check --endpoint/--port and that the server is running';
-  if (e.code === 'ER_ACCESS_DENIED_ERROR' || e.code === 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR') hint = 'check --user/--password; the account may also require a client certificate (--tls-cert-file/--tls-key-file)';
+  if (e.code === 'ER_ACCESS_DENIED_ERROR' || e.code === 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR')
+    hint = 'check --user/--password; the account may also require a client certificate (--tls-cert-file/--tls-key-file)';
   else if (e.code === 'ER_BAD_DB_ERROR') hint = `create it first: temporal-sql-tool ... --db ${database ?? ''} create-database`;
-  else if (/certificate|self.signed|SSL|TLS|alert/i.test(e.message ?? '')) hint = 'check the --tls-* flags: CA file, client certificate and key, and --tls-server-name';
+  else if (/certificate|self.signed|SSL|TLS|alert/i.test(e.message ?? ''))
+    hint = 'check the --tls-* flags: CA file, client certificate and key, and --tls-server-name';
   return `cannot connect to ${where}: ${e.message ?? String(err)}; ${hint}`;
 }

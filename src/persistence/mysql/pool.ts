@@ -5,7 +5,7 @@
  * connectMysql first, so a misconfiguration fails here with its explanatory message.
  */
 import mysql from 'mysql2/promise';
-import { SqlConnectConfig } from '../sql-config';
+import { type SqlConnectConfig } from '../sql-config';
 import { tlsOptions } from '../tls';
 import { connectMysql } from './connect';
 
@@ -27,7 +27,13 @@ export async function createMysqlPool(cfg: SqlConnectConfig, options: MysqlPoolO
     password: cfg.password,
     database,
     ssl: tls
-      ? { ca: tls.ca as Buffer | undefined, cert: tls.cert as Buffer | undefined, key: tls.key as Buffer | undefined, rejectUnauthorized: tls.rejectUnauthorized, verifyIdentity: tls.rejectUnauthorized }
+      ? {
+          ca: tls.ca as Buffer | undefined,
+          cert: tls.cert as Buffer | undefined,
+          key: tls.key as Buffer | undefined,
+          rejectUnauthorized: tls.rejectUnauthorized,
+          verifyIdentity: tls.rejectUnauthorized,
+        }
       : undefined,
     multipleStatements: false,
     connectTimeout: 15_000,

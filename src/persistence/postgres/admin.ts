@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
-import { DatabaseAdmin, HistoryRow, SCHEMA_LOCK_NAME, SchemaAdminDB, StoredVersion, nextUpdateTime } from '../../schema/admin-db';
-import { SqlConnectConfig } from '../sql-config';
+import { type DatabaseAdmin, type HistoryRow, SCHEMA_LOCK_NAME, type SchemaAdminDB, type StoredVersion, nextUpdateTime } from '../../schema/admin-db';
+import { type SqlConnectConfig } from '../sql-config';
 import { connectPg } from './connect';
 
 const DB_NAME_RE = /^[A-Za-z0-9_$-]{1,63}$/;
@@ -21,7 +21,11 @@ export class PostgresAdminDB implements SchemaAdminDB {
   readonly label: string;
   private locked = false;
 
-  private constructor(private readonly client: Client, readonly dbName: string, cfg: SqlConnectConfig) {
+  private constructor(
+    private readonly client: Client,
+    readonly dbName: string,
+    cfg: SqlConnectConfig,
+  ) {
     this.label = `postgres12 database "${dbName}" at ${cfg.host}:${cfg.port}`;
   }
 
@@ -51,8 +55,12 @@ export class PostgresAdminDB implements SchemaAdminDB {
   }
 
   async createVersionTables(): Promise<void> {
-    await this.client.query(`CREATE TABLE IF NOT EXISTS schema_version (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, creation_time TIMESTAMP, curr_version VARCHAR(64), min_compatible_version VARCHAR(64), PRIMARY KEY (version_partition, db_name))`);
-    await this.client.query(`CREATE TABLE IF NOT EXISTS schema_update_history (version_partition INT NOT NULL, year INT NOT NULL, month INT NOT NULL, update_time TIMESTAMP NOT NULL, description VARCHAR(255), manifest_md5 VARCHAR(64), new_version VARCHAR(64), old_version VARCHAR(64), PRIMARY KEY (version_partition, year, month, update_time))`);
+    await this.client.query(
+      `CREATE TABLE IF NOT EXISTS schema_version (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, creation_time TIMESTAMP, curr_version VARCHAR(64), min_compatible_version VARCHAR(64), PRIMARY KEY (version_partition, db_name))`,
+    );
+    await this.client.query(
+      `CREATE TABLE IF NOT EXISTS schema_update_history (version_partition INT NOT NULL, year INT NOT NULL, month INT NOT NULL, update_time TIMESTAMP NOT NULL, description VARCHAR(255), manifest_md5 VARCHAR(64), new_version VARCHAR(64), old_version VARCHAR(64), PRIMARY KEY (version_partition, year, month, update_time))`,
+    );
   }
 
   private async hasTable(name: string): Promise<boolean> {
@@ -62,7 +70,10 @@ export class PostgresAdminDB implements SchemaAdminDB {
 
   async readVersion(): Promise<StoredVersion | undefined> {
     if (!(await this.hasTable('schema_version'))) return undefined;
-    const r = await this.client.query<{ c: string; m: string }>(`SELECT curr_version AS c, min_compatible_version AS m FROM schema_version WHERE version_partition = 0 AND db_name = $1`, [this.dbName]);
+    const r = await this.client.query<{ c: string; m: string }>(
+      `SELECT curr_version AS c, min_compatible_version AS m FROM schema_version WHERE version_partition = 0 AND db_name = $1`,
+      [this.dbName],
+    );
     const row = r.rows[0];
     return row ? { currVersion: row.c, minCompatibleVersion: row.m } : undefined;
   }
@@ -102,17 +113,25 @@ export class PostgresAdminDB implements SchemaAdminDB {
   }
 
   async createCheckpointTable(): Promise<void> {
-    await this.client.query(`CREATE TABLE IF NOT EXISTS schema_update_checkpoint (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, new_version VARCHAR(64) NOT NULL, statement_index INT NOT NULL, statement_md5 VARCHAR(64) NOT NULL, applied_time TIMESTAMP NOT NULL, PRIMARY KEY (version_partition, db_name, new_version, statement_index))`);
+    await this.client.query(
+      `CREATE TABLE IF NOT EXISTS schema_update_checkpoint (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, new_version VARCHAR(64) NOT NULL, statement_index INT NOT NULL, statement_md5 VARCHAR(64) NOT NULL, applied_time TIMESTAMP NOT NULL, PRIMARY KEY (version_partition, db_name, new_version, statement_index))`,
+    );
   }
 
   async readCheckpoints(version: string): Promise<Map<number, string>> {
     if (!(await this.hasTable('schema_update_checkpoint'))) return new Map();
-    const r = await this.client.query<{ i: number; m: string }>(`SELECT statement_index AS i, statement_md5 AS m FROM schema_update_checkpoint WHERE version_partition = 0 AND db_name = $1 AND new_version = $2`, [this.dbName, version]);
+    const r = await this.client.query<{ i: number; m: string }>(
+      `SELECT statement_index AS i, statement_md5 AS m FROM schema_update_checkpoint WHERE version_partition = 0 AND db_name = $1 AND new_version = $2`,
+      [this.dbName, version],
+    );
     return new Map(r.rows.map((x) => [Number(x.i), x.m]));
   }
 
   async writeCheckpoint(version: string, index: number, md5: string): Promise<void> {
-    await this.client.query(`INSERT INTO schema_update_checkpoint (version_partition, db_name, new_version, statement_index, statement_md5, applied_time) VALUES (0, $1, $2, $3, $4, (now() AT TIME ZONE 'UTC'))`, [this.dbName, version, index, md5]);
+    await this.client.query(
+      `INSERT INTO schema_update_checkpoint (version_partition, db_name, new_version, statement_index, statement_md5, applied_time) VALUES (0, $1, $2, $3, $4, (now() AT TIME ZONE 'UTC'))`,
+      [this.dbName, version, index, md5],
+    );
   }
 
   async clearCheckpoints(version: string): Promise<void> {
@@ -136,14 +155,20 @@ export class PostgresAdminDB implements SchemaAdminDB {
     const key = lockKey(this.dbName);
     const got = await this.client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock($1::bigint) AS ok`, [key]);
     if (!got.rows[0]?.ok) {
-      const h = await this.client.query<{ pid: number; app: string; addr: string | null; since: Date | null }>(
-        `SELECT a.pid, a.application_name AS app, a.client_addr::text AS addr, a.backend_start AS since
+      const h = await this.client
+        .query<{ pid: number; app: string; addr: string | null; since: Date | null }>(
+          `SELECT a.pid, a.application_name AS app, a.client_addr::text AS addr, a.backend_start AS since
            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
           WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint`,
-        [key],
-      ).catch(() => ({ rows: [] as { pid: number; app: string; addr: string | null; since: Date | null }[] }));
+          [key],
+        )
+        .catch(() => ({ rows: [] as { pid: number; app: string; addr: string | null; since: Date | null }[] }));
       const r = h.rows[0];
-      onWait(r ? `PostgreSQL backend pid ${r.pid} (${r.app || 'unknown application'}${r.addr ? ` from ${r.addr}` : ''}${r.since ? `, connected since ${r.since.toISOString()}` : ''})` : 'another session');
+      onWait(
+        r
+          ? `PostgreSQL backend pid ${r.pid} (${r.app || 'unknown application'}${r.addr ? ` from ${r.addr}` : ''}${r.since ? `, connected since ${r.since.toISOString()}` : ''})`
+          : 'another session',
+      );
       await this.client.query(`SELECT pg_advisory_lock($1::bigint)`, [key]);
     }
     this.locked = true;
@@ -171,7 +196,10 @@ export function checkDbName(name: string): void {
 }
 
 export class PostgresDatabaseAdmin implements DatabaseAdmin {
-  constructor(private readonly cfg: SqlConnectConfig, private readonly defaultDb: string | undefined) {}
+  constructor(
+    private readonly cfg: SqlConnectConfig,
+    private readonly defaultDb: string | undefined,
+  ) {}
 
   private async maintenance(): Promise<Client> {
     const candidates = this.defaultDb ? [this.defaultDb] : ['postgres', 'defaultdb'];

@@ -2,8 +2,8 @@
  * Opens a pg connection from a SqlConnectConfig: TLS files, Temporal-style connect attributes
  * (sslmode, application_name, other keys as run-time parameters) and errors that say what to check.
  */
-import { Client, ClientConfig } from 'pg';
-import { SqlConnectConfig } from '../sql-config';
+import { Client, type ClientConfig } from 'pg';
+import { type SqlConnectConfig } from '../sql-config';
 import { tlsOptions } from '../tls';
 
 export class PgConnectError extends Error {
@@ -63,9 +63,11 @@ function describePgConnectError(cfg: SqlConnectConfig, database: string, err: un
   const e = err as { code?: string; message?: string };
   const where = `PostgreSQL at ${cfg.host}:${cfg.port} (database "${database}", user "${cfg.user ?? ''}")`;
   let hint = 'check --endpoint/--port and that the server is running';
-  if (e.code === '28P01' || e.code === '28000') hint = 'check --user/--password and the server\'s pg_hba.conf (a client certificate may be required: --tls-cert-file/--tls-key-file)';
+  if (e.code === '28P01' || e.code === '28000')
+    hint = "check --user/--password and the server's pg_hba.conf (a client certificate may be required: --tls-cert-file/--tls-key-file)";
   else if (e.code === '3D000') hint = `create it first: temporal-sql-tool ... --db ${database} create-database`;
-  else if (/certificate|self.signed|SSL|TLS|alert/i.test(e.message ?? '')) hint = 'check the --tls-* flags: CA file, client certificate and key, and --tls-server-name';
+  else if (/certificate|self.signed|SSL|TLS|alert/i.test(e.message ?? ''))
+    hint = 'check the --tls-* flags: CA file, client certificate and key, and --tls-server-name';
   else if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') hint = 'the host name does not resolve; check --endpoint';
   return `cannot connect to ${where}: ${e.message ?? String(err)}; ${hint}`;
 }

@@ -4,7 +4,7 @@
  * unreachable or misconfigured server fails here with connectPg's explanatory message.
  */
 import { Pool } from 'pg';
-import { SqlConnectConfig } from '../sql-config';
+import { type SqlConnectConfig } from '../sql-config';
 import { connectPg, pgClientConfig } from './connect';
 
 export interface PgPoolOptions {

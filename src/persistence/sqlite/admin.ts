@@ -8,8 +8,8 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
-import { DatabaseAdmin, HistoryRow, SchemaAdminDB, StoredVersion, nextUpdateTime } from '../../schema/admin-db';
-import { SqlConnectConfig } from '../sql-config';
+import { type DatabaseAdmin, type HistoryRow, type SchemaAdminDB, type StoredVersion, nextUpdateTime } from '../../schema/admin-db';
+import { type SqlConnectConfig } from '../sql-config';
 
 export class SqliteOpenError extends Error {
   override name = 'SqliteOpenError';
@@ -52,7 +52,10 @@ export class SqliteAdminDB implements SchemaAdminDB {
   readonly dbName: string;
   private lockFile: string | undefined;
 
-  constructor(private readonly db: Database.Database, private readonly file: string) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly file: string,
+  ) {
     this.dbName = sqliteDbName(file);
     this.label = `sqlite database ${file}`;
   }
@@ -78,12 +81,18 @@ export class SqliteAdminDB implements SchemaAdminDB {
   }
 
   async listTables(): Promise<string[]> {
-    return (this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1`).all() as { name: string }[]).map((r) => r.name);
+    return (this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1`).all() as { name: string }[]).map(
+      (r) => r.name,
+    );
   }
 
   async createVersionTables(): Promise<void> {
-    this.db.exec(`CREATE TABLE IF NOT EXISTS schema_version (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, creation_time TIMESTAMP, curr_version VARCHAR(64), min_compatible_version VARCHAR(64), PRIMARY KEY (version_partition, db_name))`);
-    this.db.exec(`CREATE TABLE IF NOT EXISTS schema_update_history (version_partition INT NOT NULL, year INT NOT NULL, month INT NOT NULL, update_time TIMESTAMP NOT NULL, description VARCHAR(255), manifest_md5 VARCHAR(64), new_version VARCHAR(64), old_version VARCHAR(64), PRIMARY KEY (version_partition, year, month, update_time))`);
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS schema_version (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, creation_time TIMESTAMP, curr_version VARCHAR(64), min_compatible_version VARCHAR(64), PRIMARY KEY (version_partition, db_name))`,
+    );
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS schema_update_history (version_partition INT NOT NULL, year INT NOT NULL, month INT NOT NULL, update_time TIMESTAMP NOT NULL, description VARCHAR(255), manifest_md5 VARCHAR(64), new_version VARCHAR(64), old_version VARCHAR(64), PRIMARY KEY (version_partition, year, month, update_time))`,
+    );
   }
 
   private hasTable(name: string): boolean {
@@ -92,7 +101,9 @@ export class SqliteAdminDB implements SchemaAdminDB {
 
   async readVersion(): Promise<StoredVersion | undefined> {
     if (!this.hasTable('schema_version')) return undefined;
-    const row = this.db.prepare(`SELECT curr_version AS c, min_compatible_version AS m FROM schema_version WHERE version_partition = 0 AND db_name = ?`).get(this.dbName) as { c: string; m: string } | undefined;
+    const row = this.db
+      .prepare(`SELECT curr_version AS c, min_compatible_version AS m FROM schema_version WHERE version_partition = 0 AND db_name = ?`)
+      .get(this.dbName) as { c: string; m: string } | undefined;
     return row ? { currVersion: row.c, minCompatibleVersion: row.m } : undefined;
   }
 
@@ -112,14 +123,20 @@ export class SqliteAdminDB implements SchemaAdminDB {
 
   async readHistory(): Promise<HistoryRow[]> {
     if (!this.hasTable('schema_update_history')) return [];
-    const rows = this.db.prepare(`SELECT update_time AS t, old_version AS o, new_version AS n, manifest_md5 AS m, description AS d FROM schema_update_history WHERE version_partition = 0 ORDER BY update_time`).all() as { t: string; o: string; n: string; m: string | null; d: string | null }[];
+    const rows = this.db
+      .prepare(
+        `SELECT update_time AS t, old_version AS o, new_version AS n, manifest_md5 AS m, description AS d FROM schema_update_history WHERE version_partition = 0 ORDER BY update_time`,
+      )
+      .all() as { t: string; o: string; n: string; m: string | null; d: string | null }[];
     return rows.map((x) => ({ updateTime: x.t, oldVersion: x.o, newVersion: x.n, manifestMd5: x.m ?? '', description: x.d ?? '' }));
   }
 
   async writeHistory(oldVersion: string, newVersion: string, md5: string, description: string): Promise<void> {
     const t = nextUpdateTime();
     this.db
-      .prepare(`INSERT INTO schema_update_history (version_partition, year, month, update_time, old_version, new_version, manifest_md5, description) VALUES (0, ?, ?, ?, ?, ?, ?, ?)`)
+      .prepare(
+        `INSERT INTO schema_update_history (version_partition, year, month, update_time, old_version, new_version, manifest_md5, description) VALUES (0, ?, ?, ?, ?, ?, ?, ?)`,
+      )
       .run(t.year, t.month, t.text, oldVersion, newVersion, md5, description.slice(0, 255));
   }
 
@@ -188,7 +205,10 @@ export class SqliteAdminDB implements SchemaAdminDB {
   }
 
   async dropAllTables(): Promise<void> {
-    const objs = this.db.prepare(`SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'`).all() as { type: string; name: string }[];
+    const objs = this.db.prepare(`SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'`).all() as {
+      type: string;
+      name: string;
+    }[];
     this.db.pragma('foreign_keys = OFF');
     for (const o of objs) this.db.exec(`DROP ${o.type === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS "${o.name.replace(/"/g, '""')}"`);
   }

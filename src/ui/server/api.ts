@@ -42,7 +42,25 @@ export class ApiHttpError extends Error {
   }
 }
 
-const GRPC_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+const GRPC_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
 const GRPC_TO_HTTP: Record<number, number> = { 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 412, 10: 409, 11: 400, 12: 501, 14: 503, 16: 401 };
 
 /** A gRPC error of the frontend as an ApiHttpError; anything else passes through. */
@@ -329,10 +347,7 @@ export class UiApi {
   }
 
   async stackTrace(namespace: string, workflowId: string, runId: string): Promise<StackTraceResponse> {
-    const res = await this.call(
-      () => this.svc.queryWorkflow({ namespace, execution: { workflowId, runId }, query: { queryType: '__stack_trace' } }),
-      10_000,
-    );
+    const res = await this.call(() => this.svc.queryWorkflow({ namespace, execution: { workflowId, runId }, query: { queryType: '__stack_trace' } }), 10_000);
     const payloads = toJson('temporal.api.common.v1.Payloads', res.queryResult);
     const v = Array.isArray(payloads) ? payloads[0] : null;
     return { stackTrace: typeof v === 'string' ? v : JSON.stringify(v, null, 2) };
@@ -356,7 +371,13 @@ export class UiApi {
 
   async cancel(namespace: string, workflowId: string, runId: string, reason: string): Promise<object> {
     await this.call(() =>
-      this.svc.requestCancelWorkflowExecution({ namespace, workflowExecution: { workflowId, runId }, reason, identity: 'temporal-ts-web-ui', requestId: randomUUID() }),
+      this.svc.requestCancelWorkflowExecution({
+        namespace,
+        workflowExecution: { workflowId, runId },
+        reason,
+        identity: 'temporal-ts-web-ui',
+        requestId: randomUUID(),
+      }),
     );
     return {};
   }
@@ -389,17 +410,16 @@ export class UiApi {
   async cluster(): Promise<ClusterResponse> {
     const errorOf = (err: unknown) => {
       const e = fromGrpc(err);
-      return e instanceof ApiHttpError ? { code: e.grpcCode, codeName: e.codeName, message: e.message } : { codeName: 'INTERNAL', message: (e as Error).message };
+      return e instanceof ApiHttpError
+        ? { code: e.grpcCode, codeName: e.codeName, message: e.message }
+        : { codeName: 'INTERNAL', message: (e as Error).message };
     };
     const [clusterInfo, systemInfo, upgrade] = await Promise.all([
-      this.call(() => this.svc.getClusterInfo({})).then(
-        (r) => {
-          const j = obj(toJson(`${WS}GetClusterInfoResponse`, r));
-          delete j.versionInfo;
-          return j;
-        },
-        errorOf,
-      ),
+      this.call(() => this.svc.getClusterInfo({})).then((r) => {
+        const j = obj(toJson(`${WS}GetClusterInfoResponse`, r));
+        delete j.versionInfo;
+        return j;
+      }, errorOf),
       this.call(() => this.svc.getSystemInfo({})).then((r) => obj(toJson(`${WS}GetSystemInfoResponse`, r)), errorOf),
       this.d.upgradeStatus.getUpgradeStatus().catch(errorOf),
     ]);
@@ -426,7 +446,12 @@ export class UiApi {
     }
     const vi = obj(toJson(`${WS}GetClusterInfoResponse`, res)).versionInfo;
     if (!vi || Object.keys(obj(vi)).length === 0) {
-      return { source: 'none', versionInfo: null, upgradeRecommended: false, message: 'the server does not report versionInfo (GetClusterInfo) yet, and no --release-feed file is configured' };
+      return {
+        source: 'none',
+        versionInfo: null,
+        upgradeRecommended: false,
+        message: 'the server does not report versionInfo (GetClusterInfo) yet, and no --release-feed file is configured',
+      };
     }
     const info = versionInfoFromJson(obj(vi));
     return { source: 'server', versionInfo: info, upgradeRecommended: upgradeRecommended(info, running) };

@@ -23,7 +23,13 @@ export function lookupType(fullName: string): Type {
 type Longish = { low: number; high: number; unsigned?: boolean; toString(): string; toNumber(): number };
 
 function isLong(v: unknown): v is Longish {
-  return typeof v === 'object' && v !== null && typeof (v as Longish).low === 'number' && typeof (v as Longish).high === 'number' && typeof (v as Longish).toNumber === 'function';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as Longish).low === 'number' &&
+    typeof (v as Longish).high === 'number' &&
+    typeof (v as Longish).toNumber === 'function'
+  );
 }
 
 export function int64(v: unknown): number | string {

@@ -93,7 +93,10 @@ function pageSizeOf(v: string | null, dflt: number, max: number): number {
 
 /** The API router: returns undefined for paths that are not API routes. */
 async function routeApi(api: UiApi, req: IncomingMessage, url: URL): Promise<{ status: number; body: unknown } | undefined> {
-  const parts = url.pathname.split('/').slice(1).map((p) => decodeURIComponent(p));
+  const parts = url.pathname
+    .split('/')
+    .slice(1)
+    .map((p) => decodeURIComponent(p));
   if (parts[0] !== 'api' || parts[1] !== 'v1') return undefined;
   const r = parts.slice(2);
   const q = url.searchParams;
@@ -108,7 +111,10 @@ async function routeApi(api: UiApi, req: IncomingMessage, url: URL): Promise<{ s
     const ns = r[1]!;
     if (r.length === 3 && r[2] === 'count' && get) return ok(await api.count(ns, q.get('query') ?? ''));
     if (r.length === 3 && r[2] === 'workflows') {
-      if (get) return ok(await api.list(ns, q.get('query') ?? '', q.get('status') || undefined, pageSizeOf(q.get('pageSize'), 50, 1000), q.get('nextPageToken') || undefined));
+      if (get)
+        return ok(
+          await api.list(ns, q.get('query') ?? '', q.get('status') || undefined, pageSizeOf(q.get('pageSize'), 50, 1000), q.get('nextPageToken') || undefined),
+        );
       if (method === 'POST') {
         const b = await readJsonBody(req);
         return ok(await api.start(ns, str(b.workflowType), str(b.taskQueue), str(b.workflowId), b.input === undefined ? undefined : str(b.input)), 201);

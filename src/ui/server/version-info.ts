@@ -16,7 +16,9 @@ import { compareServerVersions, parseServerVersion } from '../../upgrade/server-
 const SEVERITY_ORDER: Record<AlertView['severity'], number> = { high: 0, medium: 1, low: 2, unspecified: 3 };
 
 export function severityOf(v: unknown): AlertView['severity'] {
-  const s = String(v ?? '').toLowerCase().replace(/^severity_/, '');
+  const s = String(v ?? '')
+    .toLowerCase()
+    .replace(/^severity_/, '');
   if (s === 'high' || s === '1') return 'high';
   if (s === 'medium' || s === '2') return 'medium';
   if (s === 'low' || s === '3') return 'low';

@@ -77,7 +77,10 @@ export function compileQuery(q: Query, attrs: AttributeLookup, dialect: SqlDiale
 class Compiler {
   readonly params: unknown[] = [];
 
-  constructor(private readonly attrs: AttributeLookup, private readonly d: SqlDialect) {}
+  constructor(
+    private readonly attrs: AttributeLookup,
+    private readonly d: SqlDialect,
+  ) {}
 
   compile(q: Query, purpose: 'list' | 'count'): CompiledQuery {
     const where = q.where ? this.expr(q.where) : '1=1';
@@ -177,7 +180,10 @@ class Compiler {
 
   private text(column: string, v: Literal, negated: boolean): string {
     if (v.kind !== 'string') throw new QueryError(`a Text attribute is compared with a string, got ${lit(v)}`, v.pos);
-    const words = v.value.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0).slice(0, MAX_TEXT_WORDS);
+    const words = v.value
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter((w) => w.length > 0)
+      .slice(0, MAX_TEXT_WORDS);
     const sql = words.length === 0 ? '(1=0)' : this.d.fullText(column, words, this.params);
     // MySQL's MATCH is 0, not NULL, on a NULL column: keep "!=" from matching rows without a value
     return negated ? `(${column} IS NOT NULL AND NOT ${sql})` : sql;

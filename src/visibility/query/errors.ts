@@ -4,7 +4,10 @@ import { ServiceError } from '../../common/errors';
 export class QueryError extends ServiceError {
   readonly kind = 'invalid-argument';
   /** 0-based offset into the query; column = offset + 1 */
-  constructor(readonly detail: string, readonly offset: number | undefined) {
+  constructor(
+    readonly detail: string,
+    readonly offset: number | undefined,
+  ) {
     super(offset === undefined ? `invalid query: ${detail}` : `invalid query: ${detail} (at column ${offset + 1})`);
   }
 }

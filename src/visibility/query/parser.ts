@@ -26,9 +26,7 @@ export interface AttrRef {
 }
 
 export type Literal =
-  | { kind: 'string'; value: string; pos: number }
-  | { kind: 'number'; value: number; text: string; pos: number }
-  | { kind: 'bool'; value: boolean; pos: number };
+  { kind: 'string'; value: string; pos: number } | { kind: 'number'; value: number; text: string; pos: number } | { kind: 'bool'; value: boolean; pos: number };
 
 export type Expr =
   | { kind: 'and' | 'or'; terms: Expr[]; pos: number }
@@ -175,7 +173,11 @@ class Parser {
       this.next();
       return { name: t.value, pos: t.pos };
     }
-    if (t.type === 'keyword') throw new QueryError(`expected a search attribute name ${where}, found the keyword ${t.value} (backquote a name that is a keyword: \`${t.value}\`)`, t.pos);
+    if (t.type === 'keyword')
+      throw new QueryError(
+        `expected a search attribute name ${where}, found the keyword ${t.value} (backquote a name that is a keyword: \`${t.value}\`)`,
+        t.pos,
+      );
     throw new QueryError(`expected a search attribute name ${where}, found ${show(t)}`, t.pos);
   }
 
@@ -223,10 +225,7 @@ class Parser {
       return { kind: 'startsWith', attr, value: this.value('after STARTS_WITH'), negated, pos };
     }
     if (this.isKw(op, 'LIKE')) throw new QueryError('LIKE is not supported; use STARTS_WITH', op.pos);
-    throw new QueryError(
-      `expected an operator after ${attr.name} (=, !=, <, <=, >, >=, IN, NOT IN, BETWEEN, STARTS_WITH, IS NULL), found ${show(op)}`,
-      op.pos,
-    );
+    throw new QueryError(`expected an operator after ${attr.name} (=, !=, <, <=, >, >=, IN, NOT IN, BETWEEN, STARTS_WITH, IS NULL), found ${show(op)}`, op.pos);
   }
 
   private value(where: string): Literal {
@@ -244,7 +243,8 @@ class Parser {
       return { kind: 'number', value, text, pos: t.pos };
     }
     if (this.isKw(t, 'TRUE') || this.isKw(t, 'FALSE')) return { kind: 'bool', value: t.value === 'TRUE', pos: t.pos };
-    if (t.type === 'ident') throw new QueryError(`expected a value ${where}, found the name ${t.value.slice(0, 40)} (quote string values: '${t.value.slice(0, 40)}')`, t.pos);
+    if (t.type === 'ident')
+      throw new QueryError(`expected a value ${where}, found the name ${t.value.slice(0, 40)} (quote string values: '${t.value.slice(0, 40)}')`, t.pos);
     throw new QueryError(`expected a value ${where}, found ${show(t)}`, t.pos);
   }
 }

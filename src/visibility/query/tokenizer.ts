@@ -18,7 +18,23 @@ export interface Token {
 }
 
 export const KEYWORDS = new Set([
-  'AND', 'OR', 'NOT', 'IN', 'BETWEEN', 'IS', 'NULL', 'ORDER', 'GROUP', 'BY', 'ASC', 'DESC', 'STARTS_WITH', 'TRUE', 'FALSE', 'LIKE', 'LIMIT',
+  'AND',
+  'OR',
+  'NOT',
+  'IN',
+  'BETWEEN',
+  'IS',
+  'NULL',
+  'ORDER',
+  'GROUP',
+  'BY',
+  'ASC',
+  'DESC',
+  'STARTS_WITH',
+  'TRUE',
+  'FALSE',
+  'LIKE',
+  'LIMIT',
 ]);
 
 export const MAX_QUERY_LENGTH = 32 * 1024;

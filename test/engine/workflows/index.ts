@@ -84,10 +84,12 @@ export const cancelActivitySignal = wf.defineSignal('cancelActivity');
 export async function cancelActivityOnSignal(): Promise<string> {
   let result = '';
   const scope = new wf.CancellationScope();
-  const p = scope.run(() => heartbeatingActivity()).then(
-    () => (result = 'activity finished'),
-    (err) => (result = wf.isCancellation(err) ? 'activity cancelled' : `error ${String(err)}`),
-  );
+  const p = scope
+    .run(() => heartbeatingActivity())
+    .then(
+      () => (result = 'activity finished'),
+      (err) => (result = wf.isCancellation(err) ? 'activity cancelled' : `error ${String(err)}`),
+    );
   wf.setHandler(cancelActivitySignal, () => scope.cancel());
   await p;
   return result;

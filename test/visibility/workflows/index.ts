@@ -20,7 +20,10 @@ export async function upserter(attrs: Record<string, unknown[]>, memo: Record<st
 export async function typedUpserter(pairs: [string, string, unknown][]): Promise<string> {
   const SAT = SearchAttributeType as unknown as Record<string, SearchAttributeType>;
   wf.upsertSearchAttributes(
-    pairs.map(([name, type, value]) => ({ key: defineSearchAttributeKey(name, SAT[type]!), value: type === 'DATETIME' ? new Date(value as string) : value })) as never,
+    pairs.map(([name, type, value]) => ({
+      key: defineSearchAttributeKey(name, SAT[type]!),
+      value: type === 'DATETIME' ? new Date(value as string) : value,
+    })) as never,
   );
   return 'ok';
 }

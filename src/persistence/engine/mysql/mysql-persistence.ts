@@ -15,7 +15,7 @@
  */
 import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import type { SqlConnectConfig } from '../../sql-config';
-import { createMysqlPool, MysqlPoolOptions } from '../../mysql/pool';
+import { createMysqlPool, type MysqlPoolOptions } from '../../mysql/pool';
 import type { DataBlob } from '../blob';
 import { serverVersionRow } from '../server-version-row';
 import { SqlDataRewriteStore } from '../sql-data-rewrite-store';
@@ -155,11 +155,13 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
   }
 
   async updateShard(shardId: number, previousRangeId: number, newRangeId: number, info: DataBlob): Promise<void> {
-    const r = await this.q(
-      this.pool,
-      'UPDATE shards SET range_id = ?, data = ?, data_encoding = ? WHERE shard_id = ? AND range_id = ?',
-      [newRangeId, info.data, info.encoding, shardId, previousRangeId],
-    );
+    const r = await this.q(this.pool, 'UPDATE shards SET range_id = ?, data = ?, data_encoding = ? WHERE shard_id = ? AND range_id = ?', [
+      newRangeId,
+      info.data,
+      info.encoding,
+      shardId,
+      previousRangeId,
+    ]);
     if (r.count !== 1) throw new ShardOwnershipLostError(shardId, previousRangeId);
   }
 
@@ -176,17 +178,29 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
 
   private async insertTasks(c: PoolClient, shardId: number, tasks: NewTasks): Promise<void> {
     for (const t of tasks.transfer) {
-      await this.q(c, 'INSERT INTO transfer_tasks (shard_id, task_id, data, data_encoding) VALUES (?, ?, ?, ?)', [shardId, t.taskId, t.task.data, t.task.encoding]);
+      await this.q(c, 'INSERT INTO transfer_tasks (shard_id, task_id, data, data_encoding) VALUES (?, ?, ?, ?)', [
+        shardId,
+        t.taskId,
+        t.task.data,
+        t.task.encoding,
+      ]);
     }
     for (const t of tasks.timer) {
-      await this.q(
-        c,
-        'INSERT INTO timer_tasks (shard_id, visibility_timestamp, task_id, data, data_encoding) VALUES (?, ?, ?, ?, ?)',
-        [shardId, t.visibilityTimestampMs, t.taskId, t.task.data, t.task.encoding],
-      );
+      await this.q(c, 'INSERT INTO timer_tasks (shard_id, visibility_timestamp, task_id, data, data_encoding) VALUES (?, ?, ?, ?, ?)', [
+        shardId,
+        t.visibilityTimestampMs,
+        t.taskId,
+        t.task.data,
+        t.task.encoding,
+      ]);
     }
     for (const t of tasks.visibility) {
-      await this.q(c, 'INSERT INTO visibility_tasks (shard_id, task_id, data, data_encoding) VALUES (?, ?, ?, ?)', [shardId, t.taskId, t.task.data, t.task.encoding]);
+      await this.q(c, 'INSERT INTO visibility_tasks (shard_id, task_id, data, data_encoding) VALUES (?, ?, ?, ?)', [
+        shardId,
+        t.taskId,
+        t.task.data,
+        t.task.encoding,
+      ]);
     }
   }
 
@@ -196,11 +210,11 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
       const { key } = req.execution;
       const cur = req.current;
       if (cur.previousRunId === undefined) {
-        const { rows } = await this.q(
-          c,
-          'SELECT run_id FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? FOR UPDATE',
-          [req.shardId, key.namespaceId, key.workflowId],
-        );
+        const { rows } = await this.q(c, 'SELECT run_id FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? FOR UPDATE', [
+          req.shardId,
+          key.namespaceId,
+          key.workflowId,
+        ]);
         const existing = rows[0];
         if (existing) throw new ConditionFailedError(`current execution of ${key.workflowId} exists (${String(existing.run_id)})`);
         try {
@@ -226,13 +240,26 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
       await this.q(
         c,
         'INSERT INTO executions (shard_id, namespace_id, workflow_id, run_id, next_event_id, db_record_version, data, data_encoding, state, state_encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [req.shardId, key.namespaceId, key.workflowId, key.runId, e.nextEventId, e.dbRecordVersion, e.info.data, e.info.encoding, e.state.data, e.state.encoding],
+        [
+          req.shardId,
+          key.namespaceId,
+          key.workflowId,
+          key.runId,
+          e.nextEventId,
+          e.dbRecordVersion,
+          e.info.data,
+          e.info.encoding,
+          e.state.data,
+          e.state.encoding,
+        ],
       );
-      await this.q(
-        c,
-        'INSERT INTO history_tree (shard_id, tree_id, branch_id, data, data_encoding) VALUES (?, ?, ?, ?, ?)',
-        [req.shardId, req.historyTree.treeId, req.historyTree.branchId, req.historyTree.info.data, req.historyTree.info.encoding],
-      );
+      await this.q(c, 'INSERT INTO history_tree (shard_id, tree_id, branch_id, data, data_encoding) VALUES (?, ?, ?, ?, ?)', [
+        req.shardId,
+        req.historyTree.treeId,
+        req.historyTree.branchId,
+        req.historyTree.info.data,
+        req.historyTree.info.encoding,
+      ]);
       await this.insertHistory(c, req.shardId, req.history);
       await this.insertTasks(c, req.shardId, req.tasks);
     });
@@ -246,15 +273,30 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
       const r = await this.q(
         c,
         'UPDATE executions SET next_event_id = ?, db_record_version = ?, data = ?, data_encoding = ?, state = ?, state_encoding = ? WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ? AND db_record_version = ?',
-        [e.nextEventId, e.dbRecordVersion, e.info.data, e.info.encoding, e.state.data, e.state.encoding, req.shardId, k.namespaceId, k.workflowId, k.runId, req.expectedDbRecordVersion],
+        [
+          e.nextEventId,
+          e.dbRecordVersion,
+          e.info.data,
+          e.info.encoding,
+          e.state.data,
+          e.state.encoding,
+          req.shardId,
+          k.namespaceId,
+          k.workflowId,
+          k.runId,
+          req.expectedDbRecordVersion,
+        ],
       );
       if (r.count !== 1) throw new ConditionFailedError(`execution ${k.workflowId}/${k.runId} changed concurrently`);
       if (req.current) {
-        await this.q(
-          c,
-          'UPDATE current_executions SET state = ?, status = ? WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?',
-          [req.current.state, req.current.status, req.shardId, k.namespaceId, k.workflowId, k.runId],
-        );
+        await this.q(c, 'UPDATE current_executions SET state = ?, status = ? WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?', [
+          req.current.state,
+          req.current.status,
+          req.shardId,
+          k.namespaceId,
+          k.workflowId,
+          k.runId,
+        ]);
       }
       await this.insertHistory(c, req.shardId, req.history);
       await this.insertTasks(c, req.shardId, req.tasks);
@@ -385,11 +427,11 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
         'INSERT INTO task_queues (namespace_id, task_queue_name, task_type, range_id, data, data_encoding) VALUES (?, ?, ?, 1, ?, ?) ON DUPLICATE KEY UPDATE range_id = range_id + 1, data = ?, data_encoding = ?',
         [key.namespaceId, key.name, key.taskType, info.data, info.encoding, info.data, info.encoding],
       );
-      const { rows } = await this.q(
-        c,
-        'SELECT range_id FROM task_queues WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ? FOR UPDATE',
-        [key.namespaceId, key.name, key.taskType],
-      );
+      const { rows } = await this.q(c, 'SELECT range_id FROM task_queues WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ? FOR UPDATE', [
+        key.namespaceId,
+        key.name,
+        key.taskType,
+      ]);
       const row = rows[0];
       if (!row) throw new Error(`task queue ${key.name} vanished while being leased`);
       return num(row.range_id);
@@ -403,19 +445,22 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
 
   async createTasks(key: TaskQueueKey, rangeId: number, tasks: TaskRow[]): Promise<void> {
     await this.tx(async (c) => {
-      const { rows } = await this.q(
-        c,
-        'SELECT range_id FROM task_queues WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ? LOCK IN SHARE MODE',
-        [key.namespaceId, key.name, key.taskType],
-      );
+      const { rows } = await this.q(c, 'SELECT range_id FROM task_queues WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ? LOCK IN SHARE MODE', [
+        key.namespaceId,
+        key.name,
+        key.taskType,
+      ]);
       const row = rows[0];
       if (!row || num(row.range_id) !== rangeId) throw new ConditionFailedError(`task queue ${key.name} lease lost`);
       for (const t of tasks) {
-        await this.q(
-          c,
-          'INSERT INTO tasks (namespace_id, task_queue_name, task_type, task_id, data, data_encoding) VALUES (?, ?, ?, ?, ?, ?)',
-          [key.namespaceId, key.name, key.taskType, t.taskId, t.task.data, t.task.encoding],
-        );
+        await this.q(c, 'INSERT INTO tasks (namespace_id, task_queue_name, task_type, task_id, data, data_encoding) VALUES (?, ?, ?, ?, ?, ?)', [
+          key.namespaceId,
+          key.name,
+          key.taskType,
+          t.taskId,
+          t.task.data,
+          t.task.encoding,
+        ]);
       }
     });
   }
@@ -430,11 +475,12 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
   }
 
   async deleteTask(key: TaskQueueKey, taskId: number): Promise<void> {
-    await this.q(
-      this.pool,
-      'DELETE FROM tasks WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ? AND task_id = ?',
-      [key.namespaceId, key.name, key.taskType, taskId],
-    );
+    await this.q(this.pool, 'DELETE FROM tasks WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ? AND task_id = ?', [
+      key.namespaceId,
+      key.name,
+      key.taskType,
+      taskId,
+    ]);
   }
 
   // ---------------------------------------------------------------- namespaces
@@ -452,11 +498,14 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
     return this.tx(async (c) => {
       const meta = await this.q(c, 'SELECT notification_version FROM namespace_metadata WHERE partition_id = ? FOR UPDATE', [NAMESPACE_PARTITION]);
       const version = meta.rows[0] ? num(meta.rows[0].notification_version) : 1;
-      const r = await this.q(
-        c,
-        'UPDATE namespaces SET data = ?, data_encoding = ?, notification_version = ? WHERE partition_id = ? AND id = ? AND name = ?',
-        [row.info.data, row.info.encoding, version, NAMESPACE_PARTITION, row.id, row.name],
-      );
+      const r = await this.q(c, 'UPDATE namespaces SET data = ?, data_encoding = ?, notification_version = ? WHERE partition_id = ? AND id = ? AND name = ?', [
+        row.info.data,
+        row.info.encoding,
+        version,
+        NAMESPACE_PARTITION,
+        row.id,
+        row.name,
+      ]);
       if (r.count !== 1) return false;
       if (meta.rows[0]) await this.q(c, 'UPDATE namespace_metadata SET notification_version = ? WHERE partition_id = ?', [version + 1, NAMESPACE_PARTITION]);
       return true;
@@ -466,21 +515,23 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
   async createNamespace(row: Omit<NamespaceRow, 'notificationVersion'>): Promise<boolean> {
     return this.tx(async (c) => {
       // the metadata row serialises namespace writers: lock it (creating it at version 1) first
-      await this.q(
-        c,
-        'INSERT INTO namespace_metadata (partition_id, notification_version) VALUES (?, 1) ON DUPLICATE KEY UPDATE partition_id = partition_id',
-        [NAMESPACE_PARTITION],
-      );
+      await this.q(c, 'INSERT INTO namespace_metadata (partition_id, notification_version) VALUES (?, 1) ON DUPLICATE KEY UPDATE partition_id = partition_id', [
+        NAMESPACE_PARTITION,
+      ]);
       const meta = await this.q(c, 'SELECT notification_version FROM namespace_metadata WHERE partition_id = ? FOR UPDATE', [NAMESPACE_PARTITION]);
       const exists = await this.q(c, 'SELECT 1 FROM namespaces WHERE name = ? FOR UPDATE', [row.name]);
       if (exists.rows.length > 0) return false;
       const version = num(meta.rows[0]!.notification_version);
       await this.q(c, 'UPDATE namespace_metadata SET notification_version = ? WHERE partition_id = ?', [version + 1, NAMESPACE_PARTITION]);
-      await this.q(
-        c,
-        'INSERT INTO namespaces (partition_id, id, name, notification_version, data, data_encoding, is_global) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        [NAMESPACE_PARTITION, row.id, row.name, version, row.info.data, row.info.encoding, row.isGlobal ? 1 : 0],
-      );
+      await this.q(c, 'INSERT INTO namespaces (partition_id, id, name, notification_version, data, data_encoding, is_global) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        NAMESPACE_PARTITION,
+        row.id,
+        row.name,
+        version,
+        row.info.data,
+        row.info.encoding,
+        row.isGlobal ? 1 : 0,
+      ]);
       return true;
     });
   }
@@ -515,11 +566,11 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
   async saveClusterMetadata(clusterName: string, info: DataBlob, previousVersion: number | undefined): Promise<boolean> {
     if (previousVersion === undefined) {
       try {
-        await this.q(
-          this.pool,
-          'INSERT INTO cluster_metadata_info (metadata_partition, cluster_name, data, data_encoding, version) VALUES (0, ?, ?, ?, 1)',
-          [clusterName, info.data, info.encoding],
-        );
+        await this.q(this.pool, 'INSERT INTO cluster_metadata_info (metadata_partition, cluster_name, data, data_encoding, version) VALUES (0, ?, ?, ?, 1)', [
+          clusterName,
+          info.data,
+          info.encoding,
+        ]);
         return true;
       } catch (err) {
         if (errno(err) === ER_DUP_ENTRY) return false;
@@ -535,15 +586,27 @@ export class MysqlPersistence implements PersistenceBundle, ShardStore, Executio
   }
 
   async listServerVersions(clusterName: string): Promise<ServerVersionRow[]> {
-    const { rows } = await this.q(this.pool, 'SELECT server_version, first_started_time, activated_time, data, data_encoding FROM server_version_history WHERE cluster_name = ? ORDER BY first_started_time, server_version', [clusterName]);
+    const { rows } = await this.q(
+      this.pool,
+      'SELECT server_version, first_started_time, activated_time, data, data_encoding FROM server_version_history WHERE cluster_name = ? ORDER BY first_started_time, server_version',
+      [clusterName],
+    );
     return rows.map(serverVersionRow);
   }
 
   async recordServerVersionStart(clusterName: string, serverVersion: string, nowMs: number): Promise<void> {
-    await this.q(this.pool, 'INSERT IGNORE INTO server_version_history (cluster_name, server_version, first_started_time) VALUES (?, ?, ?)', [clusterName, serverVersion, nowMs]);
+    await this.q(this.pool, 'INSERT IGNORE INTO server_version_history (cluster_name, server_version, first_started_time) VALUES (?, ?, ?)', [
+      clusterName,
+      serverVersion,
+      nowMs,
+    ]);
   }
 
   async updateServerVersion(clusterName: string, serverVersion: string, progress: DataBlob, activatedMs: number | undefined): Promise<void> {
-    await this.q(this.pool, 'UPDATE server_version_history SET data = ?, data_encoding = ?, activated_time = COALESCE(activated_time, ?) WHERE cluster_name = ? AND server_version = ?', [progress.data, progress.encoding, activatedMs ?? null, clusterName, serverVersion]);
+    await this.q(
+      this.pool,
+      'UPDATE server_version_history SET data = ?, data_encoding = ?, activated_time = COALESCE(activated_time, ?) WHERE cluster_name = ? AND server_version = ?',
+      [progress.data, progress.encoding, activatedMs ?? null, clusterName, serverVersion],
+    );
   }
 }

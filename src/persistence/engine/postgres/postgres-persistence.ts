@@ -12,7 +12,7 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import type { SqlConnectConfig } from '../../sql-config';
-import { createPgPool, PgPoolOptions } from '../../postgres/pool';
+import { createPgPool, type PgPoolOptions } from '../../postgres/pool';
 import type { DataBlob } from '../blob';
 import { serverVersionRow } from '../server-version-row';
 import { SqlDataRewriteStore } from '../sql-data-rewrite-store';
@@ -132,11 +132,11 @@ export class PostgresPersistence implements PersistenceBundle, ShardStore, Execu
 
   // ---------------------------------------------------------------- shards
   async getOrCreateShard(shardId: number, initialInfo: DataBlob): Promise<ShardRow> {
-    await this.q(
-      this.pool,
-      'INSERT INTO shards (shard_id, range_id, data, data_encoding) VALUES ($1, 0, $2, $3) ON CONFLICT (shard_id) DO NOTHING',
-      [shardId, initialInfo.data, initialInfo.encoding],
-    );
+    await this.q(this.pool, 'INSERT INTO shards (shard_id, range_id, data, data_encoding) VALUES ($1, 0, $2, $3) ON CONFLICT (shard_id) DO NOTHING', [
+      shardId,
+      initialInfo.data,
+      initialInfo.encoding,
+    ]);
     const { rows } = await this.q(this.pool, 'SELECT range_id, data, data_encoding FROM shards WHERE shard_id = $1', [shardId]);
     const row = rows[0];
     if (!row) throw new Error(`shard ${shardId} vanished after being created`);
@@ -144,11 +144,13 @@ export class PostgresPersistence implements PersistenceBundle, ShardStore, Execu
   }
 
   async updateShard(shardId: number, previousRangeId: number, newRangeId: number, info: DataBlob): Promise<void> {
-    const r = await this.q(
-      this.pool,
-      'UPDATE shards SET range_id = $1, data = $2, data_encoding = $3 WHERE shard_id = $4 AND range_id = $5',
-      [newRangeId, info.data, info.encoding, shardId, previousRangeId],
-    );
+    const r = await this.q(this.pool, 'UPDATE shards SET range_id = $1, data = $2, data_encoding = $3 WHERE shard_id = $4 AND range_id = $5', [
+      newRangeId,
+      info.data,
+      info.encoding,
+      shardId,
+      previousRangeId,
+    ]);
     if (r.count !== 1) throw new ShardOwnershipLostError(shardId, previousRangeId);
   }
 
@@ -165,17 +167,29 @@ export class PostgresPersistence implements PersistenceBundle, ShardStore, Execu
 
   private async insertTasks(c: PoolClient, shardId: number, tasks: NewTasks): Promise<void> {
     for (const t of tasks.transfer) {
-      await this.q(c, 'INSERT INTO transfer_tasks (shard_id, task_id, data, data_encoding) VALUES ($1, $2, $3, $4)', [shardId, t.taskId, t.task.data, t.task.encoding]);
+      await this.q(c, 'INSERT INTO transfer_tasks (shard_id, task_id, data, data_encoding) VALUES ($1, $2, $3, $4)', [
+        shardId,
+        t.taskId,
+        t.task.data,
+        t.task.encoding,
+      ]);
     }
     for (const t of tasks.timer) {
-      await this.q(
-        c,
-        'INSERT INTO timer_tasks (shard_id, visibility_timestamp, task_id, data, data_encoding) VALUES ($1, $2, $3, $4, $5)',
-        [shardId, t.visibilityTimestampMs, t.taskId, t.task.data, t.task.encoding],
-      );
+      await this.q(c, 'INSERT INTO timer_tasks (shard_id, visibility_timestamp, task_id, data, data_encoding) VALUES ($1, $2, $3, $4, $5)', [
+        shardId,
+        t.visibilityTimestampMs,
+        t.taskId,
+        t.task.data,
+        t.task.encoding,
+      ]);
     }
     for (const t of tasks.visibility) {
-      await this.q(c, 'INSERT INTO visibility_tasks (shard_id, task_id, data, data_encoding) VALUES ($1, $2, $3, $4)', [shardId, t.taskId, t.task.data, t.task.encoding]);
+      await this.q(c, 'INSERT INTO visibility_tasks (shard_id, task_id, data, data_encoding) VALUES ($1, $2, $3, $4)', [
+        shardId,
+        t.taskId,
+        t.task.data,
+        t.task.encoding,
+      ]);
     }
   }
 
@@ -185,11 +199,11 @@ export class PostgresPersistence implements PersistenceBundle, ShardStore, Execu
       const { key } = req.execution;
       const cur = req.current;
       if (cur.previousRunId === undefined) {
-        const { rows } = await this.q(
-          c,
-          'SELECT run_id FROM current_executions WHERE shard_id = $1 AND namespace_id = $2 AND workflow_id = $3 FOR UPDATE',
-          [req.shardId, key.namespaceId, key.workflowId],
-        );
+        const { rows } = await this.q(c, 'SELECT run_id FROM current_executions WHERE shard_id = $1 AND namespace_id = $2 AND workflow_id = $3 FOR UPDATE', [
+          req.shardId,
+          key.namespaceId,
+          key.workflowId,
+        ]);
         const existing = rows[0];
         if (existing) throw new ConditionFailedError(`current execution of ${key.workflowId} exists (${String(existing.run_id)})`);
         try {
@@ -215,13 +229,26 @@ export class PostgresPersistence implements PersistenceBundle, ShardStore, Execu
       await this.q(
         c,
         'INSERT INTO executions (shard_id, namespace_id, workflow_id, run_id, next_event_id, db_record_version, data, data_encoding, state, state_encoding) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
-        [req.shardId, key.namespaceId, key.workflowId, key.runId, e.nextEventId, e.dbRecordVersion, e.info.data, e.info.encoding, e.state.data, e.state.encoding],
+        [
+          req.shardId,
+          key.namespaceId,
+          key.workflowId,
+          key.runId,
+          e.nextEventId,
+          e.dbRecordVersion,
+          e.info.data,
+          e.info.encoding,
+          e.state.data,
+          e.state.encoding,
+        ],
       );
-      await this.q(
-        c,
-        'INSERT INTO history_tree (shard_id, tree_id, branch_id, data, data_encoding) VALUES ($1, $2, $3, $4, $5)',
-        [req.shardId, req.historyTree.treeId, req.historyTree.branchId, req.historyTree.info.data, req.historyTree.info.encoding],
-      );
+      await this.q(c, 'INSERT INTO history_tree (shard_id, tree_id, branch_id, data, data_encoding) VALUES ($1, $2, $3, $4, $5)', [
+        req.shardId,
+        req.historyTree.treeId,
+        req.historyTree.branchId,
+        req.historyTree.info.data,
+        req.historyTree.info.encoding,
+      ]);
       await this.insertHistory(c, req.shardId, req.history);
       await this.insertTasks(c, req.shardId, req.tasks);
     });
@@ -235,7 +262,19 @@ export class PostgresPersistence implements PersistenceBundle, ShardStore, Execu
       const r = await this.q(
         c,
         'UPDATE executions SET next_event_id = $1, db_record_version = $2, data = $3, data_encoding = $4, state = $5, state_encoding = $6 WHERE shard_id = $7 AND namespace_id = $8 AND workflow_id = $9 AND run_id = $10 AND db_record_version = $11',
-        [e.nextEventId, e.dbRecordVersion, e.info.data, e.info.encoding, e.state.data, e.state.encoding, req.shardId, k.namespaceId, k.workflowId, k.runId, req.expectedDbRecordVersion],
+        [
+          e.nextEventId,
+          e.dbRecordVersion,
+          e.info.data,
+          e.info.encoding,
+          e.state.data,
+          e.state.encoding,
+          req.shardId,
+          k.namespaceId,
+          k.workflowId,
+          k.runId,
+          req.expectedDbRecordVersion,
+        ],
       );
       if (r.count !== 1) throw new ConditionFailedError(`execution ${k.workflowId}/${k.runId} changed concurrently`);
       if (req.current) {
@@ -393,19 +432,22 @@ export class PostgresPersistence implements PersistenceBundle, ShardStore, Execu
 
   async createTasks(key: TaskQueueKey, rangeId: number, tasks: TaskRow[]): Promise<void> {
     await this.tx(async (c) => {
-      const { rows } = await this.q(
-        c,
-        'SELECT range_id FROM task_queues WHERE namespace_id = $1 AND task_queue_name = $2 AND task_type = $3 FOR SHARE',
-        [key.namespaceId, key.name, key.taskType],
-      );
+      const { rows } = await this.q(c, 'SELECT range_id FROM task_queues WHERE namespace_id = $1 AND task_queue_name = $2 AND task_type = $3 FOR SHARE', [
+        key.namespaceId,
+        key.name,
+        key.taskType,
+      ]);
       const row = rows[0];
       if (!row || num(row.range_id) !== rangeId) throw new ConditionFailedError(`task queue ${key.name} lease lost`);
       for (const t of tasks) {
-        await this.q(
-          c,
-          'INSERT INTO tasks (namespace_id, task_queue_name, task_type, task_id, data, data_encoding) VALUES ($1, $2, $3, $4, $5, $6)',
-          [key.namespaceId, key.name, key.taskType, t.taskId, t.task.data, t.task.encoding],
-        );
+        await this.q(c, 'INSERT INTO tasks (namespace_id, task_queue_name, task_type, task_id, data, data_encoding) VALUES ($1, $2, $3, $4, $5, $6)', [
+          key.namespaceId,
+          key.name,
+          key.taskType,
+          t.taskId,
+          t.task.data,
+          t.task.encoding,
+        ]);
       }
     });
   }
@@ -420,11 +462,12 @@ export class PostgresPersistence implements PersistenceBundle, ShardStore, Execu
   }
 
   async deleteTask(key: TaskQueueKey, taskId: number): Promise<void> {
-    await this.q(
-      this.pool,
-      'DELETE FROM tasks WHERE namespace_id = $1 AND task_queue_name = $2 AND task_type = $3 AND task_id = $4',
-      [key.namespaceId, key.name, key.taskType, taskId],
-    );
+    await this.q(this.pool, 'DELETE FROM tasks WHERE namespace_id = $1 AND task_queue_name = $2 AND task_type = $3 AND task_id = $4', [
+      key.namespaceId,
+      key.name,
+      key.taskType,
+      taskId,
+    ]);
   }
 
   // ---------------------------------------------------------------- namespaces
@@ -456,11 +499,9 @@ export class PostgresPersistence implements PersistenceBundle, ShardStore, Execu
   async createNamespace(row: Omit<NamespaceRow, 'notificationVersion'>): Promise<boolean> {
     return this.tx(async (c) => {
       // the metadata row serialises namespace writers: lock it (creating it at version 1) first
-      await this.q(
-        c,
-        'INSERT INTO namespace_metadata (partition_id, notification_version) VALUES ($1, 1) ON CONFLICT (partition_id) DO NOTHING',
-        [NAMESPACE_PARTITION],
-      );
+      await this.q(c, 'INSERT INTO namespace_metadata (partition_id, notification_version) VALUES ($1, 1) ON CONFLICT (partition_id) DO NOTHING', [
+        NAMESPACE_PARTITION,
+      ]);
       const meta = await this.q(c, 'SELECT notification_version FROM namespace_metadata WHERE partition_id = $1 FOR UPDATE', [NAMESPACE_PARTITION]);
       const exists = await this.q(c, 'SELECT 1 FROM namespaces WHERE partition_id = $1 AND name = $2', [NAMESPACE_PARTITION, row.name]);
       if (exists.rows.length > 0) return false;
@@ -520,15 +561,27 @@ export class PostgresPersistence implements PersistenceBundle, ShardStore, Execu
   }
 
   async listServerVersions(clusterName: string): Promise<ServerVersionRow[]> {
-    const { rows } = await this.q(this.pool, 'SELECT server_version, first_started_time, activated_time, data, data_encoding FROM server_version_history WHERE cluster_name = $1 ORDER BY first_started_time, server_version', [clusterName]);
+    const { rows } = await this.q(
+      this.pool,
+      'SELECT server_version, first_started_time, activated_time, data, data_encoding FROM server_version_history WHERE cluster_name = $1 ORDER BY first_started_time, server_version',
+      [clusterName],
+    );
     return rows.map(serverVersionRow);
   }
 
   async recordServerVersionStart(clusterName: string, serverVersion: string, nowMs: number): Promise<void> {
-    await this.q(this.pool, 'INSERT INTO server_version_history (cluster_name, server_version, first_started_time) VALUES ($1, $2, $3) ON CONFLICT (cluster_name, server_version) DO NOTHING', [clusterName, serverVersion, nowMs]);
+    await this.q(
+      this.pool,
+      'INSERT INTO server_version_history (cluster_name, server_version, first_started_time) VALUES ($1, $2, $3) ON CONFLICT (cluster_name, server_version) DO NOTHING',
+      [clusterName, serverVersion, nowMs],
+    );
   }
 
   async updateServerVersion(clusterName: string, serverVersion: string, progress: DataBlob, activatedMs: number | undefined): Promise<void> {
-    await this.q(this.pool, 'UPDATE server_version_history SET data = $1, data_encoding = $2, activated_time = COALESCE(activated_time, $3) WHERE cluster_name = $4 AND server_version = $5', [progress.data, progress.encoding, activatedMs ?? null, clusterName, serverVersion]);
+    await this.q(
+      this.pool,
+      'UPDATE server_version_history SET data = $1, data_encoding = $2, activated_time = COALESCE(activated_time, $3) WHERE cluster_name = $4 AND server_version = $5',
+      [progress.data, progress.encoding, activatedMs ?? null, clusterName, serverVersion],
+    );
   }
 }

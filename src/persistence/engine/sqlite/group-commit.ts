@@ -37,7 +37,10 @@ export class GroupCommitter {
   private readonly release: Database.Statement;
   private readonly rollbackTo: Database.Statement;
 
-  constructor(private readonly db: Database.Database, private readonly maxBatch = 2000) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly maxBatch = 2000,
+  ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');

@@ -101,8 +101,7 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
     return this.db.transaction(() => {
       let row = this.st('SELECT range_id, data, data_encoding FROM shards WHERE shard_id = ?').get(shardId) as Row | undefined;
       if (!row) {
-        this.st('INSERT INTO shards (shard_id, range_id, data, data_encoding) VALUES (?, 0, ?, ?)')
-          .run(shardId, initialInfo.data, initialInfo.encoding);
+        this.st('INSERT INTO shards (shard_id, range_id, data, data_encoding) VALUES (?, 0, ?, ?)').run(shardId, initialInfo.data, initialInfo.encoding);
         row = { range_id: 0, data: initialInfo.data, data_encoding: initialInfo.encoding };
       }
       return { shardId, rangeId: Number(row.range_id), info: blob(row.data, row.data_encoding) };
@@ -112,9 +111,14 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
   async updateShard(shardId: number, previousRangeId: number, newRangeId: number, info: DataBlob): Promise<void> {
     // through the committer, so that it is ordered after writes already submitted under the old range
     return this.committer.submit(() => {
-    const r = this.st('UPDATE shards SET range_id = ?, data = ?, data_encoding = ? WHERE shard_id = ? AND range_id = ?')
-      .run(newRangeId, info.data, info.encoding, shardId, previousRangeId);
-    if (r.changes !== 1) throw new ShardOwnershipLostError(shardId, previousRangeId);
+      const r = this.st('UPDATE shards SET range_id = ?, data = ?, data_encoding = ? WHERE shard_id = ? AND range_id = ?').run(
+        newRangeId,
+        info.data,
+        info.encoding,
+        shardId,
+        previousRangeId,
+      );
+      if (r.changes !== 1) throw new ShardOwnershipLostError(shardId, previousRangeId);
     });
   }
 
@@ -129,9 +133,7 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
   private insertTasks(shardId: number, tasks: NewTasks): void {
     const tr = this.st('INSERT INTO transfer_tasks (shard_id, task_id, data, data_encoding) VALUES (?, ?, ?, ?)');
     for (const t of tasks.transfer) tr.run(shardId, t.taskId, t.task.data, t.task.encoding);
-    const ti = this.st(
-      'INSERT INTO timer_tasks (shard_id, visibility_timestamp, task_id, data, data_encoding) VALUES (?, ?, ?, ?, ?)',
-    );
+    const ti = this.st('INSERT INTO timer_tasks (shard_id, visibility_timestamp, task_id, data, data_encoding) VALUES (?, ?, ?, ?, ?)');
     for (const t of tasks.timer) ti.run(shardId, t.visibilityTimestampMs, t.taskId, t.task.data, t.task.encoding);
     const vi = this.st('INSERT INTO visibility_tasks (shard_id, task_id, data, data_encoding) VALUES (?, ?, ?, ?)');
     for (const t of tasks.visibility) vi.run(shardId, t.taskId, t.task.data, t.task.encoding);
@@ -143,27 +145,43 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
       const { key } = req.execution;
       const cur = req.current;
       if (cur.previousRunId === undefined) {
-        const existing = this.st('SELECT run_id FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ?')
-          .get(req.shardId, key.namespaceId, key.workflowId) as Row | undefined;
+        const existing = this.st('SELECT run_id FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ?').get(
+          req.shardId,
+          key.namespaceId,
+          key.workflowId,
+        ) as Row | undefined;
         if (existing) throw new ConditionFailedError(`current execution of ${key.workflowId} exists (${String(existing.run_id)})`);
         this.st(
-            'INSERT INTO current_executions (shard_id, namespace_id, workflow_id, run_id, create_request_id, state, status, start_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-          )
-          .run(req.shardId, key.namespaceId, key.workflowId, key.runId, cur.createRequestId, cur.state, cur.status, cur.startTimeMs);
+          'INSERT INTO current_executions (shard_id, namespace_id, workflow_id, run_id, create_request_id, state, status, start_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(req.shardId, key.namespaceId, key.workflowId, key.runId, cur.createRequestId, cur.state, cur.status, cur.startTimeMs);
       } else {
         const r = this.st(
-            'UPDATE current_executions SET run_id = ?, create_request_id = ?, state = ?, status = ?, start_time = ? WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?',
-          )
-          .run(key.runId, cur.createRequestId, cur.state, cur.status, cur.startTimeMs, req.shardId, key.namespaceId, key.workflowId, cur.previousRunId);
+          'UPDATE current_executions SET run_id = ?, create_request_id = ?, state = ?, status = ?, start_time = ? WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?',
+        ).run(key.runId, cur.createRequestId, cur.state, cur.status, cur.startTimeMs, req.shardId, key.namespaceId, key.workflowId, cur.previousRunId);
         if (r.changes !== 1) throw new ConditionFailedError(`current execution of ${key.workflowId} is no longer ${cur.previousRunId}`);
       }
       const e = req.execution;
       this.st(
-          'INSERT INTO executions (shard_id, namespace_id, workflow_id, run_id, next_event_id, db_record_version, data, data_encoding, state, state_encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(req.shardId, key.namespaceId, key.workflowId, key.runId, e.nextEventId, e.dbRecordVersion, e.info.data, e.info.encoding, e.state.data, e.state.encoding);
-      this.st('INSERT INTO history_tree (shard_id, tree_id, branch_id, data, data_encoding) VALUES (?, ?, ?, ?, ?)')
-        .run(req.shardId, req.historyTree.treeId, req.historyTree.branchId, req.historyTree.info.data, req.historyTree.info.encoding);
+        'INSERT INTO executions (shard_id, namespace_id, workflow_id, run_id, next_event_id, db_record_version, data, data_encoding, state, state_encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(
+        req.shardId,
+        key.namespaceId,
+        key.workflowId,
+        key.runId,
+        e.nextEventId,
+        e.dbRecordVersion,
+        e.info.data,
+        e.info.encoding,
+        e.state.data,
+        e.state.encoding,
+      );
+      this.st('INSERT INTO history_tree (shard_id, tree_id, branch_id, data, data_encoding) VALUES (?, ?, ?, ?, ?)').run(
+        req.shardId,
+        req.historyTree.treeId,
+        req.historyTree.branchId,
+        req.historyTree.info.data,
+        req.historyTree.info.encoding,
+      );
       this.insertHistory(req.shardId, req.history);
       this.insertTasks(req.shardId, req.tasks);
     });
@@ -175,13 +193,30 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
       const e = req.execution;
       const k = e.key;
       const r = this.st(
-          'UPDATE executions SET next_event_id = ?, db_record_version = ?, data = ?, data_encoding = ?, state = ?, state_encoding = ? WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ? AND db_record_version = ?',
-        )
-        .run(e.nextEventId, e.dbRecordVersion, e.info.data, e.info.encoding, e.state.data, e.state.encoding, req.shardId, k.namespaceId, k.workflowId, k.runId, req.expectedDbRecordVersion);
+        'UPDATE executions SET next_event_id = ?, db_record_version = ?, data = ?, data_encoding = ?, state = ?, state_encoding = ? WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ? AND db_record_version = ?',
+      ).run(
+        e.nextEventId,
+        e.dbRecordVersion,
+        e.info.data,
+        e.info.encoding,
+        e.state.data,
+        e.state.encoding,
+        req.shardId,
+        k.namespaceId,
+        k.workflowId,
+        k.runId,
+        req.expectedDbRecordVersion,
+      );
       if (r.changes !== 1) throw new ConditionFailedError(`execution ${k.workflowId}/${k.runId} changed concurrently`);
       if (req.current) {
-        this.st('UPDATE current_executions SET state = ?, status = ? WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?')
-          .run(req.current.state, req.current.status, req.shardId, k.namespaceId, k.workflowId, k.runId);
+        this.st('UPDATE current_executions SET state = ?, status = ? WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?').run(
+          req.current.state,
+          req.current.status,
+          req.shardId,
+          k.namespaceId,
+          k.workflowId,
+          k.runId,
+        );
       }
       this.insertHistory(req.shardId, req.history);
       this.insertTasks(req.shardId, req.tasks);
@@ -201,9 +236,8 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
 
   async getWorkflowExecution(shardId: number, key: ExecutionKey): Promise<ExecutionRow | undefined> {
     const row = this.st(
-        'SELECT next_event_id, db_record_version, data, data_encoding, state, state_encoding FROM executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?',
-      )
-      .get(shardId, key.namespaceId, key.workflowId, key.runId) as Row | undefined;
+      'SELECT next_event_id, db_record_version, data, data_encoding, state, state_encoding FROM executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?',
+    ).get(shardId, key.namespaceId, key.workflowId, key.runId) as Row | undefined;
     if (!row) return undefined;
     return {
       key,
@@ -215,8 +249,9 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
   }
 
   async getCurrentExecution(shardId: number, namespaceId: string, workflowId: string): Promise<CurrentExecutionRow | undefined> {
-    const row = this.st('SELECT run_id, create_request_id, state, status, start_time FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ?')
-      .get(shardId, namespaceId, workflowId) as Row | undefined;
+    const row = this.st(
+      'SELECT run_id, create_request_id, state, status, start_time FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ?',
+    ).get(shardId, namespaceId, workflowId) as Row | undefined;
     if (!row) return undefined;
     return {
       runId: String(row.run_id),
@@ -229,9 +264,8 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
 
   async readHistoryBranch(shardId: number, treeId: string, branchId: string): Promise<HistoryBatchRow[]> {
     const rows = this.st(
-        'SELECT node_id, txn_id, prev_txn_id, data, data_encoding FROM history_node WHERE shard_id = ? AND tree_id = ? AND branch_id = ? ORDER BY node_id ASC, txn_id DESC',
-      )
-      .all(shardId, treeId, branchId) as Row[];
+      'SELECT node_id, txn_id, prev_txn_id, data, data_encoding FROM history_node WHERE shard_id = ? AND tree_id = ? AND branch_id = ? ORDER BY node_id ASC, txn_id DESC',
+    ).all(shardId, treeId, branchId) as Row[];
     const out: HistoryBatchRow[] = [];
     for (const r of rows) {
       const nodeId = Number(r.node_id);
@@ -242,8 +276,11 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
   }
 
   async getTransferTasks(shardId: number, afterTaskId: number, limit: number): Promise<TransferTaskRow[]> {
-    const rows = this.st('SELECT task_id, data, data_encoding FROM transfer_tasks WHERE shard_id = ? AND task_id > ? ORDER BY task_id LIMIT ?')
-      .all(shardId, afterTaskId, limit) as Row[];
+    const rows = this.st('SELECT task_id, data, data_encoding FROM transfer_tasks WHERE shard_id = ? AND task_id > ? ORDER BY task_id LIMIT ?').all(
+      shardId,
+      afterTaskId,
+      limit,
+    ) as Row[];
     return rows.map((r) => ({ taskId: Number(r.task_id), task: blob(r.data, r.data_encoding) }));
   }
 
@@ -256,9 +293,8 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
 
   async getTimerTasks(shardId: number, beforeTimestampMs: number, limit: number): Promise<TimerTaskRow[]> {
     const rows = this.st(
-        'SELECT visibility_timestamp, task_id, data, data_encoding FROM timer_tasks WHERE shard_id = ? AND visibility_timestamp < ? ORDER BY visibility_timestamp, task_id LIMIT ?',
-      )
-      .all(shardId, beforeTimestampMs, limit) as Row[];
+      'SELECT visibility_timestamp, task_id, data, data_encoding FROM timer_tasks WHERE shard_id = ? AND visibility_timestamp < ? ORDER BY visibility_timestamp, task_id LIMIT ?',
+    ).all(shardId, beforeTimestampMs, limit) as Row[];
     return rows.map((r) => ({ visibilityTimestampMs: Number(r.visibility_timestamp), taskId: Number(r.task_id), task: blob(r.data, r.data_encoding) }));
   }
 
@@ -275,8 +311,11 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
   }
 
   async getVisibilityTasks(shardId: number, afterTaskId: number, limit: number): Promise<TransferTaskRow[]> {
-    const rows = this.st('SELECT task_id, data, data_encoding FROM visibility_tasks WHERE shard_id = ? AND task_id > ? ORDER BY task_id LIMIT ?')
-      .all(shardId, afterTaskId, limit) as Row[];
+    const rows = this.st('SELECT task_id, data, data_encoding FROM visibility_tasks WHERE shard_id = ? AND task_id > ? ORDER BY task_id LIMIT ?').all(
+      shardId,
+      afterTaskId,
+      limit,
+    ) as Row[];
     return rows.map((r) => ({ taskId: Number(r.task_id), task: blob(r.data, r.data_encoding) }));
   }
 
@@ -290,16 +329,30 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
   // ---------------------------------------------------------------- matching
   async leaseTaskQueue(key: TaskQueueKey, info: DataBlob): Promise<number> {
     return this.db.transaction(() => {
-      const row = this.st('SELECT range_id FROM task_queues WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ?')
-        .get(key.namespaceId, key.name, key.taskType) as Row | undefined;
+      const row = this.st('SELECT range_id FROM task_queues WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ?').get(
+        key.namespaceId,
+        key.name,
+        key.taskType,
+      ) as Row | undefined;
       if (!row) {
-        this.st('INSERT INTO task_queues (namespace_id, task_queue_name, task_type, range_id, data, data_encoding) VALUES (?, ?, ?, 1, ?, ?)')
-          .run(key.namespaceId, key.name, key.taskType, info.data, info.encoding);
+        this.st('INSERT INTO task_queues (namespace_id, task_queue_name, task_type, range_id, data, data_encoding) VALUES (?, ?, ?, 1, ?, ?)').run(
+          key.namespaceId,
+          key.name,
+          key.taskType,
+          info.data,
+          info.encoding,
+        );
         return 1;
       }
       const next = Number(row.range_id) + 1;
-      this.st('UPDATE task_queues SET range_id = ?, data = ?, data_encoding = ? WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ?')
-        .run(next, info.data, info.encoding, key.namespaceId, key.name, key.taskType);
+      this.st('UPDATE task_queues SET range_id = ?, data = ?, data_encoding = ? WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ?').run(
+        next,
+        info.data,
+        info.encoding,
+        key.namespaceId,
+        key.name,
+        key.taskType,
+      );
       return next;
     })();
   }
@@ -311,27 +364,32 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
 
   async createTasks(key: TaskQueueKey, rangeId: number, tasks: TaskRow[]): Promise<void> {
     return this.committer.submit(() => {
-      const row = this.st('SELECT range_id FROM task_queues WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ?')
-        .get(key.namespaceId, key.name, key.taskType) as Row | undefined;
+      const row = this.st('SELECT range_id FROM task_queues WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ?').get(
+        key.namespaceId,
+        key.name,
+        key.taskType,
+      ) as Row | undefined;
       if (!row || Number(row.range_id) !== rangeId) throw new ConditionFailedError(`task queue ${key.name} lease lost`);
-      const stmt = this.st(
-        'INSERT INTO tasks (namespace_id, task_queue_name, task_type, task_id, data, data_encoding) VALUES (?, ?, ?, ?, ?, ?)',
-      );
+      const stmt = this.st('INSERT INTO tasks (namespace_id, task_queue_name, task_type, task_id, data, data_encoding) VALUES (?, ?, ?, ?, ?, ?)');
       for (const t of tasks) stmt.run(key.namespaceId, key.name, key.taskType, t.taskId, t.task.data, t.task.encoding);
     });
   }
 
   async getTasks(key: TaskQueueKey, afterTaskId: number, limit: number): Promise<TaskRow[]> {
     const rows = this.st(
-        'SELECT task_id, data, data_encoding FROM tasks WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ? AND task_id > ? ORDER BY task_id LIMIT ?',
-      )
-      .all(key.namespaceId, key.name, key.taskType, afterTaskId, limit) as Row[];
+      'SELECT task_id, data, data_encoding FROM tasks WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ? AND task_id > ? ORDER BY task_id LIMIT ?',
+    ).all(key.namespaceId, key.name, key.taskType, afterTaskId, limit) as Row[];
     return rows.map((r) => ({ taskId: Number(r.task_id), task: blob(r.data, r.data_encoding) }));
   }
 
   async deleteTask(key: TaskQueueKey, taskId: number): Promise<void> {
     return this.committer.submit(() => {
-      this.st('DELETE FROM tasks WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ? AND task_id = ?').run(key.namespaceId, key.name, key.taskType, taskId);
+      this.st('DELETE FROM tasks WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ? AND task_id = ?').run(
+        key.namespaceId,
+        key.name,
+        key.taskType,
+        taskId,
+      );
     });
   }
 
@@ -354,8 +412,14 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
       const version = meta ? Number(meta.notification_version) : 1;
       if (meta) this.st('UPDATE namespace_metadata SET notification_version = ? WHERE partition_id = 54321').run(version + 1);
       else this.st('INSERT INTO namespace_metadata (partition_id, notification_version) VALUES (54321, ?)').run(version + 1);
-      this.st('INSERT INTO namespaces (partition_id, id, name, notification_version, data, data_encoding, is_global) VALUES (54321, ?, ?, ?, ?, ?, ?)')
-        .run(row.id, row.name, version, row.info.data, row.info.encoding, row.isGlobal ? 1 : 0);
+      this.st('INSERT INTO namespaces (partition_id, id, name, notification_version, data, data_encoding, is_global) VALUES (54321, ?, ?, ?, ?, ?, ?)').run(
+        row.id,
+        row.name,
+        version,
+        row.info.data,
+        row.info.encoding,
+        row.isGlobal ? 1 : 0,
+      );
       return true;
     })();
   }
@@ -389,33 +453,42 @@ export class SqlitePersistence implements PersistenceBundle, ShardStore, Executi
 
   // ---------------------------------------------------------------- cluster metadata
   async getClusterMetadata(clusterName: string): Promise<{ info: DataBlob; version: number } | undefined> {
-    const r = this.st('SELECT data, data_encoding, version FROM cluster_metadata_info WHERE metadata_partition = 0 AND cluster_name = ?')
-      .get(clusterName) as Row | undefined;
+    const r = this.st('SELECT data, data_encoding, version FROM cluster_metadata_info WHERE metadata_partition = 0 AND cluster_name = ?').get(clusterName) as
+      Row | undefined;
     return r ? { info: blob(r.data, r.data_encoding), version: Number(r.version) } : undefined;
   }
 
   async saveClusterMetadata(clusterName: string, info: DataBlob, previousVersion: number | undefined): Promise<boolean> {
     if (previousVersion === undefined) {
-      const r = this.st('INSERT OR IGNORE INTO cluster_metadata_info (metadata_partition, cluster_name, data, data_encoding, version) VALUES (0, ?, ?, ?, 1)')
-        .run(clusterName, info.data, info.encoding);
+      const r = this.st(
+        'INSERT OR IGNORE INTO cluster_metadata_info (metadata_partition, cluster_name, data, data_encoding, version) VALUES (0, ?, ?, ?, 1)',
+      ).run(clusterName, info.data, info.encoding);
       return r.changes === 1;
     }
-    const r = this.st('UPDATE cluster_metadata_info SET data = ?, data_encoding = ?, version = ? WHERE metadata_partition = 0 AND cluster_name = ? AND version = ?')
-      .run(info.data, info.encoding, previousVersion + 1, clusterName, previousVersion);
+    const r = this.st(
+      'UPDATE cluster_metadata_info SET data = ?, data_encoding = ?, version = ? WHERE metadata_partition = 0 AND cluster_name = ? AND version = ?',
+    ).run(info.data, info.encoding, previousVersion + 1, clusterName, previousVersion);
     return r.changes === 1;
   }
 
   async listServerVersions(clusterName: string): Promise<ServerVersionRow[]> {
-    const rows = this.st('SELECT server_version, first_started_time, activated_time, data, data_encoding FROM server_version_history WHERE cluster_name = ? ORDER BY first_started_time, server_version').all(clusterName) as Row[];
+    const rows = this.st(
+      'SELECT server_version, first_started_time, activated_time, data, data_encoding FROM server_version_history WHERE cluster_name = ? ORDER BY first_started_time, server_version',
+    ).all(clusterName) as Row[];
     return rows.map(serverVersionRow);
   }
 
   async recordServerVersionStart(clusterName: string, serverVersion: string, nowMs: number): Promise<void> {
-    this.st('INSERT OR IGNORE INTO server_version_history (cluster_name, server_version, first_started_time) VALUES (?, ?, ?)').run(clusterName, serverVersion, nowMs);
+    this.st('INSERT OR IGNORE INTO server_version_history (cluster_name, server_version, first_started_time) VALUES (?, ?, ?)').run(
+      clusterName,
+      serverVersion,
+      nowMs,
+    );
   }
 
   async updateServerVersion(clusterName: string, serverVersion: string, progress: DataBlob, activatedMs: number | undefined): Promise<void> {
-    this.st('UPDATE server_version_history SET data = ?, data_encoding = ?, activated_time = COALESCE(activated_time, ?) WHERE cluster_name = ? AND server_version = ?')
-      .run(progress.data, progress.encoding, activatedMs ?? null, clusterName, serverVersion);
+    this.st(
+      'UPDATE server_version_history SET data = ?, data_encoding = ?, activated_time = COALESCE(activated_time, ?) WHERE cluster_name = ? AND server_version = ?',
+    ).run(progress.data, progress.encoding, activatedMs ?? null, clusterName, serverVersion);
   }
 }

@@ -70,7 +70,13 @@ export function WorkflowList({ namespace }: { namespace: string }) {
         <button type="submit">Search</button>
       </form>
       <form className="open-by-id" onSubmit={open}>
-        <input placeholder="Open a workflow by its ID" value={openId} onChange={(e) => setOpenId(e.target.value)} aria-label="Workflow ID" data-testid="open-id" />
+        <input
+          placeholder="Open a workflow by its ID"
+          value={openId}
+          onChange={(e) => setOpenId(e.target.value)}
+          aria-label="Workflow ID"
+          data-testid="open-id"
+        />
         <button type="submit">Open</button>
       </form>
 
@@ -140,7 +146,12 @@ export function WorkflowList({ namespace }: { namespace: string }) {
               Previous
             </button>
             <span className="muted">Page {tokens.length}</span>
-            <button type="button" disabled={!list.data.nextPageToken} onClick={() => setTokens((t) => [...t, list.data!.nextPageToken])} data-testid="next-page">
+            <button
+              type="button"
+              disabled={!list.data.nextPageToken}
+              onClick={() => setTokens((t) => [...t, list.data!.nextPageToken])}
+              data-testid="next-page"
+            >
               Next
             </button>
           </div>

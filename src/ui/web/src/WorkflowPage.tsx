@@ -77,7 +77,11 @@ function category(t: string): string {
 }
 
 function History({ namespace, workflowId, runId, version }: { namespace: string; workflowId: string; runId: string; version: number }) {
-  const [pages, setPages] = useState<{ events: HistoryEventView[]; next: string | null; error?: Error; loading: boolean }>({ events: [], next: null, loading: true });
+  const [pages, setPages] = useState<{ events: HistoryEventView[]; next: string | null; error?: Error; loading: boolean }>({
+    events: [],
+    next: null,
+    loading: true,
+  });
   const load = (token: string | null, append: boolean) => {
     setPages((p) => ({ ...p, loading: true }));
     apiGet<HistoryResponse>(`${wfPath(namespace, workflowId)}/history`, { runId, pageSize: HISTORY_PAGE, nextPageToken: token }).then(

@@ -35,9 +35,11 @@ export function apiGet<T>(path: string, params: Record<string, string | number |
 }
 
 export function apiPost<T>(path: string, body: unknown): Promise<T> {
-  return fetch(`/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }).then((r) =>
-    handle<T>(r),
-  );
+  return fetch(`/api/v1${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+  }).then((r) => handle<T>(r));
 }
 
 export const enc = encodeURIComponent;

@@ -36,7 +36,8 @@ export function ErrorBox({ error, what, testId }: { error: Error; what: string; 
   return (
     <div className={`error-box ${f?.codeName === 'UNIMPLEMENTED' ? 'unavailable' : ''}`} role="alert" data-testid={testId ?? 'error'} data-code={f?.codeName}>
       <strong>
-        {what}: {f ? `${EXPLAIN[f.codeName] ?? 'The request failed.'} (gRPC status ${f.codeName}${f.code !== undefined ? ` ${f.code}` : ''})` : 'the request failed'}
+        {what}:{' '}
+        {f ? `${EXPLAIN[f.codeName] ?? 'The request failed.'} (gRPC status ${f.codeName}${f.code !== undefined ? ` ${f.code}` : ''})` : 'the request failed'}
       </strong>
       <div className="error-detail">{error.message}</div>
     </div>
