@@ -1,12 +1,18 @@
 /**
- * Throughput benchmark (issue 3): workflows with one no-op activity, run through the official TS
- * worker against a temporal-ts server in its own process, for a fixed time, on SQLite and PostgreSQL.
- * Prints workflows/s, p50/p99 start-to-complete latency and the server's RSS.
+ * Throughput benchmark: workflows with one no-op activity against a temporal-ts server in its own
+ * process, for a fixed time, on SQLite, PostgreSQL and MySQL (the MariaDB of this machine). Prints one
+ * JSON line per database (workflows/s, p50/p99 start-to-complete latency, the server's CPU per
+ * completed workflow and its RSS), then a table.
  *
- * Usage: npm run bench:throughput -- [--db sqlite,postgres] [--duration 20] [--warmup 3]
- *          [--concurrency 200] [--worker inproc|child] [--shards 4]
+ * Usage: npm run bench:throughput -- [--db sqlite,postgres,mysql] [--duration 15] [--warmup 3]
+ *          [--concurrency 256] [--worker child|inproc|raw] [--shards 4]
+ *   --worker child   the official TS worker (@temporalio/worker) in its own process (default)
+ *   --worker inproc  the official TS worker inside the bench process
+ *   --worker raw     raw-worker.ts in its own process: gRPC calls with prepared commands, no SDK
+ *                    worker or sandbox, to measure the server alone
  * Env (defaults for the flags): BENCH_DB, BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_CONCURRENCY,
- *   BENCH_WORKER, BENCH_SHARDS; PostgreSQL at PGHOST/PGPORT/PGUSER (127.0.0.1:5432 postgres).
+ *   BENCH_WORKER, BENCH_SHARDS; PostgreSQL at PGHOST/PGPORT/PGUSER (127.0.0.1:5432 postgres), MySQL
+ *   at MYSQL_HOST/MYSQL_PORT/MYSQL_USER/MYSQL_PASSWORD (127.0.0.1:3306 root).
  *
  * Each of `concurrency` loops starts a workflow, waits for its result and starts the next, so that
  * many workflows are always in flight. Only workflows that complete within the measured window
@@ -29,7 +35,7 @@ interface Flags {
   durationS: number;
   warmupS: number;
   concurrency: number;
-  worker: 'inproc' | 'child';
+  worker: 'inproc' | 'child' | 'raw';
   shards: number;
 }
 
@@ -40,25 +46,31 @@ function parseFlags(argv: string[]): Flags {
     return process.env[env] ?? def;
   };
   const worker = get('worker', 'BENCH_WORKER', 'child');
-  if (worker !== 'inproc' && worker !== 'child') throw new Error(`--worker must be inproc or child, not ${worker}`);
+  if (worker !== 'inproc' && worker !== 'child' && worker !== 'raw') throw new Error(`--worker must be child, inproc or raw, not ${worker}`);
   const f: Flags = {
-    dbs: get('db', 'BENCH_DB', 'sqlite,postgres')
+    dbs: get('db', 'BENCH_DB', 'sqlite,postgres,mysql')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    durationS: Number(get('duration', 'BENCH_DURATION_S', '20')),
+    durationS: Number(get('duration', 'BENCH_DURATION_S', '15')),
     warmupS: Number(get('warmup', 'BENCH_WARMUP_S', '3')),
-    concurrency: Number(get('concurrency', 'BENCH_CONCURRENCY', '200')),
+    concurrency: Number(get('concurrency', 'BENCH_CONCURRENCY', '256')),
     worker,
     shards: Number(get('shards', 'BENCH_SHARDS', '4')),
   };
-  for (const d of f.dbs) if (d !== 'sqlite' && d !== 'postgres') throw new Error(`--db takes sqlite and/or postgres, not ${d}`);
+  for (const d of f.dbs) if (d !== 'sqlite' && d !== 'postgres' && d !== 'mysql') throw new Error(`--db takes sqlite, postgres and/or mysql, not ${d}`);
   if (!(f.durationS > 0) || !(f.concurrency >= 1) || !(f.warmupS >= 0)) throw new Error('--duration, --concurrency must be positive');
   return f;
 }
 
 // ---------------------------------------------------------------- databases
 const PG = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres' };
+const MYSQL = {
+  host: process.env.MYSQL_HOST ?? '127.0.0.1',
+  port: Number(process.env.MYSQL_PORT ?? 3306),
+  user: process.env.MYSQL_USER ?? 'root',
+  password: process.env.MYSQL_PASSWORD ?? '',
+};
 
 function sqlTool(conn: string[], ...args: string[]): void {
   const r = spawnSync(process.execPath, [SQL_TOOL, ...conn, '-q', ...args], { encoding: 'utf8' });
@@ -91,12 +103,28 @@ function createDb(kind: string): BenchDb {
     };
   }
   const name = `tts_bench_${process.pid}_${Date.now().toString(36)}`;
-  const conn = ['--pl', 'postgres12', '--ep', PG.host, '-p', String(PG.port), '-u', PG.user, '--db', name];
+  const server =
+    kind === 'postgres'
+      ? { plugin: 'postgres12', ...PG, password: '', dir: 'postgresql/v12/temporal' }
+      : { plugin: 'mysql8', ...MYSQL, dir: 'mysql/v8/temporal' };
+  const conn = [
+    '--pl',
+    server.plugin,
+    '--ep',
+    server.host,
+    '-p',
+    String(server.port),
+    '-u',
+    server.user,
+    ...(server.password ? ['--pw', server.password] : []),
+    '--db',
+    name,
+  ];
   sqlTool(conn, 'create-database');
   sqlTool(conn, 'setup-schema', '-v', '0.0');
-  sqlTool(conn, 'update-schema', '-s', 'postgresql/v12/temporal');
+  sqlTool(conn, 'update-schema', '-s', server.dir);
   return {
-    config: { pluginName: 'postgres12', host: PG.host, port: PG.port, user: PG.user, databaseName: name },
+    config: { pluginName: server.plugin, host: server.host, port: server.port, user: server.user, password: server.password, databaseName: name },
     cleanup: () => sqlTool(conn, 'drop-database', '--force'),
   };
 }
@@ -150,8 +178,8 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
   let workerChild: ChildProcess | undefined;
   let stopWorker: () => Promise<void>;
   const wopts = { address, taskQueue, concurrency: f.concurrency };
-  if (f.worker === 'child') {
-    workerChild = (await startChild('worker-process.js', JSON.stringify(wopts), 'READY')).child;
+  if (f.worker === 'child' || f.worker === 'raw') {
+    workerChild = (await startChild(f.worker === 'raw' ? 'raw-worker.js' : 'worker-process.js', JSON.stringify(wopts), 'READY')).child;
     stopWorker = () => stopChild(workerChild!);
   } else {
     const { worker, connection } = await createBenchWorker(wopts, await benchBundle());
@@ -171,6 +199,7 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
     const latencies: number[] = [];
     let errors = 0;
     let seq = 0;
+    let completedAfterWarmup = 0;
     let cpuAtStart = 0;
     let workerCpuAtStart = 0;
     let benchCpuAtStart = 0;
@@ -192,6 +221,7 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
             continue;
           }
           const done = performance.now();
+          if (done >= measureFrom) completedAfterWarmup++;
           if (started >= measureFrom && done <= measureTo) latencies.push(done - started);
         }
       }),
@@ -204,6 +234,8 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
     const mem = memoryOf(server.pid!);
     latencies.sort((a, b) => a - b);
     const p = (q: number): number => +(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN).toFixed(1);
+    // every workflow that completed after the warm-up used server CPU in the window, so count them all
+    const perWorkflow = (cpuS: number): number => +((cpuS * 1000) / Math.max(1, completedAfterWarmup)).toFixed(2);
     return {
       db: kind,
       worker: f.worker,
@@ -213,6 +245,8 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
       workflowsPerSecond: +(latencies.length / f.durationS).toFixed(1),
       p50ms: p(0.5),
       p99ms: p(0.99),
+      serverCpuMsPerWorkflow: perWorkflow(serverCpuS),
+      ...(workerChild ? { workerCpuMsPerWorkflow: perWorkflow(workerCpuS) } : {}),
       serverRssMb: mem.rssMb,
       serverPeakRssMb: mem.peakRssMb,
       serverCpuPercent: Math.round((serverCpuS / elapsedS) * 100),
@@ -238,10 +272,11 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(r));
   }
   console.log('');
-  console.log('db        wf/s     p50 ms   p99 ms   server RSS MB (peak)');
+  console.log(`worker ${f.worker}, ${f.concurrency} in flight, ${f.durationS} s measured`);
+  console.log('db        wf/s     p50 ms   p99 ms   server CPU ms/wf   server RSS MB (peak)');
   for (const r of results) {
     console.log(
-      `${String(r.db).padEnd(9)} ${String(r.workflowsPerSecond).padStart(7)}  ${String(r.p50ms).padStart(7)}  ${String(r.p99ms).padStart(7)}   ${r.serverRssMb} (${r.serverPeakRssMb})`,
+      `${String(r.db).padEnd(9)} ${String(r.workflowsPerSecond).padStart(7)}  ${String(r.p50ms).padStart(7)}  ${String(r.p99ms).padStart(7)}   ${String(r.serverCpuMsPerWorkflow).padStart(16)}   ${r.serverRssMb} (${r.serverPeakRssMb})`,
     );
   }
   process.exit(0);
