@@ -19,7 +19,7 @@ import {
   type HistoryBatchRow,
   type NewTasks,
   type PersistenceBundle,
-} from '../persistence/engine';
+} from '../persistence';
 import { executionStatus, MutationContext } from './context';
 import { DEFAULT_LIMITS, enforceHistoryLimits, HistoryLimitExceededError, type Limits } from './limits';
 import { packageVersion } from '../common/package-info';

@@ -2,7 +2,7 @@
  * Outbox tasks written in the same transaction as the mutable state that creates them.
  * Transfer tasks move work to matching; timer tasks fire at a wall-clock time.
  */
-import { FORMAT, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/engine/blob';
+import { FORMAT, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/blob';
 
 export interface ExecutionRef {
   namespaceId: string;

@@ -17,7 +17,7 @@ import mysql from 'mysql2/promise';
 import Database from 'better-sqlite3';
 import { ENGINES, type Engine, MYSQL, PG, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
 import { sqlTool } from '../helpers/processes';
-import { openPersistence } from '../../src/persistence/engine';
+import { openPersistence } from '../../src/persistence';
 import type {
   CreateExecutionRequest,
   DataBlob,
@@ -27,7 +27,7 @@ import type {
   PersistenceBundle,
   TaskQueueKey,
   UpdateExecutionRequest,
-} from '../../src/persistence/engine';
+} from '../../src/persistence';
 import { ConditionFailedError, ShardOwnershipLostError } from '../../src/common/errors';
 import type { SqlConnectConfig } from '../../src/persistence/sql-config';
 import { shippedVersionedPath } from '../../src/schema/shipped';
