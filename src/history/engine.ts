@@ -10,16 +10,7 @@ import { ConditionFailedError, NotFoundError, ShardOwnershipLostError, Unavailab
 import { shardIdFor } from '../common/ids';
 import type { Logger } from '../common/logger';
 import { api, num, type IHistoryEvent } from '../common/proto';
-import {
-  FORMAT,
-  jsonBlob,
-  protoBlob,
-  readProtoBlob,
-  type ExecutionRow,
-  type HistoryBatchRow,
-  type NewTasks,
-  type PersistenceBundle,
-} from '../persistence';
+import { FORMAT, jsonBlob, protoBlob, readProtoBlob, type ExecutionRow, type HistoryBatchRow, type NewTasks, type PersistenceBundle } from '../persistence';
 import { executionStatus, MutationContext } from './context';
 import { DEFAULT_LIMITS, enforceHistoryLimits, HistoryLimitExceededError, type Limits } from './limits';
 import { packageVersion } from '../common/package-info';

@@ -23,7 +23,10 @@ export class SqlVisibilityStore implements VisibilityStore {
   }
 
   private upsert(r: VisibilityRecord) {
-    return stmt(this.upsertSql, recordValues(r, (b) => this.dialect.bool(b)));
+    return stmt(
+      this.upsertSql,
+      recordValues(r, (b) => this.dialect.bool(b)),
+    );
   }
 
   async upsertExecution(r: VisibilityRecord): Promise<void> {
@@ -54,7 +57,12 @@ export class SqlVisibilityStore implements VisibilityStore {
   async addCustomAttributes(namespaceId: string, attrs: CustomAttribute[]): Promise<void> {
     await this.db.transact(function* (): Program<void> {
       for (const a of attrs) {
-        yield stmt('INSERT INTO custom_search_attributes (namespace_id, name, type, column_name) VALUES (?, ?, ?, ?)', [namespaceId, a.name, typeCode(a.type), a.column]);
+        yield stmt('INSERT INTO custom_search_attributes (namespace_id, name, type, column_name) VALUES (?, ?, ?, ?)', [
+          namespaceId,
+          a.name,
+          typeCode(a.type),
+          a.column,
+        ]);
       }
     });
   }

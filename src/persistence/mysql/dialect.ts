@@ -35,7 +35,10 @@ export const mysqlDialect: SqlDialect = {
   // condition holds. Assignments run left to right, so the columns the condition reads go last.
   upsert(_table, _key, set, when) {
     if (!when) return `ON DUPLICATE KEY UPDATE ${set.map(([c, e]) => `${c} = ${e}`).join(', ')}`;
-    const cond = when.condition((c) => `VALUES(${c})`, (c) => c);
+    const cond = when.condition(
+      (c) => `VALUES(${c})`,
+      (c) => c,
+    );
     const ordered = [...set.filter(([c]) => !when.columns.includes(c)), ...set.filter(([c]) => when.columns.includes(c))];
     return `ON DUPLICATE KEY UPDATE ${ordered.map(([c, e]) => `${c} = IF(${cond}, ${e}, ${c})`).join(', ')}`;
   },

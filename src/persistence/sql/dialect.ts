@@ -72,7 +72,12 @@ export function onConflict(table: string, key: readonly string[], set: readonly 
   const target = `ON CONFLICT (${key.join(', ')})`;
   if (set === 'nothing') return `${target} DO NOTHING`;
   const assignments = set.map(([c, e]) => `${c} = ${e}`).join(', ');
-  const where = when ? ` WHERE ${when.condition((c) => `excluded.${c}`, (c) => `${table}.${c}`)}` : '';
+  const where = when
+    ? ` WHERE ${when.condition(
+        (c) => `excluded.${c}`,
+        (c) => `${table}.${c}`,
+      )}`
+    : '';
   return `${target} DO UPDATE SET ${assignments}${where}`;
 }
 

@@ -133,7 +133,19 @@ export class SqlExecutionStore implements ExecutionStore {
     const k = e.key;
     const { count } = yield stmt(
       `UPDATE executions SET next_event_id = ?, db_record_version = ?, data = ?, data_encoding = ?, state = ?, state_encoding = ? WHERE ${EXECUTION_WHERE} AND db_record_version = ?`,
-      [e.nextEventId, e.dbRecordVersion, e.info.data, e.info.encoding, e.state.data, e.state.encoding, req.shardId, k.namespaceId, k.workflowId, k.runId, req.expectedDbRecordVersion],
+      [
+        e.nextEventId,
+        e.dbRecordVersion,
+        e.info.data,
+        e.info.encoding,
+        e.state.data,
+        e.state.encoding,
+        req.shardId,
+        k.namespaceId,
+        k.workflowId,
+        k.runId,
+        req.expectedDbRecordVersion,
+      ],
     );
     if (count !== 1) throw new ConditionFailedError(`execution ${k.workflowId}/${k.runId} changed concurrently`);
     if (req.current) {

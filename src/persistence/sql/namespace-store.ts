@@ -50,14 +50,10 @@ export class SqlNamespaceStore implements NamespaceStore {
     return this.db.transact(function* () {
       const meta = yield stmt(`SELECT notification_version FROM namespace_metadata WHERE partition_id = ?${d.forUpdate}`, [PARTITION]);
       const version = meta.rows[0] ? num(meta.rows[0].notification_version) : 1;
-      const { count } = yield stmt('UPDATE namespaces SET data = ?, data_encoding = ?, notification_version = ? WHERE partition_id = ? AND id = ? AND name = ?', [
-        row.info.data,
-        row.info.encoding,
-        version,
-        PARTITION,
-        row.id,
-        row.name,
-      ]);
+      const { count } = yield stmt(
+        'UPDATE namespaces SET data = ?, data_encoding = ?, notification_version = ? WHERE partition_id = ? AND id = ? AND name = ?',
+        [row.info.data, row.info.encoding, version, PARTITION, row.id, row.name],
+      );
       if (count !== 1) return false;
       if (meta.rows[0]) yield stmt('UPDATE namespace_metadata SET notification_version = ? WHERE partition_id = ?', [version + 1, PARTITION]);
       return true;

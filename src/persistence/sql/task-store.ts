@@ -24,11 +24,15 @@ export class SqlTaskStore implements TaskStore {
       // a new queue starts at range_id 1; an existing one is bumped, atomically (the row lock of the
       // upsert fences concurrent leases and the share lock of createTasks); then read back our value
       yield stmt(
-        `INSERT INTO task_queues (namespace_id, task_queue_name, task_type, range_id, data, data_encoding) VALUES (?, ?, ?, 1, ?, ?) ${d.upsert('task_queues', QUEUE_KEY, [
-          ['range_id', 'task_queues.range_id + 1'],
-          ['data', d.incoming('data')],
-          ['data_encoding', d.incoming('data_encoding')],
-        ])}`,
+        `INSERT INTO task_queues (namespace_id, task_queue_name, task_type, range_id, data, data_encoding) VALUES (?, ?, ?, 1, ?, ?) ${d.upsert(
+          'task_queues',
+          QUEUE_KEY,
+          [
+            ['range_id', 'task_queues.range_id + 1'],
+            ['data', d.incoming('data')],
+            ['data_encoding', d.incoming('data_encoding')],
+          ],
+        )}`,
         [...keyParams(key), info.data, info.encoding],
       );
       const { rows } = yield stmt(`SELECT range_id FROM task_queues WHERE ${QUEUE_WHERE}${d.forUpdate}`, keyParams(key));
@@ -56,7 +60,11 @@ export class SqlTaskStore implements TaskStore {
 
   async getTasks(key: TaskQueueKey, afterTaskId: number, limit: number): Promise<TaskRow[]> {
     const rows = await this.db.read(
-      stmt(`SELECT task_id, data, data_encoding FROM tasks WHERE ${QUEUE_WHERE} AND task_id > ? ORDER BY task_id LIMIT ?`, [...keyParams(key), afterTaskId, limit]),
+      stmt(`SELECT task_id, data, data_encoding FROM tasks WHERE ${QUEUE_WHERE} AND task_id > ? ORDER BY task_id LIMIT ?`, [
+        ...keyParams(key),
+        afterTaskId,
+        limit,
+      ]),
     );
     return rows.map((r) => ({ taskId: num(r.task_id), task: blob(r.data, r.data_encoding) }));
   }
