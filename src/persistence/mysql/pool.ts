@@ -5,10 +5,10 @@
  * probe connection through connectMysql first, so a misconfiguration fails here with its
  * explanatory message. Writes report matched rows (mysql2 sets CLIENT_FOUND_ROWS).
  */
-import mysql, { type ResultSetHeader } from 'mysql2/promise';
+import mysql, { type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
 import { type SqlConnectConfig } from '../sql-config';
 import type { PoolDriver } from '../sql/pooled-executor';
-import type { Result, Row } from '../sql/statement';
+import type { Row } from '../sql/statement';
 import { connectMysql, mysqlConnectionOptions, sessionVariables } from './connect';
 
 export interface MysqlPoolOptions {
@@ -31,23 +31,13 @@ export async function createMysqlPool(cfg: SqlConnectConfig, options: MysqlPoolO
   return pool;
 }
 
-/** rows of a SELECT, or the matched row count of a write */
-const result = ([r]: [unknown, unknown]): Result => {
-  if (Array.isArray(r)) return { rows: r as Row[], count: r.length };
-  return { rows: [], count: (r as ResultSetHeader).affectedRows };
-};
-const params = (values: readonly unknown[]): unknown[] => values.map((v) => (v === undefined ? null : v));
-
-export function mysqlPoolDriver(pool: mysql.Pool): PoolDriver {
-  return {
-    query: async (sql, values) => result(await pool.query(sql, params(values))),
-    async connect() {
-      const conn = await pool.getConnection();
-      return {
-        query: async (sql, values) => result(await conn.query(sql, params(values))),
-        release: (broken) => (broken ? conn.destroy() : conn.release()),
-      };
-    },
-    end: () => pool.end(),
-  };
-}
+/** A SELECT's rows, or the matched row count of a write. */
+export const mysqlPoolDriver = (pool: mysql.Pool): PoolDriver<PoolConnection> => ({
+  connect: () => pool.getConnection(),
+  async query(conn, sql, params) {
+    const [r] = await conn.query(sql, params);
+    return Array.isArray(r) ? { rows: r as Row[], count: r.length } : { rows: [], count: (r as ResultSetHeader).affectedRows };
+  },
+  release: (conn, broken) => (broken ? conn.destroy() : conn.release()),
+  end: () => pool.end(),
+});

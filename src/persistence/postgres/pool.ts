@@ -5,10 +5,10 @@
  * server fails here with connectPg's explanatory message. BYTEA arrives as a Buffer, BIGINT as a
  * string (read by ../sql/rows.ts).
  */
-import { Pool, type QueryResult } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { type SqlConnectConfig } from '../sql-config';
 import type { PoolDriver } from '../sql/pooled-executor';
-import type { Result, Row } from '../sql/statement';
+import type { Row } from '../sql/statement';
 import { connectPg, pgClientConfig } from './connect';
 
 export interface PgPoolOptions {
@@ -28,19 +28,12 @@ export async function createPgPool(cfg: SqlConnectConfig, options: PgPoolOptions
   return pool;
 }
 
-const result = (r: QueryResult): Result => ({ rows: r.rows as Row[], count: r.rowCount ?? 0 });
-const params = (values: readonly unknown[]): unknown[] => values.map((v) => (v === undefined ? null : v));
-
-export function pgPoolDriver(pool: Pool): PoolDriver {
-  return {
-    query: async (sql, values) => result(await pool.query(sql, params(values))),
-    async connect() {
-      const client = await pool.connect();
-      return {
-        query: async (sql, values) => result(await client.query(sql, params(values))),
-        release: (broken) => client.release(broken),
-      };
-    },
-    end: () => pool.end(),
-  };
-}
+export const pgPoolDriver = (pool: Pool): PoolDriver<PoolClient> => ({
+  connect: () => pool.connect(),
+  query: async (client, sql, params) => {
+    const r = await client.query(sql, params);
+    return { rows: r.rows as Row[], count: r.rowCount ?? 0 };
+  },
+  release: (client, broken) => client.release(broken),
+  end: () => pool.end(),
+});

@@ -1,7 +1,7 @@
 /**
  * The executor of the pooled databases (PostgreSQL, MySQL), written once over a tiny driver adapter
  * that each plugin provides (postgres/pool.ts, mysql/pool.ts):
- *  - read / write: one statement on any pooled connection, autocommit;
+ *  - read / write: one statement on a pooled connection, autocommit;
  *  - transact: BEGIN, the program's statements in order on one dedicated connection, COMMIT; any
  *    error ROLLBACKs (a connection whose ROLLBACK fails is destroyed, not reused). An error the
  *    dialect calls retryable (deadlock, serialization failure) runs the whole program again, up to
@@ -14,19 +14,14 @@ import type { SqlDialect } from './dialect';
 import type { SqlExecutor } from './executor';
 import { runProgramAsync, type Program, type Result, type Row, type Statement } from './statement';
 
-/** One connection of the pool, held for a transaction. */
-export interface PooledConnection {
-  /** `sql` is in the driver's placeholders already */
-  query(sql: string, params: readonly unknown[]): Promise<Result>;
+/** What a plugin's pool must offer, over its own connection type. */
+export interface PoolDriver<C> {
+  /** a connection of the pool, for one statement or one transaction */
+  connect(): Promise<C>;
+  /** `sql` is in the driver's placeholders already; no parameter is undefined */
+  query(conn: C, sql: string, params: unknown[]): Promise<Result>;
   /** back to the pool; a `broken` one is closed instead */
-  release(broken: boolean): void;
-}
-
-/** What a plugin's pool must offer. */
-export interface PoolDriver {
-  /** one statement on any connection (autocommit) */
-  query(sql: string, params: readonly unknown[]): Promise<Result>;
-  connect(): Promise<PooledConnection>;
+  release(conn: C, broken: boolean): void;
   end(): Promise<void>;
 }
 
@@ -41,25 +36,45 @@ export interface PooledExecutorStats {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export class PooledExecutor implements SqlExecutor {
+export class PooledExecutor<C> implements SqlExecutor {
   readonly stats: PooledExecutorStats = { transactions: 0, retries: 0 };
   private readonly texts = new BoundedCache<string>();
 
   constructor(
     readonly dialect: SqlDialect,
-    private readonly pool: PoolDriver,
+    private readonly pool: PoolDriver<C>,
   ) {}
 
   private text(sql: string): string {
     return this.texts.get(sql, (s) => this.dialect.placeholders(s));
   }
 
+  private run(conn: C, s: Statement): Promise<Result> {
+    return this.pool.query(conn, this.text(s.sql), s.params.map((v) => (v === undefined ? null : v)));
+  }
+
+  /**
+   * One statement, autocommit, on a connection borrowed for it. After an error the connection is
+   * closed rather than reused (as pg's pool.query does): it may be the connection that failed.
+   */
+  private async single(s: Statement): Promise<Result> {
+    const conn = await this.pool.connect();
+    let broken = true;
+    try {
+      const r = await this.run(conn, s);
+      broken = false;
+      return r;
+    } finally {
+      this.pool.release(conn, broken);
+    }
+  }
+
   async read(s: Statement): Promise<Row[]> {
-    return (await this.pool.query(this.text(s.sql), s.params)).rows;
+    return (await this.single(s)).rows;
   }
 
   async write(s: Statement): Promise<number> {
-    return (await this.pool.query(this.text(s.sql), s.params)).count;
+    return (await this.single(s)).count;
   }
 
   async writeEach(statements: readonly Statement[]): Promise<number[]> {
@@ -89,21 +104,21 @@ export class PooledExecutor implements SqlExecutor {
     const conn = await this.pool.connect();
     let broken = false;
     try {
-      await conn.query('BEGIN', []);
+      await this.pool.query(conn, 'BEGIN', []);
       try {
-        const out = await runProgramAsync(program(), (s) => conn.query(this.text(s.sql), s.params));
-        await conn.query('COMMIT', []);
+        const out = await runProgramAsync(program(), (s) => this.run(conn, s));
+        await this.pool.query(conn, 'COMMIT', []);
         return out;
       } catch (err) {
         try {
-          await conn.query('ROLLBACK', []);
+          await this.pool.query(conn, 'ROLLBACK', []);
         } catch {
           broken = true;
         }
         throw err;
       }
     } finally {
-      conn.release(broken);
+      this.pool.release(conn, broken);
     }
   }
 
