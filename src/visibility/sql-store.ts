@@ -4,29 +4,25 @@
  * notOlderThanStored) and the custom_search_attributes mappings. What a query means is decided
  * above (manager.ts, query/); this store only runs the compiled SELECT.
  */
-import { stmt, type Program, type SqlExecutor } from '../persistence';
+import { stmt, type Program, type SqlDialect, type SqlExecutor, type Statement } from '../persistence';
 import type { CustomAttribute } from './search-attributes';
 import { ALL_COLUMNS, fromRow, notOlderThanStored, recordValues, typeCode, type Row, type VisibilityRecord, type VisibilityStore } from './store';
 
 export class SqlVisibilityStore implements VisibilityStore {
+  readonly dialect: SqlDialect;
   private readonly upsertSql: string;
 
   constructor(private readonly db: SqlExecutor) {
     const d = db.dialect;
+    this.dialect = d;
     const key = ALL_COLUMNS.slice(0, 2);
     const set = ALL_COLUMNS.slice(2).map((c) => [c, d.incoming(c)] as const);
     this.upsertSql = `INSERT INTO executions_visibility (${ALL_COLUMNS.join(', ')}) VALUES (${ALL_COLUMNS.map(() => '?').join(', ')}) ${d.upsert('executions_visibility', key, set, notOlderThanStored)}`;
   }
 
-  get dialect() {
-    return this.db.dialect;
-  }
-
-  private upsert(r: VisibilityRecord) {
-    return stmt(
-      this.upsertSql,
-      recordValues(r, (b) => this.dialect.bool(b)),
-    );
+  private upsert(r: VisibilityRecord): Statement {
+    const d = this.dialect;
+    return stmt(this.upsertSql, recordValues(r, (b) => d.bool(b)));
   }
 
   async upsertExecution(r: VisibilityRecord): Promise<void> {

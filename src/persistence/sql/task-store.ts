@@ -20,21 +20,19 @@ export class SqlTaskStore implements TaskStore {
 
   leaseTaskQueue(key: TaskQueueKey, info: DataBlob): Promise<number> {
     const d = this.db.dialect;
+    // a new queue starts at range_id 1; an existing one is bumped, atomically (the row lock of the
+    // upsert fences concurrent leases and the share lock of createTasks); then read back our value
+    const bump = d.upsert('task_queues', QUEUE_KEY, [
+      ['range_id', 'task_queues.range_id + 1'],
+      ['data', d.incoming('data')],
+      ['data_encoding', d.incoming('data_encoding')],
+    ]);
     return this.db.transact(function* () {
-      // a new queue starts at range_id 1; an existing one is bumped, atomically (the row lock of the
-      // upsert fences concurrent leases and the share lock of createTasks); then read back our value
-      yield stmt(
-        `INSERT INTO task_queues (namespace_id, task_queue_name, task_type, range_id, data, data_encoding) VALUES (?, ?, ?, 1, ?, ?) ${d.upsert(
-          'task_queues',
-          QUEUE_KEY,
-          [
-            ['range_id', 'task_queues.range_id + 1'],
-            ['data', d.incoming('data')],
-            ['data_encoding', d.incoming('data_encoding')],
-          ],
-        )}`,
-        [...keyParams(key), info.data, info.encoding],
-      );
+      yield stmt(`INSERT INTO task_queues (${QUEUE_KEY.join(', ')}, range_id, data, data_encoding) VALUES (?, ?, ?, 1, ?, ?) ${bump}`, [
+        ...keyParams(key),
+        info.data,
+        info.encoding,
+      ]);
       const { rows } = yield stmt(`SELECT range_id FROM task_queues WHERE ${QUEUE_WHERE}${d.forUpdate}`, keyParams(key));
       const row = rows[0];
       if (!row) throw new Error(`task queue ${key.name} vanished while being leased`);
