@@ -22,7 +22,10 @@ export class SqlVisibilityStore implements VisibilityStore {
 
   private upsert(r: VisibilityRecord): Statement {
     const d = this.dialect;
-    return stmt(this.upsertSql, recordValues(r, (b) => d.bool(b)));
+    return stmt(
+      this.upsertSql,
+      recordValues(r, (b) => d.bool(b)),
+    );
   }
 
   async upsertExecution(r: VisibilityRecord): Promise<void> {
