@@ -36,7 +36,7 @@ export class SqlVisibilityStore implements VisibilityStore {
   async upsertMany(records: readonly VisibilityRecord[]): Promise<void> {
     const statements = records.map((r) => this.upsert(r));
     await this.db.transact(function* (): Program<void> {
-      for (const s of statements) yield s;
+      yield* statements;
     });
   }
 

@@ -38,29 +38,27 @@ export function* fenceShard(d: SqlDialect, shardId: number, rangeId: number): Pr
 
 function* insertHistory(shardId: number, batches: readonly HistoryBatchRow[]): Program<void> {
   const rows = batches.map((b) => [shardId, b.treeId, b.branchId, b.nodeId, b.txnId, b.prevTxnId, b.events.data, b.events.encoding]);
-  for (const s of insertRows('history_node', ['shard_id', 'tree_id', 'branch_id', 'node_id', 'txn_id', 'prev_txn_id', 'data', 'data_encoding'], rows)) yield s;
+  yield* insertRows('history_node', ['shard_id', 'tree_id', 'branch_id', 'node_id', 'txn_id', 'prev_txn_id', 'data', 'data_encoding'], rows);
 }
 
 function* insertTasks(shardId: number, tasks: NewTasks): Program<void> {
   const queue = ['shard_id', 'task_id', 'data', 'data_encoding'];
-  const statements = [
-    ...insertRows(
-      'transfer_tasks',
-      queue,
-      tasks.transfer.map((t) => [shardId, t.taskId, t.task.data, t.task.encoding]),
-    ),
-    ...insertRows(
-      'timer_tasks',
-      ['shard_id', 'visibility_timestamp', 'task_id', 'data', 'data_encoding'],
-      tasks.timer.map((t) => [shardId, t.visibilityTimestampMs, t.taskId, t.task.data, t.task.encoding]),
-    ),
-    ...insertRows(
-      'visibility_tasks',
-      queue,
-      tasks.visibility.map((t) => [shardId, t.taskId, t.task.data, t.task.encoding]),
-    ),
-  ];
-  for (const s of statements) yield s;
+  const timer = ['shard_id', 'visibility_timestamp', 'task_id', 'data', 'data_encoding'];
+  yield* insertRows(
+    'transfer_tasks',
+    queue,
+    tasks.transfer.map((t) => [shardId, t.taskId, t.task.data, t.task.encoding]),
+  );
+  yield* insertRows(
+    'timer_tasks',
+    timer,
+    tasks.timer.map((t) => [shardId, t.visibilityTimestampMs, t.taskId, t.task.data, t.task.encoding]),
+  );
+  yield* insertRows(
+    'visibility_tasks',
+    queue,
+    tasks.visibility.map((t) => [shardId, t.taskId, t.task.data, t.task.encoding]),
+  );
 }
 
 const queueTask = (r: Row): TransferTaskRow => ({ taskId: num(r.task_id), task: blob(r.data, r.data_encoding) });

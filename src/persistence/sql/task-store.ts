@@ -52,7 +52,7 @@ export class SqlTaskStore implements TaskStore {
       const row = rows[0];
       if (!row || num(row.range_id) !== rangeId) throw new ConditionFailedError(`task queue ${key.name} lease lost`);
       const values = tasks.map((t) => [...keyParams(key), t.taskId, t.task.data, t.task.encoding]);
-      for (const s of insertRows('tasks', [...QUEUE_KEY, 'task_id', 'data', 'data_encoding'], values)) yield s;
+      yield* insertRows('tasks', [...QUEUE_KEY, 'task_id', 'data', 'data_encoding'], values);
     });
   }
 
