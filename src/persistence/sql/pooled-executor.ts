@@ -50,7 +50,11 @@ export class PooledExecutor<C> implements SqlExecutor {
   }
 
   private run(conn: C, s: Statement): Promise<Result> {
-    return this.pool.query(conn, this.text(s.sql), s.params.map((v) => (v === undefined ? null : v)));
+    return this.pool.query(
+      conn,
+      this.text(s.sql),
+      s.params.map((v) => (v === undefined ? null : v)),
+    );
   }
 
   /**
