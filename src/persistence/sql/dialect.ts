@@ -86,7 +86,7 @@ export function rowValueAfter(columns: readonly string[], values: readonly unkno
   return { sql: `(${columns.join(', ')}) > (${columns.map(() => '?').join(', ')})`, params: [...values] };
 }
 
-/** LIKE pattern escaping with '!' (the same on all three engines, unlike backslash). */
+/** LIKE pattern escaping with '!' (the same on all three databases, unlike backslash). */
 export function likeEscape(s: string): string {
   return s.replace(/[!%_]/g, (c) => `!${c}`);
 }

@@ -3,7 +3,7 @@
  * history tree and its nodes, and the shard's outbox tables (transfer_tasks, timer_tasks,
  * visibility_tasks). Every write of a shard is one program (statement.ts) that starts with the
  * shard fence, so a stale owner writes nothing; execution updates are conditional on
- * db_record_version. Which engine runs the program, and how, is the executor's business.
+ * db_record_version. Which database runs the program, and how, is the executor's business.
  */
 import { ConditionFailedError, ShardOwnershipLostError } from '../../common/errors';
 import type {

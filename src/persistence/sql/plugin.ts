@@ -17,6 +17,6 @@ export interface SqlPlugin {
   openExecutor(cfg: SqlConnectConfig): Promise<SqlExecutor>;
   /** The schema tool's view of one database (src/schema). */
   openSchemaAdmin(cfg: SqlConnectConfig): Promise<SchemaAdminDB>;
-  /** Creating and dropping databases, through `defaultDb` where the engine needs one to connect to. */
+  /** Creating and dropping databases, through `defaultDb` where the database server needs one to connect to. */
   databaseAdmin(cfg: SqlConnectConfig, defaultDb?: string): DatabaseAdmin;
 }

@@ -8,6 +8,8 @@
  *    MAX_ATTEMPTS times, after a short random pause.
  * Isolation is each database's default (READ COMMITTED on PostgreSQL, REPEATABLE READ on InnoDB);
  * the stores' programs use locking reads where a read decides a write, which is what both need.
+ * Running several programs in one transaction (group commit, one savepoint each, as SQLite's
+ * group-commit.ts does) or pipelining their statements would be a change of this file alone.
  */
 import { BoundedCache } from './bounded-cache';
 import type { SqlDialect } from './dialect';

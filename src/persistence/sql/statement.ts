@@ -60,7 +60,7 @@ export async function runProgramAsync<T>(program: Program<T>, exec: (s: Statemen
   return step.value;
 }
 
-/** Rows per multi-row INSERT: far below every engine's limit on parameters (SQLite 32766, PostgreSQL 65535). */
+/** Rows per multi-row INSERT: far below every database's limit on parameters (SQLite 32766, PostgreSQL 65535). */
 const ROWS_PER_INSERT = 200;
 
 /** INSERT statements for `rows` (one statement per ROWS_PER_INSERT rows; none for no rows). */
