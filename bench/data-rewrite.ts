@@ -14,7 +14,7 @@ import { startTemporalServer } from '../src/server/server';
 import { ensureSchema } from '../src/schema/auto-setup';
 import { silentReporter } from '../src/schema/reporter';
 import { createPgPool } from '../src/persistence/postgres/pool';
-import { openPersistence } from '../src/persistence/engine';
+import { openPersistence } from '../src/persistence';
 import { DataFormatRewriter } from '../src/history/data-rewrite';
 import { createLogger } from '../src/common/logger';
 import type { SqlConnectConfig } from '../src/persistence/sql-config';

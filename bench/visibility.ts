@@ -11,10 +11,8 @@ import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { SqlConnectConfig } from '../src/persistence/sql-config';
 import { VisibilityManager } from '../src/visibility/manager';
-import { MysqlVisibilityStore } from '../src/visibility/mysql-store';
 import { openVisibilityStore } from '../src/visibility/open';
-import { PostgresVisibilityStore } from '../src/visibility/postgres-store';
-import { SqliteVisibilityStore } from '../src/visibility/sqlite-store';
+import { SqlVisibilityStore } from '../src/visibility/sql-store';
 import type { VisibilityRecord } from '../src/visibility/store';
 import { dropDatabase, engineAvailability, MYSQL, PG, toolConnectionFlags, uniqueDbName, type Engine } from '../test/helpers/databases';
 
@@ -109,8 +107,7 @@ async function benchEngine(engine: Engine): Promise<void> {
     for (let i = 0; i < ROWS; i += BATCH) {
       const recs = Array.from({ length: Math.min(BATCH, ROWS - i) }, (_, k) => record(i + k, cols));
       const s = vm.store;
-      if (s instanceof SqliteVisibilityStore) s.upsertMany(recs);
-      else if (s instanceof PostgresVisibilityStore || s instanceof MysqlVisibilityStore) await s.upsertMany(recs);
+      if (s instanceof SqlVisibilityStore) await s.upsertMany(recs);
     }
     if (engine === 'postgres12') await vm.store.select('ANALYZE executions_visibility', []);
     if (engine === 'mysql8') await vm.store.select('ANALYZE TABLE executions_visibility', []);

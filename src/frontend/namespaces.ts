@@ -5,7 +5,7 @@
  */
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NamespaceNotFoundError } from '../common/errors';
 import { newUuid } from '../common/ids';
-import { FORMAT, jsonBlob, readJsonBlob, type NamespaceRow, type NamespaceStore } from '../persistence/engine';
+import { FORMAT, jsonBlob, readJsonBlob, type NamespaceRow, type NamespaceStore } from '../persistence';
 
 export type NamespaceStateName = 'registered' | 'deprecated' | 'deleted';
 

@@ -9,9 +9,10 @@ import { makeEvent, type EventTypeName } from './events';
 import type { MutableState } from './mutable-state';
 import type { NextRunPlan } from './next-run';
 import { workflowMachine, workflowTaskMachine, type WorkflowAction } from './state-machines';
-import type { ExecutionRef, TimerTask, TransferTask } from './tasks';
+import type { ExecutionKey } from '../persistence';
+import type { TimerTask, TransferTask } from './tasks';
 
-type Distribute<T> = T extends unknown ? Omit<T, keyof ExecutionRef> : never;
+type Distribute<T> = T extends unknown ? Omit<T, keyof ExecutionKey> : never;
 
 const HistoryEvent = api.history.v1.HistoryEvent;
 
@@ -42,7 +43,7 @@ export class MutationContext {
     readonly nowMs: number,
   ) {}
 
-  get ref(): ExecutionRef {
+  get ref(): ExecutionKey {
     const e = this.ms.execution;
     return { namespaceId: e.namespaceId, workflowId: e.workflowId, runId: e.runId };
   }

@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../common/logger';
 import { dataRewriteDone, dataRewriteRowsScanned, dataRewriteRowsTotal } from '../common/metrics';
-import { encodingOf, type DataBlob, type DataRewriteRecord, type ExecutionScanKey, type PersistenceBundle } from '../persistence/engine';
+import { encodingOf, type DataBlob, type DataRewriteRecord, type ExecutionScanKey, type PersistenceBundle } from '../persistence';
 import { REWRITTEN_FORMATS, findRewrite, type RewrittenFormat } from '../upgrade/data-formats';
 import { decodeMutableState, encodeMutableState } from './mutable-state';
 

@@ -15,17 +15,18 @@ import {
   jsonBlob,
   protoBlob,
   readProtoBlob,
+  type ExecutionKey,
   type ExecutionRow,
   type HistoryBatchRow,
   type NewTasks,
   type PersistenceBundle,
-} from '../persistence/engine';
+} from '../persistence';
 import { executionStatus, MutationContext } from './context';
 import { DEFAULT_LIMITS, enforceHistoryLimits, HistoryLimitExceededError, type Limits } from './limits';
 import { packageVersion } from '../common/package-info';
 import { decodeMutableState, encodeMutableState, EXECUTION_STATE, type MutableState } from './mutable-state';
 import { ShardContext } from './shard';
-import { encodeTask, type ExecutionRef, type VisibilityTask } from './tasks';
+import { encodeTask, type VisibilityTask } from './tasks';
 import type { MatchingClient } from './matching-client';
 
 const History = api.history.v1.History;
@@ -102,7 +103,7 @@ export class HistoryEngine {
   /** last known retention per namespace id: lets a close schedule its deletion in the same commit */
   readonly retentionHints = new Map<string, number>();
   /** called after retention deleted a run (the server deletes its visibility record here) */
-  onExecutionDeleted: ((ref: ExecutionRef) => Promise<void>) | undefined;
+  onExecutionDeleted: ((ref: ExecutionKey) => Promise<void>) | undefined;
   namespaces: NamespaceLookup = {
     byName: async () => undefined,
     retentionMs: async () => DEFAULT_RETENTION_MS,
@@ -146,7 +147,7 @@ export class HistoryEngine {
     return shard;
   }
 
-  static key(ref: ExecutionRef): string {
+  static key(ref: ExecutionKey): string {
     return `${ref.namespaceId}/${ref.workflowId}/${ref.runId}`;
   }
 
@@ -159,7 +160,7 @@ export class HistoryEngine {
     return cur.runId;
   }
 
-  async resolve(namespaceId: string, workflowId: string, runId: string | null | undefined): Promise<ExecutionRef> {
+  async resolve(namespaceId: string, workflowId: string, runId: string | null | undefined): Promise<ExecutionKey> {
     return { namespaceId, workflowId, runId: runId ? runId : await this.currentRunId(namespaceId, workflowId) };
   }
 
@@ -169,7 +170,7 @@ export class HistoryEngine {
    * be overtaken by a commit while it is in flight, and caching it would bring back an old version
    * (every later update then fails its db_record_version check, and a closed run looks running).
    */
-  private async load(shard: ShardContext, ref: ExecutionRef, locked: boolean): Promise<CachedState> {
+  private async load(shard: ShardContext, ref: ExecutionKey, locked: boolean): Promise<CachedState> {
     const k = HistoryEngine.key(ref);
     const hit = this.cache.get(k);
     if (hit) return hit;
@@ -181,12 +182,12 @@ export class HistoryEngine {
   }
 
   /** A read-only snapshot of the mutable state (a copy). */
-  async getMutableState(ref: ExecutionRef): Promise<MutableState> {
+  async getMutableState(ref: ExecutionKey): Promise<MutableState> {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
     return structuredClone((await this.load(shard, ref, false)).ms);
   }
 
-  async readHistory(ref: ExecutionRef): Promise<IHistoryEvent[]> {
+  async readHistory(ref: ExecutionKey): Promise<IHistoryEvent[]> {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
     const batches = await this.store.executions.readHistoryBranch(shard.shardId, ref.runId, ref.runId);
     const out: IHistoryEvent[] = [];
@@ -199,7 +200,7 @@ export class HistoryEngine {
    * Run `fn` on a copy of the execution's mutable state under its lock and commit what it did.
    * If `fn` throws nothing is written.
    */
-  async update<T>(ref: ExecutionRef, fn: (ctx: MutationContext) => T | Promise<T>): Promise<T> {
+  async update<T>(ref: ExecutionKey, fn: (ctx: MutationContext) => T | Promise<T>): Promise<T> {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
     const k = HistoryEngine.key(ref);
     return this.locks.run(k, async () => {
@@ -322,7 +323,7 @@ export class HistoryEngine {
   }
 
   /** Delete a closed run's data (retention), under its lock. */
-  async deleteExecution(ref: ExecutionRef): Promise<void> {
+  async deleteExecution(ref: ExecutionKey): Promise<void> {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
     const k = HistoryEngine.key(ref);
     await this.locks.run(k, async () => {
@@ -352,7 +353,7 @@ export class HistoryEngine {
    * `waitForChange` after a read, such a commit left a long poll waiting for its whole timeout).
    * `close()` when done.
    */
-  watchChanges(ref: ExecutionRef): ChangeWatch {
+  watchChanges(ref: ExecutionKey): ChangeWatch {
     const ev = `changed:${HistoryEngine.key(ref)}`;
     let changed = false;
     let wake: (() => void) | undefined;
@@ -389,7 +390,7 @@ export class HistoryEngine {
   }
 
   /** Resolves when the execution changes or after `timeoutMs` (false). */
-  waitForChange(ref: ExecutionRef, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  waitForChange(ref: ExecutionKey, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     const ev = `changed:${HistoryEngine.key(ref)}`;
     return new Promise((resolve) => {
       const done = (v: boolean): void => {

@@ -6,7 +6,7 @@ import { NotFoundError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { temporal } from '../common/proto';
 import ws = temporal.api.workflowservice.v1;
-import type { PersistenceBundle } from '../persistence/engine';
+import type { PersistenceBundle } from '../persistence';
 import { activityCanceled, activityCompleted, activityFailedFn, heartbeatFn } from './service-activity';
 import { HistoryEngine, type HistoryEngineOptions } from './engine';
 import { recordActivityTaskStarted } from './api/activity-task';

@@ -1,5 +1,6 @@
 /** What history needs from matching (wired in src/server). */
 import type { temporal } from '../common/proto';
+import type { ExecutionKey } from '../persistence';
 
 export interface QueryDispatch {
   namespaceId: string;
@@ -19,10 +20,7 @@ export interface MatchingClient {
   addQueryTask(namespaceId: string, taskQueue: string, queryId: string): void;
 }
 
-export interface WorkflowTaskRef {
-  namespaceId: string;
-  workflowId: string;
-  runId: string;
+export interface WorkflowTaskRef extends ExecutionKey {
   scheduledEventId: number;
 }
 

@@ -8,7 +8,7 @@
  * reads both and writes v2, so a v1 row is converted the first time its run changes, and the
  * background data-format rewrite converts the rest.
  */
-import { FORMAT, READABLE, formatVersionOf, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/engine/blob';
+import { FORMAT, READABLE, formatVersionOf, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/blob';
 import type { ActivityState, TimerState, WorkflowState, WorkflowTaskState } from './state-machines';
 
 export interface RetryPolicyJson {

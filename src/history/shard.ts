@@ -4,7 +4,7 @@
  * so a stale owner can never write. Task ids are rangeId * RANGE_SIZE + sequence, strictly
  * increasing for the lifetime of the shard; running out of a range renews it (another bump).
  */
-import { FORMAT, READABLE, jsonBlob, readJsonBlob, type DataBlob, type PersistenceBundle } from '../persistence/engine';
+import { FORMAT, READABLE, jsonBlob, readJsonBlob, type DataBlob, type PersistenceBundle } from '../persistence';
 import { ShardOwnershipLostError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { TransferTask } from './tasks';

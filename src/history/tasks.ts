@@ -2,35 +2,30 @@
  * Outbox tasks written in the same transaction as the mutable state that creates them.
  * Transfer tasks move work to matching; timer tasks fire at a wall-clock time.
  */
-import { FORMAT, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/engine/blob';
-
-export interface ExecutionRef {
-  namespaceId: string;
-  workflowId: string;
-  runId: string;
-}
+import { FORMAT, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/blob';
+import type { ExecutionKey } from '../persistence';
 
 export type TransferTask =
-  | (ExecutionRef & { type: 'workflow-task'; scheduledEventId: number; taskQueue: string; stickyTaskQueue?: string })
-  | (ExecutionRef & { type: 'activity-task'; scheduledEventId: number; attempt: number; taskQueue: string })
-  | (ExecutionRef & { type: 'start-child'; initiatedEventId: number })
-  | (ExecutionRef & { type: 'signal-external' | 'cancel-external'; initiatedEventId: number })
+  | (ExecutionKey & { type: 'workflow-task'; scheduledEventId: number; taskQueue: string; stickyTaskQueue?: string })
+  | (ExecutionKey & { type: 'activity-task'; scheduledEventId: number; attempt: number; taskQueue: string })
+  | (ExecutionKey & { type: 'start-child'; initiatedEventId: number })
+  | (ExecutionKey & { type: 'signal-external' | 'cancel-external'; initiatedEventId: number })
   /** the run closed: notify the parent, apply the parent close policy to children, (visibility) */
-  | (ExecutionRef & { type: 'close-execution' });
+  | (ExecutionKey & { type: 'close-execution' });
 
 export type TimerTask =
-  | (ExecutionRef & { type: 'workflow-task-timeout'; scheduledEventId: number; attempt: number })
-  | (ExecutionRef & { type: 'activity-timeout'; scheduledEventId: number; attempt: number; timeoutType: ActivityTimeoutKind })
-  | (ExecutionRef & { type: 'activity-retry'; scheduledEventId: number; attempt: number })
-  | (ExecutionRef & { type: 'user-timer'; timerId: string; startedEventId: number })
-  | (ExecutionRef & { type: 'workflow-run-timeout' })
+  | (ExecutionKey & { type: 'workflow-task-timeout'; scheduledEventId: number; attempt: number })
+  | (ExecutionKey & { type: 'activity-timeout'; scheduledEventId: number; attempt: number; timeoutType: ActivityTimeoutKind })
+  | (ExecutionKey & { type: 'activity-retry'; scheduledEventId: number; attempt: number })
+  | (ExecutionKey & { type: 'user-timer'; timerId: string; startedEventId: number })
+  | (ExecutionKey & { type: 'workflow-run-timeout' })
   /** the first workflow task's backoff (startDelay, cron, retry) is over */
-  | (ExecutionRef & { type: 'workflow-backoff' })
+  | (ExecutionKey & { type: 'workflow-backoff' })
   /** retention of a closed run is over: delete its data */
-  | (ExecutionRef & { type: 'delete-execution' });
+  | (ExecutionKey & { type: 'delete-execution' });
 
 /** Visibility: write the run's row in the visibility store (started, search attributes/memo changed, closed). */
-export type VisibilityTask = ExecutionRef & { type: 'visibility'; kind: 'start' | 'upsert' | 'close' };
+export type VisibilityTask = ExecutionKey & { type: 'visibility'; kind: 'start' | 'upsert' | 'close' };
 
 export type ActivityTimeoutKind = 'schedule-to-start' | 'schedule-to-close' | 'start-to-close' | 'heartbeat';
 

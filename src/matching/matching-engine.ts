@@ -12,7 +12,7 @@ import type {
   PollWorkflowTaskQueueResponse,
   WorkflowTaskRef,
 } from '../history/matching-client';
-import type { TaskStore } from '../persistence/engine';
+import type { TaskStore } from '../persistence';
 import { Deferred } from '../common/async';
 import { StickyTaskQueue } from './sticky-queue';
 import { PhysicalTaskQueue, type PollableQueue, type QueueItem } from './task-queue';

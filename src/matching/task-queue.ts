@@ -8,7 +8,7 @@
  * then history keeps the transfer task row, so a crash in between re-dispatches it.
  */
 import { Deferred } from '../common/async';
-import { FORMAT, jsonBlob, readJsonBlob, type TaskQueueKey, type TaskStore } from '../persistence/engine';
+import { FORMAT, jsonBlob, readJsonBlob, type TaskQueueKey, type TaskStore } from '../persistence';
 
 export const TASK_ID_BLOCK = 1 << 20;
 

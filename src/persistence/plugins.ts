@@ -1,20 +1,25 @@
 /**
- * The SQL plugins and their names. `postgres` and `mysql` (the names on Temporal's upgrade page,
- * retired by Temporal in 1.24) are accepted as aliases of `postgres12` and `mysql8`, with a notice.
+ * The registry of SQL plugins: their names, aliases, and everything opened per plugin (the stores'
+ * executor, the schema admin, the database admin), replacing a switch in each of those places. Each
+ * plugin folder describes itself in its plugin.ts; the list below is the registration, explicit so
+ * that no import order decides which plugins exist. `postgres` and `mysql` (the names on Temporal's
+ * upgrade page, retired by Temporal in 1.24) are aliases of `postgres12` and `mysql8`, with a notice.
  */
 import type { DatabaseAdmin, SchemaAdminDB } from '../schema/admin-db';
-import { MysqlAdminDB, MysqlDatabaseAdmin } from './mysql/admin';
-import { PostgresAdminDB, PostgresDatabaseAdmin } from './postgres/admin';
-import { type SqlConnectConfig, type SqlPluginName } from './sql-config';
-import { SqliteAdminDB, SqliteDatabaseAdmin } from './sqlite/admin';
+import { mysqlPlugin } from './mysql/plugin';
+import { postgresPlugin } from './postgres/plugin';
+import type { SqlConnectConfig, SqlPluginName } from './sql-config';
+import type { SqlExecutor } from './sql/executor';
+import type { SqlPlugin } from './sql/plugin';
+import { sqlitePlugin } from './sqlite/plugin';
 
-export const PLUGIN_NAMES: readonly SqlPluginName[] = ['sqlite', 'postgres12', 'mysql8'];
+const PLUGINS: Readonly<Record<SqlPluginName, SqlPlugin>> = { sqlite: sqlitePlugin, postgres12: postgresPlugin, mysql8: mysqlPlugin };
 
-const ALIASES: Record<string, { plugin: SqlPluginName; note: string }> = {
-  postgres: { plugin: 'postgres12', note: 'plugin "postgres" means "postgres12" here (PostgreSQL 12 and later; Temporal retired the 9.6 plugin in 1.24)' },
-  postgres12_pgx: { plugin: 'postgres12', note: 'plugin "postgres12_pgx" means "postgres12" here (one PostgreSQL driver serves both)' },
-  mysql: { plugin: 'mysql8', note: 'plugin "mysql" means "mysql8" here (MySQL 8.0 and later; Temporal retired the 5.7 plugin in 1.24)' },
-};
+export const PLUGIN_NAMES: readonly SqlPluginName[] = Object.values(PLUGINS).map((p) => p.name);
+
+const ALIASES: ReadonlyMap<string, { plugin: SqlPluginName; note: string }> = new Map(
+  Object.values(PLUGINS).flatMap((p) => Object.entries(p.aliases).map(([alias, note]) => [alias, { plugin: p.name, note }] as const)),
+);
 
 export class UnknownPluginError extends Error {
   override name = 'UnknownPluginError';
@@ -22,29 +27,24 @@ export class UnknownPluginError extends Error {
 
 export function resolvePlugin(name: string): { plugin: SqlPluginName; note?: string } {
   if ((PLUGIN_NAMES as readonly string[]).includes(name)) return { plugin: name as SqlPluginName };
-  const alias = ALIASES[name];
+  const alias = ALIASES.get(name);
   if (alias) return alias;
-  throw new UnknownPluginError(`unknown plugin "${name}": use one of ${PLUGIN_NAMES.join(', ')} (or the aliases ${Object.keys(ALIASES).join(', ')})`);
+  throw new UnknownPluginError(`unknown plugin "${name}": use one of ${PLUGIN_NAMES.join(', ')} (or the aliases ${[...ALIASES.keys()].join(', ')})`);
 }
 
-export async function openSchemaAdmin(cfg: SqlConnectConfig): Promise<SchemaAdminDB> {
-  switch (cfg.pluginName) {
-    case 'sqlite':
-      return SqliteAdminDB.open(cfg);
-    case 'postgres12':
-      return PostgresAdminDB.open(cfg);
-    case 'mysql8':
-      return MysqlAdminDB.open(cfg);
-  }
+export function sqlPlugin(name: SqlPluginName): SqlPlugin {
+  return PLUGINS[name];
+}
+
+/** The connection or pool a store bundle or the visibility store runs on (tables must exist). */
+export function openSqlExecutor(cfg: SqlConnectConfig): Promise<SqlExecutor> {
+  return sqlPlugin(cfg.pluginName).openExecutor(cfg);
+}
+
+export function openSchemaAdmin(cfg: SqlConnectConfig): Promise<SchemaAdminDB> {
+  return sqlPlugin(cfg.pluginName).openSchemaAdmin(cfg);
 }
 
 export function databaseAdmin(cfg: SqlConnectConfig, defaultDb?: string): DatabaseAdmin {
-  switch (cfg.pluginName) {
-    case 'sqlite':
-      return new SqliteDatabaseAdmin();
-    case 'postgres12':
-      return new PostgresDatabaseAdmin(cfg, defaultDb);
-    case 'mysql8':
-      return new MysqlDatabaseAdmin(cfg, defaultDb);
-  }
+  return sqlPlugin(cfg.pluginName).databaseAdmin(cfg, defaultDb);
 }

@@ -21,7 +21,7 @@ import { VisibilityManager } from '../visibility/manager';
 import { openVisibilityStore } from '../visibility/open';
 import { DEFAULT_LIMITS, type Limits } from '../history/limits';
 import { MatchingEngine } from '../matching/matching-engine';
-import { openPersistence } from '../persistence/engine';
+import { openPersistence } from '../persistence';
 import type { SqlConnectConfig } from '../persistence/sql-config';
 import { packageVersion } from '../common/package-info';
 import { prepareClusterStart } from '../upgrade/cluster-startup';

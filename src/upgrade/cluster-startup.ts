@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../common/logger';
 import { serverVersionActive, shardRewriteDone, shardRewriteTotal } from '../common/metrics';
-import { FORMAT, jsonBlob, readJsonBlob, type PersistenceBundle } from '../persistence/engine';
+import { FORMAT, jsonBlob, readJsonBlob, type PersistenceBundle } from '../persistence';
 import type { ServerVersion } from './server-version';
 import { decideStart, type StartDecision } from './version-policy';
 import { REWRITTEN_FORMATS, dataFormatRefusal, type RewrittenFormat } from './data-formats';

@@ -5,7 +5,7 @@
  * Without this rule a skipped rewrite would surface weeks later as a workflow whose state cannot be
  * read; with it, the server refuses at once and says which version to run until when.
  */
-import { FORMAT, READABLE, encodingOf, type DataRewriteRecord, type DataRewriteStore, type FormatKind } from '../persistence/engine';
+import { FORMAT, READABLE, encodingOf, type DataRewriteRecord, type DataRewriteStore, type FormatKind } from '../persistence';
 import type { ServerVersion } from './server-version';
 import type { StartDecision } from './version-policy';
 

@@ -4,7 +4,7 @@
  * history with each version's shard-metadata rewrite, the data-format rewrite, and the next step to
  * take. `temporal-ts admin upgrade status` prints it; the Web UI's cluster page shows it.
  */
-import { openPersistence, readJsonBlob, FORMAT } from '../persistence/engine';
+import { openPersistence, readJsonBlob, FORMAT } from '../persistence';
 import type { SqlConnectConfig } from '../persistence/sql-config';
 import { toolCommand } from '../schema/compatibility';
 import { shippedVersionedPath } from '../schema/shipped';
@@ -17,7 +17,7 @@ import type { ShardRewriteStatus } from './cluster-startup';
 import { mustParseServerVersion } from './server-version';
 import { decideStart } from './version-policy';
 import { REWRITTEN_FORMATS, findRewrite, type RewrittenFormat } from './data-formats';
-import { encodingOf, type DataRewriteStore, type ServerVersionRow } from '../persistence/engine';
+import { encodingOf, type DataRewriteStore, type ServerVersionRow } from '../persistence';
 
 export interface UpgradeStatusInput {
   binaryVersion: string;

@@ -1,9 +1,10 @@
 /**
- * The visibility store contract: one implementation per plugin (sqlite, postgres12, mysql8) over the
- * visibility schema (executions_visibility, custom_search_attributes). Stores move rows; the query
- * language, paging and search attribute rules live above (manager.ts, query/, search-attributes.ts).
+ * The visibility store contract over the visibility schema (executions_visibility,
+ * custom_search_attributes), and the row helpers of its one SQL implementation (sql-store.ts).
+ * Stores move rows; the query language, paging and search attribute rules live above (manager.ts,
+ * query/, search-attributes.ts).
  */
-import type { SqlDialect } from './query/compiler';
+import type { SqlDialect, UpsertCondition } from '../persistence';
 import { ALL_CUSTOM_COLUMNS, ENUM_BY_SA_TYPE, SA_TYPE_BY_ENUM, type CustomAttribute, type SaType } from './search-attributes';
 
 export interface VisibilityRecord {
@@ -79,9 +80,10 @@ export const ALL_COLUMNS: string[] = [...BASE_COLUMNS, ...ALL_CUSTOM_COLUMNS];
  * history events, so an upsert that carries a shorter history than the stored row is stale — a task
  * applied late, or one a killed server process had in flight — and must change nothing.
  */
-export function notOlderThanStored(incoming: string, stored: string): string {
-  return `COALESCE(${incoming}.history_length, 0) >= COALESCE(${stored}.history_length, 0)`;
-}
+export const notOlderThanStored: UpsertCondition = {
+  columns: ['history_length'],
+  condition: (incoming, stored) => `COALESCE(${incoming('history_length')}, 0) >= COALESCE(${stored('history_length')}, 0)`,
+};
 
 /** The values of ALL_COLUMNS for a record, in order. */
 export function recordValues(r: VisibilityRecord, bool: (b: boolean) => unknown): unknown[] {

@@ -13,7 +13,7 @@ import { terminateWorkflow } from '../../src/history/api/cancel-terminate';
 import { getWorkflowHistory } from '../../src/history/api/get-history';
 import { startWorkflow } from '../../src/history/api/start-workflow';
 import { HistoryEngine } from '../../src/history/engine';
-import { openPersistence, type PersistenceBundle } from '../../src/persistence/engine';
+import { openPersistence, type PersistenceBundle } from '../../src/persistence';
 import { tempDbFile } from '../engine/harness';
 
 test('a close committed while the long poll reads the state wakes the poll at once', async () => {

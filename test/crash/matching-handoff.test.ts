@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { openPersistence } from '../../src/persistence/engine';
+import { openPersistence } from '../../src/persistence';
 import { Deferred } from '../../src/common/async';
 import { StickyTaskQueue } from '../../src/matching/sticky-queue';
 import { PhysicalTaskQueue } from '../../src/matching/task-queue';

@@ -11,7 +11,7 @@ import { terminateWorkflow } from '../../src/history/api/cancel-terminate';
 import { signalWorkflow } from '../../src/history/api/signal-workflow';
 import { startWorkflow } from '../../src/history/api/start-workflow';
 import { HistoryEngine } from '../../src/history/engine';
-import { openPersistence } from '../../src/persistence/engine';
+import { openPersistence } from '../../src/persistence';
 import { tempDbFile } from '../engine/harness';
 
 test('a signal retried after the run closed succeeds when its request id was applied', async () => {

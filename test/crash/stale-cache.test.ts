@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { createLogger } from '../../src/common/logger';
 import { HistoryEngine } from '../../src/history/engine';
 import { startWorkflow } from '../../src/history/api/start-workflow';
-import { openPersistence, type PersistenceBundle } from '../../src/persistence/engine';
+import { openPersistence, type PersistenceBundle } from '../../src/persistence';
 import { tempDbFile } from '../engine/harness';
 
 test('a read overtaken by a commit does not put an old mutable state into the cache', async () => {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { ShardOwnershipLostError } from '../../src/common/errors';
 import { createLogger } from '../../src/common/logger';
 import { ShardContext } from '../../src/history/shard';
-import { FORMAT, jsonBlob, openPersistence, readJsonBlob, UnsupportedBlobEncodingError } from '../../src/persistence/engine';
+import { FORMAT, jsonBlob, openPersistence, readJsonBlob, UnsupportedBlobEncodingError } from '../../src/persistence';
 import { createTestDb, ENGINES, engineAvailability } from './harness';
 
 for (const plugin of ENGINES) {

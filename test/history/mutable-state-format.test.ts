@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeMutableState, encodeMutableState } from '../../src/history/mutable-state';
-import { UnsupportedBlobEncodingError } from '../../src/persistence/engine/blob';
+import { UnsupportedBlobEncodingError } from '../../src/persistence/blob';
 
 // A run as 0.1.0 stored it: no children/externalRequests/updates, no chain fields.
 const v1 = {

@@ -1,11 +1,16 @@
 /**
- * Conformance of the engine persistence plugins: ONE suite, run against sqlite, postgres12 and mysql8
+ * Conformance of the persistence plugins: ONE suite, run against sqlite, postgres12 and mysql8
  * (MariaDB stands in for MySQL 8 here). Each plugin gets a fresh database built by the schema tool
  * (create-database, setup-schema -v 0.0, update-schema through schema/<dir>/temporal/versioned) and is
  * opened through openPersistence, twice: two bundles play two server processes ("owners").
  *
  * "Nothing written" is checked on the raw tables (row counts of every shard table, read with the
  * engine's own driver), not only through the store API.
+ *
+ * The stores are written once over a per-plugin dialect and executor (src/persistence/sql), so the
+ * last tests check what that split could break on one plugin only: error classification (duplicate
+ * key, retryable), the retry of a whole transaction after a real deadlock, multi-row inserts past
+ * one statement's worth of rows, and keyset paging.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +22,8 @@ import mysql from 'mysql2/promise';
 import Database from 'better-sqlite3';
 import { ENGINES, type Engine, MYSQL, PG, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
 import { sqlTool } from '../helpers/processes';
-import { openPersistence } from '../../src/persistence/engine';
+import { openPersistence, openSqlExecutor, stmt, type Program, type SqlExecutor } from '../../src/persistence';
+import { PooledExecutor } from '../../src/persistence/sql/pooled-executor';
 import type {
   CreateExecutionRequest,
   DataBlob,
@@ -27,7 +33,7 @@ import type {
   PersistenceBundle,
   TaskQueueKey,
   UpdateExecutionRequest,
-} from '../../src/persistence/engine';
+} from '../../src/persistence';
 import { ConditionFailedError, ShardOwnershipLostError } from '../../src/common/errors';
 import type { SqlConnectConfig } from '../../src/persistence/sql-config';
 import { shippedVersionedPath } from '../../src/schema/shipped';
@@ -177,7 +183,7 @@ async function rejectsWith(p: Promise<unknown>, cls: abstract new (...args: neve
 
 // ---------------------------------------------------------------- the suite
 for (const engine of ENGINES) {
-  describe(`engine persistence conformance: ${engine}`, async () => {
+  describe(`persistence conformance: ${engine}`, async () => {
     const skip = await engineAvailability(engine);
     const name = engine === 'sqlite' ? join(tmpdir(), `${uniqueDbName('conf')}.db`) : uniqueDbName('conf');
     let db: Db | undefined;
@@ -788,6 +794,172 @@ for (const engine of ENGINES) {
         b.namespaces.createNamespace({ id: 'id-race-b', name: 'race', info: bl('b'), isGlobal: false }),
       ]);
       assert.deepEqual([...ns].sort(), [false, true]);
+    });
+
+    test('data rewrite rows: scanExecutions pages in key order; replaceExecutionInfos only where version and encoding still match', { skip }, async () => {
+      // keys that differ in each column of the primary key, so every branch of the keyset condition counts
+      const shard = await freshShard();
+      const keys = [
+        key('wf-scan-a', 'run-scan-1'),
+        key('wf-scan-a', 'run-scan-2'),
+        key('wf-scan-b', 'run-scan-3'),
+        { ...key('wf-scan-a', 'run-scan-4'), namespaceId: 'ns-2' },
+      ];
+      await a.executions.createWorkflowExecution(createReq(shard, 1, keys[0]!, { tasks: NO_TASKS }));
+      await a.executions.createWorkflowExecution(createReq(shard, 1, keys[1]!, { tasks: NO_TASKS, previousRunId: 'run-scan-1' }));
+      await a.executions.createWorkflowExecution(createReq(shard, 1, keys[2]!, { tasks: NO_TASKS }));
+      await a.executions.createWorkflowExecution(createReq(shard, 1, keys[3]!, { tasks: NO_TASKS }));
+      await a.executions.createWorkflowExecution(createReq(shard + 1000, 0, key('wf-x', 'run-x'), { tasks: NO_TASKS })).catch(() => undefined); // no such shard: nothing
+
+      const all = await b.dataRewrite.scanExecutions(undefined, 100_000);
+      assert.equal(all.length, await b.dataRewrite.countExecutions());
+      const paged: typeof all = [];
+      for (let after: (typeof all)[number]['key'] | undefined; ;) {
+        const page = await b.dataRewrite.scanExecutions(after, 3);
+        paged.push(...page);
+        if (page.length < 3 || paged.length > all.length) break; // (a wrong keyset condition could page forever)
+        after = page[page.length - 1]!.key;
+      }
+      const id = (r: (typeof all)[number]) => `${r.key.shardId}/${r.key.namespaceId}/${r.key.workflowId}/${r.key.runId}`;
+      assert.deepEqual(paged.map(id), all.map(id), 'pages of 3 give the rows of one scan, in order, once each');
+      const mine = all.filter((r) => r.key.shardId === shard);
+      assert.deepEqual(
+        mine.map((r) => `${r.key.namespaceId}/${r.key.workflowId}/${r.key.runId}`),
+        ['ns-1/wf-scan-a/run-scan-1', 'ns-1/wf-scan-a/run-scan-2', 'ns-1/wf-scan-b/run-scan-3', 'ns-2/wf-scan-a/run-scan-4'],
+      );
+      same(mine[0]!.info, bl('info-run-scan-1'), 'scanned blob');
+
+      // an owner updates run-scan-2 after the scan: its replacement must not land
+      await a.executions.updateWorkflowExecution(updateReq(shard, 1, keys[1]!, 1));
+      const replaced = await b.dataRewrite.replaceExecutionInfos(mine.map((row) => ({ row, info: bl(`rewritten-${row.key.runId}`, 'json/v9') })));
+      assert.deepEqual(replaced, [true, false, true, true]);
+      same((await a.executions.getWorkflowExecution(shard, keys[0]!))?.info, bl('rewritten-run-scan-1', 'json/v9'), 'rewritten row');
+      assert.equal((await a.executions.getWorkflowExecution(shard, keys[0]!))?.dbRecordVersion, 1, 'a rewrite keeps db_record_version');
+      same((await a.executions.getWorkflowExecution(shard, keys[1]!))?.info, bl('info-v2'), "the owner's newer row");
+      assert.deepEqual(await b.dataRewrite.replaceExecutionInfos([]), []);
+      assert.ok(((await b.dataRewrite.countExecutionsByEncoding()).get('json/v9') ?? 0) >= 3);
+
+      // the rewrite's own record: inserted once, then updated in place
+      const rec = {
+        store: 'conf',
+        targetFormat: 9,
+        cursor: Buffer.from([0, 255, 7]),
+        rowsRewritten: 1,
+        rowsTotal: 4,
+        rowsScanned: 2,
+        startedMs: 10,
+        updatedMs: 11,
+        completedMs: undefined,
+      };
+      await a.dataRewrite.saveDataRewrite(rec);
+      await a.dataRewrite.saveDataRewrite({ ...rec, rowsRewritten: 3, rowsScanned: 4, cursor: undefined, completedMs: 12 });
+      const recs = (await b.dataRewrite.listDataRewrites()).filter((r) => r.store === 'conf');
+      assert.deepEqual(recs, [{ ...rec, rowsRewritten: 3, rowsScanned: 4, cursor: undefined, completedMs: 12 }]);
+    });
+
+    test('multi-row inserts: a write with more history batches and tasks than one INSERT carries lands whole, or not at all', { skip }, async () => {
+      const shard = await freshShard();
+      const k = key('wf-many', 'run-many');
+      await a.executions.createWorkflowExecution(createReq(shard, 1, k, { tasks: NO_TASKS }));
+      const many = (n: number, tag: string): NewTasks => ({
+        transfer: Array.from({ length: n }, (_, i) => ({ taskId: tid(), task: bl(`${tag}-t${i}`) })),
+        timer: Array.from({ length: n }, (_, i) => ({ visibilityTimestampMs: 1_000 + i, taskId: tid(), task: bl(`${tag}-ti${i}`) })),
+        visibility: Array.from({ length: n }, (_, i) => ({ taskId: tid(), task: bl(`${tag}-v${i}`) })),
+      });
+      const history = Array.from({ length: 450 }, (_, i) => batch(k, 10 + i, 10 + i));
+      const before = await db!.counts(shard);
+      // the last visibility task repeats a task id: the whole write fails, none of its 1,800 rows stay
+      const bad = many(450, 'bad');
+      bad.visibility.push({ taskId: bad.visibility[0]!.taskId, task: bl('dup') });
+      await assert.rejects(a.executions.updateWorkflowExecution(updateReq(shard, 1, k, 1, { history, tasks: bad })));
+      assert.deepEqual(await db!.counts(shard), before);
+      assert.equal((await a.executions.getWorkflowExecution(shard, k))?.dbRecordVersion, 1);
+
+      const good = many(450, 'good');
+      await a.executions.updateWorkflowExecution(updateReq(shard, 1, k, 1, { history, tasks: good }));
+      const after = await db!.counts(shard);
+      assert.equal(after.history_node, before.history_node! + 450);
+      assert.equal(after.transfer_tasks, 450);
+      assert.equal(after.timer_tasks, 450);
+      assert.equal(after.visibility_tasks, 450);
+      const read = await b.executions.readHistoryBranch(shard, k.runId, `${k.runId}-b`);
+      assert.deepEqual(
+        read.slice(1).map((h) => h.nodeId),
+        history.map((h) => h.nodeId),
+      );
+      same(read[450]!.events, history[449]!.events, 'last history batch');
+      const transfers = await b.executions.getTransferTasks(shard, 0, 1_000);
+      assert.deepEqual(
+        transfers.map((t) => t.taskId),
+        good.transfer.map((t) => t.taskId),
+      );
+      same(transfers[449]!.task, good.transfer[449]!.task, 'last transfer task');
+    });
+
+    test('executor: duplicate keys and other errors are told apart; a deadlock runs the whole transaction again, other errors do not', { skip }, async () => {
+      const x: SqlExecutor = await openSqlExecutor(db!.config);
+      try {
+        const d = x.dialect;
+        const insertShard = (id: number) =>
+          stmt('INSERT INTO shards (shard_id, range_id, data, data_encoding) VALUES (?, 0, ?, ?)', [id, Buffer.from('x'), 'json/v1']);
+        await x.write(insertShard(7_001));
+        await x.write(insertShard(7_002));
+        const dup = await x.write(insertShard(7_001)).then(
+          () => assert.fail('a duplicate primary key was accepted'),
+          (err: unknown) => err,
+        );
+        assert.ok(d.isDuplicateKey(dup), `not recognised as a duplicate key: ${String(dup)}`);
+        assert.ok(!d.isRetryable(dup), 'a duplicate key is not retryable');
+        const other = await x.read(stmt('SELECT * FROM no_such_table')).then(
+          () => assert.fail('a missing table was read'),
+          (err: unknown) => err,
+        );
+        assert.ok(!d.isDuplicateKey(other), `a missing table is not a duplicate key: ${String(other)}`);
+        assert.ok(!d.isRetryable(other));
+        // the kept row was not touched by the failed insert; ignoreDuplicate neither errs nor overwrites
+        await x.write(
+          stmt(`INSERT INTO shards (shard_id, range_id, data, data_encoding) VALUES (?, 5, ?, ?) ${d.ignoreDuplicate(['shard_id'])}`, [
+            7_001,
+            Buffer.from('y'),
+            'json/v2',
+          ]),
+        );
+        const rangeOf = async (id: number) => Number((await x.read(stmt('SELECT range_id FROM shards WHERE shard_id = ?', [id])))[0]!.range_id);
+        assert.equal(await rangeOf(7_001), 0);
+
+        // a program that throws is undone and run once
+        let runs = 0;
+        await assert.rejects(
+          x.transact(function* (): Program<void> {
+            runs++;
+            yield stmt('UPDATE shards SET range_id = range_id + 1 WHERE shard_id = ?', [7_001]);
+            throw new ConditionFailedError('no');
+          }),
+          ConditionFailedError,
+        );
+        assert.equal(runs, 1, 'a condition failure is not retried');
+        assert.equal(await rangeOf(7_001), 0, 'the failed program was rolled back');
+
+        if (engine === 'sqlite') return; // one writer at a time: no row locks, no deadlocks
+        // two transactions take the two rows in opposite orders; the database kills one, which runs again
+        const sleep = engine === 'postgres12' ? 'SELECT pg_sleep(0.3)' : 'SELECT SLEEP(0.3)';
+        const calls = { first: 0, second: 0 };
+        const bump = (name: keyof typeof calls, ids: [number, number]) =>
+          x.transact(function* (): Program<void> {
+            calls[name]++;
+            yield stmt('UPDATE shards SET range_id = range_id + 1 WHERE shard_id = ?', [ids[0]]);
+            yield stmt(sleep);
+            yield stmt('UPDATE shards SET range_id = range_id + 1 WHERE shard_id = ?', [ids[1]]);
+          });
+        assert.ok(x instanceof PooledExecutor);
+        const retriesBefore = x.stats.retries;
+        await Promise.all([bump('first', [7_001, 7_002]), bump('second', [7_002, 7_001])]);
+        assert.ok(x.stats.retries > retriesBefore, 'no transaction was retried');
+        assert.equal(calls.first + calls.second, 2 + (x.stats.retries - retriesBefore), 'each retry ran the program from the start');
+        assert.deepEqual([await rangeOf(7_001), await rangeOf(7_002)], [2, 2], 'each row bumped exactly twice: the killed attempt left nothing');
+      } finally {
+        await x.close();
+      }
     });
   });
 }

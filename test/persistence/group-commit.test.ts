@@ -1,5 +1,5 @@
 /**
- * SQLite group commit (src/persistence/engine/sqlite/group-commit.ts): writes submitted in one
+ * SQLite group commit (src/persistence/sqlite/group-commit.ts): writes submitted in one
  * event-loop turn share one transaction, each keeps its own conditions, a failing one does not take
  * the others down, and nobody is answered before COMMIT.
  */
@@ -9,8 +9,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { SqlitePersistence, openSqlite } from '../../src/persistence/engine/sqlite/sqlite-persistence';
-import type { CreateExecutionRequest, DataBlob, ExecutionKey, UpdateExecutionRequest } from '../../src/persistence/engine';
+import { connectSqlite } from '../../src/persistence/sqlite/connect';
+import { SqliteExecutor } from '../../src/persistence/sqlite/executor';
+import { SqlPersistence } from '../../src/persistence/sql/persistence';
+import type { CreateExecutionRequest, DataBlob, ExecutionKey, UpdateExecutionRequest } from '../../src/persistence';
 import { ConditionFailedError, ShardOwnershipLostError } from '../../src/common/errors';
 
 const REPO = resolve(__dirname, '..', '..', '..');
@@ -18,14 +20,16 @@ const bl = (s: string): DataBlob => ({ data: Buffer.from(s), encoding: 'json/v1'
 const NO_TASKS = { transfer: [], timer: [], visibility: [] };
 let tid = 100;
 
-function fresh(): { store: SqlitePersistence; file: string; cleanup(): void } {
+/** The shared stores over a SQLite executor, with its committer and raw connection in reach. */
+function fresh(): { store: SqlPersistence; committer: SqliteExecutor['committer']; raw: Database.Database; file: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'tts-gc-'));
   const file = join(dir, 'temporal.db');
   const db = new Database(file);
   db.exec(readFileSync(join(REPO, 'schema/sqlite/v3/temporal/schema.sql'), 'utf8'));
   db.close();
-  const store = new SqlitePersistence(openSqlite(file));
-  return { store, file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const raw = connectSqlite(file);
+  const executor = new SqliteExecutor(raw);
+  return { store: new SqlPersistence(executor), committer: executor.committer, raw, file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 function createReq(shardId: number, rangeId: number, key: ExecutionKey): CreateExecutionRequest {
@@ -53,21 +57,21 @@ function updateReq(shardId: number, rangeId: number, key: ExecutionKey, expected
 }
 
 test('two executions of one shard commit in one transaction; the one with a failing condition gets its error, the other commits', async () => {
-  const { store, file, cleanup } = fresh();
+  const { store, committer, file, cleanup } = fresh();
   try {
-    await store.getOrCreateShard(1, bl('{}'));
-    await store.updateShard(1, 0, 1, bl('{}'));
+    await store.shards.getOrCreateShard(1, bl('{}'));
+    await store.shards.updateShard(1, 0, 1, bl('{}'));
     const a: ExecutionKey = { namespaceId: 'ns', workflowId: 'wf-a', runId: 'run-a' };
     const b: ExecutionKey = { namespaceId: 'ns', workflowId: 'wf-b', runId: 'run-b' };
-    await Promise.all([store.createWorkflowExecution(createReq(1, 1, a)), store.createWorkflowExecution(createReq(1, 1, b))]);
+    await Promise.all([store.executions.createWorkflowExecution(createReq(1, 1, a)), store.executions.createWorkflowExecution(createReq(1, 1, b))]);
 
-    const before = { ...store.committer.stats };
+    const before = { ...committer.stats };
     // same turn of the event loop: one batch. b expects a version it does not have.
-    const pa = store.updateWorkflowExecution(updateReq(1, 1, a, 1));
-    const pb = store.updateWorkflowExecution(updateReq(1, 1, b, 7));
+    const pa = store.executions.updateWorkflowExecution(updateReq(1, 1, a, 1));
+    const pb = store.executions.updateWorkflowExecution(updateReq(1, 1, b, 7));
     const [ra, rb] = await Promise.allSettled([pa, pb]);
-    assert.equal(store.committer.stats.batches - before.batches, 1, 'one transaction');
-    assert.equal(store.committer.stats.operations - before.operations, 2);
+    assert.equal(committer.stats.batches - before.batches, 1, 'one transaction');
+    assert.equal(committer.stats.operations - before.operations, 2);
     assert.equal(ra.status, 'fulfilled');
     assert.equal(rb.status, 'rejected');
     assert.ok((rb as PromiseRejectedResult).reason instanceof ConditionFailedError);
@@ -92,18 +96,18 @@ test('two executions of one shard commit in one transaction; the one with a fail
 test('a stale range_id fails only its own write in a batch; a range renewal is ordered after writes submitted before it', async () => {
   const { store, cleanup } = fresh();
   try {
-    await store.getOrCreateShard(1, bl('{}'));
-    await store.updateShard(1, 0, 1, bl('{}'));
-    await store.getOrCreateShard(2, bl('{}'));
-    await store.updateShard(2, 0, 5, bl('{}'));
+    await store.shards.getOrCreateShard(1, bl('{}'));
+    await store.shards.updateShard(1, 0, 1, bl('{}'));
+    await store.shards.getOrCreateShard(2, bl('{}'));
+    await store.shards.updateShard(2, 0, 5, bl('{}'));
     const a: ExecutionKey = { namespaceId: 'ns', workflowId: 'wf-a', runId: 'run-a' };
     const b: ExecutionKey = { namespaceId: 'ns', workflowId: 'wf-b', runId: 'run-b' };
     const c: ExecutionKey = { namespaceId: 'ns', workflowId: 'wf-c', runId: 'run-c' };
     const results = await Promise.allSettled([
-      store.createWorkflowExecution(createReq(1, 1, a)),
-      store.createWorkflowExecution(createReq(2, 4, b)), // stale owner of shard 2
-      store.updateShard(1, 1, 2, bl('{}')), // renewal: submitted after a, so a still commits under 1
-      store.createWorkflowExecution(createReq(1, 1, c)), // submitted after the renewal: fenced out
+      store.executions.createWorkflowExecution(createReq(1, 1, a)),
+      store.executions.createWorkflowExecution(createReq(2, 4, b)), // stale owner of shard 2
+      store.shards.updateShard(1, 1, 2, bl('{}')), // renewal: submitted after a, so a still commits under 1
+      store.executions.createWorkflowExecution(createReq(1, 1, c)), // submitted after the renewal: fenced out
     ]);
     assert.deepEqual(
       results.map((r) => r.status),
@@ -111,9 +115,9 @@ test('a stale range_id fails only its own write in a batch; a range renewal is o
     );
     assert.ok((results[1] as PromiseRejectedResult).reason instanceof ShardOwnershipLostError);
     assert.ok((results[3] as PromiseRejectedResult).reason instanceof ShardOwnershipLostError);
-    assert.ok(await store.getWorkflowExecution(1, a));
-    assert.equal(await store.getWorkflowExecution(2, b), undefined);
-    assert.equal(await store.getWorkflowExecution(1, c), undefined);
+    assert.ok(await store.executions.getWorkflowExecution(1, a));
+    assert.equal(await store.executions.getWorkflowExecution(2, b), undefined);
+    assert.equal(await store.executions.getWorkflowExecution(1, c), undefined);
   } finally {
     await store.close();
     cleanup();
@@ -121,30 +125,29 @@ test('a stale range_id fails only its own write in a batch; a range renewal is o
 });
 
 test('callers are answered only after COMMIT: a failing COMMIT fails every write of the batch', async () => {
-  const { store, cleanup } = fresh();
+  const { store, committer, raw, cleanup } = fresh();
   try {
-    await store.getOrCreateShard(1, bl('{}'));
-    await store.updateShard(1, 0, 1, bl('{}'));
+    await store.shards.getOrCreateShard(1, bl('{}'));
+    await store.shards.updateShard(1, 0, 1, bl('{}'));
     let answered = 0;
     const a: ExecutionKey = { namespaceId: 'ns', workflowId: 'wf-a', runId: 'run-a' };
-    const p = store.createWorkflowExecution(createReq(1, 1, a)).then(() => answered++);
+    const p = store.executions.createWorkflowExecution(createReq(1, 1, a)).then(() => answered++);
     assert.equal(answered, 0, 'not answered before the batch ran');
     await p;
     assert.equal(answered, 1);
     // a deferred foreign key violation makes COMMIT itself fail
-    const raw = (store as unknown as { db: Database.Database }).db;
     raw.exec(
       'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (pid INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED); PRAGMA foreign_keys = ON;',
     );
     const b: ExecutionKey = { namespaceId: 'ns', workflowId: 'wf-b', runId: 'run-b' };
-    const good = store.createWorkflowExecution(createReq(1, 1, b));
-    const bad = store.committer.submit(() => raw.prepare('INSERT INTO child (pid) VALUES (42)').run());
+    const good = store.executions.createWorkflowExecution(createReq(1, 1, b));
+    const bad = committer.submit(() => raw.prepare('INSERT INTO child (pid) VALUES (42)').run());
     const rs = await Promise.allSettled([good, bad]);
     assert.deepEqual(
       rs.map((r) => r.status),
       ['rejected', 'rejected'],
     );
-    assert.equal(await store.getWorkflowExecution(1, b), undefined, 'nothing of the failed batch is visible');
+    assert.equal(await store.executions.getWorkflowExecution(1, b), undefined, 'nothing of the failed batch is visible');
   } finally {
     await store.close();
     cleanup();

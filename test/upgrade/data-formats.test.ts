@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FORMAT, READABLE, type FormatKind } from '../../src/persistence/engine/blob';
+import { FORMAT, READABLE, type FormatKind } from '../../src/persistence/blob';
 import { REWRITTEN_AT_START, REWRITTEN_FORMATS } from '../../src/upgrade/data-formats';
 
 test('every format beyond v1 is rewritten at start or in the background', () => {

@@ -15,7 +15,7 @@ import { ENGINES, dropDatabase, engineAvailability, toolConnectionFlags, uniqueD
 import { TEMPORAL_TS, freePort, runCli, sqlTool, startCli } from '../helpers/processes';
 import { installedRelease } from '../helpers/releases';
 import { connectConfig, writeServerConfig, type TestDatabases } from '../helpers/server-config';
-import { openPersistence } from '../../src/persistence/engine';
+import { openPersistence } from '../../src/persistence';
 import { shippedVersionedPath } from '../../src/schema/shipped';
 import { prepareClusterStart, UpgradeRefusedError } from '../../src/upgrade/cluster-startup';
 import { mustParseServerVersion } from '../../src/upgrade/server-version';

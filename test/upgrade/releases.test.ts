@@ -13,7 +13,7 @@ import { mustParseServerVersion } from '../../src/upgrade/server-version';
 import { requiredVersion } from '../../src/schema/shipped';
 import { compareVersions, formatVersion, parseVersion } from '../../src/schema/version';
 import { PLUGIN_NAMES } from '../../src/persistence/plugins';
-import { FORMAT, READABLE, type FormatKind } from '../../src/persistence/engine/blob';
+import { FORMAT, READABLE, type FormatKind } from '../../src/persistence/blob';
 
 const manifest = loadReleaseManifest();
 const changelog = readFileSync(join(packageRoot(), 'CHANGELOG.md'), 'utf8');

@@ -11,7 +11,8 @@ import type { ActivityTaskRef, PollActivityTaskQueueResponse } from '../matching
 import { isRunning, type ActivityInfo } from '../mutable-state';
 import { decideRetry } from '../retry';
 import { activityMachine } from '../state-machines';
-import type { ActivityTimeoutKind, ExecutionRef } from '../tasks';
+import type { ExecutionKey } from '../../persistence';
+import type { ActivityTimeoutKind } from '../tasks';
 import { encodeToken, type ActivityTaskToken } from './task-token';
 import { startTask } from './workflow-task';
 import { blobLimitSentence, blobVerdict, failureSize, payloadsSize } from '../limits';
@@ -21,7 +22,7 @@ const Payloads = api.common.v1.Payloads;
 const Failure = api.failure.v1.Failure;
 
 export async function recordActivityTaskStarted(engine: HistoryEngine, task: ActivityTaskRef, identity: string): Promise<PollActivityTaskQueueResponse> {
-  const ref: ExecutionRef = task;
+  const ref: ExecutionKey = task;
   const { act, ms } = await startTask(engine, ref, (ctx) => {
     const act = ctx.ms.activities[String(task.scheduledEventId)];
     if (!isRunning(ctx.ms) || !act || act.attempt !== task.attempt || act.state !== 'scheduled') {
@@ -250,7 +251,7 @@ const TIMEOUT_TYPE: Record<ActivityTimeoutKind, string> = {
 /** Timer task: an activity timeout. attempt 0 means "whatever attempt" (schedule-to-close). */
 export async function activityTimedOut(
   engine: HistoryEngine,
-  ref: ExecutionRef,
+  ref: ExecutionKey,
   scheduledEventId: number,
   attempt: number,
   kind: ActivityTimeoutKind,
@@ -294,7 +295,7 @@ export async function activityTimedOut(
 }
 
 /** Timer task: the retry backoff of an activity is over; dispatch the next attempt. */
-export async function activityRetryTimerFired(engine: HistoryEngine, ref: ExecutionRef, scheduledEventId: number, attempt: number): Promise<void> {
+export async function activityRetryTimerFired(engine: HistoryEngine, ref: ExecutionKey, scheduledEventId: number, attempt: number): Promise<void> {
   await engine.update(ref, (ctx) => {
     const act = ctx.ms.activities[String(scheduledEventId)];
     if (!isRunning(ctx.ms) || !act || act.attempt !== attempt || act.state !== 'backoff') return;
@@ -307,6 +308,6 @@ export async function activityRetryTimerFired(engine: HistoryEngine, ref: Execut
   });
 }
 
-function tokenRef(t: ActivityTaskToken): ExecutionRef {
+function tokenRef(t: ActivityTaskToken): ExecutionKey {
   return { namespaceId: t.ns, workflowId: t.wid, runId: t.rid };
 }

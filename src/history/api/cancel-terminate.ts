@@ -7,9 +7,9 @@ import type { temporal } from '../../common/proto';
 import type { HistoryEngine } from '../engine';
 import { forceTerminate } from '../limits';
 import { isRunning } from '../mutable-state';
-import type { ExecutionRef } from '../tasks';
+import type { ExecutionKey } from '../../persistence';
 
-export async function requestCancelWorkflow(engine: HistoryEngine, ref: ExecutionRef, reason: string, identity: string, requestId: string): Promise<void> {
+export async function requestCancelWorkflow(engine: HistoryEngine, ref: ExecutionKey, reason: string, identity: string, requestId: string): Promise<void> {
   await engine.update(ref, (ctx) => {
     if (!isRunning(ctx.ms)) throw new NotFoundError('workflow execution already completed', ref);
     if (ctx.ms.execution.cancelRequested) return; // idempotent
@@ -22,7 +22,7 @@ export async function requestCancelWorkflow(engine: HistoryEngine, ref: Executio
 
 export async function terminateWorkflow(
   engine: HistoryEngine,
-  ref: ExecutionRef,
+  ref: ExecutionKey,
   reason: string,
   details: temporal.api.common.v1.IPayloads | null | undefined,
   identity: string,

@@ -2,12 +2,12 @@
 import { api, fromB64, msToDuration, msToTimestamp, temporal } from '../../common/proto';
 import { executionStatus } from '../context';
 import type { HistoryEngine } from '../engine';
-import type { ExecutionRef } from '../tasks';
+import type { ExecutionKey } from '../../persistence';
 
 type Response = temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse;
 const PAS = temporal.api.enums.v1.PendingActivityState;
 
-export async function describeWorkflow(engine: HistoryEngine, ref: ExecutionRef): Promise<Response> {
+export async function describeWorkflow(engine: HistoryEngine, ref: ExecutionKey): Promise<Response> {
   const ms = await engine.getMutableState(ref);
   const e = ms.execution;
   const taskQueue = { name: e.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL };

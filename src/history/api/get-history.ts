@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../../common/errors';
 import { num, temporal } from '../../common/proto';
 import type { ChangeWatch, HistoryEngine } from '../engine';
 import { isRunning } from '../mutable-state';
-import type { ExecutionRef } from '../tasks';
+import type { ExecutionKey } from '../../persistence';
 
 type Request = temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest;
 type Response = temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryResponse;
@@ -34,7 +34,7 @@ export function decodePageToken(b: Uint8Array | null | undefined): PageToken | u
 
 export async function getWorkflowHistory(
   engine: HistoryEngine,
-  ref: ExecutionRef,
+  ref: ExecutionKey,
   req: Request,
   longPollTimeoutMs: number,
   signal?: AbortSignal,
@@ -54,7 +54,7 @@ export async function getWorkflowHistory(
 
 async function readOrWait(
   engine: HistoryEngine,
-  ref: ExecutionRef,
+  ref: ExecutionKey,
   req: Request,
   token: PageToken | undefined,
   deadline: number,

@@ -15,7 +15,7 @@ import { temporal } from '../../common/proto';
 import type { HistoryEngine } from '../engine';
 import type { PollWorkflowTaskQueueResponse } from '../matching-client';
 import { isRunning } from '../mutable-state';
-import type { ExecutionRef } from '../tasks';
+import type { ExecutionKey } from '../../persistence';
 import { encodeToken } from './task-token';
 
 type QueryRequest = temporal.api.query.v1.IWorkflowQuery;
@@ -24,7 +24,7 @@ type WorkflowQueryResult = temporal.api.query.v1.IWorkflowQueryResult;
 
 interface PendingQuery {
   id: string;
-  ref: ExecutionRef;
+  ref: ExecutionKey;
   query: QueryRequest;
   answer: Deferred<QueryAnswer>;
   answered: boolean;
@@ -33,7 +33,7 @@ interface PendingQuery {
   startedEventId: number;
 }
 
-const key = (r: ExecutionRef): string => `${r.namespaceId}/${r.workflowId}/${r.runId}`;
+const key = (r: ExecutionKey): string => `${r.namespaceId}/${r.workflowId}/${r.runId}`;
 
 export class QueryRegistry {
   readonly pending = new Map<string, PendingQuery>();
@@ -61,7 +61,7 @@ export class QueryRegistry {
    * Called (under the execution's lock) when a workflow task starts: the buffered queries of the
    * execution go out with it. Returns the `queries` map of the poll response, or undefined.
    */
-  attachToTask(ref: ExecutionRef, startedEventId: number): Record<string, QueryRequest> | undefined {
+  attachToTask(ref: ExecutionKey, startedEventId: number): Record<string, QueryRequest> | undefined {
     const ids = this.byExecution.get(key(ref));
     if (!ids) return undefined;
     let out: Record<string, QueryRequest> | undefined;
@@ -94,7 +94,7 @@ export class QueryRegistry {
 export async function queryWorkflow(
   engine: HistoryEngine,
   registry: QueryRegistry,
-  ref: ExecutionRef,
+  ref: ExecutionKey,
   query: QueryRequest,
   timeoutMs: number,
 ): Promise<QueryAnswer> {

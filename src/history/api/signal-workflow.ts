@@ -2,12 +2,12 @@
 import { NotFoundError } from '../../common/errors';
 import type { HistoryEngine } from '../engine';
 import { isRunning } from '../mutable-state';
-import type { ExecutionRef } from '../tasks';
+import type { ExecutionKey } from '../../persistence';
 import type { SignalToDeliver } from './start-workflow';
 
 const MAX_REMEMBERED_SIGNAL_REQUESTS = 100;
 
-export async function signalWorkflow(engine: HistoryEngine, ref: ExecutionRef, s: SignalToDeliver): Promise<void> {
+export async function signalWorkflow(engine: HistoryEngine, ref: ExecutionKey, s: SignalToDeliver): Promise<void> {
   await engine.update(ref, (ctx) => {
     // a retry of a signal already applied succeeds, even once the run has closed: its first answer
     // may have been lost (a crash after the commit), and the caller must not see it fail

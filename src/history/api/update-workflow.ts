@@ -14,7 +14,7 @@ import { fromB64, num, temporal, toB64 } from '../../common/proto';
 import type { MutationContext } from '../context';
 import type { HistoryEngine } from '../engine';
 import { isRunning, type MutableState } from '../mutable-state';
-import type { ExecutionRef } from '../tasks';
+import type { ExecutionKey } from '../../persistence';
 
 const upd = temporal.api.update.v1;
 const Stage = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
@@ -37,9 +37,9 @@ interface AdmittedUpdate {
 /** Admitted updates per execution (this process only). */
 const registries = new WeakMap<HistoryEngine, Map<string, Map<string, AdmittedUpdate>>>();
 
-function admittedOf(engine: HistoryEngine, ref: ExecutionRef, create: true): Map<string, AdmittedUpdate>;
-function admittedOf(engine: HistoryEngine, ref: ExecutionRef, create?: false): Map<string, AdmittedUpdate> | undefined;
-function admittedOf(engine: HistoryEngine, ref: ExecutionRef, create = false): Map<string, AdmittedUpdate> | undefined {
+function admittedOf(engine: HistoryEngine, ref: ExecutionKey, create: true): Map<string, AdmittedUpdate>;
+function admittedOf(engine: HistoryEngine, ref: ExecutionKey, create?: false): Map<string, AdmittedUpdate> | undefined;
+function admittedOf(engine: HistoryEngine, ref: ExecutionKey, create = false): Map<string, AdmittedUpdate> | undefined {
   let byRun = registries.get(engine);
   if (!byRun) registries.set(engine, (byRun = new Map()));
   const k = `${ref.namespaceId}/${ref.workflowId}/${ref.runId}`;
@@ -53,7 +53,7 @@ export interface UpdateStatus {
   outcome: IOutcome | undefined;
 }
 
-function statusOf(engine: HistoryEngine, ref: ExecutionRef, ms: MutableState, updateId: string): UpdateStatus | undefined {
+function statusOf(engine: HistoryEngine, ref: ExecutionKey, ms: MutableState, updateId: string): UpdateStatus | undefined {
   const durable = ms.updates?.[updateId];
   if (durable?.state === 'completed') {
     return {
@@ -71,7 +71,7 @@ function statusOf(engine: HistoryEngine, ref: ExecutionRef, ms: MutableState, up
 /** Wait until the update reaches `wanted` or the time is up; answers the stage reached. */
 async function waitForStage(
   engine: HistoryEngine,
-  ref: ExecutionRef,
+  ref: ExecutionKey,
   updateId: string,
   wanted: number,
   timeoutMs: number,
@@ -98,7 +98,7 @@ async function waitForStage(
 
 export async function updateWorkflow(
   engine: HistoryEngine,
-  ref: ExecutionRef,
+  ref: ExecutionKey,
   request: IRequest,
   wantedStage: number,
   timeoutMs: number,
@@ -120,7 +120,7 @@ export async function updateWorkflow(
 
 export async function pollWorkflowUpdate(
   engine: HistoryEngine,
-  ref: ExecutionRef,
+  ref: ExecutionKey,
   updateId: string,
   wantedStage: number,
   timeoutMs: number,
@@ -222,7 +222,7 @@ export function applyProtocolMessage(engine: HistoryEngine, ctx: MutationContext
 }
 
 /** Admitted updates of a run that closed can never be delivered: forget them. */
-export function forgetAdmittedUpdates(engine: HistoryEngine, ref: ExecutionRef): void {
+export function forgetAdmittedUpdates(engine: HistoryEngine, ref: ExecutionKey): void {
   const admitted = admittedOf(engine, ref);
   if (!admitted) return;
   for (const [id, a] of admitted) if (!a.rejection) admitted.delete(id);

@@ -11,7 +11,7 @@ import type { HistoryEngine } from '../engine';
 import type { PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../matching-client';
 import { isRunning } from '../mutable-state';
 import { workflowTaskMachine } from '../state-machines';
-import type { ExecutionRef } from '../tasks';
+import type { ExecutionKey } from '../../persistence';
 import { createNextRun, reserveNextRunId } from '../next-run';
 import type { Logger } from '../../common/logger';
 import { blobLimitSentence, blobVerdict, failureSize, HistoryLimitExceededError, markerDetailsSize, memoSize, payloadsSize, type Limits } from '../limits';
@@ -34,7 +34,7 @@ export async function recordWorkflowTaskStarted(
   sticky = false,
   queries?: QueryRegistry,
 ): Promise<PollWorkflowTaskQueueResponse> {
-  const ref: ExecutionRef = task;
+  const ref: ExecutionKey = task;
   const started = await startTask(engine, ref, (ctx) => {
     const ms = ctx.ms;
     const wt = ms.workflowTask;
@@ -87,7 +87,7 @@ export async function recordWorkflowTaskStarted(
 }
 
 /** engine.update for the start of a task: a workflow terminated by a history limit meanwhile is "not found" to matching. */
-export async function startTask<T>(engine: HistoryEngine, ref: ExecutionRef, fn: (ctx: MutationContext) => T): Promise<T> {
+export async function startTask<T>(engine: HistoryEngine, ref: ExecutionKey, fn: (ctx: MutationContext) => T): Promise<T> {
   try {
     return await engine.update(ref, fn);
   } catch (err) {
@@ -247,7 +247,7 @@ export async function respondWorkflowTaskCompleted(
   req: CompletedRequest,
   queries?: QueryRegistry,
 ): Promise<CompletedOutcome> {
-  const ref: ExecutionRef = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
+  const ref: ExecutionKey = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
   const outcome = await engine.update(ref, async (ctx): Promise<CompletedOutcome> => {
     const wt = startedTask(ctx, token);
     // answers to the queries that rode along with this task
@@ -318,7 +318,7 @@ export async function respondWorkflowTaskCompleted(
 }
 
 export async function respondWorkflowTaskFailed(engine: HistoryEngine, token: WorkflowTaskToken, req: FailedRequest): Promise<void> {
-  const ref: ExecutionRef = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
+  const ref: ExecutionKey = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
   await engine.update(ref, (ctx) => {
     startedTask(ctx, token);
     failStartedWorkflowTask(ctx, {
@@ -331,7 +331,7 @@ export async function respondWorkflowTaskFailed(engine: HistoryEngine, token: Wo
 }
 
 /** Timer task: the start-to-close timeout of attempt `attempt` of the task scheduled at `scheduledEventId`. */
-export async function workflowTaskTimedOut(engine: HistoryEngine, ref: ExecutionRef, scheduledEventId: number, attempt: number): Promise<void> {
+export async function workflowTaskTimedOut(engine: HistoryEngine, ref: ExecutionKey, scheduledEventId: number, attempt: number): Promise<void> {
   await engine.update(ref, (ctx) => {
     const wt = ctx.ms.workflowTask;
     if (!isRunning(ctx.ms) || !wt || wt.state !== 'started' || wt.scheduledEventId !== scheduledEventId || wt.attempt !== attempt) return;

@@ -3,7 +3,8 @@ import type { HistoryEngine } from '../engine';
 import { HistoryLimitExceededError } from '../limits';
 import { isRunning } from '../mutable-state';
 import { timerMachine } from '../state-machines';
-import type { ExecutionRef, TimerTask } from '../tasks';
+import type { ExecutionKey } from '../../persistence';
+import type { TimerTask } from '../tasks';
 import { activityRetryTimerFired, activityTimedOut } from '../api/activity-task';
 import { workflowTaskTimedOut } from '../api/workflow-task';
 import { forgetAdmittedUpdates } from '../api/update-workflow';
@@ -20,7 +21,7 @@ export async function fireTimerTask(engine: HistoryEngine, t: TimerTask): Promis
 }
 
 async function fire(engine: HistoryEngine, t: TimerTask): Promise<void> {
-  const ref: ExecutionRef = { namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId };
+  const ref: ExecutionKey = { namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId };
   switch (t.type) {
     case 'workflow-task-timeout':
       return workflowTaskTimedOut(engine, ref, t.scheduledEventId, t.attempt);
@@ -40,7 +41,7 @@ async function fire(engine: HistoryEngine, t: TimerTask): Promise<void> {
 }
 
 /** startDelay, cron or retry backoff is over: the first workflow task is scheduled now. */
-async function firstTaskBackoffDone(engine: HistoryEngine, ref: ExecutionRef): Promise<void> {
+async function firstTaskBackoffDone(engine: HistoryEngine, ref: ExecutionKey): Promise<void> {
   await engine.update(ref, (ctx) => {
     if (!isRunning(ctx.ms) || !ctx.ms.execution.firstTaskBackoffPending) return;
     ctx.ms.execution.firstTaskBackoffPending = false;
@@ -50,7 +51,7 @@ async function firstTaskBackoffDone(engine: HistoryEngine, ref: ExecutionRef): P
 }
 
 /** Retention is over: delete the closed run's mutable state, history and (if still its) current row. */
-async function deleteExecutionAfterRetention(engine: HistoryEngine, ref: ExecutionRef): Promise<void> {
+async function deleteExecutionAfterRetention(engine: HistoryEngine, ref: ExecutionKey): Promise<void> {
   const ms = await engine.getMutableState(ref);
   if (isRunning(ms)) return;
   // the namespace's retention may have changed since the close: re-arm when it is not over yet
@@ -62,7 +63,7 @@ async function deleteExecutionAfterRetention(engine: HistoryEngine, ref: Executi
   await engine.deleteExecution(ref);
 }
 
-async function userTimerFired(engine: HistoryEngine, ref: ExecutionRef, timerId: string, startedEventId: number): Promise<void> {
+async function userTimerFired(engine: HistoryEngine, ref: ExecutionKey, timerId: string, startedEventId: number): Promise<void> {
   await engine.update(ref, (ctx) => {
     const timer = ctx.ms.timers[timerId];
     if (!isRunning(ctx.ms) || !timer || timer.startedEventId !== startedEventId) return;
@@ -73,7 +74,7 @@ async function userTimerFired(engine: HistoryEngine, ref: ExecutionRef, timerId:
   });
 }
 
-async function workflowRunTimedOut(engine: HistoryEngine, ref: ExecutionRef): Promise<void> {
+async function workflowRunTimedOut(engine: HistoryEngine, ref: ExecutionKey): Promise<void> {
   await engine.update(ref, async (ctx) => {
     if (!isRunning(ctx.ms)) return;
     ctx.reservedNextRunId = await reserveNextRunId(engine, ctx.ms);

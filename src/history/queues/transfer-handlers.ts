@@ -10,7 +10,8 @@ import { NotFoundError, WorkflowExecutionAlreadyStartedError } from '../../commo
 import { num, temporal, type IHistoryEvent } from '../../common/proto';
 import type { HistoryEngine } from '../engine';
 import { isRunning, type ChildInfo, type MutableState } from '../mutable-state';
-import type { ExecutionRef, TransferTask } from '../tasks';
+import type { ExecutionKey } from '../../persistence';
+import type { TransferTask } from '../tasks';
 import { requestCancelWorkflow, terminateWorkflow } from '../api/cancel-terminate';
 import { signalWorkflow } from '../api/signal-workflow';
 import { startWorkflow } from '../api/start-workflow';
@@ -26,7 +27,7 @@ const PCP = temporal.api.enums.v1.ParentClosePolicy;
 export const transferFaults: { betweenWrites?: (kind: 'start-child' | 'signal' | 'cancel') => void } = {};
 
 export async function executeTransferTask(engine: HistoryEngine, t: TransferTask): Promise<void> {
-  const ref: ExecutionRef = { namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId };
+  const ref: ExecutionKey = { namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId };
   switch (t.type) {
     case 'start-child':
       return startChild(engine, ref, t.initiatedEventId);
@@ -40,7 +41,7 @@ export async function executeTransferTask(engine: HistoryEngine, t: TransferTask
   }
 }
 
-async function eventById(engine: HistoryEngine, ref: ExecutionRef, eventId: number): Promise<IHistoryEvent | undefined> {
+async function eventById(engine: HistoryEngine, ref: ExecutionKey, eventId: number): Promise<IHistoryEvent | undefined> {
   return (await engine.readHistory(ref)).find((e) => num(e.eventId) === eventId);
 }
 
@@ -50,7 +51,7 @@ async function namespaceOf(engine: HistoryEngine, name: string, ms: MutableState
 }
 
 // ---------------------------------------------------------------- children
-async function startChild(engine: HistoryEngine, parentRef: ExecutionRef, initiatedEventId: number): Promise<void> {
+async function startChild(engine: HistoryEngine, parentRef: ExecutionKey, initiatedEventId: number): Promise<void> {
   const parent = await engine.getMutableState(parentRef);
   const child = parent.children?.[String(initiatedEventId)];
   if (!isRunning(parent) || !child || child.state !== 'initiated') return;
@@ -214,7 +215,7 @@ async function applyParentClosePolicy(engine: HistoryEngine, parent: MutableStat
 const HINT_REFRESH_MS = 10_000;
 const hintRefreshedAt = new Map<string, number>();
 
-async function afterClose(engine: HistoryEngine, ref: ExecutionRef): Promise<void> {
+async function afterClose(engine: HistoryEngine, ref: ExecutionKey): Promise<void> {
   const ms = await engine.getMutableState(ref);
   if (isRunning(ms)) return;
   if (ms.execution.parent && !ms.execution.nextRunId) {
@@ -234,7 +235,7 @@ async function afterClose(engine: HistoryEngine, ref: ExecutionRef): Promise<voi
 }
 
 // ---------------------------------------------------------------- external signal / cancel
-async function requestExternal(engine: HistoryEngine, ref: ExecutionRef, initiatedEventId: number): Promise<void> {
+async function requestExternal(engine: HistoryEngine, ref: ExecutionKey, initiatedEventId: number): Promise<void> {
   const ms = await engine.getMutableState(ref);
   const r = ms.externalRequests?.[String(initiatedEventId)];
   if (!isRunning(ms) || !r) return;

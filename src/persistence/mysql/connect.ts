@@ -12,42 +12,54 @@ export class MysqlConnectError extends Error {
 
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export async function connectMysql(cfg: SqlConnectConfig, database: string | null = cfg.databaseName): Promise<mysql.Connection> {
+/** Driver options shared by single connections and pools: TLS, BIGINT as strings, one statement per query. */
+export function mysqlConnectionOptions(cfg: SqlConnectConfig, database: string | null): mysql.ConnectionOptions {
   const tls = tlsOptions(cfg.tls, cfg.host);
-  const attrs = { ...(cfg.connectAttributes ?? {}) };
-  for (const k of Object.keys(attrs)) {
+  return {
+    host: cfg.host,
+    port: cfg.port,
+    user: cfg.user,
+    password: cfg.password,
+    database: database ?? undefined,
+    ssl: tls
+      ? {
+          ca: tls.ca as Buffer | undefined,
+          cert: tls.cert as Buffer | undefined,
+          key: tls.key as Buffer | undefined,
+          rejectUnauthorized: tls.rejectUnauthorized,
+          verifyIdentity: tls.rejectUnauthorized,
+        }
+      : undefined,
+    multipleStatements: false,
+    connectTimeout: 15_000,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  };
+}
+
+/** The connect attributes, checked to be variable names (they are spliced into SET SESSION). */
+export function sessionVariables(cfg: SqlConnectConfig): [string, string][] {
+  const attrs = Object.entries(cfg.connectAttributes ?? {});
+  for (const [k] of attrs) {
     if (!IDENT_RE.test(k)) throw new MysqlConnectError(`connect attribute "${k}" is not a valid MySQL variable name`);
   }
+  return attrs;
+}
+
+export async function connectMysql(cfg: SqlConnectConfig, database: string | null = cfg.databaseName): Promise<mysql.Connection> {
+  const options = mysqlConnectionOptions(cfg, database);
+  const attrs = sessionVariables(cfg);
   let conn: mysql.Connection;
   try {
-    conn = await mysql.createConnection({
-      host: cfg.host,
-      port: cfg.port,
-      user: cfg.user,
-      password: cfg.password,
-      database: database ?? undefined,
-      ssl: tls
-        ? {
-            ca: tls.ca as Buffer | undefined,
-            cert: tls.cert as Buffer | undefined,
-            key: tls.key as Buffer | undefined,
-            rejectUnauthorized: tls.rejectUnauthorized,
-            verifyIdentity: tls.rejectUnauthorized,
-          }
-        : undefined,
-      multipleStatements: false,
-      connectTimeout: 15_000,
-      dateStrings: true,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-    });
+    conn = await mysql.createConnection(options);
   } catch (err) {
     throw new MysqlConnectError(describeMysqlConnectError(cfg, database, err));
   }
   conn.on('error', () => {
     /* reported through the failing query */
   });
-  for (const [k, v] of Object.entries(attrs)) await conn.query(`SET SESSION ${k} = ?`, [v]);
+  for (const [k, v] of attrs) await conn.query(`SET SESSION ${k} = ?`, [v]);
   return conn;
 }
 

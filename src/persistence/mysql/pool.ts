@@ -1,13 +1,15 @@
 /**
- * A mysql2/promise pool from a SqlConnectConfig, for the engine stores (MySQL 8; MariaDB 10.11 in
- * tests). Same options as connectMysql: TLS, connect attributes as session variables (applied to
- * every new pooled connection), BIGINT returned as strings. One probe connection through
- * connectMysql first, so a misconfiguration fails here with its explanatory message.
+ * The mysql2/promise pool the stores run on (MySQL 8; MariaDB 10.11 in tests), and its adapter to the
+ * shared pooled executor (../sql/pooled-executor.ts). Same options as connectMysql (TLS, BIGINT as
+ * strings), connect attributes as session variables applied to every new pooled connection. One
+ * probe connection through connectMysql first, so a misconfiguration fails here with its
+ * explanatory message. Writes report matched rows (mysql2 sets CLIENT_FOUND_ROWS).
  */
-import mysql from 'mysql2/promise';
+import mysql, { type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
 import { type SqlConnectConfig } from '../sql-config';
-import { tlsOptions } from '../tls';
-import { connectMysql } from './connect';
+import type { PoolDriver } from '../sql/pooled-executor';
+import type { Row } from '../sql/statement';
+import { connectMysql, mysqlConnectionOptions, sessionVariables } from './connect';
 
 export interface MysqlPoolOptions {
   /** maximum open connections (default 10) */
@@ -18,31 +20,8 @@ export async function createMysqlPool(cfg: SqlConnectConfig, options: MysqlPoolO
   // validates connect attributes and reachability, with connectMysql's error messages
   const probe = await connectMysql(cfg, database);
   await probe.end().catch(() => undefined);
-  const tls = tlsOptions(cfg.tls, cfg.host);
-  const attrs = Object.entries(cfg.connectAttributes ?? {});
-  const pool = mysql.createPool({
-    host: cfg.host,
-    port: cfg.port,
-    user: cfg.user,
-    password: cfg.password,
-    database,
-    ssl: tls
-      ? {
-          ca: tls.ca as Buffer | undefined,
-          cert: tls.cert as Buffer | undefined,
-          key: tls.key as Buffer | undefined,
-          rejectUnauthorized: tls.rejectUnauthorized,
-          verifyIdentity: tls.rejectUnauthorized,
-        }
-      : undefined,
-    multipleStatements: false,
-    connectTimeout: 15_000,
-    dateStrings: true,
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-    connectionLimit: options.connectionLimit ?? 10,
-    waitForConnections: true,
-  });
+  const attrs = sessionVariables(cfg);
+  const pool = mysql.createPool({ ...mysqlConnectionOptions(cfg, database), connectionLimit: options.connectionLimit ?? 10, waitForConnections: true });
   if (attrs.length > 0) {
     // The core connection queues commands in order: these run before the first query of the borrower.
     pool.on('connection', (conn: { query(sql: string, values: unknown[], cb: (err: unknown) => void): void }) => {
@@ -51,3 +30,14 @@ export async function createMysqlPool(cfg: SqlConnectConfig, options: MysqlPoolO
   }
   return pool;
 }
+
+/** A SELECT's rows, or the matched row count of a write. */
+export const mysqlPoolDriver = (pool: mysql.Pool): PoolDriver<PoolConnection> => ({
+  connect: () => pool.getConnection(),
+  async query(conn, sql, params) {
+    const [r] = await conn.query(sql, params);
+    return Array.isArray(r) ? { rows: r as Row[], count: r.length } : { rows: [], count: (r as ResultSetHeader).affectedRows };
+  },
+  release: (conn, broken) => (broken ? conn.destroy() : conn.release()),
+  end: () => pool.end(),
+});

@@ -1,10 +1,14 @@
 /**
- * A pg.Pool from a SqlConnectConfig, for the engine stores. Connection settings (TLS, sslmode,
- * connect attributes) come from pgClientConfig; one probe connection through connectPg first, so an
- * unreachable or misconfigured server fails here with connectPg's explanatory message.
+ * The pg.Pool the stores run on, and its adapter to the shared pooled executor
+ * (../sql/pooled-executor.ts). Connection settings (TLS, sslmode, connect attributes) come from
+ * pgClientConfig; one probe connection through connectPg first, so an unreachable or misconfigured
+ * server fails here with connectPg's explanatory message. BYTEA arrives as a Buffer, BIGINT as a
+ * string (read by ../sql/rows.ts).
  */
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { type SqlConnectConfig } from '../sql-config';
+import type { PoolDriver } from '../sql/pooled-executor';
+import type { Row } from '../sql/statement';
 import { connectPg, pgClientConfig } from './connect';
 
 export interface PgPoolOptions {
@@ -23,3 +27,13 @@ export async function createPgPool(cfg: SqlConnectConfig, options: PgPoolOptions
   });
   return pool;
 }
+
+export const pgPoolDriver = (pool: Pool): PoolDriver<PoolClient> => ({
+  connect: () => pool.connect(),
+  query: async (client, sql, params) => {
+    const r = await client.query(sql, params);
+    return { rows: r.rows as Row[], count: r.rowCount ?? 0 };
+  },
+  release: (client, broken) => client.release(broken),
+  end: () => pool.end(),
+});

@@ -2,8 +2,9 @@
  * Compiles a List Filter AST to a parameterised SQL condition for one dialect. Values only ever
  * travel as parameters; identifiers only ever come from the attribute -> column map
  * (SYSTEM_ATTRIBUTES and the namespace's custom_search_attributes rows), so no byte of the query
- * text reaches the SQL text. Placeholders are written as `?` and renumbered by the dialect
- * (`$1..$n` on PostgreSQL) when the statement is finished.
+ * text reaches the SQL text. Placeholders are written as `?` and renumbered by the plugin's executor
+ * (`$1..$n` on PostgreSQL). What differs per database (full text, JSON lists, STARTS_WITH, booleans)
+ * is the plugin's dialect (src/persistence/<plugin>/dialect.ts).
  *
  * Type rules (Temporal's): Keyword: = != < <= > >= IN BETWEEN STARTS_WITH; Int, Double, Datetime:
  * comparisons, IN, BETWEEN; Bool: = !=; Text: = != (full-text "any word" match); KeywordList: = !=
@@ -11,24 +12,13 @@
  * custom Keyword/Int/Double/Datetime attributes. GROUP BY: ExecutionStatus, in Count only.
  */
 import { WorkflowExecutionStatus } from '../../common/proto';
+import type { SqlDialect } from '../../persistence';
 import { parseDatetime, parseDuration, type AttributeDef, type SaType } from '../search-attributes';
 import { QueryError } from './errors';
 import type { AttrRef, Expr, Literal, Query } from './parser';
 
 export interface AttributeLookup {
   lookup(name: string): AttributeDef | undefined;
-}
-
-export interface SqlDialect {
-  readonly name: 'sqlite' | 'postgres' | 'mysql';
-  /** "any of these words" on a Text column */
-  fullText(column: string, words: string[], params: unknown[]): string;
-  /** a KeywordList column (JSON array) contains the value */
-  listContains(column: string, value: string, params: unknown[]): string;
-  startsWith(column: string, prefix: string, negated: boolean, params: unknown[]): string;
-  bool(b: boolean): unknown;
-  /** turn the neutral `?` placeholders into the driver's */
-  finish(sql: string): string;
 }
 
 export interface CompiledQuery {
@@ -260,71 +250,3 @@ function lit(v: Literal): string {
   if (v.kind === 'number') return `the number ${clip(v.text)}`;
   return v.value ? 'TRUE' : 'FALSE';
 }
-
-// ---------------------------------------------------------------- dialects
-/** LIKE pattern escaping with '!' (the same on all three engines, unlike backslash). */
-function likeEscape(s: string): string {
-  return s.replace(/[!%_]/g, (c) => `!${c}`);
-}
-
-export const sqliteDialect: SqlDialect = {
-  name: 'sqlite',
-  // SQLite has no full-text index on these columns: any word as a substring, case-insensitive for ASCII
-  fullText(column, words, params) {
-    for (const w of words) params.push(`%${likeEscape(w)}%`);
-    return `(${words.map(() => `${column} LIKE ? ESCAPE '!'`).join(' OR ')})`;
-  },
-  listContains(column, value, params) {
-    params.push(value);
-    return `(EXISTS (SELECT 1 FROM json_each(${column}) WHERE json_each.value = ?))`;
-  },
-  // GLOB is case-sensitive (LIKE is not in SQLite); escape its metacharacters with [x]
-  startsWith(column, prefix, negated, params) {
-    params.push(`${prefix.replace(/[*?[]/g, (c) => `[${c}]`)}*`);
-    return `(${column} ${negated ? 'NOT GLOB' : 'GLOB'} ?)`;
-  },
-  bool: (b) => (b ? 1 : 0),
-  finish: (sql) => sql,
-};
-
-export const postgresDialect: SqlDialect = {
-  name: 'postgres',
-  // tsvector with the 'simple' configuration (matches the GIN indexes); any of the words
-  fullText(column, words, params) {
-    params.push(words.map((w) => `"${w}"`).join(' or '));
-    return `(to_tsvector('simple', ${column}) @@ websearch_to_tsquery('simple', ?))`;
-  },
-  listContains(column, value, params) {
-    params.push(JSON.stringify([value]));
-    return `(${column} @> CAST(? AS jsonb))`;
-  },
-  startsWith(column, prefix, negated, params) {
-    params.push(`${likeEscape(prefix)}%`);
-    return `(${column} ${negated ? 'NOT LIKE' : 'LIKE'} ? ESCAPE '!')`;
-  },
-  bool: (b) => b,
-  finish(sql) {
-    let n = 0;
-    return sql.replace(/\?/g, () => `$${++n}`);
-  },
-};
-
-export const mysqlDialect: SqlDialect = {
-  name: 'mysql',
-  // InnoDB FULLTEXT, natural language mode: rows containing any of the words (words shorter than
-  // innodb_ft_min_token_size, 3 by default, and stopwords are ignored by MySQL)
-  fullText(column, words, params) {
-    params.push(words.join(' '));
-    return `(MATCH(${column}) AGAINST (? IN NATURAL LANGUAGE MODE))`;
-  },
-  listContains(column, value, params) {
-    params.push(JSON.stringify(value));
-    return `(JSON_CONTAINS(${column}, ?))`;
-  },
-  startsWith(column, prefix, negated, params) {
-    params.push(`${likeEscape(prefix)}%`);
-    return `(${column} ${negated ? 'NOT LIKE' : 'LIKE'} ? ESCAPE '!')`;
-  },
-  bool: (b) => (b ? 1 : 0),
-  finish: (sql) => sql,
-};

@@ -1,7 +1,8 @@
 /**
- * Persistence contracts of the engine: one interface per store, blob-level, async so that SQLite
- * (synchronous driver), PostgreSQL and MySQL implementations share them. Serialisation of typed
- * objects happens above (src/history, src/matching); stores move rows and enforce the fencing rules:
+ * The persistence contracts: one interface per store, blob-level and async (the one implementation of
+ * each, sql/, runs on SQLite's synchronous driver as on the pooled PostgreSQL and MySQL ones).
+ * Serialisation of typed objects happens above (src/history, src/matching); stores move rows and
+ * enforce the fencing rules:
  *  - every write of a history shard checks, inside its transaction, that shards.range_id still equals
  *    the writer's rangeId (else ShardOwnershipLostError);
  *  - execution updates are conditional on db_record_version (else ConditionFailedError);
@@ -24,6 +25,7 @@ export interface ShardStore {
 }
 
 // ---------------------------------------------------------------- executions
+/** Names one workflow run everywhere (history's tasks and mutable state use this type too). */
 export interface ExecutionKey {
   namespaceId: string;
   workflowId: string;

@@ -1,0 +1,283 @@
+/**
+ * The executions store, written once for every SQL plugin: executions and current_executions, the
+ * history tree and its nodes, and the shard's outbox tables (transfer_tasks, timer_tasks,
+ * visibility_tasks). Every write of a shard is one program (statement.ts) that starts with the
+ * shard fence, so a stale owner writes nothing; execution updates are conditional on
+ * db_record_version. Which database runs the program, and how, is the executor's business.
+ */
+import { ConditionFailedError, ShardOwnershipLostError } from '../../common/errors';
+import type {
+  CreateExecutionRequest,
+  CurrentExecutionRow,
+  ExecutionKey,
+  ExecutionRow,
+  ExecutionStore,
+  HistoryBatchRow,
+  NewTasks,
+  TimerTaskRow,
+  TransferTaskRow,
+  UpdateExecutionRequest,
+} from '../interfaces';
+import type { SqlDialect } from './dialect';
+import type { SqlExecutor } from './executor';
+import { blob, num } from './rows';
+import { insertRows, stmt, type Program, type Row } from './statement';
+
+const EXECUTION_WHERE = 'shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?';
+
+/**
+ * The fence every shard write starts with: the shard row, locked for the rest of the transaction,
+ * must still carry the writer's range_id (else ShardOwnershipLostError and the transaction is undone).
+ * The lock keeps a new owner's range_id bump (updateShard) from committing in between.
+ */
+export function* fenceShard(d: SqlDialect, shardId: number, rangeId: number): Program<void> {
+  const { rows } = yield stmt(`SELECT range_id FROM shards WHERE shard_id = ?${d.forUpdate}`, [shardId]);
+  const row = rows[0];
+  if (!row || num(row.range_id) !== rangeId) throw new ShardOwnershipLostError(shardId, rangeId);
+}
+
+function* insertHistory(shardId: number, batches: readonly HistoryBatchRow[]): Program<void> {
+  const rows = batches.map((b) => [shardId, b.treeId, b.branchId, b.nodeId, b.txnId, b.prevTxnId, b.events.data, b.events.encoding]);
+  yield* insertRows('history_node', ['shard_id', 'tree_id', 'branch_id', 'node_id', 'txn_id', 'prev_txn_id', 'data', 'data_encoding'], rows);
+}
+
+function* insertTasks(shardId: number, tasks: NewTasks): Program<void> {
+  const queue = ['shard_id', 'task_id', 'data', 'data_encoding'];
+  const timer = ['shard_id', 'visibility_timestamp', 'task_id', 'data', 'data_encoding'];
+  yield* insertRows(
+    'transfer_tasks',
+    queue,
+    tasks.transfer.map((t) => [shardId, t.taskId, t.task.data, t.task.encoding]),
+  );
+  yield* insertRows(
+    'timer_tasks',
+    timer,
+    tasks.timer.map((t) => [shardId, t.visibilityTimestampMs, t.taskId, t.task.data, t.task.encoding]),
+  );
+  yield* insertRows(
+    'visibility_tasks',
+    queue,
+    tasks.visibility.map((t) => [shardId, t.taskId, t.task.data, t.task.encoding]),
+  );
+}
+
+const queueTask = (r: Row): TransferTaskRow => ({ taskId: num(r.task_id), task: blob(r.data, r.data_encoding) });
+
+export class SqlExecutionStore implements ExecutionStore {
+  private readonly d: SqlDialect;
+
+  constructor(private readonly db: SqlExecutor) {
+    this.d = db.dialect;
+  }
+
+  // ---------------------------------------------------------------- writes
+  createWorkflowExecution(req: CreateExecutionRequest): Promise<void> {
+    return this.db.transact(() => this.create(req));
+  }
+
+  private *create(req: CreateExecutionRequest): Program<void> {
+    yield* fenceShard(this.d, req.shardId, req.rangeId);
+    const e = req.execution;
+    const { key } = e;
+    const cur = req.current;
+    if (cur.previousRunId === undefined) {
+      const { rows } = yield stmt(`SELECT run_id FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ?${this.d.forUpdate}`, [
+        req.shardId,
+        key.namespaceId,
+        key.workflowId,
+      ]);
+      const existing = rows[0];
+      if (existing) throw new ConditionFailedError(`current execution of ${key.workflowId} exists (${String(existing.run_id)})`);
+      try {
+        yield stmt(
+          'INSERT INTO current_executions (shard_id, namespace_id, workflow_id, run_id, create_request_id, state, status, start_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          [req.shardId, key.namespaceId, key.workflowId, key.runId, cur.createRequestId, cur.state, cur.status, cur.startTimeMs],
+        );
+      } catch (err) {
+        // only reachable if a writer bypassed the shard lock; same outcome as the check above
+        if (this.d.isDuplicateKey(err)) throw new ConditionFailedError(`current execution of ${key.workflowId} exists`);
+        throw err;
+      }
+    } else {
+      const { count } = yield stmt(
+        'UPDATE current_executions SET run_id = ?, create_request_id = ?, state = ?, status = ?, start_time = ? WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?',
+        [key.runId, cur.createRequestId, cur.state, cur.status, cur.startTimeMs, req.shardId, key.namespaceId, key.workflowId, cur.previousRunId],
+      );
+      if (count !== 1) throw new ConditionFailedError(`current execution of ${key.workflowId} is no longer ${cur.previousRunId}`);
+    }
+    yield stmt(
+      'INSERT INTO executions (shard_id, namespace_id, workflow_id, run_id, next_event_id, db_record_version, data, data_encoding, state, state_encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [req.shardId, key.namespaceId, key.workflowId, key.runId, e.nextEventId, e.dbRecordVersion, e.info.data, e.info.encoding, e.state.data, e.state.encoding],
+    );
+    const tree = req.historyTree;
+    yield stmt('INSERT INTO history_tree (shard_id, tree_id, branch_id, data, data_encoding) VALUES (?, ?, ?, ?, ?)', [
+      req.shardId,
+      tree.treeId,
+      tree.branchId,
+      tree.info.data,
+      tree.info.encoding,
+    ]);
+    yield* insertHistory(req.shardId, req.history);
+    yield* insertTasks(req.shardId, req.tasks);
+  }
+
+  updateWorkflowExecution(req: UpdateExecutionRequest): Promise<void> {
+    return this.db.transact(() => this.update(req));
+  }
+
+  private *update(req: UpdateExecutionRequest): Program<void> {
+    yield* fenceShard(this.d, req.shardId, req.rangeId);
+    const e = req.execution;
+    const k = e.key;
+    const { count } = yield stmt(
+      `UPDATE executions SET next_event_id = ?, db_record_version = ?, data = ?, data_encoding = ?, state = ?, state_encoding = ? WHERE ${EXECUTION_WHERE} AND db_record_version = ?`,
+      [
+        e.nextEventId,
+        e.dbRecordVersion,
+        e.info.data,
+        e.info.encoding,
+        e.state.data,
+        e.state.encoding,
+        req.shardId,
+        k.namespaceId,
+        k.workflowId,
+        k.runId,
+        req.expectedDbRecordVersion,
+      ],
+    );
+    if (count !== 1) throw new ConditionFailedError(`execution ${k.workflowId}/${k.runId} changed concurrently`);
+    if (req.current) {
+      yield stmt(`UPDATE current_executions SET state = ?, status = ? WHERE ${EXECUTION_WHERE}`, [
+        req.current.state,
+        req.current.status,
+        req.shardId,
+        k.namespaceId,
+        k.workflowId,
+        k.runId,
+      ]);
+    }
+    yield* insertHistory(req.shardId, req.history);
+    yield* insertTasks(req.shardId, req.tasks);
+  }
+
+  deleteWorkflowExecution(shardId: number, rangeId: number, key: ExecutionKey): Promise<void> {
+    const d = this.d;
+    return this.db.transact(function* () {
+      yield* fenceShard(d, shardId, rangeId);
+      const where = [shardId, key.namespaceId, key.workflowId, key.runId];
+      yield stmt(`DELETE FROM current_executions WHERE ${EXECUTION_WHERE}`, where);
+      yield stmt(`DELETE FROM executions WHERE ${EXECUTION_WHERE}`, where);
+      yield stmt('DELETE FROM history_node WHERE shard_id = ? AND tree_id = ?', [shardId, key.runId]);
+      yield stmt('DELETE FROM history_tree WHERE shard_id = ? AND tree_id = ?', [shardId, key.runId]);
+    });
+  }
+
+  /** A fenced single-statement delete of an outbox task. */
+  private deleteTask(shardId: number, rangeId: number, sql: string, params: readonly unknown[]): Promise<void> {
+    const d = this.d;
+    return this.db.transact(function* () {
+      yield* fenceShard(d, shardId, rangeId);
+      yield stmt(sql, params);
+    });
+  }
+
+  deleteTransferTask(shardId: number, rangeId: number, taskId: number): Promise<void> {
+    return this.deleteTask(shardId, rangeId, 'DELETE FROM transfer_tasks WHERE shard_id = ? AND task_id = ?', [shardId, taskId]);
+  }
+
+  deleteTimerTask(shardId: number, rangeId: number, visibilityTimestampMs: number, taskId: number): Promise<void> {
+    return this.deleteTask(shardId, rangeId, 'DELETE FROM timer_tasks WHERE shard_id = ? AND visibility_timestamp = ? AND task_id = ?', [
+      shardId,
+      visibilityTimestampMs,
+      taskId,
+    ]);
+  }
+
+  deleteVisibilityTask(shardId: number, rangeId: number, taskId: number): Promise<void> {
+    return this.deleteTask(shardId, rangeId, 'DELETE FROM visibility_tasks WHERE shard_id = ? AND task_id = ?', [shardId, taskId]);
+  }
+
+  // ---------------------------------------------------------------- reads
+  async getWorkflowExecution(shardId: number, key: ExecutionKey): Promise<ExecutionRow | undefined> {
+    const [row] = await this.db.read(
+      stmt(`SELECT next_event_id, db_record_version, data, data_encoding, state, state_encoding FROM executions WHERE ${EXECUTION_WHERE}`, [
+        shardId,
+        key.namespaceId,
+        key.workflowId,
+        key.runId,
+      ]),
+    );
+    if (!row) return undefined;
+    return {
+      key,
+      nextEventId: num(row.next_event_id),
+      dbRecordVersion: num(row.db_record_version),
+      info: blob(row.data, row.data_encoding),
+      state: blob(row.state, row.state_encoding),
+    };
+  }
+
+  async getCurrentExecution(shardId: number, namespaceId: string, workflowId: string): Promise<CurrentExecutionRow | undefined> {
+    const [row] = await this.db.read(
+      stmt('SELECT run_id, create_request_id, state, status, start_time FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ?', [
+        shardId,
+        namespaceId,
+        workflowId,
+      ]),
+    );
+    if (!row) return undefined;
+    return {
+      runId: String(row.run_id),
+      createRequestId: String(row.create_request_id),
+      state: num(row.state),
+      status: num(row.status),
+      startTimeMs: num(row.start_time),
+    };
+  }
+
+  async readHistoryBranch(shardId: number, treeId: string, branchId: string): Promise<HistoryBatchRow[]> {
+    const rows = await this.db.read(
+      stmt(
+        'SELECT node_id, txn_id, prev_txn_id, data, data_encoding FROM history_node WHERE shard_id = ? AND tree_id = ? AND branch_id = ? ORDER BY node_id ASC, txn_id DESC',
+        [shardId, treeId, branchId],
+      ),
+    );
+    const out: HistoryBatchRow[] = [];
+    for (const r of rows) {
+      const nodeId = num(r.node_id);
+      if (out.length > 0 && out[out.length - 1]!.nodeId === nodeId) continue;
+      out.push({ treeId, branchId, nodeId, txnId: num(r.txn_id), prevTxnId: num(r.prev_txn_id), events: blob(r.data, r.data_encoding) });
+    }
+    return out;
+  }
+
+  async getTransferTasks(shardId: number, afterTaskId: number, limit: number): Promise<TransferTaskRow[]> {
+    return this.queueTasks('transfer_tasks', shardId, afterTaskId, limit);
+  }
+
+  async getVisibilityTasks(shardId: number, afterTaskId: number, limit: number): Promise<TransferTaskRow[]> {
+    return this.queueTasks('visibility_tasks', shardId, afterTaskId, limit);
+  }
+
+  private async queueTasks(table: 'transfer_tasks' | 'visibility_tasks', shardId: number, afterTaskId: number, limit: number): Promise<TransferTaskRow[]> {
+    const rows = await this.db.read(
+      stmt(`SELECT task_id, data, data_encoding FROM ${table} WHERE shard_id = ? AND task_id > ? ORDER BY task_id LIMIT ?`, [shardId, afterTaskId, limit]),
+    );
+    return rows.map(queueTask);
+  }
+
+  async getTimerTasks(shardId: number, beforeTimestampMs: number, limit: number): Promise<TimerTaskRow[]> {
+    const rows = await this.db.read(
+      stmt(
+        'SELECT visibility_timestamp, task_id, data, data_encoding FROM timer_tasks WHERE shard_id = ? AND visibility_timestamp < ? ORDER BY visibility_timestamp, task_id LIMIT ?',
+        [shardId, beforeTimestampMs, limit],
+      ),
+    );
+    return rows.map((r) => ({ visibilityTimestampMs: num(r.visibility_timestamp), ...queueTask(r) }));
+  }
+
+  async getNextTimerTimestamp(shardId: number): Promise<number | undefined> {
+    const [row] = await this.db.read(stmt('SELECT MIN(visibility_timestamp) AS t FROM timer_tasks WHERE shard_id = ?', [shardId]));
+    return row && row.t !== null && row.t !== undefined ? num(row.t) : undefined;
+  }
+}

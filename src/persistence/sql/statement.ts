@@ -1,0 +1,75 @@
+/**
+ * What the shared SQL stores hand to a plugin's executor: statements in portable SQL (`?`
+ * placeholders, the dialect's clauses already spliced in) and write programs.
+ *
+ * A program is a generator: it yields one statement at a time and receives its result (or has the
+ * statement's error thrown in at that yield), and returns the write's answer. Written once, it runs
+ * synchronously on SQLite (inside a group-commit savepoint, where no await may happen) and
+ * asynchronously on a pooled PostgreSQL or MySQL connection; the executor decides how, and whether
+ * several statements travel together. This module owns no connection and no table.
+ */
+export type Row = Record<string, unknown>;
+
+export interface Statement {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+export interface Result {
+  readonly rows: Row[];
+  /** rows a write matched (found, whether or not their values changed), or the rows a read returned */
+  readonly count: number;
+}
+
+/** A write (or a read that decides a write) as a sequence of statements; see the header. */
+export type Program<T> = Generator<Statement, T, Result>;
+
+export function stmt(sql: string, params: readonly unknown[] = []): Statement {
+  return { sql, params };
+}
+
+/** Runs a program on a synchronous executor (SQLite). */
+export function runProgram<T>(program: Program<T>, exec: (s: Statement) => Result): T {
+  let step = program.next();
+  while (!step.done) {
+    let result: Result;
+    try {
+      result = exec(step.value);
+    } catch (err) {
+      step = program.throw(err);
+      continue;
+    }
+    step = program.next(result);
+  }
+  return step.value;
+}
+
+/** Runs a program on an asynchronous executor (a pooled connection in a transaction). */
+export async function runProgramAsync<T>(program: Program<T>, exec: (s: Statement) => Promise<Result>): Promise<T> {
+  let step = program.next();
+  while (!step.done) {
+    let result: Result;
+    try {
+      result = await exec(step.value);
+    } catch (err) {
+      step = program.throw(err);
+      continue;
+    }
+    step = program.next(result);
+  }
+  return step.value;
+}
+
+/** Rows per multi-row INSERT: far below every database's limit on parameters (SQLite 32766, PostgreSQL 65535). */
+const ROWS_PER_INSERT = 200;
+
+/** INSERT statements for `rows` (one statement per ROWS_PER_INSERT rows; none for no rows). */
+export function insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Statement[] {
+  const out: Statement[] = [];
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+    out.push(stmt(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}`, chunk.flat()));
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * The SQLite executor: the shared stores' statements and programs on one better-sqlite3 connection.
+ *  - read: runs at once (the driver is synchronous; no transaction of ours is ever open between
+ *    event-loop turns, so a read sees committed data only);
+ *  - write, writeEach, transact: through the GroupCommitter (group-commit.ts): everything submitted
+ *    in one event-loop turn runs in ONE transaction, each in its own savepoint with its own checks,
+ *    and is answered after COMMIT. Programs run synchronously inside their savepoint.
+ * Statements are prepared once per SQL text (bounded cache: visibility queries are user-built).
+ */
+import type Database from 'better-sqlite3';
+import { BoundedCache } from '../sql/bounded-cache';
+import type { SqlExecutor } from '../sql/executor';
+import { runProgram, type Program, type Result, type Row, type Statement } from '../sql/statement';
+import { sqliteDialect } from './dialect';
+import { GroupCommitter } from './group-commit';
+
+/** better-sqlite3 binds no booleans and no undefined */
+const param = (v: unknown): unknown => (typeof v === 'boolean' ? (v ? 1 : 0) : v === undefined ? null : v);
+
+export class SqliteExecutor implements SqlExecutor {
+  readonly dialect = sqliteDialect;
+  readonly committer: GroupCommitter;
+  private readonly prepared = new BoundedCache<Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {
+    this.committer = new GroupCommitter(db);
+  }
+
+  private run(s: Statement): Result {
+    const st = this.prepared.get(s.sql, (sql) => this.db.prepare(sql));
+    const params = s.params.map(param);
+    if (st.reader) {
+      const rows = st.all(...params) as Row[];
+      return { rows, count: rows.length };
+    }
+    return { rows: [], count: st.run(...params).changes };
+  }
+
+  async read(s: Statement): Promise<Row[]> {
+    return this.run(s).rows;
+  }
+
+  write(s: Statement): Promise<number> {
+    return this.committer.submit(() => this.run(s).count);
+  }
+
+  writeEach(statements: readonly Statement[]): Promise<number[]> {
+    // submitted in one turn: one group commit
+    return Promise.all(statements.map((s) => this.write(s)));
+  }
+
+  transact<T>(program: () => Program<T>): Promise<T> {
+    return this.committer.submit(() => runProgram(program(), (s) => this.run(s)));
+  }
+
+  async close(): Promise<void> {
+    this.committer.flush();
+    this.db.close();
+  }
+}
