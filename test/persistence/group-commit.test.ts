@@ -5,11 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { connectSqlite } from '../../src/persistence/sqlite/connect';
+import { connectSqlite, type SqliteConnection, type SqliteSynchronous } from '../../src/persistence/sqlite/connect';
+import { WalSync } from '../../src/persistence/sqlite/wal-sync';
 import { SqliteExecutor } from '../../src/persistence/sqlite/executor';
 import { SqlPersistence } from '../../src/persistence/sql/persistence';
 import type { CreateExecutionRequest, DataBlob, ExecutionKey, UpdateExecutionRequest } from '../../src/persistence';
@@ -21,15 +22,29 @@ const NO_TASKS = { transfer: [], timer: [], visibility: [] };
 let tid = 100;
 
 /** The shared stores over a SQLite executor, with its committer and raw connection in reach. */
-function fresh(): { store: SqlPersistence; committer: SqliteExecutor['committer']; raw: Database.Database; file: string; cleanup(): void } {
+function fresh(synchronous: SqliteSynchronous = 'FULL'): {
+  store: SqlPersistence;
+  committer: SqliteExecutor['committer'];
+  conn: SqliteConnection;
+  raw: Database.Database;
+  file: string;
+  cleanup(): void;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'tts-gc-'));
   const file = join(dir, 'temporal.db');
   const db = new Database(file);
   db.exec(readFileSync(join(REPO, 'schema/sqlite/v3/temporal/schema.sql'), 'utf8'));
   db.close();
-  const raw = connectSqlite(file);
-  const executor = new SqliteExecutor(raw);
-  return { store: new SqlPersistence(executor), committer: executor.committer, raw, file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const conn = connectSqlite(file, synchronous);
+  const executor = new SqliteExecutor(conn);
+  return {
+    store: new SqlPersistence(executor),
+    committer: executor.committer,
+    conn,
+    raw: conn.db,
+    file,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 function createReq(shardId: number, rangeId: number, key: ExecutionKey): CreateExecutionRequest {
@@ -148,6 +163,86 @@ test('callers are answered only after COMMIT: a failing COMMIT fails every write
       ['rejected', 'rejected'],
     );
     assert.equal(await store.executions.getWorkflowExecution(1, b), undefined, 'nothing of the failed batch is visible');
+  } finally {
+    await store.close();
+    cleanup();
+  }
+});
+
+test('FULL: writes are answered after an fdatasync of the WAL, commits of the meantime share one, and a read waits for what it saw to be on disk', async () => {
+  const { store, conn, cleanup } = fresh('FULL');
+  const wal = conn.walSync!;
+  try {
+    await store.shards.getOrCreateShard(1, bl('{}'));
+    await store.shards.updateShard(1, 0, 1, bl('{}'));
+    const syncsBefore = wal.syncs;
+    // 100 creates in 100 event-loop turns: 100 commits, far fewer syncs (each covers the commits made while the one before ran)
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < 100; i++) {
+      writes.push(store.executions.createWorkflowExecution(createReq(1, 1, { namespaceId: 'ns', workflowId: `wf-${i}`, runId: `run-${i}` })));
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(writes);
+    const syncs = wal.syncs - syncsBefore;
+    assert.ok(syncs >= 1, 'the WAL was synced');
+    assert.ok(syncs < 100, `commits share syncs (${syncs} for 100 commits)`);
+
+    // a read right after a commit is answered only once that commit is durable
+    const key = { namespaceId: 'ns', workflowId: 'wf-r', runId: 'run-r' };
+    const write = store.executions.createWorkflowExecution(createReq(1, 1, key));
+    await new Promise((r) => setImmediate(r)); // the batch commits in this turn
+    const seq = wal.committedSeq;
+    assert.ok(wal.durableSeq < seq, 'its sync is still running');
+    const row = await store.executions.getWorkflowExecution(1, key);
+    assert.ok(row, 'the read saw the commit');
+    assert.ok(wal.durableSeq >= seq, 'and was answered only once the commit was on disk');
+    await write;
+  } finally {
+    await store.close();
+    cleanup();
+  }
+});
+
+test('NORMAL: no sync of our own (acknowledged after COMMIT, durable against a process crash only)', async () => {
+  const { store, conn, cleanup } = fresh('NORMAL');
+  try {
+    assert.equal(conn.walSync, undefined);
+    await store.shards.getOrCreateShard(1, bl('{}'));
+    await store.shards.updateShard(1, 0, 1, bl('{}'));
+    await store.executions.createWorkflowExecution(createReq(1, 1, { namespaceId: 'ns', workflowId: 'wf-n', runId: 'run-n' }));
+    assert.ok(await store.executions.getWorkflowExecution(1, { namespaceId: 'ns', workflowId: 'wf-n', runId: 'run-n' }));
+  } finally {
+    await store.close();
+    cleanup();
+  }
+});
+
+test('a WAL that cannot be synced fails the writes waiting on it and every later one, with an error that says to restart', async () => {
+  const wal = new WalSync(join(tmpdir(), `tts-no-such-dir-${process.pid}`, 'x.db-wal'));
+  const waiting = wal.whenDurable(wal.committedNow());
+  await assert.rejects(waiting, /could not be synced to disk; restart the server/);
+  assert.throws(() => wal.assertHealthy(), /could not be synced/);
+  await assert.rejects(wal.whenDurable(), /could not be synced/);
+});
+
+test('checkpoints run on their own thread: committed writes reach the database file without the server checkpointing', async () => {
+  const { store, file, cleanup } = fresh('FULL');
+  try {
+    await store.shards.getOrCreateShard(1, bl('{}'));
+    await store.shards.updateShard(1, 0, 1, bl('{}'));
+    for (let i = 0; i < 20; i++)
+      await store.executions.createWorkflowExecution(createReq(1, 1, { namespaceId: 'ns', workflowId: `wf-c${i}`, runId: `run-c${i}` }));
+    // the server's connection never checkpoints (wal_autocheckpoint=0); wait for the checkpoint thread
+    const copy = `${file}.copy`;
+    let found = 0;
+    for (let attempt = 0; attempt < 40 && found < 20; attempt++) {
+      await new Promise((r) => setTimeout(r, 250));
+      copyFileSync(file, copy); // the database file alone, without its WAL
+      const db = new Database(copy, { readonly: true });
+      found = (db.prepare("SELECT COUNT(*) AS n FROM executions WHERE workflow_id LIKE 'wf-c%'").get() as { n: number }).n;
+      db.close();
+    }
+    assert.equal(found, 20, 'every committed row is in the database file');
   } finally {
     await store.close();
     cleanup();

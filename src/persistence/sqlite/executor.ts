@@ -1,7 +1,8 @@
 /**
  * The SQLite executor: the shared stores' statements and programs on one better-sqlite3 connection.
  *  - read: runs at once (the driver is synchronous; no transaction of ours is ever open between
- *    event-loop turns, so a read sees committed data only);
+ *    event-loop turns, so a read sees committed data only) and hands its rows out once every
+ *    commit it could have seen is on disk (wal-sync.ts);
  *  - write, writeEach, transact: through the GroupCommitter (group-commit.ts): everything submitted
  *    in one event-loop turn runs in ONE transaction, each in its own savepoint with its own checks,
  *    and is answered after COMMIT. Programs run synchronously inside their savepoint.
@@ -12,6 +13,7 @@ import { BoundedCache } from '../sql/bounded-cache';
 import type { SqlExecutor } from '../sql/executor';
 import { runProgram, type Program, type Result, type Row, type Statement } from '../sql/statement';
 import { sqliteDialect } from './dialect';
+import type { SqliteConnection } from './connect';
 import { GroupCommitter } from './group-commit';
 
 /** better-sqlite3 binds no booleans and no undefined */
@@ -22,8 +24,11 @@ export class SqliteExecutor implements SqlExecutor {
   readonly committer: GroupCommitter;
   private readonly prepared = new BoundedCache<Database.Statement>();
 
-  constructor(private readonly db: Database.Database) {
-    this.committer = new GroupCommitter(db);
+  private readonly db: Database.Database;
+
+  constructor(private readonly conn: SqliteConnection) {
+    this.db = conn.db;
+    this.committer = new GroupCommitter(conn.db, conn.walSync);
   }
 
   private run(s: Statement): Result {
@@ -37,7 +42,9 @@ export class SqliteExecutor implements SqlExecutor {
   }
 
   async read(s: Statement): Promise<Row[]> {
-    return this.run(s).rows;
+    const rows = this.run(s).rows;
+    await this.committer.whenDurable();
+    return rows;
   }
 
   write(s: Statement): Promise<number> {
@@ -55,6 +62,8 @@ export class SqliteExecutor implements SqlExecutor {
 
   async close(): Promise<void> {
     this.committer.flush();
+    await this.conn.walSync?.close();
+    await this.conn.checkpointer?.stop();
     this.db.close();
   }
 }

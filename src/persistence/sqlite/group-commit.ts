@@ -1,16 +1,18 @@
 /**
  * Group commit for SQLite: write operations submitted during one turn of the event loop run in ONE
- * transaction (one WAL append, one fsync with synchronous=FULL), each inside its own SAVEPOINT.
+ * transaction (one WAL append, and with a WalSync one fdatasync shared with the commits made while
+ * the previous one ran; see wal-sync.ts), each inside its own SAVEPOINT.
  *  - An operation keeps its own checks (shard range_id fence, db_record_version condition, ...),
  *    evaluated inside the shared transaction, so they hold exactly as in a transaction of its own.
  *  - An operation that throws is rolled back to its savepoint and gets its error; the others of the
  *    batch still commit.
- *  - Every caller is answered only after COMMIT returned (durable per the database's synchronous
- *    setting); if COMMIT itself fails, every operation of the batch gets that error.
+ *  - Every caller is answered only after COMMIT returned and, with a WalSync, after the commit is on
+ *    disk; if COMMIT (or the sync) fails, every operation of the batch gets that error.
  * better-sqlite3 is synchronous, so while a batch commits no other statement can run on the
  * connection; operations that arrive meanwhile form the next batch.
  */
 import type Database from 'better-sqlite3';
+import type { WalSync } from './wal-sync';
 
 interface Op {
   run: () => unknown;
@@ -39,6 +41,8 @@ export class GroupCommitter {
 
   constructor(
     private readonly db: Database.Database,
+    /** makes commits durable off the event loop (absent: COMMIT's own synchronous setting decides) */
+    private readonly walSync?: WalSync,
     private readonly maxBatch = 2000,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
@@ -52,6 +56,12 @@ export class GroupCommitter {
   /** Run `fn` (synchronous statements only) in the next group transaction; resolves after COMMIT. */
   submit<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      try {
+        this.walSync?.assertHealthy();
+      } catch (err) {
+        reject(err);
+        return;
+      }
       this.queue.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
@@ -106,10 +116,24 @@ export class GroupCommitter {
       for (const op of batch) op.reject(err);
       return;
     }
-    for (let i = 0; i < batch.length; i++) {
-      const r = results[i]!;
-      if (r.ok) batch[i]!.resolve(r.value);
-      else batch[i]!.reject(r.value);
+    const answer = (): void => {
+      for (let i = 0; i < batch.length; i++) {
+        const r = results[i]!;
+        if (r.ok) batch[i]!.resolve(r.value);
+        else batch[i]!.reject(r.value);
+      }
+    };
+    if (!this.walSync) {
+      answer();
+      return;
     }
+    this.walSync.whenDurable(this.walSync.committedNow()).then(answer, (err: unknown) => {
+      for (const op of batch) op.reject(err);
+    });
+  }
+
+  /** Resolves once every commit so far is on disk (at once without a WalSync). */
+  whenDurable(): Promise<void> {
+    return this.walSync ? this.walSync.whenDurable() : Promise.resolve();
   }
 }
