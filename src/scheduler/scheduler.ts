@@ -366,7 +366,10 @@ export class Scheduler {
   private async processBuffer(): Promise<boolean> {
     const internal = this.record.internal;
     const info = this.record.info;
-    if (internal.needRefresh) {
+    // Starts waiting for a run to close need to know whether it has: the driver's close
+    // notification (runClosed) may have been lost in a crash, so look.
+    const waiting = internal.bufferedStarts.length > 0 && info.runningWorkflows.length > 0;
+    if (internal.needRefresh || waiting) {
       await this.refreshRunning();
       internal.needRefresh = false;
     }
