@@ -148,7 +148,7 @@ function parseField(text: string | null | undefined, f: FieldDef, where: string)
         end = hi;
       } else {
         const v = parseValue(part, f.min, f.max, f.mode);
-        if (v === undefined) throw bad(`has "${part}", which is not a number in ${f.min}-${f.max}${names}`);
+        if (v === undefined) throw bad(`${part === s ? 'is' : `has "${part}", which is`} not a number in ${f.min}-${f.max}${names}`);
         start = v;
         // "x/y" runs from x to the maximum; a plain "x" is just x
         end = hasStep ? f.max : v;

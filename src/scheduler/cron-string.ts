@@ -76,10 +76,9 @@ function parseEvery(text: string, where: string): IntervalSeconds {
   if (interval === undefined) throw new InvalidArgumentError(where, `"${ivText}" is not a duration (examples: 90s, 15m, 1h30m, 2d)`);
   const phase = phaseText === undefined || phaseText === '' ? 0 : parseGoDuration(phaseText);
   if (phase === undefined) throw new InvalidArgumentError(where, `"${phaseText}" is not a duration (examples: 90s, 15m, 1h30m, 2d)`);
+  validateInterval({ interval, phase }, where);
   // Intervals and phases are truncated to whole seconds (IntervalSpec's rule).
-  const iv = { interval: Math.trunc(interval), phase: Math.trunc(phase) };
-  validateInterval(iv, where);
-  return iv;
+  return { interval: Math.trunc(interval), phase: Math.trunc(phase) };
 }
 
 /** One cron string; `where` names it in errors (e.g. "cron_string[0]"). */

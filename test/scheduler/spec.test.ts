@@ -323,7 +323,7 @@ describe('bad specs are INVALID_ARGUMENT naming the field', () => {
     rejects({ cronString: ['0 12 * *'] }, /cron_string\[0\]/, /has 4 fields; a cron string has 5/);
     rejects({ cronString: ['0 12 * * * * * *'] }, /cron_string\[0\]/, /has 8 fields/);
     rejects({ cronString: ['@often'] }, /cron_string\[0\]/, /1 field/);
-    rejects({ cronString: ['60 * * * *'] }, /cron_string\[0\]\.minute/, /"60", which is not a number in 0-59/);
+    rejects({ cronString: ['60 * * * *'] }, /cron_string\[0\]\.minute/, /"60" is not a number in 0-59/);
     rejects({ cronString: ['0 0 * * fri-mon'] }, /day_of_week/, /range end "mon" that is before its start/);
     rejects({ cronString: ['*/0 * * * *'] }, /minute/, /invalid step "0"/);
     rejects({ cronString: ['1/2/3 * * * *'] }, /minute/, /too many slashes/);
@@ -333,7 +333,7 @@ describe('bad specs are INVALID_ARGUMENT naming the field', () => {
     rejects({ cronString: ['TZ=UTC'] }, /cron_string\[0\]/, /time zone but no fields/);
     rejects({ cronString: ['@every'] }, /cron_string\[0\]/, /no interval after @every/);
     rejects({ cronString: ['@every 10x'] }, /cron_string\[0\]/, /"10x" is not a duration/);
-    rejects({ cronString: ['@every 500ms'] }, /cron_string\[0\]/, /too small/);
+    rejects({ cronString: ['@every 500ms'] }, /cron_string\[0\]/, /interval 0.5s is too small/);
     rejects({ cronString: ['@every 1h/2h'] }, /cron_string\[0\]/, /phase 7200s must be less than the interval 3600s/);
   });
 
