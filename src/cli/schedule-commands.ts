@@ -12,7 +12,17 @@ import { temporal, type google } from '../common/proto';
 import { CompiledSpec } from '../scheduler/spec';
 import { addClientOptions, collect, flagsOf, withClient, type CliContext, type GlobalFlags } from './client-context';
 import { CliError, textValue } from './output';
-import { humanDuration, jsonPayload, messageToJson, parseDuration, parseJsonFlag, parseKeyJsonPairs, payloadToValue, timestampText, toNumber } from './proto-json';
+import {
+  humanDuration,
+  jsonPayload,
+  messageToJson,
+  parseDuration,
+  parseJsonFlag,
+  parseKeyJsonPairs,
+  payloadToValue,
+  timestampText,
+  toNumber,
+} from './proto-json';
 import { inputPayloads } from './workflow-commands';
 
 import enums = temporal.api.enums.v1;
@@ -44,12 +54,15 @@ const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperC
 /** --calendar JSON (`{"dayOfWeek":"Fri","hour":"17","minute":"5"}`; snake_case keys too) to a CalendarSpec. */
 export function parseCalendarFlag(text: string): temporal.api.schedule.v1.ICalendarSpec {
   const v = parseJsonFlag('--calendar', text);
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CliError(`--calendar must be a JSON object such as {"dayOfWeek":"Fri","hour":"17","minute":"5"}, got ${text}`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new CliError(`--calendar must be a JSON object such as {"dayOfWeek":"Fri","hour":"17","minute":"5"}, got ${text}`);
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
     const k = camel(key);
-    if (!(CALENDAR_FIELDS as readonly string[]).includes(k)) throw new CliError(`--calendar has an unknown field "${key}" (fields: ${CALENDAR_FIELDS.join(', ')})`);
-    if (typeof value !== 'string' && typeof value !== 'number') throw new CliError(`--calendar field "${key}" must be a string such as "1-5" or "*", got ${JSON.stringify(value)}`);
+    if (!(CALENDAR_FIELDS as readonly string[]).includes(k))
+      throw new CliError(`--calendar has an unknown field "${key}" (fields: ${CALENDAR_FIELDS.join(', ')})`);
+    if (typeof value !== 'string' && typeof value !== 'number')
+      throw new CliError(`--calendar field "${key}" must be a string such as "1-5" or "*", got ${JSON.stringify(value)}`);
     out[k] = String(value);
   }
   return out;
@@ -225,7 +238,8 @@ export function buildTogglePatch(o: { pause?: boolean; unpause?: boolean; reason
 export function buildBackfillPatch(o: { startTime: string; endTime: string; overlapPolicy: string }): temporal.api.schedule.v1.ISchedulePatch {
   const startTime = parseTimestamp('--start-time', o.startTime);
   const endTime = parseTimestamp('--end-time', o.endTime);
-  if (toNumber(endTime.seconds as never) < toNumber(startTime.seconds as never)) throw new CliError(`--end-time ${o.endTime} is before --start-time ${o.startTime}`);
+  if (toNumber(endTime.seconds as never) < toNumber(startTime.seconds as never))
+    throw new CliError(`--end-time ${o.endTime} is before --start-time ${o.startTime}`);
   return { backfillRequest: [{ startTime, endTime, overlapPolicy: overlapPolicy(o.overlapPolicy) }] };
 }
 
@@ -261,7 +275,9 @@ export function calendarText(c: temporal.api.schedule.v1.IStructuredCalendarSpec
 function specLines(spec: IScheduleSpec | null | undefined): string {
   const lines = [
     ...(spec?.structuredCalendar ?? []).map(calendarText),
-    ...(spec?.interval ?? []).map((iv) => `every ${humanDuration(iv.interval)}${iv.phase && humanDuration(iv.phase) ? ` offset ${humanDuration(iv.phase)}` : ''}`),
+    ...(spec?.interval ?? []).map(
+      (iv) => `every ${humanDuration(iv.interval)}${iv.phase && humanDuration(iv.phase) ? ` offset ${humanDuration(iv.phase)}` : ''}`,
+    ),
     ...(spec?.cronString ?? []),
   ];
   return lines.join('\n');
@@ -354,7 +370,7 @@ function addWorkflowOptions(cmd: Command): Command {
     .option('--run-timeout <duration>', 'fail a workflow run if it lasts longer')
     .option('--execution-timeout <duration>', 'fail a workflow execution (all runs) if it lasts longer')
     .option('--task-timeout <duration>', 'start-to-close timeout of a workflow task', '10s')
-    .option('--search-attribute <key=json>', "search attribute of the runs as KEY=JSON, e.g. 'Env=\"prod\"'; repeatable", collect)
+    .option('--search-attribute <key=json>', 'search attribute of the runs as KEY=JSON, e.g. \'Env="prod"\'; repeatable', collect)
     .option('--memo <key=json>', 'memo of the runs as KEY=JSON; repeatable', collect)
     .option('--static-summary <text>', 'static summary of the runs for UIs')
     .option('--static-details <text>', 'static details of the runs for UIs')
@@ -370,7 +386,11 @@ function integerFlag(flag: string, v: string): number {
 }
 
 /** A leaf whose request is built from the flags before connecting (bad flags never reach the server). */
-function leaf<T extends object, R>(cmd: Command, build: (o: GlobalFlags & T) => R, send: (ctx: CliContext, req: R, o: GlobalFlags & T) => Promise<void>): Command {
+function leaf<T extends object, R>(
+  cmd: Command,
+  build: (o: GlobalFlags & T) => R,
+  send: (ctx: CliContext, req: R, o: GlobalFlags & T) => Promise<void>,
+): Command {
   return cmd.action(async (_opts: unknown, self: Command) => {
     const o = flagsOf<T>(self);
     const req = build(o);
@@ -446,7 +466,9 @@ export function registerScheduleCommands(program: Command): void {
   );
 
   leaf(
-    addWorkflowOptions(addOverlap(addConfigOptions(addScheduleId(sched.command('update').description('replace a schedule: every option not given returns to its default'))))),
+    addWorkflowOptions(
+      addOverlap(addConfigOptions(addScheduleId(sched.command('update').description('replace a schedule: every option not given returns to its default')))),
+    ),
     (o: GlobalFlags & ScheduleConfigFlags & WorkflowActionFlags & { scheduleId: string }) => buildUpdateRequest(o, o.namespace, '', randomUUID(), undefined),
     async (ctx, req, o) => {
       // the conflict token makes the replacement fail rather than overwrite a change made meanwhile
@@ -519,7 +541,8 @@ export function registerScheduleCommands(program: Command): void {
     (o: GlobalFlags & { scheduleId: string; startTime: string; endTime: string }): ws.IListScheduleMatchingTimesRequest => {
       const startTime = parseTimestamp('--start-time', o.startTime);
       const endTime = parseTimestamp('--end-time', o.endTime);
-      if (toNumber(endTime.seconds as never) < toNumber(startTime.seconds as never)) throw new CliError(`--end-time ${o.endTime} is before --start-time ${o.startTime}`);
+      if (toNumber(endTime.seconds as never) < toNumber(startTime.seconds as never))
+        throw new CliError(`--end-time ${o.endTime} is before --start-time ${o.startTime}`);
       return { namespace: o.namespace, scheduleId: o.scheduleId, startTime, endTime };
     },
     async (ctx, req) => {

@@ -36,8 +36,19 @@ export interface OverlapDecision<T extends Overlappable> {
   overlapSkipped: number;
 }
 
-export function decideOverlap<T extends Overlappable>(buffer: readonly T[], isRunning: boolean, resolve: (p: OverlapPolicy) => OverlapPolicy): OverlapDecision<T> {
-  const d: OverlapDecision<T> = { overlappingStarts: [], nonOverlappingStart: undefined, newBuffer: [], needCancel: false, needTerminate: false, overlapSkipped: 0 };
+export function decideOverlap<T extends Overlappable>(
+  buffer: readonly T[],
+  isRunning: boolean,
+  resolve: (p: OverlapPolicy) => OverlapPolicy,
+): OverlapDecision<T> {
+  const d: OverlapDecision<T> = {
+    overlappingStarts: [],
+    nonOverlappingStart: undefined,
+    newBuffer: [],
+    needCancel: false,
+    needTerminate: false,
+    overlapSkipped: 0,
+  };
   for (const start of buffer) {
     const policy = resolve(start.overlapPolicy);
     if (policy === OverlapPolicy.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL) {

@@ -161,7 +161,10 @@ export function validateStartWorkflowAction(a: INewWorkflowExecutionInfo | null 
   const f = (name: string) => `schedule.action.start_workflow.${name}`;
   if (!a.workflowId) throw new InvalidArgumentError(f('workflow_id'), 'is not set: the base workflow id of the runs (the nominal time is appended)');
   if (a.workflowId.length + APPENDED_TIMESTAMP_FOR_VALIDATION.length > MAX_ID_LENGTH) {
-    throw new InvalidArgumentError(f('workflow_id'), `is too long: with the appended time ("${APPENDED_TIMESTAMP_FOR_VALIDATION}") it must fit ${MAX_ID_LENGTH} characters`);
+    throw new InvalidArgumentError(
+      f('workflow_id'),
+      `is too long: with the appended time ("${APPENDED_TIMESTAMP_FOR_VALIDATION}") it must fit ${MAX_ID_LENGTH} characters`,
+    );
   }
   if (!a.workflowType?.name) throw new InvalidArgumentError(f('workflow_type.name'), 'is not set: the workflow type the schedule starts');
   if (a.workflowType.name.length > MAX_ID_LENGTH) throw new InvalidArgumentError(f('workflow_type.name'), `is longer than ${MAX_ID_LENGTH} characters`);
@@ -256,4 +259,3 @@ export function newScheduleRecord(input: NewScheduleInput): ScheduleRecord {
     },
   };
 }
-

@@ -399,7 +399,13 @@ export class Scheduler {
           this.bumpConflictToken();
         }
         this.recordAction(
-          { scheduleTime: start.actualTime, actualTime: res.startTime, workflowId: req.workflowId!, runId: res.runId, status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING },
+          {
+            scheduleTime: start.actualTime,
+            actualTime: res.startTime,
+            workflowId: req.workflowId!,
+            runId: res.runId,
+            status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING,
+          },
           start === d.nonOverlappingStart,
         );
       } catch (err) {
@@ -423,7 +429,8 @@ export class Scheduler {
       for (const run of info.runningWorkflows) {
         const requestId = `sched-${verb}-${run.runId}`;
         try {
-          if (d.needTerminate) await this.deps.actions.terminateWorkflow(this.record.namespace, run, 'terminated by schedule overlap policy', this.identity, requestId);
+          if (d.needTerminate)
+            await this.deps.actions.terminateWorkflow(this.record.namespace, run, 'terminated by schedule overlap policy', this.identity, requestId);
           else await this.deps.actions.cancelWorkflow(this.record.namespace, run, 'cancelled by schedule overlap policy', this.identity, requestId);
         } catch (err) {
           // tried again on the next pass that still finds it running

@@ -53,7 +53,8 @@ const durationSeconds = (d: DurationLike | null | undefined): number => (d ? num
 /** A Timestamp as epoch ms (same shape as a Duration). */
 export const timestampMs = (t: DurationLike): number => durationMs(t);
 // int64 fields take plain numbers when encoded; the generated types say Long
-export const msToTimestamp = (ms: number): ITimestamp => ({ seconds: Math.floor(ms / 1000), nanos: (ms - Math.floor(ms / 1000) * 1000) * 1e6 }) as unknown as ITimestamp;
+export const msToTimestamp = (ms: number): ITimestamp =>
+  ({ seconds: Math.floor(ms / 1000), nanos: (ms - Math.floor(ms / 1000) * 1000) * 1e6 }) as unknown as ITimestamp;
 export const msToDuration = (ms: number): IDuration => ({ seconds: Math.trunc(ms / 1000), nanos: (ms % 1000) * 1e6 }) as unknown as IDuration;
 
 const toRange = (r: IRange): Range => ({ start: r.start ?? 0, end: r.end ?? 0, step: r.step ?? 0 });
@@ -102,16 +103,23 @@ function canonicalize(spec: IScheduleSpec): CanonicalSpec {
     const parsed = parseCronString(text, where);
     // All cron strings must agree on their zone, present or not (as Temporal).
     if (cronZone !== undefined && parsed.timeZone !== cronZone) {
-      throw new InvalidArgumentError(where, `time zone "${parsed.timeZone}" conflicts with "${cronZone}" of an earlier cron string; give all cron strings the same CRON_TZ`);
+      throw new InvalidArgumentError(
+        where,
+        `time zone "${parsed.timeZone}" conflicts with "${cronZone}" of an earlier cron string; give all cron strings the same CRON_TZ`,
+      );
     }
     cronZone = parsed.timeZone;
     if (parsed.calendar) structured.push(parsed.calendar);
-    if (parsed.interval) intervals.push({ interval: { seconds: parsed.interval.interval }, phase: parsed.interval.phase ? { seconds: parsed.interval.phase } : null });
+    if (parsed.interval)
+      intervals.push({ interval: { seconds: parsed.interval.interval }, phase: parsed.interval.phase ? { seconds: parsed.interval.phase } : null });
   });
   let timezoneName = spec.timezoneName ?? '';
   if (cronZone) {
     if (timezoneName !== '' && timezoneName !== cronZone) {
-      throw new InvalidArgumentError('schedule.spec.timezone_name', `"${timezoneName}" conflicts with CRON_TZ=${cronZone} in a cron string; give the zone in one place`);
+      throw new InvalidArgumentError(
+        'schedule.spec.timezone_name',
+        `"${timezoneName}" conflicts with CRON_TZ=${cronZone} in a cron string; give the zone in one place`,
+      );
     }
     timezoneName = cronZone;
   }

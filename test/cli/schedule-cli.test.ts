@@ -82,7 +82,10 @@ describe('requests built from flags', () => {
       schedule: {
         spec: {
           cronString: ['30 2 * * *'],
-          calendar: [{ dayOfWeek: 'Fri', hour: '17', minute: '5' }, { dayOfMonth: '1', comment: 'first' }],
+          calendar: [
+            { dayOfWeek: 'Fri', hour: '17', minute: '5' },
+            { dayOfMonth: '1', comment: 'first' },
+          ],
           interval: [{ interval: '5400s' }, { interval: '21600s', phase: '18000s' }],
           startTime: '2024-01-01T00:00:00.000Z',
           endTime: '2024-12-31T22:59:59.000Z',
@@ -134,14 +137,26 @@ describe('requests built from flags', () => {
   test('toggle, trigger and backfill patches', () => {
     assert.deepEqual(buildTogglePatch({ pause: true, reason: 'maintenance' }), { pause: 'maintenance' });
     assert.deepEqual(buildTogglePatch({ unpause: true, reason: '(no reason provided)' }), { unpause: '(no reason provided)' });
-    assert.deepEqual(wire('temporal.api.schedule.v1.SchedulePatch', buildBackfillPatch({ startTime: '2022-05-01T00:00:00Z', endTime: '2022-05-31T23:59:59Z', overlapPolicy: 'AllowAll' })), {
-      backfillRequest: [{ startTime: '2022-05-01T00:00:00.000Z', endTime: '2022-05-31T23:59:59.000Z', overlapPolicy: 'SCHEDULE_OVERLAP_POLICY_ALLOW_ALL' }],
-    });
+    assert.deepEqual(
+      wire(
+        'temporal.api.schedule.v1.SchedulePatch',
+        buildBackfillPatch({ startTime: '2022-05-01T00:00:00Z', endTime: '2022-05-31T23:59:59Z', overlapPolicy: 'AllowAll' }),
+      ),
+      {
+        backfillRequest: [{ startTime: '2022-05-01T00:00:00.000Z', endTime: '2022-05-31T23:59:59.000Z', overlapPolicy: 'SCHEDULE_OVERLAP_POLICY_ALLOW_ALL' }],
+      },
+    );
   });
 
   test('a structured calendar prints as calendar strings', () => {
     assert.equal(
-      calendarText({ second: [{ start: 0 }], minute: [{ start: 0, end: 30, step: 15 }], hour: [{ start: 9, end: 17 }], dayOfWeek: [{ start: 1, end: 5, step: 1 }], comment: 'office' }),
+      calendarText({
+        second: [{ start: 0 }],
+        minute: [{ start: 0, end: 30, step: 15 }],
+        hour: [{ start: 9, end: 17 }],
+        dayOfWeek: [{ start: 1, end: 5, step: 1 }],
+        comment: 'office',
+      }),
       '{"second":"0","minute":"0-30/15","hour":"9-17","dayOfMonth":"","month":"","year":"*","dayOfWeek":"1-5","comment":"office"}',
     );
   });
@@ -165,22 +180,50 @@ describe('bad flags: one error line, exit 1, nothing sent', { concurrency: 4 }, 
     ['unknown time zone', () => create('--cron', '@daily', '--time-zone', 'Mars/Base'), /--time-zone: unknown time zone "Mars\/Base"/],
     ['unknown CRON_TZ', () => create('--cron', 'CRON_TZ=Nowhere 0 0 * * *'), /--cron CRON_TZ: unknown time zone "Nowhere"/],
     ['bad start time', () => create('--interval', '1h', '--start-time', 'yesterday'), /--start-time "yesterday" is not an RFC 3339 time/],
-    ['end before start', () => create('--interval', '1h', '--start-time', '2024-02-01T00:00:00Z', '--end-time', '2024-01-01T00:00:00Z'), /--end-time .* is before --start-time/],
-    ['negative remaining actions', () => create('--interval', '1h', '--remaining-actions', '-2'), /--remaining-actions -2 must be a whole number of at least 0/],
+    [
+      'end before start',
+      () => create('--interval', '1h', '--start-time', '2024-02-01T00:00:00Z', '--end-time', '2024-01-01T00:00:00Z'),
+      /--end-time .* is before --start-time/,
+    ],
+    [
+      'negative remaining actions',
+      () => create('--interval', '1h', '--remaining-actions', '-2'),
+      /--remaining-actions -2 must be a whole number of at least 0/,
+    ],
     ['remaining actions not a number', () => create('--interval', '1h', '--remaining-actions', 'lots'), /--remaining-actions "lots" is not a whole number/],
-    ['unknown overlap policy', () => create('--interval', '1h', '--overlap-policy', 'Sometimes'), /argument 'Sometimes' is invalid. Allowed choices are Skip, BufferOne/],
+    [
+      'unknown overlap policy',
+      () => create('--interval', '1h', '--overlap-policy', 'Sometimes'),
+      /argument 'Sometimes' is invalid. Allowed choices are Skip, BufferOne/,
+    ],
     ['bad jitter', () => create('--interval', '1h', '--jitter', 'soon'), /--jitter "soon" is not a duration/],
     ['memo without =', () => create('--interval', '1h', '--memo', 'nokey'), /--memo "nokey" must be KEY=VALUE/],
     ['input not JSON', () => create('--interval', '1h', '--input', '{bad'), /--input is not valid JSON/],
     ['priority out of range', () => create('--interval', '1h', '--priority-key', '9'), /--priority-key 9 must be a whole number from 1 to 5/],
-    ['no task queue', () => tts(['schedule', 'create', '-s', 'x', '--type', 'T', '--interval', '1h']), /required option '-t, --task-queue <name>' not specified/],
+    [
+      'no task queue',
+      () => tts(['schedule', 'create', '-s', 'x', '--type', 'T', '--interval', '1h']),
+      /required option '-t, --task-queue <name>' not specified/,
+    ],
     ['no type', () => tts(['schedule', 'create', '-s', 'x', '-t', 'q', '--interval', '1h', '--address', '127.0.0.1:1']), /--type is required/],
     ['no schedule id', () => tts(['schedule', 'describe']), /required option '-s, --schedule-id <id>' not specified/],
     ['toggle without a direction', () => tts(['schedule', 'toggle', '-s', 'x', '--address', '127.0.0.1:1']), /exactly one of --pause or --unpause is required/],
-    ['toggle both ways', () => tts(['schedule', 'toggle', '-s', 'x', '--pause', '--unpause', '--address', '127.0.0.1:1']), /exactly one of --pause or --unpause/],
+    [
+      'toggle both ways',
+      () => tts(['schedule', 'toggle', '-s', 'x', '--pause', '--unpause', '--address', '127.0.0.1:1']),
+      /exactly one of --pause or --unpause/,
+    ],
     ['backfill without times', () => tts(['schedule', 'backfill', '-s', 'x']), /required option '--start-time <time>' not specified/],
-    ['backfill backwards', () => tts(['schedule', 'backfill', '-s', 'x', '--start-time', '2024-02-01T00:00:00Z', '--end-time', '2024-01-01T00:00:00Z', '--address', '127.0.0.1:1']), /--end-time .* is before --start-time/],
-    ['matching times bad time', () => tts(['schedule', 'list-matching-times', '-s', 'x', '--start-time', '2024-01-01', '--end-time', '2024-02-01T00:00:00Z', '--address', '127.0.0.1:1']), /--start-time "2024-01-01" is not an RFC 3339 time/],
+    [
+      'backfill backwards',
+      () => tts(['schedule', 'backfill', '-s', 'x', '--start-time', '2024-02-01T00:00:00Z', '--end-time', '2024-01-01T00:00:00Z', '--address', '127.0.0.1:1']),
+      /--end-time .* is before --start-time/,
+    ],
+    [
+      'matching times bad time',
+      () => tts(['schedule', 'list-matching-times', '-s', 'x', '--start-time', '2024-01-01', '--end-time', '2024-02-01T00:00:00Z', '--address', '127.0.0.1:1']),
+      /--start-time "2024-01-01" is not an RFC 3339 time/,
+    ],
   ];
   for (const [name, run, pattern] of cases) {
     test(name, async () => {
@@ -232,7 +275,11 @@ describe('against a dev server', () => {
       const r = await cmd(...args);
       if (r.status === 0) continue; // implemented meanwhile: the todo tests below cover it
       assert.equal(r.status, 1, args.join(' '));
-      assert.match(r.stderr, new RegExp(`^error: the server at ${address.replace(/\./g, '\\.')} does not implement WorkflowService\\.${rpc} yet \\(UNIMPLEMENTED`), args.join(' '));
+      assert.match(
+        r.stderr,
+        new RegExp(`^error: the server at ${address.replace(/\./g, '\\.')} does not implement WorkflowService\\.${rpc} yet \\(UNIMPLEMENTED`),
+        args.join(' '),
+      );
     }
   });
 
@@ -240,8 +287,29 @@ describe('against a dev server', () => {
 
   test('create, describe, list, toggle, trigger, delete', { todo }, async () => {
     const ok = (r: RunResult, what: string) => assert.equal(r.status, 0, `${what}: ${r.stderr}`);
-    ok(await cmd('create', '-s', 'e2e', '--type', 'greet', '-t', 'q', '-w', 'e2e-wf', '--cron', '30 9 * * mon-fri', '--time-zone', 'Europe/Berlin', '--notes', 'weekdays'), 'create');
-    const d = JSON.parse((await cmd('describe', '-s', 'e2e', '-o', 'json')).stdout) as { schedule: { spec: { timezoneName: string; structuredCalendar: unknown[] }; state: { notes: string } } };
+    ok(
+      await cmd(
+        'create',
+        '-s',
+        'e2e',
+        '--type',
+        'greet',
+        '-t',
+        'q',
+        '-w',
+        'e2e-wf',
+        '--cron',
+        '30 9 * * mon-fri',
+        '--time-zone',
+        'Europe/Berlin',
+        '--notes',
+        'weekdays',
+      ),
+      'create',
+    );
+    const d = JSON.parse((await cmd('describe', '-s', 'e2e', '-o', 'json')).stdout) as {
+      schedule: { spec: { timezoneName: string; structuredCalendar: unknown[] }; state: { notes: string } };
+    };
     assert.equal(d.schedule.spec.timezoneName, 'Europe/Berlin');
     assert.equal(d.schedule.spec.structuredCalendar.length, 1);
     assert.equal(d.schedule.state.notes, 'weekdays');

@@ -59,7 +59,14 @@ class World implements SchedulerActions {
     if (cur && (cur.status === Status.WORKFLOW_EXECUTION_STATUS_RUNNING || req.workflowIdReusePolicy === Reuse.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)) {
       return Promise.reject(new WorkflowExecutionAlreadyStartedError(cur.workflowId, cur.runId, cur.requestId));
     }
-    const run: Run = { workflowId: req.workflowId!, runId: `run-${++this.seq}`, requestId: req.requestId!, status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING, startTime: this.clock(), req };
+    const run: Run = {
+      workflowId: req.workflowId!,
+      runId: `run-${++this.seq}`,
+      requestId: req.requestId!,
+      status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING,
+      startTime: this.clock(),
+      req,
+    };
     this.runs.set(run.workflowId, run);
     this.started.push(run);
     return Promise.resolve({ runId: run.runId, startTime: run.startTime });
@@ -100,7 +107,10 @@ interface Harness {
   at(ms: number): ReturnType<Scheduler['tick']>;
 }
 
-function harness(schedule: temporal.api.schedule.v1.ISchedule, opts: { initialPatch?: temporal.api.schedule.v1.ISchedulePatch; record?: ScheduleRecord; world?: World; clock?: { now: number } } = {}): Harness {
+function harness(
+  schedule: temporal.api.schedule.v1.ISchedule,
+  opts: { initialPatch?: temporal.api.schedule.v1.ISchedulePatch; record?: ScheduleRecord; world?: World; clock?: { now: number } } = {},
+): Harness {
   const clock = opts.clock ?? { now: T0 };
   const world = opts.world ?? new World(() => clock.now);
   let ids = 0;
@@ -109,7 +119,14 @@ function harness(schedule: temporal.api.schedule.v1.ISchedule, opts: { initialPa
   const s = opts.record
     ? new Scheduler(opts.record, deps)
     : Scheduler.create(
-        { namespace: 'default', namespaceId: 'ns-1', scheduleId: 'daily-report', schedule: { action, ...schedule }, now: clock.now, initialPatch: opts.initialPatch },
+        {
+          namespace: 'default',
+          namespaceId: 'ns-1',
+          scheduleId: 'daily-report',
+          schedule: { action, ...schedule },
+          now: clock.now,
+          initialPatch: opts.initialPatch,
+        },
         deps,
       );
   return {
@@ -124,8 +141,12 @@ function harness(schedule: temporal.api.schedule.v1.ISchedule, opts: { initialPa
 }
 
 const every10m = { spec: { interval: [{ interval: dur(600) }] } };
-const withPolicy = (overlapPolicy: OverlapPolicy, extra: temporal.api.schedule.v1.ISchedulePolicies = {}) => ({ ...every10m, policies: { overlapPolicy, ...extra } });
-const closeLast = (h: Harness, status = Status.WORKFLOW_EXECUTION_STATUS_COMPLETED, extra: Partial<Run> = {}) => h.world.close(h.world.started.at(-1)!.workflowId, status, extra);
+const withPolicy = (overlapPolicy: OverlapPolicy, extra: temporal.api.schedule.v1.ISchedulePolicies = {}) => ({
+  ...every10m,
+  policies: { overlapPolicy, ...extra },
+});
+const closeLast = (h: Harness, status = Status.WORKFLOW_EXECUTION_STATUS_COMPLETED, extra: Partial<Run> = {}) =>
+  h.world.close(h.world.started.at(-1)!.workflowId, status, extra);
 
 describe('firing on the spec', () => {
   test('each nominal time starts one run: id <base>-<time>, scheduled search attributes, identity, counters', async () => {
@@ -458,7 +479,13 @@ describe('update, describe, list, bad input', () => {
     assert.throws(() => h.s.update({ spec: { interval: [{ interval: dur(60) }] } }, token + 5), FailedPreconditionError);
     assert.equal(h.s.record.spec.interval![0]!.interval!.seconds, 600);
     h.clock.now = T0 + 14 * MIN;
-    h.s.update({ spec: { cronString: ['*/15 * * * *'] }, action: { startWorkflow: { workflowId: 'wf2', workflowType: { name: 'Report2' }, taskQueue: { name: 'q2' } } } }, token);
+    h.s.update(
+      {
+        spec: { cronString: ['*/15 * * * *'] },
+        action: { startWorkflow: { workflowId: 'wf2', workflowType: { name: 'Report2' }, taskQueue: { name: 'q2' } } },
+      },
+      token,
+    );
     assert.equal(h.s.record.info.updateTime, T0 + 14 * MIN);
     closeLast(h);
     await h.at(T0 + 15 * MIN);

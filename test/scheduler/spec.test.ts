@@ -151,7 +151,14 @@ describe('calendars and cron strings', () => {
   });
 
   test('a structured calendar as given, including the empty year meaning every year', () => {
-    const cal = { second: [{ start: 30 }], minute: [{ start: 0, end: 10, step: 5 }], hour: [{ start: 8 }], dayOfMonth: [{ start: 1, end: 31 }], month: [{ start: 1, end: 12 }], dayOfWeek: [{ start: 0, end: 6 }] };
+    const cal = {
+      second: [{ start: 30 }],
+      minute: [{ start: 0, end: 10, step: 5 }],
+      hour: [{ start: 8 }],
+      dayOfMonth: [{ start: 1, end: 31 }],
+      month: [{ start: 1, end: 12 }],
+      dayOfWeek: [{ start: 0, end: 6 }],
+    };
     assert.deepEqual(sequence({ structuredCalendar: [cal] }, '2022-03-23T08:04:00Z', 3), [
       '2022-03-23T08:05:30.000Z',
       '2022-03-23T08:10:30.000Z',
@@ -165,7 +172,11 @@ describe('calendars and cron strings', () => {
 describe('exclusions, start and end time, jitter (Temporal test vectors)', () => {
   test('excluded hours are skipped; jitter is the exact milliseconds Temporal computes', () => {
     assert.deepEqual(
-      sequence({ interval: [{ interval: dur(5400) }], excludeCalendar: [{ hour: '12-14', minute: '*', second: '*' }], jitter: dur(1) }, '2022-03-23T08:00:00Z', 4),
+      sequence(
+        { interval: [{ interval: dur(5400) }], excludeCalendar: [{ hour: '12-14', minute: '*', second: '*' }], jitter: dur(1) },
+        '2022-03-23T08:00:00Z',
+        4,
+      ),
       ['2022-03-23T09:00:00.235Z', '2022-03-23T10:30:00.139Z', '2022-03-23T15:00:00.089Z', '2022-03-23T16:30:00.687Z'],
     );
   });
@@ -176,7 +187,9 @@ describe('exclusions, start and end time, jitter (Temporal test vectors)', () =>
       '2022-03-23T13:30:00.587Z',
       '2022-03-23T15:00:00.089Z',
     ]);
-    assert.deepEqual(sequence({ interval: [{ interval: dur(3600) }], startTime: ts('2022-03-23T12:00:00.456Z') }, '2022-03-23T12:00:00.123Z', 1), ['2022-03-23T13:00:00.000Z']);
+    assert.deepEqual(sequence({ interval: [{ interval: dur(3600) }], startTime: ts('2022-03-23T12:00:00.456Z') }, '2022-03-23T12:00:00.123Z', 1), [
+      '2022-03-23T13:00:00.000Z',
+    ]);
   });
 
   test('end time ends the sequence', () => {
@@ -197,9 +210,10 @@ describe('exclusions, start and end time, jitter (Temporal test vectors)', () =>
     assert.deepEqual(sequence(daily, '2022-03-23T11:00:00Z', 1, 'seed-1'), ['2022-03-24T00:06:12.519Z']);
     assert.deepEqual(sequence(daily, '2022-03-23T11:00:00Z', 1, 'seed-2'), ['2022-03-24T00:39:16.922Z']);
     // a single run (no following time) gets the whole jitter range
-    assert.deepEqual(sequence({ calendar: [{ hour: '13', minute: '55', dayOfMonth: '7', month: '4', year: '2022' }], jitter: dur(3600) }, '2022-03-23T11:00:00Z', 2), [
-      '2022-04-07T13:57:26.927Z',
-    ]);
+    assert.deepEqual(
+      sequence({ calendar: [{ hour: '13', minute: '55', dayOfMonth: '7', month: '4', year: '2022' }], jitter: dur(3600) }, '2022-03-23T11:00:00Z', 2),
+      ['2022-04-07T13:57:26.927Z'],
+    );
   });
 
   test('the nominal time stays the spec time; the same inputs give the same jitter', () => {
@@ -214,7 +228,10 @@ describe('exclusions, start and end time, jitter (Temporal test vectors)', () =>
   test('a spec that excludes everything has no next time; one that excludes nearly everything hits the bound', () => {
     const cs = CompiledSpec.compile({ interval: [{ interval: dur(7 * 86400) }], excludeCalendar: [{ second: '*', minute: '*', hour: '*' }] });
     assert.equal(cs.getNextTime('', d('2022-03-23T12:53:02Z')), undefined);
-    const tight = CompiledSpec.compile({ cronString: ['* * * * * * *'], excludeCalendar: [{ second: '*', minute: '*', hour: '*', year: '2022-2030' }] }, { maxIterations: 1000 });
+    const tight = CompiledSpec.compile(
+      { cronString: ['* * * * * * *'], excludeCalendar: [{ second: '*', minute: '*', hour: '*', year: '2022-2030' }] },
+      { maxIterations: 1000 },
+    );
     assert.throws(() => tight.getNextTime('', d('2022-03-23T12:53:02Z')), SpecComputeLimitError);
   });
 });
@@ -264,7 +281,11 @@ describe('time zones: literal wall-clock matching across DST', () => {
 
   test('intervals ignore the zone; exclusions use it', () => {
     assert.deepEqual(
-      sequence({ interval: [{ interval: dur(3600) }], excludeCalendar: [{ hour: '9-16', minute: '*', second: '*' }], timezoneName: 'Asia/Tokyo' }, '2022-03-23T23:30:00Z', 3),
+      sequence(
+        { interval: [{ interval: dur(3600) }], excludeCalendar: [{ hour: '9-16', minute: '*', second: '*' }], timezoneName: 'Asia/Tokyo' },
+        '2022-03-23T23:30:00Z',
+        3,
+      ),
       ['2022-03-24T08:00:00.000Z', '2022-03-24T09:00:00.000Z', '2022-03-24T10:00:00.000Z'],
     );
   });
@@ -345,7 +366,10 @@ describe('bad specs are INVALID_ARGUMENT naming the field', () => {
     rejects({ cronString: ['CRON_TZ=Europe/London 0 0 * * *'], timezoneName: 'America/New_York' }, /timezone_name/, /conflicts with CRON_TZ=Europe\/London/);
     rejects({ cronString: ['0 0 * * *'], timezoneData: Buffer.from('TZif') }, /timezone_data/, /not supported/);
     // the same zone in both places is fine
-    assert.equal(CompiledSpec.compile({ cronString: ['CRON_TZ=Europe/London 0 0 * * *'], timezoneName: 'Europe/London' }).toProto().timezoneName, 'Europe/London');
+    assert.equal(
+      CompiledSpec.compile({ cronString: ['CRON_TZ=Europe/London 0 0 * * *'], timezoneName: 'Europe/London' }).toProto().timezoneName,
+      'Europe/London',
+    );
   });
 
   test('intervals and structured calendars', () => {
