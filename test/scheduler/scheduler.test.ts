@@ -435,6 +435,70 @@ describe('exactly once across crashes', () => {
     assert.equal(again.s.record.info.actionCount, 3);
   });
 
+  test('a kill -9 after any number of effects in any tick: every nominal time runs exactly once', async () => {
+    /** Passes the first `left` calls to the world, then hangs forever: the process died there. */
+    class Dying implements SchedulerActions {
+      constructor(
+        private readonly world: World,
+        private left: number,
+      ) {}
+      private gate<T>(f: () => Promise<T>): Promise<T> {
+        return this.left-- > 0 ? f() : new Promise<T>(() => undefined);
+      }
+      startWorkflow(req: StartReq) {
+        return this.gate(() => this.world.startWorkflow(req));
+      }
+      describeRun(ns: string, id: string) {
+        return this.gate(() => this.world.describeRun(ns, id));
+      }
+      cancelWorkflow(ns: string, run: RunningWorkflow) {
+        return this.gate(() => this.world.cancelWorkflow(ns, run));
+      }
+      terminateWorkflow(ns: string, run: RunningWorkflow) {
+        return this.gate(() => this.world.terminateWorkflow(ns, run));
+      }
+    }
+    const schedule = withPolicy(OverlapPolicy.SCHEDULE_OVERLAP_POLICY_BUFFER_ALL);
+    const ticks = [T0 + 10 * MIN, T0 + 35 * MIN, T0 + 36 * MIN, T0 + 37 * MIN, T0 + 38 * MIN];
+    let scenarios = 0;
+    for (let crashTick = 0; crashTick < ticks.length; crashTick++) {
+      for (let crashAfter = 0; crashAfter <= 4; crashAfter++) {
+        const clock = { now: T0 };
+        const world = new World(() => clock.now);
+        let h = harness(schedule, { clock, world });
+        // a backfill accepted (and saved) before the ticks, as PatchSchedule would
+        h.s.patch({
+          backfillRequest: [{ startTime: ts(T0 - 20 * MIN), endTime: ts(T0 - 10 * MIN), overlapPolicy: OverlapPolicy.SCHEDULE_OVERLAP_POLICY_BUFFER_ALL }],
+        });
+        for (const [i, at] of ticks.entries()) {
+          const saved = structuredClone(h.s.record);
+          if (i === crashTick) {
+            clock.now = at;
+            const dying = new Scheduler(structuredClone(saved), { clock: () => clock.now, actions: new Dying(world, crashAfter), newId: () => 'x' });
+            void dying.tick();
+            await new Promise((r) => setImmediate(r));
+            // the new process starts from what was saved
+            h = harness(schedule, { clock, world, record: structuredClone(saved) });
+          }
+          await h.at(at);
+          // every run the world started completes before the next tick
+          for (const run of world.runs.values())
+            if (run.status === Status.WORKFLOW_EXECUTION_STATUS_RUNNING) world.close(run.workflowId, Status.WORKFLOW_EXECUTION_STATUS_COMPLETED);
+        }
+        const ids = world.ids;
+        assert.equal(new Set(ids).size, ids.length, `crash in tick ${crashTick} after ${crashAfter} calls: a time ran twice: ${ids.join(' ')}`);
+        assert.deepEqual(
+          [...ids].sort(),
+          ['11:40', '11:50', '12:10', '12:20', '12:30'].map((t) => `wf-2022-03-23T${t}:00Z`),
+          `crash in tick ${crashTick} after ${crashAfter} calls`,
+        );
+        assert.equal(h.s.record.info.actionCount, 5);
+        scenarios++;
+      }
+    }
+    assert.equal(scenarios, 25);
+  });
+
   test('an "already started" answer for another request id means the time fired: dropped, not retried', async () => {
     const h = harness(every10m);
     // someone else holds the id of the 12:10 run
