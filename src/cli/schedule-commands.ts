@@ -11,7 +11,7 @@ import { InvalidArgumentError } from '../common/errors';
 import { temporal, type google } from '../common/proto';
 import { CompiledSpec } from '../scheduler/spec';
 import { addClientOptions, collect, flagsOf, withClient, type CliContext, type GlobalFlags } from './client-context';
-import { CliError, textValue } from './output';
+import { CliError, textValue, type Printer } from './output';
 import {
   humanDuration,
   jsonPayload,
@@ -297,13 +297,14 @@ function mapText(fields: Record<string, temporal.api.common.v1.IPayload> | null 
     .join('\n');
 }
 
-function printDescribe(ctx: CliContext, scheduleId: string, res: ws.IDescribeScheduleResponse): void {
+/** `schedule describe` in text: Temporal's fields, one per line. */
+export function printDescribe(out: Printer, scheduleId: string, res: ws.IDescribeScheduleResponse): void {
   const s = res.schedule ?? {};
   const info = res.info ?? {};
   const wf = s.action?.startWorkflow;
   const recent = info.recentActions ?? [];
-  ctx.out.heading('Schedule:');
-  ctx.out.fields([
+  out.heading('Schedule:');
+  out.fields([
     ['ScheduleId', scheduleId],
     ['Action', wf ? `start workflow ${wf.workflowType?.name ?? ''} (id ${wf.workflowId ?? ''}, task queue ${wf.taskQueue?.name ?? ''})` : ''],
     ['Spec', specLines(s.spec)],
@@ -424,7 +425,7 @@ export function registerScheduleCommands(program: Command): void {
     async (ctx, req, o) => {
       const res = await ctx.workflow('describeSchedule', req);
       if (ctx.out.json) return ctx.out.printJson(messageToJson('temporal.api.workflowservice.v1.DescribeScheduleResponse', res, { rawPayloads: true }));
-      printDescribe(ctx, o.scheduleId, res);
+      printDescribe(ctx.out, o.scheduleId, res);
     },
   );
 

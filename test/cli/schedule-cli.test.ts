@@ -11,7 +11,18 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { root } from '../../src/common/proto';
-import { buildBackfillPatch, buildCreateRequest, buildTogglePatch, buildUpdateRequest, calendarText, type CreateFlags } from '../../src/cli/schedule-commands';
+import {
+  buildBackfillPatch,
+  buildCreateRequest,
+  buildTogglePatch,
+  buildUpdateRequest,
+  calendarText,
+  printDescribe,
+  type CreateFlags,
+} from '../../src/cli/schedule-commands';
+import { Printer } from '../../src/cli/output';
+import { Scheduler } from '../../src/scheduler/scheduler';
+import { describeResponse } from '../../src/scheduler/views';
 import { messageToJson } from '../../src/cli/proto-json';
 import { freePort, REPO_ROOT, startCli, TEMPORAL_TS, type LongRunning, type RunResult } from '../helpers/processes';
 
@@ -145,6 +156,56 @@ describe('requests built from flags', () => {
       {
         backfillRequest: [{ startTime: '2022-05-01T00:00:00.000Z', endTime: '2022-05-31T23:59:59.000Z', overlapPolicy: 'SCHEDULE_OVERLAP_POLICY_ALLOW_ALL' }],
       },
+    );
+  });
+
+  test('describe text of a real schedule (the scheduler module answering what the CLI created)', async () => {
+    const now = Date.parse('2024-03-01T08:00:00Z');
+    const created = buildCreateRequest(
+      {
+        ...base,
+        workflowId: 'report',
+        cron: ['30 9 * * mon-fri'],
+        interval: ['6h/1h'],
+        timeZone: 'Europe/Berlin',
+        notes: 'weekdays',
+        remainingActions: 5,
+        scheduleMemo: ['purpose="reports"'],
+      },
+      'default',
+      'me',
+      'r',
+    );
+    const noop = () => Promise.reject(new Error('not in this test'));
+    const s = Scheduler.create(
+      { namespace: 'default', namespaceId: 'ns', scheduleId: created.scheduleId!, schedule: created.schedule, memo: created.memo, now },
+      { clock: () => now, actions: { startWorkflow: noop, describeRun: noop, cancelWorkflow: noop, terminateWorkflow: noop } },
+    );
+    let text = '';
+    printDescribe(new Printer('text', false, (x) => (text += x)), 'nightly', describeResponse(s));
+    assert.equal(
+      text,
+      [
+        'Schedule:',
+        '  ScheduleId        nightly',
+        '  Action            start workflow Report (id report, task queue reports)',
+        '  Spec              {"second":"0","minute":"30","hour":"9","dayOfMonth":"1-31","month":"1-12","year":"*","dayOfWeek":"1-5"}',
+        '                    every 6h offset 1h',
+        '  TimeZoneName      Europe/Berlin',
+        '  OverlapPolicy     Skip',
+        '  CatchupWindow     8760h',
+        '  PauseOnFailure    false',
+        '  Notes             weekdays',
+        '  Paused            false',
+        '  RemainingActions  5',
+        '  NextRunTime       2024-03-01T08:30:00.000Z',
+        '  LastRunTime',
+        '  RunningWorkflows',
+        '  CreatedAt         2024-03-01T08:00:00.000Z',
+        '  ActionCounts      Total 0, MissedCatchupWindow 0, SkippedOverlap 0',
+        '  Memo              purpose=reports',
+        '',
+      ].join('\n'),
     );
   });
 
