@@ -1,12 +1,14 @@
 /**
  * temporal-ts: the server's own command line: server start / start-dev, and Temporal's `temporal`
- * CLI commands for workflows (workflow …) and namespaces and search attributes (operator …).
+ * CLI commands for workflows (workflow …), schedules (schedule …) and namespaces and search attributes
+ * (operator …).
  */
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../common/package-info';
 import { errorMessage } from '../schema/errors';
 import { registerAdminCommands } from './admin-commands';
 import { registerOperatorCommands } from './operator-commands';
+import { registerScheduleCommands } from './schedule-commands';
 import { registerServerCommands } from './server-commands';
 import { registerSimulateCommand } from './simulate-command';
 import { registerWorkflowCommands } from './workflow-commands';
@@ -21,6 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.configureHelp({ showGlobalOptions: true });
   registerServerCommands(program);
   registerWorkflowCommands(program);
+  registerScheduleCommands(program);
   registerOperatorCommands(program);
   registerSimulateCommand(program);
   registerAdminCommands(program);
