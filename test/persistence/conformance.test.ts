@@ -24,6 +24,7 @@ import { ENGINES, type Engine, MYSQL, PG, dropDatabase, engineAvailability, tool
 import { sqlTool } from '../helpers/processes';
 import { openPersistence, openSqlExecutor, stmt, type Program, type SqlExecutor } from '../../src/persistence';
 import { PooledExecutor } from '../../src/persistence/sql/pooled-executor';
+import { fenceShard } from '../../src/persistence/sql/execution-store';
 import type {
   CreateExecutionRequest,
   DataBlob,
@@ -895,6 +896,50 @@ for (const engine of ENGINES) {
       );
       same(transfers[449]!.task, good.transfer[449]!.task, 'last transfer task');
     });
+
+    test(
+      'shard fence: writes of one shard do not wait for each other; a range_id bump waits for the writes holding the fence, and fences out those after it',
+      { skip: skip || (engine === 'sqlite' ? 'one writer at a time: no row locks' : false) },
+      async () => {
+        const shard = await freshShard();
+        const x: SqlExecutor = await openSqlExecutor(db!.config);
+        try {
+          const d = x.dialect;
+          const sleep = engine === 'postgres12' ? 'SELECT pg_sleep(0.8)' : 'SELECT SLEEP(0.8)';
+          const order: string[] = [];
+          // a write that holds the fence for a while
+          const slow = x
+            .transact(function* (): Program<void> {
+              yield* fenceShard(d, shard, 1);
+              yield stmt(sleep);
+              yield stmt('INSERT INTO transfer_tasks (shard_id, task_id, data, data_encoding) VALUES (?, ?, ?, ?)', [shard, 1, Buffer.from('slow'), 'json/v1']);
+            })
+            .then(() => order.push('slow write'));
+          await new Promise((r) => setTimeout(r, 200));
+          // another write of the same shard goes through while the slow one still holds the fence
+          await x.transact(function* (): Program<void> {
+            yield* fenceShard(d, shard, 1);
+            yield stmt('INSERT INTO transfer_tasks (shard_id, task_id, data, data_encoding) VALUES (?, ?, ?, ?)', [shard, 2, Buffer.from('quick'), 'json/v1']);
+          });
+          order.push('quick write');
+          // a new owner's bump waits for the slow write, which therefore still commits under range 1
+          const bump = b.shards.updateShard(shard, 1, 2, bl('owner-b')).then(() => order.push('bump'));
+          await Promise.all([slow, bump]);
+          assert.deepEqual(order, ['quick write', 'slow write', 'bump']);
+          // after the bump, range 1 is fenced out
+          await rejectsWith(
+            x.transact(function* (): Program<void> {
+              yield* fenceShard(d, shard, 1);
+            }),
+            ShardOwnershipLostError,
+            'a write under the old range after the bump',
+          );
+          assert.equal((await db!.counts(shard)).transfer_tasks, 2);
+        } finally {
+          await x.close();
+        }
+      },
+    );
 
     test('executor: duplicate keys and other errors are told apart; a deadlock runs the whole transaction again, other errors do not', { skip }, async () => {
       const x: SqlExecutor = await openSqlExecutor(db!.config);

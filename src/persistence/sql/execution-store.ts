@@ -26,12 +26,15 @@ import { insertRows, stmt, type Program, type Row } from './statement';
 const EXECUTION_WHERE = 'shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?';
 
 /**
- * The fence every shard write starts with: the shard row, locked for the rest of the transaction,
- * must still carry the writer's range_id (else ShardOwnershipLostError and the transaction is undone).
- * The lock keeps a new owner's range_id bump (updateShard) from committing in between.
+ * The fence every shard write starts with: the shard row, share-locked for the rest of the
+ * transaction, must still carry the writer's range_id (else ShardOwnershipLostError and the
+ * transaction is undone). The share lock keeps a new owner's range_id bump (updateShard, an UPDATE
+ * of the row) from committing in between, while the writes of one shard's executions, which only
+ * share-lock it, run side by side (a FOR UPDATE here serialised every write of the shard). A locking
+ * read sees the latest committed range_id on PostgreSQL and InnoDB alike, whatever the isolation.
  */
 export function* fenceShard(d: SqlDialect, shardId: number, rangeId: number): Program<void> {
-  const { rows } = yield stmt(`SELECT range_id FROM shards WHERE shard_id = ?${d.forUpdate}`, [shardId]);
+  const { rows } = yield stmt(`SELECT range_id FROM shards WHERE shard_id = ?${d.forShare}`, [shardId]);
   const row = rows[0];
   if (!row || num(row.range_id) !== rangeId) throw new ShardOwnershipLostError(shardId, rangeId);
 }
