@@ -109,6 +109,13 @@ export interface ExecutionStore {
   getCurrentExecution(shardId: number, namespaceId: string, workflowId: string): Promise<CurrentExecutionRow | undefined>;
   /** Batches of a branch ordered by node id; for equal node ids only the highest txn id counts. */
   readHistoryBranch(shardId: number, treeId: string, branchId: string): Promise<HistoryBatchRow[]>;
+  /**
+   * A page of a branch, as readHistoryBranch orders it: the batch holding event `fromEventId` (the
+   * last batch whose node id is not above it) and the batches after it, at most `limit` rows read
+   * (a node written twice counts twice, so a page may hold fewer batches). The cost does not depend
+   * on where in the history the page is.
+   */
+  readHistoryBranchFrom(shardId: number, treeId: string, branchId: string, fromEventId: number, limit: number): Promise<HistoryBatchRow[]>;
 
   /** Delete a closed run (retention): execution row, history, and the current row if it still points at it. */
   deleteWorkflowExecution(shardId: number, rangeId: number, key: ExecutionKey): Promise<void>;
@@ -121,6 +128,14 @@ export interface ExecutionStore {
   deleteTimerTask(shardId: number, rangeId: number, visibilityTimestampMs: number, taskId: number): Promise<void>;
   getVisibilityTasks(shardId: number, afterTaskId: number, limit: number): Promise<TransferTaskRow[]>;
   deleteVisibilityTask(shardId: number, rangeId: number, taskId: number): Promise<void>;
+  /**
+   * Acknowledged tasks go in ranges (fenced, like every shard write): the queue processors keep an
+   * ack level (every task at or below it has been executed) and delete up to it now and then, so a
+   * task costs no write of its own. Timer tasks are ordered by (visibility timestamp, task id).
+   */
+  deleteTransferTasksUpTo(shardId: number, rangeId: number, maxTaskId: number): Promise<void>;
+  deleteVisibilityTasksUpTo(shardId: number, rangeId: number, maxTaskId: number): Promise<void>;
+  deleteTimerTasksUpTo(shardId: number, rangeId: number, max: { visibilityTimestampMs: number; taskId: number }): Promise<void>;
 }
 
 // ---------------------------------------------------------------- matching

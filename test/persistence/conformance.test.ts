@@ -478,6 +478,92 @@ for (const engine of ENGINES) {
       assert.deepEqual(await b.executions.readHistoryBranch(shard + 1000, 'run-h1', 'run-h1-b'), [], 'another shard');
     });
 
+    test(
+      'readHistoryBranchFrom: the page starts at the batch holding the event, never reads before it, and keeps the highest txn per node',
+      { skip },
+      async () => {
+        const shard = await freshShard();
+        const k = key('wf-hist-from', 'run-hf');
+        // batches starting at events 1, 3, 7 (7..11) and 12; node 3 written twice
+        await a.executions.createWorkflowExecution(createReq(shard, 1, k, { history: [batch(k, 1, 1)], tasks: NO_TASKS }));
+        await a.executions.updateWorkflowExecution(updateReq(shard, 1, k, 1, { history: [batch(k, 3, 4, 'n3-old'), batch(k, 7, 6, 'n7')] }));
+        await a.executions.updateWorkflowExecution(updateReq(shard, 1, k, 2, { history: [batch(k, 3, 5, 'n3-new'), batch(k, 12, 7, 'n12')] }));
+        const from = async (id: number, limit = 100) =>
+          (await b.executions.readHistoryBranchFrom(shard, 'run-hf', 'run-hf-b', id, limit)).map((x) => [x.nodeId, x.txnId]);
+        assert.deepEqual(await from(1), [
+          [1, 1],
+          [3, 5],
+          [7, 6],
+          [12, 7],
+        ]);
+        assert.deepEqual(
+          await from(9),
+          [
+            [7, 6],
+            [12, 7],
+          ],
+          'event 9 lives in the batch of node 7',
+        );
+        assert.deepEqual(await from(12), [[12, 7]]);
+        assert.deepEqual(await from(40), [[12, 7]], 'past the end: the last batch');
+        assert.deepEqual(
+          await from(1, 2),
+          [
+            [1, 1],
+            [3, 5],
+          ],
+          'limit',
+        );
+        same((await b.executions.readHistoryBranchFrom(shard, 'run-hf', 'run-hf-b', 4, 1))[0]!.events, bl('events-n3-new'), 'the highest txn of node 3');
+        assert.deepEqual(await b.executions.readHistoryBranchFrom(shard, 'no-such-tree', 'run-hf-b', 1, 10), [], 'no such branch');
+      },
+    );
+
+    test('acknowledged tasks are deleted in ranges, fenced by range_id', { skip }, async () => {
+      const shard = await freshShard();
+      const k = key('wf-range-delete', 'run-rd');
+      await a.executions.createWorkflowExecution(
+        createReq(shard, 1, k, {
+          tasks: {
+            transfer: [10, 20, 30].map((id) => ({ taskId: id, task: bl(`t${id}`) })),
+            visibility: [11, 21, 31].map((id) => ({ taskId: id, task: bl(`v${id}`) })),
+            timer: [
+              [1_000, 5],
+              [2_000, 3],
+              [2_000, 9],
+              [3_000, 1],
+            ].map(([ts, id]) => ({ visibilityTimestampMs: ts!, taskId: id!, task: bl(`timer${id}`) })),
+          },
+        }),
+      );
+      const ex = b.executions;
+      await rejectsWith(a.executions.deleteTransferTasksUpTo(shard, 0, 30), ShardOwnershipLostError, 'stale owner, transfer');
+      await rejectsWith(
+        a.executions.deleteTimerTasksUpTo(shard, 2, { visibilityTimestampMs: 9_000, taskId: 1 }),
+        ShardOwnershipLostError,
+        'wrong owner, timer',
+      );
+      await a.executions.deleteTransferTasksUpTo(shard, 1, 20);
+      await a.executions.deleteVisibilityTasksUpTo(shard, 1, 21);
+      await a.executions.deleteTimerTasksUpTo(shard, 1, { visibilityTimestampMs: 2_000, taskId: 3 });
+      assert.deepEqual(
+        (await ex.getTransferTasks(shard, 0, 10)).map((t) => t.taskId),
+        [30],
+      );
+      assert.deepEqual(
+        (await ex.getVisibilityTasks(shard, 0, 10)).map((t) => t.taskId),
+        [31],
+      );
+      assert.deepEqual(
+        (await ex.getTimerTasks(shard, Number.MAX_SAFE_INTEGER, 10)).map((t) => [t.visibilityTimestampMs, t.taskId]),
+        [
+          [2_000, 9],
+          [3_000, 1],
+        ],
+        'up to (2000, 3) inclusive, in (timestamp, id) order',
+      );
+    });
+
     test('transfer, visibility and timer tasks: reads in order, paging, deletes, next timer', { skip }, async () => {
       const shard = await freshShard();
       const noise = await freshShard(); // tasks of another shard must not show

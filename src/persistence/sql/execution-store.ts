@@ -66,6 +66,17 @@ function* insertTasks(shardId: number, tasks: NewTasks): Program<void> {
 
 const queueTask = (r: Row): TransferTaskRow => ({ taskId: num(r.task_id), task: blob(r.data, r.data_encoding) });
 
+/** History rows ordered by node id, then txn id descending, to batches: the highest txn of each node. */
+function latestPerNode(treeId: string, branchId: string, rows: readonly Row[]): HistoryBatchRow[] {
+  const out: HistoryBatchRow[] = [];
+  for (const r of rows) {
+    const nodeId = num(r.node_id);
+    if (out.length > 0 && out[out.length - 1]!.nodeId === nodeId) continue;
+    out.push({ treeId, branchId, nodeId, txnId: num(r.txn_id), prevTxnId: num(r.prev_txn_id), events: blob(r.data, r.data_encoding) });
+  }
+  return out;
+}
+
 export class SqlExecutionStore implements ExecutionStore {
   private readonly d: SqlDialect;
 
@@ -200,6 +211,24 @@ export class SqlExecutionStore implements ExecutionStore {
     return this.deleteTask(shardId, rangeId, 'DELETE FROM visibility_tasks WHERE shard_id = ? AND task_id = ?', [shardId, taskId]);
   }
 
+  deleteTransferTasksUpTo(shardId: number, rangeId: number, maxTaskId: number): Promise<void> {
+    return this.deleteTask(shardId, rangeId, 'DELETE FROM transfer_tasks WHERE shard_id = ? AND task_id <= ?', [shardId, maxTaskId]);
+  }
+
+  deleteVisibilityTasksUpTo(shardId: number, rangeId: number, maxTaskId: number): Promise<void> {
+    return this.deleteTask(shardId, rangeId, 'DELETE FROM visibility_tasks WHERE shard_id = ? AND task_id <= ?', [shardId, maxTaskId]);
+  }
+
+  deleteTimerTasksUpTo(shardId: number, rangeId: number, max: { visibilityTimestampMs: number; taskId: number }): Promise<void> {
+    // (ts < max.ts) OR (ts = max.ts AND id <= max.id), spelled out: MySQL uses its index better for it than for row values
+    return this.deleteTask(
+      shardId,
+      rangeId,
+      'DELETE FROM timer_tasks WHERE shard_id = ? AND (visibility_timestamp < ? OR (visibility_timestamp = ? AND task_id <= ?))',
+      [shardId, max.visibilityTimestampMs, max.visibilityTimestampMs, max.taskId],
+    );
+  }
+
   // ---------------------------------------------------------------- reads
   async getWorkflowExecution(shardId: number, key: ExecutionKey): Promise<ExecutionRow | undefined> {
     const [row] = await this.db.read(
@@ -245,14 +274,29 @@ export class SqlExecutionStore implements ExecutionStore {
         [shardId, treeId, branchId],
       ),
     );
-    const out: HistoryBatchRow[] = [];
-    for (const r of rows) {
-      const nodeId = num(r.node_id);
-      if (out.length > 0 && out[out.length - 1]!.nodeId === nodeId) continue;
-      out.push({ treeId, branchId, nodeId, txnId: num(r.txn_id), prevTxnId: num(r.prev_txn_id), events: blob(r.data, r.data_encoding) });
-    }
-    return out;
+    return latestPerNode(treeId, branchId, rows);
   }
+
+  async readHistoryBranchFrom(shardId: number, treeId: string, branchId: string, fromEventId: number, limit: number): Promise<HistoryBatchRow[]> {
+    // the first node at or below fromEventId starts the page (it holds that event); both reads use the primary key
+    const [first] = await this.db.read(
+      stmt('SELECT MAX(node_id) AS n FROM history_node WHERE shard_id = ? AND tree_id = ? AND branch_id = ? AND node_id <= ?', [
+        shardId,
+        treeId,
+        branchId,
+        fromEventId,
+      ]),
+    );
+    const start = first?.n === null || first?.n === undefined ? 0 : num(first.n);
+    const rows = await this.db.read(
+      stmt(
+        'SELECT node_id, txn_id, prev_txn_id, data, data_encoding FROM history_node WHERE shard_id = ? AND tree_id = ? AND branch_id = ? AND node_id >= ? ORDER BY node_id ASC, txn_id DESC LIMIT ?',
+        [shardId, treeId, branchId, start, limit],
+      ),
+    );
+    return latestPerNode(treeId, branchId, rows);
+  }
+
 
   async getTransferTasks(shardId: number, afterTaskId: number, limit: number): Promise<TransferTaskRow[]> {
     return this.queueTasks('transfer_tasks', shardId, afterTaskId, limit);
