@@ -3,12 +3,13 @@
  * Transfer tasks move work to matching; timer tasks fire at a wall-clock time.
  */
 import { FORMAT, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/engine/blob';
+import type { ExecutionKey } from '../persistence/engine/interfaces';
 
-export interface ExecutionRef {
-  namespaceId: string;
-  workflowId: string;
-  runId: string;
-}
+/**
+ * An execution: namespace id, workflow id, run id. One type with persistence's ExecutionKey (this
+ * name stays for history's many uses; a mechanical rename can drop it).
+ */
+export type ExecutionRef = ExecutionKey;
 
 export type TransferTask =
   | (ExecutionRef & { type: 'workflow-task'; scheduledEventId: number; taskQueue: string; stickyTaskQueue?: string })

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { LateBinding } from '../common/late-binding';
 import { createLogger } from '../common/logger';
 import { packageVersion } from '../common/package-info';
-import { createFrontendService } from '../frontend';
+import { createFrontendService, type Interceptor } from '../frontend';
 import { createHistoryService, DEFAULT_LIMITS, type Limits } from '../history';
 import { createMatchingService, type HistoryClient } from '../matching';
 import { NamespaceRegistry } from '../namespace';
@@ -45,6 +45,8 @@ export interface TemporalServerOptions {
   limits?: Partial<Limits>;
   /** the background data-format rewrite's rate limit (rows looked at per second; default 1000) */
   dataRewriteRowsPerSecond?: number;
+  /** run around every frontend call, first to last, before the request is validated (authentication, authorization) */
+  interceptors?: readonly Interceptor[];
 }
 
 export interface RunningTemporalServer {
@@ -119,6 +121,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
       visibilityStore: opts.visibility?.pluginName ?? '',
       versionInfo: () => feed?.versionInfo(),
     },
+    interceptors: opts.interceptors,
     log,
   });
 
