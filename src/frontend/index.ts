@@ -13,7 +13,7 @@ import { buildServiceDefinition, implement, type ChainOptions } from './service-
 import { operatorServiceMaps, workflowServiceMaps } from './services';
 
 export type { ClusterDescription, FrontendDeps } from './deps';
-export type { CallerIdentity, Interceptor, RequestContext, ServiceLabel } from './rpc';
+export type { CallerIdentity, Interceptor, OperatorServiceMethod, RequestContext, ServiceLabel, WorkflowServiceMethod } from './rpc';
 
 export interface FrontendService {
   /** WorkflowService and OperatorService, for the gRPC server to serve. */

@@ -111,6 +111,3 @@ export type ValidatorMap<S> = { [M in keyof RpcTable<S>]?: Validator<S, M> };
 
 export type WorkflowHandlers = PartialHandlerMap<WorkflowServiceClass>;
 export type OperatorHandlers = PartialHandlerMap<OperatorServiceClass>;
-export type WorkflowRequest<M extends WorkflowServiceMethod> = RequestOf<WorkflowServiceClass, M>;
-export type WorkflowResponse<M extends WorkflowServiceMethod> = ResponseOf<WorkflowServiceClass, M>;
-export type OperatorRequest<M extends OperatorServiceMethod> = RequestOf<OperatorServiceClass, M>;

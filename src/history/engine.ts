@@ -354,9 +354,9 @@ export class HistoryEngine {
   }
 
   private afterCommit(shard: ShardContext, ctx: MutationContext, visibility: boolean): void {
-    if (ctx.committedTransfer.length > 0) shard.onNewTransferTasks(ctx.committedTransfer);
-    if (visibility) shard.onNewVisibilityTasks();
-    if (ctx.timerTasks.length > 0) shard.onNewTimerTasks(Math.min(...ctx.timerTasks.map((t) => t.atMs)));
+    if (ctx.committedTransfer.length > 0) shard.newTasks.emit('transfer', ctx.committedTransfer);
+    if (visibility) shard.newTasks.emit('visibility');
+    if (ctx.timerTasks.length > 0) shard.newTasks.emit('timer', Math.min(...ctx.timerTasks.map((t) => t.atMs)));
     this.notifier.emit(`changed:${HistoryEngine.key(ctx.ref)}`);
   }
 

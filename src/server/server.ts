@@ -2,8 +2,8 @@
  * The composition root: startTemporalServer opens persistence (tables must already exist: the CLI
  * creates or upgrades the schema first), runs the cluster's start-up checks, builds the services
  * through their factories (namespaces, visibility, matching, history, frontend), starts them in
- * order and serves the frontend over gRPC; stop() stops them in the reverse order. Nothing here
- * reaches inside a service: each is used through its index.ts.
+ * order, serves the frontend over gRPC and, when asked, the Web UI; stop() stops them in the reverse
+ * order. Nothing here reaches inside a service: each is used through its index.ts.
  */
 import { hostname } from 'node:os';
 import { LateBinding } from '../common/late-binding';
@@ -19,7 +19,9 @@ import { prepareClusterStart } from '../upgrade/cluster-startup';
 import { ReleaseFeedChecker } from '../upgrade/release-feed';
 import { mustParseServerVersion } from '../upgrade/server-version';
 import { openVisibilityService } from '../visibility';
-import { assertPortFree, serveGrpc } from './grpc-server';
+import type { RunningUiServer } from '../ui/server';
+import { assertPortFree, serveGrpc, type GrpcServer } from './grpc-server';
+import { startWebUi, type WebUiContext, type WebUiOptions } from './web-ui';
 
 export { PortUnavailableError } from './grpc-server';
 
@@ -47,10 +49,14 @@ export interface TemporalServerOptions {
   dataRewriteRowsPerSecond?: number;
   /** run around every frontend call, first to last, before the request is validated (authentication, authorization) */
   interceptors?: readonly Interceptor[];
+  /** serve the Web UI too (none: headless) */
+  ui?: WebUiOptions;
 }
 
 export interface RunningTemporalServer {
   port: number;
+  /** the Web UI, when it was asked for */
+  ui?: { url: string; port: number };
   /** the live size limits of this server (changes apply to the next request) */
   limits: Limits;
   stop(): Promise<void>;
@@ -139,7 +145,14 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   };
 
   // ---------------------------------------------------------------- start, in order
-  let grpc;
+  /** A start that cannot serve leaves nothing running behind it (the rewriter, queues, pollers, the port). */
+  const abandon = async (err: unknown, grpc?: GrpcServer): Promise<never> => {
+    await stopServices();
+    await grpc?.shutdown(0);
+    await closeStores();
+    throw err;
+  };
+  let grpc: GrpcServer;
   try {
     await history.start(cluster.onShardProgress);
     await cluster.activate();
@@ -148,10 +161,24 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     await feed?.start();
     grpc = await serveGrpc(frontend.services, host, opts.port);
   } catch (err) {
-    // A start that cannot serve leaves nothing running behind it (the rewriter, queues, pollers).
-    await stopServices();
-    await closeStores();
-    throw err;
+    return abandon(err);
+  }
+  let ui: RunningUiServer | undefined;
+  if (opts.ui) {
+    const stores: WebUiContext['stores'] = [{ store: 'temporal', config: opts.persistence }];
+    if (opts.visibility) stores.push({ store: 'visibility', config: opts.visibility });
+    try {
+      ui = await startWebUi(opts.ui, {
+        frontendHost: host,
+        frontendPort: grpc.port,
+        stores,
+        serverVersion,
+        clusterName,
+        numHistoryShards: cluster.numHistoryShards,
+      });
+    } catch (err) {
+      return abandon(err, grpc);
+    }
   }
   log.info(
     { host, port: grpc.port, numHistoryShards: cluster.numHistoryShards, version: serverVersion, db: opts.persistence.databaseName },
@@ -161,10 +188,12 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   let stopped = false;
   return {
     port: grpc.port,
+    ui: ui && { url: ui.url, port: ui.port },
     limits,
     async stop() {
       if (stopped) return;
       stopped = true;
+      await ui?.stop();
       // polls answered by the drain are re-sent by the clients, so the gap before the gRPC shutdown stays short
       await stopServices();
       await grpc.shutdown(2000);

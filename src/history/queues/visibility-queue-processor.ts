@@ -31,13 +31,16 @@ export class VisibilityQueueProcessor {
     private readonly log: Logger,
   ) {}
 
+  private readonly onNewTasks = (): void => this.kick();
+
   start(): void {
-    this.shard.onNewVisibilityTasks = () => this.kick();
+    this.shard.newTasks.on('visibility', this.onNewTasks);
     this.kick();
   }
 
   stop(): void {
     this.stopped = true;
+    this.shard.newTasks.off('visibility', this.onNewTasks);
     clearTimeout(this.retryTimer);
   }
 
