@@ -90,9 +90,15 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
 
   // ---------------------------------------------------------------- services
   const namespaces = new NamespaceRegistry(store.namespaces, opts.minNamespaceRetentionMs);
-  // "default" always exists, as in Temporal's dev server; `namespace` adds more.
-  await namespaces.ensure([...new Set(['default', ...(opts.namespace ?? [])])]);
-  const visibility = opts.visibility ? await openVisibilityService(opts.visibility) : undefined;
+  let visibility;
+  try {
+    // "default" always exists, as in Temporal's dev server; `namespace` adds more.
+    await namespaces.ensure([...new Set(['default', ...(opts.namespace ?? [])])]);
+    visibility = opts.visibility ? await openVisibilityService(opts.visibility) : undefined;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   // The one cycle between services (matching records starts in history, history dispatches tasks to
   // matching): matching is built with a client of history, bound once history exists and before
