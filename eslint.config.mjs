@@ -3,6 +3,39 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
+import { readdirSync } from 'node:fs';
+
+// Service boundaries (ARCHITECTURE.md): a service is used through its index.ts (its interface and
+// factory), never through its internals, and some services may not depend on others at all.
+const SERVICES = ['frontend', 'history', 'matching', 'visibility', 'namespace'];
+const SRC_DIRS = readdirSync(new URL('./src', import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+/** who may not import whom at all (not even the index) */
+const FORBIDDEN = {
+  visibility: ['history', 'frontend', 'matching', 'server'],
+  history: ['frontend', 'matching', 'server'],
+  matching: ['frontend', 'visibility', 'server'],
+  namespace: ['frontend', 'history', 'matching', 'visibility', 'server'],
+  frontend: ['server'],
+};
+const SERVICE_ZONES = [
+  ...SERVICES.flatMap((service) =>
+    SRC_DIRS.filter((dir) => dir !== service).map((dir) => ({
+      target: `./src/${dir}`,
+      from: `./src/${service}`,
+      except: ['./index.ts'],
+      message: `Use src/${service} through its index.ts (its interface and factory), not its internals.`,
+    })),
+  ),
+  ...Object.entries(FORBIDDEN).flatMap(([service, banned]) =>
+    banned.map((other) => ({
+      target: `./src/${service}`,
+      from: `./src/${other}`,
+      message: `src/${service} may not depend on src/${other} (see ARCHITECTURE.md): pass what it needs in through a port.`,
+    })),
+  ),
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'releases/**', 'src/ui/web/**', 'test/fixtures/releases/**/*.js', '**/*.mjs'] },
@@ -35,6 +68,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-namespace': 'off',
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: SERVICE_ZONES }],
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },

@@ -12,47 +12,19 @@ import type { SqlConnectConfig } from '../persistence/sql-config';
 import { ensureSchema } from '../schema/auto-setup';
 import { checkStoreSchema } from '../schema/compatibility';
 import { consoleReporter } from '../schema/reporter';
-import { startTemporalServer } from '../server/server';
+import { startTemporalServer, type RunningTemporalServer } from '../server/server';
 import { UsageError } from '../schema/errors';
-import { DatabaseUpgradeStatusProvider, startUiServer, type RunningUiServer } from '../ui/server';
-import { packageVersion } from '../common/package-info';
-import type { StoreName } from '../schema/versioned-dir';
 
-interface UiStart {
-  port: number;
-  host: string;
-  frontendHost: string;
-  frontendPort: number;
-  releaseFeed: string | undefined;
-  stores: { store: StoreName; config: SqlConnectConfig }[];
-  numHistoryShards: number;
-  clusterName: string;
-  /** how this server was started, for the upgrade status's next step */
-  startCommand: string;
+/** The release feed file the Web UI reads itself; a URL reaches it through GetClusterInfo. */
+function uiReleaseFeedFile(releaseFeed: string | undefined): string | undefined {
+  if (releaseFeed === undefined || /^https?:\/\//i.test(releaseFeed)) return undefined;
+  if (!existsSync(releaseFeed)) throw new UsageError(`the release feed file ${releaseFeed} does not exist`);
+  return releaseFeed;
 }
 
-/** Starts the Web UI beside a running frontend and prints where it is. */
-async function startUi(o: UiStart): Promise<RunningUiServer> {
-  const feedIsUrl = o.releaseFeed !== undefined && /^https?:\/\//i.test(o.releaseFeed);
-  if (o.releaseFeed && !feedIsUrl && !existsSync(o.releaseFeed)) throw new UsageError(`the release feed file ${o.releaseFeed} does not exist`);
-  const frontendHost =
-    o.frontendHost === '0.0.0.0' ? '127.0.0.1' : o.frontendHost === '::' ? '[::1]' : o.frontendHost.includes(':') ? `[${o.frontendHost}]` : o.frontendHost;
-  const ui = await startUiServer({
-    port: o.port,
-    host: o.host,
-    frontendAddress: `${frontendHost}:${o.frontendPort}`,
-    // A feed URL reaches the UI through the server's GetClusterInfo; a file is also read directly.
-    releaseFeedFile: feedIsUrl ? undefined : o.releaseFeed,
-    upgradeStatus: new DatabaseUpgradeStatusProvider({
-      binaryVersion: packageVersion(),
-      clusterName: o.clusterName,
-      stores: o.stores,
-      numHistoryShards: o.numHistoryShards,
-      startCommand: o.startCommand,
-    }),
-  });
-  process.stdout.write(`temporal-ts Web UI: ${ui.url}\n`);
-  return ui;
+/** Prints where the Web UI is, when it runs. */
+function announceUi(running: RunningTemporalServer): void {
+  if (running.ui) process.stdout.write(`temporal-ts Web UI: ${running.ui.url}\n`);
 }
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
@@ -107,6 +79,7 @@ export function registerServerCommands(program: Command): void {
         const s = await checkStoreSchema(store, ds);
         process.stdout.write(`${store} store: ${s.database} at schema version ${s.current} (required ${s.required})\n`);
       }
+      const withUi = cfg.ui.enabled && !o.headless;
       const running = await startTemporalServer({
         persistence: cfg.defaultStore,
         visibility: cfg.visibilityStore,
@@ -118,34 +91,19 @@ export function registerServerCommands(program: Command): void {
         releaseFeed: cfg.upgrade.releaseFeed,
         releaseFeedCheckIntervalMs: cfg.upgrade.releaseFeedCheckIntervalSeconds * 1000,
         dataRewriteRowsPerSecond: cfg.upgrade.dataRewriteRowsPerSecond,
+        ui: withUi
+          ? {
+              port: cfg.ui.port,
+              host: cfg.ui.bindOnIP,
+              releaseFeedFile: uiReleaseFeedFile(cfg.ui.releaseFeed),
+              startCommand: `temporal-ts server start --config ${o.config}`,
+            }
+          : undefined,
       });
+      // the handlers first: whoever waits for the lines below may signal at once
+      stopOnSignal(() => running.stop());
       process.stdout.write(`temporal-ts frontend listening on ${cfg.bindOnIP}:${running.port}\n`);
-      let ui: RunningUiServer | undefined;
-      if (cfg.ui.enabled && !o.headless) {
-        try {
-          ui = await startUi({
-            port: cfg.ui.port,
-            host: cfg.ui.bindOnIP,
-            frontendHost: cfg.bindOnIP,
-            frontendPort: running.port,
-            releaseFeed: cfg.ui.releaseFeed,
-            stores: [
-              { store: 'temporal', config: cfg.defaultStore },
-              { store: 'visibility', config: cfg.visibilityStore },
-            ],
-            numHistoryShards: cfg.numHistoryShards,
-            clusterName: cfg.clusterName,
-            startCommand: `temporal-ts server start --config ${o.config}`,
-          });
-        } catch (err) {
-          await running.stop();
-          throw err;
-        }
-      }
-      stopOnSignal(async () => {
-        await ui?.stop();
-        await running.stop();
-      });
+      announceUi(running);
     });
 
   server
@@ -197,51 +155,41 @@ export function registerServerCommands(program: Command): void {
         const reporter = consoleReporter(o.logLevel !== 'debug');
         await ensureSchema(defaultStore, 'temporal', reporter);
         await ensureSchema(visibilityStore, 'visibility', reporter);
-        const running = await startTemporalServer({
-          persistence: defaultStore,
-          visibility: visibilityStore,
-          port: o.port,
-          host: o.ip,
-          numHistoryShards: o.numHistoryShards,
-          namespace: o.namespace,
-          logLevel: o.logLevel,
-          releaseFeed: o.releaseFeed,
-        });
-        process.stdout.write(
-          `temporal-ts dev server: gRPC on ${o.ip}:${running.port}; data in ${tempDir ? `a temporary file in ${tempDir} (removed at exit)` : `${file} and ${visibilityFileFor(file)}`}\n`,
-        );
-        let ui: RunningUiServer | undefined;
-        if (!o.headless) {
-          try {
-            ui = await startUi({
-              port: o.uiPort,
-              host: o.uiIp ?? o.ip,
-              frontendHost: o.ip,
-              frontendPort: running.port,
-              releaseFeed: o.releaseFeed,
-              stores: [
-                { store: 'temporal', config: defaultStore },
-                { store: 'visibility', config: visibilityStore },
-              ],
-              numHistoryShards: o.numHistoryShards,
-              clusterName: 'active',
-              startCommand: `temporal-ts server start-dev${o.dbFilename ? ` --db-filename ${o.dbFilename}` : ''}`,
-            });
-          } catch (err) {
-            await running.stop();
-            if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-            throw err;
-          }
+        let running: RunningTemporalServer;
+        try {
+          running = await startTemporalServer({
+            persistence: defaultStore,
+            visibility: visibilityStore,
+            port: o.port,
+            host: o.ip,
+            numHistoryShards: o.numHistoryShards,
+            namespace: o.namespace,
+            logLevel: o.logLevel,
+            releaseFeed: o.releaseFeed,
+            ui: o.headless
+              ? undefined
+              : {
+                  port: o.uiPort,
+                  host: o.uiIp ?? o.ip,
+                  releaseFeedFile: uiReleaseFeedFile(o.releaseFeed),
+                  startCommand: `temporal-ts server start-dev${o.dbFilename ? ` --db-filename ${o.dbFilename}` : ''}`,
+                },
+          });
+        } catch (err) {
+          if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+          throw err;
         }
+        // the handlers first: whoever waits for the lines below may signal at once
         stopOnSignal(
-          async () => {
-            await ui?.stop();
-            await running.stop();
-          },
+          () => running.stop(),
           () => {
             if (tempDir) rmSync(tempDir, { recursive: true, force: true });
           },
         );
+        process.stdout.write(
+          `temporal-ts dev server: gRPC on ${o.ip}:${running.port}; data in ${tempDir ? `a temporary file in ${tempDir} (removed at exit)` : `${file} and ${visibilityFileFor(file)}`}\n`,
+        );
+        announceUi(running);
       },
     );
 }

@@ -1,17 +1,30 @@
 /**
- * Builds @grpc/grpc-js service definitions from the protobufjs reflection root of @temporalio/proto,
- * so the wire format is exactly the SDK's own. Every method defaults to UNIMPLEMENTED.
+ * The request path of every gRPC method: builds @grpc/grpc-js service definitions from the protobufjs
+ * reflection root of @temporalio/proto (so the wire format is exactly the SDK's own), and runs each
+ * call through one chain: a RequestContext, the interceptors (first to last), the method's
+ * validator, its handler; an error anywhere becomes a gRPC status through `onError`. A method listed
+ * as unimplemented answers UNIMPLEMENTED naming itself, after the interceptors.
  */
-import { status, type ServiceDefinition, type UntypedServiceImplementation, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { type status, type ServiceDefinition, type UntypedServiceImplementation, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import type { ServiceError as GrpcServiceError } from '@grpc/grpc-js';
 import type { Method, Type } from 'protobufjs';
+import { UnimplementedError } from '../common/errors';
 import { root } from '../common/proto';
+import { isUnimplemented, type Interceptor, type RequestContext, type ServiceLabel } from './rpc';
 
 export interface BuiltService {
+  label: ServiceLabel;
   definition: ServiceDefinition;
   methodNames: string[];
 }
 
-export function buildServiceDefinition(fullName: string): BuiltService {
+const FULL_NAMES: Record<ServiceLabel, string> = {
+  WorkflowService: 'temporal.api.workflowservice.v1.WorkflowService',
+  OperatorService: 'temporal.api.operatorservice.v1.OperatorService',
+};
+
+export function buildServiceDefinition(label: ServiceLabel): BuiltService {
+  const fullName = FULL_NAMES[label];
   const svc = root.lookupService(fullName);
   svc.resolveAll();
   const definition: Record<string, ServiceDefinition[string]> = {};
@@ -30,44 +43,89 @@ export function buildServiceDefinition(fullName: string): BuiltService {
       responseDeserialize: (b: Buffer) => res.decode(b),
     };
   }
-  return { definition, methodNames };
+  return { label, definition, methodNames };
 }
 
-export type UnaryHandler = (request: never, call: ServerUnaryCall<unknown, unknown>, signal: AbortSignal) => Promise<object>;
+type AnyHandler = (request: never, ctx: RequestContext) => Promise<unknown>;
+
+export interface ChainOptions {
+  interceptors: readonly Interceptor[];
+  /** the gRPC status for an error (and logging it) */
+  onError: (ctx: RequestContext, err: unknown) => Partial<GrpcServiceError> & { code: status };
+  /** fired on stop: the signal of every call in flight fires, so long polls answer at once */
+  shutdown: AbortSignal;
+}
+
+/** The message of an unimplemented method (the CLI and tests read it). */
+export function unimplementedMessage(label: ServiceLabel, method: string, reason: string): string {
+  return `${label}.${method} is not implemented by this server yet (${reason}).`;
+}
 
 /**
- * An implementation where every method not in `handlers` answers UNIMPLEMENTED with a sentence.
- * A handler's signal fires when the caller cancels, or when `shutdown` fires: long polls then answer
- * at once (an empty poll, a history page with its token) instead of being cut off as CANCELLED,
- * which the official client does not retry (a result() in flight across a restart would fail).
+ * The grpc-js implementation of `service`. `handlers` has an entry for every method (a handler or
+ * `unimplemented(...)`, as HandlerMap types it); `validators` one per handler.
+ * A call's signal fires when the caller cancels, or when `shutdown` fires: long polls then answer at
+ * once (an empty poll, a history page with its token) instead of being cut off as CANCELLED, which
+ * the official client does not retry (a result() in flight across a restart would fail).
  */
 export function implement(
   service: BuiltService,
-  serviceLabel: string,
-  handlers: Record<string, UnaryHandler>,
-  onError: (method: string, err: unknown) => Partial<import('@grpc/grpc-js').ServiceError> & { code: status },
-  shutdown?: AbortSignal,
+  handlers: Readonly<Record<string, unknown>>,
+  validators: Readonly<Record<string, ((request: never) => void) | undefined>>,
+  opts: ChainOptions,
 ): UntypedServiceImplementation {
   const impl: UntypedServiceImplementation = {};
   for (const name of service.methodNames) {
-    const h = handlers[name];
+    const entry = handlers[name];
+    const validate = validators[name];
+    const run: (request: never, ctx: RequestContext) => Promise<unknown> =
+      typeof entry === 'function'
+        ? async (request, ctx) => {
+            validate?.(request);
+            return (entry as AnyHandler)(request, ctx);
+          }
+        : // unimplemented(...), or a method newer than the handler map's types (a newer @temporalio/proto)
+          () =>
+            Promise.reject(new UnimplementedError(unimplementedMessage(service.label, name, isUnimplemented(entry) ? entry.unimplemented : 'unknown method')));
     impl[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-      if (!h) {
-        callback({ code: status.UNIMPLEMENTED, details: `${serviceLabel}.${name} is not implemented by this server yet.` });
-        return;
-      }
       const ac = new AbortController();
       call.on('cancelled', () => ac.abort());
       const onShutdown = () => ac.abort();
-      if (shutdown?.aborted) ac.abort();
-      else shutdown?.addEventListener('abort', onShutdown, { once: true });
-      h(call.request as never, call, ac.signal)
+      if (opts.shutdown.aborted) ac.abort();
+      else opts.shutdown.addEventListener('abort', onShutdown, { once: true });
+      const ctx = requestContext(service.label, name, call, ac.signal);
+      runChain(opts.interceptors, ctx, call.request, () => run(call.request as never, ctx))
         .then(
           (res) => callback(null, res),
-          (err: unknown) => callback(onError(name, err) as never),
+          (err: unknown) => callback(opts.onError(ctx, err) as never),
         )
-        .finally(() => shutdown?.removeEventListener('abort', onShutdown));
+        .finally(() => opts.shutdown.removeEventListener('abort', onShutdown));
     };
   }
   return impl;
+}
+
+function runChain(interceptors: readonly Interceptor[], ctx: RequestContext, request: unknown, last: () => Promise<unknown>): Promise<unknown> {
+  const step = (i: number): Promise<unknown> => {
+    const interceptor = interceptors[i];
+    return interceptor ? interceptor(ctx, request, () => step(i + 1)) : last();
+  };
+  return step(0);
+}
+
+function requestContext(service: ServiceLabel, method: string, call: ServerUnaryCall<unknown, unknown>, signal: AbortSignal): RequestContext {
+  const dl = call.getDeadline();
+  const deadlineMs = dl instanceof Date ? dl.getTime() : dl;
+  const ns = (call.request as { namespace?: unknown } | null)?.namespace;
+  return {
+    service,
+    method,
+    namespace: typeof ns === 'string' && ns !== '' ? ns : undefined,
+    deadlineMs: Number.isFinite(deadlineMs) && deadlineMs > 0 ? deadlineMs : undefined,
+    signal,
+    metadata: call.metadata,
+    peer: call.getPeer(),
+    authContext: () => call.getAuthContext(),
+    caller: undefined,
+  };
 }

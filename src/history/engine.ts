@@ -28,6 +28,7 @@ import { decodeMutableState, encodeMutableState, EXECUTION_STATE, type MutableSt
 import { ShardContext } from './shard';
 import { encodeTask, type VisibilityTask } from './tasks';
 import type { MatchingClient } from './matching-client';
+import type { VisibilityWriter } from '../visibility';
 
 const History = api.history.v1.History;
 
@@ -76,12 +77,24 @@ export interface ChangeWatch {
   close(): void;
 }
 
-export const DEFAULT_RETENTION_MS = 3 * 86_400_000;
-
+/** What history needs to know of namespaces (a port: the server passes the namespace registry). */
 export interface NamespaceLookup {
+  /** undefined when no namespace has this name */
   byName(name: string): Promise<{ id: string; name: string } | undefined>;
   /** how long closed runs of the namespace are kept */
   retentionMs(namespaceId: string): Promise<number>;
+}
+
+/** Everything the engine works with, given once at construction. */
+export interface HistoryEngineDeps {
+  store: PersistenceBundle;
+  options: HistoryEngineOptions;
+  log: Logger;
+  /** where transfer tasks hand workflow and activity tasks (and queries) */
+  matching: MatchingClient;
+  namespaces: NamespaceLookup;
+  /** when set, commits write visibility tasks and retention deletes the run's visibility record */
+  visibility?: VisibilityWriter;
 }
 
 interface CachedState {
@@ -96,27 +109,27 @@ export class HistoryEngine {
   private readonly cache = new LruCache<string, CachedState>(MUTABLE_STATE_CACHE_SIZE);
   /** emits `changed:<ns>/<wf>/<run>` after each commit of that execution */
   readonly notifier = new EventEmitter();
-  matching!: MatchingClient;
-  /** set when a visibility store is configured: commits then write visibility tasks */
-  visibilityEnabled = false;
-  /** namespace names and retention, for children in other namespaces and retention (set by the server) */
   /** last known retention per namespace id: lets a close schedule its deletion in the same commit */
   readonly retentionHints = new Map<string, number>();
-  /** called after retention deleted a run (the server deletes its visibility record here) */
-  onExecutionDeleted: ((ref: ExecutionKey) => Promise<void>) | undefined;
-  namespaces: NamespaceLookup = {
-    byName: async () => undefined,
-    retentionMs: async () => DEFAULT_RETENTION_MS,
-  };
+  readonly store: PersistenceBundle;
+  readonly opts: HistoryEngineOptions;
+  readonly log: Logger;
+  readonly matching: MatchingClient;
+  /** namespace names and retention: children in other namespaces, deletion of closed runs */
+  readonly namespaces: NamespaceLookup;
+  /** the visibility store's writer; undefined when the server runs without one */
+  readonly visibility: VisibilityWriter | undefined;
   readonly limits: Limits;
 
-  constructor(
-    readonly store: PersistenceBundle,
-    readonly opts: HistoryEngineOptions,
-    readonly log: Logger,
-  ) {
+  constructor(deps: HistoryEngineDeps) {
+    this.store = deps.store;
+    this.opts = deps.options;
+    this.log = deps.log;
+    this.matching = deps.matching;
+    this.namespaces = deps.namespaces;
+    this.visibility = deps.visibility;
     this.notifier.setMaxListeners(0);
-    this.limits = opts.limits ?? { ...DEFAULT_LIMITS };
+    this.limits = deps.options.limits ?? { ...DEFAULT_LIMITS };
   }
 
   /**
@@ -218,7 +231,7 @@ export class HistoryEngine {
 
   /** Which visibility task a commit needs: a new run, a close, or changed search attributes / memo. */
   private visibilityTasks(ctx: MutationContext, before: MutableState | undefined): VisibilityTask[] {
-    if (!this.visibilityEnabled) return [];
+    if (!this.visibility) return [];
     const e = ctx.ms.execution;
     let kind: VisibilityTask['kind'] | undefined;
     if (!before) kind = 'start';
@@ -336,15 +349,15 @@ export class HistoryEngine {
         this.cache.delete(k);
       }
     });
-    // the run's visibility record goes with it (wired by the server when a visibility store exists)
-    await this.onExecutionDeleted?.(ref);
+    // the run's visibility record goes with it
+    await this.visibility?.deleteExecution(ref.namespaceId, ref.runId);
     this.notifier.emit(`changed:${k}`);
   }
 
   private afterCommit(shard: ShardContext, ctx: MutationContext, visibility: boolean): void {
-    if (ctx.committedTransfer.length > 0) shard.onNewTransferTasks(ctx.committedTransfer);
-    if (visibility) shard.onNewVisibilityTasks();
-    if (ctx.timerTasks.length > 0) shard.onNewTimerTasks(Math.min(...ctx.timerTasks.map((t) => t.atMs)));
+    if (ctx.committedTransfer.length > 0) shard.newTasks.emit('transfer', ctx.committedTransfer);
+    if (visibility) shard.newTasks.emit('visibility');
+    if (ctx.timerTasks.length > 0) shard.newTasks.emit('timer', Math.min(...ctx.timerTasks.map((t) => t.atMs)));
     this.notifier.emit(`changed:${HistoryEngine.key(ctx.ref)}`);
   }
 

@@ -1,168 +1,99 @@
 /**
- * The history service interface: what the frontend and matching may call. Implemented over the
- * HistoryEngine (shards, mutable state, queues); one module per API under ./api.
+ * The history service: what the frontend and matching may call, and its lifecycle. It owns the
+ * shards, mutable state, the transfer / timer / visibility queues and the background data-format
+ * rewrite; it reaches matching, namespaces and visibility only through the ports it is built with
+ * (MatchingClient, NamespaceLookup, visibility's VisibilityWriter). Implemented by HistoryHandler
+ * over the HistoryEngine; one module per API under ./api.
  */
-import { NotFoundError } from '../common/errors';
-import type { Logger } from '../common/logger';
-import { temporal } from '../common/proto';
+import { temporal, type IFailure } from '../common/proto';
+import type { NamespaceRef, SignalToDeliver, StartResult } from './api/start-workflow';
+import type { ActivityTaskToken, WorkflowTaskToken } from './api/task-token';
+import type { UpdateStatus } from './api/update-workflow';
+import { HistoryHandler, type HistoryServiceDeps } from './handler';
+import type { ActivityTaskRef, PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from './matching-client';
+import type { WorkflowExecution, WorkflowTaskCompletedOutcome } from './types';
 import ws = temporal.api.workflowservice.v1;
-import type { PersistenceBundle } from '../persistence';
-import { activityCanceled, activityCompleted, activityFailedFn, heartbeatFn } from './service-activity';
-import { HistoryEngine, type HistoryEngineOptions } from './engine';
-import { recordActivityTaskStarted } from './api/activity-task';
-import { requestCancelWorkflow, terminateWorkflow } from './api/cancel-terminate';
-import { describeWorkflow } from './api/describe-workflow';
-import { getWorkflowHistory } from './api/get-history';
-import { buildQueryTask, queryWorkflow, QueryRegistry, respondQueryTaskCompleted } from './api/query-workflow';
-import { signalWorkflow } from './api/signal-workflow';
-import { pollWorkflowUpdate, updateWorkflow, type UpdateStatus } from './api/update-workflow';
-import { checkBlob, startWorkflow, validateStartRequest, type NamespaceRef, type SignalToDeliver } from './api/start-workflow';
-import type { WorkflowTaskToken } from './api/task-token';
-import { recordWorkflowTaskStarted, respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './api/workflow-task';
-import type { ActivityTaskRef, MatchingClient, WorkflowTaskRef } from './matching-client';
-import { TimerQueueProcessor, TransferQueueProcessor } from './queues/queue-processors';
-import { payloadsSize } from './limits';
 
-type Exec = { workflowId: string; runId: string };
+export type { HistoryServiceDeps } from './handler';
+export type { HistoryEngineOptions, NamespaceLookup } from './engine';
+export type { ActivityTaskRef, MatchingClient, PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from './matching-client';
+export type { WorkflowExecution, WorkflowTaskCompletedOutcome } from './types';
+export type { NamespaceRef, SignalToDeliver, StartResult } from './api/start-workflow';
+export type { UpdateStatus } from './api/update-workflow';
+export type { ActivityTaskToken, TaskToken, WorkflowTaskToken } from './api/task-token';
+// What the frontend's request checks share with history: task and page token formats, size limits, cron.
+export { decodeToken as decodeTaskToken } from './api/task-token';
+export { decodePageToken as decodeHistoryPageToken } from './api/get-history';
+export { DEFAULT_LIMITS, blobLimitSentence, blobVerdict, memoSize, payloadsSize, type Limits } from './limits';
+export { nextCronTimeMs } from './cron';
 
-export class HistoryService {
-  readonly engine: HistoryEngine;
-  private readonly queries = new QueryRegistry();
-  private readonly processors: { stop(): void }[] = [];
+type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
 
-  constructor(
-    store: PersistenceBundle,
-    private readonly opts: HistoryEngineOptions,
-    log: Logger,
-  ) {
-    this.engine = new HistoryEngine(store, opts, log);
-  }
+export interface HistoryService {
+  // ---------------------------------------------------------------- lifecycle
+  /** Acquires every shard (`onShardProgress` hears each) and starts the shards' queue processors. */
+  start(onShardProgress?: (done: number, total: number) => void): Promise<void>;
+  /** Starts converting rows left in an older data format (once this version is active). */
+  startDataRewrite(): Promise<void>;
+  /** Stops the rewrite (after its batch) and the queue processors. */
+  stop(): Promise<void>;
+  /** How long a long poll inside history (history, update) waits at most. */
+  readonly longPollTimeoutMs: number;
 
-  async start(matching: MatchingClient, onShardProgress?: (done: number, total: number) => void): Promise<void> {
-    this.engine.matching = matching;
-    await this.engine.start(onShardProgress);
-    for (const shard of this.engine.shards.values()) {
-      const t = new TransferQueueProcessor(shard, this.engine, this.engine.log);
-      const tm = new TimerQueueProcessor(shard, this.engine, this.engine.log);
-      t.start();
-      tm.start();
-      this.processors.push(t, tm);
-    }
-  }
-
-  stop(): void {
-    for (const p of this.processors) p.stop();
-  }
-
-  async startWorkflow(ns: NamespaceRef, req: ws.IStartWorkflowExecutionRequest): Promise<{ runId: string; started: boolean }> {
-    validateStartRequest(req, this.engine.limits);
-    return startWorkflow(this.engine, ns, req);
-  }
-
-  async signalWithStart(ns: NamespaceRef, req: ws.ISignalWithStartWorkflowExecutionRequest): Promise<{ runId: string; started: boolean }> {
-    validateStartRequest(req, this.engine.limits, 'signal-with-start');
-    return startWorkflow(this.engine, ns, req, {
-      signalName: req.signalName!,
-      input: req.signalInput,
-      header: req.header,
-      identity: req.identity ?? '',
-      requestId: req.requestId ?? '',
-    });
-  }
-
-  async signal(namespaceId: string, ex: Exec, s: SignalToDeliver): Promise<void> {
-    checkBlob('input', payloadsSize(s.input), this.engine.limits);
-    await signalWorkflow(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), s);
-  }
-
-  async requestCancel(namespaceId: string, ex: Exec, reason: string, identity: string, requestId: string): Promise<void> {
-    await requestCancelWorkflow(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), reason, identity, requestId);
-  }
-
-  async terminate(
+  // ---------------------------------------------------------------- workflows (frontend)
+  startWorkflow(ns: NamespaceRef, req: ws.IStartWorkflowExecutionRequest): Promise<StartResult>;
+  signalWithStart(ns: NamespaceRef, req: ws.ISignalWithStartWorkflowExecutionRequest): Promise<StartResult>;
+  signal(namespaceId: string, ex: WorkflowExecution, s: SignalToDeliver): Promise<void>;
+  requestCancel(namespaceId: string, ex: WorkflowExecution, reason: string, identity: string, requestId: string): Promise<void>;
+  terminate(namespaceId: string, ex: WorkflowExecution, reason: string, details: Payloads, identity: string): Promise<void>;
+  describe(namespaceId: string, ex: WorkflowExecution): Promise<ws.IDescribeWorkflowExecutionResponse>;
+  /** A page of history; with waitNewEvent, a long poll (`signal` ends it early). */
+  getHistory(
     namespaceId: string,
-    ex: Exec,
-    reason: string,
-    details: temporal.api.common.v1.IPayloads | null | undefined,
-    identity: string,
-  ): Promise<void> {
-    await terminateWorkflow(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), reason, details, identity);
-  }
-
-  async describe(namespaceId: string, ex: Exec): Promise<object> {
-    return describeWorkflow(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId));
-  }
-
-  async getHistory(namespaceId: string, ex: Exec, req: ws.IGetWorkflowExecutionHistoryRequest, signal?: AbortSignal): Promise<object> {
-    return getWorkflowHistory(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), req, this.opts.longPollTimeoutMs, signal);
-  }
-
-  async query(namespaceId: string, ex: Exec, query: temporal.api.query.v1.IWorkflowQuery, timeoutMs: number) {
-    return queryWorkflow(this.engine, this.queries, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), query, timeoutMs);
-  }
-
+    ex: WorkflowExecution,
+    req: ws.IGetWorkflowExecutionHistoryRequest,
+    signal?: AbortSignal,
+  ): Promise<ws.IGetWorkflowExecutionHistoryResponse>;
+  query(
+    namespaceId: string,
+    ex: WorkflowExecution,
+    query: temporal.api.query.v1.IWorkflowQuery,
+    timeoutMs: number,
+  ): Promise<ws.IRespondQueryTaskCompletedRequest>;
   /** UpdateWorkflowExecution: admit (or find) the update and wait for `stage` at most `timeoutMs`. */
-  async updateWorkflow(
+  updateWorkflow(
     namespaceId: string,
-    ex: Exec,
+    ex: WorkflowExecution,
     request: temporal.api.update.v1.IRequest,
     stage: number,
     timeoutMs: number,
     signal?: AbortSignal,
     firstExecutionRunId?: string | null,
-  ): Promise<UpdateStatus & { runId: string }> {
-    const ref = await this.engine.resolve(namespaceId, ex.workflowId, ex.runId);
-    if (firstExecutionRunId) {
-      const ms = await this.engine.getMutableState(ref);
-      if (ms.execution.firstRunId !== firstExecutionRunId) {
-        throw new NotFoundError(`workflow execution ${ex.workflowId} with first run id ${firstExecutionRunId} not found`, ex);
-      }
-    }
-    return { ...(await updateWorkflow(this.engine, ref, request, stage, timeoutMs, signal)), runId: ref.runId };
-  }
-
-  async pollUpdate(
+  ): Promise<UpdateStatus & { runId: string }>;
+  pollUpdate(
     namespaceId: string,
-    ex: Exec,
+    ex: WorkflowExecution,
     updateId: string,
     stage: number,
     timeoutMs: number,
     signal?: AbortSignal,
-  ): Promise<UpdateStatus & { runId: string }> {
-    const ref = await this.engine.resolve(namespaceId, ex.workflowId, ex.runId);
-    return { ...(await pollWorkflowUpdate(this.engine, ref, updateId, stage, timeoutMs, signal)), runId: ref.runId };
-  }
+  ): Promise<UpdateStatus & { runId: string }>;
+  /** A legacy query task's answer. */
+  respondQuery(queryId: string, req: ws.IRespondQueryTaskCompletedRequest): void;
 
-  get longPollTimeoutMs(): number {
-    return this.opts.longPollTimeoutMs;
-  }
+  // ---------------------------------------------------------------- tasks (matching and the frontend)
+  /** Matching: a poller took this workflow task (or `queryId`'s legacy query task below). */
+  recordWorkflowTaskStarted(task: WorkflowTaskRef, identity: string, sticky?: boolean): Promise<PollWorkflowTaskQueueResponse>;
+  buildQueryTask(queryId: string): Promise<PollWorkflowTaskQueueResponse | undefined>;
+  recordActivityTaskStarted(task: ActivityTaskRef, identity: string): Promise<PollActivityTaskQueueResponse>;
+  respondWorkflowTaskCompleted(token: WorkflowTaskToken, req: ws.IRespondWorkflowTaskCompletedRequest): Promise<WorkflowTaskCompletedOutcome>;
+  respondWorkflowTaskFailed(token: WorkflowTaskToken, req: ws.IRespondWorkflowTaskFailedRequest): Promise<void>;
+  heartbeat(token: ActivityTaskToken, details: Payloads): Promise<{ cancelRequested: boolean }>;
+  activityCompleted(token: ActivityTaskToken, result: Payloads, identity: string): Promise<void>;
+  activityFailed(token: ActivityTaskToken, failure: IFailure | null | undefined, lastHeartbeatDetails: Payloads, identity: string): Promise<void>;
+  activityCanceled(token: ActivityTaskToken, details: Payloads, identity: string): Promise<void>;
+}
 
-  respondQuery(queryId: string, req: ws.IRespondQueryTaskCompletedRequest): void {
-    respondQueryTaskCompleted(this.queries, queryId, req);
-  }
-
-  buildQueryTask(queryId: string) {
-    return buildQueryTask(this.engine, this.queries, queryId);
-  }
-
-  recordWorkflowTaskStarted(task: WorkflowTaskRef, identity: string, sticky = false) {
-    return recordWorkflowTaskStarted(this.engine, task, identity, sticky, this.queries);
-  }
-
-  recordActivityTaskStarted(task: ActivityTaskRef, identity: string) {
-    return recordActivityTaskStarted(this.engine, task, identity);
-  }
-
-  respondWorkflowTaskCompleted(token: WorkflowTaskToken, req: ws.IRespondWorkflowTaskCompletedRequest) {
-    return respondWorkflowTaskCompleted(this.engine, token, req, this.queries);
-  }
-
-  respondWorkflowTaskFailed(token: WorkflowTaskToken, req: ws.IRespondWorkflowTaskFailedRequest) {
-    return respondWorkflowTaskFailed(this.engine, token, req);
-  }
-
-  heartbeat = heartbeatFn(() => this.engine);
-  activityCompleted = activityCompleted(() => this.engine);
-  activityFailed = activityFailedFn(() => this.engine);
-  activityCanceled = activityCanceled(() => this.engine);
+export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
+  return new HistoryHandler(deps);
 }

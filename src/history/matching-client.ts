@@ -1,4 +1,4 @@
-/** What history needs from matching (wired in src/server). */
+/** What history needs from matching: a port history is built with (the matching service implements it). */
 import type { temporal } from '../common/proto';
 import type { ExecutionKey } from '../persistence';
 

@@ -4,6 +4,7 @@
  * so a stale owner can never write. Task ids are rangeId * RANGE_SIZE + sequence, strictly
  * increasing for the lifetime of the shard; running out of a range renews it (another bump).
  */
+import { EventEmitter } from 'node:events';
 import { FORMAT, READABLE, jsonBlob, readJsonBlob, type DataBlob, type PersistenceBundle } from '../persistence';
 import { ShardOwnershipLostError } from '../common/errors';
 import type { Logger } from '../common/logger';
@@ -20,14 +21,21 @@ interface ShardInfo {
   serverVersion: string;
 }
 
+/** What a commit tells the shard's queue processors (each listens while it runs). */
+export interface NewTaskEvents {
+  /** transfer tasks just committed, handed over in memory */
+  transfer: [tasks: { taskId: number; task: TransferTask }[]];
+  /** the earliest fire time among the timer tasks just committed */
+  timer: [earliestMs: number];
+  visibility: [];
+}
+
 export class ShardContext {
   rangeId = 0;
   private seq = 0;
   lost = false;
-  /** Set by the queue processors: called after a commit that created tasks. */
-  onNewTransferTasks: (tasks: { taskId: number; task: TransferTask }[]) => void = () => undefined;
-  onNewTimerTasks: (earliestMs: number) => void = () => undefined;
-  onNewVisibilityTasks: () => void = () => undefined;
+  /** emitted by the engine after a commit that created tasks */
+  readonly newTasks = new EventEmitter<NewTaskEvents>();
 
   constructor(
     readonly shardId: number,

@@ -1,2 +1,29 @@
-/** The matching service: task queues with long polls, sync match and a durable backlog. */
-export { MatchingEngine, type HistoryClient } from './matching-engine';
+/**
+ * The matching service: task queues with long polls, sync match and a durable backlog. History
+ * adds tasks through the MatchingClient part (its transfer queue, query dispatch); the frontend
+ * polls. Matching calls history back through a HistoryClient it is given (to record a task started).
+ */
+import type { MatchingClient, PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse } from '../history';
+import { TaskQueueManager, type MatchingServiceDeps } from './task-queue-manager';
+
+export type { HistoryClient, MatchingServiceDeps } from './task-queue-manager';
+
+export interface MatchingService extends MatchingClient {
+  /** The next workflow task (or legacy query) of a normal queue; an empty response after the long poll. */
+  pollWorkflowTask(namespaceId: string, taskQueue: string, identity: string, signal?: AbortSignal): Promise<PollWorkflowTaskQueueResponse>;
+  pollActivityTask(namespaceId: string, taskQueue: string, identity: string, signal?: AbortSignal): Promise<PollActivityTaskQueueResponse>;
+  /** A worker's sticky queue (`normalQueue`: the queue it came from, for tasks it cannot take). */
+  pollStickyQueue(
+    namespaceId: string,
+    stickyQueue: string,
+    normalQueue: string,
+    identity: string,
+    signal?: AbortSignal,
+  ): Promise<PollWorkflowTaskQueueResponse>;
+  /** Answers every waiting poll empty and accepts no more. */
+  stop(): void;
+}
+
+export function createMatchingService(deps: MatchingServiceDeps): MatchingService {
+  return new TaskQueueManager(deps);
+}

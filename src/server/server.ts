@@ -1,33 +1,29 @@
 /**
- * startTemporalServer: opens persistence (tables must already exist: the CLI creates or upgrades the
- * schema first), makes sure the configured namespaces exist, starts history (shards + queues) and
- * matching, and serves WorkflowService over gRPC.
+ * The composition root: startTemporalServer opens persistence (tables must already exist: the CLI
+ * creates or upgrades the schema first), runs the cluster's start-up checks, builds the services
+ * through their factories (namespaces, visibility, matching, history, frontend), starts them in
+ * order, serves the frontend over gRPC and, when asked, the Web UI; stop() stops them in the reverse
+ * order. Nothing here reaches inside a service: each is used through its index.ts.
  */
-import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import { createServer as createNetServer } from 'node:net';
-import { ServiceError } from '../common/errors';
+import { LateBinding } from '../common/late-binding';
 import { createLogger } from '../common/logger';
-import { toGrpcError } from '../frontend/error-mapping';
-import { NamespaceRegistry } from '../frontend/namespaces';
-import { buildServiceDefinition, implement } from '../frontend/service-definition';
-import { workflowHandlers } from '../frontend/workflow-handler';
-import { operatorHandlers } from '../frontend/operator-handler';
-import { visibilityHandlers } from '../frontend/visibility-handler';
-import { HistoryService } from '../history';
-import { VisibilityQueueProcessor } from '../history/queues/visibility-queue-processor';
-import { VisibilityManager } from '../visibility/manager';
-import { openVisibilityStore } from '../visibility/open';
-import { DEFAULT_LIMITS, type Limits } from '../history/limits';
-import { MatchingEngine } from '../matching/matching-engine';
+import { packageVersion } from '../common/package-info';
+import { createFrontendService, type Interceptor } from '../frontend';
+import { createHistoryService, DEFAULT_LIMITS, type Limits } from '../history';
+import { createMatchingService, type HistoryClient } from '../matching';
+import { NamespaceRegistry } from '../namespace';
 import { openPersistence } from '../persistence';
 import type { SqlConnectConfig } from '../persistence/sql-config';
-import { packageVersion } from '../common/package-info';
 import { prepareClusterStart } from '../upgrade/cluster-startup';
-import { mustParseServerVersion } from '../upgrade/server-version';
 import { ReleaseFeedChecker } from '../upgrade/release-feed';
-import { DataFormatRewriter } from '../history/data-rewrite';
+import { mustParseServerVersion } from '../upgrade/server-version';
+import { openVisibilityService } from '../visibility';
+import type { RunningUiServer } from '../ui/server';
+import { assertPortFree, serveGrpc, type GrpcServer } from './grpc-server';
+import { startWebUi, type WebUiContext, type WebUiOptions } from './web-ui';
+
+export { PortUnavailableError } from './grpc-server';
 
 export interface TemporalServerOptions {
   persistence: SqlConnectConfig;
@@ -51,10 +47,16 @@ export interface TemporalServerOptions {
   limits?: Partial<Limits>;
   /** the background data-format rewrite's rate limit (rows looked at per second; default 1000) */
   dataRewriteRowsPerSecond?: number;
+  /** run around every frontend call, first to last, before the request is validated (authentication, authorization) */
+  interceptors?: readonly Interceptor[];
+  /** serve the Web UI too (none: headless) */
+  ui?: WebUiOptions;
 }
 
 export interface RunningTemporalServer {
   port: number;
+  /** the Web UI, when it was asked for */
+  ui?: { url: string; port: number };
   /** the live size limits of this server (changes apply to the next request) */
   limits: Limits;
   stop(): Promise<void>;
@@ -62,168 +64,147 @@ export interface RunningTemporalServer {
 
 export async function startTemporalServer(opts: TemporalServerOptions): Promise<RunningTemporalServer> {
   const log = createLogger(opts.logLevel ?? 'info');
-  const numHistoryShards = opts.numHistoryShards ?? 4;
+  const host = opts.host ?? '127.0.0.1';
   const longPollTimeoutMs = opts.longPollTimeoutMs ?? 60_000;
   const clusterName = opts.clusterName ?? 'active';
+  const serverVersion = opts.serverVersion ?? packageVersion();
   // Before any upgrade work: a start that would only fail to bind at the end must not rewrite shards
   // (and take them from the server still holding the port) first.
-  if (opts.port !== 0) await assertPortFree(opts.host ?? '127.0.0.1', opts.port);
+  if (opts.port !== 0) await assertPortFree(host, opts.port);
+
+  // ---------------------------------------------------------------- persistence and the cluster's checks
   const store = await openPersistence(opts.persistence);
-  const serverVersion = opts.serverVersion ?? packageVersion();
   let cluster;
   try {
     // Refuses a skipped minor or a rollback past compatibility before anything is served.
-    cluster = await prepareClusterStart(store, { clusterName, numHistoryShards, binary: mustParseServerVersion(serverVersion), log });
+    cluster = await prepareClusterStart(store, {
+      clusterName,
+      numHistoryShards: opts.numHistoryShards ?? 4,
+      binary: mustParseServerVersion(serverVersion),
+      log,
+    });
   } catch (err) {
     await store.close();
     throw err;
   }
 
+  // ---------------------------------------------------------------- services
   const namespaces = new NamespaceRegistry(store.namespaces, opts.minNamespaceRetentionMs);
-  // "default" always exists, as in Temporal's dev server; `namespace` adds more.
-  await namespaces.ensure([...new Set(['default', ...(opts.namespace ?? [])])]);
-
-  const visibility = opts.visibility ? new VisibilityManager(await openVisibilityStore(opts.visibility)) : undefined;
-
-  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const history = new HistoryService(
-    store,
-    { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}`, serverVersion, limits },
-    log,
-  );
-  history.engine.visibilityEnabled = visibility !== undefined;
-  if (visibility) history.engine.onExecutionDeleted = (ref) => visibility.store.deleteExecution(ref.namespaceId, ref.runId);
-  const matching = new MatchingEngine(store.tasks, longPollTimeoutMs, log);
-  matching.history = history;
-  history.engine.namespaces = {
-    byName: async (name) => namespaces.resolve(name).catch(() => undefined),
-    retentionMs: (id) => namespaces.retentionMs(id),
-  };
-  await history.start(matching, cluster.onShardProgress);
-  await cluster.activate();
-  // Old-format rows left after the upgrade are converted in the background, once the version is active.
-  const rewriter = new DataFormatRewriter(store, { rowsPerSecond: opts.dataRewriteRowsPerSecond ?? 1000 }, log);
-  await rewriter.start();
-  const visibilityProcessors: VisibilityQueueProcessor[] = [];
-  if (visibility) {
-    for (const shard of history.engine.shards.values()) {
-      const p = new VisibilityQueueProcessor(shard, history.engine, visibility, log);
-      p.start();
-      visibilityProcessors.push(p);
-    }
+  let visibility;
+  try {
+    // "default" always exists, as in Temporal's dev server; `namespace` adds more.
+    await namespaces.ensure([...new Set(['default', ...(opts.namespace ?? [])])]);
+    visibility = opts.visibility ? await openVisibilityService(opts.visibility) : undefined;
+  } catch (err) {
+    await store.close();
+    throw err;
   }
-
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  // The one cycle between services (matching records starts in history, history dispatches tasks to
+  // matching): matching is built with a client of history, bound once history exists and before
+  // anything polls.
+  const historyBinding = new LateBinding<HistoryClient>('the history client of matching');
+  const matching = createMatchingService({ tasks: store.tasks, longPollTimeoutMs, history: historyBinding.client, log });
+  const history = createHistoryService({
+    store,
+    options: { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}`, serverVersion, limits },
+    log,
+    matching,
+    namespaces,
+    visibility,
+    dataRewrite: { rowsPerSecond: opts.dataRewriteRowsPerSecond ?? 1000 },
+  });
+  historyBinding.bind(history);
   const feed = opts.releaseFeed
     ? new ReleaseFeedChecker(opts.releaseFeed, mustParseServerVersion(serverVersion), opts.releaseFeedCheckIntervalMs ?? 86_400_000, log)
     : undefined;
-  await feed?.start();
-
-  const svc = buildServiceDefinition('temporal.api.workflowservice.v1.WorkflowService');
-  const baseHandlers = workflowHandlers({
+  const frontend = createFrontendService({
     history,
     matching,
     namespaces,
-    clusterName,
-    numHistoryShards: cluster.numHistoryShards,
-    clusterId: cluster.clusterId,
-    serverVersion,
-    persistenceStore: opts.persistence.pluginName,
-    visibilityStore: opts.visibility?.pluginName ?? '',
-    versionInfo: () => feed?.versionInfo(),
+    visibility,
+    limits,
+    cluster: {
+      clusterName,
+      clusterId: cluster.clusterId,
+      numHistoryShards: cluster.numHistoryShards,
+      serverVersion,
+      persistenceStore: opts.persistence.pluginName,
+      visibilityStore: opts.visibility?.pluginName ?? '',
+      versionInfo: () => feed?.versionInfo(),
+    },
+    interceptors: opts.interceptors,
+    log,
   });
-  const handlers = { ...baseHandlers, ...visibilityHandlers({ visibility, namespaces, history, base: baseHandlers }) };
-  const server = new Server({ 'grpc.max_receive_message_length': 128 * 1024 * 1024, 'grpc.max_send_message_length': 128 * 1024 * 1024 });
-  const onError = (method: string, err: unknown) => {
-    if (!(err instanceof ServiceError)) log.error({ err, method }, 'internal error');
-    else log.debug({ method, err: err.message }, 'request failed');
-    return toGrpcError(err);
-  };
-  // Fired first on stop: open long polls answer before the gRPC server closes.
-  const shutdown = new AbortController();
-  setMaxListeners(0, shutdown.signal); // one listener per call in flight
-  server.addService(svc.definition, implement(svc, 'WorkflowService', handlers, onError, shutdown.signal));
-  const operatorSvc = buildServiceDefinition('temporal.api.operatorservice.v1.OperatorService');
-  server.addService(operatorSvc.definition, implement(operatorSvc, 'OperatorService', operatorHandlers({ visibility, namespaces }), onError));
-  const host = opts.host ?? '127.0.0.1';
-  let port: number;
-  try {
-    port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${opts.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-  } catch (err) {
-    // A start that cannot serve leaves nothing running behind it (the rewriter, queues, pollers).
-    await rewriter.stop();
+
+  /** Everything started, stopped in order: the long polls answer before the gRPC server closes. */
+  const stopServices = async (): Promise<void> => {
+    // history first: the data rewrite finishes its batch, the queues stop
+    await history.stop();
+    frontend.drain();
     feed?.stop();
-    history.stop();
-    for (const p of visibilityProcessors) p.stop();
     matching.stop();
+  };
+  const closeStores = async (): Promise<void> => {
     await store.close();
     await visibility?.close();
+  };
+
+  // ---------------------------------------------------------------- start, in order
+  /** A start that cannot serve leaves nothing running behind it (the rewriter, queues, pollers, the port). */
+  const abandon = async (err: unknown, grpc?: GrpcServer): Promise<never> => {
+    await stopServices();
+    await grpc?.shutdown(0);
+    await closeStores();
     throw err;
+  };
+  let grpc: GrpcServer;
+  try {
+    await history.start(cluster.onShardProgress);
+    await cluster.activate();
+    // Old-format rows left after the upgrade are converted in the background, once the version is active.
+    await history.startDataRewrite();
+    await feed?.start();
+    grpc = await serveGrpc(frontend.services, host, opts.port);
+  } catch (err) {
+    return abandon(err);
   }
-  disableNagle(server);
-  log.info({ host, port, numHistoryShards: cluster.numHistoryShards, version: serverVersion, db: opts.persistence.databaseName }, 'temporal-ts server started');
+  let ui: RunningUiServer | undefined;
+  if (opts.ui) {
+    const stores: WebUiContext['stores'] = [{ store: 'temporal', config: opts.persistence }];
+    if (opts.visibility) stores.push({ store: 'visibility', config: opts.visibility });
+    try {
+      ui = await startWebUi(opts.ui, {
+        frontendHost: host,
+        frontendPort: grpc.port,
+        stores,
+        serverVersion,
+        clusterName,
+        numHistoryShards: cluster.numHistoryShards,
+      });
+    } catch (err) {
+      return abandon(err, grpc);
+    }
+  }
+  log.info(
+    { host, port: grpc.port, numHistoryShards: cluster.numHistoryShards, version: serverVersion, db: opts.persistence.databaseName },
+    'temporal-ts server started',
+  );
 
   let stopped = false;
   return {
-    port,
+    port: grpc.port,
+    ui: ui && { url: ui.url, port: ui.port },
     limits,
     async stop() {
       if (stopped) return;
       stopped = true;
-      // The rewriter first (it finishes its batch), then the long polls, then the gRPC server at once:
-      // polls answered after the abort are re-sent, so the gap before tryShutdown stays short.
-      await rewriter.stop();
-      shutdown.abort();
-      feed?.stop();
-      history.stop();
-      for (const p of visibilityProcessors) p.stop();
-      matching.stop();
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 2000);
-        server.tryShutdown(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-      await store.close();
-      await visibility?.close();
+      await ui?.stop();
+      // polls answered by the drain are re-sent by the clients, so the gap before the gRPC shutdown stays short
+      await stopServices();
+      await grpc.shutdown(2000);
+      await closeStores();
       log.info('temporal-ts server stopped');
     },
   };
-}
-
-export class PortUnavailableError extends Error {
-  override name = 'PortUnavailableError';
-}
-
-async function assertPortFree(host: string, port: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new PortUnavailableError(
-          err.code === 'EADDRINUSE'
-            ? `${host}:${port} is already in use: is another server (the version you are replacing?) still running there? Stop it first, or choose another port.`
-            : `cannot listen on ${host}:${port}: ${err.message}`,
-        ),
-      ),
-    );
-    probe.listen(port, host, () => probe.close(() => resolve()));
-  });
-}
-
-/**
- * grpc-js sets TCP_NODELAY on its client sockets but not on the sockets its server accepts, so small
- * responses wait for the peer's delayed ACK (~40 ms on Linux) behind Nagle's algorithm: every task
- * and response of a worker paid it. Set it on every accepted connection (grpc-js keeps its
- * http2 servers in a private map; without it nothing happens and only latency suffers).
- */
-function disableNagle(server: Server): void {
-  const servers = (server as unknown as { http2Servers?: Map<import('node:net').Server, unknown> }).http2Servers;
-  if (!(servers instanceof Map)) return;
-  for (const s of servers.keys()) s.on('connection', (socket: import('node:net').Socket) => socket.setNoDelay(true));
 }

@@ -1,7 +1,8 @@
 /**
- * The visibility service: builds a run's visibility row from its mutable state (for the visibility
- * queue), answers List / Count / Scan / ListOpen / ListClosed with the List Filter language, and owns
- * the custom search attribute mappings of each namespace (OperatorService).
+ * The visibility service's implementation (interface in index.ts): builds a run's visibility row
+ * from the ExecutionSnapshot history's visibility queue hands it, answers List / Count / Scan /
+ * ListOpen / ListClosed with the List Filter language, and owns the custom search attribute
+ * mappings of each namespace (OperatorService).
  *
  * Paging. Default order is Temporal's: running runs first (newest start first), then closed runs by
  * close time, newest first; ties by start time, then run id. It is read in two phases (running, then
@@ -9,9 +10,7 @@
  * offset.
  */
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../common/errors';
-import { api, fromB64, msToDuration, msToTimestamp, type temporal } from '../common/proto';
-import { executionStatus } from '../history/context';
-import type { MutableState } from '../history/mutable-state';
+import { api, fromB64, msToDuration, msToTimestamp, type IPayload, type temporal } from '../common/proto';
 import { compileQuery, STATUS_BY_CODE, type CompiledQuery } from './query/compiler';
 import { parseQuery, type Expr, type Query } from './query/parser';
 import {
@@ -22,10 +21,12 @@ import {
   ENUM_BY_SA_TYPE,
   NamespaceAttributes,
   SA_TYPE_BY_ENUM,
+  SearchAttributeError,
   SYSTEM_ATTRIBUTES,
   type CustomAttribute,
 } from './search-attributes';
 import { toNumber, type Row, type VisibilityRecord, type VisibilityStore } from './store';
+import type { ExecutionSnapshot, OpenOrClosedFilter, SearchAttributeListing } from './types';
 
 type IWorkflowExecutionInfo = temporal.api.workflow.v1.IWorkflowExecutionInfo;
 
@@ -89,16 +90,33 @@ export class VisibilityManager {
     return this.store.close();
   }
 
-  // ---------------------------------------------------------------- writing (visibility queue)
-  async recordFor(ms: MutableState): Promise<VisibilityRecord> {
-    const e = ms.execution;
+  // ---------------------------------------------------------------- writing (history's visibility queue)
+  async recordExecution(e: ExecutionSnapshot): Promise<void> {
+    await this.store.upsertExecution(await this.recordFor(e));
+  }
+
+  deleteExecution(namespaceId: string, runId: string): Promise<void> {
+    return this.store.deleteExecution(namespaceId, runId);
+  }
+
+  async searchAttributeProblem(namespaceId: string, fields: Record<string, IPayload> | null | undefined): Promise<string | undefined> {
+    if (!fields || Object.keys(fields).length === 0) return undefined;
+    try {
+      (await this.registry.get(namespaceId)).validate(fields);
+      return undefined;
+    } catch (err) {
+      if (err instanceof SearchAttributeError) return err.message;
+      throw err;
+    }
+  }
+
+  /** The row of a run: its search attributes typed by the namespace's current definitions. */
+  async recordFor(e: ExecutionSnapshot): Promise<VisibilityRecord> {
     const attrs = await this.registry.get(e.namespaceId);
-    const closed = e.state !== 'running';
-    const closeTimeMs = closed ? e.closeTimeMs || Date.now() : null;
     const json: Record<string, unknown> = {};
     const columns: Record<string, unknown> = {};
-    if (e.searchAttributesB64) {
-      const sa = fromB64(api.common.v1.SearchAttributes, e.searchAttributesB64);
+    if (e.searchAttributes) {
+      const sa = api.common.v1.SearchAttributes.decode(e.searchAttributes);
       for (const [name, payload] of Object.entries(sa.indexedFields ?? {})) {
         const def = attrs.lookup(name);
         if (!def) continue; // removed from the namespace since it was set
@@ -119,16 +137,16 @@ export class VisibilityManager {
       workflowId: e.workflowId,
       workflowTypeName: e.workflowType,
       taskQueue: e.taskQueue,
-      status: executionStatus(ms),
+      status: e.status,
       startTimeMs: e.startTimeMs,
-      executionTimeMs: e.executionTimeMs ?? e.startTimeMs,
-      closeTimeMs,
-      historyLength: ms.nextEventId - 1,
-      historySizeBytes: ms.historySizeBytes,
-      executionDurationMs: closeTimeMs === null ? null : Math.max(0, closeTimeMs - e.startTimeMs),
+      executionTimeMs: e.executionTimeMs,
+      closeTimeMs: e.closeTimeMs,
+      historyLength: e.historyLength,
+      historySizeBytes: e.historySizeBytes,
+      executionDurationMs: e.closeTimeMs === null ? null : Math.max(0, e.closeTimeMs - e.startTimeMs),
       stateTransitionCount: null,
-      memo: e.memoB64 ? Buffer.from(e.memoB64, 'base64') : null,
-      encoding: e.memoB64 ? 'proto3' : null,
+      memo: e.memo,
+      encoding: e.memo ? 'proto3' : null,
       parentWorkflowId: null,
       parentRunId: null,
       rootWorkflowId: e.workflowId,
@@ -216,18 +234,7 @@ export class VisibilityManager {
   }
 
   /** ListOpen/ListClosedWorkflowExecutions: their typed filters become a query AST. */
-  async listOpenOrClosed(
-    namespaceId: string,
-    closed: boolean,
-    req: {
-      maximumPageSize?: number | null;
-      nextPageToken?: Uint8Array | null;
-      startTimeFilter?: { earliestTime?: object | null; latestTime?: object | null } | null;
-      executionFilter?: { workflowId?: string | null; runId?: string | null } | null;
-      typeFilter?: { name?: string | null } | null;
-      statusFilter?: { status?: number | null } | null;
-    },
-  ): Promise<ListResult> {
+  async listOpenOrClosed(namespaceId: string, closed: boolean, req: OpenOrClosedFilter): Promise<ListResult> {
     const terms: Expr[] = [];
     const a = (name: string) => ({ name, pos: 0 });
     const s = (value: string) => ({ kind: 'string' as const, value, pos: 0 });
@@ -283,9 +290,7 @@ export class VisibilityManager {
   }
 
   // ---------------------------------------------------------------- search attribute admin
-  async listAttributes(
-    namespaceId: string,
-  ): Promise<{ customAttributes: Record<string, number>; systemAttributes: Record<string, number>; storageSchema: Record<string, string> }> {
+  async listAttributes(namespaceId: string): Promise<SearchAttributeListing> {
     const attrs = await this.registry.get(namespaceId, 0);
     const customAttributes: Record<string, number> = {};
     const storageSchema: Record<string, string> = {};

@@ -8,11 +8,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { temporal } from '@temporalio/proto';
-import { createLogger } from '../../src/common/logger';
 import { terminateWorkflow } from '../../src/history/api/cancel-terminate';
 import { getWorkflowHistory } from '../../src/history/api/get-history';
 import { startWorkflow } from '../../src/history/api/start-workflow';
-import { HistoryEngine } from '../../src/history/engine';
+import { testHistoryEngine } from '../helpers/history-engine';
 import { openPersistence, type PersistenceBundle } from '../../src/persistence';
 import { tempDbFile } from '../engine/harness';
 
@@ -44,11 +43,11 @@ test('a close committed while the long poll reads the state wakes the poll at on
       close: () => store.close(),
     };
     const opts = { numHistoryShards: 1, longPollTimeoutMs: 5000, hostIdentity: 'test' };
-    const first = new HistoryEngine(slowStore, opts, createLogger('error'));
+    const first = testHistoryEngine(slowStore, opts);
     await first.start();
     const { runId } = await startWorkflow(first, { id: 'ns-id', name: 'ns' }, { workflowId: 'wf', workflowType: { name: 'T' }, taskQueue: { name: 'tq' } });
     const ref = { namespaceId: 'ns-id', workflowId: 'wf', runId };
-    const engine = new HistoryEngine(slowStore, opts, createLogger('error')); // cold cache, as after a restart
+    const engine = testHistoryEngine(slowStore, opts); // cold cache, as after a restart
     await engine.start();
 
     gate = new Promise<void>((r) => (release = r));

@@ -6,11 +6,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NotFoundError } from '../../src/common/errors';
-import { createLogger } from '../../src/common/logger';
 import { terminateWorkflow } from '../../src/history/api/cancel-terminate';
 import { signalWorkflow } from '../../src/history/api/signal-workflow';
 import { startWorkflow } from '../../src/history/api/start-workflow';
-import { HistoryEngine } from '../../src/history/engine';
+import { testHistoryEngine } from '../helpers/history-engine';
 import { openPersistence } from '../../src/persistence';
 import { tempDbFile } from '../engine/harness';
 
@@ -18,7 +17,7 @@ test('a signal retried after the run closed succeeds when its request id was app
   const db = tempDbFile();
   const store = await openPersistence({ pluginName: 'sqlite', host: '', port: 0, databaseName: db.file });
   try {
-    const engine = new HistoryEngine(store, { numHistoryShards: 1, longPollTimeoutMs: 1000, hostIdentity: 'test' }, createLogger('error'));
+    const engine = testHistoryEngine(store, { numHistoryShards: 1, longPollTimeoutMs: 1000, hostIdentity: 'test' });
     await engine.start();
     const { runId } = await startWorkflow(engine, { id: 'ns-id', name: 'ns' }, { workflowId: 'wf', workflowType: { name: 'T' }, taskQueue: { name: 'tq' } });
     const ref = { namespaceId: 'ns-id', workflowId: 'wf', runId };

@@ -8,8 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLogger } from '../../src/common/logger';
-import { HistoryEngine } from '../../src/history/engine';
+import { testHistoryEngine } from '../helpers/history-engine';
 import { startWorkflow } from '../../src/history/api/start-workflow';
 import { openPersistence, type PersistenceBundle } from '../../src/persistence';
 import { tempDbFile } from '../engine/harness';
@@ -41,15 +40,14 @@ test('a read overtaken by a commit does not put an old mutable state into the ca
       close: () => store.close(),
     };
     const opts = { numHistoryShards: 1, longPollTimeoutMs: 1000, hostIdentity: 'test' };
-    const log = createLogger('error');
 
-    const first = new HistoryEngine(slowStore, opts, log);
+    const first = testHistoryEngine(slowStore, opts);
     await first.start();
     const { runId } = await startWorkflow(first, { id: 'ns-id', name: 'ns' }, { workflowId: 'wf', workflowType: { name: 'T' }, taskQueue: { name: 'tq' } });
     const ref = { namespaceId: 'ns-id', workflowId: 'wf', runId };
 
     // a fresh engine (as after a restart): nothing cached
-    const engine = new HistoryEngine(slowStore, opts, log);
+    const engine = testHistoryEngine(slowStore, opts);
     await engine.start();
     gate = new Promise<void>((r) => (release = r));
     const lateRead = engine.getMutableState(ref);

@@ -10,6 +10,7 @@ import { VisibilityManager } from '../../src/visibility/manager';
 import { openVisibilityStore } from '../../src/visibility/open';
 import { QueryError } from '../../src/visibility/query/errors';
 import { typedValue, type SaType } from '../../src/visibility/search-attributes';
+import type { ExecutionSnapshot } from '../../src/visibility';
 import type { VisibilityRecord } from '../../src/visibility/store';
 import { engineAvailability, ENGINES } from '../helpers/databases';
 import { makeVisibilityDb, type VisibilityDb } from './harness';
@@ -163,7 +164,7 @@ for (const engine of ENGINES) {
         await vm.store.upsertExecution(rec); // idempotent
       }
       // a row of another namespace is never seen
-      await vm.store.upsertExecution({ ...(await vm.recordFor(fakeMs())), namespaceId: 'other-ns' });
+      await vm.recordExecution(otherNamespaceRun());
     });
 
     after(async () => {
@@ -274,43 +275,21 @@ for (const engine of ENGINES) {
   });
 }
 
-function fakeMs() {
+/** A running run of another namespace, as history's visibility queue describes one. */
+function otherNamespaceRun(): ExecutionSnapshot {
   return {
-    execution: {
-      namespaceId: 'other-ns',
-      namespace: 'other',
-      workflowId: 'wf-1',
-      runId: 'other-run',
-      firstRunId: 'other-run',
-      workflowType: 'TypeA',
-      taskQueue: 'tq',
-      workflowTaskTimeoutMs: 0,
-      runTimeoutMs: 0,
-      executionTimeoutMs: 0,
-      startTimeMs: BASE,
-      closeTimeMs: 0,
-      createRequestId: '',
-      state: 'running' as const,
-      cancelRequested: false,
-      lastCompletedWorkflowTaskStartedEventId: 0,
-      completionEventId: 0,
-      memoB64: undefined,
-      searchAttributesB64: undefined,
-      attempt: 1,
-      executionExpirationMs: 0,
-      firstTaskBackoffPending: false,
-      executionTimeMs: BASE,
-    },
-    nextEventId: 3,
-    lastTxnId: 0,
-    workflowTask: undefined,
-    activities: {},
-    timers: {},
-    bufferedEvents: [],
-    signalRequestIds: [],
+    namespaceId: 'other-ns',
+    workflowId: 'wf-1',
+    runId: 'other-run',
+    workflowType: 'TypeA',
+    taskQueue: 'tq',
+    status: 1, // WORKFLOW_EXECUTION_STATUS_RUNNING
+    startTimeMs: BASE,
+    executionTimeMs: BASE,
+    closeTimeMs: null,
+    historyLength: 2,
     historySizeBytes: 0,
-    children: {},
-    externalRequests: {},
-    updates: {},
+    memo: null,
+    searchAttributes: null,
   };
 }

@@ -8,7 +8,7 @@ import type { ActivityInfo } from '../mutable-state';
 import { nextCronTimeMs } from '../cron';
 import { planAfterCompletion, planAfterFailure, planContinueAsNew } from '../next-run';
 import { resolveRetryPolicy, retryPolicyProto } from '../retry';
-import { mergeIndexedFields } from '../../visibility/search-attributes';
+import { mergeIndexedFields } from '../../visibility';
 import { activityMachine, timerMachine } from '../state-machines';
 
 type Command = temporal.api.command.v1.ICommand;

@@ -1,13 +1,13 @@
 /**
  * StartWorkflowExecution and SignalWithStartWorkflowExecution: workflow-id uniqueness (reuse and
- * conflict policies), request-id idempotency, the first events and the first workflow task.
+ * conflict policies), request-id idempotency, the first events and the first workflow task. The
+ * request's shape is checked by the frontend (src/frontend/validators/start-request.ts) before it gets here.
  */
-import { ConditionFailedError, InvalidArgumentError, NotFoundError, WorkflowExecutionAlreadyStartedError } from '../../common/errors';
+import { ConditionFailedError, NotFoundError, WorkflowExecutionAlreadyStartedError } from '../../common/errors';
 import { newUuid } from '../../common/ids';
-import { durationMs, msToDuration, msToTimestamp, num, temporal, WorkflowExecutionStatus, type IDuration } from '../../common/proto';
+import { durationMs, msToDuration, msToTimestamp, temporal, WorkflowExecutionStatus } from '../../common/proto';
 import { nextCronTimeMs } from '../cron';
 import { resolveRetryPolicy } from '../retry';
-import { blobLimitSentence, blobVerdict, memoSize, payloadsSize, type Limits } from '../limits';
 import { MutationContext } from '../context';
 import type { HistoryEngine } from '../engine';
 import type { MutableState, ParentInfo } from '../mutable-state';
@@ -236,79 +236,4 @@ export function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: st
   if (runTimeoutMs > 0) ctx.addTimer(now + backoffMs + runTimeoutMs, { type: 'workflow-run-timeout' });
   if (backoffMs > 0) ctx.addTimer(now + backoffMs, { type: 'workflow-backoff' });
   return ctx;
-}
-
-const enumOk = (e: Record<string, unknown>, v: unknown): boolean => v === null || v === undefined || typeof e[Number(v) as unknown as string] === 'string';
-
-/** Frontend validation of StartWorkflowExecution / SignalWithStartWorkflowExecution: INVALID_ARGUMENT naming the field. */
-export function validateStartRequest(
-  req: StartRequest & { signalInput?: temporal.api.common.v1.IPayloads | null },
-  limits: Limits,
-  kind: 'start' | 'signal-with-start' = 'start',
-): void {
-  if (!req.workflowId) throw new InvalidArgumentError('workflowId', 'is required');
-  if (req.workflowId.length > 1000) throw new InvalidArgumentError('workflowId', 'exceeds length limit of 1000');
-  if (!req.workflowType?.name) throw new InvalidArgumentError('workflowType.name', 'is required');
-  if (req.workflowType.name.length > 1000) throw new InvalidArgumentError('workflowType.name', 'exceeds length limit of 1000');
-  if (!req.taskQueue?.name) throw new InvalidArgumentError('taskQueue.name', 'is required');
-  if (req.taskQueue.name.length > 1000) throw new InvalidArgumentError('taskQueue.name', 'exceeds length limit of 1000');
-  for (const f of ['workflowExecutionTimeout', 'workflowRunTimeout', 'workflowTaskTimeout', 'workflowStartDelay'] as const) {
-    const d = req[f];
-    if (d && (num(d.seconds) < 0 || (d.nanos ?? 0) < 0)) throw new InvalidArgumentError(f, 'must not be negative');
-  }
-  if (req.requestId && req.requestId.length > 255) throw new InvalidArgumentError('requestId', 'exceeds length limit of 255');
-  if (!enumOk(ReusePolicy as unknown as Record<string, unknown>, req.workflowIdReusePolicy)) {
-    throw new InvalidArgumentError('workflowIdReusePolicy', `${String(req.workflowIdReusePolicy)} is not a valid WorkflowIdReusePolicy`);
-  }
-  if (!enumOk(ConflictPolicy as unknown as Record<string, unknown>, req.workflowIdConflictPolicy)) {
-    throw new InvalidArgumentError('workflowIdConflictPolicy', `${String(req.workflowIdConflictPolicy)} is not a valid WorkflowIdConflictPolicy`);
-  }
-  const reuse = Number(req.workflowIdReusePolicy ?? 0);
-  const conflict = Number(req.workflowIdConflictPolicy ?? 0);
-  if (kind === 'signal-with-start' && conflict === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL) {
-    throw new InvalidArgumentError('workflowIdConflictPolicy', 'WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for SignalWithStartWorkflowExecution');
-  }
-  if (reuse === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING && conflict !== ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED) {
-    throw new InvalidArgumentError(
-      'workflowIdReusePolicy',
-      'WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a workflowIdConflictPolicy',
-    );
-  }
-  if (reuse === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE && conflict === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
-    throw new InvalidArgumentError(
-      'workflowIdReusePolicy',
-      'WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used together with workflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING',
-    );
-  }
-  validateRetryPolicy(req.retryPolicy, 'retryPolicy');
-  if (req.cronSchedule) {
-    try {
-      nextCronTimeMs(req.cronSchedule, Date.now());
-    } catch (err) {
-      throw new InvalidArgumentError('cronSchedule', err instanceof Error ? err.message : String(err));
-    }
-    if (durationMs(req.workflowStartDelay) > 0) throw new InvalidArgumentError('workflowStartDelay', 'cannot be used with cronSchedule');
-  }
-  checkBlob('input', payloadsSize(req.input), limits);
-  if (kind === 'signal-with-start') checkBlob('signalInput', payloadsSize(req.signalInput), limits);
-  const m = memoSize(req.memo);
-  if (blobVerdict(m, limits, 'memo') === 'error') throw new InvalidArgumentError('memo', blobLimitSentence(m, limits, 'memo'));
-}
-
-/** INVALID_ARGUMENT when a client-supplied payload field is over the blob error limit. */
-export function checkBlob(field: string, size: number, limits: Limits): void {
-  if (blobVerdict(size, limits) === 'error') throw new InvalidArgumentError(field, blobLimitSentence(size, limits));
-}
-
-export function validateRetryPolicy(p: temporal.api.common.v1.IRetryPolicy | null | undefined, field: string): void {
-  if (!p) return;
-  const neg = (d: IDuration | null | undefined): boolean => !!d && (num(d.seconds) < 0 || (d.nanos ?? 0) < 0);
-  if (neg(p.initialInterval)) throw new InvalidArgumentError(`${field}.initialInterval`, 'must not be negative');
-  if (neg(p.maximumInterval)) throw new InvalidArgumentError(`${field}.maximumInterval`, 'must not be negative');
-  if (p.backoffCoefficient !== null && p.backoffCoefficient !== undefined && p.backoffCoefficient !== 0 && p.backoffCoefficient < 1) {
-    throw new InvalidArgumentError(`${field}.backoffCoefficient`, 'must be 1 or larger');
-  }
-  if ((p.maximumAttempts ?? 0) < 0) throw new InvalidArgumentError(`${field}.maximumAttempts`, 'must not be negative');
-  const max = durationMs(p.maximumInterval);
-  if (max > 0 && max < durationMs(p.initialInterval)) throw new InvalidArgumentError(`${field}.maximumInterval`, 'must not be less than initialInterval');
 }

@@ -35,15 +35,18 @@ export class TransferQueueProcessor {
    * Tasks committed by this process are handed over in memory right after their commit (no read);
    * the table is scanned at start and after a failed task, for rows no one is executing.
    */
+  private readonly onNewTasks = (tasks: { taskId: number; task: TransferTask }[]): void => {
+    for (const t of tasks) this.dispatch(t.taskId, t.task);
+  };
+
   start(): void {
-    this.shard.onNewTransferTasks = (tasks) => {
-      for (const t of tasks) this.dispatch(t.taskId, t.task);
-    };
+    this.shard.newTasks.on('transfer', this.onNewTasks);
     this.scan();
   }
 
   stop(): void {
     this.stopped = true;
+    this.shard.newTasks.off('transfer', this.onNewTasks);
     clearTimeout(this.retryTimer);
   }
 
@@ -135,13 +138,16 @@ export class TimerQueueProcessor {
     private readonly log: Logger,
   ) {}
 
+  private readonly onNewTasks = (earliestMs: number): void => this.wakeUpAt(earliestMs);
+
   start(): void {
-    this.shard.onNewTimerTasks = (at) => this.wakeUpAt(at);
+    this.shard.newTasks.on('timer', this.onNewTasks);
     this.kick();
   }
 
   stop(): void {
     this.stopped = true;
+    this.shard.newTasks.off('timer', this.onNewTasks);
     clearTimeout(this.wakeTimer);
   }
 

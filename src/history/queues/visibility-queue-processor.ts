@@ -1,14 +1,17 @@
 /**
- * Visibility queue processor (one per shard): applies visibility tasks to the visibility store and
- * then deletes them (fenced by range_id). A task names a run; the row is rebuilt from the run's
- * current mutable state and upserted, so re-running a task after a crash is harmless and a late task
- * never writes stale data. Tasks of a shard are applied one at a time in task id order; a failure
- * stops the pass and it is retried after a delay.
+ * Visibility queue processor (one per shard): applies visibility tasks to the visibility service
+ * and then deletes them (fenced by range_id). A task names a run; a snapshot of the run's current
+ * mutable state (a plain record: visibility knows nothing of mutable state) is handed over and
+ * upserted, so re-running a task after a crash is harmless and a late task never writes stale data.
+ * Tasks of a shard are applied one at a time in task id order; a failure stops the pass and it is
+ * retried after a delay.
  */
 import { NotFoundError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
-import type { VisibilityManager } from '../../visibility/manager';
+import type { ExecutionSnapshot, VisibilityWriter } from '../../visibility';
+import { executionStatus } from '../context';
 import type { HistoryEngine } from '../engine';
+import { isRunning, type MutableState } from '../mutable-state';
 import type { ShardContext } from '../shard';
 import { decodeTask, type VisibilityTask } from '../tasks';
 
@@ -24,17 +27,20 @@ export class VisibilityQueueProcessor {
   constructor(
     private readonly shard: ShardContext,
     private readonly engine: HistoryEngine,
-    private readonly visibility: VisibilityManager,
+    private readonly visibility: VisibilityWriter,
     private readonly log: Logger,
   ) {}
 
+  private readonly onNewTasks = (): void => this.kick();
+
   start(): void {
-    this.shard.onNewVisibilityTasks = () => this.kick();
+    this.shard.newTasks.on('visibility', this.onNewTasks);
     this.kick();
   }
 
   stop(): void {
     this.stopped = true;
+    this.shard.newTasks.off('visibility', this.onNewTasks);
     clearTimeout(this.retryTimer);
   }
 
@@ -82,6 +88,27 @@ export class VisibilityQueueProcessor {
       if (err instanceof NotFoundError) return; // the run is gone (retention): nothing to show
       throw err;
     }
-    await this.visibility.store.upsertExecution(await this.visibility.recordFor(ms));
+    await this.visibility.recordExecution(executionSnapshot(ms));
   }
+}
+
+/** What visibility is told about a run: status codes and times, memo and search attributes as proto bytes. */
+export function executionSnapshot(ms: MutableState): ExecutionSnapshot {
+  const e = ms.execution;
+  const closed = !isRunning(ms);
+  return {
+    namespaceId: e.namespaceId,
+    workflowId: e.workflowId,
+    runId: e.runId,
+    workflowType: e.workflowType,
+    taskQueue: e.taskQueue,
+    status: executionStatus(ms),
+    startTimeMs: e.startTimeMs,
+    executionTimeMs: e.executionTimeMs ?? e.startTimeMs,
+    closeTimeMs: closed ? e.closeTimeMs || Date.now() : null,
+    historyLength: ms.nextEventId - 1,
+    historySizeBytes: ms.historySizeBytes,
+    memo: e.memoB64 ? Buffer.from(e.memoB64, 'base64') : null,
+    searchAttributes: e.searchAttributesB64 ? Buffer.from(e.searchAttributesB64, 'base64') : null,
+  };
 }

@@ -297,7 +297,6 @@ export class SqlExecutionStore implements ExecutionStore {
     return latestPerNode(treeId, branchId, rows);
   }
 
-
   async getTransferTasks(shardId: number, afterTaskId: number, limit: number): Promise<TransferTaskRow[]> {
     return this.queueTasks('transfer_tasks', shardId, afterTaskId, limit);
   }

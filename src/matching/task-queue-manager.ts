@@ -1,43 +1,50 @@
 /**
- * Matching: task queues with long polls. History adds workflow/activity tasks (from its transfer
- * queue) and legacy query tasks; pollers take them and matching asks history to record the start.
- * A task whose start history refuses (stale: already started, workflow closed) is dropped.
+ * The matching service's implementation (interface in index.ts): this process's task queues with
+ * long polls. History adds workflow/activity tasks (from its transfer queue) and legacy query tasks;
+ * pollers take them and matching asks history to record the start. A task whose start history
+ * refuses (stale: already started, workflow closed) is dropped.
  */
 import { NotFoundError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import type {
-  ActivityTaskRef,
-  MatchingClient,
-  PollActivityTaskQueueResponse,
-  PollWorkflowTaskQueueResponse,
-  WorkflowTaskRef,
-} from '../history/matching-client';
+import type { ActivityTaskRef, PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../history';
 import type { TaskStore } from '../persistence';
 import { Deferred } from '../common/async';
 import { StickyTaskQueue } from './sticky-queue';
 import { PhysicalTaskQueue, type PollableQueue, type QueueItem } from './task-queue';
 
-/** What matching needs from history. */
+/** What matching needs from history (a port: the server binds it to the history service). */
 export interface HistoryClient {
   recordWorkflowTaskStarted(task: WorkflowTaskRef, identity: string, sticky?: boolean): Promise<PollWorkflowTaskQueueResponse>;
   recordActivityTaskStarted(task: ActivityTaskRef, identity: string): Promise<PollActivityTaskQueueResponse>;
   buildQueryTask(queryId: string): Promise<PollWorkflowTaskQueueResponse | undefined>;
 }
 
+export interface MatchingServiceDeps {
+  tasks: TaskStore;
+  /** how long a poll waits for a task before it answers empty */
+  longPollTimeoutMs: number;
+  history: HistoryClient;
+  log: Logger;
+}
+
 const WORKFLOW = 1;
 const ACTIVITY = 2;
 
-export class MatchingEngine implements MatchingClient {
+export class TaskQueueManager {
   private readonly queues = new Map<string, PhysicalTaskQueue<unknown>>();
   private readonly stickyQueues = new Map<string, StickyTaskQueue<WorkflowTaskRef>>();
-  history!: HistoryClient;
+  private readonly store: TaskStore;
+  private readonly longPollTimeoutMs: number;
+  private readonly history: HistoryClient;
+  private readonly log: Logger;
   private stopped = false;
 
-  constructor(
-    private readonly store: TaskStore,
-    private readonly longPollTimeoutMs: number,
-    private readonly log: Logger,
-  ) {}
+  constructor(deps: MatchingServiceDeps) {
+    this.store = deps.tasks;
+    this.longPollTimeoutMs = deps.longPollTimeoutMs;
+    this.history = deps.history;
+    this.log = deps.log;
+  }
 
   private queue<T>(namespaceId: string, name: string, taskType: number): PhysicalTaskQueue<T> {
     const k = `${namespaceId}/${taskType}/${name}`;

@@ -1,7 +1,9 @@
 /**
  * Namespace registry: names to ids (cached), and the namespace RPCs' rules: RegisterNamespace,
- * UpdateNamespace, DeprecateNamespace; creates the configured namespaces at startup. Retention is
- * what history reads to delete closed runs (HistoryEngine.namespaces).
+ * UpdateNamespace, DeprecateNamespace; creates the configured namespaces at startup. Shared by the
+ * frontend (every request names its namespace) and history (through its NamespaceLookup port:
+ * children in other namespaces, retention of closed runs).
+ * Does not own: the namespace store (src/persistence) or the RPCs' wire shapes (src/frontend).
  */
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NamespaceNotFoundError } from '../common/errors';
 import { newUuid } from '../common/ids';
@@ -24,7 +26,6 @@ export interface NamespaceInfo {
 
 export const DAY_MS = 86_400_000;
 export const DEFAULT_RETENTION_MS = 3 * DAY_MS;
-const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 
 export interface NamespaceChanges {
   description?: string;
@@ -39,8 +40,8 @@ export function retentionOf(ns: NamespaceInfo): number {
 }
 
 export class NamespaceRegistry {
-  private readonly byName = new Map<string, NamespaceInfo>();
-  private readonly byId = new Map<string, NamespaceInfo>();
+  private readonly cacheByName = new Map<string, NamespaceInfo>();
+  private readonly cacheById = new Map<string, NamespaceInfo>();
 
   /** `minRetentionMs`: the shortest retention RegisterNamespace / UpdateNamespace accept (1 day unless configured) */
   constructor(
@@ -66,18 +67,28 @@ export class NamespaceRegistry {
 
   private fromRow(r: NamespaceRow): NamespaceInfo {
     const info: NamespaceInfo = { state: 'registered', ...readJsonBlob<NamespaceInfo>(r.info, FORMAT.namespace), id: r.id, name: r.name };
-    this.byName.set(info.name, info);
-    this.byId.set(info.id, info);
+    this.cacheByName.set(info.name, info);
+    this.cacheById.set(info.id, info);
     return info;
   }
 
   async resolve(name: string | null | undefined): Promise<NamespaceInfo> {
     if (!name) throw new NamespaceNotFoundError('');
-    const hit = this.byName.get(name);
+    const hit = this.cacheByName.get(name);
     if (hit) return hit;
     const row = await this.store.getNamespaceByName(name);
     if (!row) throw new NamespaceNotFoundError(name);
     return this.fromRow(row);
+  }
+
+  /** The namespace named `name`, or undefined when there is none (other errors are thrown). */
+  async byName(name: string): Promise<NamespaceInfo | undefined> {
+    try {
+      return await this.resolve(name);
+    } catch (err) {
+      if (err instanceof NamespaceNotFoundError) return undefined;
+      throw err;
+    }
   }
 
   /** Like resolve, for calls that start new work: a deprecated namespace accepts none. */
@@ -88,7 +99,7 @@ export class NamespaceRegistry {
   }
 
   async byIdOrUndefined(id: string): Promise<NamespaceInfo | undefined> {
-    const hit = this.byId.get(id);
+    const hit = this.cacheById.get(id);
     if (hit) return hit;
     const row = await this.store.getNamespaceById(id);
     return row ? this.fromRow(row) : undefined;
@@ -105,11 +116,8 @@ export class NamespaceRegistry {
     }
   }
 
-  async register(name: string | null | undefined, c: NamespaceChanges): Promise<NamespaceInfo> {
-    if (!name) throw new InvalidArgumentError('namespace', 'is required');
-    if (name.length > 255) throw new InvalidArgumentError('namespace', 'exceeds 255 characters');
-    if (!NAME_RE.test(name))
-      throw new InvalidArgumentError('namespace', `"${name}" must start with a letter or digit and contain only letters, digits, ".", "_" and "-"`);
+  /** `name` was checked by the frontend (RegisterNamespace's validator). */
+  async register(name: string, c: NamespaceChanges): Promise<NamespaceInfo> {
     const retentionMs = c.retentionMs ?? DEFAULT_RETENTION_MS;
     this.checkRetention('workflowExecutionRetentionPeriod', retentionMs);
     const info: NamespaceInfo = {
@@ -125,13 +133,12 @@ export class NamespaceRegistry {
     };
     const created = await this.store.createNamespace({ id: info.id, name, info: jsonBlob(info, FORMAT.namespace), isGlobal: false });
     if (!created) throw new AlreadyExistsError('Namespace already exists.');
-    this.byName.set(name, info);
-    this.byId.set(info.id, info);
+    this.cacheByName.set(name, info);
+    this.cacheById.set(info.id, info);
     return info;
   }
 
-  async update(name: string | null | undefined, c: NamespaceChanges): Promise<NamespaceInfo> {
-    if (!name) throw new InvalidArgumentError('namespace', 'is required');
+  async update(name: string, c: NamespaceChanges): Promise<NamespaceInfo> {
     const row = await this.store.getNamespaceByName(name);
     if (!row) throw new NamespaceNotFoundError(name);
     const cur = this.fromRow(row);
@@ -147,15 +154,15 @@ export class NamespaceRegistry {
     };
     const ok = await this.store.updateNamespace({ id: cur.id, name: cur.name, info: jsonBlob(next, FORMAT.namespace), isGlobal: row.isGlobal });
     if (!ok) throw new NamespaceNotFoundError(name);
-    this.byName.set(next.name, next);
-    this.byId.set(next.id, next);
+    this.cacheByName.set(next.name, next);
+    this.cacheById.set(next.id, next);
     return next;
   }
 
   /** Retention for history (fresh from the store, so other processes' updates count). */
   async retentionMs(namespaceId: string): Promise<number> {
     const row = await this.store.getNamespaceById(namespaceId);
-    if (!row) return this.byId.has(namespaceId) ? retentionOf(this.byId.get(namespaceId)!) : DEFAULT_RETENTION_MS;
+    if (!row) return this.cacheById.has(namespaceId) ? retentionOf(this.cacheById.get(namespaceId)!) : DEFAULT_RETENTION_MS;
     return retentionOf(this.fromRow(row));
   }
 }

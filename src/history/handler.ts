@@ -1,0 +1,235 @@
+/**
+ * The history service's implementation (interface in index.ts): builds the HistoryEngine from its
+ * dependencies, owns the per-shard queue processors (transfer, timer, visibility) and the background
+ * data-format rewrite, and routes each API to its module under ./api. Request shape is checked by the
+ * frontend before a call gets here; what is checked here needs the execution's state or a namespace's
+ * definitions.
+ */
+import type { Logger } from '../common/logger';
+import { NotFoundError } from '../common/errors';
+import { temporal, type IFailure } from '../common/proto';
+import type { PersistenceBundle } from '../persistence';
+import type { VisibilityWriter } from '../visibility';
+import { DataFormatRewriter, type DataRewriteOptions } from './data-rewrite';
+import { HistoryEngine, type HistoryEngineOptions, type NamespaceLookup } from './engine';
+import {
+  recordActivityTaskHeartbeat,
+  recordActivityTaskStarted,
+  respondActivityTaskCanceled,
+  respondActivityTaskCompleted,
+  respondActivityTaskFailed,
+} from './api/activity-task';
+import { requestCancelWorkflow, terminateWorkflow } from './api/cancel-terminate';
+import { describeWorkflow } from './api/describe-workflow';
+import { getWorkflowHistory } from './api/get-history';
+import { buildQueryTask, queryWorkflow, QueryRegistry, respondQueryTaskCompleted } from './api/query-workflow';
+import { signalWorkflow } from './api/signal-workflow';
+import { startWorkflow, type NamespaceRef, type SignalToDeliver, type StartResult } from './api/start-workflow';
+import type { ActivityTaskToken, WorkflowTaskToken } from './api/task-token';
+import { pollWorkflowUpdate, updateWorkflow, type UpdateStatus } from './api/update-workflow';
+import { recordWorkflowTaskStarted, respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './api/workflow-task';
+import type { ActivityTaskRef, MatchingClient, WorkflowTaskRef } from './matching-client';
+import { TimerQueueProcessor, TransferQueueProcessor } from './queues/queue-processors';
+import { VisibilityQueueProcessor } from './queues/visibility-queue-processor';
+import type { WorkflowExecution, WorkflowTaskCompletedOutcome } from './types';
+import ws = temporal.api.workflowservice.v1;
+
+type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
+const CT = temporal.api.enums.v1.CommandType;
+
+export interface HistoryServiceDeps {
+  store: PersistenceBundle;
+  options: HistoryEngineOptions;
+  log: Logger;
+  /** where transfer tasks hand workflow and activity tasks (and queries) */
+  matching: MatchingClient;
+  namespaces: NamespaceLookup;
+  /** the visibility service: commits then write visibility tasks, applied by a queue per shard */
+  visibility?: VisibilityWriter;
+  /** the background data-format rewrite (rate limit) */
+  dataRewrite: DataRewriteOptions;
+}
+
+export class HistoryHandler {
+  private readonly engine: HistoryEngine;
+  private readonly queries = new QueryRegistry();
+  private readonly processors: { stop(): void }[] = [];
+  private readonly rewriter: DataFormatRewriter;
+  private readonly visibility: VisibilityWriter | undefined;
+
+  constructor(deps: HistoryServiceDeps) {
+    this.engine = new HistoryEngine(deps);
+    this.visibility = deps.visibility;
+    this.rewriter = new DataFormatRewriter(deps.store, deps.dataRewrite, deps.log);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+  async start(onShardProgress?: (done: number, total: number) => void): Promise<void> {
+    await this.engine.start(onShardProgress);
+    const log = this.engine.log;
+    for (const shard of this.engine.shards.values()) {
+      const queues: { start(): void; stop(): void }[] = [new TransferQueueProcessor(shard, this.engine, log), new TimerQueueProcessor(shard, this.engine, log)];
+      if (this.visibility) queues.push(new VisibilityQueueProcessor(shard, this.engine, this.visibility, log));
+      for (const q of queues) q.start();
+      this.processors.push(...queues);
+    }
+  }
+
+  startDataRewrite(): Promise<void> {
+    return this.rewriter.start();
+  }
+
+  async stop(): Promise<void> {
+    // the rewriter finishes its batch first; the queues stop at once
+    await this.rewriter.stop();
+    for (const p of this.processors.splice(0)) p.stop();
+  }
+
+  get longPollTimeoutMs(): number {
+    return this.engine.opts.longPollTimeoutMs;
+  }
+
+  // ---------------------------------------------------------------- workflows
+  startWorkflow(ns: NamespaceRef, req: ws.IStartWorkflowExecutionRequest): Promise<StartResult> {
+    return startWorkflow(this.engine, ns, req);
+  }
+
+  signalWithStart(ns: NamespaceRef, req: ws.ISignalWithStartWorkflowExecutionRequest): Promise<StartResult> {
+    return startWorkflow(this.engine, ns, req, {
+      signalName: req.signalName!,
+      input: req.signalInput,
+      header: req.header,
+      identity: req.identity ?? '',
+      requestId: req.requestId ?? '',
+    });
+  }
+
+  async signal(namespaceId: string, ex: WorkflowExecution, s: SignalToDeliver): Promise<void> {
+    await signalWorkflow(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), s);
+  }
+
+  async requestCancel(namespaceId: string, ex: WorkflowExecution, reason: string, identity: string, requestId: string): Promise<void> {
+    await requestCancelWorkflow(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), reason, identity, requestId);
+  }
+
+  async terminate(namespaceId: string, ex: WorkflowExecution, reason: string, details: Payloads, identity: string): Promise<void> {
+    await terminateWorkflow(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), reason, details, identity);
+  }
+
+  async describe(namespaceId: string, ex: WorkflowExecution): Promise<ws.IDescribeWorkflowExecutionResponse> {
+    return describeWorkflow(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId));
+  }
+
+  async getHistory(
+    namespaceId: string,
+    ex: WorkflowExecution,
+    req: ws.IGetWorkflowExecutionHistoryRequest,
+    signal?: AbortSignal,
+  ): Promise<ws.IGetWorkflowExecutionHistoryResponse> {
+    const ref = await this.engine.resolve(namespaceId, ex.workflowId, ex.runId);
+    return getWorkflowHistory(this.engine, ref, req, this.longPollTimeoutMs, signal);
+  }
+
+  async query(namespaceId: string, ex: WorkflowExecution, query: temporal.api.query.v1.IWorkflowQuery, timeoutMs: number) {
+    return queryWorkflow(this.engine, this.queries, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), query, timeoutMs);
+  }
+
+  async updateWorkflow(
+    namespaceId: string,
+    ex: WorkflowExecution,
+    request: temporal.api.update.v1.IRequest,
+    stage: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    firstExecutionRunId?: string | null,
+  ): Promise<UpdateStatus & { runId: string }> {
+    const ref = await this.engine.resolve(namespaceId, ex.workflowId, ex.runId);
+    if (firstExecutionRunId) {
+      const ms = await this.engine.getMutableState(ref);
+      if (ms.execution.firstRunId !== firstExecutionRunId) {
+        throw new NotFoundError(`workflow execution ${ex.workflowId} with first run id ${firstExecutionRunId} not found`, ex);
+      }
+    }
+    return { ...(await updateWorkflow(this.engine, ref, request, stage, timeoutMs, signal)), runId: ref.runId };
+  }
+
+  async pollUpdate(
+    namespaceId: string,
+    ex: WorkflowExecution,
+    updateId: string,
+    stage: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<UpdateStatus & { runId: string }> {
+    const ref = await this.engine.resolve(namespaceId, ex.workflowId, ex.runId);
+    return { ...(await pollWorkflowUpdate(this.engine, ref, updateId, stage, timeoutMs, signal)), runId: ref.runId };
+  }
+
+  // ---------------------------------------------------------------- queries (legacy query tasks)
+  respondQuery(queryId: string, req: ws.IRespondQueryTaskCompletedRequest): void {
+    respondQueryTaskCompleted(this.queries, queryId, req);
+  }
+
+  buildQueryTask(queryId: string) {
+    return buildQueryTask(this.engine, this.queries, queryId);
+  }
+
+  // ---------------------------------------------------------------- workflow tasks
+  recordWorkflowTaskStarted(task: WorkflowTaskRef, identity: string, sticky = false) {
+    return recordWorkflowTaskStarted(this.engine, task, identity, sticky, this.queries);
+  }
+
+  async respondWorkflowTaskCompleted(token: WorkflowTaskToken, req: ws.IRespondWorkflowTaskCompletedRequest): Promise<WorkflowTaskCompletedOutcome> {
+    const problem = await this.upsertedSearchAttributeProblem(token, req);
+    if (problem) {
+      // as for any bad command: the workflow task fails and the worker is told why
+      await respondWorkflowTaskFailed(this.engine, token, {
+        taskToken: req.taskToken,
+        cause: temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,
+        failure: { message: problem, source: 'temporal-ts', applicationFailureInfo: { type: 'BadSearchAttributes', nonRetryable: true } },
+        identity: req.identity ?? '',
+      });
+      return { failedWith: { message: `UpsertWorkflowSearchAttributes: ${problem}` } };
+    }
+    return respondWorkflowTaskCompleted(this.engine, token, req, this.queries);
+  }
+
+  /** Search attributes an UpsertWorkflowSearchAttributes command sets must be defined in the namespace with their type. */
+  private async upsertedSearchAttributeProblem(token: WorkflowTaskToken, req: ws.IRespondWorkflowTaskCompletedRequest): Promise<string | undefined> {
+    if (!this.visibility) return undefined;
+    for (const c of req.commands ?? []) {
+      if (Number(c.commandType) !== CT.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES) continue;
+      const problem = await this.visibility.searchAttributeProblem(
+        token.ns,
+        c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields,
+      );
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+
+  respondWorkflowTaskFailed(token: WorkflowTaskToken, req: ws.IRespondWorkflowTaskFailedRequest): Promise<void> {
+    return respondWorkflowTaskFailed(this.engine, token, req);
+  }
+
+  // ---------------------------------------------------------------- activity tasks
+  recordActivityTaskStarted(task: ActivityTaskRef, identity: string) {
+    return recordActivityTaskStarted(this.engine, task, identity);
+  }
+
+  heartbeat(token: ActivityTaskToken, details: Payloads): Promise<{ cancelRequested: boolean }> {
+    return recordActivityTaskHeartbeat(this.engine, token, details);
+  }
+
+  activityCompleted(token: ActivityTaskToken, result: Payloads, identity: string): Promise<void> {
+    return respondActivityTaskCompleted(this.engine, token, result, identity);
+  }
+
+  activityFailed(token: ActivityTaskToken, failure: IFailure | null | undefined, lastHeartbeatDetails: Payloads, identity: string): Promise<void> {
+    return respondActivityTaskFailed(this.engine, token, failure, lastHeartbeatDetails, identity);
+  }
+
+  activityCanceled(token: ActivityTaskToken, details: Payloads, identity: string): Promise<void> {
+    return respondActivityTaskCanceled(this.engine, token, details, identity);
+  }
+}

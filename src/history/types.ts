@@ -1,0 +1,13 @@
+/** Plain records of the history service's interface (index.ts) that no single API module owns. */
+
+/** A workflow execution named within a namespace (Temporal's common.v1.WorkflowExecution); runId '' is the current run. */
+export interface WorkflowExecution {
+  workflowId: string;
+  runId: string;
+}
+
+/** RespondWorkflowTaskCompleted's answer. */
+export interface WorkflowTaskCompletedOutcome {
+  /** set when history failed the workflow task instead (a bad command): why, for the worker */
+  failedWith?: { message: string };
+}
