@@ -43,8 +43,10 @@ export interface RowInfo<S extends string> {
 export interface MachineSpec<S extends string, C, E> {
   /** what the entity is called in errors: 'activity', 'workflow task' */
   readonly entity: string;
-  /** names one entity (and its execution) in errors; also the key of its recent transitions */
+  /** names one entity (and its execution) in errors */
   describe(ctx: C, e: E): string;
+  /** what its recent transitions are remembered under, when `describe` changes during its life */
+  key?(ctx: C, e: E): string;
   stateOf(e: E): S;
   /** the one writer of the entity's state */
   setState(e: E, s: S): void;
@@ -123,14 +125,15 @@ export class StateMachine<S extends string, Acts, C, E> {
     const from = this.spec.stateOf(e);
     const row = this.rows.get(key(from, action));
     const name = this.spec.describe(ctx, e);
-    if (!row) throw new InvalidTransitionError(name, from, action, this.recent.get(name) ?? []);
+    const memory = this.memoryKey(ctx, e);
+    if (!row) throw new InvalidTransitionError(name, from, action, this.recent.get(memory) ?? []);
     const chosen = (row.effect as Effect<C, E, Acts[A] | undefined, S>)(ctx, e, payload[0]);
     const to = chosen ?? (row.to.length === 1 ? row.to[0]! : undefined);
     if (to === undefined || !row.to.includes(to)) {
       throw new InternalError(`${name}: the effect of '${action}' in state '${from}' chose ${String(to)}, not one of ${row.to.join(', ')}`);
     }
     this.spec.setState(e, to);
-    this.remember(name, `${from} --${action}--> ${to}`);
+    this.remember(memory, `${from} --${action}--> ${to}`);
     if (this.spec.final?.states.includes(to)) this.spec.final.remove(ctx, e);
     return to;
   }
@@ -141,7 +144,7 @@ export class StateMachine<S extends string, Acts, C, E> {
     if (!row) throw new InvalidTransitionError(`${this.spec.entity} (new)`, 'none', action, []);
     const e = (row.create as CreateEffect<C, E, Acts[A] | undefined>)(ctx, payload[0]);
     this.spec.setState(e, row.to);
-    this.remember(this.spec.describe(ctx, e), `(new) --${action}--> ${row.to}`);
+    this.remember(this.memoryKey(ctx, e), `(new) --${action}--> ${row.to}`);
     return e;
   }
 
@@ -151,6 +154,10 @@ export class StateMachine<S extends string, Acts, C, E> {
       ...[...this.creations.values()].map((r) => ({ from: null, action: r.action, to: [r.to] })),
       ...[...this.rows.values()].map((r) => ({ from: r.from, action: r.action, to: r.to })),
     ];
+  }
+
+  private memoryKey(ctx: C, e: E): string {
+    return this.spec.key?.(ctx, e) ?? this.spec.describe(ctx, e);
   }
 
   private remember(name: string, line: string): void {

@@ -40,6 +40,8 @@ export interface WorkflowTaskActions {
 export const workflowTaskMachine = new StateMachine<WorkflowTaskState, WorkflowTaskActions, MutationContext, MutableState>(
   {
     entity: 'workflow task',
+    // one key across attempts: the recent transitions then tell the task's story in the run
+    key: (_ctx, ms) => `${ms.execution.workflowId}/${ms.execution.runId}`,
     describe: (_ctx, ms) => {
       const wt = ms.workflowTask;
       const which = wt ? ` (scheduled event ${wt.scheduledEventId}, attempt ${wt.attempt})` : '';
@@ -53,7 +55,8 @@ export const workflowTaskMachine = new StateMachine<WorkflowTaskState, WorkflowT
   },
   (t) => {
     t.on('none', 'schedule', ['scheduled', 'none'], schedule);
-    t.on(['scheduled', 'started'], 'schedule', ['scheduled', 'started'], (_ctx, ms) => workflowTaskStateOf(ms));
+    t.on('scheduled', 'schedule', 'scheduled', () => undefined);
+    t.on('started', 'schedule', 'started', () => undefined);
     t.on('none', 'backoff-elapsed', 'scheduled', backoffElapsed);
     t.on('scheduled', 'start', 'started', start);
     t.on('started', 'complete', 'none', complete);
