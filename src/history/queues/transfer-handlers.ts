@@ -116,7 +116,7 @@ async function startChild(engine: HistoryEngine, parentRef: ExecutionRef, initia
       childMachine.fire(ctx, c, 'start-failed', {
         cause: failedCause,
         namespaceId: ns?.id ?? '',
-        workflowTaskCompletedEventId: a.workflowTaskCompletedEventId,
+        workflowTaskCompletedEventId: num(a.workflowTaskCompletedEventId),
       });
     }
   });

@@ -31,7 +31,7 @@ export interface ChildActions {
     parentClosePolicy: number;
   };
   start: { runId: string; namespaceId: string };
-  'start-failed': { cause: number | undefined; namespaceId: string; workflowTaskCompletedEventId: unknown };
+  'start-failed': { cause: number | undefined; namespaceId: string; workflowTaskCompletedEventId: number };
   close: { outcome: ChildOutcome; closeEvent: IHistoryEvent; namespaceId: string; runId: string };
 }
 
