@@ -1,6 +1,6 @@
 /** StartTimer and CancelTimer: their checks and their application through the timer table (../state-machines/timer.ts). */
 import { api, fromB64, num, temporal } from '../../common/proto';
-import type { MutationContext } from '../context';
+import type { MutableState } from '../mutable-state';
 import { timerMachine } from '../state-machines/timer';
 import { badWith, defineCommand } from './command';
 
@@ -21,8 +21,8 @@ export const startTimer = defineCommand<temporal.api.command.v1.IStartTimerComma
 });
 
 /** The index in the buffer of the TimerFired of `timerId` (it fired while this workflow task ran), or -1. */
-function bufferedFire(ctx: MutationContext, timerId: string): number {
-  return ctx.ms.bufferedEvents.findIndex((b64) => fromB64(HistoryEvent, b64).timerFiredEventAttributes?.timerId === timerId);
+function bufferedFire(ms: MutableState, timerId: string): number {
+  return ms.bufferedEvents.findIndex((b64) => fromB64(HistoryEvent, b64).timerFiredEventAttributes?.timerId === timerId);
 }
 
 export const cancelTimer = defineCommand<temporal.api.command.v1.ICancelTimerCommandAttributes>({
@@ -33,8 +33,7 @@ export const cancelTimer = defineCommand<temporal.api.command.v1.ICancelTimerCom
     const timerId = a?.timerId ?? '';
     if (!timerId) return bad('TimerId is not set');
     if (scope.canceledTimers.has(timerId)) return bad(`timer ${timerId} is already canceled`);
-    const firedMeanwhile = scope.ms.bufferedEvents.some((b64) => fromB64(HistoryEvent, b64).timerFiredEventAttributes?.timerId === timerId);
-    if (!scope.timerIds.has(timerId) && !firedMeanwhile) return bad(`no pending timer ${timerId}`);
+    if (!scope.timerIds.has(timerId) && bufferedFire(scope.ms, timerId) < 0) return bad(`no pending timer ${timerId}`);
     scope.canceledTimers.add(timerId);
   },
   apply({ ctx, workflowTaskCompletedEventId, identity }, a) {
@@ -45,7 +44,7 @@ export const cancelTimer = defineCommand<temporal.api.command.v1.ICancelTimerCom
       return;
     }
     // it fired while this workflow task ran: as Temporal, the cancel wins and the buffered fire is dropped
-    const i = bufferedFire(ctx, timerId);
+    const i = bufferedFire(ctx.ms, timerId);
     const fired = fromB64(HistoryEvent, ctx.ms.bufferedEvents[i]!).timerFiredEventAttributes!;
     ctx.ms.bufferedEvents.splice(i, 1);
     ctx.addEvent('EVENT_TYPE_TIMER_CANCELED', { timerId, startedEventId: num(fired.startedEventId), workflowTaskCompletedEventId, identity });

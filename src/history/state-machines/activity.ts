@@ -130,7 +130,6 @@ function schedule(ctx: MutationContext, p: ScheduleActivity): ActivityInfo {
   if (t.scheduleToCloseMs > 0) {
     ctx.addTimer(ctx.nowMs + t.scheduleToCloseMs, { type: 'activity-timeout', scheduledEventId, attempt: 0, timeoutType: 'schedule-to-close' });
   }
-  // armed only when strictly shorter than schedule-to-close (which then fires first or at the same time)
   if (t.scheduleToStartMs > 0 && t.scheduleToStartMs < t.scheduleToCloseMs) {
     ctx.addTimer(ctx.nowMs + t.scheduleToStartMs, { type: 'activity-timeout', scheduledEventId, attempt: 1, timeoutType: 'schedule-to-start' });
   }
