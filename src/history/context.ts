@@ -2,19 +2,35 @@
  * MutationContext: the buffer of one change to one execution (new events, transfer and timer tasks).
  * The engine commits it in one transaction together with the new mutable state. Events that arrive
  * while a workflow task is started are buffered in the mutable state and written after the task
- * completes, so the history the worker sees always ends with WorkflowTaskStarted.
+ * closes, so the history the worker sees always ends with WorkflowTaskStarted.
+ *
+ * Owns the event buffer and the task outbox of one change. Does not own what changes: that is the
+ * transition tables in ./state-machines (their effects call addEvent / appendEvent / addTimer ...).
  */
-import { api, fromB64, msToDuration, num, toB64, WorkflowExecutionStatus, type IHistoryEvent } from '../common/proto';
+import { api, EventType, fromB64, num, toB64, type IFailure, type IHistoryEvent, type IPayloads, type temporal } from '../common/proto';
 import { makeEvent, type EventTypeName } from './events';
 import type { MutableState } from './mutable-state';
-import type { NextRunPlan } from './next-run';
-import { workflowMachine, workflowTaskMachine, type WorkflowAction } from './state-machines';
-import type { ExecutionKey } from '../persistence';
+import { isWorkflowTaskStarted } from './state-machines/states';
 import type { TimerTask, TransferTask } from './tasks';
+import type { ExecutionKey } from '../persistence';
+
+export { executionStatus } from './state-machines/states'; // kept here for src/visibility/manager.ts
 
 type Distribute<T> = T extends unknown ? Omit<T, keyof ExecutionKey> : never;
 
 const HistoryEvent = api.history.v1.HistoryEvent;
+
+/** The run that follows a closing run (continue-as-new, retry, cron), planned by the close (next-run-plan.ts). */
+export interface NextRunPlan {
+  kind: 'continue-as-new' | 'retry' | 'cron';
+  runId: string;
+  backoffMs: number;
+  attempt: number;
+  failure?: IFailure | null;
+  lastCompletionResult?: IPayloads | null;
+  /** continue-as-new: the command's attributes (unset fields keep the current run's values) */
+  can?: temporal.api.command.v1.IContinueAsNewWorkflowExecutionCommandAttributes;
+}
 
 export class MutationContext {
   readonly newEvents: IHistoryEvent[] = [];
@@ -22,8 +38,6 @@ export class MutationContext {
   readonly timerTasks: { atMs: number; task: TimerTask }[] = [];
   /** the transfer tasks with the ids they were committed under (set by the engine's write) */
   committedTransfer: { taskId: number; task: TransferTask }[] = [];
-  /** true while applying a workflow task completion: its events are never buffered */
-  completingWorkflowTask = false;
   /** set when anything in the mutable state changed */
   dirty = false;
   /**
@@ -48,13 +62,29 @@ export class MutationContext {
     return { namespaceId: e.namespaceId, workflowId: e.workflowId, runId: e.runId };
   }
 
-  /** Append an event (or buffer it while a workflow task is started). Returns it when appended. */
+  /** The id of the last event of `type` this change wrote to history (0: none). */
+  lastAppended(type: EventTypeName): number {
+    const t = EventType[type];
+    for (let i = this.newEvents.length - 1; i >= 0; i--) if (Number(this.newEvents[i]!.eventType) === t) return num(this.newEvents[i]!.eventId);
+    return 0;
+  }
+
+  /** Append an event, or buffer it while a workflow task is started. Returns it when appended. */
   addEvent(type: EventTypeName, attrs: object): IHistoryEvent | undefined {
-    this.dirty = true;
-    if (this.ms.workflowTask?.state === 'started' && !this.completingWorkflowTask) {
+    if (isWorkflowTaskStarted(this.ms)) {
+      this.dirty = true;
       this.ms.bufferedEvents.push(toB64(HistoryEvent, makeEvent(type, attrs, this.nowMs)));
       return undefined;
     }
+    return this.appendEvent(type, attrs);
+  }
+
+  /**
+   * Append an event now, even while a workflow task is started: the events that close the task
+   * itself, and the close of the run.
+   */
+  appendEvent(type: EventTypeName, attrs: object): IHistoryEvent {
+    this.dirty = true;
     const e = makeEvent(type, attrs, this.nowMs, this.ms.nextEventId++);
     this.newEvents.push(e);
     return e;
@@ -111,70 +141,4 @@ export class MutationContext {
   touch(): void {
     this.dirty = true;
   }
-
-  // ---------------------------------------------------------------- workflow task
-  /** Schedule a workflow task unless one is already scheduled or started. */
-  scheduleWorkflowTask(attempt = 1): void {
-    if (this.ms.workflowTask || this.ms.execution.state !== 'running') return;
-    // before the first task's backoff (startDelay, cron, retry) is over, the backoff timer schedules it
-    if (this.ms.execution.firstTaskBackoffPending) return;
-    workflowTaskMachine.next('none', 'schedule');
-    const e = this.ms.execution;
-    const ev = this.addEvent('EVENT_TYPE_WORKFLOW_TASK_SCHEDULED', {
-      taskQueue: { name: e.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
-      startToCloseTimeout: msToDuration(e.workflowTaskTimeoutMs),
-      attempt,
-    });
-    const scheduledEventId = num(ev!.eventId);
-    this.ms.workflowTask = {
-      state: 'scheduled',
-      scheduledEventId,
-      startedEventId: 0,
-      attempt,
-      taskQueue: e.taskQueue,
-      scheduledTimeMs: this.nowMs,
-      startedTimeMs: 0,
-      requestId: '',
-      identity: '',
-    };
-    const sticky = attempt === 1 && e.stickyTaskQueue ? { stickyTaskQueue: e.stickyTaskQueue } : {};
-    this.addTransfer({ type: 'workflow-task', scheduledEventId, taskQueue: e.taskQueue, ...sticky });
-  }
-
-  // ---------------------------------------------------------------- workflow close
-  /** Close the run with `action`; writes the close event and drops pending work. */
-  closeWorkflow(action: WorkflowAction, type: EventTypeName, attrs: object): IHistoryEvent {
-    const wasCompleting = this.completingWorkflowTask;
-    this.completingWorkflowTask = true; // the close event is never buffered
-    this.ms.execution.state = workflowMachine.next(this.ms.execution.state, action);
-    const ev = this.addEvent(type, attrs)!;
-    this.completingWorkflowTask = wasCompleting;
-    this.ms.execution.completionEventId = num(ev.eventId);
-    this.ms.execution.closeTimeMs = this.nowMs;
-    this.ms.workflowTask = undefined;
-    this.ms.bufferedEvents = [];
-    // retention: deletion is scheduled with the close when the namespace's retention is known here
-    // (the timer re-checks the retention when it fires); else the close-execution task does it
-    if (this.retentionHintMs !== undefined) {
-      this.addTimer(this.nowMs + this.retentionHintMs, { type: 'delete-execution' });
-      this.ms.execution.retentionTimerSet = true;
-    }
-    // parent notification, parent close policy, retention (queues/transfer-handlers.ts)
-    this.addTransfer({ type: 'close-execution' });
-    return ev;
-  }
-}
-
-const STATUS: Record<MutableState['execution']['state'], number> = {
-  running: WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
-  completed: WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED,
-  failed: WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED,
-  canceled: WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED,
-  terminated: WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED,
-  'continued-as-new': WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW,
-  'timed-out': WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT,
-};
-
-export function executionStatus(ms: MutableState): number {
-  return STATUS[ms.execution.state];
 }

@@ -21,11 +21,12 @@ import {
   type NewTasks,
   type PersistenceBundle,
 } from '../persistence';
-import { executionStatus, MutationContext } from './context';
+import { MutationContext } from './context';
 import { DEFAULT_LIMITS, enforceHistoryLimits, HistoryLimitExceededError, type Limits } from './limits';
 import { packageVersion } from '../common/package-info';
 import { decodeMutableState, encodeMutableState, EXECUTION_STATE, type MutableState } from './mutable-state';
 import { ShardContext } from './shard';
+import { executionStatus, isRunning } from './state-machines/states';
 import { encodeTask, type VisibilityTask } from './tasks';
 import type { MatchingClient } from './matching-client';
 import type { VisibilityWriter } from '../visibility';
@@ -235,7 +236,7 @@ export class HistoryEngine {
     const e = ctx.ms.execution;
     let kind: VisibilityTask['kind'] | undefined;
     if (!before) kind = 'start';
-    else if (before.execution.state === 'running' && e.state !== 'running') kind = 'close';
+    else if (isRunning(before) && !isRunning(ctx.ms)) kind = 'close';
     else if (before.execution.searchAttributesB64 !== e.searchAttributesB64 || before.execution.memoB64 !== e.memoB64) kind = 'upsert';
     return kind ? [{ ...ctx.ref, type: 'visibility', kind }] : [];
   }
@@ -426,5 +427,5 @@ export class HistoryEngine {
 }
 
 function stateCode(ms: MutableState): number {
-  return ms.execution.state === 'running' ? EXECUTION_STATE.running : EXECUTION_STATE.completed;
+  return isRunning(ms) ? EXECUTION_STATE.running : EXECUTION_STATE.completed;
 }

@@ -14,6 +14,8 @@ import { ServiceError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { api, type temporal } from '../common/proto';
 import type { MutationContext } from './context';
+import { isRunning } from './state-machines/states';
+import { workflowMachine } from './state-machines/workflow';
 
 export interface Limits {
   blobSizeLimitError: number;
@@ -95,7 +97,7 @@ export const HISTORY_SIZE_EXCEEDED = 'Workflow history size exceeds limit.';
  */
 export function enforceHistoryLimits(ctx: MutationContext, limits: Limits, log: Logger): string | undefined {
   const ms = ctx.ms;
-  if (ms.execution.state !== 'running') return undefined;
+  if (!isRunning(ms)) return undefined;
   const count = ms.nextEventId - 1 + ms.bufferedEvents.length;
   const size = ms.historySizeBytes;
   let reason: string | undefined;
@@ -111,25 +113,7 @@ export function enforceHistoryLimits(ctx: MutationContext, limits: Limits, log: 
     return undefined;
   }
   log.warn({ workflowId: ms.execution.workflowId, runId: ms.execution.runId, historyCount: count, historySizeBytes: size }, reason);
-  forceTerminate(ctx, reason);
+  // through the workflow table: a started workflow task is failed first, activities and timers abandoned
+  workflowMachine.fire(ctx, ms, 'terminate', { reason, identity: 'history-service' });
   return reason;
-}
-
-/** Terminate the run inside `ctx` (closing an in-flight workflow task first, so history stays well formed). */
-export function forceTerminate(ctx: MutationContext, reason: string, identity = 'history-service', details?: temporal.api.common.v1.IPayloads | null): void {
-  const wt = ctx.ms.workflowTask;
-  if (wt?.state === 'started') {
-    ctx.completingWorkflowTask = true;
-    ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_FAILED', {
-      scheduledEventId: wt.scheduledEventId,
-      startedEventId: wt.startedEventId,
-      cause: 'WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND',
-      identity,
-    });
-    ctx.ms.workflowTask = undefined;
-    ctx.flushBufferedEvents();
-  }
-  ctx.closeWorkflow('terminate', 'EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED', { reason, details, identity });
-  ctx.ms.activities = {};
-  ctx.ms.timers = {};
 }

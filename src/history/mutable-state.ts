@@ -9,7 +9,7 @@
  * background data-format rewrite converts the rest.
  */
 import { FORMAT, READABLE, formatVersionOf, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/blob';
-import type { ActivityState, TimerState, WorkflowState, WorkflowTaskState } from './state-machines';
+import type { ActivityState, ChildState, DurableUpdateState, TimerState, WorkflowState, WorkflowTaskState } from './state-machines/states';
 
 export interface RetryPolicyJson {
   initialIntervalMs: number;
@@ -125,7 +125,7 @@ export interface ParentInfo {
 
 /** A child workflow this run started: initiated -> started -> (closed: removed). */
 export interface ChildInfo {
-  state: 'initiated' | 'started';
+  state: ChildState;
   initiatedEventId: number;
   startedEventId: number;
   namespace: string;
@@ -149,7 +149,7 @@ export interface ExternalRequestInfo {
 
 /** A durable (accepted) update. Admitted updates live in memory only (see api/update-workflow.ts). */
 export interface UpdateInfo {
-  state: 'accepted' | 'completed';
+  state: DurableUpdateState;
   acceptedEventId: number;
   completedEventId: number;
   /** update.v1.Outcome, proto3 base64, once completed */
@@ -214,7 +214,3 @@ export function decodeMutableState(blob: DataBlob): MutableState {
 
 /** Temporal's persisted execution "state" (enums.v1 WorkflowExecutionState semantics). */
 export const EXECUTION_STATE = { created: 1, running: 2, completed: 3 } as const;
-
-export function isRunning(ms: MutableState): boolean {
-  return ms.execution.state === 'running';
-}

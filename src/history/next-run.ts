@@ -1,33 +1,20 @@
 /**
  * Runs that follow a closed run of the same workflow id: continue-as-new, the workflow retry policy
- * and cron schedules. The close event names the new run (new_execution_run_id) so clients follow the
- * chain; the new run is created (current_executions moved to it) inside the same engine.update as
- * the close, before the close commits. Its create request id is `<old run id>/next`, so a crash
- * between the two writes is repaired when the close is retried: the existing new run is reused.
+ * and cron schedules (planned by the close: next-run-plan.ts). The close event names the new run
+ * (new_execution_run_id) so clients follow the chain; the new run is created (current_executions
+ * moved to it) inside the same engine.update as the close, before the close commits. Its create
+ * request id is `<old run id>/next`, so a crash between the two writes is repaired when the close is
+ * retried: the existing new run is reused.
  */
 import { newUuid } from '../common/ids';
-import { api, durationMs, fromB64, temporal, type IFailure, type IPayloads } from '../common/proto';
-import type { MutationContext } from './context';
-import { nextCronTimeMs } from './cron';
+import { api, durationMs, fromB64, temporal } from '../common/proto';
+import type { MutationContext, NextRunPlan } from './context';
 import type { HistoryEngine } from './engine';
 import type { MutableState } from './mutable-state';
-import { decideRetry } from './retry';
+import { scheduleWorkflowTask } from './state-machines/workflow-task';
 import { newRunContext } from './api/start-workflow';
 
-type CanAttrs = temporal.api.command.v1.IContinueAsNewWorkflowExecutionCommandAttributes;
 const Initiator = temporal.api.enums.v1.ContinueAsNewInitiator;
-const RetryState = temporal.api.enums.v1.RetryState;
-
-export interface NextRunPlan {
-  kind: 'continue-as-new' | 'retry' | 'cron';
-  runId: string;
-  backoffMs: number;
-  attempt: number;
-  failure?: IFailure | null;
-  lastCompletionResult?: IPayloads | null;
-  /** continue-as-new: the command's attributes (unset fields keep the current run's values) */
-  can?: CanAttrs;
-}
 
 export function nextRunRequestId(runId: string): string {
   return `${runId}/next`;
@@ -40,55 +27,6 @@ export async function reserveNextRunId(engine: HistoryEngine, ms: MutableState):
   const cur = await engine.store.executions.getCurrentExecution(shard.shardId, e.namespaceId, e.workflowId);
   if (cur && cur.createRequestId === nextRunRequestId(e.runId)) return cur.runId;
   return newUuid();
-}
-
-function plan(ctx: MutationContext, p: Omit<NextRunPlan, 'runId'>): NextRunPlan {
-  const runId = ctx.reservedNextRunId ?? newUuid();
-  const full = { ...p, runId };
-  ctx.nextRun = full;
-  ctx.ms.execution.nextRunId = runId;
-  return full;
-}
-
-function cronPlan(ctx: MutationContext, failure: IFailure | null | undefined, result: IPayloads | null | undefined): NextRunPlan | undefined {
-  const cron = ctx.ms.execution.cronSchedule;
-  if (!cron) return undefined;
-  const next = nextCronTimeMs(cron, ctx.nowMs);
-  const expiration = ctx.ms.execution.executionExpirationMs ?? 0;
-  if (expiration > 0 && next >= expiration) return undefined;
-  return plan(ctx, { kind: 'cron', backoffMs: next - ctx.nowMs, attempt: 1, failure, lastCompletionResult: result });
-}
-
-/** CompleteWorkflowExecution: a cron workflow starts its next run. */
-export function planAfterCompletion(ctx: MutationContext, result: IPayloads | null | undefined): NextRunPlan | undefined {
-  return cronPlan(ctx, undefined, result);
-}
-
-/** FailWorkflowExecution or a run timeout: retry per the workflow retry policy, else the next cron run. */
-export function planAfterFailure(ctx: MutationContext, failure: IFailure): { plan: NextRunPlan | undefined; retryState: number } {
-  const e = ctx.ms.execution;
-  if (e.retryPolicy) {
-    const attempt = e.attempt ?? 1;
-    const d = decideRetry(e.retryPolicy, attempt, failure, ctx.nowMs, e.executionExpirationMs ?? 0);
-    if (d.retry) {
-      const p = plan(ctx, { kind: 'retry', backoffMs: d.delayMs, attempt: attempt + 1, failure });
-      return { plan: p, retryState: RetryState.RETRY_STATE_IN_PROGRESS };
-    }
-    return { plan: cronPlan(ctx, failure, undefined), retryState: d.retryState };
-  }
-  return { plan: cronPlan(ctx, failure, undefined), retryState: RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET };
-}
-
-/** ContinueAsNewWorkflowExecution command. */
-export function planContinueAsNew(ctx: MutationContext, a: CanAttrs): NextRunPlan {
-  return plan(ctx, {
-    kind: 'continue-as-new',
-    backoffMs: durationMs(a.backoffStartInterval),
-    attempt: 1,
-    failure: a.failure,
-    lastCompletionResult: a.lastCompletionResult,
-    can: a,
-  });
 }
 
 const INITIATOR: Record<NextRunPlan['kind'], number> = {
@@ -140,6 +78,6 @@ export async function createNextRun(engine: HistoryEngine, ctx: MutationContext)
     executionExpirationMs: old.executionExpirationMs ?? 0,
     parent: old.parent,
   });
-  next.scheduleWorkflowTask(); // no-op while the first task's backoff is pending
+  scheduleWorkflowTask(next); // no-op while the first task's backoff is pending
   await engine.create(next, old.runId);
 }

@@ -5,18 +5,13 @@
 import { NotFoundError } from '../../common/errors';
 import type { temporal } from '../../common/proto';
 import type { HistoryEngine } from '../engine';
-import { forceTerminate } from '../limits';
-import { isRunning } from '../mutable-state';
+import { workflowMachine } from '../state-machines/workflow';
 import type { ExecutionKey } from '../../persistence';
 
 export async function requestCancelWorkflow(engine: HistoryEngine, ref: ExecutionKey, reason: string, identity: string, requestId: string): Promise<void> {
   await engine.update(ref, (ctx) => {
-    if (!isRunning(ctx.ms)) throw new NotFoundError('workflow execution already completed', ref);
-    if (ctx.ms.execution.cancelRequested) return; // idempotent
-    ctx.ms.execution.cancelRequested = true;
-    ctx.addEvent('EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED', { cause: reason, identity });
-    if (requestId) ctx.ms.signalRequestIds.push(requestId);
-    ctx.scheduleWorkflowTask();
+    if (!workflowMachine.can(ctx.ms, 'request-cancel')) throw new NotFoundError('workflow execution already completed', ref);
+    workflowMachine.fire(ctx, ctx.ms, 'request-cancel', { reason, identity, requestId });
   });
 }
 
@@ -28,7 +23,7 @@ export async function terminateWorkflow(
   identity: string,
 ): Promise<void> {
   await engine.update(ref, (ctx) => {
-    if (!isRunning(ctx.ms)) throw new NotFoundError('workflow execution already completed', ref);
-    forceTerminate(ctx, reason, identity, details);
+    if (!workflowMachine.can(ctx.ms, 'terminate')) throw new NotFoundError('workflow execution already completed', ref);
+    workflowMachine.fire(ctx, ctx.ms, 'terminate', { reason, details, identity });
   });
 }

@@ -1,11 +1,25 @@
 /** DescribeWorkflowExecution: built from mutable state only. */
 import { api, fromB64, msToDuration, msToTimestamp, temporal } from '../../common/proto';
-import { executionStatus } from '../context';
 import type { HistoryEngine } from '../engine';
+import { executionStatus, type ActivityState, type WorkflowTaskState } from '../state-machines/states';
 import type { ExecutionKey } from '../../persistence';
 
 type Response = temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse;
 const PAS = temporal.api.enums.v1.PendingActivityState;
+const PWTS = temporal.api.enums.v1.PendingWorkflowTaskState;
+
+/** An activity waiting for its retry backoff shows as scheduled, as in Temporal. */
+const PENDING_ACTIVITY_STATE: Record<ActivityState, number> = {
+  scheduled: PAS.PENDING_ACTIVITY_STATE_SCHEDULED,
+  backoff: PAS.PENDING_ACTIVITY_STATE_SCHEDULED,
+  started: PAS.PENDING_ACTIVITY_STATE_STARTED,
+  closed: PAS.PENDING_ACTIVITY_STATE_UNSPECIFIED, // never pending
+};
+
+const PENDING_WORKFLOW_TASK_STATE: Record<Exclude<WorkflowTaskState, 'none'>, number> = {
+  scheduled: PWTS.PENDING_WORKFLOW_TASK_STATE_SCHEDULED,
+  started: PWTS.PENDING_WORKFLOW_TASK_STATE_STARTED,
+};
 
 export async function describeWorkflow(engine: HistoryEngine, ref: ExecutionKey): Promise<Response> {
   const ms = await engine.getMutableState(ref);
@@ -44,11 +58,7 @@ export async function describeWorkflow(engine: HistoryEngine, ref: ExecutionKey)
     pendingActivities: Object.values(ms.activities).map((a) => ({
       activityId: a.activityId,
       activityType: { name: a.activityType },
-      state: a.cancelRequested
-        ? PAS.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED
-        : a.state === 'started'
-          ? PAS.PENDING_ACTIVITY_STATE_STARTED
-          : PAS.PENDING_ACTIVITY_STATE_SCHEDULED,
+      state: a.cancelRequested ? PAS.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED : PENDING_ACTIVITY_STATE[a.state],
       heartbeatDetails: a.heartbeatDetailsB64 ? fromB64(api.common.v1.Payloads, a.heartbeatDetailsB64) : undefined,
       lastHeartbeatTime: a.lastHeartbeatMs ? msToTimestamp(a.lastHeartbeatMs) : undefined,
       lastStartedTime: a.startedTimeMs ? msToTimestamp(a.startedTimeMs) : undefined,
@@ -60,10 +70,7 @@ export async function describeWorkflow(engine: HistoryEngine, ref: ExecutionKey)
     })),
     pendingWorkflowTask: ms.workflowTask
       ? {
-          state:
-            ms.workflowTask.state === 'started'
-              ? temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED
-              : temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_SCHEDULED,
+          state: PENDING_WORKFLOW_TASK_STATE[ms.workflowTask.state],
           scheduledTime: msToTimestamp(ms.workflowTask.scheduledTimeMs),
           startedTime: ms.workflowTask.startedTimeMs ? msToTimestamp(ms.workflowTask.startedTimeMs) : undefined,
           attempt: ms.workflowTask.attempt,

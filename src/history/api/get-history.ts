@@ -5,7 +5,7 @@
 import { InvalidArgumentError } from '../../common/errors';
 import { num, temporal } from '../../common/proto';
 import type { ChangeWatch, HistoryEngine } from '../engine';
-import { isRunning } from '../mutable-state';
+import { isRunning } from '../state-machines/states';
 import type { ExecutionKey } from '../../persistence';
 
 type Request = temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest;

@@ -14,24 +14,14 @@ import { newUuid } from '../../common/ids';
 import { temporal } from '../../common/proto';
 import type { HistoryEngine } from '../engine';
 import type { PollWorkflowTaskQueueResponse } from '../matching-client';
-import { isRunning } from '../mutable-state';
+import { isAnswered, isDispatched, queryMachine, type PendingQuery } from '../state-machines/query';
+import { isRunning, isWorkflowTaskStarted } from '../state-machines/states';
 import type { ExecutionKey } from '../../persistence';
 import { encodeToken } from './task-token';
 
 type QueryRequest = temporal.api.query.v1.IWorkflowQuery;
 type QueryAnswer = temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest;
 type WorkflowQueryResult = temporal.api.query.v1.IWorkflowQueryResult;
-
-interface PendingQuery {
-  id: string;
-  ref: ExecutionKey;
-  query: QueryRequest;
-  answer: Deferred<QueryAnswer>;
-  answered: boolean;
-  /** buffered: waits for a workflow task; in-task: sent in the task started as `startedEventId`; direct: legacy query task */
-  state: 'buffered' | 'in-task' | 'direct';
-  startedEventId: number;
-}
 
 const key = (r: ExecutionKey): string => `${r.namespaceId}/${r.workflowId}/${r.runId}`;
 
@@ -67,9 +57,8 @@ export class QueryRegistry {
     let out: Record<string, QueryRequest> | undefined;
     for (const id of ids) {
       const p = this.pending.get(id)!;
-      if (p.state !== 'buffered' || p.answered) continue;
-      p.state = 'in-task';
-      p.startedEventId = startedEventId;
+      if (!queryMachine.can(p, 'attach')) continue;
+      queryMachine.fire(undefined, p, 'attach', { startedEventId });
       (out ??= {})[id] = p.query;
     }
     return out;
@@ -79,13 +68,9 @@ export class QueryRegistry {
   answerFromTask(results: { [id: string]: WorkflowQueryResult } | null | undefined): void {
     for (const [id, r] of Object.entries(results ?? {})) {
       const p = this.pending.get(id);
-      if (!p || p.answered) continue;
-      p.answered = true;
-      p.answer.resolve({
-        completedType: r.resultType,
-        queryResult: r.answer,
-        errorMessage: r.errorMessage,
-        failure: r.failure,
+      if (!p || !queryMachine.can(p, 'answer')) continue;
+      queryMachine.fire(undefined, p, 'answer', {
+        answer: { completedType: r.resultType, queryResult: r.answer, errorMessage: r.errorMessage, failure: r.failure },
       });
     }
   }
@@ -99,14 +84,14 @@ export async function queryWorkflow(
   timeoutMs: number,
 ): Promise<QueryAnswer> {
   const deadline = Date.now() + timeoutMs;
-  const p: PendingQuery = { id: newUuid(), ref, query, answer: new Deferred<QueryAnswer>(), answered: false, state: 'buffered', startedEventId: 0 };
+  const p: PendingQuery = { id: newUuid(), ref, query, answer: new Deferred<QueryAnswer>(), state: 'buffered', startedEventId: 0 };
   registry.add(p);
   try {
     for (;;) {
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new DeadlineExceededError(
-          p.state === 'direct' ? 'query timed out: no worker answered the query task' : 'query timed out waiting for a workflow task to carry it',
+          isDispatched(p) ? 'query timed out: no worker answered the query task' : 'query timed out waiting for a workflow task to carry it',
         );
       }
       // listen before looking, so that a change between the look and the wait is not missed
@@ -115,19 +100,23 @@ export async function queryWorkflow(
       try {
         const dispatch = await engine.update(ref, (ctx) => {
           // read-only under the execution's lock: nothing is committed
-          if (p.answered) return undefined;
-          const wt = ctx.ms.workflowTask;
-          if (p.state === 'in-task' && !(wt?.state === 'started' && wt.startedEventId === p.startedEventId)) p.state = 'buffered';
-          if (p.state === 'buffered' && (!isRunning(ctx.ms) || !wt)) {
-            p.state = 'direct';
-            return ctx.ms.execution.taskQueue;
+          if (isAnswered(p)) return undefined;
+          const ms = ctx.ms;
+          const wt = ms.workflowTask;
+          // the task it rode in closed without answering it (failed, timed out): it waits for the next one
+          if (queryMachine.can(p, 'task-closed') && !(isWorkflowTaskStarted(ms) && wt?.startedEventId === p.startedEventId)) {
+            queryMachine.fire(undefined, p, 'task-closed');
+          }
+          if (queryMachine.can(p, 'dispatch') && (!isRunning(ms) || !wt)) {
+            queryMachine.fire(undefined, p, 'dispatch');
+            return ms.execution.taskQueue;
           }
           return undefined;
         });
         if (dispatch !== undefined) engine.matching.addQueryTask(ref.namespaceId, dispatch, p.id);
-        if (p.answered) return await p.answer.promise;
+        if (isAnswered(p)) return await p.answer.promise;
         await Promise.race([p.answer.promise, changed]);
-        if (p.answered) return await p.answer.promise;
+        if (isAnswered(p)) return await p.answer.promise;
       } finally {
         stop.abort();
       }
@@ -140,7 +129,7 @@ export async function queryWorkflow(
 /** Called by matching when a poller takes the query: undefined when the query is gone (timed out). */
 export async function buildQueryTask(engine: HistoryEngine, registry: QueryRegistry, queryId: string): Promise<PollWorkflowTaskQueueResponse | undefined> {
   const p = registry.pending.get(queryId);
-  if (!p || p.answered) return undefined;
+  if (!p || isAnswered(p)) return undefined;
   const ms = await engine.getMutableState(p.ref);
   const events = await engine.readHistory(p.ref);
   return {
@@ -158,7 +147,6 @@ export async function buildQueryTask(engine: HistoryEngine, registry: QueryRegis
 
 export function respondQueryTaskCompleted(registry: QueryRegistry, queryId: string, answer: QueryAnswer): void {
   const p = registry.pending.get(queryId);
-  if (!p || p.answered) throw new NotFoundError('query not found (it may have timed out)');
-  p.answered = true;
-  p.answer.resolve(answer);
+  if (!p || !queryMachine.can(p, 'answer')) throw new NotFoundError('query not found (it may have timed out)');
+  queryMachine.fire(undefined, p, 'answer', { answer });
 }

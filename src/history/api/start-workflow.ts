@@ -12,8 +12,12 @@ import { MutationContext } from '../context';
 import type { HistoryEngine } from '../engine';
 import type { MutableState, ParentInfo } from '../mutable-state';
 import { EXECUTION_STATE } from '../mutable-state';
+import { workflowMachine } from '../state-machines/workflow';
+import { scheduleWorkflowTask } from '../state-machines/workflow-task';
 import { terminateWorkflow } from './cancel-terminate';
-import { signalWorkflow } from './signal-workflow';
+import { signalWorkflow, type SignalToDeliver } from './signal-workflow';
+
+export type { SignalToDeliver } from './signal-workflow';
 
 type StartRequest = temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest;
 const ReusePolicy = temporal.api.enums.v1.WorkflowIdReusePolicy;
@@ -22,14 +26,6 @@ const ConflictPolicy = temporal.api.enums.v1.WorkflowIdConflictPolicy;
 export interface NamespaceRef {
   id: string;
   name: string;
-}
-
-export interface SignalToDeliver {
-  signalName: string;
-  input: temporal.api.common.v1.IPayloads | null | undefined;
-  header: temporal.api.common.v1.IHeader | null | undefined;
-  identity: string;
-  requestId: string;
 }
 
 export interface StartResult {
@@ -118,16 +114,8 @@ export async function startWorkflow(
       previousRunId = cur.runId;
     }
     const ctx = newRunContext(ns, req, requestId, newUuid(), extras);
-    if (signal) {
-      ctx.addEvent('EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED', {
-        signalName: signal.signalName,
-        input: signal.input,
-        header: signal.header,
-        identity: signal.identity,
-      });
-      if (signal.requestId) ctx.ms.signalRequestIds.push(signal.requestId);
-    }
-    ctx.scheduleWorkflowTask();
+    if (signal) workflowMachine.fire(ctx, ctx.ms, 'signal', signal);
+    scheduleWorkflowTask(ctx);
     try {
       await engine.create(ctx, previousRunId);
       return { runId: ctx.ms.execution.runId, started: true };

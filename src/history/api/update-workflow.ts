@@ -10,36 +10,28 @@
  * (or returns) the first one's outcome.
  */
 import { NotFoundError } from '../../common/errors';
-import { fromB64, num, temporal, toB64 } from '../../common/proto';
+import { temporal } from '../../common/proto';
 import type { MutationContext } from '../context';
 import type { HistoryEngine } from '../engine';
-import { isRunning, type MutableState } from '../mutable-state';
+import type { MutableState } from '../mutable-state';
+import { isRunning } from '../state-machines/states';
+import { isDurable, isUndelivered, updateMachine, updateStatus, type AdmittedUpdate, type UpdateHandle, type UpdateStatus } from '../state-machines/update';
 import type { ExecutionKey } from '../../persistence';
+
+export type { UpdateStatus } from '../state-machines/update';
 
 const upd = temporal.api.update.v1;
 const Stage = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
 type IRequest = temporal.api.update.v1.IRequest;
-type IOutcome = temporal.api.update.v1.IOutcome;
 type IMessage = temporal.api.protocol.v1.IMessage;
 
 const TYPE_PREFIX = 'type.googleapis.com/';
 const REJECTION_MEMORY_MS = 10 * 60_000;
 
-interface AdmittedUpdate {
-  updateId: string;
-  request: IRequest;
-  /** started event id of the workflow task it was delivered in; 0 = not delivered yet */
-  deliveredInStartedEventId: number;
-  /** set when the worker rejected it (in memory only: a rejection writes no events) */
-  rejection: IOutcome | undefined;
-}
-
 /** Admitted updates per execution (this process only). */
 const registries = new WeakMap<HistoryEngine, Map<string, Map<string, AdmittedUpdate>>>();
 
-function admittedOf(engine: HistoryEngine, ref: ExecutionKey, create: true): Map<string, AdmittedUpdate>;
-function admittedOf(engine: HistoryEngine, ref: ExecutionKey, create?: false): Map<string, AdmittedUpdate> | undefined;
-function admittedOf(engine: HistoryEngine, ref: ExecutionKey, create = false): Map<string, AdmittedUpdate> | undefined {
+function admittedOf(engine: HistoryEngine, ref: ExecutionKey, create: boolean): Map<string, AdmittedUpdate> | undefined {
   let byRun = registries.get(engine);
   if (!byRun) registries.set(engine, (byRun = new Map()));
   const k = `${ref.namespaceId}/${ref.workflowId}/${ref.runId}`;
@@ -48,24 +40,9 @@ function admittedOf(engine: HistoryEngine, ref: ExecutionKey, create = false): M
   return m;
 }
 
-export interface UpdateStatus {
-  stage: number;
-  outcome: IOutcome | undefined;
-}
-
-function statusOf(engine: HistoryEngine, ref: ExecutionKey, ms: MutableState, updateId: string): UpdateStatus | undefined {
-  const durable = ms.updates?.[updateId];
-  if (durable?.state === 'completed') {
-    return {
-      stage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
-      outcome: durable.outcomeB64 ? fromB64(upd.Outcome, durable.outcomeB64) : undefined,
-    };
-  }
-  if (durable) return { stage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED, outcome: undefined };
-  const a = admittedOf(engine, ref)?.get(updateId);
-  if (a?.rejection) return { stage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED, outcome: a.rejection };
-  if (a && isRunning(ms)) return { stage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED, outcome: undefined };
-  return undefined;
+/** An update id of a run. Only an admission registers the run's registry (a read leaves no trace). */
+function handle(engine: HistoryEngine, ref: ExecutionKey, ms: MutableState, updateId: string, forAdmission = false): UpdateHandle {
+  return { ms, updateId, admitted: admittedOf(engine, ref, forAdmission) ?? new Map() };
 }
 
 /** Wait until the update reaches `wanted` or the time is up; answers the stage reached. */
@@ -82,7 +59,7 @@ async function waitForStage(
   try {
     for (;;) {
       const ms = await engine.getMutableState(ref);
-      const st = statusOf(engine, ref, ms, updateId);
+      const st = updateStatus(handle(engine, ref, ms, updateId), isRunning(ms));
       if (!st) {
         if (!isRunning(ms)) throw new NotFoundError('workflow execution already completed', ref);
         throw new NotFoundError(`update ${updateId} not found`, ref);
@@ -106,13 +83,11 @@ export async function updateWorkflow(
 ): Promise<UpdateStatus> {
   const updateId = request.meta!.updateId!;
   await engine.update(ref, (ctx) => {
-    if (ctx.ms.updates?.[updateId]) return; // durable: same id, same outcome
-    const admitted = admittedOf(engine, ref, true);
-    if (admitted.has(updateId)) return; // in flight: wait for the first request's outcome
+    const h = handle(engine, ref, ctx.ms, updateId, true);
+    // durable: same id, same outcome; admitted (or rejected): wait for the first request's outcome
+    if (!updateMachine.can(h, 'admit')) return;
     if (!isRunning(ctx.ms)) throw new NotFoundError('workflow execution already completed', ref);
-    admitted.set(updateId, { updateId, request, deliveredInStartedEventId: 0, rejection: undefined });
-    // a started task delivers nothing new: workflow-task.ts schedules the next one when it completes
-    ctx.scheduleWorkflowTask();
+    updateMachine.fire(ctx, h, 'admit', { request });
   });
   const wanted = Math.max(wantedStage || Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED, Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED);
   return waitForStage(engine, ref, updateId, wanted, timeoutMs, signal);
@@ -131,16 +106,21 @@ export async function pollWorkflowUpdate(
 }
 
 // ---------------------------------------------------------------- workflow task side
+/** The admitted updates of the run, each as a handle on the change's mutable state. */
+function admittedHandles(engine: HistoryEngine, ctx: MutationContext): UpdateHandle[] {
+  const admitted = admittedOf(engine, ctx.ref, false);
+  return admitted ? [...admitted.keys()].map((id) => ({ ms: ctx.ms, updateId: id, admitted })) : [];
+}
+
 /** The request messages for the workflow task being started now (inside its engine.update). */
 export function messagesForStartedTask(engine: HistoryEngine, ctx: MutationContext, startedEventId: number): IMessage[] {
-  const admitted = admittedOf(engine, ctx.ref);
-  if (!admitted) return [];
   const out: IMessage[] = [];
-  for (const a of admitted.values()) {
-    if (a.rejection || ctx.ms.updates?.[a.updateId]) continue;
+  for (const h of admittedHandles(engine, ctx)) {
+    if (!updateMachine.can(h, 'deliver')) continue;
+    const a = h.admitted.get(h.updateId)!;
     // redeliver when the task it went out in never completed (failed or timed out)
     if (a.deliveredInStartedEventId !== 0 && ctx.ms.execution.lastCompletedWorkflowTaskStartedEventId >= a.deliveredInStartedEventId) continue;
-    a.deliveredInStartedEventId = startedEventId;
+    updateMachine.fire(ctx, h, 'deliver', { startedEventId });
     out.push({
       id: `${a.updateId}/request`,
       protocolInstanceId: a.updateId,
@@ -156,12 +136,7 @@ export function messagesForStartedTask(engine: HistoryEngine, ctx: MutationConte
 
 /** True when an admitted update still waits for delivery (a new workflow task is needed). */
 export function hasUndeliveredUpdates(engine: HistoryEngine, ctx: MutationContext): boolean {
-  const admitted = admittedOf(engine, ctx.ref);
-  if (!admitted) return false;
-  for (const a of admitted.values()) {
-    if (!a.rejection && !ctx.ms.updates?.[a.updateId] && a.deliveredInStartedEventId === 0) return true;
-  }
-  return false;
+  return admittedHandles(engine, ctx).some(isUndelivered);
 }
 
 function unpack(msg: IMessage): { kind: 'acceptance' | 'response' | 'rejection' | 'unknown'; body: Uint8Array } {
@@ -176,54 +151,35 @@ function unpack(msg: IMessage): { kind: 'acceptance' | 'response' | 'rejection' 
 
 /**
  * Apply one protocol message of RespondWorkflowTaskCompleted (in command order when a
- * ProtocolMessage command names it). `completedEventId` is the WorkflowTaskCompleted event.
+ * ProtocolMessage command names it). A message the update's state does not take (a repeat, an
+ * update never admitted here) is ignored.
  */
 export function applyProtocolMessage(engine: HistoryEngine, ctx: MutationContext, msg: IMessage): void {
   const { kind, body } = unpack(msg);
-  const ms = ctx.ms;
   if (kind === 'acceptance') {
     const a = upd.Acceptance.decode(body);
-    const updateId = msg.protocolInstanceId || a.acceptedRequest?.meta?.updateId || '';
-    if (!updateId || ms.updates?.[updateId]) return;
-    const request = a.acceptedRequest ?? admittedOf(engine, ctx.ref)?.get(updateId)?.request;
-    const ev = ctx.addEvent('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED', {
-      protocolInstanceId: updateId,
-      acceptedRequestMessageId: a.acceptedRequestMessageId || `${updateId}/request`,
-      acceptedRequestSequencingEventId: a.acceptedRequestSequencingEventId,
-      acceptedRequest: request,
-    })!;
-    (ms.updates ??= {})[updateId] = { state: 'accepted', acceptedEventId: num(ev.eventId), completedEventId: 0, outcomeB64: undefined };
+    const h = handle(engine, ctx.ref, ctx.ms, msg.protocolInstanceId || a.acceptedRequest?.meta?.updateId || '');
+    if (h.updateId && updateMachine.can(h, 'accept')) updateMachine.fire(ctx, h, 'accept', { acceptance: a });
     return;
   }
   if (kind === 'response') {
     const r = upd.Response.decode(body);
-    const updateId = r.meta?.updateId || msg.protocolInstanceId || '';
-    const u = ms.updates?.[updateId];
-    if (!u || u.state !== 'accepted') return; // unknown or already completed: nothing to write
-    const ev = ctx.addEvent('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED', {
-      meta: r.meta ?? { updateId },
-      acceptedEventId: u.acceptedEventId,
-      outcome: r.outcome,
-    })!;
-    u.state = 'completed';
-    u.completedEventId = num(ev.eventId);
-    u.outcomeB64 = toB64(upd.Outcome, r.outcome ?? {});
-    admittedOf(engine, ctx.ref)?.delete(updateId);
+    const h = handle(engine, ctx.ref, ctx.ms, r.meta?.updateId || msg.protocolInstanceId || '');
+    if (updateMachine.can(h, 'complete')) updateMachine.fire(ctx, h, 'complete', { response: r });
     return;
   }
   if (kind === 'rejection') {
     const r = upd.Rejection.decode(body);
-    const updateId = msg.protocolInstanceId || r.rejectedRequest?.meta?.updateId || '';
-    const a = admittedOf(engine, ctx.ref)?.get(updateId);
-    if (!a || ms.updates?.[updateId]) return;
-    a.rejection = { failure: r.failure };
-    setTimeout(() => admittedOf(engine, ctx.ref)?.delete(updateId), REJECTION_MEMORY_MS).unref();
+    const h = handle(engine, ctx.ref, ctx.ms, msg.protocolInstanceId || r.rejectedRequest?.meta?.updateId || '');
+    if (updateMachine.can(h, 'reject')) updateMachine.fire(ctx, h, 'reject', { rejection: r, forgetAfterMs: REJECTION_MEMORY_MS });
   }
 }
 
-/** Admitted updates of a run that closed can never be delivered: forget them. */
-export function forgetAdmittedUpdates(engine: HistoryEngine, ref: ExecutionKey): void {
-  const admitted = admittedOf(engine, ref);
-  if (!admitted) return;
-  for (const [id, a] of admitted) if (!a.rejection) admitted.delete(id);
+/** Admitted updates of a run that closed can never be delivered: forget them (rejections are kept a while). */
+export function forgetAdmittedUpdates(engine: HistoryEngine, ctx: MutationContext): void {
+  for (const h of admittedHandles(engine, ctx)) {
+    if (updateMachine.can(h, 'forget')) updateMachine.fire(ctx, h, 'forget');
+    // the request copy of an accepted update: its state is durable, the copy is of no more use
+    else if (isDurable(h)) h.admitted.delete(h.updateId);
+  }
 }

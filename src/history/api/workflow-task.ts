@@ -1,22 +1,26 @@
 /**
- * The workflow task lifecycle: RecordWorkflowTaskStarted (called by matching when a poller takes
- * the task), RespondWorkflowTaskCompleted / Failed, and the start-to-close timeout. A failed or timed
- * out task is rescheduled with attempt + 1 (core reports failures only on attempt 1, so the timeout
- * is what moves a stuck workflow forward).
+ * The workflow task's RPCs: RecordWorkflowTaskStarted (called by matching when a poller takes the
+ * task), RespondWorkflowTaskCompleted / Failed, and the start-to-close timeout. What each does to the
+ * task is a transition of the workflow task table (../state-machines/workflow-task.ts); the commands
+ * of a completion are checked and applied through the command registry (../commands/registry.ts).
+ * A failed or timed out task is rescheduled with attempt + 1 (core reports failures only on attempt 1,
+ * so the timeout is what moves a stuck workflow forward).
  */
 import { NotFoundError } from '../../common/errors';
 import { msToTimestamp, num, temporal, WorkflowTaskFailedCause } from '../../common/proto';
 import type { MutationContext } from '../context';
 import type { HistoryEngine } from '../engine';
 import type { PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../matching-client';
-import { isRunning } from '../mutable-state';
-import { workflowTaskMachine } from '../state-machines';
 import type { ExecutionKey } from '../../persistence';
 import { createNextRun, reserveNextRunId } from '../next-run';
 import type { Logger } from '../../common/logger';
-import { blobLimitSentence, blobVerdict, failureSize, HistoryLimitExceededError, markerDetailsSize, memoSize, payloadsSize, type Limits } from '../limits';
+import { blobLimitSentence, blobVerdict, HistoryLimitExceededError, type Limits } from '../limits';
+import { BadCommandError, type Command } from '../commands/command';
+import { applyCommands, isCloseCommand, limitedPayloads, validateCommands } from '../commands/registry';
+import { isRunning, isWorkflowTaskStarted } from '../state-machines/states';
+import { workflowMachine } from '../state-machines/workflow';
+import { scheduleWorkflowTask, workflowTaskMachine } from '../state-machines/workflow-task';
 import type { QueryRegistry } from './query-workflow';
-import { applyCommand, BadCommandError, isCloseCommand, validateCommands } from './commands';
 import { applyProtocolMessage, forgetAdmittedUpdates, hasUndeliveredUpdates, messagesForStartedTask } from './update-workflow';
 import { encodeToken, type WorkflowTaskToken } from './task-token';
 
@@ -38,20 +42,10 @@ export async function recordWorkflowTaskStarted(
   const started = await startTask(engine, ref, (ctx) => {
     const ms = ctx.ms;
     const wt = ms.workflowTask;
-    if (!isRunning(ms) || !wt || wt.scheduledEventId !== task.scheduledEventId || wt.state !== 'scheduled') {
+    if (!isRunning(ms) || !wt || wt.scheduledEventId !== task.scheduledEventId || !workflowTaskMachine.can(ms, 'start')) {
       throw new NotFoundError('workflow task not found or already started', ref);
     }
-    const ev = ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_STARTED', {
-      scheduledEventId: wt.scheduledEventId,
-      identity,
-      requestId: `${wt.scheduledEventId}-${wt.attempt}`,
-      historySizeBytes: ms.historySizeBytes,
-    })!;
-    wt.state = workflowTaskMachine.next(wt.state, 'start') as 'started';
-    wt.startedEventId = num(ev.eventId);
-    wt.startedTimeMs = ctx.nowMs;
-    wt.identity = identity;
-    ctx.addTimer(ctx.nowMs + ms.execution.workflowTaskTimeoutMs, { type: 'workflow-task-timeout', scheduledEventId: wt.scheduledEventId, attempt: wt.attempt });
+    workflowTaskMachine.fire(ctx, ms, 'start', { identity });
     const messages = messagesForStartedTask(engine, ctx, wt.startedEventId);
     // buffered queries ride along with the task (answered in RespondWorkflowTaskCompleted.query_results)
     const attached = queries?.attachToTask(ref, wt.startedEventId);
@@ -96,144 +90,28 @@ export async function startTask<T>(engine: HistoryEngine, ref: ExecutionKey, fn:
   }
 }
 
+/** The task the token names, when it is still the started one. */
 function startedTask(ctx: MutationContext, token: WorkflowTaskToken) {
   const ms = ctx.ms;
   const wt = ms.workflowTask;
   if (!isRunning(ms)) throw new NotFoundError('workflow execution already completed', { workflowId: token.wid, runId: token.rid });
-  if (!wt || wt.state !== 'started' || wt.scheduledEventId !== token.sched || wt.attempt !== token.attempt || wt.startedEventId !== token.started) {
+  if (!wt || !isWorkflowTaskStarted(ms) || wt.scheduledEventId !== token.sched || wt.attempt !== token.attempt || wt.startedEventId !== token.started) {
     throw new NotFoundError('workflow task not found', { workflowId: token.wid, runId: token.rid });
   }
   return wt;
 }
 
 /**
- * Close the started workflow task as failed or timed out, write the events buffered meanwhile, and
- * schedule the next attempt (UNHANDLED_COMMAND keeps attempt 1: the worker did nothing wrong).
- */
-export function failStartedWorkflowTask(
-  ctx: MutationContext,
-  how: { timedOut: true } | { timedOut: false; cause: number; failure?: temporal.api.failure.v1.IFailure | null; identity: string },
-): void {
-  const wt = ctx.ms.workflowTask!;
-  ctx.completingWorkflowTask = true;
-  // the worker may have lost the run (RESET_STICKY_TASK_QUEUE) or be gone (timeout): full history next time
-  ctx.ms.execution.stickyTaskQueue = undefined;
-  workflowTaskMachine.next(wt.state, how.timedOut ? 'time-out' : 'fail');
-  if (how.timedOut) {
-    ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT', {
-      scheduledEventId: wt.scheduledEventId,
-      startedEventId: wt.startedEventId,
-      timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE',
-    });
-  } else {
-    ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_FAILED', {
-      scheduledEventId: wt.scheduledEventId,
-      startedEventId: wt.startedEventId,
-      cause: how.cause,
-      failure: how.failure,
-      identity: how.identity,
-    });
-  }
-  ctx.ms.workflowTask = undefined;
-  ctx.flushBufferedEvents();
-  const unhandled = !how.timedOut && how.cause === WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
-  ctx.scheduleWorkflowTask(unhandled ? 1 : wt.attempt + 1);
-  ctx.completingWorkflowTask = false;
-}
-
-const CT = temporal.api.enums.v1.CommandType;
-const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
-
-/**
  * The first command carrying a payload over the blob error limit (Temporal's messages), or
  * undefined; payloads over the warn limit are logged.
  */
-function oversizedPayload(commands: temporal.api.command.v1.ICommand[], limits: Limits, log: Logger, workflowId: string): BadCommandError | undefined {
-  for (const c of commands) {
-    let size: number;
-    let what: string;
-    let cause: number;
-    let kind: 'blob' | 'memo' = 'blob';
-    switch (Number(c.commandType)) {
-      case CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
-        [size, what, cause] = [
-          payloadsSize(c.scheduleActivityTaskCommandAttributes?.input),
-          'ScheduleActivityTaskCommandAttributes.Input',
-          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
-        ];
-        break;
-      case CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
-        [size, what, cause] = [
-          payloadsSize(c.completeWorkflowExecutionCommandAttributes?.result),
-          'CompleteWorkflowExecutionCommandAttributes.Result',
-          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES,
-        ];
-        break;
-      case CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
-        [size, what, cause] = [
-          failureSize(c.failWorkflowExecutionCommandAttributes?.failure),
-          'FailWorkflowExecutionCommandAttributes.Failure',
-          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES,
-        ];
-        break;
-      case CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
-        [size, what, cause] = [
-          payloadsSize(c.cancelWorkflowExecutionCommandAttributes?.details),
-          'CancelWorkflowExecutionCommandAttributes.Details',
-          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_WORKFLOW_EXECUTION_ATTRIBUTES,
-        ];
-        break;
-      case CT.COMMAND_TYPE_RECORD_MARKER:
-        [size, what, cause] = [
-          markerDetailsSize(c.recordMarkerCommandAttributes?.details),
-          'RecordMarkerCommandAttributes.Details',
-          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES,
-        ];
-        break;
-      case CT.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
-        [size, what, cause, kind] = [
-          memoSize(c.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo),
-          'ModifyWorkflowPropertiesCommandAttributes.UpsertedMemo',
-          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES,
-          'memo',
-        ];
-        break;
-      default:
-        continue;
-    }
-    const verdict = blobVerdict(size, limits, kind);
-    if (verdict === 'warn') log.warn({ workflowId, field: what, size }, 'payload exceeds the warn limit');
-    if (verdict === 'error') return new BadCommandError(cause, `${what} exceeds size limit: ${blobLimitSentence(size, limits, kind)}.`);
+function oversizedPayload(commands: Command[], limits: Limits, log: Logger, workflowId: string): BadCommandError | undefined {
+  for (const p of limitedPayloads(commands)) {
+    const verdict = blobVerdict(p.size, limits, p.kind);
+    if (verdict === 'warn') log.warn({ workflowId, field: p.field, size: p.size }, 'payload exceeds the warn limit');
+    if (verdict === 'error') return new BadCommandError(p.cause, `${p.field} exceeds size limit: ${blobLimitSentence(p.size, limits, p.kind)}.`);
   }
   return undefined;
-}
-
-/**
- * Temporal's failWorkflow: the task fails with `err.failedCause` and the workflow fails with a
- * non-retryable ServerFailure carrying the message (a bad payload would fail every retry alike).
- */
-function failWorkflowForBadCommand(ctx: MutationContext, err: BadCommandError, identity: string): void {
-  const wt = ctx.ms.workflowTask!;
-  ctx.completingWorkflowTask = true;
-  workflowTaskMachine.next(wt.state, 'fail');
-  const failure = { message: err.message, source: 'Server', serverFailureInfo: { nonRetryable: true } };
-  const failed = ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_FAILED', {
-    scheduledEventId: wt.scheduledEventId,
-    startedEventId: wt.startedEventId,
-    cause: err.failedCause,
-    failure,
-    identity,
-  })!;
-  ctx.ms.workflowTask = undefined;
-  ctx.flushBufferedEvents();
-  ctx.closeWorkflow('fail', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED', {
-    failure,
-    retryState: 'RETRY_STATE_NON_RETRYABLE_FAILURE',
-    workflowTaskCompletedEventId: num(failed.eventId),
-  });
-  ctx.ms.activities = {};
-  ctx.ms.timers = {};
-  ctx.completingWorkflowTask = false;
 }
 
 export interface CompletedOutcome {
@@ -249,69 +127,67 @@ export async function respondWorkflowTaskCompleted(
 ): Promise<CompletedOutcome> {
   const ref: ExecutionKey = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
   const outcome = await engine.update(ref, async (ctx): Promise<CompletedOutcome> => {
-    const wt = startedTask(ctx, token);
+    const ms = ctx.ms;
+    startedTask(ctx, token);
     // answers to the queries that rode along with this task
     queries?.answerFromTask(req.queryResults);
     const commands = req.commands ?? [];
-    if (commands.some(isCloseCommand)) ctx.reservedNextRunId = await reserveNextRunId(engine, ctx.ms);
+    if (commands.some(isCloseCommand)) ctx.reservedNextRunId = await reserveNextRunId(engine, ms);
     const identity = req.identity ?? '';
-    ctx.ms.execution.stickyTaskQueue = req.stickyAttributes?.workerTaskQueue?.name || undefined;
-    if ((ctx.ms.bufferedEvents.length > 0 || hasUndeliveredUpdates(engine, ctx)) && commands.some(isCloseCommand)) {
-      failStartedWorkflowTask(ctx, { timedOut: false, cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, identity });
+    ms.execution.stickyTaskQueue = req.stickyAttributes?.workerTaskQueue?.name || undefined;
+    if ((ms.bufferedEvents.length > 0 || hasUndeliveredUpdates(engine, ctx)) && commands.some(isCloseCommand)) {
+      // new events came in while the worker decided to close: it must see them first
+      workflowTaskMachine.fire(ctx, ms, 'fail', { cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, identity });
       return {};
     }
     try {
-      validateCommands(ctx, commands);
+      validateCommands(ms, commands);
     } catch (err) {
       if (!(err instanceof BadCommandError)) throw err;
-      failStartedWorkflowTask(ctx, {
-        timedOut: false,
+      workflowTaskMachine.fire(ctx, ms, 'fail', {
         cause: err.failedCause,
         failure: { message: err.message, source: 'temporal-ts', applicationFailureInfo: { type: 'BadCommand', nonRetryable: true } },
         identity,
       });
       return { failedWith: err };
     }
-    const oversized = oversizedPayload(commands, engine.limits, engine.log, ctx.ms.execution.workflowId);
+    const oversized = oversizedPayload(commands, engine.limits, engine.log, ms.execution.workflowId);
     if (oversized) {
-      failWorkflowForBadCommand(ctx, oversized, identity);
+      // a bad payload would fail every retry alike: the run fails (non-retryable ServerFailure)
+      const failure = { message: oversized.message, source: 'Server', serverFailureInfo: { nonRetryable: true } };
+      workflowMachine.fire(ctx, ms, 'fail-by-server', { cause: oversized.failedCause, failure, identity });
       return { failedWith: oversized };
     }
-    ctx.completingWorkflowTask = true;
-    workflowTaskMachine.next(wt.state, 'complete');
-    const completed = ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_COMPLETED', {
-      scheduledEventId: wt.scheduledEventId,
-      startedEventId: wt.startedEventId,
+    workflowTaskMachine.fire(ctx, ms, 'complete', {
       identity,
       binaryChecksum: req.binaryChecksum,
-      workerVersion: req.workerVersionStamp,
+      workerVersionStamp: req.workerVersionStamp,
       sdkMetadata: req.sdkMetadata,
       meteringMetadata: req.meteringMetadata,
-    })!;
-    ctx.ms.workflowTask = undefined;
-    ctx.ms.execution.lastCompletedWorkflowTaskStartedEventId = wt.startedEventId;
-    const completedEventId = num(completed.eventId);
+    });
     // protocol messages (updates): in the place of the ProtocolMessage command naming them, the rest first
     const messages = new Map((req.messages ?? []).map((m) => [m.id ?? '', m]));
     const ordered = new Set(commands.map((c) => c.protocolMessageCommandAttributes?.messageId ?? '').filter((id) => messages.has(id)));
     for (const [id, m] of messages) if (!ordered.has(id)) applyProtocolMessage(engine, ctx, m);
-    for (const c of commands) {
-      if (Number(c.commandType) === temporal.api.enums.v1.CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE) {
-        const m = messages.get(c.protocolMessageCommandAttributes?.messageId ?? '');
-        if (m) applyProtocolMessage(engine, ctx, m);
-        continue;
-      }
-      applyCommand(ctx, c, completedEventId, identity);
-      if (!isRunning(ctx.ms)) break;
-    }
-    if (isRunning(ctx.ms)) {
+    applyCommands(
+      {
+        ctx,
+        workflowTaskCompletedEventId: ctx.lastAppended('EVENT_TYPE_WORKFLOW_TASK_COMPLETED'),
+        identity,
+        applyMessage: (id) => {
+          const m = messages.get(id);
+          if (m) applyProtocolMessage(engine, ctx, m);
+        },
+      },
+      commands,
+    );
+    if (isRunning(ms)) {
       const newWork = ctx.flushBufferedEvents() > 0;
-      if (newWork || req.forceCreateNewWorkflowTask || hasUndeliveredUpdates(engine, ctx)) ctx.scheduleWorkflowTask();
+      if (newWork || req.forceCreateNewWorkflowTask || hasUndeliveredUpdates(engine, ctx)) scheduleWorkflowTask(ctx);
     } else {
-      forgetAdmittedUpdates(engine, ref);
+      forgetAdmittedUpdates(engine, ctx);
       await createNextRun(engine, ctx);
     }
-    ctx.completingWorkflowTask = false;
     return {};
   });
   return outcome;
@@ -321,8 +197,7 @@ export async function respondWorkflowTaskFailed(engine: HistoryEngine, token: Wo
   const ref: ExecutionKey = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
   await engine.update(ref, (ctx) => {
     startedTask(ctx, token);
-    failStartedWorkflowTask(ctx, {
-      timedOut: false,
+    workflowTaskMachine.fire(ctx, ctx.ms, 'fail', {
       cause: Number(req.cause ?? WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED),
       failure: req.failure,
       identity: req.identity ?? '',
@@ -334,7 +209,7 @@ export async function respondWorkflowTaskFailed(engine: HistoryEngine, token: Wo
 export async function workflowTaskTimedOut(engine: HistoryEngine, ref: ExecutionKey, scheduledEventId: number, attempt: number): Promise<void> {
   await engine.update(ref, (ctx) => {
     const wt = ctx.ms.workflowTask;
-    if (!isRunning(ctx.ms) || !wt || wt.state !== 'started' || wt.scheduledEventId !== scheduledEventId || wt.attempt !== attempt) return;
-    failStartedWorkflowTask(ctx, { timedOut: true });
+    if (!isRunning(ctx.ms) || !wt || !workflowTaskMachine.can(ctx.ms, 'time-out') || wt.scheduledEventId !== scheduledEventId || wt.attempt !== attempt) return;
+    workflowTaskMachine.fire(ctx, ctx.ms, 'time-out');
   });
 }

@@ -1,15 +1,16 @@
 /** What each kind of timer task does when it fires. All handlers are idempotent (checked against mutable state). */
 import type { HistoryEngine } from '../engine';
 import { HistoryLimitExceededError } from '../limits';
-import { isRunning } from '../mutable-state';
-import { timerMachine } from '../state-machines';
-import type { ExecutionKey } from '../../persistence';
+import { isRunning } from '../state-machines/states';
+import { timerMachine } from '../state-machines/timer';
+import { workflowMachine } from '../state-machines/workflow';
+import { workflowTaskMachine } from '../state-machines/workflow-task';
 import type { TimerTask } from '../tasks';
+import type { ExecutionKey } from '../../persistence';
 import { activityRetryTimerFired, activityTimedOut } from '../api/activity-task';
 import { workflowTaskTimedOut } from '../api/workflow-task';
 import { forgetAdmittedUpdates } from '../api/update-workflow';
-import { createNextRun, planAfterFailure, reserveNextRunId } from '../next-run';
-import { TimeoutType } from '../../common/proto';
+import { createNextRun, reserveNextRunId } from '../next-run';
 
 export async function fireTimerTask(engine: HistoryEngine, t: TimerTask): Promise<void> {
   try {
@@ -44,9 +45,7 @@ async function fire(engine: HistoryEngine, t: TimerTask): Promise<void> {
 async function firstTaskBackoffDone(engine: HistoryEngine, ref: ExecutionKey): Promise<void> {
   await engine.update(ref, (ctx) => {
     if (!isRunning(ctx.ms) || !ctx.ms.execution.firstTaskBackoffPending) return;
-    ctx.ms.execution.firstTaskBackoffPending = false;
-    ctx.touch();
-    ctx.scheduleWorkflowTask();
+    workflowTaskMachine.fire(ctx, ctx.ms, 'backoff-elapsed');
   });
 }
 
@@ -66,40 +65,18 @@ async function deleteExecutionAfterRetention(engine: HistoryEngine, ref: Executi
 async function userTimerFired(engine: HistoryEngine, ref: ExecutionKey, timerId: string, startedEventId: number): Promise<void> {
   await engine.update(ref, (ctx) => {
     const timer = ctx.ms.timers[timerId];
-    if (!isRunning(ctx.ms) || !timer || timer.startedEventId !== startedEventId) return;
-    timerMachine.next(timer.state, 'fire');
-    ctx.addEvent('EVENT_TYPE_TIMER_FIRED', { timerId, startedEventId });
-    delete ctx.ms.timers[timerId];
-    ctx.scheduleWorkflowTask();
+    // a timer of this id started later (after a cancel) is another timer
+    if (!isRunning(ctx.ms) || !timer || timer.startedEventId !== startedEventId || !timerMachine.can(timer, 'fire')) return;
+    timerMachine.fire(ctx, timer, 'fire');
   });
 }
 
 async function workflowRunTimedOut(engine: HistoryEngine, ref: ExecutionKey): Promise<void> {
   await engine.update(ref, async (ctx) => {
-    if (!isRunning(ctx.ms)) return;
+    if (!workflowMachine.can(ctx.ms, 'time-out')) return;
     ctx.reservedNextRunId = await reserveNextRunId(engine, ctx.ms);
-    const wt = ctx.ms.workflowTask;
-    if (wt?.state === 'started') {
-      // as Temporal's TimeoutWorkflow: the in-flight task is failed with FORCE_CLOSE_COMMAND
-      ctx.completingWorkflowTask = true;
-      ctx.addEvent('EVENT_TYPE_WORKFLOW_TASK_FAILED', {
-        scheduledEventId: wt.scheduledEventId,
-        startedEventId: wt.startedEventId,
-        cause: 'WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND',
-        identity: 'history-service',
-      });
-      ctx.ms.workflowTask = undefined;
-      ctx.flushBufferedEvents();
-    }
-    const failure = { message: 'workflow run timed out', source: 'Server', timeoutFailureInfo: { timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE } };
-    const { plan, retryState } = planAfterFailure(ctx, failure);
-    ctx.closeWorkflow('time-out', 'EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT', {
-      retryState: plan ? retryState : 'RETRY_STATE_TIMEOUT',
-      newExecutionRunId: plan?.runId,
-    });
-    ctx.ms.activities = {};
-    ctx.ms.timers = {};
-    forgetAdmittedUpdates(engine, ref);
+    workflowMachine.fire(ctx, ctx.ms, 'time-out');
+    forgetAdmittedUpdates(engine, ctx);
     await createNextRun(engine, ctx);
   });
 }

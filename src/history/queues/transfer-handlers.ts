@@ -9,9 +9,12 @@
 import { NotFoundError, WorkflowExecutionAlreadyStartedError } from '../../common/errors';
 import { num, temporal, type IHistoryEvent } from '../../common/proto';
 import type { HistoryEngine } from '../engine';
-import { isRunning, type ChildInfo, type MutableState } from '../mutable-state';
-import type { ExecutionKey } from '../../persistence';
+import type { MutableState } from '../mutable-state';
+import { childMachine, childOutcome } from '../state-machines/child';
+import { isRunning } from '../state-machines/states';
+import { scheduleWorkflowTask } from '../state-machines/workflow-task';
 import type { TransferTask } from '../tasks';
+import type { ExecutionKey } from '../../persistence';
 import { requestCancelWorkflow, terminateWorkflow } from '../api/cancel-terminate';
 import { signalWorkflow } from '../api/signal-workflow';
 import { startWorkflow } from '../api/start-workflow';
@@ -54,7 +57,7 @@ async function namespaceOf(engine: HistoryEngine, name: string, ms: MutableState
 async function startChild(engine: HistoryEngine, parentRef: ExecutionKey, initiatedEventId: number): Promise<void> {
   const parent = await engine.getMutableState(parentRef);
   const child = parent.children?.[String(initiatedEventId)];
-  if (!isRunning(parent) || !child || child.state !== 'initiated') return;
+  if (!isRunning(parent) || !child || !childMachine.can(child, 'start')) return;
   const a = (await eventById(engine, parentRef, initiatedEventId))?.startChildWorkflowExecutionInitiatedEventAttributes;
   if (!a) return;
   const ns = await namespaceOf(engine, child.namespace, parent);
@@ -106,77 +109,33 @@ async function startChild(engine: HistoryEngine, parentRef: ExecutionKey, initia
   transferFaults.betweenWrites?.('start-child');
   await engine.update(parentRef, (ctx) => {
     const c = ctx.ms.children?.[String(initiatedEventId)];
-    if (!isRunning(ctx.ms) || !c || c.state !== 'initiated') return;
+    if (!isRunning(ctx.ms) || !c || !childMachine.can(c, 'start')) return;
     if (started) {
-      recordChildStarted(ctx, c, started.runId, ns!.id);
+      childMachine.fire(ctx, c, 'start', { runId: started.runId, namespaceId: ns!.id });
+      scheduleWorkflowTask(ctx);
     } else {
-      ctx.addEvent('EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED', {
-        namespace: c.namespace,
-        namespaceId: ns?.id ?? '',
-        workflowId: c.workflowId,
-        workflowType: { name: c.workflowType },
+      childMachine.fire(ctx, c, 'start-failed', {
         cause: failedCause,
-        initiatedEventId,
-        workflowTaskCompletedEventId: a.workflowTaskCompletedEventId,
+        namespaceId: ns?.id ?? '',
+        workflowTaskCompletedEventId: num(a.workflowTaskCompletedEventId),
       });
-      delete ctx.ms.children![String(initiatedEventId)];
     }
-    ctx.scheduleWorkflowTask();
   });
 }
-
-function recordChildStarted(ctx: import('../context').MutationContext, c: ChildInfo, runId: string, namespaceId: string): void {
-  const ev = ctx.addEvent('EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED', {
-    namespace: c.namespace,
-    namespaceId,
-    initiatedEventId: c.initiatedEventId,
-    workflowExecution: { workflowId: c.workflowId, runId },
-    workflowType: { name: c.workflowType },
-  });
-  c.state = 'started';
-  c.runId = runId;
-  c.namespaceId = namespaceId;
-  // buffered while the parent's workflow task runs: it gets its id when written; -1 marks that
-  c.startedEventId = ev ? num(ev.eventId) : -1;
-}
-
-const CHILD_CLOSE: Record<string, { type: Parameters<import('../context').MutationContext['addEvent']>[0]; attrs: (e: IHistoryEvent) => object }> = {
-  completed: { type: 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED', attrs: (e) => ({ result: e.workflowExecutionCompletedEventAttributes?.result }) },
-  failed: {
-    type: 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED',
-    attrs: (e) => ({ failure: e.workflowExecutionFailedEventAttributes?.failure, retryState: e.workflowExecutionFailedEventAttributes?.retryState }),
-  },
-  canceled: { type: 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED', attrs: (e) => ({ details: e.workflowExecutionCanceledEventAttributes?.details }) },
-  terminated: { type: 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED', attrs: () => ({}) },
-  'timed-out': {
-    type: 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT',
-    attrs: (e) => ({ retryState: e.workflowExecutionTimedOutEventAttributes?.retryState }),
-  },
-};
 
 /** The final run of a child chain closed: the parent gets the child's close event. */
 async function notifyParent(engine: HistoryEngine, child: MutableState, closeEvent: IHistoryEvent): Promise<void> {
   const p = child.execution.parent!;
-  const how = CHILD_CLOSE[child.execution.state];
-  if (!how) return;
+  const outcome = childOutcome(child.execution.state);
+  if (!outcome) return;
   const parentRef = { namespaceId: p.namespaceId, workflowId: p.workflowId, runId: p.runId };
   try {
     await engine.update(parentRef, (ctx) => {
       const c = ctx.ms.children?.[String(p.initiatedEventId)];
       if (!isRunning(ctx.ms) || !c || c.workflowId !== child.execution.workflowId) return;
       // the child may close before its start was recorded in the parent
-      if (c.state === 'initiated') recordChildStarted(ctx, c, child.execution.firstRunId, child.execution.namespaceId);
-      ctx.addEvent(how.type, {
-        namespace: c.namespace,
-        namespaceId: child.execution.namespaceId,
-        workflowExecution: { workflowId: c.workflowId, runId: child.execution.runId },
-        workflowType: { name: c.workflowType },
-        initiatedEventId: c.initiatedEventId,
-        startedEventId: c.startedEventId,
-        ...how.attrs(closeEvent),
-      });
-      delete ctx.ms.children![String(p.initiatedEventId)];
-      ctx.scheduleWorkflowTask();
+      if (childMachine.can(c, 'start')) childMachine.fire(ctx, c, 'start', { runId: child.execution.firstRunId, namespaceId: child.execution.namespaceId });
+      childMachine.fire(ctx, c, 'close', { outcome, closeEvent, namespaceId: child.execution.namespaceId, runId: child.execution.runId });
     });
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err; // the parent is gone: nothing to tell
@@ -306,6 +265,6 @@ async function requestExternal(engine: HistoryEngine, ref: ExecutionKey, initiat
         });
     }
     delete ctx.ms.externalRequests![String(initiatedEventId)];
-    ctx.scheduleWorkflowTask();
+    scheduleWorkflowTask(ctx);
   });
 }

@@ -11,7 +11,8 @@ import type { Logger } from '../../common/logger';
 import type { ExecutionSnapshot, VisibilityWriter } from '../../visibility';
 import { executionStatus } from '../context';
 import type { HistoryEngine } from '../engine';
-import { isRunning, type MutableState } from '../mutable-state';
+import type { MutableState } from '../mutable-state';
+import { isRunning } from '../state-machines/states';
 import type { ShardContext } from '../shard';
 import { decodeTask, type VisibilityTask } from '../tasks';
 
