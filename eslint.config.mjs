@@ -35,6 +35,19 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-namespace': 'off',
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      // persistence is the lower layer: the schema engine uses its admin contract, never the reverse
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './src/persistence',
+              from: './src/schema',
+              message: 'src/persistence may not import src/schema (the admin contract lives in src/persistence/schema-admin.ts)',
+            },
+          ],
+        },
+      ],
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },

@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline/promises';
 import { packageRoot, packageVersion } from '../common/package-info';
 import { databaseAdmin, openSchemaAdmin, resolvePlugin } from '../persistence/plugins';
 import { DEFAULT_PORTS, type SqlConnectConfig } from '../persistence/sql-config';
-import type { SchemaAdminDB } from '../schema/admin-db';
+import type { SchemaAdminDB } from '../persistence/schema-admin';
 import { ConnectionError, SchemaError, UsageError, errorMessage } from '../schema/errors';
 import { type Reporter, consoleReporter } from '../schema/reporter';
 import { runSetup } from '../schema/setup-task';

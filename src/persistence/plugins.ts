@@ -2,7 +2,7 @@
  * The SQL plugins and their names. `postgres` and `mysql` (the names on Temporal's upgrade page,
  * retired by Temporal in 1.24) are accepted as aliases of `postgres12` and `mysql8`, with a notice.
  */
-import type { DatabaseAdmin, SchemaAdminDB } from '../schema/admin-db';
+import type { DatabaseAdmin, SchemaAdminDB } from './schema-admin';
 import { MysqlAdminDB, MysqlDatabaseAdmin } from './mysql/admin';
 import { PostgresAdminDB, PostgresDatabaseAdmin } from './postgres/admin';
 import { type SqlConnectConfig, type SqlPluginName } from './sql-config';

@@ -4,7 +4,7 @@
  * database version the directory does not know, a target out of range). Both `plan` and
  * `update-schema` use it, so the preview is exactly the run.
  */
-import type { HistoryRow, SchemaAdminDB, StoredVersion } from './admin-db';
+import type { HistoryRow, SchemaAdminDB, StoredVersion } from '../persistence/schema-admin';
 import { MismatchError, UsageError } from './errors';
 import { type StoreName, type VersionStep, type VersionedDir } from './versioned-dir';
 import { type SchemaVersion, ZERO_VERSION, compareVersions, formatVersion, parseVersion } from './version';

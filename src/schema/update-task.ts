@@ -5,7 +5,7 @@
  * statement is checkpointed so that a re-run resumes where a crash stopped.
  */
 import { createHash } from 'node:crypto';
-import type { SchemaAdminDB } from './admin-db';
+import type { SchemaAdminDB } from '../persistence/schema-admin';
 import { StatementError, errorMessage } from './errors';
 import type { Reporter } from './reporter';
 import { type UpdatePlan, planUpdate, statementsOf } from './update-plan';
