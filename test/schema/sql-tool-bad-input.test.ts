@@ -6,10 +6,10 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ENGINES, engineAvailability } from '../helpers/databases';
-import { ROOT, SHIPPED_DIR, cleanup, scratchDir, TestDb, assertOk, assertRefused, fixture, withDb } from './sql-tool-harness';
+import { ROOT, SHIPPED_DIR, cleanup, copyFixture, scratchDir, TestDb, assertOk, assertRefused, fixture, withDb } from './sql-tool-harness';
 
 const MULTI = fixture('multi');
 
@@ -109,13 +109,24 @@ describe('temporal-sql-tool: a directory that does not fit the database is refus
   });
 
   test('a database newer than the directory (binaries rolled back): a warning, nothing applied', async () => {
-    await withDb('sqlite', 'newer', async (db) => {
-      assertOk(await db.tool(['setup-schema', '-v', '0.0']));
-      assertOk(await db.tool(['update-schema', '-d', MULTI]));
-      const snapshot = await db.snapshot();
-      const w = assertOk(await db.tool(['update-schema', '-d', fixture('go-format/sqlite/v3/temporal/versioned')]));
-      assert.match(w.stderr, /warning: .* is at 1\.3, newer than the newest version in .* \(1\.1\); this directory belongs to an older release, nothing to apply/);
-      await db.assertUnchanged(snapshot, 'update-schema with an older directory');
-    });
+    // The older release's directory: the same versions up to 1.1.
+    const older = copyFixture('multi');
+    rmSync(join(older, 'v1.2'), { recursive: true });
+    rmSync(join(older, 'v1.3'), { recursive: true });
+    try {
+      await withDb('sqlite', 'newer', async (db) => {
+        assertOk(await db.tool(['setup-schema', '-v', '0.0']));
+        assertOk(await db.tool(['update-schema', '-d', MULTI]));
+        const snapshot = await db.snapshot();
+        const w = assertOk(await db.tool(['update-schema', '-d', older]));
+        assert.match(w.stderr, /warning: .* is at 1\.3, newer than the newest version in .* \(1\.1\); this directory belongs to an older release, nothing to apply/);
+        await db.assertUnchanged(snapshot, 'update-schema with an older directory');
+        // Another store's (or another project's) directory is not an older release: refused.
+        assertRefused(await db.tool(['update-schema', '-d', fixture('go-format/sqlite/v3/temporal/versioned')]), /is at schema version 1\.3, but it does not have table namespaces, table shards, table executions.*, which .*go-format\/sqlite\/v3\/temporal\/versioned gives a database at 1\.1: the database was not built from this directory/);
+        await db.assertUnchanged(snapshot, 'update-schema with an unrelated directory');
+      });
+    } finally {
+      cleanup(older);
+    }
   });
 });
