@@ -9,7 +9,7 @@ import type { SchemaAdminDB } from '../persistence/schema-admin';
 import { dirShape, knownVersions, shapeAt } from './dir-shape';
 import { MismatchError, UsageError } from './errors';
 import type { Reporter } from './reporter';
-import { listSome, matchingVersions, missingAt, presentAfter, readDbShape, storeMismatch } from './store-identity';
+import { bestMatches, fitAt, listSome, readDbShape, storeMismatch } from './store-identity';
 import { checkEngine } from './update-plan';
 import { withSchemaLock } from './update-task';
 import type { VersionedDir } from './versioned-dir';
@@ -39,18 +39,20 @@ export async function runBaseline(db: SchemaAdminDB, dir: VersionedDir, versionT
     if (expected.size === 0) {
       throw new MismatchError(`${dir.path} says nothing this tool can read about the tables of v${at} (its statements up to v${at} create no table), so the tables cannot be checked; nothing was recorded`);
     }
-    const missing = missingAt(shape, version, actual);
-    const later = presentAfter(shape, version, actual);
-    const matches = matchingVersions(shape, known, actual);
-    if (missing.length > 0 || later.length > 0) {
-      const differs = [missing.length ? `it lacks ${listSome(missing)}` : '', later.length ? `it already has ${listSome(later)}, which later versions add` : ''].filter(Boolean).join('; ');
+    const fit = fitAt(shape, version, actual);
+    const matches = bestMatches(shape, known, actual);
+    if (!matches.some((v) => compareVersions(v, version) === 0)) {
+      const differs = [fit.missing.length ? `it lacks ${listSome(fit.missing)}` : '', fit.later.length ? `it already has ${listSome(fit.later)}, which later versions add` : ''].filter(Boolean).join('; ');
       const hint = matches.length
         ? `Its tables match v${matches.map((v) => formatVersion(v)).join(' and v')}: setup-schema --baseline ${formatVersion(matches[matches.length - 1]!)} --schema-dir ${dir.path}`
         : 'They match no version of this directory: is it the directory of the release (and store) that made the database?';
-      throw new MismatchError(`${db.label} does not have the tables of v${at} of ${dir.path}: ${differs}. ${hint}; nothing was recorded`);
+      throw new MismatchError(`${db.label} does not have the tables of v${at} of ${dir.path}: ${differs || 'another version fits them better'}. ${hint}; nothing was recorded`);
+    }
+    if (fit.missing.length > 0) {
+      reporter.warn(`${db.label} does not have ${listSome(fit.missing)}, which v${at} of ${dir.path} has; no version of the directory fits better (a database made from a full schema.sql lacks leftovers of old versions)`);
     }
     if (matches.length > 1) {
-      reporter.warn(`the tables match v${matches.map((v) => formatVersion(v)).join(' and v')} alike (what those versions change cannot be seen in table and column names); make sure ${at} is the version of the release that made the database`);
+      reporter.warn(`the tables fit v${matches.map((v) => formatVersion(v)).join(' and v')} alike (what those versions change cannot be seen in table and column names); make sure ${at} is the version of the release that made the database`);
     }
     const step = dir.steps.find((s) => compareVersions(s.version, version) === 0);
     await db.createVersionTables();
@@ -58,7 +60,6 @@ export async function runBaseline(db: SchemaAdminDB, dir: VersionedDir, versionT
       await db.writeVersion(at, step ? formatVersion(step.minCompatibleVersion) : at);
       await db.writeHistory(stored?.currVersion ?? '0', at, step?.manifestMd5 ?? '', `baseline: ${expected.size} table(s) checked against v${at}`);
     });
-    const columns = [...expected.values()].reduce((n, c) => n + c.size, 0);
-    reporter.info(`${db.label}: schema version set to ${at} (baseline: ${expected.size} table(s) and ${columns} column(s) of v${at} checked, none of a later version present)`);
+    reporter.info(`${db.label}: schema version set to ${at} (baseline: ${fit.present} of the ${fit.required} tables of v${at} found with their columns, nothing of a later version)`);
   });
 }

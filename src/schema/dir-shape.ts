@@ -138,11 +138,17 @@ export interface VersionEffects {
 export interface DirShape {
   /** The version the directory's first step upgrades from (0.0 when it starts from nothing). */
   readonly base: SchemaVersion;
-  /** Tables and columns the directory expects from before its first version. */
+  /** Tables and columns a database at the base version has. */
   readonly baseShape: TableShape;
   readonly versions: readonly VersionEffects[];
   /** Which stores the directory's tables belong to (by their marker tables; empty when unknown). */
   readonly stores: ReadonlySet<StoreName>;
+  /**
+   * "table" and "table.column" entries the versions leave behind that the full schema.sql does not
+   * have (Temporal's cluster_metadata, created by v1.0 and never dropped): an upgraded database keeps
+   * them, one made from schema.sql never had them, so neither is required of a database.
+   */
+  readonly optional: ReadonlySet<string>;
 }
 
 const STORE_MARKERS: Record<StoreName, readonly string[]> = {
@@ -191,32 +197,85 @@ export function applyEffect(shape: TableShape, e: Effect): void {
   }
 }
 
-/** Reads every version's statements; the base shape is what they use before creating it. */
+function replay(start: TableShape, effects: readonly Effect[]): TableShape {
+  const s = copyShape(start);
+  for (const e of effects) applyEffect(s, e);
+  return s;
+}
+
+/** Undoes one effect (what the database looked like before the statement ran). */
+function undoEffect(shape: TableShape, e: Effect): void {
+  switch (e.kind) {
+    case 'createTable':
+      shape.delete(e.table);
+      return;
+    case 'dropTable':
+      if (!shape.has(e.table)) shape.set(e.table, new Set());
+      return;
+    case 'renameTable':
+      applyEffect(shape, { kind: 'renameTable', table: e.to, to: e.table });
+      return;
+    case 'addColumn':
+      shape.get(e.table)?.delete(e.column);
+      return;
+    case 'dropColumn':
+      shape.get(e.table)?.add(e.column);
+      return;
+    case 'renameColumn':
+      applyEffect(shape, { kind: 'renameColumn', table: e.table, column: e.to, to: e.column });
+      return;
+    case 'uses':
+      return;
+  }
+}
+
+/** What the versions use before they create it: the part of the base the statements name. */
+function namedBase(versions: readonly VersionEffects[]): TableShape {
+  const base: TableShape = new Map();
+  const seen: TableShape = new Map();
+  for (const e of versions.flatMap((v) => v.effects)) {
+    if (e.kind !== 'createTable' && !(e.kind === 'dropTable' && e.ifExists) && !seen.has(e.table)) {
+      seen.set(e.table, new Set());
+      base.set(e.table, new Set());
+    }
+    // A column dropped or renamed before any version added it was in a base table from the start.
+    if (((e.kind === 'dropColumn' && !e.ifExists) || e.kind === 'renameColumn') && base.has(e.table) && !seen.get(e.table)?.has(e.column)) {
+      base.get(e.table)!.add(e.column);
+      seen.get(e.table)!.add(e.column);
+    }
+    applyEffect(seen, e);
+  }
+  return base;
+}
+
+/**
+ * Reads every version's statements, and the full schema.sql beside versioned/ when it is there and
+ * plausibly the same store (it has at least half of the tables the versions leave): it names the
+ * tables of a base the versions do not create, and shows which leftovers of old versions a database
+ * made from it lacks.
+ */
 export function dirShape(dir: VersionedDir): DirShape {
   const versions = dir.steps.map((s) => ({ version: s.version, effects: s.files.flatMap((f) => f.statements.flatMap((st) => statementEffects(st.sql))) }));
-  const baseShape: TableShape = new Map();
-  const seen: TableShape = new Map();
-  const needTable = (t: string) => {
-    if (!seen.has(t)) {
-      seen.set(t, new Set());
-      baseShape.set(t, new Set());
+  const all = versions.flatMap((v) => v.effects);
+  let baseShape = namedBase(versions);
+  const newest = replay(baseShape, all);
+  const full = replay(new Map(), dir.fullSchema?.statements.flatMap((st) => statementEffects(st.sql)) ?? []);
+  const plausible = full.size > 0 && [...newest.keys()].filter((t) => full.has(t)).length * 2 >= newest.size;
+  const optional = new Set<string>();
+  if (plausible) {
+    for (const [t, cols] of newest) {
+      if (!full.has(t)) optional.add(t);
+      else for (const c of cols) if (!full.get(t)!.has(c)) optional.add(`${t}.${c}`);
     }
-  };
-  for (const v of versions) {
-    for (const e of v.effects) {
-      if (e.kind !== 'createTable' && !(e.kind === 'dropTable' && e.ifExists)) needTable(e.table);
-      // A column dropped or renamed before any version added it was in a base table from the start.
-      if ((e.kind === 'dropColumn' && !e.ifExists) || e.kind === 'renameColumn') {
-        if (baseShape.has(e.table) && !seen.get(e.table)?.has(e.column)) {
-          baseShape.get(e.table)!.add(e.column);
-          seen.get(e.table)!.add(e.column);
-        }
-      }
-      applyEffect(seen, e);
+    if (compareVersions(dir.base, ZERO_VERSION) !== 0) {
+      const union = copyShape(newest);
+      for (const [t, cols] of full) union.set(t, new Set([...(union.get(t) ?? []), ...cols]));
+      for (const e of [...all].reverse()) undoEffect(union, e);
+      baseShape = union;
     }
   }
-  const created = versions.flatMap((v) => v.effects.flatMap((e) => (e.kind === 'createTable' ? [e.table] : [])));
-  return { base: dir.base, baseShape, versions, stores: storesOf([...baseShape.keys(), ...created]) };
+  const created = all.flatMap((e) => (e.kind === 'createTable' ? [e.table] : []));
+  return { base: dir.base, baseShape, versions, stores: storesOf([...baseShape.keys(), ...created, ...(plausible ? full.keys() : [])]), optional };
 }
 
 /** The tables and columns a database at `version` must have, by this directory. */

@@ -25,30 +25,59 @@ export function listSome(items: readonly string[], max = 6): string {
   return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
-/** What the directory gives a database at `version` that `actual` lacks: "table t", "column t.c". */
-export function missingAt(shape: DirShape, version: SchemaVersion, actual: TableShape): string[] {
-  const out: string[] = [];
-  for (const [table, columns] of shapeAt(shape, version)) {
-    const have = actual.get(table);
-    if (!have) out.push(`table ${table}`);
-    else for (const c of columns) if (!have.has(c)) out.push(`column ${table}.${c}`);
-  }
-  return out;
+/**
+ * How a database's tables fit what a directory gives a database at one version: what is missing
+ * ("table t", "column t.c"), what only later versions add but the database already has, and how
+ * many of the tables the version needs are there at all.
+ */
+export interface Fit {
+  readonly missing: readonly string[];
+  readonly later: readonly string[];
+  readonly required: number;
+  readonly present: number;
 }
 
-/** What versions after `version` add that `actual` already has. */
-export function presentAfter(shape: DirShape, version: SchemaVersion, actual: TableShape): string[] {
-  return additionsAfter(shape, version).filter((what) => {
+export function fitAt(shape: DirShape, version: SchemaVersion, actual: TableShape): Fit {
+  const missing: string[] = [];
+  let required = 0;
+  let present = 0;
+  for (const [table, columns] of shapeAt(shape, version)) {
+    if (shape.optional.has(table)) continue;
+    required++;
+    const have = actual.get(table);
+    if (!have) {
+      missing.push(`table ${table}`);
+      continue;
+    }
+    present++;
+    for (const c of columns) if (!have.has(c) && !shape.optional.has(`${table}.${c}`)) missing.push(`column ${table}.${c}`);
+  }
+  const later = additionsAfter(shape, version).filter((what) => {
     const [kind, name] = what.split(' ') as [string, string];
     if (kind === 'table') return actual.has(name);
     const [t, c] = name.split('.') as [string, string];
     return actual.get(t)?.has(c) ?? false;
   });
+  return { missing, later, required, present };
 }
 
-/** The versions (base included) whose tables and columns are exactly what `actual` has, by the directory. */
-export function matchingVersions(shape: DirShape, candidates: readonly SchemaVersion[], actual: TableShape): SchemaVersion[] {
-  return candidates.filter((v) => missingAt(shape, v, actual).length === 0 && presentAfter(shape, v, actual).length === 0);
+/**
+ * True when the database holds the directory's store at all: at least half of the tables the
+ * version needs are there. A few missing ones are reported, not refused: a database made from a
+ * full schema.sql lacks leftovers of old versions the directory's own schema.sql (if any) would name.
+ */
+export function holdsStore(fit: Fit): boolean {
+  return fit.required === 0 || fit.present * 2 >= fit.required;
+}
+
+/**
+ * The versions (base included) the tables fit best: the same store, nothing of a later version,
+ * and the fewest missing tables and columns. Empty when no version fits.
+ */
+export function bestMatches(shape: DirShape, candidates: readonly SchemaVersion[], actual: TableShape): SchemaVersion[] {
+  const fits = candidates.map((v) => ({ v, f: fitAt(shape, v, actual) })).filter(({ f }) => holdsStore(f) && f.later.length === 0 && f.required > 0);
+  const least = Math.min(...fits.map(({ f }) => f.missing.length));
+  return fits.filter(({ f }) => f.missing.length === least).map(({ v }) => v);
 }
 
 /**

@@ -15,7 +15,7 @@
 import type { HistoryRow, SchemaAdminDB, StoredVersion } from '../persistence/schema-admin';
 import { type DirShape, type TableShape, dirShape, knownVersions } from './dir-shape';
 import { MismatchError, UsageError } from './errors';
-import { conflictsOf, listSome, matchingVersions, missingAt, readDbShape, storeMismatch } from './store-identity';
+import { bestMatches, conflictsOf, fitAt, holdsStore, listSome, readDbShape, storeMismatch } from './store-identity';
 import { type VersionStep, type VersionedDir } from './versioned-dir';
 import { type SchemaVersion, ZERO_VERSION, compareVersions, formatVersion, parseVersion } from './version';
 
@@ -103,7 +103,7 @@ export async function planUpdate(db: SchemaAdminDB, dir: VersionedDir, targetTex
   const hasBase = compareVersions(dir.base, ZERO_VERSION) !== 0;
   const range = `${formatVersion(firstDir.version)}..${formatVersion(last.version)}${hasBase ? `, upgrading from ${formatVersion(dir.base)}` : ''}`;
   if (!isZero && compareVersions(current, last.version) > 0) {
-    notBuiltFrom(db, dir, shape, last.version, current, actual);
+    warnings.push(...notBuiltFrom(db, dir, shape, last.version, current, actual));
     // The database is newer than this directory: a rollback of the binaries after a schema upgrade.
     return { current, target: current, steps: [], atomic: [], warnings: [...warnings, `${db.label} is at ${formatVersion(current)}, newer than the newest version in ${dir.path} (${formatVersion(last.version)}); this directory belongs to an older release, nothing to apply`], upToDate: 'database is newer than this directory' };
   }
@@ -115,7 +115,7 @@ export async function planUpdate(db: SchemaAdminDB, dir: VersionedDir, targetTex
   if (!isZero && compareVersions(current, dir.base) !== 0 && !dir.steps.some((s) => compareVersions(s.version, current) === 0)) {
     throw new MismatchError(`${db.label} is at schema version ${formatVersion(current)}, but ${dir.path} has no v${formatVersion(current)} (it has ${range}); this is not the directory the database was built from, or it is incomplete`);
   }
-  if (!isZero) notBuiltFrom(db, dir, shape, current, current, actual);
+  if (!isZero) warnings.push(...notBuiltFrom(db, dir, shape, current, current, actual));
   const steps = dir.steps.filter((s) => compareVersions(s.version, current) > 0 && compareVersions(s.version, target) <= 0);
   if (steps.length === 0) {
     return { current, target, steps, atomic: [], warnings, upToDate: `already at ${formatVersion(current)}` };
@@ -143,18 +143,25 @@ export async function planUpdate(db: SchemaAdminDB, dir: VersionedDir, targetTex
   return { current, target, steps, warnings, atomic, ...(resumeAfter ? { resumeAfter } : {}) };
 }
 
-/** Refuses a database that lacks tables or columns the directory gives a database at `at`. */
-function notBuiltFrom(db: SchemaAdminDB, dir: VersionedDir, shape: DirShape, at: SchemaVersion, current: SchemaVersion, actual: TableShape): void {
-  const missing = missingAt(shape, at, actual);
-  if (missing.length === 0) return;
-  throw new MismatchError(
-    `${db.label} is at schema version ${formatVersion(current)}, but it does not have ${listSome(missing)}, which ${dir.path} gives a database at ${formatVersion(at)}: the database was not built from this directory. Use the directory it was built from, or --db the database this directory belongs to`,
-  );
+/**
+ * Refuses a database that does not hold what the directory gives a database at `at` (less than half
+ * of its tables: another store or another project's directory); a few missing tables or columns
+ * are returned as warnings.
+ */
+function notBuiltFrom(db: SchemaAdminDB, dir: VersionedDir, shape: DirShape, at: SchemaVersion, current: SchemaVersion, actual: TableShape): string[] {
+  const fit = fitAt(shape, at, actual);
+  if (!holdsStore(fit)) {
+    throw new MismatchError(
+      `${db.label} is at schema version ${formatVersion(current)}, but it does not have ${listSome(fit.missing)}, which ${dir.path} gives a database at ${formatVersion(at)} (it has ${fit.present} of those ${fit.required} tables): the database was not built from this directory. Use the directory it was built from, or --db the database this directory belongs to`,
+    );
+  }
+  if (fit.missing.length === 0) return [];
+  return [`${db.label} does not have ${listSome(fit.missing)}, which ${dir.path} gives a database at ${formatVersion(at)}; a database made from a full schema.sql (rather than by every version) can lack leftovers of old versions. Versions that change them would fail, and are refused before they run`];
 }
 
 /** What to tell the owner of a database at 0.0 that already holds tables: the version they match, if any. */
 function baselineHint(dir: VersionedDir, shape: DirShape, actual: TableShape): string {
-  const match = matchingVersions(shape, knownVersions(shape), actual);
+  const match = bestMatches(shape, knownVersions(shape), actual);
   const how = `record it with setup-schema --baseline X.Y --schema-dir ${dir.path} (it checks the tables first), then run update-schema`;
   if (match.length === 0) return `Its tables were not made by update-schema from 0.0 and match no version of this directory; if they are the store's tables, ${how}`;
   return `Its tables were not made by update-schema from 0.0; they match v${match.map((v) => formatVersion(v)).join(' and v')} of this directory: ${how.replace('X.Y', formatVersion(match[match.length - 1]!))}`;

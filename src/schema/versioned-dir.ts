@@ -53,6 +53,12 @@ export interface VersionedDir {
   /** Which plugin the directory is for, from its path (schema/postgresql/…); undefined for other layouts. */
   readonly engine: SqlPluginName | undefined;
   readonly warnings: readonly string[];
+  /**
+   * The store's full schema.sql beside versioned/ (as Temporal and temporal-ts ship it: the schema
+   * of the newest version), when there is one that splits into statements; dir-shape.ts uses it to
+   * know the tables a version's statements do not name.
+   */
+  readonly fullSchema?: { readonly path: string; readonly statements: readonly Statement[] };
 }
 
 const DIR_NAME_RE = /^v\d+(\.\d+){0,2}$/;
@@ -199,5 +205,15 @@ export function readVersionedDir(path: string): VersionedDir {
     }
   }
   const steps = found.map((f) => readStep(f.dir, f.version));
-  return { path, steps, base: baseVersion(steps[0]!.version), engine: inferEngine(path), warnings };
+  return { path, steps, base: baseVersion(steps[0]!.version), engine: inferEngine(path), warnings, ...readFullSchema(path) };
+}
+
+function readFullSchema(path: string): Pick<VersionedDir, 'fullSchema'> {
+  const file = join(path, '..', 'schema.sql');
+  if (!existsSync(file) || !statSync(file).isFile()) return {};
+  try {
+    return { fullSchema: { path: file, statements: splitStatements(readFileSync(file, 'utf8'), file) } };
+  } catch {
+    return {}; // not a schema file this tool can read: the versions alone describe the store
+  }
 }
