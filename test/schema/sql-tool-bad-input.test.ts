@@ -6,10 +6,10 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ENGINES, engineAvailability } from '../helpers/databases';
-import { ROOT, SHIPPED_DIR, cleanup, copyFixture, scratchDir, TestDb, assertOk, assertRefused, fixture, withDb } from './sql-tool-harness';
+import { ROOT, SHIPPED_DIR, cleanup, copyFixture, scratchDir, TestDb, assertOk, assertRefused, fixture, withDb, writeVersionedDir } from './sql-tool-harness';
 
 const MULTI = fixture('multi');
 
@@ -51,6 +51,47 @@ describe('temporal-sql-tool: bad versioned directories are refused before anythi
       for (const cmd of ['update-schema', 'plan']) {
         assertRefused(await db.tool([cmd, '-d', c.dir()]), ...c.expect);
         await db.assertUnchanged(snapshot, `${cmd} -d <${c.name}>`);
+      }
+    });
+  }
+});
+
+describe('temporal-sql-tool: a manifest may only name files inside its own version directory', () => {
+  // name, what the manifest lists (given the scratch root), what else to create first
+  const cases: { name: string; listed: (root: string) => string; make: (root: string, v11: string) => void }[] = [
+    { name: 'a relative path that climbs out (../../secret.sql)', listed: () => '../../secret.sql', make: (root) => writeFileSync(join(root, 'secret.sql'), 'DROP TABLE t_base;\n') },
+    { name: "a sibling version's file (../v1.0/base.sql)", listed: () => '../v1.0/base.sql', make: () => undefined },
+    { name: 'an absolute path', listed: (root) => join(root, 'abs.sql'), make: (root) => writeFileSync(join(root, 'abs.sql'), 'DROP TABLE t_base;\n') },
+    {
+      name: 'a link to a file outside',
+      listed: () => 'link.sql',
+      make: (root, v11) => {
+        writeFileSync(join(root, 'target.sql'), 'DROP TABLE t_base;\n');
+        symlinkSync(join(root, 'target.sql'), join(v11, 'link.sql'));
+      },
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      const root = scratchDir('confined');
+      try {
+        const dir = writeVersionedDir(join(root, 'versioned'), [
+          { version: '1.0', files: { 'base.sql': 'CREATE TABLE t_base (id INT);\n' } },
+          { version: '1.1', files: { 'ok.sql': 'CREATE TABLE t_next (id INT);\n' } },
+        ]);
+        c.make(root, join(dir, 'v1.1'));
+        const manifest = join(dir, 'v1.1', 'manifest.json');
+        writeFileSync(manifest, JSON.stringify({ CurrVersion: '1.1', MinCompatibleVersion: '1.0', Description: 'x', SchemaUpdateCqlFiles: ['ok.sql', c.listed(root)] }));
+        await withDb('sqlite', 'confined', async (db) => {
+          assertOk(await db.tool(['setup-schema', '-v', '0.0']));
+          const before = await db.snapshot();
+          for (const cmd of ['update-schema', 'plan']) {
+            assertRefused(await db.tool([cmd, '-d', dir]), /v1\.1\/manifest\.json lists ".*", (which|a link to .*) (is )?outside .*v1\.1; a version's files must be inside its own directory/);
+            await db.assertUnchanged(before, `${cmd} with ${c.name}`);
+          }
+        });
+      } finally {
+        cleanup(root);
       }
     });
   }
