@@ -3,7 +3,9 @@
  * environment variables, so the commands of the "Upgrade the Temporal Server" page work as written
  * (`-pw temporal`, `--pl postgres`, `--tls-enable-host-verification`). Beyond the Go tool: `plan`
  * previews an update without changing anything, the removed `--dryrun` is refused with the reason,
- * and every mismatch between directory and database is an error (see src/schema/update-plan.ts).
+ * every mismatch between directory and database is an error (see src/schema/update-plan.ts), and
+ * `setup-schema --baseline X.Y --schema-dir DIR` adopts a database that has tables but no version
+ * after checking them (src/schema/baseline-task.ts).
  */
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync } from 'node:fs';
