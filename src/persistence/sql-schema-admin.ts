@@ -25,6 +25,11 @@ export interface BookkeepingDialect {
 export const ON_CONFLICT_UPSERT =
   'ON CONFLICT (version_partition, db_name) DO UPDATE SET creation_time = excluded.creation_time, curr_version = excluded.curr_version, min_compatible_version = excluded.min_compatible_version';
 
+/** A dialect from what differs from PostgreSQL's: BEGIN, TIMESTAMP, no table options, ON CONFLICT. */
+export function bookkeepingDialect(d: Pick<BookkeepingDialect, 'utcNow'> & Partial<BookkeepingDialect>): BookkeepingDialect {
+  return { begin: 'BEGIN', timeType: 'TIMESTAMP', tableOptions: '', upsertVersion: ON_CONFLICT_UPSERT, ...d };
+}
+
 export type Row = Record<string, unknown>;
 
 const text = (v: unknown): string => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? '' : String(v as string | number));

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type mysql from 'mysql2/promise';
 import { type DatabaseAdmin, SCHEMA_LOCK_NAME } from '../schema-admin';
-import { type Row, SqlSchemaAdmin, serverLabel } from '../sql-schema-admin';
+import { type Row, SqlSchemaAdmin, bookkeepingDialect, serverLabel } from '../sql-schema-admin';
 import { type SqlConnectConfig } from '../sql-config';
 import { connectMysql } from './connect';
 
@@ -28,14 +28,14 @@ function lockName(db: string): string {
 export class MysqlAdminDB extends SqlSchemaAdmin {
   readonly plugin = 'mysql8' as const;
   readonly transactionalDdl = false;
-  protected readonly dialect = {
+  protected readonly dialect = bookkeepingDialect({
     begin: 'START TRANSACTION',
     timeType: 'DATETIME(6)',
     tableOptions: ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4',
     utcNow: 'UTC_TIMESTAMP(6)',
     upsertVersion:
       'ON DUPLICATE KEY UPDATE creation_time = VALUES(creation_time), curr_version = VALUES(curr_version), min_compatible_version = VALUES(min_compatible_version)',
-  };
+  });
   private locked = false;
 
   private constructor(

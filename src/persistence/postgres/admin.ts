@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
 import { type DatabaseAdmin, SCHEMA_LOCK_NAME } from '../schema-admin';
-import { ON_CONFLICT_UPSERT, type Row, SqlSchemaAdmin, serverLabel } from '../sql-schema-admin';
+import { type Row, SqlSchemaAdmin, bookkeepingDialect, serverLabel } from '../sql-schema-admin';
 import { type SqlConnectConfig } from '../sql-config';
 import { connectPg } from './connect';
 
@@ -22,13 +22,7 @@ function lockKey(db: string): string {
 export class PostgresAdminDB extends SqlSchemaAdmin {
   readonly plugin = 'postgres12' as const;
   readonly transactionalDdl = true;
-  protected readonly dialect = {
-    begin: 'BEGIN',
-    timeType: 'TIMESTAMP',
-    tableOptions: '',
-    utcNow: "(now() AT TIME ZONE 'UTC')",
-    upsertVersion: ON_CONFLICT_UPSERT,
-  };
+  protected readonly dialect = bookkeepingDialect({ utcNow: "(now() AT TIME ZONE 'UTC')" });
   private locked = false;
 
   private constructor(

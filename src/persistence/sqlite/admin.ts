@@ -10,7 +10,7 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync, unlinkSync, writ
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { type DatabaseAdmin } from '../schema-admin';
-import { ON_CONFLICT_UPSERT, type Row, SqlSchemaAdmin } from '../sql-schema-admin';
+import { type Row, SqlSchemaAdmin, bookkeepingDialect } from '../sql-schema-admin';
 import { type SqlConnectConfig } from '../sql-config';
 
 export class SqliteOpenError extends Error {
@@ -68,13 +68,7 @@ export function sqliteVersionKey(typed: string, existing: readonly string[]): st
 export class SqliteAdminDB extends SqlSchemaAdmin {
   readonly plugin = 'sqlite' as const;
   readonly transactionalDdl = true;
-  protected readonly dialect = {
-    begin: 'BEGIN IMMEDIATE',
-    timeType: 'TIMESTAMP',
-    tableOptions: '',
-    utcNow: "strftime('%Y-%m-%d %H:%M:%f', 'now')",
-    upsertVersion: ON_CONFLICT_UPSERT,
-  };
+  protected readonly dialect = bookkeepingDialect({ begin: 'BEGIN IMMEDIATE', utcNow: "strftime('%Y-%m-%d %H:%M:%f', 'now')" });
   private lockFile: string | undefined;
 
   constructor(
