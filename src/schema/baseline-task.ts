@@ -28,7 +28,8 @@ export async function runBaseline(db: SchemaAdminDB, dir: VersionedDir, versionT
   const at = formatVersion(version);
   await withSchemaLock(db, reporter, async () => {
     const stored = await db.readVersion();
-    if (stored && stored.currVersion.trim() !== '0.0' && stored.currVersion.trim() !== '0') {
+    const storedVersion = stored ? parseVersion(stored.currVersion) : undefined;
+    if (stored && (!storedVersion || compareVersions(storedVersion, ZERO_VERSION) !== 0)) {
       throw new MismatchError(`${db.label} already records schema version ${stored.currVersion}; --baseline is for a database that has tables but no version. Run update-schema to continue from ${stored.currVersion}`);
     }
     const actual = await readDbShape(db);
@@ -58,7 +59,7 @@ export async function runBaseline(db: SchemaAdminDB, dir: VersionedDir, versionT
     await db.createVersionTables();
     await db.inTransaction(async () => {
       await db.writeVersion(at, step ? formatVersion(step.minCompatibleVersion) : at);
-      await db.writeHistory(stored?.currVersion ?? '0', at, step?.manifestMd5 ?? '', `baseline: ${expected.size} table(s) checked against v${at}`);
+      await db.writeHistory(stored?.currVersion ?? '0', at, step?.manifestMd5 ?? '', `baseline: ${fit.required} table(s) checked against v${at}`);
     });
     reporter.info(`${db.label}: schema version set to ${at} (baseline: ${fit.present} of the ${fit.required} tables of v${at} found with their columns, nothing of a later version)`);
   });
