@@ -163,7 +163,7 @@ describe('temporal-sql-tool: a directory that does not fit the database is refus
         assert.match(w.stderr, /warning: .* is at 1\.3, newer than the newest version in .* \(1\.1\); this directory belongs to an older release, nothing to apply/);
         await db.assertUnchanged(snapshot, 'update-schema with an older directory');
         // Another store's (or another project's) directory is not an older release: refused.
-        assertRefused(await db.tool(['update-schema', '-d', fixture('go-format/sqlite/v3/temporal/versioned')]), /is at schema version 1\.3, but it does not have table namespaces, table shards, table executions.*, which .*go-format\/sqlite\/v3\/temporal\/versioned gives a database at 1\.1: the database was not built from this directory/);
+        assertRefused(await db.tool(['update-schema', '-d', fixture('go-format/sqlite/v3/temporal/versioned')]), /is at schema version 1\.3, but it does not have table namespaces, table shards, table executions.*, which .*go-format\/sqlite\/v3\/temporal\/versioned gives a database at 1\.1 \(it has 0 of those 3 tables\): the database was not built from this directory/);
         await db.assertUnchanged(snapshot, 'update-schema with an unrelated directory');
       });
     } finally {
