@@ -37,6 +37,15 @@ const SERVICE_ZONES = [
   ),
 ];
 
+// persistence is the lower layer: the schema engine uses its admin contract, never the reverse
+const LAYER_ZONES = [
+  {
+    target: './src/persistence',
+    from: './src/schema',
+    message: 'src/persistence may not import src/schema (the admin contract lives in src/persistence/schema-admin.ts)',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'releases/**', 'src/ui/web/**', 'test/fixtures/releases/**/*.js', '**/*.mjs'] },
   js.configs.recommended,
@@ -68,7 +77,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-namespace': 'off',
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
-      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: SERVICE_ZONES }],
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: [...SERVICE_ZONES, ...LAYER_ZONES] }],
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },

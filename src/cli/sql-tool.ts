@@ -3,7 +3,9 @@
  * environment variables, so the commands of the "Upgrade the Temporal Server" page work as written
  * (`-pw temporal`, `--pl postgres`, `--tls-enable-host-verification`). Beyond the Go tool: `plan`
  * previews an update without changing anything, the removed `--dryrun` is refused with the reason,
- * and every mismatch between directory and database is an error (see src/schema/update-plan.ts).
+ * every mismatch between directory and database is an error (see src/schema/update-plan.ts), and
+ * `setup-schema --baseline X.Y --schema-dir DIR` adopts a database that has tables but no version
+ * after checking them (src/schema/baseline-task.ts).
  */
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync } from 'node:fs';
@@ -12,9 +14,10 @@ import { createInterface } from 'node:readline/promises';
 import { packageRoot, packageVersion } from '../common/package-info';
 import { databaseAdmin, openSchemaAdmin, resolvePlugin } from '../persistence/plugins';
 import { DEFAULT_PORTS, type SqlConnectConfig } from '../persistence/sql-config';
-import type { SchemaAdminDB } from '../schema/admin-db';
+import type { SchemaAdminDB } from '../persistence/schema-admin';
 import { ConnectionError, SchemaError, UsageError, errorMessage } from '../schema/errors';
 import { type Reporter, consoleReporter } from '../schema/reporter';
+import { runBaseline } from '../schema/baseline-task';
 import { runSetup } from '../schema/setup-task';
 import { describePlan, planUpdate } from '../schema/update-plan';
 import { runUpdate } from '../schema/update-task';
@@ -220,40 +223,74 @@ function buildProgram(): Command {
     .description('creates the version tables and sets the initial version (usually -v 0.0), optionally running a schema file')
     .option('-v, --version <version>', 'initial schema version to record, e.g. 0.0')
     .option('-f, --schema-file <path>', 'SQL file to run first (e.g. schema/postgresql/v12/temporal/schema.sql)')
-    .option('-s, --schema-name <name>', 'a schema shipped with temporal-ts, e.g. postgresql/v12/temporal (runs its schema.sql)')
+    .option(
+      '-s, --schema-name <name>',
+      'a schema shipped with temporal-ts, e.g. postgresql/v12/temporal (runs its schema.sql; with --baseline: checks against its versioned directory)',
+    )
     .option('-d, --disable-versioning', 'run the schema file without version tracking')
     .option('-o, --overwrite', 'drop all tables of the database first (asks first unless --force)')
     .option('--force', 'with --overwrite: do not ask for confirmation')
-    .action(async (o: { version?: string; schemaFile?: string; schemaName?: string; disableVersioning?: boolean; overwrite?: boolean; force?: boolean }) => {
-      const c = ctx();
-      if (o.schemaFile && o.schemaName) throw new UsageError('-f/--schema-file and -s/--schema-name cannot both be given');
-      let schemaFile = o.schemaFile;
-      let version = o.version;
-      if (o.schemaName) {
-        const dir = resolveSchemaName(o.schemaName, c.opts.plugin);
-        schemaFile = join(dir, 'schema.sql');
-        if (version === undefined && !o.disableVersioning) {
-          const steps = readVersionedDir(join(dir, 'versioned')).steps;
-          version = formatVersion(steps[steps.length - 1]!.version);
+    .option(
+      '--baseline <version>',
+      'adopt a database that has tables but no schema version: check that its tables are those of this version of --schema-dir, then record it',
+    )
+    .option('--schema-dir <path>', 'with --baseline: the versioned directory the tables are checked against')
+    .action(
+      async (o: {
+        version?: string;
+        schemaFile?: string;
+        schemaName?: string;
+        disableVersioning?: boolean;
+        overwrite?: boolean;
+        force?: boolean;
+        baseline?: string;
+        schemaDir?: string;
+      }) => {
+        const c = ctx();
+        if (o.baseline !== undefined || o.schemaDir !== undefined) return baseline(c, o);
+        if (o.schemaFile && o.schemaName) throw new UsageError('-f/--schema-file and -s/--schema-name cannot both be given');
+        let schemaFile = o.schemaFile;
+        let version = o.version;
+        if (o.schemaName) {
+          const dir = resolveSchemaName(o.schemaName, c.opts.plugin);
+          schemaFile = join(dir, 'schema.sql');
+          if (version === undefined && !o.disableVersioning) {
+            const steps = readVersionedDir(join(dir, 'versioned')).steps;
+            version = formatVersion(steps[steps.length - 1]!.version);
+          }
         }
-      }
-      await withDb(c, async (db) => {
-        if (o.overwrite && !o.force && !(await confirm(`--overwrite drops every table of ${db.label}. Continue?`, '--force'))) {
-          throw new UsageError('nothing changed: --overwrite not confirmed');
-        }
-        await runSetup(db, { version, schemaFile, disableVersioning: Boolean(o.disableVersioning), overwrite: Boolean(o.overwrite) }, c.reporter);
-      });
-    });
+        await withDb(c, async (db) => {
+          if (o.overwrite && !o.force && !(await confirm(`--overwrite drops every table of ${db.label}. Continue?`, '--force'))) {
+            throw new UsageError('nothing changed: --overwrite not confirmed');
+          }
+          await runSetup(db, { version, schemaFile, disableVersioning: Boolean(o.disableVersioning), overwrite: Boolean(o.overwrite) }, c.reporter);
+        });
+      },
+    );
 
-  const dirOf = (o: { schemaDir?: string; schemaName?: string }, plugin: string): string => {
-    if (o.schemaDir && o.schemaName) throw new UsageError('-d/--schema-dir and -s/--schema-name cannot both be given');
+  const baseline = async (
+    c: ToolContext,
+    o: { version?: string; schemaFile?: string; schemaName?: string; disableVersioning?: boolean; overwrite?: boolean; baseline?: string; schemaDir?: string },
+  ) => {
+    if (o.baseline === undefined)
+      throw new UsageError('--schema-dir goes with --baseline X.Y (setup-schema --baseline X.Y --schema-dir DIR); update-schema takes its directory as -d');
+    const other = [o.version !== undefined && '-v', o.schemaFile && '-f', o.disableVersioning && '-d', o.overwrite && '-o'].filter(Boolean);
+    if (other.length > 0) throw new UsageError(`--baseline records the version of tables that exist; it cannot be combined with ${other.join(', ')}`);
+    if (!o.schemaDir && !o.schemaName)
+      throw new UsageError('--baseline needs the versioned directory to check the tables against: --schema-dir DIR (or -s NAME for a shipped schema)');
+    const dir = readVersionedDir(dirOf({ schemaDir: o.schemaDir, schemaName: o.schemaName }, c.opts.plugin, '--schema-dir'));
+    await withDb(c, (db) => runBaseline(db, dir, o.baseline!, c.reporter));
+  };
+
+  function dirOf(o: { schemaDir?: string; schemaName?: string }, plugin: string, dirFlag = '-d/--schema-dir'): string {
+    if (o.schemaDir && o.schemaName) throw new UsageError(`${dirFlag} and -s/--schema-name cannot both be given`);
     if (o.schemaName) return join(resolveSchemaName(o.schemaName, plugin), 'versioned');
     if (!o.schemaDir)
       throw new UsageError(
         'pass the versioned schema directory with -d/--schema-dir (e.g. -d ./schema/postgresql/v12/temporal/versioned) or a schema name with -s',
       );
     return resolve(o.schemaDir);
-  };
+  }
 
   program
     .command('update-schema')

@@ -5,7 +5,7 @@
  * that no import order decides which plugins exist. `postgres` and `mysql` (the names on Temporal's
  * upgrade page, retired by Temporal in 1.24) are aliases of `postgres12` and `mysql8`, with a notice.
  */
-import type { DatabaseAdmin, SchemaAdminDB } from '../schema/admin-db';
+import type { DatabaseAdmin, SchemaAdminDB } from './schema-admin';
 import { mysqlPlugin } from './mysql/plugin';
 import { postgresPlugin } from './postgres/plugin';
 import type { SqlConnectConfig, SqlPluginName } from './sql-config';

@@ -5,6 +5,7 @@
  * binary back after a schema upgrade works); otherwise refuse and say which release to run.
  */
 import { openSchemaAdmin } from '../persistence/plugins';
+import { BOOKKEEPING_TABLES } from '../persistence/schema-admin';
 import type { SqlConnectConfig } from '../persistence/sql-config';
 import { errorMessage } from './errors';
 import { requiredVersion, shippedVersionedPath } from './shipped';
@@ -56,6 +57,8 @@ export interface StoreSchemaReading {
   readonly currentText: string | undefined;
   readonly minCompatibleText: string | undefined;
   readonly state: SchemaState;
+  /** With state "missing": how many tables the database holds anyway (made without the schema tool). */
+  readonly tablesWithoutVersion?: number;
 }
 
 /** Reads one store's schema_version and classifies it; connection and read errors are thrown. */
@@ -65,7 +68,7 @@ export async function readStoreSchema(store: StoreName, cfg: SqlConnectConfig): 
   try {
     const stored = await db.readVersion();
     const base = { store, label: db.label, required, currentText: stored?.currVersion, minCompatibleText: stored?.minCompatibleVersion };
-    if (!stored) return { ...base, state: 'missing' };
+    if (!stored) return { ...base, state: 'missing', tablesWithoutVersion: (await db.listTables()).filter((t) => !BOOKKEEPING_TABLES.includes(t)).length };
     const current = parseVersion(stored.currVersion);
     if (!current) return { ...base, state: 'damaged' };
     const c = compareVersions(current, required);
@@ -90,6 +93,11 @@ export async function checkStoreSchema(store: StoreName, cfg: SqlConnectConfig):
   const current = r.currentText !== undefined ? parseVersion(r.currentText) : undefined;
   switch (r.state) {
     case 'missing':
+      if (r.tablesWithoutVersion) {
+        throw new SchemaCompatibilityError(
+          `the ${store} store (${r.label}) has ${r.tablesWithoutVersion} table(s) but no schema version: it was made without the schema tool (Temporal's dev server does that). Record the version its tables are at (the tool checks them first, and names the version they match when it is another), then upgrade:\n  ${toolCommand(cfg, `setup-schema --baseline X.Y --schema-dir ./${shippedVersionedPath(cfg.pluginName, store)}`)}\n  ${update}`,
+        );
+      }
       throw new SchemaCompatibilityError(`the ${store} store (${r.label}) has no schema yet. Set it up with:\n  ${toolCommand(cfg, 'setup-schema -v 0.0')}\n  ${update}`);
     case 'damaged':
       throw new SchemaCompatibilityError(`the ${store} store (${r.label}) records schema version "${r.currentText ?? ''}", which is not a version; the schema_version table is damaged`);

@@ -4,7 +4,7 @@
  * usual bootstrap is `setup-schema -v 0.0` followed by `update-schema`).
  */
 import { readFileSync, existsSync } from 'node:fs';
-import type { SchemaAdminDB } from './admin-db';
+import type { SchemaAdminDB } from '../persistence/schema-admin';
 import { SchemaDirError, StatementError, UsageError, errorMessage } from './errors';
 import type { Reporter } from './reporter';
 import { splitStatements } from './statements';

@@ -2,10 +2,11 @@
  * update-schema: applies the versions of a versioned directory that the database does not have yet,
  * one version at a time, under the database's schema lock. Where DDL is transactional (PostgreSQL,
  * SQLite) a version's statements and its bookkeeping commit together or not at all; on MySQL each
- * statement is checkpointed so that a re-run resumes where a crash stopped.
+ * statement is checkpointed so that a re-run resumes where a crash stopped, and a data change
+ * commits in one transaction with its checkpoint, so it is never applied twice.
  */
 import { createHash } from 'node:crypto';
-import type { SchemaAdminDB } from './admin-db';
+import type { SchemaAdminDB } from '../persistence/schema-admin';
 import { StatementError, errorMessage } from './errors';
 import type { Reporter } from './reporter';
 import { type UpdatePlan, planUpdate, statementsOf } from './update-plan';
@@ -113,12 +114,23 @@ async function execStepWithCheckpoints(db: SchemaAdminDB, step: VersionStep, rep
       }
       continue;
     }
+    // A statement that can share a transaction with its checkpoint (MySQL: a data change; PostgreSQL:
+    // all but CONCURRENTLY) either took effect and is checkpointed, or did neither: a re-run after a
+    // kill never applies it twice, even when the killed run's statement finished on the server.
+    const together = db.commitsWithCheckpoint(st.sql);
     try {
-      await db.exec(st.sql);
+      if (together) {
+        await db.inTransaction(async () => {
+          await db.exec(st.sql);
+          await db.writeCheckpoint(version, i, sum);
+        });
+      } else {
+        await db.exec(st.sql);
+      }
     } catch (err) {
       // Only the first statement after the last checkpoint of an interrupted run can have run
-      // without its checkpoint.
-      if (resumed && firstExecuted && db.isAlreadyAppliedError(err)) {
+      // without its checkpoint, and only if it commits on its own.
+      if (resumed && firstExecuted && !together && db.isAlreadyAppliedError(err)) {
         reporter.warn(`v${version}/${st.file}:${st.line} (statement ${i + 1} of v${version}) had already taken effect in an interrupted run (${errorMessage(err)}); continuing`);
       } else {
         // Nothing of the version took effect: drop the "started" marker so a re-run is a first run.
@@ -127,6 +139,7 @@ async function execStepWithCheckpoints(db: SchemaAdminDB, step: VersionStep, rep
       }
     }
     firstExecuted = false;
+    if (together) continue;
     if (db.requiresAutocommit(st.sql)) {
       // A CONCURRENTLY build that failed earlier leaves an INVALID index which IF NOT EXISTS (or the
       // "already exists" accepted above) passes over: never record such a statement as applied.

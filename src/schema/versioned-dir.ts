@@ -3,14 +3,15 @@
  * format of Temporal's tools, and checks all of it before anything touches a database: every
  * manifest parses and names its own directory, every listed file exists and splits into statements,
  * and the versions follow each other without gaps. Unlike the Go tool, a bad name or a gap is an
- * error, never a warning followed by "zero updates".
+ * error, never a warning followed by "zero updates". A manifest may only name files inside its own
+ * version directory. Which store a directory builds is not read from its path (see dir-shape.ts).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { SchemaDirError } from './errors';
 import { type Statement, disallowedPrefix, splitStatements } from './statements';
-import { type SchemaVersion, compareVersions, formatVersion, isNextVersion, parseVersion } from './version';
+import { type SchemaVersion, ZERO_VERSION, compareVersions, formatVersion, isNextVersion, parseVersion } from './version';
 import type { SqlPluginName } from '../persistence/sql-config';
 
 export interface Manifest {
@@ -42,11 +43,22 @@ export type StoreName = 'temporal' | 'visibility';
 export interface VersionedDir {
   readonly path: string;
   readonly steps: readonly VersionStep[];
-  /** Which store the directory is for, from its path (…/temporal/versioned); undefined for other layouts. */
-  readonly store: StoreName | undefined;
+  /**
+   * The version the first step upgrades from: 0.0 when the first version is vX.0 (it holds the whole
+   * base schema, as in Temporal's SQL directories); otherwise the version before it, which the
+   * directory does not hold (Temporal's sqlite/v3/temporal/versioned starts at v0.2: v0.1 was the
+   * schema.sql of the release that made the database).
+   */
+  readonly base: SchemaVersion;
   /** Which plugin the directory is for, from its path (schema/postgresql/…); undefined for other layouts. */
   readonly engine: SqlPluginName | undefined;
   readonly warnings: readonly string[];
+  /**
+   * The store's full schema.sql beside versioned/ (as Temporal and temporal-ts ship it: the schema
+   * of the newest version), when there is one that splits into statements; dir-shape.ts uses it to
+   * know the tables a version's statements do not name.
+   */
+  readonly fullSchema?: { readonly path: string; readonly statements: readonly Statement[] };
 }
 
 const DIR_NAME_RE = /^v\d+(\.\d+){0,2}$/;
@@ -105,8 +117,14 @@ function readStep(dir: string, dirVersion: SchemaVersion): VersionStep {
   }
   const files = manifest.SchemaUpdateCqlFiles.map((name): VersionFile => {
     const p = join(dir, name);
+    if (!inside(dir, resolve(dir, name)) || isAbsolute(name)) {
+      throw new SchemaDirError(`${file} lists "${name}", which is outside ${dir}; a version's files must be inside its own directory`);
+    }
     if (!existsSync(p) || !statSync(p).isFile()) {
       throw new SchemaDirError(`${file} lists "${name}" but ${p} does not exist; restore it from the release`);
+    }
+    if (!inside(realpathSync(dir), realpathSync(p))) {
+      throw new SchemaDirError(`${file} lists "${name}", a link to ${realpathSync(p)} outside ${dir}; a version's files must be inside its own directory`);
     }
     const label = join(basename(dir), name);
     const statements = splitStatements(readFileSync(p, 'utf8'), label);
@@ -125,10 +143,17 @@ function readStep(dir: string, dirVersion: SchemaVersion): VersionStep {
   return { version: curr, minCompatibleVersion: minCompat, description: manifest.Description, dir, manifestMd5: md5, files };
 }
 
-export function inferStore(path: string): StoreName | undefined {
-  const abs = resolve(path);
-  const parent = basename(abs) === 'versioned' ? basename(dirname(abs)) : basename(abs);
-  return parent === 'temporal' || parent === 'visibility' ? parent : undefined;
+function inside(dir: string, path: string): boolean {
+  const r = relative(resolve(dir), resolve(path));
+  return r !== '' && !r.startsWith('..') && !isAbsolute(r);
+}
+
+/** The version a directory whose first version is `first` upgrades from (see VersionedDir.base). */
+export function baseVersion(first: SchemaVersion): SchemaVersion {
+  const v = (major: number, minor: number, patch = 0): SchemaVersion => ({ major, minor, patch, text: patch ? `${major}.${minor}.${patch}` : `${major}.${minor}` });
+  if (first.patch > 0) return v(first.major, first.minor, first.patch - 1);
+  if (first.minor > 0) return v(first.major, first.minor - 1);
+  return ZERO_VERSION;
 }
 
 export function inferEngine(path: string): SqlPluginName | undefined {
@@ -180,5 +205,15 @@ export function readVersionedDir(path: string): VersionedDir {
     }
   }
   const steps = found.map((f) => readStep(f.dir, f.version));
-  return { path, steps, store: inferStore(path), engine: inferEngine(path), warnings };
+  return { path, steps, base: baseVersion(steps[0]!.version), engine: inferEngine(path), warnings, ...readFullSchema(path) };
+}
+
+function readFullSchema(path: string): Pick<VersionedDir, 'fullSchema'> {
+  const file = join(path, '..', 'schema.sql');
+  if (!existsSync(file) || !statSync(file).isFile()) return {};
+  try {
+    return { fullSchema: { path: file, statements: splitStatements(readFileSync(file, 'utf8'), file) } };
+  } catch {
+    return {}; // not a schema file this tool can read: the versions alone describe the store
+  }
 }

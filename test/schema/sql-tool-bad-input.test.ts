@@ -6,10 +6,10 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ENGINES, engineAvailability } from '../helpers/databases';
-import { ROOT, SHIPPED_DIR, cleanup, scratchDir, TestDb, assertOk, assertRefused, fixture, withDb } from './sql-tool-harness';
+import { ROOT, SHIPPED_DIR, cleanup, copyFixture, scratchDir, TestDb, assertOk, assertRefused, fixture, withDb, writeVersionedDir } from './sql-tool-harness';
 
 const MULTI = fixture('multi');
 
@@ -51,6 +51,47 @@ describe('temporal-sql-tool: bad versioned directories are refused before anythi
       for (const cmd of ['update-schema', 'plan']) {
         assertRefused(await db.tool([cmd, '-d', c.dir()]), ...c.expect);
         await db.assertUnchanged(snapshot, `${cmd} -d <${c.name}>`);
+      }
+    });
+  }
+});
+
+describe('temporal-sql-tool: a manifest may only name files inside its own version directory', () => {
+  // name, what the manifest lists (given the scratch root), what else to create first
+  const cases: { name: string; listed: (root: string) => string; make: (root: string, v11: string) => void }[] = [
+    { name: 'a relative path that climbs out (../../secret.sql)', listed: () => '../../secret.sql', make: (root) => writeFileSync(join(root, 'secret.sql'), 'DROP TABLE t_base;\n') },
+    { name: "a sibling version's file (../v1.0/base.sql)", listed: () => '../v1.0/base.sql', make: () => undefined },
+    { name: 'an absolute path', listed: (root) => join(root, 'abs.sql'), make: (root) => writeFileSync(join(root, 'abs.sql'), 'DROP TABLE t_base;\n') },
+    {
+      name: 'a link to a file outside',
+      listed: () => 'link.sql',
+      make: (root, v11) => {
+        writeFileSync(join(root, 'target.sql'), 'DROP TABLE t_base;\n');
+        symlinkSync(join(root, 'target.sql'), join(v11, 'link.sql'));
+      },
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      const root = scratchDir('confined');
+      try {
+        const dir = writeVersionedDir(join(root, 'versioned'), [
+          { version: '1.0', files: { 'base.sql': 'CREATE TABLE t_base (id INT);\n' } },
+          { version: '1.1', files: { 'ok.sql': 'CREATE TABLE t_next (id INT);\n' } },
+        ]);
+        c.make(root, join(dir, 'v1.1'));
+        const manifest = join(dir, 'v1.1', 'manifest.json');
+        writeFileSync(manifest, JSON.stringify({ CurrVersion: '1.1', MinCompatibleVersion: '1.0', Description: 'x', SchemaUpdateCqlFiles: ['ok.sql', c.listed(root)] }));
+        await withDb('sqlite', 'confined', async (db) => {
+          assertOk(await db.tool(['setup-schema', '-v', '0.0']));
+          const before = await db.snapshot();
+          for (const cmd of ['update-schema', 'plan']) {
+            assertRefused(await db.tool([cmd, '-d', dir]), /v1\.1\/manifest\.json lists ".*", (which|a link to .*) (is )?outside .*v1\.1; a version's files must be inside its own directory/);
+            await db.assertUnchanged(before, `${cmd} with ${c.name}`);
+          }
+        });
+      } finally {
+        cleanup(root);
       }
     });
   }
@@ -109,13 +150,24 @@ describe('temporal-sql-tool: a directory that does not fit the database is refus
   });
 
   test('a database newer than the directory (binaries rolled back): a warning, nothing applied', async () => {
-    await withDb('sqlite', 'newer', async (db) => {
-      assertOk(await db.tool(['setup-schema', '-v', '0.0']));
-      assertOk(await db.tool(['update-schema', '-d', MULTI]));
-      const snapshot = await db.snapshot();
-      const w = assertOk(await db.tool(['update-schema', '-d', fixture('go-format/sqlite/v3/temporal/versioned')]));
-      assert.match(w.stderr, /warning: .* is at 1\.3, newer than the newest version in .* \(1\.1\); this directory belongs to an older release, nothing to apply/);
-      await db.assertUnchanged(snapshot, 'update-schema with an older directory');
-    });
+    // The older release's directory: the same versions up to 1.1.
+    const older = copyFixture('multi');
+    rmSync(join(older, 'v1.2'), { recursive: true });
+    rmSync(join(older, 'v1.3'), { recursive: true });
+    try {
+      await withDb('sqlite', 'newer', async (db) => {
+        assertOk(await db.tool(['setup-schema', '-v', '0.0']));
+        assertOk(await db.tool(['update-schema', '-d', MULTI]));
+        const snapshot = await db.snapshot();
+        const w = assertOk(await db.tool(['update-schema', '-d', older]));
+        assert.match(w.stderr, /warning: .* is at 1\.3, newer than the newest version in .* \(1\.1\); this directory belongs to an older release, nothing to apply/);
+        await db.assertUnchanged(snapshot, 'update-schema with an older directory');
+        // Another store's (or another project's) directory is not an older release: refused.
+        assertRefused(await db.tool(['update-schema', '-d', fixture('go-format/sqlite/v3/temporal/versioned')]), /is at schema version 1\.3, but it does not have table namespaces, table shards, table executions.*, which .*go-format\/sqlite\/v3\/temporal\/versioned gives a database at 1\.1 \(it has 0 of those 3 tables\): the database was not built from this directory/);
+        await db.assertUnchanged(snapshot, 'update-schema with an unrelated directory');
+      });
+    } finally {
+      cleanup(older);
+    }
   });
 });

@@ -10,13 +10,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Engine, engineAvailability } from '../helpers/databases';
 import { type TestDb, assertOk, assertRefused, cleanup, copyFixture, md5, scratchDir, withDb, writeVersionedDir } from './sql-tool-harness';
 
 const FIXED_SECOND_SQL = 'CREATE TABLE f_fixed (id INT);\nCREATE TABLE f_three (id INT);\n';
-const FAILING = 'INSERT INTO no_such_table (id) VALUES (1)';
+const FAILING = 'INSERT INTO f_one (id) SELECT id FROM no_such_table';
 
 /** Checkpoints of statements (index >= 0); the "run started" marker (index -1) is checked on its own. */
 async function checkpoints(db: TestDb): Promise<[string, number, string][]> {
@@ -203,7 +203,7 @@ describe('temporal-sql-tool: a killed run is re-run (mysql8)', async () => {
   });
 
   test(
-    'no earlier run: "already exists" from the first statement of a version is an error, as on PostgreSQL and SQLite',
+    'no earlier run: a table the first statement would create is already there: refused before anything runs, naming the version and the table',
     { skip },
     async () => {
       const dir = makeDir();
@@ -212,8 +212,10 @@ describe('temporal-sql-tool: a killed run is re-run (mysql8)', async () => {
           await crashed(db, dir, 0, 0);
           await db.query('CREATE TABLE k1 (something_else VARCHAR(10))');
           const before = await db.snapshot();
-          assertRefused(await db.tool(['update-schema', '-d', dir]), /v1\.1\/crash\.sql:1 \(statement 1 of v1\.1\) failed: .*k1.* already exists/);
-          await db.assertUnchanged(before, 'a version whose first table exists for another reason');
+          for (const cmd of ['update-schema', 'plan']) {
+            assertRefused(await db.tool([cmd, '-d', dir]), /\(at schema version 1\.0\) does not fit what .*versioned would apply: v1\.1 creates table k1, which is already there\. It was changed by hand or by another directory/);
+            await db.assertUnchanged(before, `${cmd}: a version whose first table exists for another reason`);
+          }
         });
       } finally {
         cleanup(dir);
@@ -270,6 +272,62 @@ describe('temporal-sql-tool: a run SIGKILLed in the middle of a slow version, th
           assert.deepEqual((await db.history()).map((h) => h.new), ['0.0', '1.0', '1.1']);
           assert.equal(Number((await db.query('SELECT COUNT(*) AS n FROM s1'))[0]!.n), 1, 'the INSERT ran once');
           assert.ok(await db.hasTable('s2'));
+        });
+      } finally {
+        cleanup(dir);
+      }
+    });
+  }
+});
+
+describe('temporal-sql-tool: a run SIGKILLed in the middle of a data change (INSERT … SELECT), then re-run at once', async () => {
+  const ROWS = 1000;
+  const seed = `INSERT INTO src (id) VALUES ${Array.from({ length: ROWS }, (_, i) => `(${i})`).join(', ')};\n`;
+  // On PostgreSQL a CONCURRENTLY index makes the version run statement by statement, as on MySQL.
+  const FIRST: Record<Engine, string> = {
+    sqlite: 'CREATE TABLE first_step (id INT);\n',
+    postgres12: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS src_by_id ON src (id);\n',
+    mysql8: 'CREATE TABLE first_step (id INT);\n',
+  };
+  const RUNNING: Record<'postgres12' | 'mysql8', string> = {
+    postgres12: `SELECT COUNT(*) AS n FROM pg_stat_activity WHERE query LIKE 'INSERT INTO dst%' AND state = 'active' AND datname = current_database()`,
+    mysql8: `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO dst%'`,
+  };
+
+  for (const engine of ['sqlite', 'postgres12', 'mysql8'] as Engine[]) {
+    const skip = await engineAvailability(engine);
+    test(`${engine}: the killed run's statement never counts twice: ${ROWS * ROWS} rows, v1.1 recorded once`, { skip }, async () => {
+      const dir = writeVersionedDir(join(scratchDir('killdml'), 'versioned'), [
+        { version: '1.0', files: { 'src.sql': `CREATE TABLE src (id INT NOT NULL);\n${seed}` } },
+        { version: '1.1', description: 'copy', files: { 'copy.sql': `${FIRST[engine]}CREATE TABLE dst (id BIGINT NOT NULL);\nINSERT INTO dst (id) SELECT a.id * ${ROWS} + b.id FROM src a CROSS JOIN src b;\nCREATE TABLE after_copy (id INT);\n` } },
+      ]);
+      try {
+        await withDb(engine, 'killdml', async (db) => {
+          assertOk(await db.tool(['setup-schema', '-v', '0.0']));
+          assertOk(await db.tool(['update-schema', '-d', dir, '-v', '1.0']));
+          let child: ChildProcess | undefined;
+          const run = db.tool(['update-schema', '-d', dir], { onSpawn: (c) => (child = c) });
+          // Wait until the INSERT … SELECT is running (SQLite: its rows are filling the WAL), then kill.
+          const running = async () => (engine === 'sqlite' ? (existsSync(`${db.name}-wal`) ? statSync(`${db.name}-wal`).size : 0) > 2_000_000 : Number((await db.query(RUNNING[engine as 'postgres12' | 'mysql8']))[0]!.n) > 0);
+          const deadline = Date.now() + 30_000;
+          while (!(await running())) {
+            assert.ok(Date.now() < deadline, 'the run never reached the INSERT … SELECT');
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          child!.kill('SIGKILL');
+          assert.equal((await run).signal, 'SIGKILL');
+          if (engine !== 'sqlite') {
+            // The server goes on with the orphaned statement after its client died: the case at hand.
+            assert.ok(await running(), 'the killed run\'s INSERT is still running on the server');
+          }
+          // Re-run at once: it waits for the schema lock until the orphaned statement has ended.
+          const r = assertOk(await db.tool(['update-schema', '-d', dir]));
+          if (engine !== 'sqlite') assert.match(r.stdout, /v1\.1: resuming after 2 of 4 statement\(s\) applied by an earlier run/);
+          assert.equal(await db.version(), '1.1');
+          assert.deepEqual((await db.history()).map((h) => h.new), ['0.0', '1.0', '1.1']);
+          assert.equal(Number((await db.query('SELECT COUNT(*) AS n FROM dst'))[0]!.n), ROWS * ROWS, 'the INSERT … SELECT took effect exactly once');
+          assert.ok(await db.hasTable('after_copy'));
+          assert.deepEqual(await checkpoints(db), []);
         });
       } finally {
         cleanup(dir);

@@ -58,13 +58,15 @@ export interface RunOptions {
   timeoutMs?: number;
   /** called with the child once it is spawned (to kill it) */
   onSpawn?: (child: ChildProcess) => void;
+  /** working directory (default: the repository root) */
+  cwd?: string;
 }
 
 /** Runs `node bin/temporal-sql-tool.js <args>` from the repo root; stdin is not a terminal. */
 export function runTool(args: readonly string[], opts: RunOptions = {}): Promise<ToolResult> {
   const cmd = `temporal-sql-tool ${args.map((a) => (/[\s"']/.test(a) || a === '' ? JSON.stringify(a) : a)).join(' ')}`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TOOL, ...args], { cwd: ROOT, env: toolEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [TOOL, ...args], { cwd: opts.cwd ?? ROOT, env: toolEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -156,6 +158,11 @@ export class TestDb {
       return new TestDb(engine, join(dir, `${purpose}.db`), dir);
     }
     return new TestDb(engine, uniqueDbName(`sqltool_${purpose}`));
+  }
+
+  /** A database made some other way (the test removes it). */
+  static existing(engine: Engine, name: string): TestDb {
+    return new TestDb(engine, name);
   }
 
   /** Names and creates a database through the tool's create-database. */

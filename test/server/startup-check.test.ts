@@ -6,13 +6,13 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENGINES, type Engine, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
-import { TEMPORAL_TS, freePort, runCli, sqlTool, startCli } from '../helpers/processes';
+import { REPO_ROOT, TEMPORAL_TS, freePort, runCli, sqlTool, startCli } from '../helpers/processes';
 import { openSchemaAdmin } from '../../src/persistence/plugins';
 import { connectConfig, prepareStore, writeServerConfig, type TestDatabases } from '../helpers/server-config';
 import { requiredVersion } from '../../src/schema/shipped';
@@ -112,6 +112,36 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+test('a store with tables but no schema version (made without the tool): refused, printing --baseline; the printed commands with the version make it start', async () => {
+  const dbs = { temporal: join(tmp, 'untracked-temporal.db'), visibility: join(tmp, 'untracked-visibility.db') };
+  prepareStore('sqlite', dbs.visibility, 'visibility');
+  // The temporal store's tables, as the shipped schema.sql makes them, and no bookkeeping.
+  const db = new Database(dbs.temporal);
+  try {
+    db.exec(readFileSync(join(REPO_ROOT, 'schema', 'sqlite', 'v3', 'temporal', 'schema.sql'), 'utf8'));
+  } finally {
+    db.close();
+  }
+  const config = writeConfig('untracked', 'sqlite', dbs, await freePort());
+  const r = runCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(
+    r.stderr,
+    /the temporal store \(sqlite database .*untracked-temporal\.db\) has \d+ table\(s\) but no schema version: it was made without the schema tool/,
+  );
+  const lines = r.stderr.split('\n').filter((l) => l.trim().startsWith('temporal-sql-tool'));
+  assert.equal(lines.length, 2, r.stderr);
+  assert.match(lines[0]!, /setup-schema --baseline X\.Y --schema-dir \.\/schema\/sqlite\/v3\/temporal\/versioned/);
+  runPrintedCommand(lines[0]!.replace('X.Y', formatVersion(requiredVersion('sqlite', 'temporal'))));
+  runPrintedCommand(lines[1]!);
+  const server = startCli(TEMPORAL_TS, ['server', 'start', '--config', config, '--headless']);
+  try {
+    await server.waitFor(/listening on/);
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+});
 
 describe('server start with a bad config', () => {
   const cases: [string, string, RegExp][] = [

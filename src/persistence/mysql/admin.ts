@@ -1,56 +1,61 @@
 /**
  * MySQL side of the schema engine. MySQL commits every DDL statement on its own, so a version cannot
  * be applied atomically: instead each statement that took effect is checkpointed in
- * schema_update_checkpoint, and a re-run after a crash resumes after the last checkpoint (the one
+ * schema_update_checkpoint, and a re-run after a crash resumes after the last checkpoint (the one DDL
  * statement that may have run without its checkpoint is retried, and "already exists" from it is
- * accepted). Two runs are kept apart by GET_LOCK.
+ * accepted). A data change (INSERT, UPDATE, DELETE, REPLACE) is transactional in InnoDB, so it
+ * commits together with its checkpoint and can never be applied twice. Two runs are kept apart by
+ * GET_LOCK. The bookkeeping tables are written by SqlSchemaAdmin.
  */
 import { createHash } from 'node:crypto';
 import type mysql from 'mysql2/promise';
-import { type DatabaseAdmin, type HistoryRow, SCHEMA_LOCK_NAME, type SchemaAdminDB, type StoredVersion, nextUpdateTime } from '../../schema/admin-db';
+import { type DatabaseAdmin, SCHEMA_LOCK_NAME } from '../schema-admin';
+import { type Row, SqlSchemaAdmin, bookkeepingDialect, serverLabel } from '../sql-schema-admin';
 import { type SqlConnectConfig } from '../sql-config';
 import { connectMysql } from './connect';
 
 const DB_NAME_RE = /^[A-Za-z0-9_$-]{1,64}$/;
 // ER_TABLE_EXISTS_ERROR, ER_DUP_FIELDNAME, ER_DUP_KEYNAME, ER_CANT_DROP_FIELD_OR_KEY, ER_DB_CREATE_EXISTS, ER_BAD_TABLE_ERROR
 const ALREADY_APPLIED = new Set([1050, 1060, 1061, 1091, 1007, 1051]);
+// Statements InnoDB runs inside a transaction; everything else (DDL) commits implicitly.
+const DML_RE = /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i;
 
 function lockName(db: string): string {
   // GET_LOCK names are limited to 64 characters.
   return `${SCHEMA_LOCK_NAME}:${createHash('md5').update(db).digest('hex')}`;
 }
 
-type Row = Record<string, unknown>;
-
-export class MysqlAdminDB implements SchemaAdminDB {
+export class MysqlAdminDB extends SqlSchemaAdmin {
   readonly plugin = 'mysql8' as const;
   readonly transactionalDdl = false;
-  readonly label: string;
+  protected readonly dialect = bookkeepingDialect({
+    begin: 'START TRANSACTION',
+    timeType: 'DATETIME(6)',
+    tableOptions: ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4',
+    utcNow: 'UTC_TIMESTAMP(6)',
+    upsertVersion:
+      'ON DUPLICATE KEY UPDATE creation_time = VALUES(creation_time), curr_version = VALUES(curr_version), min_compatible_version = VALUES(min_compatible_version)',
+  });
   private locked = false;
 
   private constructor(
     private readonly conn: mysql.Connection,
-    readonly dbName: string,
     cfg: SqlConnectConfig,
   ) {
-    this.label = `mysql8 database "${dbName}" at ${cfg.host}:${cfg.port}`;
+    super(cfg.databaseName, serverLabel(cfg));
   }
 
   static async open(cfg: SqlConnectConfig): Promise<MysqlAdminDB> {
-    return new MysqlAdminDB(await connectMysql(cfg), cfg.databaseName, cfg);
+    return new MysqlAdminDB(await connectMysql(cfg), cfg);
   }
 
-  private async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
-    const [r] = await this.conn.query(sql, params);
-    return r as Row[];
+  protected async rows(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const [r] = await this.conn.query(sql, [...params]);
+    return Array.isArray(r) ? (r as Row[]) : [];
   }
 
   async exec(sql: string): Promise<void> {
     await this.conn.query(sql);
-  }
-
-  async inTransaction<T>(fn: () => Promise<T>): Promise<T> {
-    return fn();
   }
 
   async listTables(): Promise<string[]> {
@@ -58,91 +63,25 @@ export class MysqlAdminDB implements SchemaAdminDB {
     return r.map((x) => String(x.t));
   }
 
-  async createVersionTables(): Promise<void> {
-    await this.exec(
-      `CREATE TABLE IF NOT EXISTS schema_version (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, creation_time DATETIME(6), curr_version VARCHAR(64), min_compatible_version VARCHAR(64), PRIMARY KEY (version_partition, db_name)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
-    );
-    await this.exec(
-      `CREATE TABLE IF NOT EXISTS schema_update_history (version_partition INT NOT NULL, year INT NOT NULL, month INT NOT NULL, update_time DATETIME(6) NOT NULL, description VARCHAR(255), manifest_md5 VARCHAR(64), new_version VARCHAR(64), old_version VARCHAR(64), PRIMARY KEY (version_partition, year, month, update_time)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
-    );
-  }
-
-  private async hasTable(name: string): Promise<boolean> {
-    return (await this.rows(`SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [name])).length > 0;
-  }
-
-  async readVersion(): Promise<StoredVersion | undefined> {
-    if (!(await this.hasTable('schema_version'))) return undefined;
-    const r = await this.rows(`SELECT curr_version AS c, min_compatible_version AS m FROM schema_version WHERE version_partition = 0 AND db_name = ?`, [
-      this.dbName,
-    ]);
-    const row = r[0];
-    return row ? { currVersion: String(row.c), minCompatibleVersion: String(row.m) } : undefined;
-  }
-
-  async listVersionDbNames(): Promise<string[]> {
-    if (!(await this.hasTable('schema_version'))) return [];
-    return (await this.rows(`SELECT db_name AS d FROM schema_version ORDER BY 1`)).map((x) => String(x.d));
-  }
-
-  async writeVersion(curr: string, minCompat: string): Promise<void> {
-    await this.conn.query(
-      `INSERT INTO schema_version (version_partition, db_name, creation_time, curr_version, min_compatible_version) VALUES (0, ?, UTC_TIMESTAMP(6), ?, ?)
-       ON DUPLICATE KEY UPDATE creation_time = VALUES(creation_time), curr_version = VALUES(curr_version), min_compatible_version = VALUES(min_compatible_version)`,
-      [this.dbName, curr, minCompat],
-    );
-  }
-
-  async readHistory(): Promise<HistoryRow[]> {
-    if (!(await this.hasTable('schema_update_history'))) return [];
+  async listColumns(): Promise<Map<string, string[]>> {
     const r = await this.rows(
-      `SELECT update_time AS t, old_version AS o, new_version AS n, manifest_md5 AS m, description AS d FROM schema_update_history WHERE version_partition = 0 ORDER BY update_time`,
+      `SELECT c.TABLE_NAME AS t, c.COLUMN_NAME AS c FROM information_schema.COLUMNS c JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
+        WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE' ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`,
     );
-    return r.map((x) => ({
-      updateTime: String(x.t),
-      oldVersion: String(x.o),
-      newVersion: String(x.n),
-      manifestMd5: String(x.m ?? ''),
-      description: String(x.d ?? ''),
-    }));
-  }
-
-  async writeHistory(oldVersion: string, newVersion: string, md5: string, description: string): Promise<void> {
-    const t = nextUpdateTime();
-    await this.conn.query(
-      `INSERT INTO schema_update_history (version_partition, year, month, update_time, old_version, new_version, manifest_md5, description) VALUES (0, ?, ?, ?, ?, ?, ?, ?)`,
-      [t.year, t.month, t.text, oldVersion, newVersion, md5, description.slice(0, 255)],
-    );
-  }
-
-  async createCheckpointTable(): Promise<void> {
-    await this.exec(
-      `CREATE TABLE IF NOT EXISTS schema_update_checkpoint (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, new_version VARCHAR(64) NOT NULL, statement_index INT NOT NULL, statement_md5 VARCHAR(64) NOT NULL, applied_time DATETIME(6) NOT NULL, PRIMARY KEY (version_partition, db_name, new_version, statement_index)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
-    );
+    const out = new Map<string, string[]>();
+    for (const x of r) {
+      const t = String(x.t);
+      out.set(t, [...(out.get(t) ?? []), String(x.c)]);
+    }
+    return out;
   }
 
   requiresAutocommit(): boolean {
-    return false; // every statement auto-commits here anyway
+    return false; // every DDL statement auto-commits here anyway
   }
 
-  async readCheckpoints(version: string): Promise<Map<number, string>> {
-    if (!(await this.hasTable('schema_update_checkpoint'))) return new Map();
-    const r = await this.rows(
-      `SELECT statement_index AS i, statement_md5 AS m FROM schema_update_checkpoint WHERE version_partition = 0 AND db_name = ? AND new_version = ?`,
-      [this.dbName, version],
-    );
-    return new Map(r.map((x) => [Number(x.i), String(x.m)]));
-  }
-
-  async writeCheckpoint(version: string, index: number, md5: string): Promise<void> {
-    await this.conn.query(
-      `INSERT INTO schema_update_checkpoint (version_partition, db_name, new_version, statement_index, statement_md5, applied_time) VALUES (0, ?, ?, ?, ?, UTC_TIMESTAMP(6))`,
-      [this.dbName, version, index, md5],
-    );
-  }
-
-  async clearCheckpoints(version: string): Promise<void> {
-    await this.conn.query(`DELETE FROM schema_update_checkpoint WHERE version_partition = 0 AND db_name = ? AND new_version = ?`, [this.dbName, version]);
+  commitsWithCheckpoint(sql: string): boolean {
+    return DML_RE.test(sql);
   }
 
   async invalidIndexes(): Promise<string[]> {

@@ -1,182 +1,112 @@
 /**
- * PostgreSQL side of the schema engine: bookkeeping tables in Temporal's format, one transaction per
- * version (PostgreSQL's DDL is transactional), and a session advisory lock keyed by database name.
+ * PostgreSQL side of the schema engine: one transaction per version (PostgreSQL's DDL is
+ * transactional), a session advisory lock keyed by database name, and the engine's error codes and
+ * catalog queries. The bookkeeping tables are written by SqlSchemaAdmin.
  */
 import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
-import { type DatabaseAdmin, type HistoryRow, SCHEMA_LOCK_NAME, type SchemaAdminDB, type StoredVersion, nextUpdateTime } from '../../schema/admin-db';
+import { type DatabaseAdmin, SCHEMA_LOCK_NAME } from '../schema-admin';
+import { type Row, SqlSchemaAdmin, bookkeepingDialect, serverLabel } from '../sql-schema-admin';
 import { type SqlConnectConfig } from '../sql-config';
 import { connectPg } from './connect';
 
 const DB_NAME_RE = /^[A-Za-z0-9_$-]{1,63}$/;
+// duplicate_table, duplicate_column, duplicate_object, duplicate_schema
+const ALREADY_APPLIED = new Set(['42P07', '42701', '42710', '42P06']);
 
 function lockKey(db: string): string {
   // A signed 64-bit key from the database name: the same for every run against this database.
   return BigInt.asIntN(64, BigInt('0x' + createHash('md5').update(`${SCHEMA_LOCK_NAME}:${db}`).digest('hex').slice(0, 16))).toString();
 }
 
-export class PostgresAdminDB implements SchemaAdminDB {
+export class PostgresAdminDB extends SqlSchemaAdmin {
   readonly plugin = 'postgres12' as const;
   readonly transactionalDdl = true;
-  readonly label: string;
+  protected readonly dialect = bookkeepingDialect({ utcNow: "(now() AT TIME ZONE 'UTC')" });
   private locked = false;
 
   private constructor(
     private readonly client: Client,
-    readonly dbName: string,
     cfg: SqlConnectConfig,
   ) {
-    this.label = `postgres12 database "${dbName}" at ${cfg.host}:${cfg.port}`;
+    super(cfg.databaseName, serverLabel(cfg));
   }
 
   static async open(cfg: SqlConnectConfig): Promise<PostgresAdminDB> {
-    return new PostgresAdminDB(await connectPg(cfg), cfg.databaseName, cfg);
+    return new PostgresAdminDB(await connectPg(cfg), cfg);
+  }
+
+  protected async rows(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    let n = 0;
+    return (
+      await this.client.query<Row>(
+        sql.replace(/\?/g, () => `$${++n}`),
+        params as unknown[],
+      )
+    ).rows;
   }
 
   async exec(sql: string): Promise<void> {
     await this.client.query(sql);
   }
 
-  async inTransaction<T>(fn: () => Promise<T>): Promise<T> {
-    await this.client.query('BEGIN');
-    try {
-      const r = await fn();
-      await this.client.query('COMMIT');
-      return r;
-    } catch (err) {
-      await this.client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-  }
-
   async listTables(): Promise<string[]> {
-    const r = await this.client.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`);
-    return r.rows.map((x) => x.t);
+    return (await this.rows(`SELECT tablename AS t FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`)).map((x) => String(x.t));
   }
 
-  async createVersionTables(): Promise<void> {
-    await this.client.query(
-      `CREATE TABLE IF NOT EXISTS schema_version (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, creation_time TIMESTAMP, curr_version VARCHAR(64), min_compatible_version VARCHAR(64), PRIMARY KEY (version_partition, db_name))`,
+  async listColumns(): Promise<Map<string, string[]>> {
+    const r = await this.rows(
+      `SELECT c.relname AS t, a.attname AS c FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid
+        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum`,
     );
-    await this.client.query(
-      `CREATE TABLE IF NOT EXISTS schema_update_history (version_partition INT NOT NULL, year INT NOT NULL, month INT NOT NULL, update_time TIMESTAMP NOT NULL, description VARCHAR(255), manifest_md5 VARCHAR(64), new_version VARCHAR(64), old_version VARCHAR(64), PRIMARY KEY (version_partition, year, month, update_time))`,
-    );
-  }
-
-  private async hasTable(name: string): Promise<boolean> {
-    const r = await this.client.query(`SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1`, [name]);
-    return (r.rowCount ?? 0) > 0;
-  }
-
-  async readVersion(): Promise<StoredVersion | undefined> {
-    if (!(await this.hasTable('schema_version'))) return undefined;
-    const r = await this.client.query<{ c: string; m: string }>(
-      `SELECT curr_version AS c, min_compatible_version AS m FROM schema_version WHERE version_partition = 0 AND db_name = $1`,
-      [this.dbName],
-    );
-    const row = r.rows[0];
-    return row ? { currVersion: row.c, minCompatibleVersion: row.m } : undefined;
-  }
-
-  async listVersionDbNames(): Promise<string[]> {
-    if (!(await this.hasTable('schema_version'))) return [];
-    const r = await this.client.query<{ d: string }>(`SELECT db_name AS d FROM schema_version ORDER BY 1`);
-    return r.rows.map((x) => x.d);
-  }
-
-  async writeVersion(curr: string, minCompat: string): Promise<void> {
-    await this.client.query(
-      `INSERT INTO schema_version (version_partition, db_name, creation_time, curr_version, min_compatible_version) VALUES (0, $1, (now() AT TIME ZONE 'UTC'), $2, $3)
-       ON CONFLICT (version_partition, db_name) DO UPDATE SET creation_time = excluded.creation_time, curr_version = excluded.curr_version, min_compatible_version = excluded.min_compatible_version`,
-      [this.dbName, curr, minCompat],
-    );
-  }
-
-  async readHistory(): Promise<HistoryRow[]> {
-    if (!(await this.hasTable('schema_update_history'))) return [];
-    const r = await this.client.query<{ t: Date; o: string; n: string; m: string; d: string }>(
-      `SELECT update_time AS t, old_version AS o, new_version AS n, manifest_md5 AS m, description AS d FROM schema_update_history WHERE version_partition = 0 ORDER BY update_time`,
-    );
-    return r.rows.map((x) => ({ updateTime: String(x.t), oldVersion: x.o, newVersion: x.n, manifestMd5: x.m ?? '', description: x.d ?? '' }));
-  }
-
-  async writeHistory(oldVersion: string, newVersion: string, md5: string, description: string): Promise<void> {
-    const t = nextUpdateTime();
-    await this.client.query(
-      `INSERT INTO schema_update_history (version_partition, year, month, update_time, old_version, new_version, manifest_md5, description) VALUES (0, $1, $2, $3, $4, $5, $6, $7)`,
-      [t.year, t.month, t.text, oldVersion, newVersion, md5, description.slice(0, 255)],
-    );
+    const out = new Map<string, string[]>((await this.listTables()).map((t) => [t, []]));
+    for (const x of r) out.get(String(x.t))?.push(String(x.c));
+    return out;
   }
 
   requiresAutocommit(sql: string): boolean {
     return /^\s*((CREATE|DROP)\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY|REINDEX\b.*\bCONCURRENTLY|VACUUM\b)/is.test(sql);
   }
 
-  async createCheckpointTable(): Promise<void> {
-    await this.client.query(
-      `CREATE TABLE IF NOT EXISTS schema_update_checkpoint (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, new_version VARCHAR(64) NOT NULL, statement_index INT NOT NULL, statement_md5 VARCHAR(64) NOT NULL, applied_time TIMESTAMP NOT NULL, PRIMARY KEY (version_partition, db_name, new_version, statement_index))`,
-    );
-  }
-
-  async readCheckpoints(version: string): Promise<Map<number, string>> {
-    if (!(await this.hasTable('schema_update_checkpoint'))) return new Map();
-    const r = await this.client.query<{ i: number; m: string }>(
-      `SELECT statement_index AS i, statement_md5 AS m FROM schema_update_checkpoint WHERE version_partition = 0 AND db_name = $1 AND new_version = $2`,
-      [this.dbName, version],
-    );
-    return new Map(r.rows.map((x) => [Number(x.i), x.m]));
-  }
-
-  async writeCheckpoint(version: string, index: number, md5: string): Promise<void> {
-    await this.client.query(
-      `INSERT INTO schema_update_checkpoint (version_partition, db_name, new_version, statement_index, statement_md5, applied_time) VALUES (0, $1, $2, $3, $4, (now() AT TIME ZONE 'UTC'))`,
-      [this.dbName, version, index, md5],
-    );
-  }
-
-  async clearCheckpoints(version: string): Promise<void> {
-    if (!(await this.hasTable('schema_update_checkpoint'))) return;
-    await this.client.query(`DELETE FROM schema_update_checkpoint WHERE version_partition = 0 AND db_name = $1 AND new_version = $2`, [this.dbName, version]);
+  commitsWithCheckpoint(sql: string): boolean {
+    return !this.requiresAutocommit(sql);
   }
 
   async invalidIndexes(): Promise<string[]> {
-    const r = await this.client.query<{ name: string }>(
+    const r = await this.rows(
       `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid AND n.nspname = current_schema() ORDER BY 1`,
     );
-    return r.rows.map((x) => x.name);
+    return r.map((x) => String(x.name));
   }
 
   isAlreadyAppliedError(err: unknown): boolean {
-    const code = (err as { code?: string }).code;
-    return code === '42P07' || code === '42701' || code === '42710' || code === '42P06';
+    return ALREADY_APPLIED.has(String((err as { code?: string }).code));
   }
 
   async lock(onWait: (holder: string) => void): Promise<void> {
     const key = lockKey(this.dbName);
-    const got = await this.client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock($1::bigint) AS ok`, [key]);
-    if (!got.rows[0]?.ok) {
-      const h = await this.client
-        .query<{ pid: number; app: string; addr: string | null; since: Date | null }>(
-          `SELECT a.pid, a.application_name AS app, a.client_addr::text AS addr, a.backend_start AS since
+    const got = await this.rows(`SELECT pg_try_advisory_lock(?::bigint) AS ok`, [key]);
+    if (got[0]?.ok !== true) {
+      const h = await this.rows(
+        `SELECT a.pid, a.application_name AS app, a.client_addr::text AS addr, a.backend_start AS since
            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint`,
-          [key],
-        )
-        .catch(() => ({ rows: [] as { pid: number; app: string; addr: string | null; since: Date | null }[] }));
-      const r = h.rows[0];
+          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) = ?::bigint`,
+        [key],
+      ).catch(() => [] as Row[]);
+      const r = h[0] as { pid: number; app: string; addr: string | null; since: Date | null } | undefined;
       onWait(
         r
           ? `PostgreSQL backend pid ${r.pid} (${r.app || 'unknown application'}${r.addr ? ` from ${r.addr}` : ''}${r.since ? `, connected since ${r.since.toISOString()}` : ''})`
           : 'another session',
       );
-      await this.client.query(`SELECT pg_advisory_lock($1::bigint)`, [key]);
+      await this.rows(`SELECT pg_advisory_lock(?::bigint)`, [key]);
     }
     this.locked = true;
   }
 
   async unlock(): Promise<void> {
     if (!this.locked) return;
-    await this.client.query(`SELECT pg_advisory_unlock($1::bigint)`, [lockKey(this.dbName)]);
+    await this.rows(`SELECT pg_advisory_unlock(?::bigint)`, [lockKey(this.dbName)]);
     this.locked = false;
   }
 

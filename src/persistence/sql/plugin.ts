@@ -3,7 +3,7 @@
  * (../plugins.ts). A plugin is its dialect, how to open an executor for the stores, and its schema
  * admin; the stores themselves are the shared ones of this folder.
  */
-import type { DatabaseAdmin, SchemaAdminDB } from '../../schema/admin-db';
+import type { DatabaseAdmin, SchemaAdminDB } from '../schema-admin';
 import type { SqlConnectConfig, SqlPluginName } from '../sql-config';
 import type { SqlDialect } from './dialect';
 import type { SqlExecutor } from './executor';

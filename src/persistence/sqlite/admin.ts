@@ -1,14 +1,16 @@
 /**
  * SQLite side of the schema engine. The database is a file (or ":memory:"); DDL is transactional,
- * so each version is one `BEGIN IMMEDIATE` transaction. Two runs against one file are kept apart by a
- * lock file beside it (`<file>.schema-lock`, holding the owner's pid and host); a lock left by a
- * process that no longer exists on this host is taken over.
+ * so each version is one `BEGIN IMMEDIATE` transaction. Two runs against one file are kept apart by
+ * a lock file beside it (`<file>.schema-lock`, holding the owner's pid and host); a lock left by a
+ * process that no longer exists on this host is taken over. The bookkeeping tables are written by
+ * SqlSchemaAdmin, keyed by the db_name Go's tool or temporal-ts wrote (sqliteVersionKey).
  */
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
-import { type DatabaseAdmin, type HistoryRow, type SchemaAdminDB, type StoredVersion, nextUpdateTime } from '../../schema/admin-db';
+import { type DatabaseAdmin } from '../schema-admin';
+import { type Row, SqlSchemaAdmin, bookkeepingDialect } from '../sql-schema-admin';
 import { type SqlConnectConfig } from '../sql-config';
 
 export class SqliteOpenError extends Error {
@@ -45,113 +47,77 @@ function processAlive(pid: number): boolean {
   }
 }
 
-export class SqliteAdminDB implements SchemaAdminDB {
+/**
+ * The db_name that keys a SQLite file's schema_version row. The file is the database, so the rows
+ * inside it can only describe that file; Temporal's Go tool keys its row by --db exactly as typed
+ * ("./data/temporal.db"), temporal-ts by the file's base name ("temporal.db"). The row is found by,
+ * in order: --db as typed, the base name, the one row whose name has the same base name. With none,
+ * a new row gets the base name.
+ */
+export function sqliteVersionKey(typed: string, existing: readonly string[]): string {
+  const base = sqliteDbName(typed);
+  if (existing.includes(typed)) return typed;
+  if (existing.includes(base)) return base;
+  const same = existing.filter((name) => basename(name) === base);
+  if (same.length > 1) {
+    throw new SqliteOpenError(`schema_version of ${typed} has rows for ${same.map((n) => `"${n}"`).join(' and ')}; pass --db exactly as one of them`);
+  }
+  return same[0] ?? base;
+}
+
+export class SqliteAdminDB extends SqlSchemaAdmin {
   readonly plugin = 'sqlite' as const;
   readonly transactionalDdl = true;
-  readonly label: string;
-  readonly dbName: string;
+  protected readonly dialect = bookkeepingDialect({ begin: 'BEGIN IMMEDIATE', utcNow: "strftime('%Y-%m-%d %H:%M:%f', 'now')" });
   private lockFile: string | undefined;
 
   constructor(
     private readonly db: Database.Database,
     private readonly file: string,
   ) {
-    this.dbName = sqliteDbName(file);
-    this.label = `sqlite database ${file}`;
+    super(sqliteDbName(file), `sqlite database ${file}`);
   }
 
   static async open(cfg: SqlConnectConfig): Promise<SqliteAdminDB> {
     return new SqliteAdminDB(openSqlite(cfg.databaseName, { mustExist: true }), cfg.databaseName);
   }
 
+  protected override async versionKey(): Promise<string> {
+    return sqliteVersionKey(this.file, await this.listVersionDbNames());
+  }
+
+  protected async rows(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const st = this.db.prepare(sql);
+    if (st.reader) return st.all(...params) as Row[];
+    st.run(...params);
+    return [];
+  }
+
   async exec(sql: string): Promise<void> {
     this.db.exec(sql);
   }
 
-  async inTransaction<T>(fn: () => Promise<T>): Promise<T> {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      const r = await fn();
-      this.db.exec('COMMIT');
-      return r;
-    } catch (err) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      throw err;
-    }
-  }
-
   async listTables(): Promise<string[]> {
-    return (this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1`).all() as { name: string }[]).map(
-      (r) => r.name,
-    );
+    return (await this.rows(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1`)).map((r) => String(r.name));
   }
 
-  async createVersionTables(): Promise<void> {
-    this.db.exec(
-      `CREATE TABLE IF NOT EXISTS schema_version (version_partition INT NOT NULL, db_name VARCHAR(255) NOT NULL, creation_time TIMESTAMP, curr_version VARCHAR(64), min_compatible_version VARCHAR(64), PRIMARY KEY (version_partition, db_name))`,
-    );
-    this.db.exec(
-      `CREATE TABLE IF NOT EXISTS schema_update_history (version_partition INT NOT NULL, year INT NOT NULL, month INT NOT NULL, update_time TIMESTAMP NOT NULL, description VARCHAR(255), manifest_md5 VARCHAR(64), new_version VARCHAR(64), old_version VARCHAR(64), PRIMARY KEY (version_partition, year, month, update_time))`,
-    );
-  }
-
-  private hasTable(name: string): boolean {
-    return this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
-  }
-
-  async readVersion(): Promise<StoredVersion | undefined> {
-    if (!this.hasTable('schema_version')) return undefined;
-    const row = this.db
-      .prepare(`SELECT curr_version AS c, min_compatible_version AS m FROM schema_version WHERE version_partition = 0 AND db_name = ?`)
-      .get(this.dbName) as { c: string; m: string } | undefined;
-    return row ? { currVersion: row.c, minCompatibleVersion: row.m } : undefined;
-  }
-
-  async listVersionDbNames(): Promise<string[]> {
-    if (!this.hasTable('schema_version')) return [];
-    return (this.db.prepare(`SELECT db_name AS d FROM schema_version ORDER BY 1`).all() as { d: string }[]).map((r) => r.d);
-  }
-
-  async writeVersion(curr: string, minCompat: string): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO schema_version (version_partition, db_name, creation_time, curr_version, min_compatible_version) VALUES (0, ?, strftime('%Y-%m-%d %H:%M:%f', 'now'), ?, ?)
-         ON CONFLICT (version_partition, db_name) DO UPDATE SET creation_time = excluded.creation_time, curr_version = excluded.curr_version, min_compatible_version = excluded.min_compatible_version`,
-      )
-      .run(this.dbName, curr, minCompat);
-  }
-
-  async readHistory(): Promise<HistoryRow[]> {
-    if (!this.hasTable('schema_update_history')) return [];
-    const rows = this.db
-      .prepare(
-        `SELECT update_time AS t, old_version AS o, new_version AS n, manifest_md5 AS m, description AS d FROM schema_update_history WHERE version_partition = 0 ORDER BY update_time`,
-      )
-      .all() as { t: string; o: string; n: string; m: string | null; d: string | null }[];
-    return rows.map((x) => ({ updateTime: x.t, oldVersion: x.o, newVersion: x.n, manifestMd5: x.m ?? '', description: x.d ?? '' }));
-  }
-
-  async writeHistory(oldVersion: string, newVersion: string, md5: string, description: string): Promise<void> {
-    const t = nextUpdateTime();
-    this.db
-      .prepare(
-        `INSERT INTO schema_update_history (version_partition, year, month, update_time, old_version, new_version, manifest_md5, description) VALUES (0, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(t.year, t.month, t.text, oldVersion, newVersion, md5, description.slice(0, 255));
+  async listColumns(): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const t of await this.listTables())
+      out.set(
+        t,
+        (await this.rows(`SELECT name FROM pragma_table_info(?) ORDER BY cid`, [t])).map((r) => String(r.name)),
+      );
+    return out;
   }
 
   requiresAutocommit(): boolean {
     return false;
   }
 
-  async createCheckpointTable(): Promise<void> {
-    /* Not needed: a version's statements commit or roll back together. */
+  commitsWithCheckpoint(): boolean {
+    return true; // never asked: every version is one transaction
   }
-  async readCheckpoints(): Promise<Map<number, string>> {
-    return new Map();
-  }
-  async writeCheckpoint(): Promise<void> {}
-  async clearCheckpoints(): Promise<void> {}
 
   async invalidIndexes(): Promise<string[]> {
     return []; // indexes are built or not: no half-built state survives a failure

@@ -1,11 +1,15 @@
 /**
- * What the schema engine needs from a database, one implementation per plugin
- * (src/persistence/<plugin>/admin.ts). The bookkeeping tables keep the names, columns and meaning of
- * Temporal's Go tool (`schema_version`, `schema_update_history`) so either tool can upgrade a
- * database the other one made; `schema_update_checkpoint` is ours, used only where DDL cannot run
- * inside a transaction (MySQL), so that a re-run resumes after the last statement that took effect.
+ * The admin contract between the schema engine (src/schema: setup-schema, update-schema, plan, the
+ * server's startup check) and each SQL plugin (src/persistence/<plugin>/admin.ts). It lives in
+ * persistence, the lower layer: plugins implement it and src/schema uses it, never the reverse.
+ *
+ * The bookkeeping tables keep the names, columns and meaning of Temporal's Go tool
+ * (`schema_version`, `schema_update_history`) so either tool can upgrade a database the other one
+ * made; `schema_update_checkpoint` is ours, used only where a version cannot run inside one
+ * transaction (MySQL DDL, PostgreSQL's CONCURRENTLY), so that a re-run resumes after the last
+ * statement that took effect.
  */
-import type { SqlPluginName } from '../persistence/sql-config';
+import type { SqlPluginName } from './sql-config';
 
 export interface StoredVersion {
   readonly currVersion: string;
@@ -20,6 +24,9 @@ export interface HistoryRow {
   readonly description: string;
 }
 
+/** The names of the bookkeeping tables; they are never part of a store's own schema. */
+export const BOOKKEEPING_TABLES: readonly string[] = ['schema_version', 'schema_update_history', 'schema_update_checkpoint'];
+
 export interface SchemaAdminDB {
   readonly plugin: SqlPluginName;
   /** The `db_name` key of schema_version rows. */
@@ -30,11 +37,16 @@ export interface SchemaAdminDB {
   readonly transactionalDdl: boolean;
 
   exec(sql: string): Promise<void>;
-  /** Runs `fn` in one transaction where the engine has transactional DDL; otherwise just runs it. */
+  /**
+   * Runs `fn` in one transaction. Where DDL is not transactional (MySQL) a DDL statement inside
+   * commits on its own (see `transactionalDdl`); data changes still commit or roll back together.
+   */
   inTransaction<T>(fn: () => Promise<T>): Promise<T>;
 
   /** User tables of the database (bookkeeping tables included). */
   listTables(): Promise<string[]>;
+  /** Every table of the database with its column names. */
+  listColumns(): Promise<Map<string, string[]>>;
   createVersionTables(): Promise<void>;
   /** undefined when the schema_version table or this database's row does not exist. */
   readVersion(): Promise<StoredVersion | undefined>;
@@ -50,6 +62,12 @@ export interface SchemaAdminDB {
    * statement with checkpoints, as on MySQL.
    */
   requiresAutocommit(sql: string): boolean;
+  /**
+   * In a version that runs statement by statement: true when this statement and its checkpoint can
+   * commit in one transaction, so that a re-run after a crash can never apply it twice (MySQL: data
+   * changes, which InnoDB keeps transactional; PostgreSQL: all but the autocommit ones).
+   */
+  commitsWithCheckpoint(sql: string): boolean;
   createCheckpointTable(): Promise<void>;
   /**
    * statement index → md5 of the statement text, for statements of `version` that took effect;
