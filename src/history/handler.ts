@@ -53,7 +53,7 @@ export interface HistoryServiceDeps {
 export class HistoryHandler {
   private readonly engine: HistoryEngine;
   private readonly queries = new QueryRegistry();
-  private readonly processors: { stop(): void }[] = [];
+  private readonly processors: { stop(): Promise<void> }[] = [];
   private readonly rewriter: DataFormatRewriter;
   private readonly visibility: VisibilityWriter | undefined;
 
@@ -68,7 +68,7 @@ export class HistoryHandler {
     await this.engine.start(onShardProgress);
     const log = this.engine.log;
     for (const shard of this.engine.shards.values()) {
-      const queues: { start(): void; stop(): void }[] = [new TransferQueueProcessor(shard, this.engine, log), new TimerQueueProcessor(shard, this.engine, log)];
+      const queues: { start(): void; stop(): Promise<void> }[] = [new TransferQueueProcessor(shard, this.engine, log), new TimerQueueProcessor(shard, this.engine, log)];
       if (this.visibility) queues.push(new VisibilityQueueProcessor(shard, this.engine, this.visibility, log));
       for (const q of queues) q.start();
       this.processors.push(...queues);
@@ -82,7 +82,8 @@ export class HistoryHandler {
   async stop(): Promise<void> {
     // the rewriter finishes its batch first; the queues stop at once
     await this.rewriter.stop();
-    for (const p of this.processors.splice(0)) p.stop();
+    // each queue deletes the rows of what it executed before it lets go
+    await Promise.all(this.processors.splice(0).map((p) => p.stop()));
   }
 
   get longPollTimeoutMs(): number {

@@ -63,6 +63,11 @@ export interface TransferTaskRow {
   task: DataBlob;
 }
 
+export interface TimerTaskKey {
+  visibilityTimestampMs: number;
+  taskId: number;
+}
+
 export interface TimerTaskRow {
   visibilityTimestampMs: number;
   taskId: number;
@@ -121,21 +126,18 @@ export interface ExecutionStore {
   deleteWorkflowExecution(shardId: number, rangeId: number, key: ExecutionKey): Promise<void>;
 
   getTransferTasks(shardId: number, afterTaskId: number, limit: number): Promise<TransferTaskRow[]>;
-  deleteTransferTask(shardId: number, rangeId: number, taskId: number): Promise<void>;
   getTimerTasks(shardId: number, beforeTimestampMs: number, limit: number): Promise<TimerTaskRow[]>;
   /** Earliest pending timer of the shard, if any. */
   getNextTimerTimestamp(shardId: number): Promise<number | undefined>;
-  deleteTimerTask(shardId: number, rangeId: number, visibilityTimestampMs: number, taskId: number): Promise<void>;
   getVisibilityTasks(shardId: number, afterTaskId: number, limit: number): Promise<TransferTaskRow[]>;
-  deleteVisibilityTask(shardId: number, rangeId: number, taskId: number): Promise<void>;
   /**
-   * Acknowledged tasks go in ranges (fenced, like every shard write): the queue processors keep an
-   * ack level (every task at or below it has been executed) and delete up to it now and then, so a
-   * task costs no write of its own. Timer tasks are ordered by (visibility timestamp, task id).
+   * Executed outbox tasks, deleted many at a time (fenced, like every shard write): the queue
+   * processors collect what they executed and delete it in one write now and then, so a task costs
+   * no write of its own. Ids that are gone already are no error.
    */
-  deleteTransferTasksUpTo(shardId: number, rangeId: number, maxTaskId: number): Promise<void>;
-  deleteVisibilityTasksUpTo(shardId: number, rangeId: number, maxTaskId: number): Promise<void>;
-  deleteTimerTasksUpTo(shardId: number, rangeId: number, max: { visibilityTimestampMs: number; taskId: number }): Promise<void>;
+  deleteTransferTasks(shardId: number, rangeId: number, taskIds: readonly number[]): Promise<void>;
+  deleteVisibilityTasks(shardId: number, rangeId: number, taskIds: readonly number[]): Promise<void>;
+  deleteTimerTasks(shardId: number, rangeId: number, keys: readonly TimerTaskKey[]): Promise<void>;
 }
 
 // ---------------------------------------------------------------- matching

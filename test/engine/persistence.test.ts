@@ -42,7 +42,7 @@ for (const plugin of ENGINES) {
         assert.equal(await a.executions.getCurrentExecution(1, 'n', 'w'), undefined, 'nothing of the stale write is visible');
         await write(shardB.rangeId, b);
         assert.equal((await b.executions.getCurrentExecution(1, 'n', 'w'))?.runId, 'r1');
-        await assert.rejects(a.executions.deleteTransferTask(1, shardA.rangeId, task.taskId), ShardOwnershipLostError);
+        await assert.rejects(a.executions.deleteTransferTasks(1, shardA.rangeId, [task.taskId]), ShardOwnershipLostError);
       } finally {
         await a.close();
         await b.close();

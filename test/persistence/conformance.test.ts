@@ -336,11 +336,15 @@ for (const engine of ENGINES) {
       const [ti] = await a.executions.getTimerTasks(shard, Number.MAX_SAFE_INTEGER, 1);
       const [vi] = await a.executions.getVisibilityTasks(shard, 0, 1);
       assert.ok(tr && ti && vi);
-      await rejectsWith(a.executions.deleteTransferTask(shard, 1, tr.taskId), ShardOwnershipLostError, 'stale transfer delete');
-      await rejectsWith(a.executions.deleteTimerTask(shard, 1, ti.visibilityTimestampMs, ti.taskId), ShardOwnershipLostError, 'stale timer delete');
-      await rejectsWith(a.executions.deleteVisibilityTask(shard, 1, vi.taskId), ShardOwnershipLostError, 'stale visibility delete');
+      await rejectsWith(a.executions.deleteTransferTasks(shard, 1, [tr.taskId]), ShardOwnershipLostError, 'stale transfer delete');
+      await rejectsWith(
+        a.executions.deleteTimerTasks(shard, 1, [{ visibilityTimestampMs: ti.visibilityTimestampMs, taskId: ti.taskId }]),
+        ShardOwnershipLostError,
+        'stale timer delete',
+      );
+      await rejectsWith(a.executions.deleteVisibilityTasks(shard, 1, [vi.taskId]), ShardOwnershipLostError, 'stale visibility delete');
       // a range id from the future is just as wrong
-      await rejectsWith(a.executions.deleteTransferTask(shard, 3, tr.taskId), ShardOwnershipLostError, 'future range id');
+      await rejectsWith(a.executions.deleteTransferTasks(shard, 3, [tr.taskId]), ShardOwnershipLostError, 'future range id');
       // a shard that does not exist has no owner
       await rejectsWith(a.executions.createWorkflowExecution(createReq(8_888_888, 0, key('wf-x', 'run-x'))), ShardOwnershipLostError, 'missing shard');
 
@@ -353,9 +357,9 @@ for (const engine of ENGINES) {
 
       // the new owner can do all of it
       await b.executions.updateWorkflowExecution(updateReq(shard, 2, k, 1, { history: [batch(k, 3, 2)], tasks: NO_TASKS }));
-      await b.executions.deleteTransferTask(shard, 2, tr.taskId);
-      await b.executions.deleteTimerTask(shard, 2, ti.visibilityTimestampMs, ti.taskId);
-      await b.executions.deleteVisibilityTask(shard, 2, vi.taskId);
+      await b.executions.deleteTransferTasks(shard, 2, [tr.taskId]);
+      await b.executions.deleteTimerTasks(shard, 2, [{ visibilityTimestampMs: ti.visibilityTimestampMs, taskId: ti.taskId }]);
+      await b.executions.deleteVisibilityTasks(shard, 2, [vi.taskId]);
       const afterCounts = await db!.counts(shard);
       assert.equal(afterCounts.transfer_tasks, 0);
       assert.equal(afterCounts.timer_tasks, 0);
@@ -519,13 +523,14 @@ for (const engine of ENGINES) {
       },
     );
 
-    test('acknowledged tasks are deleted in ranges, fenced by range_id', { skip }, async () => {
+    test('executed tasks are deleted many at a time, fenced by range_id; more keys than one statement carries', { skip }, async () => {
       const shard = await freshShard();
-      const k = key('wf-range-delete', 'run-rd');
+      const k = key('wf-many-delete', 'run-md');
+      const ids = Array.from({ length: 450 }, (_, i) => 1_000 + i);
       await a.executions.createWorkflowExecution(
         createReq(shard, 1, k, {
           tasks: {
-            transfer: [10, 20, 30].map((id) => ({ taskId: id, task: bl(`t${id}`) })),
+            transfer: ids.map((id) => ({ taskId: id, task: bl(`t${id}`) })),
             visibility: [11, 21, 31].map((id) => ({ taskId: id, task: bl(`v${id}`) })),
             timer: [
               [1_000, 5],
@@ -537,22 +542,23 @@ for (const engine of ENGINES) {
         }),
       );
       const ex = b.executions;
-      await rejectsWith(a.executions.deleteTransferTasksUpTo(shard, 0, 30), ShardOwnershipLostError, 'stale owner, transfer');
-      await rejectsWith(
-        a.executions.deleteTimerTasksUpTo(shard, 2, { visibilityTimestampMs: 9_000, taskId: 1 }),
-        ShardOwnershipLostError,
-        'wrong owner, timer',
-      );
-      await a.executions.deleteTransferTasksUpTo(shard, 1, 20);
-      await a.executions.deleteVisibilityTasksUpTo(shard, 1, 21);
-      await a.executions.deleteTimerTasksUpTo(shard, 1, { visibilityTimestampMs: 2_000, taskId: 3 });
+      await rejectsWith(a.executions.deleteTransferTasks(shard, 0, ids), ShardOwnershipLostError, 'stale owner, transfer');
+      await rejectsWith(a.executions.deleteTimerTasks(shard, 2, [{ visibilityTimestampMs: 1_000, taskId: 5 }]), ShardOwnershipLostError, 'wrong owner, timer');
+      await a.executions.deleteTransferTasks(shard, 1, ids.slice(0, 449)); // three statements, one transaction
+      await a.executions.deleteVisibilityTasks(shard, 1, [11, 31, 99]);
+      await a.executions.deleteTimerTasks(shard, 1, [
+        { visibilityTimestampMs: 2_000, taskId: 3 },
+        { visibilityTimestampMs: 1_000, taskId: 5 },
+        { visibilityTimestampMs: 3_000, taskId: 9 }, // no such timer: nothing
+      ]);
+      await a.executions.deleteTransferTasks(shard, 1, []);
       assert.deepEqual(
         (await ex.getTransferTasks(shard, 0, 10)).map((t) => t.taskId),
-        [30],
+        [1_449],
       );
       assert.deepEqual(
         (await ex.getVisibilityTasks(shard, 0, 10)).map((t) => t.taskId),
-        [31],
+        [21],
       );
       assert.deepEqual(
         (await ex.getTimerTasks(shard, Number.MAX_SAFE_INTEGER, 10)).map((t) => [t.visibilityTimestampMs, t.taskId]),
@@ -560,7 +566,7 @@ for (const engine of ENGINES) {
           [2_000, 9],
           [3_000, 1],
         ],
-        'up to (2000, 3) inclusive, in (timestamp, id) order',
+        'only the named (timestamp, id) pairs',
       );
     });
 
@@ -641,26 +647,26 @@ for (const engine of ENGINES) {
       );
       assert.equal(await ex.getNextTimerTimestamp(shard), 1_000);
 
-      await a.executions.deleteTimerTask(shard, 1, 1_000, 20);
+      await a.executions.deleteTimerTasks(shard, 1, [{ visibilityTimestampMs: 1_000, taskId: 20 }]);
       assert.equal(await ex.getNextTimerTimestamp(shard), 1_000);
-      await a.executions.deleteTimerTask(shard, 1, 1_000, 90);
+      await a.executions.deleteTimerTasks(shard, 1, [{ visibilityTimestampMs: 1_000, taskId: 90 }]);
       assert.equal(await ex.getNextTimerTimestamp(shard), 2_000);
-      await a.executions.deleteTimerTask(shard, 1, 3_000, 10); // wrong timestamp: nothing deleted
+      await a.executions.deleteTimerTasks(shard, 1, [{ visibilityTimestampMs: 3_000, taskId: 10 }]); // wrong timestamp: nothing deleted
       assert.equal(await ex.getNextTimerTimestamp(shard), 2_000);
-      await a.executions.deleteTimerTask(shard, 1, 2_000, 10);
-      await a.executions.deleteTimerTask(shard, 1, 3_000, 50);
+      await a.executions.deleteTimerTasks(shard, 1, [{ visibilityTimestampMs: 2_000, taskId: 10 }]);
+      await a.executions.deleteTimerTasks(shard, 1, [{ visibilityTimestampMs: 3_000, taskId: 50 }]);
       assert.equal(await ex.getNextTimerTimestamp(shard), 2_000_000_000_000);
-      await a.executions.deleteTimerTask(shard, 1, 2_000_000_000_000, 5);
+      await a.executions.deleteTimerTasks(shard, 1, [{ visibilityTimestampMs: 2_000_000_000_000, taskId: 5 }]);
       assert.equal(await ex.getNextTimerTimestamp(shard), undefined);
       assert.equal(await ex.getNextTimerTimestamp(7_777_777), undefined, 'shard without timers');
 
-      await a.executions.deleteTransferTask(shard, 1, 20);
-      await a.executions.deleteTransferTask(shard, 1, 999); // missing: no error
+      await a.executions.deleteTransferTasks(shard, 1, [20]);
+      await a.executions.deleteTransferTasks(shard, 1, [999]); // missing: no error
       assert.deepEqual(
         (await ex.getTransferTasks(shard, 0, 10)).map((t) => t.taskId),
         [10, 30],
       );
-      await a.executions.deleteVisibilityTask(shard, 1, 100);
+      await a.executions.deleteVisibilityTasks(shard, 1, [100]);
       assert.deepEqual(
         (await ex.getVisibilityTasks(shard, 0, 10)).map((t) => t.taskId),
         [200, 300],

@@ -1,7 +1,8 @@
 /**
  * Per-shard queue processors. Tasks are durable rows written with the state change that made them;
- * a processor executes a task and only then deletes its row (fenced by range_id), so a crash at any
- * point re-executes the task after restart (handlers are idempotent).
+ * a processor executes a task and only then deletes its row (fenced by range_id, many rows per
+ * write: executed-tasks.ts), so a crash at any point re-executes the task after restart (handlers
+ * are idempotent).
  *  - transfer: hand workflow/activity tasks to matching (a task's row is deleted once matching no
  *    longer needs it: started by a poller, stale, or in the durable backlog);
  *  - timer: fire at visibility_timestamp (timeouts, user timers, retry backoff, run timeout).
@@ -11,6 +12,8 @@ import type { Logger } from '../../common/logger';
 import type { HistoryEngine } from '../engine';
 import type { ShardContext } from '../shard';
 import { decodeTask, type TimerTask, type TransferTask } from '../tasks';
+import type { TimerTaskKey } from '../../persistence';
+import { ExecutedTasks } from './executed-tasks';
 import { fireTimerTask } from './timer-handlers';
 import { executeTransferTask } from './transfer-handlers';
 
@@ -20,6 +23,7 @@ const RETRY_DELAY_MS = 1000;
 export class TransferQueueProcessor {
   /** task ids being executed (from a commit of this process or from a scan) */
   private readonly inflight = new Set<number>();
+  private readonly executed: ExecutedTasks<number>;
   private scanning = false;
   private rescan = false;
   private stopped = false;
@@ -29,7 +33,10 @@ export class TransferQueueProcessor {
     private readonly shard: ShardContext,
     private readonly engine: HistoryEngine,
     private readonly log: Logger,
-  ) {}
+  ) {
+    const store = engine.store.executions;
+    this.executed = new ExecutedTasks(shard, 'transfer', String, (rangeId, ids) => store.deleteTransferTasks(shard.shardId, rangeId, ids), log);
+  }
 
   /**
    * Tasks committed by this process are handed over in memory right after their commit (no read);
@@ -44,10 +51,13 @@ export class TransferQueueProcessor {
     this.scan();
   }
 
-  stop(): void {
+  /** Stops taking tasks; what was executed is deleted before this resolves (when the shard is still ours). */
+  async stop(): Promise<void> {
     this.stopped = true;
     this.shard.newTasks.off('transfer', this.onNewTasks);
     clearTimeout(this.retryTimer);
+    this.executed.stop();
+    await this.executed.flush().catch(() => undefined);
   }
 
   /** Kept for callers that only know "there may be new rows". */
@@ -82,7 +92,7 @@ export class TransferQueueProcessor {
       const rows = await this.engine.store.executions.getTransferTasks(this.shard.shardId, after, BATCH);
       if (rows.length === 0) return;
       after = rows[rows.length - 1]!.taskId;
-      for (const row of rows) if (!this.inflight.has(row.taskId)) this.dispatch(row.taskId, decodeTask<TransferTask>(row.task));
+      for (const row of rows) if (!this.executed.has(String(row.taskId))) this.dispatch(row.taskId, decodeTask<TransferTask>(row.task));
     }
   }
 
@@ -94,7 +104,7 @@ export class TransferQueueProcessor {
     }, RETRY_DELAY_MS);
   }
 
-  /** Execute one task, then delete its row (fenced). A failed task stays and is found by the next scan. */
+  /** Execute one task, then have its row deleted. A failed task stays and is found by the next scan. */
   private dispatch(taskId: number, task: TransferTask): void {
     if (this.stopped || this.inflight.has(taskId)) return;
     this.inflight.add(taskId);
@@ -105,7 +115,7 @@ export class TransferQueueProcessor {
         } catch (err) {
           if (!(err instanceof NotFoundError)) throw err;
         }
-        await this.engine.store.executions.deleteTransferTask(this.shard.shardId, this.shard.rangeId, taskId);
+        this.executed.add(taskId);
       } catch (err) {
         this.shard.markLostIf(err);
         this.log.warn({ err, shardId: this.shard.shardId, taskId }, 'transfer task failed; will retry');
@@ -126,6 +136,7 @@ export class TransferQueueProcessor {
 }
 
 export class TimerQueueProcessor {
+  private readonly executed: ExecutedTasks<TimerTaskKey>;
   private wakeAt = Number.POSITIVE_INFINITY;
   private wakeTimer: NodeJS.Timeout | undefined;
   private busy = false;
@@ -136,7 +147,10 @@ export class TimerQueueProcessor {
     private readonly shard: ShardContext,
     private readonly engine: HistoryEngine,
     private readonly log: Logger,
-  ) {}
+  ) {
+    const store = engine.store.executions;
+    this.executed = new ExecutedTasks(shard, 'timer', timerKey, (rangeId, keys) => store.deleteTimerTasks(shard.shardId, rangeId, keys), log);
+  }
 
   private readonly onNewTasks = (earliestMs: number): void => this.wakeUpAt(earliestMs);
 
@@ -145,10 +159,12 @@ export class TimerQueueProcessor {
     this.kick();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.stopped = true;
     this.shard.newTasks.off('timer', this.onNewTasks);
     clearTimeout(this.wakeTimer);
+    this.executed.stop();
+    await this.executed.flush().catch(() => undefined);
   }
 
   private wakeUpAt(at: number): void {
@@ -189,8 +205,8 @@ export class TimerQueueProcessor {
     while (!this.stopped && !this.shard.lost) {
       const rows = await store.getTimerTasks(this.shard.shardId, Date.now() + 1, BATCH);
       if (rows.length === 0) break;
-      // a batch fires concurrently (each execution is serialised by its own lock; the deletes of the
-      // batch share group commits); any failure fails the pass, which is retried
+      // a batch fires concurrently (each execution is serialised by its own lock) and the timers that
+      // fired are deleted in one write before the next read; any failure fails the pass, which is retried
       const results = await Promise.allSettled(
         rows.map(async (row) => {
           try {
@@ -198,13 +214,18 @@ export class TimerQueueProcessor {
           } catch (err) {
             if (!(err instanceof NotFoundError)) throw err;
           }
-          await store.deleteTimerTask(this.shard.shardId, this.shard.rangeId, row.visibilityTimestampMs, row.taskId);
+          this.executed.add(row);
         }),
       );
+      await this.executed.flush();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     }
     const next = await store.getNextTimerTimestamp(this.shard.shardId);
     if (next !== undefined) this.wakeUpAt(next);
   }
+}
+
+function timerKey(k: TimerTaskKey): string {
+  return `${k.visibilityTimestampMs}/${k.taskId}`;
 }

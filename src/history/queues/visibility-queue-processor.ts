@@ -1,6 +1,6 @@
 /**
  * Visibility queue processor (one per shard): applies visibility tasks to the visibility service
- * and then deletes them (fenced by range_id). A task names a run; a snapshot of the run's current
+ * and then deletes them (fenced by range_id, the tasks of a pass in one write). A task names a run; a snapshot of the run's current
  * mutable state (a plain record: visibility knows nothing of mutable state) is handed over and
  * upserted, so re-running a task after a crash is harmless and a late task never writes stale data.
  * Tasks of a shard are applied one at a time in task id order; a failure stops the pass and it is
@@ -15,6 +15,7 @@ import type { MutableState } from '../mutable-state';
 import { isRunning } from '../state-machines/states';
 import type { ShardContext } from '../shard';
 import { decodeTask, type VisibilityTask } from '../tasks';
+import { ExecutedTasks } from './executed-tasks';
 
 const BATCH = 100;
 const RETRY_DELAY_MS = 1000;
@@ -24,13 +25,17 @@ export class VisibilityQueueProcessor {
   private again = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private readonly executed: ExecutedTasks<number>;
 
   constructor(
     private readonly shard: ShardContext,
     private readonly engine: HistoryEngine,
     private readonly visibility: VisibilityWriter,
     private readonly log: Logger,
-  ) {}
+  ) {
+    const store = engine.store.executions;
+    this.executed = new ExecutedTasks(shard, 'visibility', String, (rangeId, ids) => store.deleteVisibilityTasks(shard.shardId, rangeId, ids), log);
+  }
 
   private readonly onNewTasks = (): void => this.kick();
 
@@ -39,10 +44,12 @@ export class VisibilityQueueProcessor {
     this.kick();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.stopped = true;
     this.shard.newTasks.off('visibility', this.onNewTasks);
     clearTimeout(this.retryTimer);
+    this.executed.stop();
+    await this.executed.flush().catch(() => undefined);
   }
 
   kick(): void {
@@ -73,10 +80,15 @@ export class VisibilityQueueProcessor {
     while (!this.stopped && !this.shard.lost) {
       const rows = await store.getVisibilityTasks(this.shard.shardId, 0, BATCH);
       if (rows.length === 0) return;
-      for (const row of rows) {
-        if (this.stopped) return;
-        await this.apply(decodeTask<VisibilityTask>(row.task));
-        await store.deleteVisibilityTask(this.shard.shardId, this.shard.rangeId, row.taskId);
+      try {
+        for (const row of rows) {
+          if (this.stopped) return;
+          await this.apply(decodeTask<VisibilityTask>(row.task));
+          this.executed.add(row.taskId);
+        }
+      } finally {
+        // what was applied goes before the next read (which would return it again)
+        await this.executed.flush();
       }
     }
   }

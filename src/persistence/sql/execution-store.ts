@@ -14,6 +14,7 @@ import type {
   ExecutionStore,
   HistoryBatchRow,
   NewTasks,
+  TimerTaskKey,
   TimerTaskRow,
   TransferTaskRow,
   UpdateExecutionRequest,
@@ -24,6 +25,8 @@ import { blob, num } from './rows';
 import { insertRows, stmt, type Program, type Row } from './statement';
 
 const EXECUTION_WHERE = 'shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?';
+/** outbox task keys per DELETE statement (well below every engine's limit on parameters) */
+const DELETE_CHUNK = 200;
 
 /**
  * The fence every shard write starts with: the shard row, share-locked for the rest of the
@@ -186,47 +189,30 @@ export class SqlExecutionStore implements ExecutionStore {
     });
   }
 
-  /** A fenced single-statement delete of an outbox task. */
-  private deleteTask(shardId: number, rangeId: number, sql: string, params: readonly unknown[]): Promise<void> {
+  /** Fenced deletes of executed outbox tasks, DELETE_CHUNK keys per statement, all in one transaction. */
+  private deleteTasks<K>(shardId: number, rangeId: number, table: string, keys: readonly K[], match: (k: K) => [string, unknown[]]): Promise<void> {
+    if (keys.length === 0) return Promise.resolve();
     const d = this.d;
     return this.db.transact(function* () {
       yield* fenceShard(d, shardId, rangeId);
-      yield stmt(sql, params);
+      for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
+        const chunk = keys.slice(i, i + DELETE_CHUNK).map(match);
+        yield stmt(`DELETE FROM ${table} WHERE shard_id = ? AND (${chunk.map(([sql]) => sql).join(' OR ')})`, [shardId, ...chunk.flatMap(([, p]) => p)]);
+      }
     });
   }
 
-  deleteTransferTask(shardId: number, rangeId: number, taskId: number): Promise<void> {
-    return this.deleteTask(shardId, rangeId, 'DELETE FROM transfer_tasks WHERE shard_id = ? AND task_id = ?', [shardId, taskId]);
+  deleteTransferTasks(shardId: number, rangeId: number, taskIds: readonly number[]): Promise<void> {
+    return this.deleteTasks(shardId, rangeId, 'transfer_tasks', taskIds, (id) => ['task_id = ?', [id]]);
   }
 
-  deleteTimerTask(shardId: number, rangeId: number, visibilityTimestampMs: number, taskId: number): Promise<void> {
-    return this.deleteTask(shardId, rangeId, 'DELETE FROM timer_tasks WHERE shard_id = ? AND visibility_timestamp = ? AND task_id = ?', [
-      shardId,
-      visibilityTimestampMs,
-      taskId,
-    ]);
+  deleteVisibilityTasks(shardId: number, rangeId: number, taskIds: readonly number[]): Promise<void> {
+    return this.deleteTasks(shardId, rangeId, 'visibility_tasks', taskIds, (id) => ['task_id = ?', [id]]);
   }
 
-  deleteVisibilityTask(shardId: number, rangeId: number, taskId: number): Promise<void> {
-    return this.deleteTask(shardId, rangeId, 'DELETE FROM visibility_tasks WHERE shard_id = ? AND task_id = ?', [shardId, taskId]);
-  }
-
-  deleteTransferTasksUpTo(shardId: number, rangeId: number, maxTaskId: number): Promise<void> {
-    return this.deleteTask(shardId, rangeId, 'DELETE FROM transfer_tasks WHERE shard_id = ? AND task_id <= ?', [shardId, maxTaskId]);
-  }
-
-  deleteVisibilityTasksUpTo(shardId: number, rangeId: number, maxTaskId: number): Promise<void> {
-    return this.deleteTask(shardId, rangeId, 'DELETE FROM visibility_tasks WHERE shard_id = ? AND task_id <= ?', [shardId, maxTaskId]);
-  }
-
-  deleteTimerTasksUpTo(shardId: number, rangeId: number, max: { visibilityTimestampMs: number; taskId: number }): Promise<void> {
-    // (ts < max.ts) OR (ts = max.ts AND id <= max.id), spelled out: MySQL uses its index better for it than for row values
-    return this.deleteTask(
-      shardId,
-      rangeId,
-      'DELETE FROM timer_tasks WHERE shard_id = ? AND (visibility_timestamp < ? OR (visibility_timestamp = ? AND task_id <= ?))',
-      [shardId, max.visibilityTimestampMs, max.visibilityTimestampMs, max.taskId],
-    );
+  deleteTimerTasks(shardId: number, rangeId: number, keys: readonly TimerTaskKey[]): Promise<void> {
+    // the primary key's order, so every engine finds each row by its index
+    return this.deleteTasks(shardId, rangeId, 'timer_tasks', keys, (k) => ['(visibility_timestamp = ? AND task_id = ?)', [k.visibilityTimestampMs, k.taskId]]);
   }
 
   // ---------------------------------------------------------------- reads
