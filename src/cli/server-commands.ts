@@ -6,11 +6,12 @@
 import { type Command, Option } from 'commander';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { loadServerConfig } from '../config/server-config';
 import type { SqlConnectConfig } from '../persistence/sql-config';
 import { ensureSchema } from '../schema/auto-setup';
-import { checkStoreSchema } from '../schema/compatibility';
+import { checkSchemasForStart } from '../upgrade/schema-check';
+import { temporalTsCommand } from '../upgrade/tool-commands';
 import { consoleReporter } from '../schema/reporter';
 import { startTemporalServer } from '../server/server';
 import { UsageError } from '../schema/errors';
@@ -27,8 +28,10 @@ interface UiStart {
   stores: { store: StoreName; config: SqlConnectConfig }[];
   numHistoryShards: number;
   clusterName: string;
-  /** how this server was started, for the upgrade status's next step */
+  /** how this server was started, for the upgrade status's next step (pasteable) */
   startCommand: string;
+  /** `upgrade.releaseFeed`, for the upgrade status's advice on a schema too new */
+  upgradeReleaseFeed?: string;
 }
 
 /** Starts the Web UI beside a running frontend and prints where it is. */
@@ -49,6 +52,7 @@ async function startUi(o: UiStart): Promise<RunningUiServer> {
       stores: o.stores,
       numHistoryShards: o.numHistoryShards,
       startCommand: o.startCommand,
+      releaseFeed: o.upgradeReleaseFeed,
     }),
   });
   process.stdout.write(`temporal-ts Web UI: ${ui.url}\n`);
@@ -100,13 +104,15 @@ export function registerServerCommands(program: Command): void {
     .action(async (o: { config: string; headless?: boolean }) => {
       const cfg = loadServerConfig(o.config);
       for (const note of cfg.notes) process.stderr.write(`note: ${note}\n`);
-      for (const [store, ds] of [
-        ['temporal', cfg.defaultStore],
-        ['visibility', cfg.visibilityStore],
-      ] as const) {
-        const s = await checkStoreSchema(store, ds);
-        process.stdout.write(`${store} store: ${s.database} at schema version ${s.current} (required ${s.required})\n`);
-      }
+      // Every store is checked before the refusal, so that it names all of them at once.
+      const schemas = await checkSchemasForStart(
+        [
+          { store: 'temporal', config: cfg.defaultStore },
+          { store: 'visibility', config: cfg.visibilityStore },
+        ],
+        { binaryVersion: packageVersion(), clusterName: cfg.clusterName, releaseFeed: cfg.upgrade.releaseFeed },
+      );
+      for (const s of schemas) process.stdout.write(`${s.store} store: ${s.database} at schema version ${s.current} (required ${s.required})\n`);
       const running = await startTemporalServer({
         persistence: cfg.defaultStore,
         visibility: cfg.visibilityStore,
@@ -135,7 +141,8 @@ export function registerServerCommands(program: Command): void {
             ],
             numHistoryShards: cfg.numHistoryShards,
             clusterName: cfg.clusterName,
-            startCommand: `temporal-ts server start --config ${o.config}`,
+            startCommand: temporalTsCommand(['server', 'start', '--config', resolve(o.config)]),
+            upgradeReleaseFeed: cfg.upgrade.releaseFeed,
           });
         } catch (err) {
           await running.stop();
@@ -225,7 +232,8 @@ export function registerServerCommands(program: Command): void {
               ],
               numHistoryShards: o.numHistoryShards,
               clusterName: 'active',
-              startCommand: `temporal-ts server start-dev${o.dbFilename ? ` --db-filename ${o.dbFilename}` : ''}`,
+              startCommand: temporalTsCommand(['server', 'start-dev', ...(o.dbFilename ? ['--db-filename', resolve(o.dbFilename)] : [])]),
+              upgradeReleaseFeed: o.releaseFeed,
             });
           } catch (err) {
             await running.stop();
