@@ -28,6 +28,8 @@ export interface SchemaAdviceOptions {
   readonly releaseFeed?: string;
   /** versions recorded in server_version_history (the newest one names the release to run) */
   readonly ranOnDatabase?: readonly string[];
+  /** this binary's version: only a newer one that ran can have upgraded the schema past it */
+  readonly binaryVersion: string;
 }
 
 /**
@@ -51,9 +53,13 @@ export async function tooNewAdvice(store: StoreName, schemaVersion: string, o: S
   }
   for (const { manifest, where } of sources) {
     const r = releaseNeedingSchema(manifest, store, schemaVersion);
-    if (r) return `${store} schema ${schemaVersion} is the one temporal-ts ${r.version} needs (says ${where}): run ${r.version} or a newer release`;
+    if (r) return `the ${store} store's schema ${schemaVersion} is the one temporal-ts ${r.version} needs (says ${where}): run ${r.version} or a newer release`;
   }
-  const ran = newestVersion(o.ranOnDatabase ?? []);
+  const binary = parseServerVersion(o.binaryVersion);
+  const ran = newestVersion((o.ranOnDatabase ?? []).filter((t) => {
+    const v = parseServerVersion(t);
+    return v !== undefined && (!binary || compareServerVersions(v, binary) > 0);
+  }));
   const newestKnown = sources[0]?.manifest.releases.at(-1);
   const known = newestKnown ? ` (it lists releases up to ${newestKnown.version}, which needs ${store} schema ${newestKnown.schema[store].version})` : '';
   return (
@@ -92,7 +98,7 @@ export interface SchemaProblem {
   readonly commands: readonly string[];
 }
 
-async function problemOf(r: StoreSchemaReading, s: StoreToCheck, o: SchemaAdviceOptions & { binaryVersion: string }): Promise<SchemaProblem | undefined> {
+async function problemOf(r: StoreSchemaReading, s: StoreToCheck, o: SchemaAdviceOptions): Promise<SchemaProblem | undefined> {
   const required = formatVersion(r.required);
   const where = `the ${s.store} store (${r.label})`;
   switch (r.state) {

@@ -79,7 +79,7 @@ export async function readUpgradeStatus(input: UpgradeStatusInput): Promise<Upgr
     const steps = await Promise.all(
       tooNew.map(
         async (s) =>
-          `the ${s.store} store's schema ${s.current ?? '?'} needs a server that requires ${s.minCompatible ?? '?'} or later; this release requires ${s.required}: ${await tooNewAdvice(s.store, s.current ?? '?', { releaseFeed: input.releaseFeed, ranOnDatabase: ran })}`,
+          `the ${s.store} store's schema ${s.current ?? '?'} needs a server that requires ${s.minCompatible ?? '?'} or later; this release requires ${s.required}: ${await tooNewAdvice(s.store, s.current ?? '?', { releaseFeed: input.releaseFeed, ranOnDatabase: ran, binaryVersion: input.binaryVersion })}`,
       ),
     );
     const unreadable = (what: string): RewriteProgress => ({
