@@ -192,7 +192,15 @@ export class DataFormatRewriter {
         }
         const now = Date.now();
         // Nothing old is left: every row of the total is in the target format, whoever wrote it.
-        rec = { ...rec, cursor: cursor ? Buffer.from(JSON.stringify(cursor)) : undefined, rowsRewritten: rec.rowsRewritten + rewritten, rowsTotal: total, rowsScanned: total, updatedMs: now, completedMs: now };
+        rec = {
+          ...rec,
+          cursor: cursor ? Buffer.from(JSON.stringify(cursor)) : undefined,
+          rowsRewritten: rec.rowsRewritten + rewritten,
+          rowsTotal: total,
+          rowsScanned: total,
+          updatedMs: now,
+          completedMs: now,
+        };
         await db.saveDataRewrite(rec);
         dataRewriteRowsScanned.labels(f.store).set(total);
         dataRewriteDone.labels(f.store).set(1);

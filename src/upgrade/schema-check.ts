@@ -56,15 +56,19 @@ export async function tooNewAdvice(store: StoreName, schemaVersion: string, o: S
     if (r) return `the ${store} store's schema ${schemaVersion} is the one temporal-ts ${r.version} needs (says ${where}): run ${r.version} or a newer release`;
   }
   const binary = parseServerVersion(o.binaryVersion);
-  const ran = newestVersion((o.ranOnDatabase ?? []).filter((t) => {
-    const v = parseServerVersion(t);
-    return v !== undefined && (!binary || compareServerVersions(v, binary) > 0);
-  }));
+  const ran = newestVersion(
+    (o.ranOnDatabase ?? []).filter((t) => {
+      const v = parseServerVersion(t);
+      return v !== undefined && (!binary || compareServerVersions(v, binary) > 0);
+    }),
+  );
   const newestKnown = sources[0]?.manifest.releases.at(-1);
   const known = newestKnown ? ` (it lists releases up to ${newestKnown.version}, which needs ${store} schema ${newestKnown.schema[store].version})` : '';
   return (
     `no release in this installation's releases.json${known}${o.releaseFeed ? ' or in the release feed' : ''} needs ${store} schema ${schemaVersion}, so a newer release upgraded it` +
-    (ran ? `; the newest version that ran on this database is ${ran.text}: run ${ran.text} or a newer release` : ': run the release that upgraded it, or a newer one')
+    (ran
+      ? `; the newest version that ran on this database is ${ran.text}: run ${ran.text} or a newer release`
+      : ': run the release that upgraded it, or a newer one')
   );
 }
 

@@ -195,7 +195,9 @@ function shardRewriteProgress(rows: readonly ServerVersionRow[], version: string
       note: 'started but not finished (a server is starting, or a start was interrupted: start the server again)',
     };
   const latest =
-    progress?.finishedMs !== undefined ? `the latest start rewrote them at ${iso(progress.finishedMs)} in ${duration(progress.finishedMs - progress.startedMs)}; ` : '';
+    progress?.finishedMs !== undefined
+      ? `the latest start rewrote them at ${iso(progress.finishedMs)} in ${duration(progress.finishedMs - progress.startedMs)}; `
+      : '';
   return {
     state: 'done',
     done: progress?.shardsDone ?? shardCount,

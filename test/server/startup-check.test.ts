@@ -51,7 +51,11 @@ const printedCommands = (stderr: string) =>
 function runPrintedCommand(line: string): void {
   const elsewhere = mkdtempSync(join(tmpdir(), 'operator-'));
   try {
-    const r = spawnSync('/bin/sh', ['-c', line], { cwd: elsewhere, encoding: 'utf8', env: { ...process.env, PATH: `${dirname(process.execPath)}:/usr/bin:/bin` } });
+    const r = spawnSync('/bin/sh', ['-c', line], {
+      cwd: elsewhere,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:/usr/bin:/bin` },
+    });
     assert.equal(r.status, 0, `printed command failed: ${line}\n${r.stdout}${r.stderr}`);
   } finally {
     rmSync(elsewhere, { recursive: true, force: true });
@@ -125,10 +129,15 @@ for (const engine of ENGINES) {
       assert.equal(r.status, 1);
       assert.match(
         r.stderr,
-        new RegExp(`at schema version ${esc(newer)}, which is compatible only with servers that need ${esc(newer)} or later; this server \\(temporal-ts ${esc(CURRENT)}\\) needs ${esc(req)}`),
+        new RegExp(
+          `at schema version ${esc(newer)}, which is compatible only with servers that need ${esc(newer)} or later; this server \\(temporal-ts ${esc(CURRENT)}\\) needs ${esc(req)}`,
+        ),
       );
       // No release this installation knows needs it (the schema was made up above): said so, with what it knows.
-      assert.match(r.stderr, new RegExp(`No release in this installation's releases\\.json \\(it lists releases up to ${esc(CURRENT)}, which needs temporal schema ${esc(req)}\\)`));
+      assert.match(
+        r.stderr,
+        new RegExp(`No release in this installation's releases\\.json \\(it lists releases up to ${esc(CURRENT)}, which needs temporal schema ${esc(req)}\\)`),
+      );
       assert.deepEqual(printedCommands(r.stderr), [], 'no command of this release can fix a schema too new for it');
       // With a release feed that lists the release needing it, the refusal names that release.
       const feed = join(tmp, `${engine}-feed.json`);
@@ -147,10 +156,18 @@ for (const engine of ENGINES) {
           ],
         }),
       );
-      const withFeed = writeServerConfig(tmp, `${engine}-feed`, engine, dbs, await freePort(), { numHistoryShards: 2, extra: `upgrade:\n  releaseFeed: ${JSON.stringify(feed)}\n` });
+      const withFeed = writeServerConfig(tmp, `${engine}-feed`, engine, dbs, await freePort(), {
+        numHistoryShards: 2,
+        extra: `upgrade:\n  releaseFeed: ${JSON.stringify(feed)}\n`,
+      });
       const named = runCli(TEMPORAL_TS, ['server', 'start', '--config', withFeed]);
       assert.equal(named.status, 1);
-      assert.match(named.stderr, new RegExp(`The temporal store's schema ${esc(newer)} is the one temporal-ts 0\\.9\\.0 needs \\(says the release feed ${esc(feed)}\\): run 0\\.9\\.0 or a newer release`));
+      assert.match(
+        named.stderr,
+        new RegExp(
+          `The temporal store's schema ${esc(newer)} is the one temporal-ts 0\\.9\\.0 needs \\(says the release feed ${esc(feed)}\\): run 0\\.9\\.0 or a newer release`,
+        ),
+      );
       await setStoredVersion(engine, dbs.temporal, req, '1.0');
     });
   });

@@ -105,7 +105,9 @@ test('workflows left open survive a SIGKILL and restart of the server; --check f
     assert.equal(s2.checkedFromStateFile, s1.leftOpen);
     assert.match(
       check.stderr,
-      new RegExp(`checking the ${s1.leftOpen} open workflow\\(s\\) of .*b\\.jsonl: it holds ${s1.started}, of which ${s1.started! - s1.leftOpen!} finished in the run that started them`),
+      new RegExp(
+        `checking the ${s1.leftOpen} open workflow\\(s\\) of .*b\\.jsonl: it holds ${s1.started}, of which ${s1.started! - s1.leftOpen!} finished in the run that started them`,
+      ),
     );
 
     // The same file again: everything has an outcome now, so a check would check nothing.
@@ -168,7 +170,10 @@ test('a check with nothing to check is refused before it connects: a missing fil
     [join(tmp, 'typo.jsonl'), /the state file .*typo\.jsonl does not exist: give --state-file the file an earlier simulate run wrote/],
     [tmp, /the state file .* is not a file/],
     [empty, /the state file .*empty\.jsonl holds no workflows .* there is nothing to check/],
-    [finished, /nothing to check: all 1 workflows of .*finished\.jsonl already have an outcome recorded by the run that started them \(1 completed, 0 failed, 0 with a wrong result\)\. A check after an upgrade needs workflows left open across it: start them with `simulate --leave-open --state-file FILE`/],
+    [
+      finished,
+      /nothing to check: all 1 workflows of .*finished\.jsonl already have an outcome recorded by the run that started them \(1 completed, 0 failed, 0 with a wrong result\)\. A check after an upgrade needs workflows left open across it: start them with `simulate --leave-open --state-file FILE`/,
+    ],
   ];
   for (const [file, expected] of cases) {
     // Nothing listens on port 1: a check that tried to connect would wait and fail otherwise.

@@ -71,7 +71,11 @@ test('a schema behind: the next step is the update-schema command', () => {
   ]);
   // Pasted as printed, from another directory: both stores are then current.
   for (const line of s.nextCommands.slice(0, 2)) {
-    const r = spawnSync('/bin/sh', ['-c', line], { cwd: elsewhere, encoding: 'utf8', env: { ...process.env, PATH: `${dirname(process.execPath)}:/usr/bin:/bin` } });
+    const r = spawnSync('/bin/sh', ['-c', line], {
+      cwd: elsewhere,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:/usr/bin:/bin` },
+    });
     assert.equal(r.status, 0, `${line}\n${r.stdout}${r.stderr}`);
   }
   assert.deepEqual(

@@ -128,7 +128,10 @@ test('the feed is read from a local file and from a URL (loopback); a failed che
 
 test('notesUrl: absolute ones stay as they are; relative ones are relative to the feed; a feed from the network names only web pages', async () => {
   assert.equal(resolveNotesUrl('https://example.com/notes/0.2.0#x', 'https://feeds.example/releases.json'), 'https://example.com/notes/0.2.0#x');
-  assert.equal(resolveNotesUrl('CHANGELOG.md#020---2026-11-25', 'https://feeds.example/tts/releases.json'), 'https://feeds.example/tts/CHANGELOG.md#020---2026-11-25');
+  assert.equal(
+    resolveNotesUrl('CHANGELOG.md#020---2026-11-25', 'https://feeds.example/tts/releases.json'),
+    'https://feeds.example/tts/CHANGELOG.md#020---2026-11-25',
+  );
   assert.equal(resolveNotesUrl('file:///etc/passwd', 'https://feeds.example/releases.json'), undefined, 'a remote feed cannot name a local file');
   assert.equal(resolveNotesUrl('CHANGELOG.md#020---2026-11-25', '/opt/tts/releases.json'), 'file:///opt/tts/CHANGELOG.md#020---2026-11-25');
   assert.equal(resolveNotesUrl('https://example.com/n', '/opt/tts/releases.json'), 'https://example.com/n');

@@ -107,7 +107,11 @@ test('the release that needs a schema: the one that introduced it', () => {
       product: 'p',
       releases: ['0.1.0:1.0', '0.2.0:1.1', '0.2.1:1.1', '0.3.0:1.2'].map((x) => {
         const [version, schema] = x.split(':') as [string, string];
-        return { version, date: '2026-01-01', schema: { temporal: { version: schema, upgradeRequired: true }, visibility: { version: '1.0', upgradeRequired: false } } };
+        return {
+          version,
+          date: '2026-01-01',
+          schema: { temporal: { version: schema, upgradeRequired: true }, visibility: { version: '1.0', upgradeRequired: false } },
+        };
       }),
     },
     'm',

@@ -203,7 +203,9 @@ for (const engine of ENGINES) {
           for (const [i, store] of STORES.entries()) {
             assert.match(
               printed[i]!,
-              new RegExp(`^${esc(SQL_TOOL)} .*--pl ${engine} --db ${esc(dbs[store])} update-schema -d ${esc(join(REPO_ROOT, 'schema', ENGINE_DIRS[engine], store, 'versioned'))}$`),
+              new RegExp(
+                `^${esc(SQL_TOOL)} .*--pl ${engine} --db ${esc(dbs[store])} update-schema -d ${esc(join(REPO_ROOT, 'schema', ENGINE_DIRS[engine], store, 'versioned'))}$`,
+              ),
             );
           }
           assert.deepEqual(await readVersionHistory(engine, dbs.temporal), historyBefore, 'a refused start writes nothing to server_version_history');
@@ -284,7 +286,20 @@ for (const engine of ENGINES) {
           //    restarts) completes on this release; the main file has nothing open left, so a check of
           //    it would check nothing and is refused.
           const check = (file: string) =>
-            runCliAsync(TEMPORAL_TS, ['simulate', '--address', address, '--task-queue', `rollout-${engine}`, '--check', '--state-file', file, '--drain', '40s', '-o', 'json']);
+            runCliAsync(TEMPORAL_TS, [
+              'simulate',
+              '--address',
+              address,
+              '--task-queue',
+              `rollout-${engine}`,
+              '--check',
+              '--state-file',
+              file,
+              '--drain',
+              '40s',
+              '-o',
+              'json',
+            ]);
           const r = await check(earlyState);
           const s = JSON.parse(r.stdout) as SimSummary;
           assertClean(`simulate --check --state-file ${earlyState}`, s, r.stdout + r.stderr, r.status);
