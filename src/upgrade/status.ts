@@ -235,11 +235,17 @@ export async function dataRewriteProgress(store: DataRewriteStore, formats: read
     // A record written by 0.2.0 counted every row it passed, and can hold more done than its total.
     const total = rec.rowsTotal ?? rec.rowsScanned;
     if (rec.completedMs !== undefined) {
+      const what =
+        total === 0
+          ? 'no rows were in an older format when it began: nothing to rewrite'
+          : rec.rowsRewritten >= total
+            ? `all ${total} rows rewritten by the background rewrite`
+            : `${rec.rowsRewritten} of the ${total} rows rewritten by the background rewrite (the other ${total - rec.rowsRewritten} were rewritten by their workflows first, or before a restart)`;
       return {
         state: 'done',
         done: total,
         total,
-        note: `${f.label} to ${target}: ${rec.rowsRewritten} rows rewritten by the background rewrite (the other ${Math.max(0, total - rec.rowsRewritten)} of the ${total} were found rewritten already), finished ${iso(rec.completedMs)} in ${duration(rec.completedMs - rec.startedMs)}; ${oldText}`,
+        note: `${f.label} to ${target}: ${what}, finished ${iso(rec.completedMs)} in ${duration(rec.completedMs - rec.startedMs)}; ${oldText}`,
       };
     }
     return {
