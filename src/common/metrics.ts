@@ -24,7 +24,7 @@ export const serverVersionActive = new Gauge({
 
 export const dataRewriteRowsScanned = new Gauge({
   name: 'temporal_ts_data_rewrite_rows_scanned',
-  help: 'Rows of temporal_ts_data_rewrite_rows_total that the background data-format rewrite has seen in the current format (never above the total)',
+  help: 'Rows of temporal_ts_data_rewrite_rows_total now in the current format, rewritten by the background rewrite or by their workflows (never above the total)',
   labelNames: ['store'],
   registers: [metricsRegistry],
 });
