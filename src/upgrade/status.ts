@@ -36,6 +36,7 @@ export interface UpgradeStatusInput {
 
 const duration = (ms: number) => (ms < 10_000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+const others = (n: number) => (n === 1 ? 'the other one was' : `the other ${n} were`);
 const FIRST = 'the schemas come first';
 
 /** The default store's upgrade records: version history, this version's shard rewrite, the data rewrite. */
@@ -240,7 +241,7 @@ export async function dataRewriteProgress(store: DataRewriteStore, formats: read
           ? 'no rows were in an older format when it began: nothing to rewrite'
           : rec.rowsRewritten >= total
             ? `all ${total} rows rewritten by the background rewrite`
-            : `${rec.rowsRewritten} of the ${total} rows rewritten by the background rewrite (the other ${total - rec.rowsRewritten} were rewritten by their workflows first, or before a restart)`;
+            : `${rec.rowsRewritten} of the ${total} rows rewritten by the background rewrite (${others(total - rec.rowsRewritten)} rewritten by their workflows first, or before a restart)`;
       return {
         state: 'done',
         done: total,

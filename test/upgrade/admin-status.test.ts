@@ -43,6 +43,33 @@ test('bad flags are refused with a sentence', () => {
   assert.match(missing.stderr, /config file .*nope\.yaml does not exist/);
 });
 
+test('databases without a schema: both stores are named, with the setup and update commands of each', () => {
+  const file = join(tmp, 'empty.db');
+  const vis = join(tmp, 'empty-visibility.db');
+  for (const db of [file, vis]) assert.equal(sqlTool(['--pl', 'sqlite', '--db', db, 'create-database']).status, 0);
+  const s = status(file);
+  assert.deepEqual(
+    s.stores.map((x) => [x.store, x.current, x.state]),
+    [
+      ['temporal', null, 'missing'],
+      ['visibility', null, 'missing'],
+    ],
+  );
+  assert.equal(s.nextStep, "set up the temporal store's schema, and set up the visibility store's schema, then start the server");
+  const dir = (store: string) => join(REPO_ROOT, 'schema', 'sqlite', 'v3', store, 'versioned');
+  assert.deepEqual(s.nextCommands, [
+    `${SQL_TOOL} --pl sqlite --db ${file} setup-schema -v 0.0`,
+    `${SQL_TOOL} --pl sqlite --db ${file} update-schema -d ${dir('temporal')}`,
+    `${SQL_TOOL} --pl sqlite --db ${vis} setup-schema -v 0.0`,
+    `${SQL_TOOL} --pl sqlite --db ${vis} update-schema -d ${dir('visibility')}`,
+    `${TEMPORAL_TS} server start-dev --db-filename ${file}`,
+  ]);
+  assert.match(
+    runCli(TEMPORAL_TS, ['admin', 'upgrade', 'status', '--db-filename', file]).stdout,
+    /MISSING: the schema was not set up; the server will refuse to start/,
+  );
+});
+
 test('a schema behind: the next step is the update-schema command', () => {
   const file = join(tmp, 'behind.db');
   for (const db of [file, join(tmp, 'behind-visibility.db')]) {
