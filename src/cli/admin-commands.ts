@@ -5,11 +5,13 @@
  * that ran, and the next step.
  */
 import { type Command, Option } from 'commander';
+import { resolve } from 'node:path';
 import { loadServerConfig } from '../config/server-config';
 import { packageVersion } from '../common/package-info';
 import type { SqlConnectConfig } from '../persistence/sql-config';
 import { UsageError } from '../schema/errors';
 import { readUpgradeStatus, type RewriteProgress, type UpgradeStatus } from '../upgrade/status';
+import { temporalTsCommand } from '../upgrade/tool-commands';
 import { visibilityFileFor } from './server-commands';
 
 function rewriteLine(r: RewriteProgress): string {
@@ -29,7 +31,9 @@ export function formatUpgradeStatus(s: UpgradeStatus): string {
             ? 'BEHIND: the server will refuse to start'
             : st.state === 'incompatible'
               ? `TOO NEW for this release (min compatible ${st.minCompatible ?? '?'}): the server will refuse to start`
-              : `unknown${st.error ? `: ${st.error}` : ''}`;
+              : st.state === 'missing'
+                ? 'MISSING: the schema was not set up; the server will refuse to start'
+                : `unknown${st.error ? `: ${st.error}` : ''}`;
     lines.push(`  ${st.store.padEnd(10)} ${st.database}: ${st.current ?? '-'} (required ${st.required}) ${detail}`);
   }
   lines.push(
@@ -43,7 +47,8 @@ export function formatUpgradeStatus(s: UpgradeStatus): string {
   if (s.versionHistory.length === 0) lines.push('  (none yet)');
   for (const v of s.versionHistory)
     lines.push(`  ${v.serverVersion.padEnd(14)} first started ${v.firstStartedTime ?? '-'}  active since ${v.activatedTime ?? '(not active)'}`);
-  lines.push('', `Next step: ${s.nextStep}`);
+  lines.push('', `Next step: ${s.nextStep}${s.nextCommands.length > 0 ? ':' : ''}`);
+  for (const c of s.nextCommands) lines.push(`  ${c}`);
   return lines.join('\n') + '\n';
 }
 
@@ -63,6 +68,7 @@ export function registerAdminCommands(program: Command): void {
       let numHistoryShards = 4;
       let clusterName = 'active';
       let startCommand: string;
+      let releaseFeed: string | undefined;
       if (o.config) {
         const cfg = loadServerConfig(o.config);
         stores = [
@@ -71,16 +77,17 @@ export function registerAdminCommands(program: Command): void {
         ];
         numHistoryShards = cfg.numHistoryShards;
         clusterName = cfg.clusterName;
-        startCommand = `temporal-ts server start --config ${o.config}`;
+        startCommand = temporalTsCommand(['server', 'start', '--config', resolve(o.config)]);
+        releaseFeed = cfg.upgrade.releaseFeed;
       } else {
         const sqlite = (databaseName: string): SqlConnectConfig => ({ pluginName: 'sqlite', host: '', port: 0, databaseName });
         stores = [
           { store: 'temporal', config: sqlite(o.dbFilename!) },
           { store: 'visibility', config: sqlite(visibilityFileFor(o.dbFilename!)) },
         ];
-        startCommand = `temporal-ts server start-dev --db-filename ${o.dbFilename}`;
+        startCommand = temporalTsCommand(['server', 'start-dev', '--db-filename', resolve(o.dbFilename!)]);
       }
-      const status = await readUpgradeStatus({ binaryVersion: packageVersion(), clusterName, stores, numHistoryShards, startCommand });
+      const status = await readUpgradeStatus({ binaryVersion: packageVersion(), clusterName, stores, numHistoryShards, startCommand, releaseFeed });
       process.stdout.write(o.output === 'json' ? JSON.stringify(status, null, 2) + '\n' : formatUpgradeStatus(status));
     });
 }

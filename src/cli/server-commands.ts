@@ -6,14 +6,16 @@
 import { type Command, Option } from 'commander';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { loadServerConfig } from '../config/server-config';
 import type { SqlConnectConfig } from '../persistence/sql-config';
 import { ensureSchema } from '../schema/auto-setup';
-import { checkStoreSchema } from '../schema/compatibility';
+import { checkSchemasForStart } from '../upgrade/schema-check';
+import { temporalTsCommand } from '../upgrade/tool-commands';
 import { consoleReporter } from '../schema/reporter';
 import { startTemporalServer, type RunningTemporalServer } from '../server/server';
 import { UsageError } from '../schema/errors';
+import { packageVersion } from '../common/package-info';
 
 /** The release feed file the Web UI reads itself; a URL reaches it through GetClusterInfo. */
 function uiReleaseFeedFile(releaseFeed: string | undefined): string | undefined {
@@ -72,13 +74,15 @@ export function registerServerCommands(program: Command): void {
     .action(async (o: { config: string; headless?: boolean }) => {
       const cfg = loadServerConfig(o.config);
       for (const note of cfg.notes) process.stderr.write(`note: ${note}\n`);
-      for (const [store, ds] of [
-        ['temporal', cfg.defaultStore],
-        ['visibility', cfg.visibilityStore],
-      ] as const) {
-        const s = await checkStoreSchema(store, ds);
-        process.stdout.write(`${store} store: ${s.database} at schema version ${s.current} (required ${s.required})\n`);
-      }
+      // Every store is checked before the refusal, so that it names all of them at once.
+      const schemas = await checkSchemasForStart(
+        [
+          { store: 'temporal', config: cfg.defaultStore },
+          { store: 'visibility', config: cfg.visibilityStore },
+        ],
+        { binaryVersion: packageVersion(), clusterName: cfg.clusterName, releaseFeed: cfg.upgrade.releaseFeed },
+      );
+      for (const s of schemas) process.stdout.write(`${s.store} store: ${s.database} at schema version ${s.current} (required ${s.required})\n`);
       const withUi = cfg.ui.enabled && !o.headless;
       const running = await startTemporalServer({
         persistence: cfg.defaultStore,
@@ -96,7 +100,8 @@ export function registerServerCommands(program: Command): void {
               port: cfg.ui.port,
               host: cfg.ui.bindOnIP,
               releaseFeedFile: uiReleaseFeedFile(cfg.ui.releaseFeed),
-              startCommand: `temporal-ts server start --config ${o.config}`,
+              startCommand: temporalTsCommand(['server', 'start', '--config', resolve(o.config)]),
+              upgradeReleaseFeed: cfg.upgrade.releaseFeed,
             }
           : undefined,
       });
@@ -172,7 +177,8 @@ export function registerServerCommands(program: Command): void {
                   port: o.uiPort,
                   host: o.uiIp ?? o.ip,
                   releaseFeedFile: uiReleaseFeedFile(o.releaseFeed),
-                  startCommand: `temporal-ts server start-dev${o.dbFilename ? ` --db-filename ${o.dbFilename}` : ''}`,
+                  startCommand: temporalTsCommand(['server', 'start-dev', ...(o.dbFilename ? ['--db-filename', resolve(o.dbFilename)] : [])]),
+                  upgradeReleaseFeed: o.releaseFeed,
                 },
           });
         } catch (err) {

@@ -46,6 +46,7 @@ function printSummary(s: SimulateSummary, json: boolean): void {
     ['wrong result', s.wrongResult],
     ['lost', s.lost],
     ['left open (checked by a later run)', s.leftOpen],
+    ['read from the state file', s.readFromStateFile],
     ['checked from the state file', s.checkedFromStateFile],
     ['latency p50 / p95 / p99 / max', `${s.latencyMs.p50} / ${s.latencyMs.p95} / ${s.latencyMs.p99} / ${s.latencyMs.max} ms`],
   ];

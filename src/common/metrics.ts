@@ -24,14 +24,14 @@ export const serverVersionActive = new Gauge({
 
 export const dataRewriteRowsScanned = new Gauge({
   name: 'temporal_ts_data_rewrite_rows_scanned',
-  help: 'Rows the background data-format rewrite has looked at (rewriting those still in an older format)',
+  help: 'Rows of temporal_ts_data_rewrite_rows_total now in the current format, rewritten by the background rewrite or by their workflows (never above the total)',
   labelNames: ['store'],
   registers: [metricsRegistry],
 });
 
 export const dataRewriteRowsTotal = new Gauge({
   name: 'temporal_ts_data_rewrite_rows_total',
-  help: 'Rows the background data-format rewrite had to look at when it started',
+  help: 'Rows in an older data format when the background data-format rewrite began (rows written since are in the current format)',
   labelNames: ['store'],
   registers: [metricsRegistry],
 });

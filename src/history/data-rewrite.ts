@@ -5,10 +5,15 @@
  * it never competes with workflow traffic for the database), resumable (the cursor is saved in
  * data_format_rewrite after every batch, so a kill loses at most one batch of work, which is then
  * found already converted), and its completion is recorded for the next release's start-up check.
+ *
+ * Progress is counted against a total that holds: the rows in an older format when the rewrite
+ * began. Rows written since are in the current format already and are not counted, so the done
+ * count (data_format_rewrite.rows_scanned) never passes the total, and the log, the metrics and
+ * `admin upgrade status` all read the same two numbers.
  */
 import type { Logger } from '../common/logger';
 import { dataRewriteDone, dataRewriteRowsScanned, dataRewriteRowsTotal } from '../common/metrics';
-import { encodingOf, type DataBlob, type DataRewriteRecord, type ExecutionScanKey, type PersistenceBundle } from '../persistence';
+import { encodingOf, type DataBlob, type DataRewriteRecord, type DataRewriteStore, type ExecutionScanKey, type PersistenceBundle } from '../persistence';
 import { REWRITTEN_FORMATS, findRewrite, type RewrittenFormat } from '../upgrade/data-formats';
 import { decodeMutableState, encodeMutableState } from './mutable-state';
 
@@ -106,7 +111,7 @@ export class DataFormatRewriter {
     }
     if (rec) return rec;
     const now = Date.now();
-    const total = await db.countExecutions();
+    const total = await countOld(db, target);
     const created: DataRewriteRecord = {
       store: f.store,
       targetFormat: f.target,
@@ -141,17 +146,20 @@ export class DataFormatRewriter {
     let rec = findRewrite(await db.listDataRewrites(), f.store, f.target);
     if (!rec) throw new Error(`the data_format_rewrite row of ${f.store} -> ${target} disappeared`);
     if (rec.completedMs !== undefined) return;
+    // A record of 0.2.0, which counted every row it passed, can hold more than its total.
+    let total = rec.rowsTotal ?? (await countOld(db, target)) + rec.rowsScanned;
+    let done = Math.min(rec.rowsScanned, total);
     if (rec.rowsScanned > 0) {
       this.log.info(
-        { store: f.store, scanned: rec.rowsScanned, total: rec.rowsTotal },
-        `data format rewrite resumed: ${rec.rowsScanned} of ${rec.rowsTotal ?? '?'} rows of ${f.label} looked at so far`,
+        { store: f.store, done, total },
+        `data format rewrite resumed: ${done} of ${total} rows of ${f.label} done so far (${percent(done, total)}%)`,
       );
     }
-    dataRewriteRowsTotal.labels(f.store).set(rec.rowsTotal ?? 0);
-    dataRewriteRowsScanned.labels(f.store).set(rec.rowsScanned);
+    dataRewriteRowsTotal.labels(f.store).set(total);
+    dataRewriteRowsScanned.labels(f.store).set(done);
     let cursor: ExecutionScanKey | undefined = rec.cursor ? (JSON.parse(rec.cursor.toString('utf8')) as ExecutionScanKey) : undefined;
-    let lastReport = rec.rowsScanned;
-    const step = Math.max(1, Math.floor((rec.rowsTotal ?? 0) / 10));
+    let lastReport = done;
+    const step = Math.max(1, Math.floor(total / 10));
 
     while (!this.abort.signal.aborted) {
       const began = Date.now();
@@ -161,49 +169,81 @@ export class DataFormatRewriter {
       // false: the run was written meanwhile, and so is in the current format already
       const rewritten = (await db.replaceExecutionInfos(old.map((row) => ({ row, info: convert(row.info) })))).filter(Boolean).length;
       if (rows.length > 0) cursor = rows[rows.length - 1]!.key;
-      rec = {
-        ...rec,
-        cursor: cursor ? Buffer.from(JSON.stringify(cursor)) : undefined,
-        rowsRewritten: rec.rowsRewritten + rewritten,
-        rowsScanned: rec.rowsScanned + rows.length,
-        updatedMs: Date.now(),
-      };
+      // Only rows found in an older format count: a row in the current format was written since the
+      // rewrite began (a new run, or a run that changed), and is either outside the total or counted
+      // by the reconciliation below.
+      done = Math.min(total, done + old.length);
 
       if (rows.length < this.batchSize) {
         // The end: every row behind the cursor was looked at. Confirm nothing old is left (a row
         // can only be older if it was written by an older binary meanwhile) before recording it.
-        const left = [...(await db.countExecutionsByEncoding()).entries()].filter(([enc]) => enc !== target).reduce((n, [, c]) => n + c, 0);
+        const left = await countOld(db, target);
         if (left > 0) {
+          // Rows an older binary wrote since: they join what there is to do.
+          total = Math.max(total, done + left);
           this.log.warn({ store: f.store, left }, `data format rewrite: ${left} rows of ${f.label} are still not in ${target}; looking at all rows again`);
-          rec = { ...rec, cursor: undefined };
+          rec = { ...rec, cursor: undefined, rowsRewritten: rec.rowsRewritten + rewritten, rowsTotal: total, rowsScanned: done, updatedMs: Date.now() };
           cursor = undefined;
           await db.saveDataRewrite(rec);
+          dataRewriteRowsTotal.labels(f.store).set(total);
+          dataRewriteRowsScanned.labels(f.store).set(done);
           await sleep(this.opts.retryDelayMs ?? 5000, this.abort.signal);
           continue;
         }
-        rec = { ...rec, completedMs: Date.now() };
+        const now = Date.now();
+        // Nothing old is left: every row of the total is in the target format, whoever wrote it.
+        rec = {
+          ...rec,
+          cursor: cursor ? Buffer.from(JSON.stringify(cursor)) : undefined,
+          rowsRewritten: rec.rowsRewritten + rewritten,
+          rowsTotal: total,
+          rowsScanned: total,
+          updatedMs: now,
+          completedMs: now,
+        };
         await db.saveDataRewrite(rec);
-        dataRewriteRowsScanned.labels(f.store).set(rec.rowsScanned);
+        dataRewriteRowsScanned.labels(f.store).set(total);
         dataRewriteDone.labels(f.store).set(1);
         this.log.info(
-          { store: f.store, rewritten: rec.rowsRewritten, scanned: rec.rowsScanned, ms: rec.completedMs! - rec.startedMs },
-          `data format rewrite done: ${rec.rowsRewritten} rows of ${f.label} rewritten to ${target} (${rec.rowsScanned} looked at) in ${rec.completedMs! - rec.startedMs} ms`,
+          { store: f.store, done: total, total, rewritten: rec.rowsRewritten, ms: now - rec.startedMs },
+          `data format rewrite done: ${total}/${total} rows of ${f.label} are in ${target} (${rec.rowsRewritten} rewritten by the background rewrite, ${total - rec.rowsRewritten} found rewritten already) in ${now - rec.startedMs} ms`,
         );
         return;
       }
+      if (done - lastReport >= step) {
+        // Rows that workflow activity rewrote ahead of the cursor are done too: count them by what
+        // is left, so the progress does not stall behind the truth (and never passes it).
+        done = Math.min(total, Math.max(done, total - (await countOld(db, target))));
+      }
+      rec = {
+        ...rec,
+        cursor: cursor ? Buffer.from(JSON.stringify(cursor)) : undefined,
+        rowsRewritten: rec.rowsRewritten + rewritten,
+        rowsTotal: total,
+        rowsScanned: done,
+        updatedMs: Date.now(),
+      };
       await db.saveDataRewrite(rec);
-      dataRewriteRowsScanned.labels(f.store).set(rec.rowsScanned);
-      if (rec.rowsScanned - lastReport >= step) {
-        lastReport = rec.rowsScanned;
-        const pct = rec.rowsTotal ? Math.min(100, Math.floor((100 * rec.rowsScanned) / rec.rowsTotal)) : 0;
-        this.log.info(
-          { store: f.store, scanned: rec.rowsScanned, total: rec.rowsTotal },
-          `data format rewrite: ${rec.rowsScanned}/${rec.rowsTotal ?? '?'} rows of ${f.label} (${pct}%)`,
-        );
+      dataRewriteRowsScanned.labels(f.store).set(done);
+      if (done - lastReport >= step) {
+        lastReport = done;
+        this.log.info({ store: f.store, done, total }, `data format rewrite: ${done}/${total} rows of ${f.label} (${percent(done, total)}%)`);
       }
       // Rate limit: a batch of n rows takes at least n / rowsPerSecond seconds.
       const minMs = (1000 * rows.length) / this.opts.rowsPerSecond;
       await sleep(Math.max(0, minMs - (Date.now() - began)), this.abort.signal);
     }
   }
+}
+
+/** Rows of executions not in `target` (the ones the rewrite must still bring to it). */
+async function countOld(db: DataRewriteStore, target: string): Promise<number> {
+  let n = 0;
+  for (const [enc, c] of await db.countExecutionsByEncoding()) if (enc !== target) n += c;
+  return n;
+}
+
+/** Whole percent, never above 100. */
+function percent(done: number, total: number): number {
+  return total > 0 ? Math.min(100, Math.floor((100 * done) / total)) : 100;
 }

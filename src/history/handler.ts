@@ -68,7 +68,10 @@ export class HistoryHandler {
     await this.engine.start(onShardProgress);
     const log = this.engine.log;
     for (const shard of this.engine.shards.values()) {
-      const queues: { start(): void; stop(): Promise<void> }[] = [new TransferQueueProcessor(shard, this.engine, log), new TimerQueueProcessor(shard, this.engine, log)];
+      const queues: { start(): void; stop(): Promise<void> }[] = [
+        new TransferQueueProcessor(shard, this.engine, log),
+        new TimerQueueProcessor(shard, this.engine, log),
+      ];
       if (this.visibility) queues.push(new VisibilityQueueProcessor(shard, this.engine, this.visibility, log));
       for (const q of queues) q.start();
       this.processors.push(...queues);

@@ -1,16 +1,15 @@
 /**
- * The server's startup check of both stores' schema versions, done before anything is served.
- * Older than required: refuse, naming the exact temporal-sql-tool command that fixes it. Newer:
- * allowed as long as the database's MinCompatibleVersion still admits this release (so rolling the
- * binary back after a schema upgrade works); otherwise refuse and say which release to run.
+ * One store's schema version against the one this release requires, read and classified: older
+ * (the server refuses), equal, newer and still admitted by the database's MinCompatibleVersion (so
+ * rolling the binary back after a schema upgrade works), or too new. The start-up refusal built on
+ * it, with the commands that fix it, is src/upgrade/schema-check.ts.
  */
 import { openSchemaAdmin } from '../persistence/plugins';
 import { BOOKKEEPING_TABLES } from '../persistence/schema-admin';
 import type { SqlConnectConfig } from '../persistence/sql-config';
-import { errorMessage } from './errors';
-import { requiredVersion, shippedVersionedPath } from './shipped';
+import { requiredVersion } from './shipped';
 import type { StoreName } from './versioned-dir';
-import { compareVersions, formatVersion, parseVersion, type SchemaVersion } from './version';
+import { compareVersions, parseVersion, type SchemaVersion } from './version';
 
 export class SchemaCompatibilityError extends Error {
   override name = 'SchemaCompatibilityError';
@@ -22,24 +21,6 @@ export interface StoreSchemaStatus {
   readonly current: string;
   readonly minCompatible: string;
   readonly required: string;
-}
-
-/** The temporal-sql-tool command line for a config, as an operator would type it. */
-export function toolCommand(cfg: SqlConnectConfig, args: string): string {
-  const parts = ['temporal-sql-tool'];
-  if (cfg.pluginName !== 'sqlite') {
-    if (cfg.tls?.enabled) {
-      parts.push('--tls');
-      if (cfg.tls.certFile) parts.push(`--tls-cert-file ${cfg.tls.certFile}`);
-      if (cfg.tls.keyFile) parts.push(`--tls-key-file ${cfg.tls.keyFile}`);
-      if (cfg.tls.caFile) parts.push(`--tls-ca-file ${cfg.tls.caFile}`);
-    }
-    parts.push(`--ep ${cfg.host} -p ${cfg.port}`);
-    if (cfg.user) parts.push(`-u ${cfg.user}`);
-    if (cfg.password) parts.push('--pw <password>');
-  }
-  parts.push(`--pl ${cfg.pluginName} --db ${cfg.databaseName} ${args}`);
-  return parts.join(' ');
 }
 
 /**
@@ -78,39 +59,5 @@ export async function readStoreSchema(store: StoreName, cfg: SqlConnectConfig): 
     return { ...base, state: minCompat && compareVersions(minCompat, required) > 0 ? 'incompatible' : 'ahead' };
   } finally {
     await db.close();
-  }
-}
-
-export async function checkStoreSchema(store: StoreName, cfg: SqlConnectConfig): Promise<StoreSchemaStatus> {
-  let r: StoreSchemaReading;
-  try {
-    r = await readStoreSchema(store, cfg);
-  } catch (err) {
-    throw new SchemaCompatibilityError(`cannot check the ${store} store's schema: ${errorMessage(err)}`);
-  }
-  const required = formatVersion(r.required);
-  const update = toolCommand(cfg, `update-schema -d ./${shippedVersionedPath(cfg.pluginName, store)}`);
-  const current = r.currentText !== undefined ? parseVersion(r.currentText) : undefined;
-  switch (r.state) {
-    case 'missing':
-      if (r.tablesWithoutVersion) {
-        throw new SchemaCompatibilityError(
-          `the ${store} store (${r.label}) has ${r.tablesWithoutVersion} table(s) but no schema version: it was made without the schema tool (Temporal's dev server does that). Record the version its tables are at (the tool checks them first, and names the version they match when it is another), then upgrade:\n  ${toolCommand(cfg, `setup-schema --baseline X.Y --schema-dir ./${shippedVersionedPath(cfg.pluginName, store)}`)}\n  ${update}`,
-        );
-      }
-      throw new SchemaCompatibilityError(`the ${store} store (${r.label}) has no schema yet. Set it up with:\n  ${toolCommand(cfg, 'setup-schema -v 0.0')}\n  ${update}`);
-    case 'damaged':
-      throw new SchemaCompatibilityError(`the ${store} store (${r.label}) records schema version "${r.currentText ?? ''}", which is not a version; the schema_version table is damaged`);
-    case 'behind':
-      throw new SchemaCompatibilityError(
-        `the ${store} store (${r.label}) is at schema version ${formatVersion(current!)}, but this server needs ${required}. Upgrade the schema first (the upgrade page's step 1), then start the server again:\n  ${update}`,
-      );
-    case 'incompatible':
-      throw new SchemaCompatibilityError(
-        `the ${store} store (${r.label}) is at schema version ${formatVersion(current!)}, which is compatible only with servers that need ${formatVersion(parseVersion(r.minCompatibleText!)!)} or later; this server needs ${required}. Run the release that upgraded the schema (or a newer one).`,
-      );
-    case 'ok':
-    case 'ahead':
-      return { store, database: r.label, current: formatVersion(current!), minCompatible: r.minCompatibleText ?? '', required };
   }
 }

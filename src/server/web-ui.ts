@@ -11,8 +11,10 @@ export interface WebUiOptions {
   host: string;
   /** a release feed file the UI reads itself (a feed URL reaches the UI through GetClusterInfo) */
   releaseFeedFile?: string;
-  /** how this server was started, for the upgrade status's next step */
+  /** how this server was started, for the upgrade status's next step (pasteable) */
   startCommand: string;
+  /** `upgrade.releaseFeed`, for the upgrade status's advice on a schema too new */
+  upgradeReleaseFeed?: string;
 }
 
 export interface WebUiContext {
@@ -44,6 +46,7 @@ export function startWebUi(o: WebUiOptions, c: WebUiContext): Promise<RunningUiS
       stores: c.stores,
       numHistoryShards: c.numHistoryShards,
       startCommand: o.startCommand,
+      releaseFeed: o.upgradeReleaseFeed,
     }),
   });
 }

@@ -46,6 +46,9 @@ export interface SimulateSummary {
   wrongResult: number;
   lost: number;
   leftOpen: number;
+  /** workflows the state file held when the run began (started by earlier runs) */
+  readFromStateFile: number;
+  /** of those, the ones without an outcome that this run waited for and checked */
   checkedFromStateFile: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   failures: string[];
@@ -110,7 +113,14 @@ function prng(seed: number): () => number {
 
 export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
   const state = new StateFile(o.stateFile);
-  const earlier = state.load();
+  // A check refuses a state file that would leave it nothing to check, before it connects.
+  const plan = o.checkOnly ? state.readForCheck() : undefined;
+  const earlier = plan?.entries ?? state.load();
+  if (plan) {
+    o.progress(
+      `checking the ${plan.open} open workflow(s) of ${o.stateFile}: it holds ${plan.entries.size}, of which ${plan.entries.size - plan.open} finished in the run that started them`,
+    );
+  }
   const summary: SimulateSummary = {
     started: 0,
     completed: 0,
@@ -118,6 +128,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
     wrongResult: 0,
     lost: 0,
     leftOpen: 0,
+    readFromStateFile: earlier.size,
     checkedFromStateFile: 0,
     latencyMs: { p50: 0, p95: 0, p99: 0, max: 0 },
     failures: [],

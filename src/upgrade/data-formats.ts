@@ -58,7 +58,10 @@ export async function dataFormatRefusal(
     const oldest = Math.min(...f.readable);
     if (records.some((r) => r.store === f.store && r.targetFormat >= oldest && r.completedMs !== undefined)) continue;
     const partial = records.find((r) => r.store === f.store && r.targetFormat === oldest);
-    const progress = partial ? `it has looked at ${partial.rowsScanned} of ${partial.rowsTotal ?? '?'} rows` : 'it has not started';
+    // 0.2.0 counted rows written since it began too: never say more than the total.
+    const progress = partial
+      ? `it has looked at ${Math.min(partial.rowsScanned, partial.rowsTotal ?? Infinity)} of ${partial.rowsTotal ?? '?'} rows`
+      : 'it has not started';
     const prev = `${decision.active.major}.${decision.active.minor}.x`;
     return (
       `this is temporal-ts ${binary.text}, which reads ${f.label} only in ${f.readable.map((v) => encodingOf('json', v)).join(', ')}, but the background rewrite of that data into ${encodingOf('json', oldest)} has not finished on this database (${progress}). ` +

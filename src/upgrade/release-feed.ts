@@ -5,6 +5,8 @@
  * configured means no check and no traffic.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Logger } from '../common/logger';
 import { type Release, type ReleaseManifest, parseReleaseManifest } from './releases';
 import { type ServerVersion, compareServerVersions, minorLine, minorName, mustParseServerVersion, parseServerVersion } from './server-version';
@@ -28,6 +30,8 @@ export interface ReleaseSummary {
   readonly version: string;
   readonly releaseTimeMs?: number;
   readonly notes?: string;
+  /** where the notes can be read: an absolute URL (readReleaseFeed resolves relative ones) */
+  readonly notesUrl?: string;
 }
 
 export interface VersionInfo {
@@ -69,7 +73,7 @@ export function versionInRange(v: ServerVersion, range: string): boolean {
 }
 
 function summary(r: Release | undefined, version: string): ReleaseSummary {
-  return r ? { version: r.version, releaseTimeMs: Date.parse(`${r.date}T00:00:00Z`), notes: r.notes } : { version };
+  return r ? { version: r.version, releaseTimeMs: Date.parse(`${r.date}T00:00:00Z`), notes: r.notes, notesUrl: r.notesUrl } : { version };
 }
 
 /** The sequential path from `running` to `target`: the newest patch of every minor in between. */
@@ -132,7 +136,27 @@ export async function readReleaseFeed(source: string, timeoutMs = 10_000): Promi
   } catch (err) {
     throw new Error(`release feed ${source} is not JSON: ${(err as Error).message}`, { cause: err });
   }
-  return parseReleaseFeed(doc, source);
+  const feed = parseReleaseFeed(doc, source);
+  return { ...feed, releases: feed.releases.map((r) => (r.notesUrl === undefined ? r : { ...r, notesUrl: resolveNotesUrl(r.notesUrl, source) })) };
+}
+
+/**
+ * A release's notesUrl as an absolute URL: a relative one (the shipped releases.json says
+ * `CHANGELOG.md#020---2026-11-25`) is relative to the feed it is in, like any link in a document, so
+ * a feed served over HTTP(S) gives HTTP(S) links and a feed file gives a file: URL of the CHANGELOG
+ * beside it (which the Web UI serves at a URL of its own). A feed fetched over the network may only
+ * name HTTP(S) pages: anything else (say, a file: URL of the server's disk) is dropped.
+ */
+export function resolveNotesUrl(notesUrl: string, source: string): string | undefined {
+  const remote = /^https?:\/\//i.test(source);
+  let url: URL;
+  try {
+    url = new URL(notesUrl, remote ? source : pathToFileURL(resolve(source.replace(/^file:\/\//, ''))));
+  } catch {
+    return undefined;
+  }
+  if (remote && url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  return url.href;
 }
 
 /** Checks the feed at start and every `intervalMs`; keeps the last good answer when a check fails. */

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../common/package-info';
 import { compareServerVersions, mustParseServerVersion, parseServerVersion, type ServerVersion } from './server-version';
+import { compareVersions, parseVersion } from '../schema/version';
 
 export type StoreKey = 'temporal' | 'visibility';
 
@@ -104,4 +105,17 @@ export function loadReleaseManifest(file = join(packageRoot(), 'releases.json'))
 
 export function findRelease(m: ReleaseManifest, v: ServerVersion): Release | undefined {
   return m.releases.find((r) => compareServerVersions(mustParseServerVersion(r.version), v) === 0);
+}
+
+/**
+ * The release that needs schema `version` for `store`: the first one whose schema is exactly that
+ * version (the release that introduced it), else undefined.
+ */
+export function releaseNeedingSchema(m: ReleaseManifest, store: StoreKey, version: string): Release | undefined {
+  const want = parseVersion(version);
+  if (!want) return undefined;
+  return m.releases.find((r) => {
+    const v = parseVersion(r.schema[store].version);
+    return v !== undefined && compareVersions(v, want) === 0;
+  });
 }

@@ -12,15 +12,16 @@ export interface StoreSchemaState {
   required: string;
   /**
    * "ok" | "behind" (the server would refuse to start) | "ahead" (newer, compatible) |
-   * "incompatible" (newer, and too new for this release: the server would refuse) | "unknown"
+   * "incompatible" (newer, and too new for this release: the server would refuse) | "missing" (no
+   * schema_version row: not set up) | "unknown" (could not be read, or not a version: see error)
    */
-  state: 'ok' | 'behind' | 'ahead' | 'incompatible' | 'unknown';
+  state: 'ok' | 'behind' | 'ahead' | 'incompatible' | 'missing' | 'unknown';
   error?: string;
 }
 
 export interface RewriteProgress {
-  /** "not-applicable": this release has no such rewrite */
-  state: 'not-applicable' | 'pending' | 'running' | 'done' | 'failed';
+  /** "not-applicable": this release has no such rewrite; "unknown": its records could not be read (see note) */
+  state: 'not-applicable' | 'pending' | 'running' | 'done' | 'failed' | 'unknown';
   done: number | null;
   total: number | null;
   note: string;
@@ -40,8 +41,10 @@ export interface UpgradeStatus {
   shardMetadataRewrite: RewriteProgress;
   dataRewrite: RewriteProgress;
   versionHistory: VersionHistoryItem[];
-  /** What to do next, as a sentence with the command to run. */
+  /** What to do next, as a sentence; its commands are in nextCommands. */
   nextStep: string;
+  /** The command lines of the next step, in order, each pasteable as it is (absolute paths). */
+  nextCommands: string[];
   /** where the status comes from */
   source: string;
 }

@@ -13,7 +13,7 @@ export async function readStoreSchemaStatus(store: StoreName, cfg: SqlConnectCon
     const known = { ...base, database: r.label, current: r.currentText ?? null, minCompatible: r.minCompatibleText || null };
     switch (r.state) {
       case 'missing':
-        return { ...known, state: 'unknown', error: 'no schema_version row: the schema was not set up' };
+        return { ...known, state: 'missing', error: 'no schema_version row: the schema was not set up' };
       case 'damaged':
         return { ...known, state: 'unknown', error: `schema_version holds "${r.currentText ?? ''}", which is not a version` };
       default:

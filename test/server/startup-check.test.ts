@@ -1,8 +1,9 @@
 /**
  * `temporal-ts server start --config` checks both stores' schema versions before it serves, on every
- * plugin: no schema, a schema behind (with the exact command to run, which is then run as printed),
- * a newer schema within MinCompatibleVersion (starts: binary rollback), and one past it (refuses).
- * Bad config files are refused with the key path named.
+ * plugin: no schema, a schema behind (every store that is not ready named in one refusal, with the
+ * exact commands to run, which are then pasted into a shell in another directory as printed), a
+ * newer schema within MinCompatibleVersion (starts: binary rollback), and one past it (refuses,
+ * naming the release that needs it). Bad config files are refused with the key path named.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,15 +11,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { ENGINES, type Engine, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
-import { REPO_ROOT, TEMPORAL_TS, freePort, runCli, sqlTool, startCli } from '../helpers/processes';
+import { REPO_ROOT, SQL_TOOL, TEMPORAL_TS, freePort, runCli, sqlTool, startCli } from '../helpers/processes';
 import { openSchemaAdmin } from '../../src/persistence/plugins';
 import { connectConfig, prepareStore, writeServerConfig, type TestDatabases } from '../helpers/server-config';
-import { requiredVersion } from '../../src/schema/shipped';
+import { ENGINE_DIRS, requiredVersion } from '../../src/schema/shipped';
+import { packageVersion } from '../../src/common/package-info';
 import { formatVersion } from '../../src/schema/version';
 
 const tmp = mkdtempSync(join(tmpdir(), 'startup-check-'));
+const CURRENT = packageVersion();
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const writeConfig = (name: string, engine: Engine, dbs: TestDatabases, port: number) =>
@@ -33,12 +37,29 @@ async function setStoredVersion(engine: Engine, db: string, curr: string, minCom
   }
 }
 
-/** Runs a temporal-sql-tool command line exactly as the server printed it. */
+/** The command lines of a refusal: its lines that start with this installation's tool. */
+const printedCommands = (stderr: string) =>
+  stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith(SQL_TOOL));
+
+/**
+ * Pastes a printed command line into a shell, as an operator would: in a directory of its own (not
+ * the installation's) and with no temporal-sql-tool on PATH.
+ */
 function runPrintedCommand(line: string): void {
-  const args = line.trim().split(/\s+/);
-  assert.equal(args.shift(), 'temporal-sql-tool');
-  const r = sqlTool(args);
-  assert.equal(r.status, 0, `printed command failed: ${line}\n${r.stderr}`);
+  const elsewhere = mkdtempSync(join(tmpdir(), 'operator-'));
+  try {
+    const r = spawnSync('/bin/sh', ['-c', line], {
+      cwd: elsewhere,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:/usr/bin:/bin` },
+    });
+    assert.equal(r.status, 0, `printed command failed: ${line}\n${r.stdout}${r.stderr}`);
+  } finally {
+    rmSync(elsewhere, { recursive: true, force: true });
+  }
 }
 
 for (const engine of ENGINES) {
@@ -47,7 +68,7 @@ for (const engine of ENGINES) {
     const required = requiredVersion(engine, 'temporal');
     const req = formatVersion(required);
     const newer = `${required.major}.${required.minor + 1}`;
-    const esc = (v: string) => v.replace(/\./g, '\\.');
+    const esc = (v: string) => v.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     const skip = await engineAvailability(engine);
     const dbs =
       engine === 'sqlite'
@@ -57,31 +78,33 @@ for (const engine of ENGINES) {
       if (engine !== 'sqlite' && !skip) for (const db of Object.values(dbs)) await dropDatabase(engine, db);
     });
 
-    test('refuses a database without schema, then one behind, printing the commands that fix it', { skip }, async () => {
+    test('refuses a database without schema, then one behind, naming every store and printing the commands that fix it', { skip }, async () => {
       for (const db of Object.values(dbs)) assert.equal(sqlTool([...toolConnectionFlags(engine, db), 'create-database']).status, 0);
       const config = writeConfig(`${engine}-a`, engine, dbs, await freePort());
+      const schemaDir = (store: string) => esc(join(REPO_ROOT, 'schema', ENGINE_DIRS[engine], store, 'versioned'));
 
+      // Neither store has a schema: one refusal names both, with both stores' commands.
       const none = runCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
       assert.equal(none.status, 1, none.stdout + none.stderr);
       assert.match(none.stderr, /temporal store .* has no schema yet/);
-      const setupLines = none.stderr.split('\n').filter((l) => l.trim().startsWith('temporal-sql-tool'));
-      assert.equal(setupLines.length, 2, none.stderr);
-      assert.match(setupLines[0]!, /setup-schema -v 0\.0/);
+      assert.match(none.stderr, /visibility store .* has no schema yet/);
+      const setupLines = printedCommands(none.stderr);
+      assert.equal(setupLines.length, 4, none.stderr);
+      assert.match(setupLines[0]!, new RegExp(`--db ${esc(dbs.temporal)} setup-schema -v 0\\.0$`));
+      assert.match(setupLines[1]!, new RegExp(`--db ${esc(dbs.temporal)} update-schema -d ${schemaDir('temporal')}$`));
+      assert.match(setupLines[2]!, new RegExp(`--db ${esc(dbs.visibility)} setup-schema -v 0\\.0$`));
+      assert.match(setupLines[3]!, new RegExp(`--db ${esc(dbs.visibility)} update-schema -d ${schemaDir('visibility')}$`));
       runPrintedCommand(setupLines[0]!);
 
+      // The temporal store is behind, the visibility store still has none: both are named again.
       const behind = runCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
       assert.equal(behind.status, 1);
       assert.match(behind.stderr, new RegExp(`temporal store .* is at schema version 0\\.0, but this server needs ${esc(req)}`));
-      const update = behind.stderr.split('\n').find((l) => l.trim().startsWith('temporal-sql-tool'));
-      assert.ok(update, behind.stderr);
-      assert.match(update, /update-schema -d \.\/schema\/(sqlite\/v3|postgresql\/v12|mysql\/v8)\/temporal\/versioned/);
-      runPrintedCommand(update);
-
-      // The default store is ready now; the visibility store is checked next and refused the same way.
-      const vis = runCli(TEMPORAL_TS, ['server', 'start', '--config', config]);
-      assert.equal(vis.status, 1);
-      assert.match(vis.stderr, /visibility store .* has no schema yet/);
-      for (const l of vis.stderr.split('\n').filter((x) => x.trim().startsWith('temporal-sql-tool'))) runPrintedCommand(l);
+      assert.match(behind.stderr, /visibility store .* has no schema yet/);
+      const fixes = printedCommands(behind.stderr);
+      assert.equal(fixes.length, 3, behind.stderr);
+      assert.match(fixes[0]!, new RegExp(`update-schema -d ${schemaDir('temporal')}$`));
+      for (const l of fixes) runPrintedCommand(l);
 
       const server = startCli(TEMPORAL_TS, ['server', 'start', '--config', config, '--headless']);
       try {
@@ -106,7 +129,44 @@ for (const engine of ENGINES) {
       assert.equal(r.status, 1);
       assert.match(
         r.stderr,
-        new RegExp(`at schema version ${esc(newer)}, which is compatible only with servers that need ${esc(newer)} or later; this server needs ${esc(req)}`),
+        new RegExp(
+          `at schema version ${esc(newer)}, which is compatible only with servers that need ${esc(newer)} or later; this server \\(temporal-ts ${esc(CURRENT)}\\) needs ${esc(req)}`,
+        ),
+      );
+      // No release this installation knows needs it (the schema was made up above): said so, with what it knows.
+      assert.match(
+        r.stderr,
+        new RegExp(`No release in this installation's releases\\.json \\(it lists releases up to ${esc(CURRENT)}, which needs temporal schema ${esc(req)}\\)`),
+      );
+      assert.deepEqual(printedCommands(r.stderr), [], 'no command of this release can fix a schema too new for it');
+      // With a release feed that lists the release needing it, the refusal names that release.
+      const feed = join(tmp, `${engine}-feed.json`);
+      writeFileSync(
+        feed,
+        JSON.stringify({
+          product: 'temporal-ts',
+          releases: [
+            {
+              version: '0.9.0',
+              date: '2027-06-01',
+              schema: { temporal: { version: newer, upgradeRequired: true }, visibility: { version: req, upgradeRequired: false } },
+              dataFormats: [],
+              notes: '',
+            },
+          ],
+        }),
+      );
+      const withFeed = writeServerConfig(tmp, `${engine}-feed`, engine, dbs, await freePort(), {
+        numHistoryShards: 2,
+        extra: `upgrade:\n  releaseFeed: ${JSON.stringify(feed)}\n`,
+      });
+      const named = runCli(TEMPORAL_TS, ['server', 'start', '--config', withFeed]);
+      assert.equal(named.status, 1);
+      assert.match(
+        named.stderr,
+        new RegExp(
+          `The temporal store's schema ${esc(newer)} is the one temporal-ts 0\\.9\\.0 needs \\(says the release feed ${esc(feed)}\\): run 0\\.9\\.0 or a newer release`,
+        ),
       );
       await setStoredVersion(engine, dbs.temporal, req, '1.0');
     });
@@ -130,9 +190,10 @@ test('a store with tables but no schema version (made without the tool): refused
     r.stderr,
     /the temporal store \(sqlite database .*untracked-temporal\.db\) has \d+ table\(s\) but no schema version: it was made without the schema tool/,
   );
-  const lines = r.stderr.split('\n').filter((l) => l.trim().startsWith('temporal-sql-tool'));
+  const lines = printedCommands(r.stderr);
   assert.equal(lines.length, 2, r.stderr);
-  assert.match(lines[0]!, /setup-schema --baseline X\.Y --schema-dir \.\/schema\/sqlite\/v3\/temporal\/versioned/);
+  const schemaDir = join(REPO_ROOT, 'schema', 'sqlite', 'v3', 'temporal', 'versioned').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  assert.match(lines[0]!, new RegExp(`setup-schema --baseline X\\.Y --schema-dir ${schemaDir}$`));
   runPrintedCommand(lines[0]!.replace('X.Y', formatVersion(requiredVersion('sqlite', 'temporal'))));
   runPrintedCommand(lines[1]!);
   const server = startCli(TEMPORAL_TS, ['server', 'start', '--config', config, '--headless']);

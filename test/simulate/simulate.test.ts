@@ -1,12 +1,13 @@
 /**
  * `temporal-ts simulate` against a real server process: a run completes and checks every workflow;
  * a run that leaves workflows open, a SIGKILL of the server and a restart, then `--check` from the
- * state file finds every acknowledged workflow completed with its predicted result; bad flags are
- * refused with a sentence.
+ * state file finds every acknowledged workflow completed with its predicted result and says how many
+ * it read and checked; a check that would check nothing (a missing or empty state file, or one with
+ * nothing left open) is refused before it connects; bad flags are refused with a sentence.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEMPORAL_TS, freePort, runCli, startCli, type LongRunning } from '../helpers/processes';
@@ -100,7 +101,19 @@ test('workflows left open survive a SIGKILL and restart of the server; --check f
     assert.equal(check.status, 0, check.stdout + check.stderr);
     const s2 = summaryOf(check.stdout);
     assert.equal(s2.started, 0, '--check starts nothing');
+    assert.equal(s2.readFromStateFile, s1.started, 'every workflow of the state file was read');
     assert.equal(s2.checkedFromStateFile, s1.leftOpen);
+    assert.match(
+      check.stderr,
+      new RegExp(
+        `checking the ${s1.leftOpen} open workflow\\(s\\) of .*b\\.jsonl: it holds ${s1.started}, of which ${s1.started! - s1.leftOpen!} finished in the run that started them`,
+      ),
+    );
+
+    // The same file again: everything has an outcome now, so a check would check nothing.
+    const again = runCli(TEMPORAL_TS, ['simulate', '--address', `127.0.0.1:${port}`, '--check', '--state-file', stateFile]);
+    assert.equal(again.status, 1, again.stdout);
+    assert.match(again.stderr, new RegExp(`nothing to check: all ${s1.started} workflows of .*b\\.jsonl already have an outcome recorded`));
     assert.equal(s2.completed, s1.leftOpen);
     assert.equal(s2.lost, 0);
   } finally {
@@ -144,6 +157,32 @@ test('a run rides out a graceful restart of the server (its open result long pol
   } finally {
     await sim.stop('SIGKILL');
     await server.stop();
+  }
+});
+
+test('a check with nothing to check is refused before it connects: a missing file, an empty one, one with nothing open', () => {
+  const empty = join(tmp, 'empty.jsonl');
+  writeFileSync(empty, '');
+  const finished = join(tmp, 'finished.jsonl');
+  const started = { type: 'started', kind: 'timer', seed: 1, n: 100, workflowId: 'w1', runId: 'r1', expected: 1, startedAtMs: 0 };
+  writeFileSync(finished, `${JSON.stringify(started)}\n${JSON.stringify({ type: 'outcome', workflowId: 'w1', outcome: 'completed', latencyMs: 5 })}\n`);
+  const cases: [string, RegExp][] = [
+    [join(tmp, 'typo.jsonl'), /the state file .*typo\.jsonl does not exist: give --state-file the file an earlier simulate run wrote/],
+    [tmp, /the state file .* is not a file/],
+    [empty, /the state file .*empty\.jsonl holds no workflows .* there is nothing to check/],
+    [
+      finished,
+      /nothing to check: all 1 workflows of .*finished\.jsonl already have an outcome recorded by the run that started them \(1 completed, 0 failed, 0 with a wrong result\)\. A check after an upgrade needs workflows left open across it: start them with `simulate --leave-open --state-file FILE`/,
+    ],
+  ];
+  for (const [file, expected] of cases) {
+    // Nothing listens on port 1: a check that tried to connect would wait and fail otherwise.
+    const began = Date.now();
+    const r = runCli(TEMPORAL_TS, ['simulate', '--address', '127.0.0.1:1', '--check', '--state-file', file]);
+    assert.equal(r.status, 1, file);
+    assert.match(r.stderr, expected);
+    assert.equal(r.stdout, '', 'no summary: nothing was checked');
+    assert.ok(Date.now() - began < 30_000, 'refused at once, without connecting');
   }
 });
 

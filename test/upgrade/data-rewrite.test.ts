@@ -2,8 +2,11 @@
  * The background data-format rewrite on real old data: the packed 0.1.0 leaves 300 open workflows
  * whose mutable state is json/v1; after the schema upgrade this release starts, converts them at the
  * configured rate, is SIGKILLed half-way, resumes from its saved cursor without losing or double
- * counting a row, and records completion. Until then a later minor (which reads v2 only) is refused
- * with the version to run; afterwards it may start. Every workflow stays readable throughout.
+ * counting a row, and records completion. Workflows started while it runs are written in the new
+ * format and are not counted: its progress (log, status, record) is out of the rows in the old
+ * format when it began, never above that total or 100 %. Until then a later minor (which reads v2
+ * only) is refused with the version to run; afterwards it may start. Every workflow stays readable
+ * throughout.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +30,19 @@ const tmp = mkdtempSync(join(tmpdir(), 'data-rewrite-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const WORKFLOWS = 300;
+/** started by this release while its rewrite runs: in the new format from the start */
+const NEW_WORKFLOWS = 60;
+const PROGRESS_LINE = /data format rewrite: (\d+)\/(\d+) rows of mutable state \(executions\.data\) \((\d+)%\)/g;
+
+/** Every progress line of a server's log stays within its total and 100 %. */
+function assertProgressWithinTotal(output: string): number {
+  const lines = [...output.matchAll(PROGRESS_LINE)];
+  for (const [line, done, total, pct] of lines) {
+    assert.equal(Number(total), WORKFLOWS, line);
+    assert.ok(Number(done) <= Number(total) && Number(pct) <= 100, `progress past its total: ${line}`);
+  }
+  return lines.length;
+}
 /** A later minor that reads mutable state v2 and v3 only: what 0.3.0 will be. */
 const NEXT_MINOR_FORMATS: RewrittenFormat[] = [
   { store: 'mutable_state', kind: 'mutableState', label: 'mutable state (executions.data)', target: 3, readable: [2, 3] },
@@ -121,6 +137,8 @@ for (const engine of ENGINES) {
       const mid = JSON.parse(st.stdout) as UpgradeStatus;
       assert.equal(mid.dataRewrite.state, 'running', mid.dataRewrite.note);
       assert.ok(mid.dataRewrite.done! >= 30 && mid.dataRewrite.done! < WORKFLOWS, `looked at ${mid.dataRewrite.done}`);
+      const lastLogged = [...first.output().matchAll(PROGRESS_LINE)].pop()!;
+      assert.ok(mid.dataRewrite.done! >= Number(lastLogged[1]), `the status (${mid.dataRewrite.done}) is not behind the log (${lastLogged[0]})`);
       assert.equal(mid.dataRewrite.total, WORKFLOWS);
       assert.match(mid.dataRewrite.note, /rows still in older formats: \d+ in json\/v1/);
       assert.match(mid.nextStep, /keep .* running until the data rewrite is done/);
@@ -136,30 +154,46 @@ for (const engine of ENGINES) {
       });
       assert.ok(!(await serverVersions(engine, dbs.temporal)).includes('0.3.0'));
 
-      const fast = writeServerConfig(tmp, `${engine}-fast`, engine, dbs, port);
-      const second = startCli(TEMPORAL_TS, ['server', 'start', '--config', fast, '--headless']);
+      // Resumed at the same slow rate, while new workflows are started: they are json/v2 already
+      // and are not counted, though the scan passes them.
+      const second = startCli(TEMPORAL_TS, ['server', 'start', '--config', slow, '--headless']);
       try {
-        await second.waitFor(/data format rewrite resumed: \d+ of 300 rows of mutable state/, 60_000);
-        await second.waitFor(/data format rewrite done: \d+ rows of mutable state \(executions\.data\) rewritten to json\/v2 \(300 looked at\)/, 60_000);
-        // Every run is still readable (and was never lost): describe them all through the SDK.
+        await second.waitFor(/data format rewrite resumed: \d+ of 300 rows of mutable state \(executions\.data\) done so far \(\d+%\)/, 60_000);
         const connection = await Connection.connect({ address });
         try {
           const client = new Client({ connection });
+          await Promise.all(
+            Array.from({ length: NEW_WORKFLOWS }, (_, j) => client.workflow.start('neverPolled', { taskQueue: 'rewrite-test', workflowId: `rw-new-${j}` })),
+          );
+        } finally {
+          await connection.close();
+        }
+        await second.waitFor(
+          /data format rewrite done: 300\/300 rows of mutable state \(executions\.data\) are in json\/v2 \(\d+ rewritten by the background rewrite, \d+ found rewritten already\)/,
+          60_000,
+        );
+        assert.ok(assertProgressWithinTotal(second.output()) >= 1, second.output());
+        assertProgressWithinTotal(first.output());
+        // Every run is still readable (and was never lost): describe them all through the SDK.
+        const connection2 = await Connection.connect({ address });
+        try {
+          const client = new Client({ connection: connection2 });
           for (let i = 0; i < WORKFLOWS; i += 50) {
             const d = await Promise.all(Array.from({ length: 50 }, (_, j) => client.workflow.getHandle(`rw-${i + j}`).describe()));
             for (const x of d) assert.equal(x.status.name, 'RUNNING');
           }
         } finally {
-          await connection.close();
+          await connection2.close();
         }
       } finally {
         assert.equal(await second.stop(), 0, second.output());
       }
       const store = await openPersistence(connectConfig(engine, dbs.temporal));
       try {
-        assert.deepEqual([...(await store.dataRewrite.countExecutionsByEncoding()).entries()], [['json/v2', WORKFLOWS]]);
+        assert.deepEqual([...(await store.dataRewrite.countExecutionsByEncoding()).entries()], [['json/v2', WORKFLOWS + NEW_WORKFLOWS]]);
         const [rec] = await store.dataRewrite.listDataRewrites();
-        assert.equal(rec!.rowsScanned, WORKFLOWS, 'the resumed rewrite neither skipped nor recounted rows');
+        assert.equal(rec!.rowsTotal, WORKFLOWS, 'the total is the rows in json/v1 when the rewrite began');
+        assert.equal(rec!.rowsScanned, WORKFLOWS, 'the resumed rewrite neither skipped nor recounted rows, nor counted the new ones');
         assert.ok(
           rec!.rowsRewritten <= WORKFLOWS && rec!.rowsRewritten >= WORKFLOWS - 10,
           `rewritten ${rec!.rowsRewritten} (a killed batch is found converted)`,
@@ -168,8 +202,9 @@ for (const engine of ENGINES) {
       } finally {
         await store.close();
       }
-      const done = JSON.parse(runCli(TEMPORAL_TS, ['admin', 'upgrade', 'status', '--config', fast, '-o', 'json']).stdout) as UpgradeStatus;
+      const done = JSON.parse(runCli(TEMPORAL_TS, ['admin', 'upgrade', 'status', '--config', slow, '-o', 'json']).stdout) as UpgradeStatus;
       assert.equal(done.dataRewrite.state, 'done');
+      assert.deepEqual([done.dataRewrite.done, done.dataRewrite.total], [WORKFLOWS, WORKFLOWS], 'status and log agree');
       assert.match(done.dataRewrite.note, /no rows left in older formats/);
       assert.match(done.nextStep, /^nothing to do/);
       // Now the next minor may start.

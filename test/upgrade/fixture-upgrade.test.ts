@@ -14,7 +14,8 @@ import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { ENGINES, engineAvailability, toolConnectionFlags, type Engine } from '../helpers/databases';
-import { TEMPORAL_TS, freePort, runCli, sqlTool, startCli } from '../helpers/processes';
+import { REPO_ROOT, TEMPORAL_TS, freePort, runCli, sqlTool, startCli } from '../helpers/processes';
+import { join } from 'node:path';
 import { restoreReleaseFixture, STORES, type RestoredFixture } from '../helpers/release-fixtures';
 import { shippedVersionedPath } from '../../src/schema/shipped';
 import { writeServerConfig } from '../helpers/server-config';
@@ -92,7 +93,7 @@ for (const engine of ENGINES) {
         ),
       );
       assert.ok(
-        refused.stderr.includes(`update-schema -d ./${shippedVersionedPath(engine, 'temporal')}`),
+        refused.stderr.includes(`update-schema -d ${join(REPO_ROOT, shippedVersionedPath(engine, 'temporal'))}\n`),
         `the refusal names the update-schema command:\n${refused.stderr}`,
       );
       assert.deepEqual(await snapshot(engine, fx), before, 'a refused start changes nothing in either store');

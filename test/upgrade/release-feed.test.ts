@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { ReleaseFeedChecker, computeVersionInfo, parseReleaseFeed, readReleaseFeed, versionInRange } from '../../src/upgrade/release-feed';
+import { ReleaseFeedChecker, computeVersionInfo, parseReleaseFeed, readReleaseFeed, resolveNotesUrl, versionInRange } from '../../src/upgrade/release-feed';
 import { mustParseServerVersion } from '../../src/upgrade/server-version';
 
 const rel = (version: string, date: string, temporal: [string, boolean], visibility: [string, boolean] = ['1.0', false]) => ({
@@ -123,5 +123,31 @@ test('the feed is read from a local file and from a URL (loopback); a failed che
   } finally {
     server.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('notesUrl: absolute ones stay as they are; relative ones are relative to the feed; a feed from the network names only web pages', async () => {
+  assert.equal(resolveNotesUrl('https://example.com/notes/0.2.0#x', 'https://feeds.example/releases.json'), 'https://example.com/notes/0.2.0#x');
+  assert.equal(
+    resolveNotesUrl('CHANGELOG.md#020---2026-11-25', 'https://feeds.example/tts/releases.json'),
+    'https://feeds.example/tts/CHANGELOG.md#020---2026-11-25',
+  );
+  assert.equal(resolveNotesUrl('file:///etc/passwd', 'https://feeds.example/releases.json'), undefined, 'a remote feed cannot name a local file');
+  assert.equal(resolveNotesUrl('CHANGELOG.md#020---2026-11-25', '/opt/tts/releases.json'), 'file:///opt/tts/CHANGELOG.md#020---2026-11-25');
+  assert.equal(resolveNotesUrl('https://example.com/n', '/opt/tts/releases.json'), 'https://example.com/n');
+
+  // Read from a URL, a relative notesUrl comes back absolute; the text notes are untouched.
+  const doc = { ...FEED, releases: FEED.releases.map((r) => ({ ...r, notesUrl: `notes/${r.version}.html` })) };
+  const server = createServer((_req, res) => res.end(JSON.stringify(doc)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/feeds/releases.json`;
+    const feed = await readReleaseFeed(base);
+    const r = feed.releases.find((x) => x.version === '0.3.0')!;
+    assert.equal(r.notesUrl, `http://127.0.0.1:${(server.address() as { port: number }).port}/feeds/notes/0.3.0.html`);
+    assert.equal(r.notes, 'notes of 0.3.0');
+    assert.equal(computeVersionInfo(mustParseServerVersion('0.1.0'), feed, 0).recommended.notesUrl, r.notesUrl);
+  } finally {
+    server.close();
   }
 });

@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot, packageVersion } from '../../src/common/package-info';
-import { loadReleaseManifest } from '../../src/upgrade/releases';
+import { loadReleaseManifest, parseReleaseManifest, releaseNeedingSchema } from '../../src/upgrade/releases';
+import { resolveNotesUrl } from '../../src/upgrade/release-feed';
+import { sectionOf } from '../../src/ui/server/release-notes';
+import { fileURLToPath } from 'node:url';
 import { mustParseServerVersion } from '../../src/upgrade/server-version';
 import { requiredVersion } from '../../src/schema/shipped';
 import { compareVersions, formatVersion, parseVersion } from '../../src/schema/version';
@@ -85,4 +88,37 @@ test('every data format this build writes beyond v1 is announced by a release, a
     assert.ok(kind, `${f.release}: releases.json names an unknown blob kind "${f.blob}"`);
     assert.ok(f.to <= FORMAT[kind], `${f.release}: ${f.blob} ${f.to} is newer than this build writes`);
   }
+});
+
+test("every release's notesUrl, relative to releases.json, names its own section of the CHANGELOG beside it", () => {
+  for (const r of manifest.releases) {
+    assert.ok(r.notesUrl, `${r.version} has a notesUrl`);
+    const url = new URL(resolveNotesUrl(r.notesUrl, join(packageRoot(), 'releases.json'))!);
+    assert.equal(url.protocol, 'file:');
+    assert.equal(fileURLToPath(url), join(packageRoot(), 'CHANGELOG.md'));
+    const section = sectionOf(changelog, decodeURIComponent(url.hash.slice(1)));
+    assert.ok(section?.startsWith(`## ${r.version} - ${r.date}\n`), `${r.notesUrl} finds no "## ${r.version} - ${r.date}" heading in CHANGELOG.md`);
+  }
+});
+
+test('the release that needs a schema: the one that introduced it', () => {
+  const m = parseReleaseManifest(
+    {
+      product: 'p',
+      releases: ['0.1.0:1.0', '0.2.0:1.1', '0.2.1:1.1', '0.3.0:1.2'].map((x) => {
+        const [version, schema] = x.split(':') as [string, string];
+        return {
+          version,
+          date: '2026-01-01',
+          schema: { temporal: { version: schema, upgradeRequired: true }, visibility: { version: '1.0', upgradeRequired: false } },
+        };
+      }),
+    },
+    'm',
+  );
+  assert.equal(releaseNeedingSchema(m, 'temporal', '1.1')?.version, '0.2.0');
+  assert.equal(releaseNeedingSchema(m, 'temporal', 'v1.2')?.version, '0.3.0');
+  assert.equal(releaseNeedingSchema(m, 'temporal', '1.3'), undefined);
+  assert.equal(releaseNeedingSchema(m, 'visibility', '1.0')?.version, '0.1.0');
+  assert.equal(releaseNeedingSchema(m, 'temporal', 'garbage'), undefined);
 });

@@ -1,4 +1,7 @@
-/** GetClusterInfo's versionInfo comes from the configured release feed, and is absent without one. */
+/**
+ * GetClusterInfo's versionInfo comes from the configured release feed, and is absent without one;
+ * a release's notesUrl is what its notes field carries (the Web UI links it), else its notes text.
+ */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +21,8 @@ const release = (version: string, date: string, schema: string) => ({
   date,
   schema: { temporal: { version: schema, upgradeRequired: schema !== '1.0' }, visibility: { version: '1.0', upgradeRequired: false } },
   dataFormats: [],
-  notes: `https://example.invalid/notes/${version}`,
+  notes: `what changed in ${version}`,
+  ...(version === '0.2.0' ? { notesUrl: `https://example.invalid/notes/${version}#changes` } : {}),
 });
 
 async function clusterInfo(feed: string | undefined, serverVersion: string) {
@@ -58,7 +62,8 @@ test('with a feed: current, recommended, instructions, alerts with severity, las
   const v = info.versionInfo!;
   assert.equal(v.current?.version, '0.1.0');
   assert.equal(v.recommended?.version, '0.2.0');
-  assert.equal(v.recommended?.notes, 'https://example.invalid/notes/0.2.0');
+  assert.equal(v.recommended?.notes, 'https://example.invalid/notes/0.2.0#changes', "the feed's notesUrl, unchanged");
+  assert.equal(v.current?.notes, 'what changed in 0.1.0', 'without a notesUrl: the notes text');
   assert.equal(Number(v.recommended?.releaseTime?.seconds), Date.parse('2027-01-10T00:00:00Z') / 1000);
   assert.match(v.instructions ?? '', /^Upgrade one minor version at a time: 0\.2\.0 \(upgrade the temporal schema to 1\.1 first\)/);
   assert.deepEqual(

@@ -7,7 +7,8 @@ import type { WorkflowHandlers } from '../rpc';
 const SEVERITY = { high: 'SEVERITY_HIGH', medium: 'SEVERITY_MEDIUM', low: 'SEVERITY_LOW' } as const;
 
 function releaseInfo(r: VersionInfo['current']) {
-  return { version: r.version, releaseTime: r.releaseTimeMs !== undefined ? msToTimestamp(r.releaseTimeMs) : undefined, notes: r.notes ?? '' };
+  // ReleaseInfo has one notes field: the notes' URL when the feed gives one (the UI links it), else the text.
+  return { version: r.version, releaseTime: r.releaseTimeMs !== undefined ? msToTimestamp(r.releaseTimeMs) : undefined, notes: r.notesUrl ?? r.notes ?? '' };
 }
 
 /** temporal.api.version.v1.VersionInfo from the release feed's answer. */

@@ -29,6 +29,7 @@ import { temporal } from '../../common/proto';
 import { int64, pascalEnum, toJson } from './proto-json';
 import type { UpgradeStatusProvider } from './upgrade-status';
 import { ReleaseFeedError, upgradeRecommended, versionInfoFromFeed, versionInfoFromJson } from './version-info';
+import { LocalReleaseNotes } from './release-notes';
 
 /** An error with an HTTP status for the browser; `grpcCode` set when it is the server's own answer. */
 export class ApiHttpError extends Error {
@@ -172,6 +173,9 @@ export interface ApiDeps {
 }
 
 export class UiApi {
+  /** notes files named by the versionInfo, served at the UI's own URL */
+  readonly releaseNotes = new LocalReleaseNotes();
+
   constructor(private readonly d: ApiDeps) {}
 
   private get svc() {
@@ -430,7 +434,7 @@ export class UiApi {
     const running = packageVersion();
     if (this.d.releaseFeedFile) {
       try {
-        const info = await versionInfoFromFeed(this.d.releaseFeedFile, running);
+        const info = this.releaseNotes.localize(await versionInfoFromFeed(this.d.releaseFeedFile, running));
         return { source: 'release-feed', versionInfo: info, upgradeRecommended: upgradeRecommended(info, running) };
       } catch (err) {
         if (!(err instanceof ReleaseFeedError)) throw err;
@@ -453,7 +457,7 @@ export class UiApi {
         message: 'the server does not report versionInfo (GetClusterInfo) yet, and no --release-feed file is configured',
       };
     }
-    const info = versionInfoFromJson(obj(vi));
+    const info = this.releaseNotes.localize(versionInfoFromJson(obj(vi)));
     return { source: 'server', versionInfo: info, upgradeRecommended: upgradeRecommended(info, running) };
   }
 }

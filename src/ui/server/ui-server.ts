@@ -11,6 +11,7 @@ import type { ApiError } from '../api-types';
 import { packageRoot } from '../../common/package-info';
 import { ApiHttpError, UiApi, badRequest } from './api';
 import type { UpgradeStatusProvider } from './upgrade-status';
+import { NOTES_ROUTE } from './release-notes';
 
 export interface UiServerOptions {
   /** port to listen on (0: any free port) */
@@ -169,12 +170,24 @@ function serveStatic(staticDir: string, url: URL, res: ServerResponse): void {
   createReadStream(file).pipe(res);
 }
 
+/** /release-notes/<version>: the notes file a release feed names (see ./release-notes.ts), as text. */
+async function serveReleaseNotes(api: UiApi, url: URL, res: ServerResponse): Promise<void> {
+  await api.versionInfo(); // the links of the current answer
+  const out = await api.releaseNotes.read(decodeURIComponent(url.pathname.slice(NOTES_ROUTE.length)));
+  res.writeHead(out.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+  res.end(out.text);
+}
+
 export async function startUiServer(opts: UiServerOptions): Promise<RunningUiServer> {
   const staticDir = normalize(opts.staticDir ?? join(packageRoot(), 'dist', 'ui'));
   const connection = await Connection.connect({ address: opts.frontendAddress });
   const api = new UiApi({ connection, upgradeStatus: opts.upgradeStatus, releaseFeedFile: opts.releaseFeedFile });
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith(NOTES_ROUTE) && (req.method === 'GET' || req.method === 'HEAD')) {
+      serveReleaseNotes(api, url, res).catch((err: unknown) => sendError(res, err));
+      return;
+    }
     routeApi(api, req, url).then(
       (out) => {
         if (out) sendJson(res, out.status, out.body);

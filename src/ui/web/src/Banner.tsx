@@ -10,8 +10,9 @@ import { useLoad } from './common';
 
 export const DISMISS_KEY = (version: string) => `temporal-ts.upgrade-banner.dismissed.${version}`;
 
+/** A notes link the browser can open: a web page, or the notes file the Web UI serves itself. */
 export function isUrl(s: string): boolean {
-  return /^https?:\/\//i.test(s.trim());
+  return /^(https?:\/\/|\/release-notes\/)/i.test(s.trim());
 }
 
 export function UpgradeBanner() {

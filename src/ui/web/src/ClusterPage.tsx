@@ -109,7 +109,9 @@ function Upgrade({ u }: { u: UpgradeStatusView }) {
         </table>
         <p data-testid="next-step">
           <strong>Next step:</strong> {u.nextStep}
+          {u.nextCommands.length > 0 ? ':' : ''}
         </p>
+        {u.nextCommands.length > 0 && <pre data-testid="next-commands">{u.nextCommands.join('\n')}</pre>}
         <p className="muted small">Source: {u.source}</p>
       </div>
     </>
