@@ -89,17 +89,28 @@ export function implement(
             Promise.reject(new UnimplementedError(unimplementedMessage(service.label, name, isUnimplemented(entry) ? entry.unimplemented : 'unknown method')));
     impl[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const ac = new AbortController();
-      call.on('cancelled', () => ac.abort());
-      const onShutdown = () => ac.abort();
+      // grpc-js reports 'cancelled' also when the stream closes after the answer; an abort then would
+      // only build a DOMException (with its stack) for nobody
+      let answered = false;
+      const abort = (): void => {
+        if (!answered) ac.abort();
+      };
+      call.on('cancelled', abort);
       if (opts.shutdown.aborted) ac.abort();
-      else opts.shutdown.addEventListener('abort', onShutdown, { once: true });
+      else opts.shutdown.addEventListener('abort', abort, { once: true });
       const ctx = requestContext(service.label, name, call, ac.signal);
       runChain(opts.interceptors, ctx, call.request, () => run(call.request as never, ctx))
         .then(
-          (res) => callback(null, res),
-          (err: unknown) => callback(opts.onError(ctx, err) as never),
+          (res) => {
+            answered = true;
+            callback(null, res);
+          },
+          (err: unknown) => {
+            answered = true;
+            callback(opts.onError(ctx, err) as never);
+          },
         )
-        .finally(() => opts.shutdown.removeEventListener('abort', onShutdown));
+        .finally(() => opts.shutdown.removeEventListener('abort', abort));
     };
   }
   return impl;
