@@ -5,6 +5,7 @@
 import type { SqlConnectConfig } from '../persistence/sql-config';
 import type { StoreName } from '../schema/versioned-dir';
 import { DatabaseUpgradeStatusProvider, startUiServer, type RunningUiServer } from '../ui/server';
+import { readClusterDescription } from './cluster/describe';
 
 export interface WebUiOptions {
   port: number;
@@ -40,6 +41,7 @@ export function startWebUi(o: WebUiOptions, c: WebUiContext): Promise<RunningUiS
     host: o.host,
     frontendAddress: `${reachable(c.frontendHost)}:${c.frontendPort}`,
     releaseFeedFile: o.releaseFeedFile,
+    clusterMembers: c.stores[0] ? () => readClusterDescription(c.stores[0]!.config) : undefined,
     upgradeStatus: new DatabaseUpgradeStatusProvider({
       binaryVersion: c.serverVersion,
       clusterName: c.clusterName,
