@@ -20,6 +20,8 @@ export interface MatchingService extends MatchingClient {
     identity: string,
     signal?: AbortSignal,
   ): Promise<PollWorkflowTaskQueueResponse>;
+  /** Unloads the task queues `keep` rejects (their ownership moved to another cluster member); returns how many. */
+  releaseQueues(keep: (namespaceId: string, name: string) => boolean): number;
   /** Answers every waiting poll empty and accepts no more. */
   stop(): void;
 }
