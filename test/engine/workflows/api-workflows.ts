@@ -182,3 +182,10 @@ export async function parentOfDoomedChild(mode: 'terminate' | 'timeout'): Promis
     return `child failed: ${String(err.cause)}`;
   }
 }
+
+/** Upserts a search attribute no namespace defines: the server fails its first workflow task, and every retry alike. */
+export async function upsertsUnknownAttribute(): Promise<string> {
+  wf.upsertSearchAttributes({ NoSuchAttributeAnywhere: ['x'] });
+  await wf.sleep(10);
+  return 'unreachable';
+}
