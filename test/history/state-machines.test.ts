@@ -15,7 +15,7 @@ import { newRunContext } from '../../src/history/api/start-workflow';
 import type { MutationContext } from '../../src/history/context';
 import type { ActivityInfo, TimerInfo, ChildInfo } from '../../src/history/mutable-state';
 import { resolveRetryPolicy } from '../../src/history/retry';
-import { activityMachine, type ScheduleActivity } from '../../src/history/state-machines/activity';
+import { activityMachine, timeoutKindAt, type ScheduleActivity } from '../../src/history/state-machines/activity';
 import { childMachine } from '../../src/history/state-machines/child';
 import { InvalidTransitionError, StateMachine } from '../../src/history/state-machines/machine';
 import { queryMachine, type PendingQuery } from '../../src/history/state-machines/query';
@@ -440,6 +440,19 @@ describe('effects', () => {
     });
     assert.deepEqual(types(ctx).slice(n), ['EVENT_TYPE_WORKFLOW_TASK_FAILED', 'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED']);
     assert.deepEqual([ctx.ms.workflowTask?.attempt, ctx.ms.execution.stickyTaskQueue], [1, undefined]);
+  });
+
+  test("a schedule-to-close timer of an attempt that never started, with schedule-to-start due no later, is a SCHEDULE_TO_START timeout (Temporal's timer order)", () => {
+    const ctx = freshRun();
+    const equal = { ...scheduleActivity(), timeouts: { scheduleToCloseMs: 5_000, scheduleToStartMs: 5_000, startToCloseMs: 5_000, heartbeatMs: 0 } };
+    const a = activityMachine.create(ctx, 'schedule', equal);
+    assert.ok(
+      ctx.timerTasks.some((t) => t.task.type === 'activity-timeout' && t.task.timeoutType === 'schedule-to-start'),
+      'armed although not shorter',
+    );
+    assert.equal(timeoutKindAt(a, 'schedule-to-close'), 'schedule-to-start');
+    activityMachine.fire(ctx, a, 'start', { identity: 'worker' });
+    assert.equal(timeoutKindAt(a, 'schedule-to-close'), 'schedule-to-close', 'a started attempt times out schedule-to-close');
   });
 
   test('terminating a run with a started transient task writes no WorkflowTaskFailed for it', () => {

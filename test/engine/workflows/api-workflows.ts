@@ -189,3 +189,20 @@ export async function upsertsUnknownAttribute(): Promise<string> {
   await wf.sleep(10);
   return 'unreachable';
 }
+
+/** Schedules an activity on `queue` (which nobody polls) with the given timeouts; returns the timeout type it failed with. */
+export async function activityOnIdleQueue(queue: string, scheduleToStartMs: number, scheduleToCloseMs: number): Promise<string> {
+  const { greetActivity } = wf.proxyActivities<{ greetActivity(name: string): Promise<string> }>({
+    taskQueue: queue,
+    scheduleToCloseTimeout: scheduleToCloseMs,
+    ...(scheduleToStartMs > 0 ? { scheduleToStartTimeout: scheduleToStartMs } : {}),
+    retry: { maximumAttempts: 1 },
+  });
+  try {
+    await greetActivity('nobody');
+    return 'completed';
+  } catch (err) {
+    if (err instanceof wf.ActivityFailure && err.cause instanceof wf.TimeoutFailure) return String(err.cause.timeoutType);
+    throw err;
+  }
+}
