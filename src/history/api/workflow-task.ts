@@ -7,10 +7,12 @@
  * so the timeout is what moves a stuck workflow forward).
  */
 import { NotFoundError } from '../../common/errors';
+import { eagerActivitiesDispatched } from '../../common/metrics';
 import { msToTimestamp, num, temporal, WorkflowTaskFailedCause } from '../../common/proto';
 import type { MutationContext } from '../context';
 import type { HistoryEngine } from '../engine';
-import type { PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../matching-client';
+import type { PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../matching-client';
+import type { ActivityInfo } from '../mutable-state';
 import type { ExecutionKey } from '../../persistence';
 import { createNextRun, reserveNextRunId } from '../next-run';
 import type { Logger } from '../../common/logger';
@@ -23,6 +25,7 @@ import { scheduleWorkflowTask, workflowTaskMachine } from '../state-machines/wor
 import type { QueryRegistry } from './query-workflow';
 import { applyProtocolMessage, forgetAdmittedUpdates, hasUndeliveredUpdates, messagesForStartedTask } from './update-workflow';
 import { encodeToken, type WorkflowTaskToken } from './task-token';
+import { activityTaskResponse, startEagerActivities } from './eager-activities';
 
 type CompletedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest;
 type FailedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest;
@@ -117,6 +120,8 @@ function oversizedPayload(commands: Command[], limits: Limits, log: Logger, work
 export interface CompletedOutcome {
   /** set when the server failed the task instead (bad command): returned to the worker as an error */
   failedWith?: BadCommandError;
+  /** activities started for the worker by this completion (eager dispatch: eager-activities.ts) */
+  activityTasks?: PollActivityTaskQueueResponse[];
 }
 
 export async function respondWorkflowTaskCompleted(
@@ -126,6 +131,7 @@ export async function respondWorkflowTaskCompleted(
   queries?: QueryRegistry,
 ): Promise<CompletedOutcome> {
   const ref: ExecutionKey = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
+  let eager: { acts: ActivityInfo[]; namespace: string; workflowType: string } | undefined;
   const outcome = await engine.update(ref, async (ctx): Promise<CompletedOutcome> => {
     const ms = ctx.ms;
     startedTask(ctx, token);
@@ -182,6 +188,8 @@ export async function respondWorkflowTaskCompleted(
       commands,
     );
     if (isRunning(ms)) {
+      const acts = startEagerActivities(ctx, commands, identity);
+      if (acts.length > 0) eager = { acts, namespace: ms.execution.namespace, workflowType: ms.execution.workflowType };
       const newWork = ctx.flushBufferedEvents() > 0;
       if (newWork || req.forceCreateNewWorkflowTask || hasUndeliveredUpdates(engine, ctx)) scheduleWorkflowTask(ctx);
     } else {
@@ -190,6 +198,11 @@ export async function respondWorkflowTaskCompleted(
     }
     return {};
   });
+  // built after the commit: an eager activity exists for the worker only once its start is durable
+  if (eager) {
+    outcome.activityTasks = eager.acts.map((a) => activityTaskResponse(ref, a, eager!));
+    eagerActivitiesDispatched.inc(eager.acts.length);
+  }
   return outcome;
 }
 
