@@ -33,6 +33,9 @@ import type { VisibilityWriter } from '../visibility';
 
 const History = api.history.v1.History;
 
+/** History batches (rows) read per query by readHistoryFrom. */
+const BATCHES_PER_READ = 256;
+
 /** How many shard acquisitions run at once at start-up. */
 const SHARD_ACQUIRE_CONCURRENCY = 64;
 
@@ -207,6 +210,34 @@ export class HistoryEngine {
     const out: IHistoryEvent[] = [];
     for (const b of batches) out.push(...History.decode(readProtoBlob(b.events, FORMAT.historyBatch)).events);
     return out;
+  }
+
+  /**
+   * Up to `maxEvents` events of the run from `fromEventId` up to (not including) `nextEventId` (the
+   * mutable state's), read by primary key from the batch that holds the first (a page costs the
+   * same wherever it is in the history), and whether more events follow in that range. Batches are
+   * read BATCHES_PER_READ at a time until the page is full.
+   */
+  async readHistoryFrom(ref: ExecutionKey, fromEventId: number, nextEventId: number, maxEvents: number): Promise<{ events: IHistoryEvent[]; more: boolean }> {
+    const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    const out: IHistoryEvent[] = [];
+    let from = Math.max(1, fromEventId);
+    while (from < nextEventId) {
+      const batches = await this.store.executions.readHistoryBranchFrom(shard.shardId, ref.runId, ref.runId, from, BATCHES_PER_READ);
+      let last = from - 1;
+      for (const b of batches) {
+        for (const e of History.decode(readProtoBlob(b.events, FORMAT.historyBatch)).events) {
+          const id = num(e.eventId);
+          if (id < from || id >= nextEventId) continue;
+          if (out.length === maxEvents) return { events: out, more: true };
+          out.push(e);
+          last = id;
+        }
+      }
+      if (last < from) break; // nothing more stored (a history shorter than its mutable state says: never in practice)
+      from = last + 1;
+    }
+    return { events: out, more: false };
   }
 
   // ---------------------------------------------------------------- writing

@@ -45,7 +45,8 @@ export async function executeTransferTask(engine: HistoryEngine, t: TransferTask
 }
 
 async function eventById(engine: HistoryEngine, ref: ExecutionKey, eventId: number): Promise<IHistoryEvent | undefined> {
-  return (await engine.readHistory(ref)).find((e) => num(e.eventId) === eventId);
+  // only the batch holding it is read
+  return (await engine.readHistoryFrom(ref, eventId, eventId + 1, 1)).events[0];
 }
 
 async function namespaceOf(engine: HistoryEngine, name: string, ms: MutableState): Promise<{ id: string; name: string } | undefined> {
