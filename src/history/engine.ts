@@ -204,6 +204,16 @@ export class HistoryEngine {
     return structuredClone((await this.load(shard, ref, false)).ms);
   }
 
+  /**
+   * The mutable state without a copy, for readers that only look (long polls, visibility, queue
+   * handlers): never mutate it. The cached object is never changed in place (an update works on a
+   * copy and replaces it when it commits), so what this returns stays a consistent snapshot.
+   */
+  async peekMutableState(ref: ExecutionKey): Promise<Readonly<MutableState>> {
+    const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    return (await this.load(shard, ref, false)).ms;
+  }
+
   async readHistory(ref: ExecutionKey): Promise<IHistoryEvent[]> {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
     const batches = await this.store.executions.readHistoryBranch(shard.shardId, ref.runId, ref.runId);

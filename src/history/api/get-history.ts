@@ -68,7 +68,7 @@ async function readOrWait(
 ): Promise<Response> {
   if (req.historyEventFilterType === CLOSE_EVENT) {
     for (;;) {
-      const ms = await engine.getMutableState(ref);
+      const ms = await engine.peekMutableState(ref);
       if (!isRunning(ms)) {
         // only the batch that holds the close event is read
         const id = ms.execution.completionEventId;
@@ -86,7 +86,7 @@ async function readOrWait(
   const from = Math.max(1, token?.nextEventId ?? 1);
   const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : DEFAULT_PAGE_SIZE;
   for (;;) {
-    const ms = await engine.getMutableState(ref);
+    const ms = await engine.peekMutableState(ref);
     const left = deadline - Date.now();
     // nothing after `from` yet: a long poll waits without reading history
     if (from >= ms.nextEventId && req.waitNewEvent && isRunning(ms) && left > 0 && !signal?.aborted) {

@@ -8,7 +8,7 @@
  */
 import { NotFoundError } from '../../common/errors';
 import { eagerActivitiesDispatched } from '../../common/metrics';
-import { msToTimestamp, num, temporal, WorkflowTaskFailedCause } from '../../common/proto';
+import { msToTimestamp, temporal, WorkflowTaskFailedCause } from '../../common/proto';
 import type { MutationContext } from '../context';
 import type { HistoryEngine } from '../engine';
 import type { PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../matching-client';
@@ -52,11 +52,18 @@ export async function recordWorkflowTaskStarted(
     const messages = messagesForStartedTask(engine, ctx, wt.startedEventId);
     // buffered queries ride along with the task (answered in RespondWorkflowTaskCompleted.query_results)
     const attached = queries?.attachToTask(ref, wt.startedEventId);
-    return { wt: { ...wt }, ms: structuredClone(ms), messages, attached };
+    const e = ms.execution;
+    return {
+      wt: { ...wt },
+      execution: { lastCompleted: e.lastCompletedWorkflowTaskStartedEventId, workflowType: e.workflowType, taskQueue: e.taskQueue },
+      messages,
+      attached,
+    };
   });
-  const { wt, ms, messages, attached } = started;
-  const firstEventId = sticky && ms.execution.lastCompletedWorkflowTaskStartedEventId > 0 ? ms.execution.lastCompletedWorkflowTaskStartedEventId + 1 : 1;
-  const events = (await engine.readHistory(ref)).filter((e) => num(e.eventId) >= firstEventId && num(e.eventId) <= wt.startedEventId);
+  const { wt, execution, messages, attached } = started;
+  // a sticky worker has the run cached: only the events after the last task it completed are read and sent
+  const firstEventId = sticky && execution.lastCompleted > 0 ? execution.lastCompleted + 1 : 1;
+  const { events } = await engine.readHistoryFrom(ref, firstEventId, wt.startedEventId + 1, Number.POSITIVE_INFINITY);
   const token: WorkflowTaskToken = {
     k: 'wt',
     ns: ref.namespaceId,
@@ -69,13 +76,13 @@ export async function recordWorkflowTaskStarted(
   return {
     taskToken: encodeToken(token),
     workflowExecution: { workflowId: ref.workflowId, runId: ref.runId },
-    workflowType: { name: ms.execution.workflowType },
-    previousStartedEventId: ms.execution.lastCompletedWorkflowTaskStartedEventId as never,
+    workflowType: { name: execution.workflowType },
+    previousStartedEventId: execution.lastCompleted as never,
     startedEventId: wt.startedEventId as never,
     attempt: wt.attempt,
     backlogCountHint: 0 as never,
     history: { events },
-    workflowExecutionTaskQueue: { name: ms.execution.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    workflowExecutionTaskQueue: { name: execution.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     scheduledTime: msToTimestamp(wt.scheduledTimeMs),
     startedTime: msToTimestamp(wt.startedTimeMs),
     messages,

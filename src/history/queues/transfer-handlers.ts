@@ -176,7 +176,7 @@ const HINT_REFRESH_MS = 10_000;
 const hintRefreshedAt = new Map<string, number>();
 
 async function afterClose(engine: HistoryEngine, ref: ExecutionKey): Promise<void> {
-  const ms = await engine.getMutableState(ref);
+  const ms = await engine.peekMutableState(ref);
   if (isRunning(ms)) return;
   if (ms.execution.parent && !ms.execution.nextRunId) {
     const close = await eventById(engine, ref, ms.execution.completionEventId);
