@@ -330,7 +330,8 @@ export class HistoryEngine {
         rangeId: shard.rangeId,
         execution: this.executionRow(ctx.ms, version),
         expectedDbRecordVersion: loaded.dbRecordVersion,
-        current: ctx.currentRowMovedOn ? undefined : { state: stateCode(ctx.ms), status: executionStatus(ctx.ms) },
+        // the current row carries the run's state and status: written only when they change
+        current: ctx.currentRowMovedOn || !stateChanged(loaded.ms, ctx.ms) ? undefined : { state: stateCode(ctx.ms), status: executionStatus(ctx.ms) },
         history,
         tasks,
       });
@@ -465,6 +466,10 @@ export class HistoryEngine {
   isRetryableWriteError(err: unknown): boolean {
     return err instanceof ConditionFailedError && !(err instanceof ShardOwnershipLostError);
   }
+}
+
+function stateChanged(before: MutableState, after: MutableState): boolean {
+  return stateCode(before) !== stateCode(after) || executionStatus(before) !== executionStatus(after);
 }
 
 function stateCode(ms: MutableState): number {
