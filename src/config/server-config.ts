@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { resolvePlugin } from '../persistence/plugins';
-import { DEFAULT_PORTS, type SqlConnectConfig } from '../persistence/sql-config';
+import { DEFAULT_MAX_CONNS, DEFAULT_PORTS, type SqlConnectConfig } from '../persistence/sql-config';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -115,6 +115,7 @@ function parseDatastore(name: string, ds: unknown, notes: string[]): SqlConnectC
     password: str(sql, 'password', p),
     databaseName,
     connectAttributes: attrs ? Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, String(v)])) : undefined,
+    maxConns: sql.maxConns === undefined || sql.maxConns === null ? undefined : int(sql, 'maxConns', p, DEFAULT_MAX_CONNS, 1, 1000),
     tls: tls
       ? {
           enabled: bool(tls, 'enabled', `${p}.tls`, false),

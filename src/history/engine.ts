@@ -33,6 +33,9 @@ import type { VisibilityWriter } from '../visibility';
 
 const History = api.history.v1.History;
 
+/** History batches (rows) read per query by readHistoryFrom. */
+const BATCHES_PER_READ = 256;
+
 /** How many shard acquisitions run at once at start-up. */
 const SHARD_ACQUIRE_CONCURRENCY = 64;
 
@@ -201,12 +204,50 @@ export class HistoryEngine {
     return structuredClone((await this.load(shard, ref, false)).ms);
   }
 
+  /**
+   * The mutable state without a copy, for readers that only look (long polls, visibility, queue
+   * handlers): never mutate it. The cached object is never changed in place (an update works on a
+   * copy and replaces it when it commits), so what this returns stays a consistent snapshot.
+   */
+  async peekMutableState(ref: ExecutionKey): Promise<Readonly<MutableState>> {
+    const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    return (await this.load(shard, ref, false)).ms;
+  }
+
   async readHistory(ref: ExecutionKey): Promise<IHistoryEvent[]> {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
     const batches = await this.store.executions.readHistoryBranch(shard.shardId, ref.runId, ref.runId);
     const out: IHistoryEvent[] = [];
     for (const b of batches) out.push(...History.decode(readProtoBlob(b.events, FORMAT.historyBatch)).events);
     return out;
+  }
+
+  /**
+   * Up to `maxEvents` events of the run from `fromEventId` up to (not including) `nextEventId` (the
+   * mutable state's), read by primary key from the batch that holds the first (a page costs the
+   * same wherever it is in the history), and whether more events follow in that range. Batches are
+   * read BATCHES_PER_READ at a time until the page is full.
+   */
+  async readHistoryFrom(ref: ExecutionKey, fromEventId: number, nextEventId: number, maxEvents: number): Promise<{ events: IHistoryEvent[]; more: boolean }> {
+    const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    const out: IHistoryEvent[] = [];
+    let from = Math.max(1, fromEventId);
+    while (from < nextEventId) {
+      const batches = await this.store.executions.readHistoryBranchFrom(shard.shardId, ref.runId, ref.runId, from, BATCHES_PER_READ);
+      let last = from - 1;
+      for (const b of batches) {
+        for (const e of History.decode(readProtoBlob(b.events, FORMAT.historyBatch)).events) {
+          const id = num(e.eventId);
+          if (id < from || id >= nextEventId) continue;
+          if (out.length === maxEvents) return { events: out, more: true };
+          out.push(e);
+          last = id;
+        }
+      }
+      if (last < from) break; // nothing more stored (a history shorter than its mutable state says: never in practice)
+      from = last + 1;
+    }
+    return { events: out, more: false };
   }
 
   // ---------------------------------------------------------------- writing
@@ -289,7 +330,8 @@ export class HistoryEngine {
         rangeId: shard.rangeId,
         execution: this.executionRow(ctx.ms, version),
         expectedDbRecordVersion: loaded.dbRecordVersion,
-        current: ctx.currentRowMovedOn ? undefined : { state: stateCode(ctx.ms), status: executionStatus(ctx.ms) },
+        // the current row carries the run's state and status: written only when they change
+        current: ctx.currentRowMovedOn || !stateChanged(loaded.ms, ctx.ms) ? undefined : { state: stateCode(ctx.ms), status: executionStatus(ctx.ms) },
         history,
         tasks,
       });
@@ -424,6 +466,10 @@ export class HistoryEngine {
   isRetryableWriteError(err: unknown): boolean {
     return err instanceof ConditionFailedError && !(err instanceof ShardOwnershipLostError);
   }
+}
+
+function stateChanged(before: MutableState, after: MutableState): boolean {
+  return stateCode(before) !== stateCode(after) || executionStatus(before) !== executionStatus(after);
 }
 
 function stateCode(ms: MutableState): number {

@@ -45,7 +45,8 @@ export async function executeTransferTask(engine: HistoryEngine, t: TransferTask
 }
 
 async function eventById(engine: HistoryEngine, ref: ExecutionKey, eventId: number): Promise<IHistoryEvent | undefined> {
-  return (await engine.readHistory(ref)).find((e) => num(e.eventId) === eventId);
+  // only the batch holding it is read
+  return (await engine.readHistoryFrom(ref, eventId, eventId + 1, 1)).events[0];
 }
 
 async function namespaceOf(engine: HistoryEngine, name: string, ms: MutableState): Promise<{ id: string; name: string } | undefined> {
@@ -175,7 +176,7 @@ const HINT_REFRESH_MS = 10_000;
 const hintRefreshedAt = new Map<string, number>();
 
 async function afterClose(engine: HistoryEngine, ref: ExecutionKey): Promise<void> {
-  const ms = await engine.getMutableState(ref);
+  const ms = await engine.peekMutableState(ref);
   if (isRunning(ms)) return;
   if (ms.execution.parent && !ms.execution.nextRunId) {
     const close = await eventById(engine, ref, ms.execution.completionEventId);
