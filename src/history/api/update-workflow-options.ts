@@ -1,9 +1,11 @@
 /**
  * UpdateWorkflowExecutionOptions: the fields of WorkflowExecutionOptions the update mask names are
- * replaced (an unset field in the mask clears it), a WorkflowExecutionOptionsUpdated event records
- * the change, and the run's options are answered. This server keeps and reports the options
- * (DescribeWorkflowExecution, history); it has no worker versioning and no priority matching, so a
- * versioning override or a priority changes where and when nothing runs.
+ * replaced (an unset field in the mask clears it) and the run's options are answered. This server
+ * keeps and reports the options (DescribeWorkflowExecution: priority, versioningInfo); it has no
+ * worker versioning and no priority matching, so a versioning override or a priority changes where
+ * and when nothing runs. Unlike Temporal it writes no WorkflowExecutionOptionsUpdated event: the
+ * TypeScript SDK 1.24's core fails every later workflow task of the run on that event ("not a
+ * non-stateful event"), and the event would tell the worker of a change that has no effect here.
  */
 import { InvalidArgumentError, NotFoundError } from '../../common/errors';
 import { api, fromB64, msToTimestamp, toB64, type temporal } from '../../common/proto';
@@ -50,12 +52,8 @@ export async function updateWorkflowOptions(
       else delete next[f];
     }
     ctx.ms.execution.executionOptionsB64 = toB64(WorkflowExecutionOptions, next);
-    ctx.addEvent('EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED', {
-      versioningOverride: fields.includes('versioningOverride') ? next.versioningOverride : undefined,
-      unsetVersioningOverride: fields.includes('versioningOverride') && !next.versioningOverride,
-      priority: fields.includes('priority') ? next.priority : undefined,
-      identity,
-    });
+    ctx.touch();
+    engine.log.info({ workflowId: ref.workflowId, runId: ref.runId, identity, fields }, 'workflow execution options updated');
     return { workflowExecutionOptions: next, updateTime: msToTimestamp(ctx.nowMs) };
   });
 }
