@@ -20,7 +20,13 @@ import {
   respondActivityTaskFailed,
 } from './api/activity-task';
 import { requestCancelWorkflow, terminateWorkflow } from './api/cancel-terminate';
+import { activityTokenById } from './api/activity-by-id';
+import { deleteWorkflow } from './api/delete-workflow';
 import { describeWorkflow } from './api/describe-workflow';
+import { getWorkflowHistoryReverse } from './api/get-history-reverse';
+import { resetStickyTaskQueue } from './api/reset-sticky-task-queue';
+import { resetWorkflow, type ResetOptions } from './api/reset-workflow';
+import { updateWorkflowOptions } from './api/update-workflow-options';
 import { getWorkflowHistory } from './api/get-history';
 import { buildQueryTask, queryWorkflow, QueryRegistry, respondQueryTaskCompleted } from './api/query-workflow';
 import { signalWorkflow } from './api/signal-workflow';
@@ -167,6 +173,36 @@ export class HistoryHandler {
   ): Promise<UpdateStatus & { runId: string }> {
     const ref = await this.engine.resolve(namespaceId, ex.workflowId, ex.runId);
     return { ...(await pollWorkflowUpdate(this.engine, ref, updateId, stage, timeoutMs, signal)), runId: ref.runId };
+  }
+
+  async resetWorkflow(namespaceId: string, ex: WorkflowExecution, opts: ResetOptions): Promise<{ runId: string }> {
+    return resetWorkflow(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), opts);
+  }
+
+  async deleteWorkflow(namespaceId: string, ex: WorkflowExecution, identity: string): Promise<void> {
+    await deleteWorkflow(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), identity);
+  }
+
+  async getHistoryReverse(namespaceId: string, ex: WorkflowExecution, req: ws.IGetWorkflowExecutionHistoryReverseRequest) {
+    return getWorkflowHistoryReverse(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), req);
+  }
+
+  async resetStickyTaskQueue(namespaceId: string, ex: WorkflowExecution): Promise<void> {
+    await resetStickyTaskQueue(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId));
+  }
+
+  async updateWorkflowOptions(
+    namespaceId: string,
+    ex: WorkflowExecution,
+    options: temporal.api.workflow.v1.IWorkflowExecutionOptions,
+    maskPaths: readonly string[],
+    identity: string,
+  ): Promise<ws.IUpdateWorkflowExecutionOptionsResponse> {
+    return updateWorkflowOptions(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), options, maskPaths, identity);
+  }
+
+  async activityTokenById(namespaceId: string, ex: WorkflowExecution, activityId: string, startIfScheduled?: { identity: string }) {
+    return activityTokenById(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), activityId, startIfScheduled);
   }
 
   // ---------------------------------------------------------------- queries (legacy query tasks)

@@ -110,6 +110,10 @@ export interface ExecutionInfo {
   /** the run that continues this one (continue-as-new, retry, cron), once closed */
   nextRunId?: string | undefined;
   parent?: ParentInfo | undefined;
+  /** the run a ResetWorkflowExecution of this run created (the latest one); absent when never reset */
+  resetRunId?: string | undefined;
+  /** UpdateWorkflowExecutionOptions: workflow.v1.WorkflowExecutionOptions, proto3 base64; absent when never set */
+  executionOptionsB64?: string | undefined;
 }
 
 /** The parent of a child workflow (inherited by the runs of its chain). */

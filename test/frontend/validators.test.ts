@@ -124,9 +124,47 @@ const WORKFLOW_SERVICE_CASES: Case[] = [
   ['CountWorkflowExecutions', { namespace: '' }, /^namespace: is required/],
   ['ListOpenWorkflowExecutions', { namespace: '' }, /^namespace: is required/],
   ['ListClosedWorkflowExecutions', { namespace: '' }, /^namespace: is required/],
+  ['ResetWorkflowExecution', { namespace: ns, workflowExecution: { workflowId: 'w' } }, /^workflowTaskFinishEventId: is required/],
+  [
+    'ResetWorkflowExecution',
+    { namespace: ns, workflowExecution: { workflowId: '' }, workflowTaskFinishEventId: 4 },
+    /^workflowExecution\.workflowId: is required/,
+  ],
+  [
+    'ResetWorkflowExecution',
+    { namespace: ns, workflowExecution: { workflowId: 'w' }, workflowTaskFinishEventId: 4, resetReapplyType: 9 },
+    /^resetReapplyType: 9 is not/,
+  ],
+  [
+    'ResetWorkflowExecution',
+    { namespace: ns, workflowExecution: { workflowId: 'w' }, workflowTaskFinishEventId: 4, postResetOperations: [{ updateWorkflowOptions: {} }] },
+    /^postResetOperations: are not supported/,
+  ],
+  [
+    'DeleteWorkflowExecution',
+    { namespace: ns, workflowExecution: { workflowId: 'w', runId: 'nope' } },
+    /^workflowExecution\.runId: "nope" is not a valid run id/,
+  ],
+  ['GetWorkflowExecutionHistoryReverse', { namespace: ns, execution: { workflowId: 'w' }, nextPageToken: Buffer.from('x') }, /^nextPageToken: is malformed/],
+  ['ResetStickyTaskQueue', { namespace: ns, execution: {} }, /^execution\.workflowId: is required/],
+  ['UpdateWorkflowExecutionOptions', { namespace: ns, workflowExecution: { workflowId: 'w' } }, /^workflowExecutionOptions: is required/],
+  [
+    'UpdateWorkflowExecutionOptions',
+    { namespace: ns, workflowExecution: { workflowId: 'w' }, workflowExecutionOptions: {}, updateMask: { paths: ['cron'] } },
+    /^updateMask: path "cron" is not an option/,
+  ],
+  ['RecordActivityTaskHeartbeatById', { namespace: ns, workflowId: 'w' }, /^activityId: is required/],
+  ['RespondActivityTaskCompletedById', { namespace: ns, activityId: 'a' }, /^workflowId: is required/],
+  ['RespondActivityTaskFailedById', { namespace: '', workflowId: 'w', activityId: 'a' }, /^namespace: is required/],
+  ['RespondActivityTaskCanceledById', { namespace: ns, workflowId: 'w' }, /^activityId: is required/],
+  ['DescribeTaskQueue', { namespace: ns, taskQueue: { name: '' } }, /^taskQueue\.name: is required/],
+  ['DescribeTaskQueue', { namespace: ns, taskQueue: { name: 'tq' }, taskQueueType: 7 }, /^taskQueueType: 7 is not/],
+  ['ListTaskQueuePartitions', { namespace: ns }, /^taskQueue\.name: is required/],
 ];
 
 const OPERATOR_SERVICE_CASES: Case[] = [
+  ['DeleteNamespace', {}, /^namespace: is required/],
+  ['ListClusters', { pageSize: -1 }, /^pageSize: must not be negative/],
   [
     'AddSearchAttributes',
     { searchAttributes: { CustomKeyword: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD } },
