@@ -22,10 +22,11 @@ import {
   type PersistenceBundle,
 } from '../persistence';
 import { MutationContext } from './context';
+import { localCrossShard, type CrossShardCalls } from './cross-shard';
 import { DEFAULT_LIMITS, enforceHistoryLimits, HistoryLimitExceededError, type Limits } from './limits';
 import { packageVersion } from '../common/package-info';
 import { decodeMutableState, encodeMutableState, EXECUTION_STATE, type MutableState } from './mutable-state';
-import { ShardContext } from './shard';
+import { ShardContext, type WriteLease } from './shard';
 import { executionStatus, isRunning } from './state-machines/states';
 import { encodeTask, type VisibilityTask } from './tasks';
 import type { MatchingClient } from './matching-client';
@@ -72,6 +73,9 @@ class LruCache<K, V> {
   delete(k: K): void {
     this.map.delete(k);
   }
+  clear(): void {
+    this.map.clear();
+  }
 }
 
 /** See HistoryEngine.watchChanges. */
@@ -99,6 +103,8 @@ export interface HistoryEngineDeps {
   namespaces: NamespaceLookup;
   /** when set, commits write visibility tasks and retention deletes the run's visibility record */
   visibility?: VisibilityWriter;
+  /** where transfer tasks reach other executions (in a cluster: the routing client); this engine when absent */
+  crossShard?: CrossShardCalls;
 }
 
 interface CachedState {
@@ -124,8 +130,11 @@ export class HistoryEngine {
   /** the visibility store's writer; undefined when the server runs without one */
   readonly visibility: VisibilityWriter | undefined;
   readonly limits: Limits;
+  /** other executions, wherever their shard is owned (see cross-shard.ts) */
+  readonly crossShard: CrossShardCalls;
 
   constructor(deps: HistoryEngineDeps) {
+    this.crossShard = deps.crossShard ?? localCrossShard(this);
     this.store = deps.store;
     this.opts = deps.options;
     this.log = deps.log;
@@ -155,6 +164,34 @@ export class HistoryEngine {
       }
     };
     await Promise.all(Array.from({ length: Math.min(SHARD_ACQUIRE_CONCURRENCY, total) }, worker));
+  }
+
+  /**
+   * Acquires one shard (range_id bump, metadata rewritten) and adds it to the shards this process
+   * serves; a shard held before (lost or released) is replaced.
+   */
+  async acquireShard(shardId: number): Promise<ShardContext> {
+    const shard = new ShardContext(shardId, this.store, this.opts.hostIdentity, this.log, this.opts.serverVersion ?? packageVersion());
+    await shard.acquire();
+    // another owner may have written its executions meanwhile: nothing cached of them is trusted
+    if (this.shards.has(shardId)) this.cache.clear();
+    this.shards.set(shardId, shard);
+    return shard;
+  }
+
+  /** Stops serving a shard (another member owns it now): its writes fail from here on, its cached states go. */
+  releaseShard(shardId: number): void {
+    const shard = this.shards.get(shardId);
+    if (!shard) return;
+    shard.released = true;
+    this.shards.delete(shardId);
+    this.cache.clear();
+  }
+
+  /** Whether this process serves the shard now. */
+  ownsShard(shardId: number): boolean {
+    const shard = this.shards.get(shardId);
+    return !!shard && !shard.lost && !shard.released;
   }
 
   shardFor(namespaceId: string, workflowId: string): ShardContext {
@@ -282,9 +319,14 @@ export class HistoryEngine {
     return kind ? [{ ...ctx.ref, type: 'visibility', kind }] : [];
   }
 
-  private async buildWrite(shard: ShardContext, ctx: MutationContext, before?: MutableState): Promise<{ history: HistoryBatchRow[]; tasks: NewTasks }> {
+  /** The rows of one commit, its task ids taken under a write lease (the caller ends it once the write settled). */
+  private async buildWrite(
+    shard: ShardContext,
+    ctx: MutationContext,
+    before?: MutableState,
+  ): Promise<{ history: HistoryBatchRow[]; tasks: NewTasks; lease: WriteLease }> {
     const visibility = this.visibilityTasks(ctx, before);
-    await shard.reserveTaskIds(ctx.transferTasks.length + ctx.timerTasks.length + visibility.length + 1);
+    const lease = await shard.openWrite(ctx.transferTasks.length + ctx.timerTasks.length + visibility.length + 1);
     const ms = ctx.ms;
     const history: HistoryBatchRow[] = [];
     if (ctx.newEvents.length > 0) {
@@ -307,7 +349,7 @@ export class HistoryEngine {
       visibility: visibility.map((t) => ({ taskId: shard.nextTaskId(), task: encodeTask(t) })),
     };
     ctx.committedTransfer = ctx.transferTasks.map((task, i) => ({ taskId: tasks.transfer[i]!.taskId, task }));
-    return { history, tasks };
+    return { history, tasks, lease };
   }
 
   private executionRow(ms: MutableState, dbRecordVersion: number): ExecutionRow {
@@ -322,12 +364,12 @@ export class HistoryEngine {
 
   private async commitUpdate(shard: ShardContext, loaded: CachedState, ctx: MutationContext): Promise<void> {
     const k = HistoryEngine.key(ctx.ref);
-    const { history, tasks } = await this.buildWrite(shard, ctx, loaded.ms);
+    const { history, tasks, lease } = await this.buildWrite(shard, ctx, loaded.ms);
     const version = loaded.dbRecordVersion + 1;
     try {
       await this.store.executions.updateWorkflowExecution({
         shardId: shard.shardId,
-        rangeId: shard.rangeId,
+        rangeId: lease.rangeId,
         execution: this.executionRow(ctx.ms, version),
         expectedDbRecordVersion: loaded.dbRecordVersion,
         // the current row carries the run's state and status: written only when they change
@@ -339,6 +381,8 @@ export class HistoryEngine {
       this.cache.delete(k);
       shard.markLostIf(err);
       throw err;
+    } finally {
+      lease.end();
     }
     this.cache.set(k, { ms: ctx.ms, dbRecordVersion: version });
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
@@ -348,11 +392,11 @@ export class HistoryEngine {
   async create(ctx: MutationContext, previousRunId: string | undefined): Promise<void> {
     const ms = ctx.ms;
     const shard = this.shardFor(ms.execution.namespaceId, ms.execution.workflowId);
-    const { history, tasks } = await this.buildWrite(shard, ctx);
+    const { history, tasks, lease } = await this.buildWrite(shard, ctx);
     try {
       await this.store.executions.createWorkflowExecution({
         shardId: shard.shardId,
-        rangeId: shard.rangeId,
+        rangeId: lease.rangeId,
         current: {
           previousRunId,
           runId: ms.execution.runId,
@@ -373,6 +417,8 @@ export class HistoryEngine {
     } catch (err) {
       shard.markLostIf(err);
       throw err;
+    } finally {
+      lease.end();
     }
     this.cache.set(HistoryEngine.key(ctx.ref), { ms, dbRecordVersion: 1 });
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
@@ -384,10 +430,7 @@ export class HistoryEngine {
     const k = HistoryEngine.key(ref);
     await this.locks.run(k, async () => {
       try {
-        await this.store.executions.deleteWorkflowExecution(shard.shardId, shard.rangeId, ref);
-      } catch (err) {
-        shard.markLostIf(err);
-        throw err;
+        await shard.fenced((rangeId) => this.store.executions.deleteWorkflowExecution(shard.shardId, rangeId, ref));
       } finally {
         this.cache.delete(k);
       }
