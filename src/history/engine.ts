@@ -117,6 +117,13 @@ export class HistoryEngine {
   private readonly locks = new KeyedMutex();
   /** mutable states by execution, least recently used first; bounded (see MUTABLE_STATE_CACHE_SIZE) */
   private readonly cache = new LruCache<string, CachedState>(MUTABLE_STATE_CACHE_SIZE);
+  /**
+   * Executions whose write is in flight, settled once the cache holds what was committed. Between the
+   * database commit and the cache update a reader would find the previous state in the cache while
+   * the tasks of the commit are already visible to the queue processors: the visibility queue then
+   * recorded a closed run as running, for good (its task was deleted after it ran). Readers wait here.
+   */
+  private readonly committing = new Map<string, Promise<void>>();
   /** emits `changed:<ns>/<wf>/<run>` after each commit of that execution */
   readonly notifier = new EventEmitter();
   /** last known retention per namespace id: lets a close schedule its deletion in the same commit */
@@ -238,6 +245,8 @@ export class HistoryEngine {
   /** A read-only snapshot of the mutable state (a copy). */
   async getMutableState(ref: ExecutionKey): Promise<MutableState> {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    const inFlight = this.committing.get(HistoryEngine.key(ref));
+    if (inFlight) await inFlight;
     return structuredClone((await this.load(shard, ref, false)).ms);
   }
 
@@ -366,6 +375,7 @@ export class HistoryEngine {
     const k = HistoryEngine.key(ctx.ref);
     const { history, tasks, lease } = await this.buildWrite(shard, ctx, loaded.ms);
     const version = loaded.dbRecordVersion + 1;
+    const settled = this.markCommitting(k);
     try {
       await this.store.executions.updateWorkflowExecution({
         shardId: shard.shardId,
@@ -379,13 +389,26 @@ export class HistoryEngine {
       });
     } catch (err) {
       this.cache.delete(k);
+      settled();
       shard.markLostIf(err);
       throw err;
     } finally {
       lease.end();
     }
     this.cache.set(k, { ms: ctx.ms, dbRecordVersion: version });
+    settled();
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
+  }
+
+  /** Marks `k` as being written (see `committing`); the returned function settles it. */
+  private markCommitting(k: string): () => void {
+    let resolve!: () => void;
+    const p = new Promise<void>((r) => (resolve = r));
+    this.committing.set(k, p);
+    return () => {
+      if (this.committing.get(k) === p) this.committing.delete(k);
+      resolve();
+    };
   }
 
   /** Create a new run (the first batch of history and its tasks) in one transaction. */

@@ -317,12 +317,17 @@ export class HistoryHandler {
     const problem = await this.upsertedSearchAttributeProblem(token, req);
     if (problem) {
       // as for any bad command: the workflow task fails and the worker is told why
-      await respondWorkflowTaskFailed(this.engine, token, {
-        taskToken: req.taskToken,
-        cause: temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,
-        failure: { message: problem, source: 'temporal-ts', applicationFailureInfo: { type: 'BadSearchAttributes', nonRetryable: true } },
-        identity: req.identity ?? '',
-      });
+      await respondWorkflowTaskFailed(
+        this.engine,
+        token,
+        {
+          taskToken: req.taskToken,
+          cause: temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,
+          failure: { message: problem, source: 'temporal-ts', applicationFailureInfo: { type: 'BadSearchAttributes', nonRetryable: true } },
+          identity: req.identity ?? '',
+        },
+        true,
+      );
       return { failedWith: { message: `UpsertWorkflowSearchAttributes: ${problem}` } };
     }
     return respondWorkflowTaskCompleted(this.engine, token, req, this.queries);

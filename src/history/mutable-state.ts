@@ -29,6 +29,12 @@ export interface WorkflowTaskInfo {
   startedTimeMs: number;
   requestId: string;
   identity: string;
+  /**
+   * A retry of a failed or timed out task whose WorkflowTaskScheduled / WorkflowTaskStarted events are
+   * not written yet (Temporal's transient workflow task): `scheduledEventId` and `startedEventId` are
+   * the ids they will get when the task completes. Absent in states written before transient tasks.
+   */
+  transient?: boolean;
 }
 
 export interface ActivityInfo {
