@@ -230,7 +230,7 @@ export async function respondWorkflowTaskCompleted(
       }
       return {};
     })
-    .catch((err: unknown) => {
+    .catch((err: unknown): CompletedOutcome => {
       if (err instanceof RepeatedFailureDropped) return { failedWith: err.failedWith };
       throw err;
     });
