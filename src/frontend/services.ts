@@ -7,6 +7,7 @@ import type { FrontendDeps } from './deps';
 import { clusterHandlers } from './handlers/cluster';
 import { namespaceHandlers } from './handlers/namespaces';
 import { operatorHandlers } from './handlers/operator';
+import { scheduleHandlers } from './handlers/schedules';
 import { taskHandlers } from './handlers/tasks';
 import { visibilityHandlers } from './handlers/visibility';
 import { workflowHandlers } from './handlers/workflows';
@@ -31,6 +32,7 @@ function workflowServiceParts(d: FrontendDeps) {
     ...namespaceHandlers(d.namespaces, d.cluster.clusterName),
     ...workflowHandlers(d),
     ...taskHandlers(d),
+    ...scheduleHandlers(d),
     ...visibilityHandlers(d.visibility, d.namespaces),
   };
 }
