@@ -40,6 +40,15 @@ import { recordWorkflowTaskStarted, respondWorkflowTaskCompleted, respondWorkflo
 import type { ActivityTaskRef, MatchingClient, WorkflowTaskRef } from './matching-client';
 import { TimerQueueProcessor, TransferQueueProcessor } from './queues/queue-processors';
 import { VisibilityQueueProcessor } from './queues/visibility-queue-processor';
+import {
+  createSchedule,
+  deleteSchedule,
+  describeSchedule,
+  listScheduleMatchingTimes,
+  patchSchedule,
+  scheduleListEntry,
+  updateSchedule,
+} from './schedules/driver';
 import type { WorkflowExecution, WorkflowTaskCompletedOutcome } from './types';
 import ws = temporal.api.workflowservice.v1;
 
@@ -191,6 +200,35 @@ export class HistoryHandler {
 
   get longPollTimeoutMs(): number {
     return this.engine.opts.longPollTimeoutMs;
+  }
+
+  // ---------------------------------------------------------------- schedules
+  createSchedule(ns: NamespaceRef, req: ws.ICreateScheduleRequest): Promise<{ conflictToken: Uint8Array }> {
+    return createSchedule(this.engine, ns, req);
+  }
+
+  describeSchedule(namespaceId: string, scheduleId: string): Promise<ws.IDescribeScheduleResponse> {
+    return describeSchedule(this.engine, namespaceId, scheduleId);
+  }
+
+  updateSchedule(namespaceId: string, req: ws.IUpdateScheduleRequest): Promise<void> {
+    return updateSchedule(this.engine, namespaceId, req);
+  }
+
+  patchSchedule(namespaceId: string, scheduleId: string, patch: temporal.api.schedule.v1.ISchedulePatch): Promise<void> {
+    return patchSchedule(this.engine, namespaceId, scheduleId, patch);
+  }
+
+  deleteSchedule(namespaceId: string, scheduleId: string): Promise<void> {
+    return deleteSchedule(this.engine, namespaceId, scheduleId);
+  }
+
+  listScheduleMatchingTimes(namespaceId: string, scheduleId: string, startMs: number, endMs: number): Promise<ws.IListScheduleMatchingTimesResponse> {
+    return listScheduleMatchingTimes(this.engine, namespaceId, scheduleId, startMs, endMs);
+  }
+
+  scheduleListEntry(namespaceId: string, scheduleId: string): Promise<temporal.api.schedule.v1.IScheduleListEntry | undefined> {
+    return scheduleListEntry(this.engine, namespaceId, scheduleId);
   }
 
   // ---------------------------------------------------------------- workflows

@@ -34,6 +34,7 @@ export { decodeReversePageToken as decodeReverseHistoryPageToken } from './api/g
 export { maskedFields as workflowOptionsMaskFields } from './api/update-workflow-options';
 export { DEFAULT_LIMITS, blobLimitSentence, blobVerdict, memoSize, payloadsSize, type Limits } from './limits';
 export { nextCronTimeMs } from './cron';
+export { scheduleIdOf, SCHEDULER_NAMESPACE_DIVISION, SCHEDULER_WORKFLOW_TYPE } from './schedules/stored-schedule';
 
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
 
@@ -116,6 +117,16 @@ export interface HistoryService {
   activityTokenById(namespaceId: string, ex: WorkflowExecution, activityId: string, startIfScheduled?: { identity: string }): Promise<ActivityTaskToken>;
   /** A legacy query task's answer. */
   respondQuery(queryId: string, req: ws.IRespondQueryTaskCompletedRequest): void;
+
+  // ---------------------------------------------------------------- schedules (frontend; schedules/driver.ts)
+  createSchedule(ns: NamespaceRef, req: ws.ICreateScheduleRequest): Promise<{ conflictToken: Uint8Array }>;
+  describeSchedule(namespaceId: string, scheduleId: string): Promise<ws.IDescribeScheduleResponse>;
+  updateSchedule(namespaceId: string, req: ws.IUpdateScheduleRequest): Promise<void>;
+  patchSchedule(namespaceId: string, scheduleId: string, patch: temporal.api.schedule.v1.ISchedulePatch): Promise<void>;
+  deleteSchedule(namespaceId: string, scheduleId: string): Promise<void>;
+  listScheduleMatchingTimes(namespaceId: string, scheduleId: string, startMs: number, endMs: number): Promise<ws.IListScheduleMatchingTimesResponse>;
+  /** The ListSchedules entry of a schedule (undefined: deleted meanwhile). */
+  scheduleListEntry(namespaceId: string, scheduleId: string): Promise<temporal.api.schedule.v1.IScheduleListEntry | undefined>;
 
   // ---------------------------------------------------------------- tasks (matching and the frontend)
   /** Matching: a poller took this workflow task (or `queryId`'s legacy query task below). */

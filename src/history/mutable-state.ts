@@ -9,6 +9,7 @@
  * background data-format rewrite converts the rest.
  */
 import { FORMAT, READABLE, formatVersionOf, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/blob';
+import type { StoredSchedule } from './schedules/stored-schedule';
 import type { ActivityState, ChildState, DurableUpdateState, TimerState, WorkflowState, WorkflowTaskState } from './state-machines/states';
 
 export interface RetryPolicyJson {
@@ -182,6 +183,8 @@ export interface MutableState {
   children: Record<string, ChildInfo>;
   externalRequests: Record<string, ExternalRequestInfo>;
   updates: Record<string, UpdateInfo>;
+  /** set on a schedule's execution only ("temporal-sys-scheduler:<id>", no events): its record (schedules/stored-schedule.ts) */
+  schedule?: StoredSchedule;
 }
 
 type V1Optional = 'attempt' | 'executionExpirationMs' | 'firstTaskBackoffPending' | 'executionTimeMs';
