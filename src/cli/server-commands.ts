@@ -102,6 +102,7 @@ export function registerServerCommands(program: Command): void {
               releaseFeedFile: uiReleaseFeedFile(cfg.ui.releaseFeed),
               startCommand: temporalTsCommand(['server', 'start', '--config', resolve(o.config)]),
               upgradeReleaseFeed: cfg.upgrade.releaseFeed,
+              allowedHosts: cfg.ui.allowedHosts,
             }
           : undefined,
       });

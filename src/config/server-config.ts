@@ -37,6 +37,8 @@ export interface UiConfig {
   readonly bindOnIP: string;
   /** `ui.releaseFeed`: a local release feed file for the upgrade banner (see src/ui/server/version-info.ts) */
   readonly releaseFeed: string | undefined;
+  /** `ui.allowedHosts`: host names the UI answers to besides localhost and its bound address (DNS-rebinding guard) */
+  readonly allowedHosts: readonly string[];
 }
 
 type Obj = Record<string, unknown>;
@@ -60,6 +62,13 @@ function str(o: Obj, key: string, path: string, required = false): string | unde
   }
   if (typeof v !== 'string' && typeof v !== 'number') throw new ConfigError(`${path}.${key} must be a string`);
   return String(v);
+}
+
+function strList(o: Obj, key: string, path: string): string[] {
+  const v = o[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((e) => typeof e !== 'string' || !e)) throw new ConfigError(`${path}.${key} must be a list of non-empty strings`);
+  return v as string[];
 }
 
 function int(o: Obj, key: string, path: string, dflt: number, min: number, max: number): number {
@@ -199,6 +208,7 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
       port: int(ui, 'port', 'ui', 8233, 0, 65535),
       bindOnIP: str(ui, 'bindOnIP', 'ui') ?? bindOnIP,
       releaseFeed: str(ui, 'releaseFeed', 'ui'),
+      allowedHosts: strList(ui, 'allowedHosts', 'ui'),
     },
     upgrade: {
       releaseFeed: str(upgrade, 'releaseFeed', 'upgrade'),

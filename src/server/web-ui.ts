@@ -15,6 +15,8 @@ export interface WebUiOptions {
   startCommand: string;
   /** `upgrade.releaseFeed`, for the upgrade status's advice on a schema too new */
   upgradeReleaseFeed?: string;
+  /** `ui.allowedHosts`: host names besides localhost and the bound address the UI answers to */
+  allowedHosts?: readonly string[];
 }
 
 export interface WebUiContext {
@@ -40,6 +42,7 @@ export function startWebUi(o: WebUiOptions, c: WebUiContext): Promise<RunningUiS
     host: o.host,
     frontendAddress: `${reachable(c.frontendHost)}:${c.frontendPort}`,
     releaseFeedFile: o.releaseFeedFile,
+    allowedHosts: o.allowedHosts,
     upgradeStatus: new DatabaseUpgradeStatusProvider({
       binaryVersion: c.serverVersion,
       clusterName: c.clusterName,
