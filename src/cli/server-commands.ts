@@ -95,6 +95,7 @@ export function registerServerCommands(program: Command): void {
         releaseFeed: cfg.upgrade.releaseFeed,
         releaseFeedCheckIntervalMs: cfg.upgrade.releaseFeedCheckIntervalSeconds * 1000,
         dataRewriteRowsPerSecond: cfg.upgrade.dataRewriteRowsPerSecond,
+        grpc: { maxReceiveMessageBytes: cfg.limits.maxReceiveMessageBytes, maxMetadataBytes: cfg.limits.maxMetadataBytes },
         ui: withUi
           ? {
               port: cfg.ui.port,

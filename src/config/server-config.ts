@@ -25,6 +25,8 @@ export interface ServerConfig {
   readonly ui: UiConfig;
   /** `upgrade.releaseFeed` (URL or file) and how often to check it; none configured: no check, no traffic */
   readonly upgrade: { readonly releaseFeed: string | undefined; readonly releaseFeedCheckIntervalSeconds: number; readonly dataRewriteRowsPerSecond: number };
+  /** `limits.maxReceiveMessageSize` / `limits.maxMetadataSize` (bytes): the gRPC frontend's, checked before decoding */
+  readonly limits: { readonly maxReceiveMessageBytes: number; readonly maxMetadataBytes: number };
   readonly notes: readonly string[];
 }
 
@@ -194,6 +196,7 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
   const ui = root.ui === undefined || root.ui === null ? {} : obj(root.ui, 'ui');
   const upgrade = root.upgrade === undefined || root.upgrade === null ? {} : obj(root.upgrade, 'upgrade');
   const bindOnIP = str(rpc, 'bindOnIP', 'services.frontend.rpc') ?? '127.0.0.1';
+  const limits = root.limits === undefined || root.limits === null ? {} : obj(root.limits, 'limits');
   return {
     file,
     defaultStore,
@@ -215,6 +218,10 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
       releaseFeedCheckIntervalSeconds: int(upgrade, 'releaseFeedCheckIntervalSeconds', 'upgrade', 86_400, 60, 31_536_000),
       // rows per second the background data-format rewrite may look at
       dataRewriteRowsPerSecond: int(upgrade, 'dataRewriteRowsPerSecond', 'upgrade', 1000, 1, 1_000_000),
+    },
+    limits: {
+      maxReceiveMessageBytes: int(limits, 'maxReceiveMessageSize', 'limits', 4 * 1024 * 1024, 1024, 128 * 1024 * 1024),
+      maxMetadataBytes: int(limits, 'maxMetadataSize', 'limits', 64 * 1024, 1024, 16 * 1024 * 1024),
     },
     notes,
   };

@@ -20,7 +20,7 @@ import { ReleaseFeedChecker } from '../upgrade/release-feed';
 import { mustParseServerVersion } from '../upgrade/server-version';
 import { openVisibilityService } from '../visibility';
 import type { RunningUiServer } from '../ui/server';
-import { assertPortFree, serveGrpc, type GrpcServer } from './grpc-server';
+import { assertPortFree, serveGrpc, type GrpcServeOptions, type GrpcServer } from './grpc-server';
 import { startWebUi, type WebUiContext, type WebUiOptions } from './web-ui';
 
 export { PortUnavailableError } from './grpc-server';
@@ -51,6 +51,8 @@ export interface TemporalServerOptions {
   interceptors?: readonly Interceptor[];
   /** serve the Web UI too (none: headless) */
   ui?: WebUiOptions;
+  /** the gRPC server's limits and TLS (defaults: 4 MiB messages, 64 KiB metadata, plaintext) */
+  grpc?: GrpcServeOptions;
 }
 
 export interface RunningTemporalServer {
@@ -165,7 +167,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     // Old-format rows left after the upgrade are converted in the background, once the version is active.
     await history.startDataRewrite();
     await feed?.start();
-    grpc = await serveGrpc(frontend.services, host, opts.port);
+    grpc = await serveGrpc(frontend.services, host, opts.port, opts.grpc);
   } catch (err) {
     return abandon(err);
   }
