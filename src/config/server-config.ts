@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { resolvePlugin } from '../persistence/plugins';
 import { DEFAULT_PORTS, type SqlConnectConfig } from '../persistence/sql-config';
+import { GlobalConfigError, parseGlobalConfig, type GlobalConfig } from './global-config';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -27,6 +28,8 @@ export interface ServerConfig {
   readonly upgrade: { readonly releaseFeed: string | undefined; readonly releaseFeedCheckIntervalSeconds: number; readonly dataRewriteRowsPerSecond: number };
   /** `limits.maxReceiveMessageSize` / `limits.maxMetadataSize` (bytes): the gRPC frontend's, checked before decoding */
   readonly limits: { readonly maxReceiveMessageBytes: number; readonly maxMetadataBytes: number };
+  /** `global` (TLS, authorization, membership), checked for keys we do not implement, as `services` is */
+  readonly global: GlobalConfig;
   readonly notes: readonly string[];
 }
 
@@ -41,6 +44,10 @@ export interface UiConfig {
   readonly releaseFeed: string | undefined;
   /** `ui.allowedHosts`: host names the UI answers to besides localhost and its bound address (DNS-rebinding guard) */
   readonly allowedHosts: readonly string[];
+  /** `ui.tls.{certFile,keyFile}`: serve the UI over HTTPS */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** `ui.authToken`: the token (a JWT) the UI's own gRPC client sends when authorization is on */
+  readonly authToken: string | undefined;
 }
 
 type Obj = Record<string, unknown>;
@@ -186,6 +193,13 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
     );
   }
   const services = root.services === undefined ? {} : obj(root.services, 'services');
+  let global: GlobalConfig;
+  try {
+    global = parseGlobalConfig(root.global, root.services);
+  } catch (err) {
+    if (err instanceof GlobalConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
   const frontend = services.frontend === undefined ? {} : obj(services.frontend, 'services.frontend');
   const rpc = frontend.rpc === undefined ? {} : obj(frontend.rpc, 'services.frontend.rpc');
   const cm = root.clusterMetadata === undefined ? {} : obj(root.clusterMetadata, 'clusterMetadata');
@@ -212,6 +226,8 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
       bindOnIP: str(ui, 'bindOnIP', 'ui') ?? bindOnIP,
       releaseFeed: str(ui, 'releaseFeed', 'ui'),
       allowedHosts: strList(ui, 'allowedHosts', 'ui'),
+      tls: uiTls(ui),
+      authToken: str(ui, 'authToken', 'ui'),
     },
     upgrade: {
       releaseFeed: str(upgrade, 'releaseFeed', 'upgrade'),
@@ -223,6 +239,13 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
       maxReceiveMessageBytes: int(limits, 'maxReceiveMessageSize', 'limits', 4 * 1024 * 1024, 1024, 128 * 1024 * 1024),
       maxMetadataBytes: int(limits, 'maxMetadataSize', 'limits', 64 * 1024, 1024, 16 * 1024 * 1024),
     },
+    global,
     notes,
   };
+}
+
+function uiTls(ui: Obj): UiConfig['tls'] {
+  if (ui.tls === undefined || ui.tls === null) return undefined;
+  const t = obj(ui.tls, 'ui.tls');
+  return { certFile: str(t, 'certFile', 'ui.tls', true), keyFile: str(t, 'keyFile', 'ui.tls', true) };
 }

@@ -4,9 +4,11 @@
  * calls the server's own gRPC frontend through @temporalio/client.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
 import type { ApiError } from '../api-types';
 import { packageRoot } from '../../common/package-info';
 import { ApiHttpError, UiApi, badRequest } from './api';
@@ -26,6 +28,10 @@ export interface UiServerOptions {
   staticDir?: string;
   /** `ui.allowedHosts`: host names besides localhost and the bound address the UI answers to */
   allowedHosts?: readonly string[];
+  /** TLS and the token of the UI's own gRPC connection to the frontend (see src/server/web-ui.ts) */
+  frontendConnection?: Omit<ConnectionOptions, 'address'>;
+  /** serve HTTPS with this certificate and key (PEM files) */
+  https?: { certFile: string; keyFile: string };
 }
 
 export interface RunningUiServer {
@@ -209,7 +215,7 @@ async function serveReleaseNotes(api: UiApi, url: URL, res: ServerResponse): Pro
 
 export async function startUiServer(opts: UiServerOptions): Promise<RunningUiServer> {
   const staticDir = normalize(opts.staticDir ?? join(packageRoot(), 'dist', 'ui'));
-  const connection = await Connection.connect({ address: opts.frontendAddress });
+  const connection = await Connection.connect({ ...opts.frontendConnection, address: opts.frontendAddress });
   const api = new UiApi({ connection, upgradeStatus: opts.upgradeStatus, releaseFeedFile: opts.releaseFeedFile });
   const host = opts.host ?? '127.0.0.1';
   const hosts = new HostAllowList(host, opts.allowedHosts);
@@ -227,7 +233,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<RunningUiSer
     else if (req.method === 'GET' || req.method === 'HEAD') serveStatic(staticDir, url, res);
     else sendJson(res, 405, { error: { codeName: 'BAD_REQUEST', message: `${req.method} is not allowed here` } } satisfies ApiError);
   };
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     // every failure of a handler (sync or async) is an answer; nothing a request sends reaches the process
     handle(req, res).catch((err: unknown) => {
       try {
@@ -236,7 +242,10 @@ export async function startUiServer(opts: UiServerOptions): Promise<RunningUiSer
         res.destroy();
       }
     });
-  });
+  };
+  const server = opts.https
+    ? createHttpsServer({ cert: readFileSync(opts.https.certFile), key: readFileSync(opts.https.keyFile) }, onRequest)
+    : createHttpServer(onRequest);
   // a request the HTTP parser refuses (bad request line, header, chunking): 400 and close, as Node does
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (socket.writable && err.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -254,7 +263,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<RunningUiSer
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return {
     port,
-    url: `http://${shownHost}:${port}`,
+    url: `${opts.https ? 'https' : 'http'}://${shownHost}:${port}`,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
