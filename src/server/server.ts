@@ -21,8 +21,11 @@ import { mustParseServerVersion } from '../upgrade/server-version';
 import { openVisibilityService } from '../visibility';
 import type { RunningUiServer } from '../ui/server';
 import { ClusterMember, type ClusterOptions } from './cluster/member';
-import { assertPortFree, serveGrpc, type GrpcServer } from './grpc-server';
 import { lockSqliteDatabase, type SqliteLock } from './sqlite-lock';
+import type { ClientTlsConfig, ServerTlsConfig } from '../config/global-config';
+import { assertPortFree, serveGrpc, type GrpcServeOptions, type GrpcServer } from './grpc-server';
+import { serverTlsCredentials } from './tls-credentials';
+import { warnIfExposed } from './exposure';
 import { startWebUi, type WebUiContext, type WebUiOptions } from './web-ui';
 
 export { PortUnavailableError } from './grpc-server';
@@ -61,6 +64,10 @@ export interface TemporalServerOptions {
    * membership settings. SQLite serves one process and ignores them.
    */
   cluster?: ClusterOptions;
+  /** the gRPC server's limits (defaults: 4 MiB messages, 64 KiB metadata) */
+  grpc?: Omit<GrpcServeOptions, 'credentials'>;
+  /** the frontend's TLS (`global.tls.frontend`); none: plaintext (with a warning when bound beyond loopback) */
+  tls?: { server: ServerTlsConfig; client?: ClientTlsConfig; refreshIntervalMs?: number };
 }
 
 export interface RunningTemporalServer {
@@ -81,6 +88,10 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   // Before any upgrade work: a start that would only fail to bind at the end must not rewrite shards
   // (and take them from the server still holding the port) first.
   if (opts.port !== 0) await assertPortFree(host, opts.port);
+  // certificates are read and checked before anything else: a bad file fails the start naming its key
+  const credentials = opts.tls ? serverTlsCredentials(opts.tls.server, 'global.tls.frontend.server', opts.tls.refreshIntervalMs ?? 60_000, log) : undefined;
+  warnIfExposed(log, 'gRPC frontend', host, !!opts.tls, !!opts.interceptors?.length);
+  if (opts.ui) warnIfExposed(log, 'Web UI', opts.ui.host, !!opts.ui.https, !!opts.ui.authToken);
 
   // ---------------------------------------------------------------- persistence and the cluster's checks
   // SQLite serves one server process: a second one on the same file is refused here, naming the first.
@@ -218,7 +229,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     // Old-format rows left after the upgrade are converted in the background, once the version is active.
     await history.startDataRewrite();
     await feed?.start();
-    grpc = await serveGrpc(frontend.services, host, opts.port);
+    grpc = await serveGrpc(frontend.services, host, opts.port, { ...opts.grpc, credentials });
   } catch (err) {
     return abandon(err);
   }
@@ -234,6 +245,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
         serverVersion,
         clusterName,
         numHistoryShards: cluster.numHistoryShards,
+        frontendTls: opts.tls,
       });
     } catch (err) {
       return abandon(err, grpc);

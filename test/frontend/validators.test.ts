@@ -43,7 +43,7 @@ const WORKFLOW_SERVICE_CASES: Case[] = [
   ['DeprecateNamespace', {}, /^namespace: is required/],
   ['StartWorkflowExecution', { ...start, namespace: '' }, /^namespace: is required/],
   ['StartWorkflowExecution', { ...start, workflowId: '' }, /^workflowId: is required/],
-  ['StartWorkflowExecution', { ...start, workflowId: long }, /^workflowId: exceeds length limit of 1000/],
+  ['StartWorkflowExecution', { ...start, workflowId: long }, /^workflowId: exceeds length limit of 255/],
   ['StartWorkflowExecution', { ...start, workflowType: {} }, /^workflowType\.name: is required/],
   ['StartWorkflowExecution', { ...start, taskQueue: { name: long } }, /^taskQueue\.name: exceeds length limit/],
   ['StartWorkflowExecution', { ...start, workflowExecutionTimeout: { seconds: -1 } }, /^workflowExecutionTimeout: must not be negative/],
