@@ -106,6 +106,18 @@ export function registerServerCommands(program: Command): void {
         releaseFeed: cfg.upgrade.releaseFeed,
         releaseFeedCheckIntervalMs: cfg.upgrade.releaseFeedCheckIntervalSeconds * 1000,
         dataRewriteRowsPerSecond: cfg.upgrade.dataRewriteRowsPerSecond,
+        cluster: {
+          historyPort: cfg.cluster.historyPort,
+          matchingPort: cfg.cluster.matchingPort,
+          bindOnIP: cfg.cluster.bindOnIP,
+          broadcastAddress: cfg.cluster.broadcastAddress,
+          maxJoinDurationMs: cfg.cluster.maxJoinDurationMs,
+          memberExpiryMs: cfg.cluster.memberExpiryMs,
+        },
+        grpc: { maxReceiveMessageBytes: cfg.limits.maxReceiveMessageBytes, maxMetadataBytes: cfg.limits.maxMetadataBytes },
+        tls: cfg.global.tls.frontend?.server
+          ? { server: cfg.global.tls.frontend.server, client: cfg.global.tls.frontend.client, refreshIntervalMs: cfg.global.tls.refreshIntervalMs }
+          : undefined,
         ui: withUi
           ? {
               port: cfg.ui.port,
@@ -113,6 +125,9 @@ export function registerServerCommands(program: Command): void {
               releaseFeedFile: uiReleaseFeedFile(cfg.ui.releaseFeed),
               startCommand: temporalTsCommand(['server', 'start', '--config', resolve(o.config)]),
               upgradeReleaseFeed: cfg.upgrade.releaseFeed,
+              allowedHosts: cfg.ui.allowedHosts,
+              https: cfg.ui.tls,
+              authToken: cfg.ui.authToken,
             }
           : undefined,
       });
@@ -136,6 +151,9 @@ export function registerServerCommands(program: Command): void {
       "release feed (a file or URL in the releases.json format + recommended/alerts): GetClusterInfo's versionInfo and the Web UI's upgrade banner",
     )
     .option('-n, --namespace <name...>', 'namespaces to create besides "default"')
+    .option('--tls-cert-path <file>', 'serve gRPC over TLS with this certificate (PEM; with --tls-key-path)')
+    .option('--tls-key-path <file>', 'the private key (PEM) of --tls-cert-path')
+    .option('--tls-ca-path <file>', 'require client certificates signed by this CA (mTLS)')
     .option(
       '--search-attribute <NAME=TYPE>',
       'a custom search attribute to register in every namespace of the dev server (repeatable; types: Text, Keyword, Int, Double, Bool, Datetime, KeywordList)',
@@ -176,9 +194,30 @@ export function registerServerCommands(program: Command): void {
         logLevel: string;
         logFormat: LogFormat;
         numHistoryShards: number;
+        tlsCertPath?: string;
+        tlsKeyPath?: string;
+        tlsCaPath?: string;
       }) => {
+        if (!!o.tlsCertPath !== !!o.tlsKeyPath) throw new UsageError('--tls-cert-path and --tls-key-path go together: give both, or neither');
+        if (o.tlsCaPath && !o.tlsCertPath)
+          throw new UsageError('--tls-ca-path (client certificates) needs --tls-cert-path and --tls-key-path (the server certificate)');
+        const tls = o.tlsCertPath
+          ? {
+              server: {
+                certFile: o.tlsCertPath,
+                keyFile: o.tlsKeyPath,
+                clientCaFiles: o.tlsCaPath ? [o.tlsCaPath] : undefined,
+                requireClientAuth: !!o.tlsCaPath,
+              },
+            }
+          : undefined;
         // every flag is checked before anything is created
         const dynamic = parseDynamicConfig(o.dynamicConfigValue);
+        if (tls && o.searchAttribute.length > 0) {
+          throw new UsageError(
+            '--search-attribute is registered over plain gRPC and cannot be with --tls-cert-path: start without TLS, or add them with `temporal-ts operator search-attribute create` and the TLS flags',
+          );
+        }
         let tempDir: string | undefined;
         let file = o.dbFilename;
         if (!file) {
@@ -202,6 +241,7 @@ export function registerServerCommands(program: Command): void {
             host: o.ip,
             numHistoryShards: o.numHistoryShards,
             namespace: o.namespace,
+            tls,
             logLevel: o.logLevel,
             logFormat: o.logFormat,
             limits: dynamic.limits,
@@ -245,6 +285,7 @@ export function registerServerCommands(program: Command): void {
         );
         const rows: [string, string][] = [['Server', `gRPC on ${o.ip}:${running.port}`]];
         if (running.ui) rows.push(['Web UI', running.ui.url]);
+        if (tls) rows.push(['TLS', `gRPC TLS on${o.tlsCaPath ? `: client certificates signed by ${o.tlsCaPath} required` : ''}`]);
         rows.push(['Metrics', endpoint.url], ['Namespaces', namespaces.join(', ')]);
         if (o.searchAttribute.length > 0) rows.push(['Search attributes', o.searchAttribute.map((a) => `${a.name} (${a.type})`).join(', ')]);
         rows.push(['Data', tempDir ? `a temporary file in ${tempDir} (removed at exit)` : `${file} and ${visibilityFileFor(file)}`]);

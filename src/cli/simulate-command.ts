@@ -9,6 +9,8 @@ import { type Command, Option } from 'commander';
 import { SIM_KINDS, type SimKind } from '../simulate/expected';
 import { type SimulateSummary, simulate } from '../simulate/runner';
 import { UsageError } from '../schema/errors';
+import type { ClientSecurityOptions } from '../common/client-security';
+import { addSecurityOptions, securityOf } from './client-context';
 
 export function parseDurationMs(flag: string, text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
@@ -58,7 +60,7 @@ function printSummary(s: SimulateSummary, json: boolean): void {
 }
 
 export function registerSimulateCommand(program: Command): void {
-  program
+  const cmd = program
     .command('simulate')
     .description(
       'simulation load for a staging cluster: starts a mix of workflows (activities, timers, signals, children, continue-as-new) with its own worker and checks every result',
@@ -83,9 +85,10 @@ export function registerSimulateCommand(program: Command): void {
     .option('--seed <n>', 'seed of the workflow mix', '1')
     .option('--start-grace <d>', 'how long starts may keep failing (none going through) before the run stops starting and fails', '60s')
     .option('--call-timeout <d>', 'deadline of each call to the server (result long polls: 75s)', '30s')
-    .addOption(new Option('-o, --output <format>', 'summary format').choices(['text', 'json']).default('text'))
-    .action(
-      async (o: {
+    .addOption(new Option('-o, --output <format>', 'summary format').choices(['text', 'json']).default('text'));
+  addSecurityOptions(cmd).action(
+    async (
+      o: {
         address?: string[];
         namespace: string;
         taskQueue: string;
@@ -103,43 +106,45 @@ export function registerSimulateCommand(program: Command): void {
         startGrace: string;
         callTimeout: string;
         output: string;
-      }) => {
-        const addresses = o.address ?? [process.env.TEMPORAL_ADDRESS || '127.0.0.1:7233'];
-        for (const a of addresses) if (!/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(a)) throw new UsageError(`--address "${a}" must be HOST:PORT`);
-        if (o.check && !o.stateFile) throw new UsageError('--check needs --state-file (the file an earlier simulate run wrote)');
-        const summary = await simulate({
-          addresses,
-          namespace: o.namespace,
-          taskQueue: o.taskQueue,
-          rate: positive('--rate', o.rate, false),
-          concurrency: positive('--concurrency', o.concurrency, true),
-          durationMs: parseDurationMs('--duration', o.duration),
-          drainMs: parseDurationMs('--drain', o.drain),
-          stateFile: o.stateFile,
-          checkOnly: Boolean(o.check),
-          leaveOpen: Boolean(o.leaveOpen),
-          runWorker: o.worker,
-          mix: parseMix(o.mix),
-          timerMaxMs: parseDurationMs('--timer-max', o.timerMax),
-          seed: positive('--seed', o.seed, true),
-          progress: (line) => process.stderr.write(line + '\n'),
-          progressIntervalMs: 2000,
-          startGraceMs: parseDurationMs('--start-grace', o.startGrace),
-          callTimeoutMs: parseDurationMs('--call-timeout', o.callTimeout),
-        });
-        printSummary(summary, o.output === 'json');
-        // a worker stuck in its shutdown keeps the event loop alive: exit once the verdict is out
-        if (summary.workerStuck) setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
-        if (!o.check && summary.started === 0) {
-          throw new Error(
-            `simulation started nothing${summary.startsGaveUp ? `: ${summary.startsGaveUp}` : summary.failures[0] ? `: ${summary.failures[0]}` : ' (raise --rate or --duration)'}`,
-          );
-        }
-        if (summary.lost > 0 || summary.failed > 0 || summary.wrongResult > 0 || summary.failures.length > 0) {
-          throw new Error(
-            `simulation found problems: ${summary.lost} lost, ${summary.failed} failed, ${summary.wrongResult} with a wrong result, ${summary.failures.length} error(s)${summary.startsGaveUp ? `; ${summary.startsGaveUp}` : ''}`,
-          );
-        }
-      },
-    );
+      } & ClientSecurityOptions,
+    ) => {
+      const addresses = o.address ?? [process.env.TEMPORAL_ADDRESS || '127.0.0.1:7233'];
+      for (const a of addresses) if (!/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(a)) throw new UsageError(`--address "${a}" must be HOST:PORT`);
+      if (o.check && !o.stateFile) throw new UsageError('--check needs --state-file (the file an earlier simulate run wrote)');
+      const summary = await simulate({
+        addresses,
+        security: securityOf(o),
+        namespace: o.namespace,
+        taskQueue: o.taskQueue,
+        rate: positive('--rate', o.rate, false),
+        concurrency: positive('--concurrency', o.concurrency, true),
+        durationMs: parseDurationMs('--duration', o.duration),
+        drainMs: parseDurationMs('--drain', o.drain),
+        stateFile: o.stateFile,
+        checkOnly: Boolean(o.check),
+        leaveOpen: Boolean(o.leaveOpen),
+        runWorker: o.worker,
+        mix: parseMix(o.mix),
+        timerMaxMs: parseDurationMs('--timer-max', o.timerMax),
+        seed: positive('--seed', o.seed, true),
+        progress: (line) => process.stderr.write(line + '\n'),
+        progressIntervalMs: 2000,
+        startGraceMs: parseDurationMs('--start-grace', o.startGrace),
+        callTimeoutMs: parseDurationMs('--call-timeout', o.callTimeout),
+      });
+      printSummary(summary, o.output === 'json');
+      // a worker stuck in its shutdown keeps the event loop alive: exit once the verdict is out
+      if (summary.workerStuck) setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
+      if (!o.check && summary.started === 0) {
+        throw new Error(
+          `simulation started nothing${summary.startsGaveUp ? `: ${summary.startsGaveUp}` : summary.failures[0] ? `: ${summary.failures[0]}` : ' (raise --rate or --duration)'}`,
+        );
+      }
+      if (summary.lost > 0 || summary.failed > 0 || summary.wrongResult > 0 || summary.failures.length > 0) {
+        throw new Error(
+          `simulation found problems: ${summary.lost} lost, ${summary.failed} failed, ${summary.wrongResult} with a wrong result, ${summary.failures.length} error(s)${summary.startsGaveUp ? `; ${summary.startsGaveUp}` : ''}`,
+        );
+      }
+    },
+  );
 }

@@ -15,12 +15,15 @@ import { setMaxListeners } from 'node:events';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import * as activities from './activities';
+import { clientSecurity, nativeClientSecurity, type ClientSecurityOptions } from '../common/client-security';
 import { SIM_KINDS, type SimKind, type SimPlan, WORKFLOW_TYPES, expectedResult } from './expected';
 import { type StartedRecord, StateFile } from './state-file';
 
 export interface SimulateOptions {
   /** frontend endpoints; clients and workers are spread over them */
   addresses: readonly string[];
+  /** TLS and API key for every connection (see src/common/client-security.ts) */
+  security?: ClientSecurityOptions;
   namespace: string;
   taskQueue: string;
   /** new workflows per second */
@@ -169,7 +172,9 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
   if (o.addresses.length === 0) throw new Error('simulate needs at least one address');
 
   const connections = await Promise.all(
-    o.addresses.map((address) => patiently('connect', 60_000, () => Connection.connect({ address, connectTimeout: callTimeoutMs }))),
+    o.addresses.map((address) =>
+      patiently('connect', 60_000, () => Connection.connect({ address, connectTimeout: callTimeoutMs, ...clientSecurity(o.security ?? {}) })),
+    ),
   );
   const clients = connections.map((connection) => new Client({ connection, namespace: o.namespace }));
   const workers: Worker[] = [];
@@ -185,7 +190,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
       /* installed already (tests run several simulations in one process) */
     }
     for (const address of o.addresses) {
-      const nativeConnection = await NativeConnection.connect({ address });
+      const nativeConnection = await NativeConnection.connect({ address, ...nativeClientSecurity(o.security ?? {}) });
       nativeConnections.push(nativeConnection);
       workers.push(
         await Worker.create({

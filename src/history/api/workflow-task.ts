@@ -9,10 +9,12 @@
  * then times out, so its start-to-close timeout paces the retries instead of a flood of attempts.
  */
 import { NotFoundError } from '../../common/errors';
-import { msToTimestamp, num, temporal, WorkflowTaskFailedCause } from '../../common/proto';
+import { eagerActivitiesDispatched } from '../../common/metrics';
+import { msToTimestamp, temporal, WorkflowTaskFailedCause } from '../../common/proto';
 import type { MutationContext } from '../context';
 import type { HistoryEngine } from '../engine';
-import type { PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../matching-client';
+import type { PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../matching-client';
+import type { ActivityInfo } from '../mutable-state';
 import type { ExecutionKey } from '../../persistence';
 import { createNextRun, reserveNextRunId } from '../next-run';
 import type { Logger } from '../../common/logger';
@@ -25,6 +27,7 @@ import { scheduleWorkflowTask, transientEvents, workflowTaskMachine } from '../s
 import type { QueryRegistry } from './query-workflow';
 import { applyProtocolMessage, forgetAdmittedUpdates, hasUndeliveredUpdates, messagesForStartedTask } from './update-workflow';
 import { encodeToken, type WorkflowTaskToken } from './task-token';
+import { activityTaskResponse, startEagerActivities } from './eager-activities';
 
 type CompletedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest;
 type FailedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest;
@@ -51,13 +54,21 @@ export async function recordWorkflowTaskStarted(
     const messages = messagesForStartedTask(engine, ctx, wt.startedEventId);
     // buffered queries ride along with the task (answered in RespondWorkflowTaskCompleted.query_results)
     const attached = queries?.attachToTask(ref, wt.startedEventId);
-    return { wt: { ...wt }, ms: structuredClone(ms), messages, attached };
+    const e = ms.execution;
+    return {
+      wt: { ...wt },
+      execution: { lastCompleted: e.lastCompletedWorkflowTaskStartedEventId, workflowType: e.workflowType, taskQueue: e.taskQueue },
+      // a transient task's scheduled and started events are not stored: the worker gets them after the rest
+      transient: transientEvents(ms),
+      messages,
+      attached,
+    };
   });
-  const { wt, ms, messages, attached } = started;
-  const firstEventId = sticky && ms.execution.lastCompletedWorkflowTaskStartedEventId > 0 ? ms.execution.lastCompletedWorkflowTaskStartedEventId + 1 : 1;
-  const events = (await engine.readHistory(ref)).filter((e) => num(e.eventId) >= firstEventId && num(e.eventId) <= wt.startedEventId);
-  // a transient task's scheduled and started events are not stored: the worker gets them after the rest
-  events.push(...transientEvents(ms));
+  const { wt, execution, transient, messages, attached } = started;
+  // a sticky worker has the run cached: only the events after the last task it completed are read and sent
+  const firstEventId = sticky && execution.lastCompleted > 0 ? execution.lastCompleted + 1 : 1;
+  const { events } = await engine.readHistoryFrom(ref, firstEventId, wt.startedEventId + 1, Number.POSITIVE_INFINITY);
+  events.push(...transient);
   const token: WorkflowTaskToken = {
     k: 'wt',
     ns: ref.namespaceId,
@@ -70,13 +81,13 @@ export async function recordWorkflowTaskStarted(
   return {
     taskToken: encodeToken(token),
     workflowExecution: { workflowId: ref.workflowId, runId: ref.runId },
-    workflowType: { name: ms.execution.workflowType },
-    previousStartedEventId: ms.execution.lastCompletedWorkflowTaskStartedEventId as never,
+    workflowType: { name: execution.workflowType },
+    previousStartedEventId: execution.lastCompleted as never,
     startedEventId: wt.startedEventId as never,
     attempt: wt.attempt,
     backlogCountHint: 0 as never,
     history: { events },
-    workflowExecutionTaskQueue: { name: ms.execution.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    workflowExecutionTaskQueue: { name: execution.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     scheduledTime: msToTimestamp(wt.scheduledTimeMs),
     startedTime: msToTimestamp(wt.startedTimeMs),
     messages,
@@ -121,6 +132,8 @@ function oversizedPayload(commands: Command[], limits: Limits, log: Logger, work
 export interface CompletedOutcome {
   /** set when the server failed the task instead (bad command): returned to the worker as an error */
   failedWith?: BadCommandError;
+  /** activities started for the worker by this completion (eager dispatch: eager-activities.ts) */
+  activityTasks?: PollActivityTaskQueueResponse[];
 }
 
 /**
@@ -146,6 +159,7 @@ export async function respondWorkflowTaskCompleted(
   queries?: QueryRegistry,
 ): Promise<CompletedOutcome> {
   const ref: ExecutionKey = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
+  let eager: { acts: ActivityInfo[]; namespace: string; workflowType: string } | undefined;
   const outcome = await engine
     .update(ref, async (ctx): Promise<CompletedOutcome> => {
       const ms = ctx.ms;
@@ -206,6 +220,8 @@ export async function respondWorkflowTaskCompleted(
         commands,
       );
       if (isRunning(ms)) {
+        const acts = startEagerActivities(ctx, commands, identity);
+        if (acts.length > 0) eager = { acts, namespace: ms.execution.namespace, workflowType: ms.execution.workflowType };
         const newWork = ctx.flushBufferedEvents() > 0;
         if (newWork || req.forceCreateNewWorkflowTask || hasUndeliveredUpdates(engine, ctx)) scheduleWorkflowTask(ctx);
       } else {
@@ -214,10 +230,15 @@ export async function respondWorkflowTaskCompleted(
       }
       return {};
     })
-    .catch((err: unknown) => {
+    .catch((err: unknown): CompletedOutcome => {
       if (err instanceof RepeatedFailureDropped) return { failedWith: err.failedWith };
       throw err;
     });
+  // built after the commit: an eager activity exists for the worker only once its start is durable
+  if (eager) {
+    outcome.activityTasks = eager.acts.map((a) => activityTaskResponse(ref, a, eager!));
+    eagerActivitiesDispatched.inc(eager.acts.length);
+  }
   return outcome;
 }
 
