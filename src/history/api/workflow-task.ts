@@ -30,6 +30,9 @@ import { encodeToken, type WorkflowTaskToken } from './task-token';
 import { activityTaskResponse, startEagerActivities } from './eager-activities';
 
 type CompletedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest;
+
+/** From this attempt on, each start of the task is logged as a warning (Temporal's history.workflowTaskCriticalAttempt). */
+const CRITICAL_ATTEMPTS = 10;
 type FailedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest;
 
 /**
@@ -65,6 +68,9 @@ export async function recordWorkflowTaskStarted(
     };
   });
   const { wt, execution, transient, messages, attached } = started;
+  if (wt.attempt >= CRITICAL_ATTEMPTS) {
+    engine.log.warn({ workflowId: ref.workflowId, runId: ref.runId, attempt: wt.attempt }, 'critical attempts processing workflow task');
+  }
   // a sticky worker has the run cached: only the events after the last task it completed are read and sent
   const firstEventId = sticky && execution.lastCompleted > 0 ? execution.lastCompleted + 1 : 1;
   const { events } = await engine.readHistoryFrom(ref, firstEventId, wt.startedEventId + 1, Number.POSITIVE_INFINITY);
