@@ -1,5 +1,4 @@
 /** The mysql8 plugin as the registry (../plugins.ts) sees it. */
-import { DEFAULT_MAX_CONNS } from '../sql-config';
 import type { SqlPlugin } from '../sql/plugin';
 import { PooledExecutor } from '../sql/pooled-executor';
 import { MysqlAdminDB, MysqlDatabaseAdmin } from './admin';
@@ -12,7 +11,7 @@ export const mysqlPlugin: SqlPlugin = {
   aliases: {
     mysql: 'plugin "mysql" means "mysql8" here (MySQL 8.0 and later; Temporal retired the 5.7 plugin in 1.24)',
   },
-  openExecutor: async (cfg) => new PooledExecutor(mysqlDialect, mysqlPoolDriver(await createMysqlPool(cfg)), { maxConns: cfg.maxConns ?? DEFAULT_MAX_CONNS }),
+  openExecutor: async (cfg) => new PooledExecutor(mysqlDialect, mysqlPoolDriver(await createMysqlPool(cfg))),
   openSchemaAdmin: (cfg) => MysqlAdminDB.open(cfg),
   databaseAdmin: (cfg, defaultDb) => new MysqlDatabaseAdmin(cfg, defaultDb),
 };

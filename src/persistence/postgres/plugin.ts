@@ -13,7 +13,8 @@ export const postgresPlugin: SqlPlugin = {
     postgres: 'plugin "postgres" means "postgres12" here (PostgreSQL 12 and later; Temporal retired the 9.6 plugin in 1.24)',
     postgres12_pgx: 'plugin "postgres12_pgx" means "postgres12" here (one PostgreSQL driver serves both)',
   },
-  openExecutor: async (cfg) => new PooledExecutor(postgresDialect, pgPoolDriver(await createPgPool(cfg)), { maxConns: cfg.maxConns ?? DEFAULT_MAX_CONNS }),
+  openExecutor: async (cfg) =>
+    new PooledExecutor(postgresDialect, pgPoolDriver(await createPgPool(cfg)), { maxConns: cfg.maxConns ?? DEFAULT_MAX_CONNS, groupCommit: true }),
   openSchemaAdmin: (cfg) => PostgresAdminDB.open(cfg),
   databaseAdmin: (cfg, defaultDb) => new PostgresDatabaseAdmin(cfg, defaultDb),
 };

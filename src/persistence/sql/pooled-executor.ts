@@ -9,7 +9,7 @@
  * Isolation is each database's default (READ COMMITTED on PostgreSQL, REPEATABLE READ on InnoDB);
  * the stores' programs use locking reads where a read decides a write, which is what both need.
  *
- * Group commit: while GROUP_AT transactions are in flight (the pool is about to be exhausted) new
+ * Group commit (PostgreSQL; see PooledExecutorOptions.groupCommit): while `groupAt` transactions are in flight (the pool is about to be exhausted) new
  * programs queue, and the next transaction to finish takes up to MAX_GROUP of them into one
  * transaction: one BEGIN and one COMMIT (and one fsync on the database) for all, the programs run
  * one after the other as a serial execution would. Any error before COMMIT undoes the whole group:
@@ -59,6 +59,12 @@ interface Queued {
 export interface PooledExecutorOptions {
   /** the pool's size: transactions group once this many less a few (for lone reads) are in flight */
   maxConns?: number;
+  /**
+   * Group commit (see the header). Only where a statement sees the latest committed rows (READ
+   * COMMITTED: PostgreSQL): under InnoDB's REPEATABLE READ a program's plain reads would see the
+   * snapshot an earlier program of the group began, not the latest one.
+   */
+  groupCommit?: boolean;
 }
 
 export class PooledExecutor<C> implements SqlExecutor {
@@ -73,7 +79,7 @@ export class PooledExecutor<C> implements SqlExecutor {
     private readonly pool: PoolDriver<C>,
     options: PooledExecutorOptions = {},
   ) {
-    this.groupAt = Math.max(2, (options.maxConns ?? 10) - 4);
+    this.groupAt = options.groupCommit ? Math.max(2, (options.maxConns ?? 10) - 4) : Number.POSITIVE_INFINITY;
   }
 
   private text(sql: string): string {
