@@ -16,6 +16,7 @@ import {
   protoBlob,
   readProtoBlob,
   type ExecutionKey,
+  type DataBlob,
   type ExecutionRow,
   type HistoryBatchRow,
   type NewTasks,
@@ -110,6 +111,8 @@ export interface HistoryEngineDeps {
 interface CachedState {
   ms: MutableState;
   dbRecordVersion: number;
+  /** `ms` as stored: an update starts from a fresh decode of it (cheaper than structuredClone, and exactly what a cache miss reads) */
+  info: DataBlob;
 }
 
 export class HistoryEngine {
@@ -237,14 +240,18 @@ export class HistoryEngine {
     if (hit) return hit;
     const row = await this.store.executions.getWorkflowExecution(shard.shardId, ref);
     if (!row) throw new NotFoundError(`workflow execution not found: ${ref.workflowId}/${ref.runId}`, ref);
-    const loaded = { ms: decodeMutableState(row.info), dbRecordVersion: row.dbRecordVersion };
+    const loaded = { ms: decodeMutableState(row.info), dbRecordVersion: row.dbRecordVersion, info: row.info };
     if (locked) this.cache.set(k, loaded);
     return loaded;
   }
 
   /** A read-only snapshot of the mutable state (a copy). */
   async getMutableState(ref: ExecutionKey): Promise<MutableState> {
-    return structuredClone(await this.peekMutableState(ref));
+    const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    // a commit of this execution in flight: wait for it, as peekMutableState does
+    const inFlight = this.committing.get(HistoryEngine.key(ref));
+    if (inFlight) await inFlight;
+    return decodeMutableState((await this.load(shard, ref, false)).info);
   }
 
   /**
@@ -306,7 +313,7 @@ export class HistoryEngine {
     const k = HistoryEngine.key(ref);
     return this.locks.run(k, async () => {
       const loaded = await this.load(shard, ref, true);
-      const ctx = new MutationContext(structuredClone(loaded.ms), Date.now());
+      const ctx = new MutationContext(decodeMutableState(loaded.info), Date.now());
       ctx.retentionHintMs = this.retentionHints.get(ref.namespaceId);
       const result = await fn(ctx);
       if (!ctx.dirty && ctx.newEvents.length === 0 && ctx.transferTasks.length === 0 && ctx.timerTasks.length === 0) return result;
@@ -375,12 +382,13 @@ export class HistoryEngine {
     const k = HistoryEngine.key(ctx.ref);
     const { history, tasks, lease } = await this.buildWrite(shard, ctx, loaded.ms);
     const version = loaded.dbRecordVersion + 1;
+    const execution = this.executionRow(ctx.ms, version);
     const settled = this.markCommitting(k);
     try {
       await this.store.executions.updateWorkflowExecution({
         shardId: shard.shardId,
         rangeId: lease.rangeId,
-        execution: this.executionRow(ctx.ms, version),
+        execution,
         expectedDbRecordVersion: loaded.dbRecordVersion,
         // the current row carries the run's state and status: written only when they change
         current: ctx.currentRowMovedOn || !stateChanged(loaded.ms, ctx.ms) ? undefined : { state: stateCode(ctx.ms), status: executionStatus(ctx.ms) },
@@ -395,7 +403,7 @@ export class HistoryEngine {
     } finally {
       lease.end();
     }
-    this.cache.set(k, { ms: ctx.ms, dbRecordVersion: version });
+    this.cache.set(k, { ms: ctx.ms, dbRecordVersion: version, info: execution.info });
     settled();
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
   }
@@ -416,6 +424,7 @@ export class HistoryEngine {
     const ms = ctx.ms;
     const shard = this.shardFor(ms.execution.namespaceId, ms.execution.workflowId);
     const { history, tasks, lease } = await this.buildWrite(shard, ctx);
+    const execution = this.executionRow(ms, 1);
     try {
       await this.store.executions.createWorkflowExecution({
         shardId: shard.shardId,
@@ -428,7 +437,7 @@ export class HistoryEngine {
           status: executionStatus(ms),
           startTimeMs: ms.execution.startTimeMs,
         },
-        execution: this.executionRow(ms, 1),
+        execution,
         historyTree: {
           treeId: ms.execution.runId,
           branchId: ms.execution.runId,
@@ -443,7 +452,7 @@ export class HistoryEngine {
     } finally {
       lease.end();
     }
-    this.cache.set(HistoryEngine.key(ctx.ref), { ms, dbRecordVersion: 1 });
+    this.cache.set(HistoryEngine.key(ctx.ref), { ms, dbRecordVersion: 1, info: execution.info });
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
   }
 

@@ -16,7 +16,7 @@ import type { HistoryEngine } from '../engine';
 import type { PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../matching-client';
 import type { ActivityInfo } from '../mutable-state';
 import type { ExecutionKey } from '../../persistence';
-import { createNextRun, reserveNextRunId } from '../next-run';
+import { createNextRun, mayStartNextRun, reserveNextRunId } from '../next-run';
 import type { Logger } from '../../common/logger';
 import { blobLimitSentence, blobVerdict, HistoryLimitExceededError, type Limits } from '../limits';
 import { BadCommandError, type Command } from '../commands/command';
@@ -173,7 +173,8 @@ export async function respondWorkflowTaskCompleted(
       // answers to the queries that rode along with this task
       queries?.answerFromTask(req.queryResults);
       const commands = req.commands ?? [];
-      if (commands.some(isCloseCommand)) ctx.reservedNextRunId = await reserveNextRunId(engine, ms);
+      const closing = commands.filter(isCloseCommand);
+      if (closing.length > 0 && mayStartNextRun(ms, closing)) ctx.reservedNextRunId = await reserveNextRunId(engine, ms);
       const identity = req.identity ?? '';
       if ((ms.bufferedEvents.length > 0 || hasUndeliveredUpdates(engine, ctx)) && commands.some(isCloseCommand)) {
         // new events came in while the worker decided to close: it must see them first
