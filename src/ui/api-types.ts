@@ -155,6 +155,24 @@ export interface StartWorkflowResponse {
   runId: string;
 }
 
+/** POST .../reset: the run the reset created. */
+export interface ResetWorkflowResponse {
+  runId: string;
+}
+
+export interface TaskQueuePoller {
+  identity: string;
+  lastAccessTime: string | null;
+  ratePerSecond: number;
+}
+
+/** GET /namespaces/:ns/task-queues/:name: pollers (last five minutes) and backlog, per task type. */
+export interface TaskQueueResponse {
+  name: string;
+  workflow: { pollers: TaskQueuePoller[]; backlog: number };
+  activity: { pollers: TaskQueuePoller[]; backlog: number };
+}
+
 // The upgrade status is defined once, beside the code that reads it.
 export type {
   StoreSchemaState as StoreSchemaStatusView,

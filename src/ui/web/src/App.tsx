@@ -7,6 +7,7 @@ import { ClusterPage } from './ClusterPage';
 import { useLoad } from './common';
 import { Link, match, useRouter } from './router';
 import { StartWorkflow } from './StartWorkflow';
+import { TaskQueuePage } from './TaskQueuePage';
 import { WorkflowList } from './WorkflowList';
 import { WorkflowPage } from './WorkflowPage';
 
@@ -52,6 +53,7 @@ function Routes() {
   if ((m = match('/namespaces/:ns/workflows/:wid', path))) {
     return <WorkflowPage key={`${m.ns}/${m.wid}`} namespace={m.ns!} workflowId={m.wid!} runId={new URLSearchParams(search).get('runId') ?? ''} />;
   }
+  if ((m = match('/namespaces/:ns/task-queues/:tq', path))) return <TaskQueuePage key={`${m.ns}/${m.tq}`} namespace={m.ns!} name={m.tq!} />;
   if (path === '/cluster') return <ClusterPage />;
   return <Redirect to={`/namespaces/${enc(window.localStorage.getItem(LAST_NS) || 'default')}/workflows`} navigate={navigate} />;
 }
