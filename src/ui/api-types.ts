@@ -89,6 +89,8 @@ export interface WorkflowDetails {
   executionTime: string | null;
   parent: { workflowId: string; runId: string; namespace: string } | null;
   firstRunId: string | null;
+  /** the run a reset of this run created (the latest), when it was reset */
+  resetRunId: string | null;
   historySizeBytes: number | null;
   executionTimeout: string | null;
   runTimeout: string | null;

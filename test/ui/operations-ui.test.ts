@@ -117,6 +117,9 @@ describe('Web UI operations in headless Chromium', { skip }, () => {
     await page.locator('[data-testid=wf-run-id]').getByText(newRunId).waitFor();
     await page.screenshot({ path: join(OUT, 'workflow-reset.png'), fullPage: true });
 
+    // the old run's page links the new run
+    await page.goto(`${wfUrl(h.workflowId)}?runId=${h.firstExecutionRunId}`);
+    await page.locator('[data-testid=wf-reset-run]').getByText(newRunId).waitFor();
     const current = client.workflow.getHandle(h.workflowId);
     assert.equal((await current.describe()).runId, newRunId);
     await current.signal('done');

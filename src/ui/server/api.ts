@@ -312,6 +312,7 @@ export class UiApi {
       executionTime: info.executionTime ? s(info.executionTime) : null,
       parent: parent.workflowId ? { workflowId: s(parent.workflowId), runId: s(parent.runId), namespace: s(info.parentNamespaceId) } : null,
       firstRunId: info.firstRunId ? s(info.firstRunId) : null,
+      resetRunId: obj(raw.workflowExtendedInfo).resetRunId ? s(obj(raw.workflowExtendedInfo).resetRunId) : null,
       historySizeBytes: n(info.historySizeBytes),
       executionTimeout: cfg.workflowExecutionTimeout ? s(cfg.workflowExecutionTimeout) : null,
       runTimeout: cfg.workflowRunTimeout ? s(cfg.workflowRunTimeout) : null,

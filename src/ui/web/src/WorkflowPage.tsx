@@ -317,6 +317,14 @@ export function WorkflowPage({ namespace, workflowId, runId: runIdParam }: { nam
             </dd>
           </>
         )}
+        {w.resetRunId && (
+          <>
+            <dt>Reset to</dt>
+            <dd data-testid="wf-reset-run">
+              <Link to={`${base}?runId=${enc(w.resetRunId)}`}>{w.resetRunId}</Link>
+            </dd>
+          </>
+        )}
         {w.runTimeout && w.runTimeout !== '0s' && (
           <>
             <dt>Run timeout</dt>
