@@ -89,6 +89,8 @@ export interface WorkflowDetails {
   executionTime: string | null;
   parent: { workflowId: string; runId: string; namespace: string } | null;
   firstRunId: string | null;
+  /** the run a reset of this run created (the latest), when it was reset */
+  resetRunId: string | null;
   historySizeBytes: number | null;
   executionTimeout: string | null;
   runTimeout: string | null;
@@ -153,6 +155,24 @@ export interface TerminateRequest {
 export interface StartWorkflowResponse {
   workflowId: string;
   runId: string;
+}
+
+/** POST .../reset: the run the reset created. */
+export interface ResetWorkflowResponse {
+  runId: string;
+}
+
+export interface TaskQueuePoller {
+  identity: string;
+  lastAccessTime: string | null;
+  ratePerSecond: number;
+}
+
+/** GET /namespaces/:ns/task-queues/:name: pollers (last five minutes) and backlog, per task type. */
+export interface TaskQueueResponse {
+  name: string;
+  workflow: { pollers: TaskQueuePoller[]; backlog: number };
+  activity: { pollers: TaskQueuePoller[]; backlog: number };
 }
 
 // The upgrade status is defined once, beside the code that reads it.

@@ -163,6 +163,7 @@ async function routeApi(api: UiApi, req: IncomingMessage, url: URL): Promise<{ s
         if (r[4] === 'delete') return ok(await api.deleteSchedule(ns, r[3]!));
       }
     }
+    if (r.length === 4 && r[2] === 'task-queues' && get) return ok(await api.taskQueue(ns, r[3]!));
     if (r[2] === 'workflows' && r.length >= 4) {
       const wid = r[3]!;
       const runId = q.get('runId') ?? '';
@@ -178,6 +179,8 @@ async function routeApi(api: UiApi, req: IncomingMessage, url: URL): Promise<{ s
         if (r[4] === 'signal') return ok(await api.signal(ns, wid, rid, str(b.signalName), b.input === undefined ? undefined : str(b.input)));
         if (r[4] === 'cancel') return ok(await api.cancel(ns, wid, rid, str(b.reason)));
         if (r[4] === 'terminate') return ok(await api.terminate(ns, wid, rid, str(b.reason)));
+        if (r[4] === 'reset') return ok(await api.reset(ns, wid, rid, Number(b.eventId), str(b.reason), b.reapplySignals !== false));
+        if (r[4] === 'delete') return ok(await api.deleteWorkflow(ns, wid, rid));
       }
     }
   }
