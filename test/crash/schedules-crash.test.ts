@@ -5,7 +5,8 @@
  *   the last fires exactly once (one run per workflow id `<base>-<time>`, no gap, no twin), and the
  *   schedule's action count equals the runs that exist;
  * - times missed while the server was down fire after the restart when they are within the catch-up
- *   window, and are counted as missed (never started) when older.
+ *   window, and are counted as missed (never started) when older; a run started just before a kill
+ *   is recorded as an action after the restart, never counted missed (actions = runs, exactly).
  * No worker: the started runs stay Running, which ALLOW_ALL permits.
  */
 import assert from 'node:assert/strict';
@@ -137,7 +138,10 @@ for (const engine of ENGINES) {
           if (bt.has(t)) firedInDown++;
           else missedInDown++;
           // fired only when it was at most 10 s old when the restarted server got to it (a little slack for start-up)
-          if (bt.has(t)) assert.ok(restartedAt - t <= 10_000 + 8_000, `${new Date(t).toISOString()} fired though older than the catch-up window`);
+          // (a time already buffered, and so committed, when the server was killed starts late: that decision was made in time)
+          if (bt.has(t) && t > beforeDown + 1000) {
+            assert.ok(restartedAt - t <= 10_000 + 8_000, `${new Date(t).toISOString()} fired though older than the catch-up window`);
+          }
         }
         assert.ok(firedInDown >= 3, `only ${firedInDown} of the down time's recent times fired after the restart`);
         assert.ok(missedInDown >= 3, `only ${missedInDown} of the down time's old times were missed`);
