@@ -95,6 +95,18 @@ export function registerServerCommands(program: Command): void {
         releaseFeed: cfg.upgrade.releaseFeed,
         releaseFeedCheckIntervalMs: cfg.upgrade.releaseFeedCheckIntervalSeconds * 1000,
         dataRewriteRowsPerSecond: cfg.upgrade.dataRewriteRowsPerSecond,
+        cluster: {
+          historyPort: cfg.cluster.historyPort,
+          matchingPort: cfg.cluster.matchingPort,
+          bindOnIP: cfg.cluster.bindOnIP,
+          broadcastAddress: cfg.cluster.broadcastAddress,
+          maxJoinDurationMs: cfg.cluster.maxJoinDurationMs,
+          memberExpiryMs: cfg.cluster.memberExpiryMs,
+        },
+        grpc: { maxReceiveMessageBytes: cfg.limits.maxReceiveMessageBytes, maxMetadataBytes: cfg.limits.maxMetadataBytes },
+        tls: cfg.global.tls.frontend?.server
+          ? { server: cfg.global.tls.frontend.server, client: cfg.global.tls.frontend.client, refreshIntervalMs: cfg.global.tls.refreshIntervalMs }
+          : undefined,
         ui: withUi
           ? {
               port: cfg.ui.port,
@@ -102,6 +114,9 @@ export function registerServerCommands(program: Command): void {
               releaseFeedFile: uiReleaseFeedFile(cfg.ui.releaseFeed),
               startCommand: temporalTsCommand(['server', 'start', '--config', resolve(o.config)]),
               upgradeReleaseFeed: cfg.upgrade.releaseFeed,
+              allowedHosts: cfg.ui.allowedHosts,
+              https: cfg.ui.tls,
+              authToken: cfg.ui.authToken,
             }
           : undefined,
       });
@@ -125,6 +140,9 @@ export function registerServerCommands(program: Command): void {
       "release feed (a file or URL in the releases.json format + recommended/alerts): GetClusterInfo's versionInfo and the Web UI's upgrade banner",
     )
     .option('-n, --namespace <name...>', 'namespaces to create besides "default"')
+    .option('--tls-cert-path <file>', 'serve gRPC over TLS with this certificate (PEM; with --tls-key-path)')
+    .option('--tls-key-path <file>', 'the private key (PEM) of --tls-cert-path')
+    .option('--tls-ca-path <file>', 'require client certificates signed by this CA (mTLS)')
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(
       new Option('--num-history-shards <n>', 'history shards (fixed once the database exists)').default(4).argParser((v) => {
@@ -145,7 +163,23 @@ export function registerServerCommands(program: Command): void {
         namespace?: string[];
         logLevel: string;
         numHistoryShards: number;
+        tlsCertPath?: string;
+        tlsKeyPath?: string;
+        tlsCaPath?: string;
       }) => {
+        if (!!o.tlsCertPath !== !!o.tlsKeyPath) throw new UsageError('--tls-cert-path and --tls-key-path go together: give both, or neither');
+        if (o.tlsCaPath && !o.tlsCertPath)
+          throw new UsageError('--tls-ca-path (client certificates) needs --tls-cert-path and --tls-key-path (the server certificate)');
+        const tls = o.tlsCertPath
+          ? {
+              server: {
+                certFile: o.tlsCertPath,
+                keyFile: o.tlsKeyPath,
+                clientCaFiles: o.tlsCaPath ? [o.tlsCaPath] : undefined,
+                requireClientAuth: !!o.tlsCaPath,
+              },
+            }
+          : undefined;
         let tempDir: string | undefined;
         let file = o.dbFilename;
         if (!file) {
@@ -169,6 +203,7 @@ export function registerServerCommands(program: Command): void {
             host: o.ip,
             numHistoryShards: o.numHistoryShards,
             namespace: o.namespace,
+            tls,
             logLevel: o.logLevel,
             releaseFeed: o.releaseFeed,
             ui: o.headless
@@ -195,6 +230,7 @@ export function registerServerCommands(program: Command): void {
         process.stdout.write(
           `temporal-ts dev server: gRPC on ${o.ip}:${running.port}; data in ${tempDir ? `a temporary file in ${tempDir} (removed at exit)` : `${file} and ${visibilityFileFor(file)}`}\n`,
         );
+        if (tls) process.stdout.write(`gRPC TLS on${o.tlsCaPath ? ': client certificates signed by ' + o.tlsCaPath + ' required' : ''}\n`);
         announceUi(running);
       },
     );

@@ -7,6 +7,8 @@ import { type Command, Option } from 'commander';
 import { SIM_KINDS, type SimKind } from '../simulate/expected';
 import { type SimulateSummary, simulate } from '../simulate/runner';
 import { UsageError } from '../schema/errors';
+import type { ClientSecurityOptions } from '../common/client-security';
+import { addSecurityOptions, securityOf } from './client-context';
 
 export function parseDurationMs(flag: string, text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
@@ -56,7 +58,7 @@ function printSummary(s: SimulateSummary, json: boolean): void {
 }
 
 export function registerSimulateCommand(program: Command): void {
-  program
+  const cmd = program
     .command('simulate')
     .description(
       'simulation load for a staging cluster: starts a mix of workflows (activities, timers, signals, children, continue-as-new) with its own worker and checks every result',
@@ -75,9 +77,10 @@ export function registerSimulateCommand(program: Command): void {
     .option('--mix <weights>', `relative weights of ${SIM_KINDS.join(', ')}`, 'activities=3,timer=2,signal=2,child=1,continue=1')
     .option('--timer-max <d>', 'timer workflows sleep from 100 ms up to this (long timers stay pending across an upgrade)', '1500ms')
     .option('--seed <n>', 'seed of the workflow mix', '1')
-    .addOption(new Option('-o, --output <format>', 'summary format').choices(['text', 'json']).default('text'))
-    .action(
-      async (o: {
+    .addOption(new Option('-o, --output <format>', 'summary format').choices(['text', 'json']).default('text'));
+  addSecurityOptions(cmd).action(
+    async (
+      o: {
         address: string;
         namespace: string;
         taskQueue: string;
@@ -93,32 +96,34 @@ export function registerSimulateCommand(program: Command): void {
         timerMax: string;
         seed: string;
         output: string;
-      }) => {
-        if (o.check && !o.stateFile) throw new UsageError('--check needs --state-file (the file an earlier simulate run wrote)');
-        const summary = await simulate({
-          address: o.address,
-          namespace: o.namespace,
-          taskQueue: o.taskQueue,
-          rate: positive('--rate', o.rate, false),
-          concurrency: positive('--concurrency', o.concurrency, true),
-          durationMs: parseDurationMs('--duration', o.duration),
-          drainMs: parseDurationMs('--drain', o.drain),
-          stateFile: o.stateFile,
-          checkOnly: Boolean(o.check),
-          leaveOpen: Boolean(o.leaveOpen),
-          runWorker: o.worker,
-          mix: parseMix(o.mix),
-          timerMaxMs: parseDurationMs('--timer-max', o.timerMax),
-          seed: positive('--seed', o.seed, true),
-          progress: (line) => process.stderr.write(line + '\n'),
-          progressIntervalMs: 2000,
-        });
-        printSummary(summary, o.output === 'json');
-        if (summary.lost > 0 || summary.failed > 0 || summary.wrongResult > 0 || summary.failures.length > 0) {
-          throw new Error(
-            `simulation found problems: ${summary.lost} lost, ${summary.failed} failed, ${summary.wrongResult} with a wrong result, ${summary.failures.length} error(s)`,
-          );
-        }
-      },
-    );
+      } & ClientSecurityOptions,
+    ) => {
+      if (o.check && !o.stateFile) throw new UsageError('--check needs --state-file (the file an earlier simulate run wrote)');
+      const summary = await simulate({
+        address: o.address,
+        security: securityOf(o),
+        namespace: o.namespace,
+        taskQueue: o.taskQueue,
+        rate: positive('--rate', o.rate, false),
+        concurrency: positive('--concurrency', o.concurrency, true),
+        durationMs: parseDurationMs('--duration', o.duration),
+        drainMs: parseDurationMs('--drain', o.drain),
+        stateFile: o.stateFile,
+        checkOnly: Boolean(o.check),
+        leaveOpen: Boolean(o.leaveOpen),
+        runWorker: o.worker,
+        mix: parseMix(o.mix),
+        timerMaxMs: parseDurationMs('--timer-max', o.timerMax),
+        seed: positive('--seed', o.seed, true),
+        progress: (line) => process.stderr.write(line + '\n'),
+        progressIntervalMs: 2000,
+      });
+      printSummary(summary, o.output === 'json');
+      if (summary.lost > 0 || summary.failed > 0 || summary.wrongResult > 0 || summary.failures.length > 0) {
+        throw new Error(
+          `simulation found problems: ${summary.lost} lost, ${summary.failed} failed, ${summary.wrongResult} with a wrong result, ${summary.failures.length} error(s)`,
+        );
+      }
+    },
+  );
 }

@@ -39,9 +39,6 @@ export const WORKFLOW_SERVICE_UNIMPLEMENTED = {
     'SetWorkerDeploymentManager',
   ]),
   ...workflow('worker and task queue administration', [
-    'DescribeTaskQueue',
-    'ListTaskQueuePartitions',
-    'ResetStickyTaskQueue',
     'RecordWorkerHeartbeat',
     'ListWorkers',
     'CountWorkers',
@@ -77,23 +74,13 @@ export const WORKFLOW_SERVICE_UNIMPLEMENTED = {
     'UnpauseActivityExecution',
     'UpdateActivityExecutionOptions',
   ]),
-  ...workflow('activity completion by id', [
-    'RecordActivityTaskHeartbeatById',
-    'RespondActivityTaskCompletedById',
-    'RespondActivityTaskFailedById',
-    'RespondActivityTaskCanceledById',
-  ]),
   ...workflow('activity and workflow operations', [
     'UpdateActivityOptions',
     'PauseActivity',
     'UnpauseActivity',
     'ResetActivity',
-    'UpdateWorkflowExecutionOptions',
     'PauseWorkflowExecution',
     'UnpauseWorkflowExecution',
-    'ResetWorkflowExecution',
-    'DeleteWorkflowExecution',
-    'GetWorkflowExecutionHistoryReverse',
   ]),
   ...workflow('batch operations', ['StartBatchOperation', 'StopBatchOperation', 'DescribeBatchOperation', 'ListBatchOperations']),
   ...workflow('workflow rules', ['CreateWorkflowRule', 'DescribeWorkflowRule', 'DeleteWorkflowRule', 'ListWorkflowRules', 'TriggerWorkflowRule']),
@@ -102,7 +89,6 @@ export const WORKFLOW_SERVICE_UNIMPLEMENTED = {
 } satisfies { [M in WorkflowServiceMethod]?: Unimplemented };
 
 export const OPERATOR_SERVICE_UNIMPLEMENTED = {
-  ...operator('namespace deletion', ['DeleteNamespace']),
-  ...operator('multi-cluster replication', ['AddOrUpdateRemoteCluster', 'RemoveRemoteCluster', 'ListClusters']),
+  ...operator('multi-cluster replication', ['AddOrUpdateRemoteCluster', 'RemoveRemoteCluster']),
   ...operator('Nexus', ['GetNexusEndpoint', 'CreateNexusEndpoint', 'UpdateNexusEndpoint', 'DeleteNexusEndpoint', 'ListNexusEndpoints']),
 } satisfies { [M in OperatorServiceMethod]?: Unimplemented };

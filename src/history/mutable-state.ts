@@ -30,6 +30,12 @@ export interface WorkflowTaskInfo {
   startedTimeMs: number;
   requestId: string;
   identity: string;
+  /**
+   * A retry of a failed or timed out task whose WorkflowTaskScheduled / WorkflowTaskStarted events are
+   * not written yet (Temporal's transient workflow task): `scheduledEventId` and `startedEventId` are
+   * the ids they will get when the task completes. Absent in states written before transient tasks.
+   */
+  transient?: boolean;
 }
 
 export interface ActivityInfo {
@@ -111,6 +117,10 @@ export interface ExecutionInfo {
   /** the run that continues this one (continue-as-new, retry, cron), once closed */
   nextRunId?: string | undefined;
   parent?: ParentInfo | undefined;
+  /** the run a ResetWorkflowExecution of this run created (the latest one); absent when never reset */
+  resetRunId?: string | undefined;
+  /** UpdateWorkflowExecutionOptions: workflow.v1.WorkflowExecutionOptions, proto3 base64; absent when never set */
+  executionOptionsB64?: string | undefined;
 }
 
 /** The parent of a child workflow (inherited by the runs of its chain). */

@@ -11,11 +11,14 @@ import { setMaxListeners } from 'node:events';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import * as activities from './activities';
+import { clientSecurity, nativeClientSecurity, type ClientSecurityOptions } from '../common/client-security';
 import { SIM_KINDS, type SimKind, type SimPlan, WORKFLOW_TYPES, expectedResult } from './expected';
 import { type StartedRecord, StateFile } from './state-file';
 
 export interface SimulateOptions {
   address: string;
+  /** TLS and API key for both connections (see src/common/client-security.ts) */
+  security?: ClientSecurityOptions;
   namespace: string;
   taskQueue: string;
   /** new workflows per second */
@@ -136,7 +139,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
   const latencies: number[] = [];
   const patience = Math.max(o.durationMs + o.drainMs, 120_000);
 
-  const connection = await patiently('connect', 60_000, () => Connection.connect({ address: o.address }));
+  const connection = await patiently('connect', 60_000, () => Connection.connect({ address: o.address, ...clientSecurity(o.security ?? {}) }));
   const client = new Client({ connection, namespace: o.namespace });
   let worker: Worker | undefined;
   let nativeConnection: NativeConnection | undefined;
@@ -150,7 +153,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
     } catch {
       /* installed already (tests run several simulations in one process) */
     }
-    nativeConnection = await NativeConnection.connect({ address: o.address });
+    nativeConnection = await NativeConnection.connect({ address: o.address, ...nativeClientSecurity(o.security ?? {}) });
     worker = await Worker.create({
       connection: nativeConnection,
       namespace: o.namespace,

@@ -43,7 +43,7 @@ const WORKFLOW_SERVICE_CASES: Case[] = [
   ['DeprecateNamespace', {}, /^namespace: is required/],
   ['StartWorkflowExecution', { ...start, namespace: '' }, /^namespace: is required/],
   ['StartWorkflowExecution', { ...start, workflowId: '' }, /^workflowId: is required/],
-  ['StartWorkflowExecution', { ...start, workflowId: long }, /^workflowId: exceeds length limit of 1000/],
+  ['StartWorkflowExecution', { ...start, workflowId: long }, /^workflowId: exceeds length limit of 255/],
   ['StartWorkflowExecution', { ...start, workflowType: {} }, /^workflowType\.name: is required/],
   ['StartWorkflowExecution', { ...start, taskQueue: { name: long } }, /^taskQueue\.name: exceeds length limit/],
   ['StartWorkflowExecution', { ...start, workflowExecutionTimeout: { seconds: -1 } }, /^workflowExecutionTimeout: must not be negative/],
@@ -128,6 +128,42 @@ const WORKFLOW_SERVICE_CASES: Case[] = [
   ['CountWorkflowExecutions', { namespace: '' }, /^namespace: is required/],
   ['ListOpenWorkflowExecutions', { namespace: '' }, /^namespace: is required/],
   ['ListClosedWorkflowExecutions', { namespace: '' }, /^namespace: is required/],
+  ['ResetWorkflowExecution', { namespace: ns, workflowExecution: { workflowId: 'w' } }, /^workflowTaskFinishEventId: is required/],
+  [
+    'ResetWorkflowExecution',
+    { namespace: ns, workflowExecution: { workflowId: '' }, workflowTaskFinishEventId: 4 },
+    /^workflowExecution\.workflowId: is required/,
+  ],
+  [
+    'ResetWorkflowExecution',
+    { namespace: ns, workflowExecution: { workflowId: 'w' }, workflowTaskFinishEventId: 4, resetReapplyType: 9 },
+    /^resetReapplyType: 9 is not/,
+  ],
+  [
+    'ResetWorkflowExecution',
+    { namespace: ns, workflowExecution: { workflowId: 'w' }, workflowTaskFinishEventId: 4, postResetOperations: [{ updateWorkflowOptions: {} }] },
+    /^postResetOperations: are not supported/,
+  ],
+  [
+    'DeleteWorkflowExecution',
+    { namespace: ns, workflowExecution: { workflowId: 'w', runId: 'nope' } },
+    /^workflowExecution\.runId: "nope" is not a valid run id/,
+  ],
+  ['GetWorkflowExecutionHistoryReverse', { namespace: ns, execution: { workflowId: 'w' }, nextPageToken: Buffer.from('x') }, /^nextPageToken: is malformed/],
+  ['ResetStickyTaskQueue', { namespace: ns, execution: {} }, /^execution\.workflowId: is required/],
+  ['UpdateWorkflowExecutionOptions', { namespace: ns, workflowExecution: { workflowId: 'w' } }, /^workflowExecutionOptions: is required/],
+  [
+    'UpdateWorkflowExecutionOptions',
+    { namespace: ns, workflowExecution: { workflowId: 'w' }, workflowExecutionOptions: {}, updateMask: { paths: ['cron'] } },
+    /^updateMask: path "cron" is not an option/,
+  ],
+  ['RecordActivityTaskHeartbeatById', { namespace: ns, workflowId: 'w' }, /^activityId: is required/],
+  ['RespondActivityTaskCompletedById', { namespace: ns, activityId: 'a' }, /^workflowId: is required/],
+  ['RespondActivityTaskFailedById', { namespace: '', workflowId: 'w', activityId: 'a' }, /^namespace: is required/],
+  ['RespondActivityTaskCanceledById', { namespace: ns, workflowId: 'w' }, /^activityId: is required/],
+  ['DescribeTaskQueue', { namespace: ns, taskQueue: { name: '' } }, /^taskQueue\.name: is required/],
+  ['DescribeTaskQueue', { namespace: ns, taskQueue: { name: 'tq' }, taskQueueType: 7 }, /^taskQueueType: 7 is not/],
+  ['ListTaskQueuePartitions', { namespace: ns }, /^taskQueue\.name: is required/],
   ['CreateSchedule', { namespace: ns, scheduleId: '', schedule: sched }, /^schedule_id: is not set/],
   ['CreateSchedule', { namespace: ns, scheduleId: 's', schedule: { spec: {} } }, /^schedule\.action\.start_workflow: is not set/],
   ['CreateSchedule', { namespace: ns, scheduleId: 's', schedule: { ...sched, spec: { cronString: ['61 * * * *'] } } }, /^Invalid schedule spec: .*cron_string/],
@@ -163,6 +199,8 @@ const WORKFLOW_SERVICE_CASES: Case[] = [
 ];
 
 const OPERATOR_SERVICE_CASES: Case[] = [
+  ['DeleteNamespace', {}, /^namespace: is required/],
+  ['ListClusters', { pageSize: -1 }, /^pageSize: must not be negative/],
   [
     'AddSearchAttributes',
     { searchAttributes: { CustomKeyword: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD } },

@@ -54,7 +54,7 @@ async function firstTaskBackoffDone(engine: HistoryEngine, ref: ExecutionKey): P
 
 /** Retention is over: delete the closed run's mutable state, history and (if still its) current row. */
 async function deleteExecutionAfterRetention(engine: HistoryEngine, ref: ExecutionKey): Promise<void> {
-  const ms = await engine.getMutableState(ref);
+  const ms = await engine.peekMutableState(ref);
   if (isRunning(ms)) return;
   // the namespace's retention may have changed since the close: re-arm when it is not over yet
   const due = ms.execution.closeTimeMs + (await engine.namespaces.retentionMs(ref.namespaceId));

@@ -96,7 +96,7 @@ export class VisibilityQueueProcessor {
   private async apply(t: VisibilityTask): Promise<void> {
     let ms;
     try {
-      ms = await this.engine.getMutableState({ namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId });
+      ms = await this.engine.peekMutableState({ namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId });
     } catch (err) {
       if (err instanceof NotFoundError) return; // the run is gone (retention): nothing to show
       throw err;
