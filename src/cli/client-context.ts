@@ -208,6 +208,9 @@ export async function withClient<T>(flags: GlobalFlags, fn: (ctx: CliContext) =>
   try {
     connection = await Connection.connect({ address, connectTimeout: '10s', ...security });
   } catch (err) {
+    // the connect's GetSystemInfo refused: a token that does not verify, not an unreachable server
+    const g = grpcCause(err);
+    if (g && (g.code === 16 || g.code === 7)) throw rpcError(g, 'WorkflowService', 'getSystemInfo', address);
     throw unreachable(address, err instanceof Error ? err.message : String(err));
   }
   const call = <S extends object>(service: string, svc: S) =>
