@@ -95,6 +95,14 @@ export function registerServerCommands(program: Command): void {
         releaseFeed: cfg.upgrade.releaseFeed,
         releaseFeedCheckIntervalMs: cfg.upgrade.releaseFeedCheckIntervalSeconds * 1000,
         dataRewriteRowsPerSecond: cfg.upgrade.dataRewriteRowsPerSecond,
+        cluster: {
+          historyPort: cfg.cluster.historyPort,
+          matchingPort: cfg.cluster.matchingPort,
+          bindOnIP: cfg.cluster.bindOnIP,
+          broadcastAddress: cfg.cluster.broadcastAddress,
+          maxJoinDurationMs: cfg.cluster.maxJoinDurationMs,
+          memberExpiryMs: cfg.cluster.memberExpiryMs,
+        },
         grpc: { maxReceiveMessageBytes: cfg.limits.maxReceiveMessageBytes, maxMetadataBytes: cfg.limits.maxMetadataBytes },
         tls: cfg.global.tls.frontend?.server
           ? { server: cfg.global.tls.frontend.server, client: cfg.global.tls.frontend.client, refreshIntervalMs: cfg.global.tls.refreshIntervalMs }

@@ -76,7 +76,7 @@ export const KNOWN_GLOBAL_KEYS: KeyTree = {
     authorizer: true,
     claimMapper: true,
   },
-  membership: { maxJoinDuration: true, broadcastAddress: true },
+  membership: { maxJoinDuration: true, broadcastAddress: true, memberExpiry: true },
 };
 
 export const KNOWN_SERVICES_KEYS: KeyTree = {

@@ -45,7 +45,7 @@ export async function createNextRun(engine: HistoryEngine, ctx: MutationContext)
   const cur = await engine.store.executions.getCurrentExecution(shard.shardId, old.namespaceId, old.workflowId);
   ctx.currentRowMovedOn = true;
   if (cur && cur.createRequestId === requestId) return; // created by an earlier, interrupted attempt
-  const first = (await engine.readHistory(ctx.ref))[0];
+  const first = (await engine.readHistoryFrom(ctx.ref, 1, 2, 1)).events[0];
   const started = first?.workflowExecutionStartedEventAttributes ?? {};
   const can = p.can;
   const memo = old.memoB64 ? fromB64(api.common.v1.Memo, old.memoB64) : undefined;

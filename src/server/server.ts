@@ -20,6 +20,8 @@ import { ReleaseFeedChecker } from '../upgrade/release-feed';
 import { mustParseServerVersion } from '../upgrade/server-version';
 import { openVisibilityService } from '../visibility';
 import type { RunningUiServer } from '../ui/server';
+import { ClusterMember, type ClusterOptions } from './cluster/member';
+import { lockSqliteDatabase, type SqliteLock } from './sqlite-lock';
 import type { AuthorizationConfig, ClientTlsConfig, ServerTlsConfig } from '../config/global-config';
 import { assertPortFree, serveGrpc, type GrpcServeOptions, type GrpcServer } from './grpc-server';
 import { serverTlsCredentials } from './tls-credentials';
@@ -27,6 +29,8 @@ import { warnIfExposed } from './exposure';
 import { startWebUi, type WebUiContext, type WebUiOptions } from './web-ui';
 
 export { PortUnavailableError } from './grpc-server';
+export { DatabaseInUseError } from './sqlite-lock';
+export type { ClusterOptions } from './cluster/member';
 
 export interface TemporalServerOptions {
   persistence: SqlConnectConfig;
@@ -54,6 +58,12 @@ export interface TemporalServerOptions {
   interceptors?: readonly Interceptor[];
   /** serve the Web UI too (none: headless) */
   ui?: WebUiOptions;
+  /**
+   * On PostgreSQL and MySQL every server is a cluster member (it registers in cluster_membership and
+   * serves the shards and task queues the hash ring gives it); these are its internal API and
+   * membership settings. SQLite serves one process and ignores them.
+   */
+  cluster?: ClusterOptions;
   /** the gRPC server's limits (defaults: 4 MiB messages, 64 KiB metadata) */
   grpc?: Omit<GrpcServeOptions, 'credentials'>;
   /** the frontend's TLS (`global.tls.frontend`); none: plaintext (with a warning when bound beyond loopback) */
@@ -94,11 +104,15 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   ];
 
   // ---------------------------------------------------------------- persistence and the cluster's checks
+  // SQLite serves one server process: a second one on the same file is refused here, naming the first.
+  const sqliteLock: SqliteLock | undefined =
+    opts.persistence.pluginName === 'sqlite' ? lockSqliteDatabase(opts.persistence.databaseName, opts.port) : undefined;
   let store;
   try {
     store = await openPersistence(opts.persistence);
   } catch (err) {
     jwtKeys?.stop();
+    sqliteLock?.release();
     throw err;
   }
   let cluster;
@@ -112,7 +126,26 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     });
   } catch (err) {
     await store.close();
+    sqliteLock?.release();
     throw err;
+  }
+
+  // A cluster member (PostgreSQL, MySQL): its internal API listens before the services exist (calls
+  // wait for their binding); the services are built with its routing clients.
+  let member: ClusterMember | undefined;
+  if (opts.persistence.pluginName !== 'sqlite') {
+    member = new ClusterMember(
+      { ...opts.cluster, host, frontendPort: opts.port, numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, serverVersion },
+      store,
+      log,
+    );
+    try {
+      await member.listen();
+    } catch (err) {
+      await member.close();
+      await store.close();
+      throw err;
+    }
   }
 
   // ---------------------------------------------------------------- services
@@ -123,7 +156,9 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     await namespaces.ensure([...new Set(['default', ...(opts.namespace ?? [])])]);
     visibility = opts.visibility ? await openVisibilityService(opts.visibility) : undefined;
   } catch (err) {
+    await member?.close();
     await store.close();
+    sqliteLock?.release();
     throw err;
   }
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -131,16 +166,20 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   // matching): matching is built with a client of history, bound once history exists and before
   // anything polls.
   const historyBinding = new LateBinding<HistoryClient>('the history client of matching');
-  const matching = createMatchingService({ tasks: store.tasks, longPollTimeoutMs, history: historyBinding.client, log });
-  const history = createHistoryService({
+  const localMatching = createMatchingService({ tasks: store.tasks, longPollTimeoutMs, history: historyBinding.client, log });
+  const localHistory = createHistoryService({
     store,
     options: { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}`, serverVersion, limits },
     log,
-    matching,
+    // in a cluster, tasks go to their queue's owner and transfer tasks reach other shards through their owners
+    matching: member ? member.matchingClient : localMatching,
+    crossShard: member?.historyClient,
     namespaces,
     visibility,
     dataRewrite: { rowsPerSecond: opts.dataRewriteRowsPerSecond ?? 1000 },
   });
+  // What the frontend and matching call: the local services, or in a cluster the routing clients.
+  const { history, matching } = member ? member.bind(localHistory, localMatching) : { history: localHistory, matching: localMatching };
   historyBinding.bind(history);
   const feed = opts.releaseFeed
     ? new ReleaseFeedChecker(opts.releaseFeed, mustParseServerVersion(serverVersion), opts.releaseFeedCheckIntervalMs ?? 86_400_000, log)
@@ -168,14 +207,18 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const stopServices = async (): Promise<void> => {
     // history first: the data rewrite finishes its batch, the queues stop
     await history.stop();
+    // a member then leaves: the others take its shards at their next refresh
+    await member?.leave();
     frontend.drain();
     feed?.stop();
     matching.stop();
     jwtKeys?.stop();
   };
   const closeStores = async (): Promise<void> => {
+    await member?.close();
     await store.close();
     await visibility?.close();
+    sqliteLock?.release();
   };
 
   // ---------------------------------------------------------------- start, in order
@@ -188,8 +231,13 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   };
   let grpc: GrpcServer;
   try {
-    await history.start(cluster.onShardProgress);
-    await cluster.activate();
+    if (member) {
+      // this member's share of the shards; the version is active once every shard carries it
+      await member.join(cluster.onShardProgress, () => cluster.activate());
+    } else {
+      await history.start(cluster.onShardProgress);
+      await cluster.activate();
+    }
     // Old-format rows left after the upgrade are converted in the background, once the version is active.
     await history.startDataRewrite();
     await feed?.start();

@@ -27,7 +27,7 @@ export function taskHandlers(d: FrontendDeps) {
     async RespondWorkflowTaskCompleted(req) {
       const out = await history.respondWorkflowTaskCompleted(workflowTaskToken(req.taskToken), req);
       if (out.failedWith) throw new InvalidArgumentError('commands', out.failedWith.message);
-      return {};
+      return { activityTasks: out.activityTasks ?? [] };
     },
     async RespondWorkflowTaskFailed(req) {
       await history.respondWorkflowTaskFailed(workflowTaskToken(req.taskToken), req);

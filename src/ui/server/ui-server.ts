@@ -153,6 +153,16 @@ async function routeApi(api: UiApi, req: IncomingMessage, url: URL): Promise<{ s
         return ok(await api.start(ns, str(b.workflowType), str(b.taskQueue), str(b.workflowId), b.input === undefined ? undefined : str(b.input)), 201);
       }
     }
+    if (r[2] === 'schedules') {
+      if (r.length === 3 && get)
+        return ok(await api.schedules(ns, q.get('query') ?? '', pageSizeOf(q.get('pageSize'), 50, 1000), q.get('nextPageToken') || undefined));
+      if (r.length === 4 && get) return ok(await api.schedule(ns, r[3]!));
+      if (r.length === 5 && method === 'POST') {
+        const b = await readJsonBody(req);
+        if (r[4] === 'pause' || r[4] === 'unpause' || r[4] === 'trigger') return ok(await api.patchSchedule(ns, r[3]!, r[4], str(b.note)));
+        if (r[4] === 'delete') return ok(await api.deleteSchedule(ns, r[3]!));
+      }
+    }
     if (r[2] === 'workflows' && r.length >= 4) {
       const wid = r[3]!;
       const runId = q.get('runId') ?? '';
