@@ -5,9 +5,9 @@
  */
 import { type Command, Option } from 'commander';
 import { Connection } from '@temporalio/client';
-import { connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect, isIP } from 'node:net';
 import { userInfo, hostname } from 'node:os';
-import { ClientSecurityError, clientSecurity, mergeClientSecurity, type ClientSecurityOptions } from '../common/client-security';
+import { ClientSecurityError, clientSecurity, mergeClientSecurity, tlsWanted, type ClientSecurityOptions } from '../common/client-security';
 import { CliError, COLOR_MODES, colorEnabled, OUTPUT_FORMATS, Printer, type ColorMode, type OutputFormat } from './output';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:7233';
@@ -198,8 +198,12 @@ export async function withClient<T>(flags: GlobalFlags, fn: (ctx: CliContext) =>
   const { host, port } = parseAddress(address);
   await probe(host, port, address);
   let security;
+  const sec = securityOf(flags);
+  // grpc-js sends an IP address as the TLS server name, which Node flags as deprecated (DEP0123) on
+  // every connect; the certificate's IP entries are still checked, so the warning only adds noise
+  if (tlsWanted(sec) && !sec.tlsServerName && isIP(host)) process.noDeprecation = true;
   try {
-    security = clientSecurity(securityOf(flags));
+    security = clientSecurity(sec);
   } catch (err) {
     if (err instanceof ClientSecurityError) throw new CliError(err.message);
     throw err;
@@ -208,7 +212,14 @@ export async function withClient<T>(flags: GlobalFlags, fn: (ctx: CliContext) =>
   try {
     connection = await Connection.connect({ address, connectTimeout: '10s', ...security });
   } catch (err) {
-    throw unreachable(address, err instanceof Error ? err.message : String(err));
+    // the connect's GetSystemInfo refused: a token that does not verify, not an unreachable server
+    const g = grpcCause(err);
+    if (g && (g.code === 16 || g.code === 7)) throw rpcError(g, 'WorkflowService', 'getSystemInfo', address);
+    // the TCP probe answered, so the port is open: most often a TLS mismatch
+    const hint = tlsWanted(sec)
+      ? ' (the port is open: check --tls-ca-path, --tls-server-name and the client certificate, or whether the server uses TLS at all)'
+      : ' (the port is open: if the server uses TLS, pass --tls-ca-path, and --tls-cert-path/--tls-key-path when it requires client certificates)';
+    throw unreachable(address, `${err instanceof Error ? err.message : String(err)}${hint}`);
   }
   const call = <S extends object>(service: string, svc: S) =>
     ((method: string, req: unknown) =>

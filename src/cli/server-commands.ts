@@ -118,6 +118,7 @@ export function registerServerCommands(program: Command): void {
         tls: cfg.global.tls.frontend?.server
           ? { server: cfg.global.tls.frontend.server, client: cfg.global.tls.frontend.client, refreshIntervalMs: cfg.global.tls.refreshIntervalMs }
           : undefined,
+        authorization: cfg.global.authorization,
         ui: withUi
           ? {
               port: cfg.ui.port,

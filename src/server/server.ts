@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { LateBinding } from '../common/late-binding';
 import { createLogger, type LogFormat } from '../common/logger';
 import { packageVersion } from '../common/package-info';
-import { createFrontendService, type Interceptor } from '../frontend';
+import { authorizationInterceptor, createFrontendService, JwtKeyProvider, type Interceptor } from '../frontend';
 import { createHistoryService, DEFAULT_LIMITS, type Limits } from '../history';
 import { createMatchingService, type HistoryClient } from '../matching';
 import { NamespaceRegistry } from '../namespace';
@@ -22,7 +22,7 @@ import { openVisibilityService } from '../visibility';
 import type { RunningUiServer } from '../ui/server';
 import { ClusterMember, type ClusterOptions } from './cluster/member';
 import { lockSqliteDatabase, type SqliteLock } from './sqlite-lock';
-import type { ClientTlsConfig, ServerTlsConfig } from '../config/global-config';
+import type { AuthorizationConfig, ClientTlsConfig, ServerTlsConfig } from '../config/global-config';
 import { assertPortFree, serveGrpc, type GrpcServeOptions, type GrpcServer } from './grpc-server';
 import { serverTlsCredentials } from './tls-credentials';
 import { warnIfExposed } from './exposure';
@@ -70,6 +70,8 @@ export interface TemporalServerOptions {
   grpc?: Omit<GrpcServeOptions, 'credentials'>;
   /** the frontend's TLS (`global.tls.frontend`); none: plaintext (with a warning when bound beyond loopback) */
   tls?: { server: ServerTlsConfig; client?: ClientTlsConfig; refreshIntervalMs?: number };
+  /** `global.authorization`: JWTs checked by Temporal's default claim mapper and authorizer on every call */
+  authorization?: AuthorizationConfig;
 }
 
 export interface RunningTemporalServer {
@@ -92,8 +94,16 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   if (opts.port !== 0) await assertPortFree(host, opts.port);
   // certificates are read and checked before anything else: a bad file fails the start naming its key
   const credentials = opts.tls ? serverTlsCredentials(opts.tls.server, 'global.tls.frontend.server', opts.tls.refreshIntervalMs ?? 60_000, log) : undefined;
-  warnIfExposed(log, 'gRPC frontend', host, !!opts.tls, !!opts.interceptors?.length);
+  warnIfExposed(log, 'gRPC frontend', host, !!opts.tls, !!opts.authorization);
   if (opts.ui) warnIfExposed(log, 'Web UI', opts.ui.host, !!opts.ui.https, !!opts.ui.authToken);
+
+  // the JWT keys are loaded before anything else too: a source that cannot be read fails the start naming it
+  const jwtKeys = opts.authorization ? new JwtKeyProvider(opts.authorization.keySourceURIs, opts.authorization.refreshIntervalMs, log) : undefined;
+  await jwtKeys?.start();
+  const interceptors: Interceptor[] = [
+    ...(jwtKeys && opts.authorization ? [authorizationInterceptor(jwtKeys, opts.authorization.permissionsClaimName)] : []),
+    ...(opts.interceptors ?? []),
+  ];
 
   // ---------------------------------------------------------------- persistence and the cluster's checks
   // SQLite serves one server process: a second one on the same file is refused here, naming the first.
@@ -103,6 +113,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   try {
     store = await openPersistence(opts.persistence);
   } catch (err) {
+    jwtKeys?.stop();
     sqliteLock?.release();
     throw err;
   }
@@ -190,7 +201,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
       visibilityStore: opts.visibility?.pluginName ?? '',
       versionInfo: () => feed?.versionInfo(),
     },
-    interceptors: opts.interceptors,
+    interceptors,
     log,
   });
 
@@ -203,6 +214,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     frontend.drain();
     feed?.stop();
     matching.stop();
+    jwtKeys?.stop();
   };
   const closeStores = async (): Promise<void> => {
     await member?.close();

@@ -55,7 +55,9 @@ export function uiFrontendConnection(tls: WebUiContext['frontendTls'], authToken
   const root = roots.length ? Buffer.concat(roots) : (m.ca ?? m.cert);
   const checkName = !!tls.client?.serverName && !tls.client.disableHostVerification;
   out.credentials = grpcCredentials.createSsl(root, m.key, m.cert, checkName ? {} : { checkServerIdentity: () => undefined });
-  if (tls.client?.serverName) out.channelArgs = { 'grpc.ssl_target_name_override': tls.client.serverName, 'grpc.default_authority': tls.client.serverName };
+  // without a name to check, SNI says "localhost" (an IP address there is deprecated, DEP0123)
+  const name = tls.client?.serverName || 'localhost';
+  out.channelArgs = { 'grpc.ssl_target_name_override': name, 'grpc.default_authority': name };
   return out;
 }
 
