@@ -196,6 +196,11 @@ export class HistoryEngine {
     shard.released = true;
     this.shards.delete(shardId);
     this.cache.clear();
+    // long polls waiting on its executions wake up, find the shard gone here and go to its new owner
+    for (const ev of this.notifier.eventNames()) {
+      const m = typeof ev === 'string' ? /^changed:([^/]*)\/(.*)\/[^/]*$/.exec(ev) : null;
+      if (m && shardIdFor(m[1]!, m[2]!, this.opts.numHistoryShards) === shardId) this.notifier.emit(ev);
+    }
   }
 
   /** Whether this process serves the shard now. */

@@ -189,6 +189,29 @@ export interface ClusterResponse {
   clusterInfo: JsonObject | ApiError['error'];
   systemInfo: JsonObject | ApiError['error'];
   upgrade: UpgradeStatusView | ApiError['error'];
+  /** the server processes sharing the database (as `temporal-ts admin cluster describe` shows them) */
+  members?: ClusterMembersView | ApiError['error'];
+}
+
+/** One server process of the cluster (src/server/cluster/describe.ts). */
+export interface ClusterMemberView {
+  hostId: string;
+  identity: string;
+  address: string;
+  ports: { frontend?: number; history?: number; matching?: number };
+  serverVersion: string;
+  sessionStart: string;
+  lastHeartbeat: string;
+  state: 'alive' | 'expired';
+  shards: number[];
+}
+
+export interface ClusterMembersView {
+  database: string;
+  plugin: string;
+  numHistoryShards: number;
+  members: ClusterMemberView[];
+  otherOwners: { identity: string; shards: number[] }[];
 }
 
 export interface ReleaseInfoView {

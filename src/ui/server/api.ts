@@ -13,6 +13,7 @@ import type {
   ChildrenResponse,
   ClusterResponse,
   HistoryEventView,
+  ClusterMembersView,
   HistoryResponse,
   Json,
   JsonObject,
@@ -171,6 +172,8 @@ export function withStatus(query: string, status: string | undefined): string {
 export interface ApiDeps {
   connection: Connection;
   upgradeStatus: UpgradeStatusProvider;
+  /** the cluster's members, read from the default store (absent: the page shows none) */
+  clusterMembers?: () => Promise<ClusterMembersView>;
   /** --release-feed FILE: versionInfo for the banner from a local file instead of GetClusterInfo */
   releaseFeedFile?: string;
   /** deadline of ordinary calls (ms) */
@@ -546,7 +549,7 @@ export class UiApi {
         ? { code: e.grpcCode, codeName: e.codeName, message: e.message }
         : { codeName: 'INTERNAL', message: (e as Error).message };
     };
-    const [clusterInfo, systemInfo, upgrade] = await Promise.all([
+    const [clusterInfo, systemInfo, upgrade, members] = await Promise.all([
       this.call(() => this.svc.getClusterInfo({})).then((r) => {
         const j = obj(toJson(`${WS}GetClusterInfoResponse`, r));
         delete j.versionInfo;
@@ -554,8 +557,9 @@ export class UiApi {
       }, errorOf),
       this.call(() => this.svc.getSystemInfo({})).then((r) => obj(toJson(`${WS}GetSystemInfoResponse`, r)), errorOf),
       this.d.upgradeStatus.getUpgradeStatus().catch(errorOf),
+      this.d.clusterMembers ? this.d.clusterMembers().catch(errorOf) : undefined,
     ]);
-    return { clusterInfo, systemInfo, upgrade };
+    return { clusterInfo, systemInfo, upgrade, members };
   }
 
   async versionInfo(): Promise<VersionInfoResponse> {
