@@ -41,7 +41,8 @@ export function formatClusterDescription(d: ClusterDescription): string {
         ]),
       ).map((l) => `  ${l.trimEnd()}`),
     );
-  for (const o of d.otherOwners) lines.push(`  shards ${shardRanges(o.shards)} were last acquired by ${o.identity}, which is not a member (a server without membership)`);
+  for (const o of d.otherOwners)
+    lines.push(`  shards ${shardRanges(o.shards)} were last acquired by ${o.identity}, which is not a member (a server without membership)`);
   return lines.join('\n') + '\n';
 }
 

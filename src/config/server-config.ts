@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { resolvePlugin } from '../persistence/plugins';
-import { DEFAULT_PORTS, type SqlConnectConfig } from '../persistence/sql-config';
+import { DEFAULT_MAX_CONNS, DEFAULT_PORTS, type SqlConnectConfig } from '../persistence/sql-config';
+import { GlobalConfigError, parseGlobalConfig, type GlobalConfig } from './global-config';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -32,6 +33,10 @@ export interface ServerConfig {
    * A role section left out listens on a free port (a config with only the frontend keeps working).
    */
   readonly cluster: ClusterConfig;
+  /** `limits.maxReceiveMessageSize` / `limits.maxMetadataSize` (bytes): the gRPC frontend's, checked before decoding */
+  readonly limits: { readonly maxReceiveMessageBytes: number; readonly maxMetadataBytes: number };
+  /** `global` (TLS, authorization, membership), checked for keys we do not implement, as `services` is */
+  readonly global: GlobalConfig;
   readonly notes: readonly string[];
 }
 
@@ -53,6 +58,12 @@ export interface UiConfig {
   readonly bindOnIP: string;
   /** `ui.releaseFeed`: a local release feed file for the upgrade banner (see src/ui/server/version-info.ts) */
   readonly releaseFeed: string | undefined;
+  /** `ui.allowedHosts`: host names the UI answers to besides localhost and its bound address (DNS-rebinding guard) */
+  readonly allowedHosts: readonly string[];
+  /** `ui.tls.{certFile,keyFile}`: serve the UI over HTTPS */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** `ui.authToken`: the token (a JWT) the UI's own gRPC client sends when authorization is on */
+  readonly authToken: string | undefined;
 }
 
 type Obj = Record<string, unknown>;
@@ -76,6 +87,13 @@ function str(o: Obj, key: string, path: string, required = false): string | unde
   }
   if (typeof v !== 'string' && typeof v !== 'number') throw new ConfigError(`${path}.${key} must be a string`);
   return String(v);
+}
+
+function strList(o: Obj, key: string, path: string): string[] {
+  const v = o[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((e) => typeof e !== 'string' || !e)) throw new ConfigError(`${path}.${key} must be a list of non-empty strings`);
+  return v as string[];
 }
 
 function int(o: Obj, key: string, path: string, dflt: number, min: number, max: number): number {
@@ -152,6 +170,7 @@ function parseDatastore(name: string, ds: unknown, notes: string[]): SqlConnectC
     password: str(sql, 'password', p),
     databaseName,
     connectAttributes: attrs ? Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, String(v)])) : undefined,
+    maxConns: sql.maxConns === undefined || sql.maxConns === null ? undefined : int(sql, 'maxConns', p, DEFAULT_MAX_CONNS, 1, 1000),
     tls: tls
       ? {
           enabled: bool(tls, 'enabled', `${p}.tls`, false),
@@ -212,6 +231,13 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
     );
   }
   const services = root.services === undefined ? {} : obj(root.services, 'services');
+  let global: GlobalConfig;
+  try {
+    global = parseGlobalConfig(root.global, root.services);
+  } catch (err) {
+    if (err instanceof GlobalConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
   const frontend = services.frontend === undefined ? {} : obj(services.frontend, 'services.frontend');
   const rpc = frontend.rpc === undefined ? {} : obj(frontend.rpc, 'services.frontend.rpc');
   const cm = root.clusterMetadata === undefined ? {} : obj(root.clusterMetadata, 'clusterMetadata');
@@ -225,14 +251,15 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
   int(rpc, 'membershipPort', 'services.frontend.rpc', 6933, 0, 65535);
   const history = roleRpc(services, 'history', 7234);
   const matching = roleRpc(services, 'matching', 7235);
-  const global = root.global === undefined || root.global === null ? {} : obj(root.global, 'global');
-  const membership = global.membership === undefined || global.membership === null ? {} : obj(global.membership, 'global.membership');
+  // global.membership's keys were checked by parseGlobalConfig; read here with their bounds
+  const membership = isObj(root.global) && isObj(root.global.membership) ? root.global.membership : {};
   if (history.bindOnIP && matching.bindOnIP && history.bindOnIP !== matching.bindOnIP)
     throw new ConfigError(
       `services.history.rpc.bindOnIP (${history.bindOnIP}) and services.matching.rpc.bindOnIP (${matching.bindOnIP}) must be the same address`,
     );
   if (history.port !== 0 && history.port === matching.port)
     throw new ConfigError(`services.history.rpc.grpcPort and services.matching.rpc.grpcPort are both ${history.port}: each role needs its own port`);
+  const limits = root.limits === undefined || root.limits === null ? {} : obj(root.limits, 'limits');
   return {
     file,
     defaultStore,
@@ -247,6 +274,9 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
       port: int(ui, 'port', 'ui', 8233, 0, 65535),
       bindOnIP: str(ui, 'bindOnIP', 'ui') ?? bindOnIP,
       releaseFeed: str(ui, 'releaseFeed', 'ui'),
+      allowedHosts: strList(ui, 'allowedHosts', 'ui'),
+      tls: uiTls(ui),
+      authToken: str(ui, 'authToken', 'ui'),
     },
     upgrade: {
       releaseFeed: str(upgrade, 'releaseFeed', 'upgrade'),
@@ -262,6 +292,17 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
       maxJoinDurationMs: duration(membership, 'maxJoinDuration', 'global.membership', 30_000, 1000, 3_600_000),
       memberExpiryMs: duration(membership, 'memberExpiry', 'global.membership', 10_000, 1000, 600_000),
     },
+    limits: {
+      maxReceiveMessageBytes: int(limits, 'maxReceiveMessageSize', 'limits', 4 * 1024 * 1024, 1024, 128 * 1024 * 1024),
+      maxMetadataBytes: int(limits, 'maxMetadataSize', 'limits', 64 * 1024, 1024, 16 * 1024 * 1024),
+    },
+    global,
     notes,
   };
+}
+
+function uiTls(ui: Obj): UiConfig['tls'] {
+  if (ui.tls === undefined || ui.tls === null) return undefined;
+  const t = obj(ui.tls, 'ui.tls');
+  return { certFile: str(t, 'certFile', 'ui.tls', true), keyFile: str(t, 'keyFile', 'ui.tls', true) };
 }

@@ -23,7 +23,13 @@ import {
   respondActivityTaskFailed,
 } from './api/activity-task';
 import { requestCancelWorkflow, terminateWorkflow } from './api/cancel-terminate';
+import { activityTokenById } from './api/activity-by-id';
+import { deleteWorkflow } from './api/delete-workflow';
 import { describeWorkflow } from './api/describe-workflow';
+import { getWorkflowHistoryReverse } from './api/get-history-reverse';
+import { resetStickyTaskQueue } from './api/reset-sticky-task-queue';
+import { resetWorkflow, type ResetOptions } from './api/reset-workflow';
+import { updateWorkflowOptions } from './api/update-workflow-options';
 import { getWorkflowHistory } from './api/get-history';
 import { buildQueryTask, queryWorkflow, QueryRegistry, respondQueryTaskCompleted } from './api/query-workflow';
 import { signalWorkflow } from './api/signal-workflow';
@@ -34,6 +40,15 @@ import { recordWorkflowTaskStarted, respondWorkflowTaskCompleted, respondWorkflo
 import type { ActivityTaskRef, MatchingClient, WorkflowTaskRef } from './matching-client';
 import { TimerQueueProcessor, TransferQueueProcessor } from './queues/queue-processors';
 import { VisibilityQueueProcessor } from './queues/visibility-queue-processor';
+import {
+  createSchedule,
+  deleteSchedule,
+  describeSchedule,
+  listScheduleMatchingTimes,
+  patchSchedule,
+  scheduleListEntry,
+  updateSchedule,
+} from './schedules/driver';
 import type { WorkflowExecution, WorkflowTaskCompletedOutcome } from './types';
 import ws = temporal.api.workflowservice.v1;
 
@@ -194,6 +209,35 @@ export class HistoryHandler {
     return this.engine.opts.longPollTimeoutMs;
   }
 
+  // ---------------------------------------------------------------- schedules
+  createSchedule(ns: NamespaceRef, req: ws.ICreateScheduleRequest): Promise<{ conflictToken: Uint8Array }> {
+    return createSchedule(this.engine, ns, req);
+  }
+
+  describeSchedule(namespaceId: string, scheduleId: string): Promise<ws.IDescribeScheduleResponse> {
+    return describeSchedule(this.engine, namespaceId, scheduleId);
+  }
+
+  updateSchedule(namespaceId: string, req: ws.IUpdateScheduleRequest): Promise<void> {
+    return updateSchedule(this.engine, namespaceId, req);
+  }
+
+  patchSchedule(namespaceId: string, scheduleId: string, patch: temporal.api.schedule.v1.ISchedulePatch): Promise<void> {
+    return patchSchedule(this.engine, namespaceId, scheduleId, patch);
+  }
+
+  deleteSchedule(namespaceId: string, scheduleId: string): Promise<void> {
+    return deleteSchedule(this.engine, namespaceId, scheduleId);
+  }
+
+  listScheduleMatchingTimes(namespaceId: string, scheduleId: string, startMs: number, endMs: number): Promise<ws.IListScheduleMatchingTimesResponse> {
+    return listScheduleMatchingTimes(this.engine, namespaceId, scheduleId, startMs, endMs);
+  }
+
+  scheduleListEntry(namespaceId: string, scheduleId: string): Promise<temporal.api.schedule.v1.IScheduleListEntry | undefined> {
+    return scheduleListEntry(this.engine, namespaceId, scheduleId);
+  }
+
   // ---------------------------------------------------------------- workflows
   startWorkflow(ns: NamespaceRef, req: ws.IStartWorkflowExecutionRequest): Promise<StartResult> {
     return startWorkflow(this.engine, ns, req);
@@ -270,6 +314,36 @@ export class HistoryHandler {
     return { ...(await pollWorkflowUpdate(this.engine, ref, updateId, stage, timeoutMs, signal)), runId: ref.runId };
   }
 
+  async resetWorkflow(namespaceId: string, ex: WorkflowExecution, opts: ResetOptions): Promise<{ runId: string }> {
+    return resetWorkflow(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), opts);
+  }
+
+  async deleteWorkflow(namespaceId: string, ex: WorkflowExecution, identity: string): Promise<void> {
+    await deleteWorkflow(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), identity);
+  }
+
+  async getHistoryReverse(namespaceId: string, ex: WorkflowExecution, req: ws.IGetWorkflowExecutionHistoryReverseRequest) {
+    return getWorkflowHistoryReverse(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), req);
+  }
+
+  async resetStickyTaskQueue(namespaceId: string, ex: WorkflowExecution): Promise<void> {
+    await resetStickyTaskQueue(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId));
+  }
+
+  async updateWorkflowOptions(
+    namespaceId: string,
+    ex: WorkflowExecution,
+    options: temporal.api.workflow.v1.IWorkflowExecutionOptions,
+    maskPaths: readonly string[],
+    identity: string,
+  ): Promise<ws.IUpdateWorkflowExecutionOptionsResponse> {
+    return updateWorkflowOptions(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), options, maskPaths, identity);
+  }
+
+  async activityTokenById(namespaceId: string, ex: WorkflowExecution, activityId: string, startIfScheduled?: { identity: string }) {
+    return activityTokenById(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), activityId, startIfScheduled);
+  }
+
   // ---------------------------------------------------------------- queries (legacy query tasks)
   respondQuery(queryId: string, req: ws.IRespondQueryTaskCompletedRequest): void {
     respondQueryTaskCompleted(this.queries, queryId, req);
@@ -288,12 +362,17 @@ export class HistoryHandler {
     const problem = await this.upsertedSearchAttributeProblem(token, req);
     if (problem) {
       // as for any bad command: the workflow task fails and the worker is told why
-      await respondWorkflowTaskFailed(this.engine, token, {
-        taskToken: req.taskToken,
-        cause: temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,
-        failure: { message: problem, source: 'temporal-ts', applicationFailureInfo: { type: 'BadSearchAttributes', nonRetryable: true } },
-        identity: req.identity ?? '',
-      });
+      await respondWorkflowTaskFailed(
+        this.engine,
+        token,
+        {
+          taskToken: req.taskToken,
+          cause: temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,
+          failure: { message: problem, source: 'temporal-ts', applicationFailureInfo: { type: 'BadSearchAttributes', nonRetryable: true } },
+          identity: req.identity ?? '',
+        },
+        true,
+      );
       return { failedWith: { message: `UpsertWorkflowSearchAttributes: ${problem}` } };
     }
     return respondWorkflowTaskCompleted(this.engine, token, req, this.queries);

@@ -181,6 +181,10 @@ export interface NamespaceStore {
   listNamespaces(): Promise<NamespaceRow[]>;
   /** Replace a namespace's info (same id and name); bumps the notification version. False when it does not exist. */
   updateNamespace(row: Omit<NamespaceRow, 'notificationVersion'>): Promise<boolean>;
+  /** Give namespace `id` (now named `oldName`) the name `row.name` and its info; false when it is gone or the new name is taken. */
+  renameNamespace(oldName: string, row: Omit<NamespaceRow, 'notificationVersion'>): Promise<boolean>;
+  /** Remove namespace `id` (DeleteNamespace, once its executions are gone). */
+  deleteNamespace(id: string): Promise<void>;
 }
 
 /** One server version that ran on this database (table server_version_history). */

@@ -7,9 +7,9 @@
  */
 import { hostname } from 'node:os';
 import { LateBinding } from '../common/late-binding';
-import { createLogger } from '../common/logger';
+import { createLogger, type LogFormat } from '../common/logger';
 import { packageVersion } from '../common/package-info';
-import { createFrontendService, type Interceptor } from '../frontend';
+import { authorizationInterceptor, createFrontendService, JwtKeyProvider, type Interceptor } from '../frontend';
 import { createHistoryService, DEFAULT_LIMITS, type Limits } from '../history';
 import { createMatchingService, type HistoryClient } from '../matching';
 import { NamespaceRegistry } from '../namespace';
@@ -21,8 +21,11 @@ import { mustParseServerVersion } from '../upgrade/server-version';
 import { openVisibilityService } from '../visibility';
 import type { RunningUiServer } from '../ui/server';
 import { ClusterMember, type ClusterOptions } from './cluster/member';
-import { assertPortFree, serveGrpc, type GrpcServer } from './grpc-server';
 import { lockSqliteDatabase, type SqliteLock } from './sqlite-lock';
+import type { AuthorizationConfig, ClientTlsConfig, ServerTlsConfig } from '../config/global-config';
+import { assertPortFree, serveGrpc, type GrpcServeOptions, type GrpcServer } from './grpc-server';
+import { serverTlsCredentials } from './tls-credentials';
+import { warnIfExposed } from './exposure';
 import { startWebUi, type WebUiContext, type WebUiOptions } from './web-ui';
 
 export { PortUnavailableError } from './grpc-server';
@@ -38,6 +41,8 @@ export interface TemporalServerOptions {
   numHistoryShards?: number;
   namespace?: string[];
   logLevel?: string;
+  /** json (default) or pretty (one readable line a record) */
+  logFormat?: LogFormat;
   longPollTimeoutMs?: number;
   clusterName?: string;
   /** A release feed (URL or file) for GetClusterInfo's versionInfo; none: no check, no traffic. */
@@ -61,6 +66,12 @@ export interface TemporalServerOptions {
    * membership settings. SQLite serves one process and ignores them.
    */
   cluster?: ClusterOptions;
+  /** the gRPC server's limits (defaults: 4 MiB messages, 64 KiB metadata) */
+  grpc?: Omit<GrpcServeOptions, 'credentials'>;
+  /** the frontend's TLS (`global.tls.frontend`); none: plaintext (with a warning when bound beyond loopback) */
+  tls?: { server: ServerTlsConfig; client?: ClientTlsConfig; refreshIntervalMs?: number };
+  /** `global.authorization`: JWTs checked by Temporal's default claim mapper and authorizer on every call */
+  authorization?: AuthorizationConfig;
 }
 
 export interface RunningTemporalServer {
@@ -73,7 +84,7 @@ export interface RunningTemporalServer {
 }
 
 export async function startTemporalServer(opts: TemporalServerOptions): Promise<RunningTemporalServer> {
-  const log = createLogger(opts.logLevel ?? 'info');
+  const log = createLogger(opts.logLevel ?? 'info', opts.logFormat);
   const host = opts.host ?? '127.0.0.1';
   const longPollTimeoutMs = opts.longPollTimeoutMs ?? 60_000;
   const clusterName = opts.clusterName ?? 'active';
@@ -81,6 +92,18 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   // Before any upgrade work: a start that would only fail to bind at the end must not rewrite shards
   // (and take them from the server still holding the port) first.
   if (opts.port !== 0) await assertPortFree(host, opts.port);
+  // certificates are read and checked before anything else: a bad file fails the start naming its key
+  const credentials = opts.tls ? serverTlsCredentials(opts.tls.server, 'global.tls.frontend.server', opts.tls.refreshIntervalMs ?? 60_000, log) : undefined;
+  warnIfExposed(log, 'gRPC frontend', host, !!opts.tls, !!opts.authorization);
+  if (opts.ui) warnIfExposed(log, 'Web UI', opts.ui.host, !!opts.ui.https, !!opts.ui.authToken);
+
+  // the JWT keys are loaded before anything else too: a source that cannot be read fails the start naming it
+  const jwtKeys = opts.authorization ? new JwtKeyProvider(opts.authorization.keySourceURIs, opts.authorization.refreshIntervalMs, log) : undefined;
+  await jwtKeys?.start();
+  const interceptors: Interceptor[] = [
+    ...(jwtKeys && opts.authorization ? [authorizationInterceptor(jwtKeys, opts.authorization.permissionsClaimName)] : []),
+    ...(opts.interceptors ?? []),
+  ];
 
   // ---------------------------------------------------------------- persistence and the cluster's checks
   // SQLite serves one server process: a second one on the same file is refused here, naming the first.
@@ -90,6 +113,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   try {
     store = await openPersistence(opts.persistence);
   } catch (err) {
+    jwtKeys?.stop();
     sqliteLock?.release();
     throw err;
   }
@@ -177,7 +201,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
       visibilityStore: opts.visibility?.pluginName ?? '',
       versionInfo: () => feed?.versionInfo(),
     },
-    interceptors: opts.interceptors,
+    interceptors,
     log,
   });
 
@@ -190,6 +214,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     frontend.drain();
     feed?.stop();
     matching.stop();
+    jwtKeys?.stop();
   };
   const closeStores = async (): Promise<void> => {
     await member?.close();
@@ -218,7 +243,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     // Old-format rows left after the upgrade are converted in the background, once the version is active.
     await history.startDataRewrite();
     await feed?.start();
-    grpc = await serveGrpc(frontend.services, host, opts.port);
+    grpc = await serveGrpc(frontend.services, host, opts.port, { ...opts.grpc, credentials });
   } catch (err) {
     return abandon(err);
   }
@@ -234,6 +259,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
         serverVersion,
         clusterName,
         numHistoryShards: cluster.numHistoryShards,
+        frontendTls: opts.tls,
       });
     } catch (err) {
       return abandon(err, grpc);

@@ -34,9 +34,15 @@ export function installedRelease(version: string): InstalledRelease {
     mkdirSync(staging, { recursive: true });
     execFileSync('tar', ['xzf', tgz, '-C', staging]);
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(staging, 'package', 'node_modules'), 'dir');
-    rmSync(root, { recursive: true, force: true });
     mkdirSync(join(root, '..'), { recursive: true });
-    renameSync(staging, root);
+    // Test files run in parallel: the first rename wins, a later one finds the release in place and
+    // drops its own copy (never removing one another process may be using).
+    try {
+      renameSync(staging, root);
+    } catch (err) {
+      if (!existsSync(join(dir, 'node_modules'))) throw err;
+      rmSync(staging, { recursive: true, force: true });
+    }
   }
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
   if (pkg.version !== version) throw new Error(`${tgz} holds version ${pkg.version}, not ${version}`);

@@ -240,6 +240,11 @@ describe('server start with a bad config', () => {
       /point at the same database "t"/,
     ],
     [
+      'bad maxConns',
+      'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: postgres12, databaseName: t, connectAddr: "h:5432", maxConns: 0}\n    v:\n      sql: {pluginName: sqlite, databaseName: y.db}\n',
+      /persistence.datastores.d.sql.maxConns must be a whole number from 1 to 1000 \(got 0\)/,
+    ],
+    [
       'bad port',
       'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: sqlite, databaseName: x.db}\n    v:\n      sql: {pluginName: sqlite, databaseName: y.db}\nservices:\n  frontend:\n    rpc:\n      grpcPort: 99999\n',
       /services.frontend.rpc.grpcPort must be a whole number from 1 to 65535/,

@@ -7,6 +7,7 @@
  * every result is recorded in the initiating run only while its pending entry still exists.
  */
 import { NotFoundError, WorkflowExecutionAlreadyStartedError } from '../../common/errors';
+import { scheduledByOf, scheduledRunClosed } from '../schedules/driver';
 import { num, temporal, type IHistoryEvent } from '../../common/proto';
 import type { HistoryEngine } from '../engine';
 import type { MutableState } from '../mutable-state';
@@ -42,7 +43,8 @@ export async function executeTransferTask(engine: HistoryEngine, t: TransferTask
 }
 
 async function eventById(engine: HistoryEngine, ref: ExecutionKey, eventId: number): Promise<IHistoryEvent | undefined> {
-  return (await engine.readHistory(ref)).find((e) => num(e.eventId) === eventId);
+  // only the batch holding it is read
+  return (await engine.readHistoryFrom(ref, eventId, eventId + 1, 1)).events[0];
 }
 
 async function namespaceOf(engine: HistoryEngine, name: string, ms: MutableState): Promise<{ id: string; name: string } | undefined> {
@@ -155,8 +157,11 @@ const HINT_REFRESH_MS = 10_000;
 const hintRefreshedAt = new Map<string, number>();
 
 async function afterClose(engine: HistoryEngine, ref: ExecutionKey): Promise<void> {
-  const ms = await engine.getMutableState(ref);
+  const ms = await engine.peekMutableState(ref);
   if (isRunning(ms)) return;
+  // a run a schedule started: the schedule learns it closed (overlap, pause on failure, recent actions)
+  const scheduleId = scheduledByOf(ms);
+  if (scheduleId !== undefined) await scheduledRunClosed(engine, ref.namespaceId, scheduleId, ref.workflowId);
   if (ms.execution.parent && !ms.execution.nextRunId) {
     const close = await eventById(engine, ref, ms.execution.completionEventId);
     if (close) await notifyParent(engine, ms, close);

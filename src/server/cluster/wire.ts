@@ -25,6 +25,8 @@ import {
   UnavailableError,
   UnimplementedError,
   WorkflowExecutionAlreadyStartedError,
+  PermissionDeniedError,
+  UnauthenticatedError,
 } from '../../common/errors';
 import { google } from '../../common/proto';
 
@@ -88,6 +90,8 @@ const CLASSES: Record<ServiceError['kind'], abstract new (...a: never[]) => Serv
   internal: InternalError,
   unavailable: UnavailableError,
   'query-failed': QueryFailedError,
+  'permission-denied': PermissionDeniedError,
+  unauthenticated: UnauthenticatedError,
 };
 
 export function errorToWire(err: unknown): WireError {
