@@ -16,6 +16,8 @@ import { startWorkflow, type NamespaceRef } from './api/start-workflow';
 import type { HistoryEngine } from './engine';
 import type { ParentInfo } from './mutable-state';
 import { childMachine, type ChildOutcome } from './state-machines/child';
+import type { RunStatus } from '../scheduler';
+import { scheduledRunClosed, scheduleRunStatus, scheduleStopRun } from './schedules/driver';
 import { isRunning } from './state-machines/states';
 
 const PCP = temporal.api.enums.v1.ParentClosePolicy;
@@ -52,6 +54,15 @@ export interface CrossShardCalls {
   applyParentClosePolicy(namespaceId: string, childWorkflowId: string, parent: ExecutionKey, initiatedEventId: number, policy: number): Promise<void>;
   /** Delivers the signal or cancel request; the run id it reached. NotFoundError when there is no such (child) workflow. */
   requestExternal(r: ExternalRequest): Promise<{ runId: string }>;
+  // schedules (schedules/driver.ts): the runs a schedule starts live on any shard, and tell it when they close
+  /** Starts a run of a schedule (idempotent by the request id). */
+  scheduleStart(ns: NamespaceRef, req: StartRequest): Promise<{ runId: string }>;
+  /** The latest run of the chain that began with `firstRunId`; undefined when it is gone. */
+  scheduleRunStatus(namespaceId: string, workflowId: string, firstRunId: string): Promise<RunStatus | undefined>;
+  /** Cancels or terminates the current run of `workflowId` (overlap policies); NotFound-tolerant. */
+  scheduleStopRun(namespaceId: string, workflowId: string, how: 'cancel' | 'terminate', reason: string, identity: string, requestId: string): Promise<void>;
+  /** A run the schedule started closed: the schedule looks at its runs now. NotFound-tolerant. */
+  scheduledRunClosed(namespaceId: string, scheduleId: string, workflowId: string): Promise<void>;
 }
 
 /** The operations run on this process's shards (the engine throws when it does not own the target's shard). */
@@ -110,5 +121,13 @@ export function localCrossShard(engine: HistoryEngine): CrossShardCalls {
       }
       return { runId: target.runId };
     },
+
+    async scheduleStart(ns, req) {
+      return startWorkflow(engine, ns, req);
+    },
+    scheduleRunStatus: (namespaceId, workflowId, firstRunId) => scheduleRunStatus(engine, namespaceId, workflowId, firstRunId),
+    scheduleStopRun: (namespaceId, workflowId, how, reason, identity, requestId) =>
+      scheduleStopRun(engine, namespaceId, workflowId, how, reason, identity, requestId),
+    scheduledRunClosed: (namespaceId, scheduleId, workflowId) => scheduledRunClosed(engine, namespaceId, scheduleId, workflowId),
   };
 }

@@ -6,6 +6,7 @@
  * definitions.
  */
 import type { Logger } from '../common/logger';
+import type { RunStatus } from '../scheduler';
 import { NotFoundError } from '../common/errors';
 import { temporal, type IFailure } from '../common/proto';
 import type { VisibilityWriter } from '../visibility';
@@ -203,6 +204,22 @@ export class HistoryHandler {
 
   requestExternal(r: ExternalRequest): Promise<{ runId: string }> {
     return this.local.requestExternal(r);
+  }
+
+  scheduleStart(ns: NamespaceRef, req: ws.IStartWorkflowExecutionRequest): Promise<{ runId: string }> {
+    return this.local.scheduleStart(ns, req);
+  }
+
+  scheduleRunStatus(namespaceId: string, workflowId: string, firstRunId: string): Promise<RunStatus | undefined> {
+    return this.local.scheduleRunStatus(namespaceId, workflowId, firstRunId);
+  }
+
+  scheduleStopRun(namespaceId: string, workflowId: string, how: 'cancel' | 'terminate', reason: string, identity: string, requestId: string): Promise<void> {
+    return this.local.scheduleStopRun(namespaceId, workflowId, how, reason, identity, requestId);
+  }
+
+  scheduledRunClosed(namespaceId: string, scheduleId: string, workflowId: string): Promise<void> {
+    return this.local.scheduledRunClosed(namespaceId, scheduleId, workflowId);
   }
 
   get longPollTimeoutMs(): number {

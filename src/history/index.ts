@@ -34,7 +34,7 @@ export { decodeReversePageToken as decodeReverseHistoryPageToken } from './api/g
 export { maskedFields as workflowOptionsMaskFields } from './api/update-workflow-options';
 export { DEFAULT_LIMITS, blobLimitSentence, blobVerdict, memoSize, payloadsSize, type Limits } from './limits';
 export { nextCronTimeMs } from './cron';
-export { scheduleIdOf, SCHEDULER_NAMESPACE_DIVISION, SCHEDULER_WORKFLOW_TYPE } from './schedules/stored-schedule';
+export { scheduleIdOf, schedulerWorkflowId, SCHEDULER_NAMESPACE_DIVISION, SCHEDULER_WORKFLOW_TYPE } from './schedules/stored-schedule';
 
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
 
@@ -145,6 +145,10 @@ export interface HistoryService {
   childClosed: CrossShardCalls['childClosed'];
   applyParentClosePolicy: CrossShardCalls['applyParentClosePolicy'];
   requestExternal: CrossShardCalls['requestExternal'];
+  scheduleStart: CrossShardCalls['scheduleStart'];
+  scheduleRunStatus: CrossShardCalls['scheduleRunStatus'];
+  scheduleStopRun: CrossShardCalls['scheduleStopRun'];
+  scheduledRunClosed: CrossShardCalls['scheduledRunClosed'];
 }
 
 export function createHistoryService(deps: HistoryServiceDeps): HistoryService {

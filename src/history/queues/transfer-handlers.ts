@@ -7,7 +7,7 @@
  * every result is recorded in the initiating run only while its pending entry still exists.
  */
 import { NotFoundError, WorkflowExecutionAlreadyStartedError } from '../../common/errors';
-import { scheduledByOf, scheduledRunClosed } from '../schedules/driver';
+import { scheduledByOf } from '../schedules/driver';
 import { num, temporal, type IHistoryEvent } from '../../common/proto';
 import type { HistoryEngine } from '../engine';
 import type { MutableState } from '../mutable-state';
@@ -161,7 +161,7 @@ async function afterClose(engine: HistoryEngine, ref: ExecutionKey): Promise<voi
   if (isRunning(ms)) return;
   // a run a schedule started: the schedule learns it closed (overlap, pause on failure, recent actions)
   const scheduleId = scheduledByOf(ms);
-  if (scheduleId !== undefined) await scheduledRunClosed(engine, ref.namespaceId, scheduleId, ref.workflowId);
+  if (scheduleId !== undefined) await engine.crossShard.scheduledRunClosed(ref.namespaceId, scheduleId, ref.workflowId);
   if (ms.execution.parent && !ms.execution.nextRunId) {
     const close = await eventById(engine, ref, ms.execution.completionEventId);
     if (close) await notifyParent(engine, ms, close);

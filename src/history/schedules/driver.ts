@@ -33,7 +33,7 @@ import type { HistoryEngine } from '../engine';
 import { EXECUTION_STATE, type MutableState } from '../mutable-state';
 import { executionStatus, isRunning } from '../state-machines/states';
 import { requestCancelWorkflow, terminateWorkflow } from '../api/cancel-terminate';
-import { startWorkflow, type NamespaceRef } from '../api/start-workflow';
+import type { NamespaceRef } from '../api/start-workflow';
 import {
   decodeSchedule,
   encodeSchedule,
@@ -66,49 +66,60 @@ function recordOf(ms: MutableState, scheduleId: string): ScheduleRecord {
   return decodeSchedule(ms.schedule);
 }
 
-/** The effects port of the scheduler, over this engine's start, cancel, terminate and reads. */
+/** The latest run of the chain that began with `firstRunId` (run on the shard of `workflowId`). */
+export async function scheduleRunStatus(engine: HistoryEngine, namespaceId: string, workflowId: string, firstRunId: string): Promise<RunStatus | undefined> {
+  let ms: MutableState;
+  try {
+    ms = await engine.getMutableState(await engine.resolve(namespaceId, workflowId, ''));
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+  // another chain holds the id now: the run the schedule started is gone
+  if (ms.execution.firstRunId !== firstRunId) return undefined;
+  const status = executionStatus(ms);
+  if (isRunning(ms)) return { status };
+  const close = (await engine.readHistory({ namespaceId, workflowId, runId: ms.execution.runId })).find(
+    (e) => num(e.eventId) === ms.execution.completionEventId,
+  );
+  return {
+    status,
+    closeTime: ms.execution.closeTimeMs,
+    result: close?.workflowExecutionCompletedEventAttributes?.result ?? null,
+    failure: close?.workflowExecutionFailedEventAttributes?.failure ?? null,
+  };
+}
+
+/** Cancels or terminates the current run of `workflowId` (run on its shard); a closed or missing one is left alone. */
+export async function scheduleStopRun(
+  engine: HistoryEngine,
+  namespaceId: string,
+  workflowId: string,
+  how: 'cancel' | 'terminate',
+  reason: string,
+  identity: string,
+  requestId: string,
+): Promise<void> {
+  try {
+    const ref = await engine.resolve(namespaceId, workflowId, '');
+    if (how === 'cancel') await requestCancelWorkflow(engine, ref, reason, identity, requestId);
+    else await terminateWorkflow(engine, ref, reason, undefined, identity);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+}
+
+/** The effects port of the scheduler: starts, reads, cancels and terminates on whichever shard (and member) holds the run. */
 function actionsFor(engine: HistoryEngine, ns: NamespaceRef): SchedulerActions {
+  const x = engine.crossShard;
   return {
     async startWorkflow(req) {
-      const res = await startWorkflow(engine, ns, req);
+      const res = await x.scheduleStart(ns, req);
       return { runId: res.runId, startTime: Date.now() };
     },
-    async describeRun(_namespace, workflowId, firstExecutionRunId): Promise<RunStatus | undefined> {
-      let ms: MutableState;
-      try {
-        ms = await engine.getMutableState(await engine.resolve(ns.id, workflowId, ''));
-      } catch (err) {
-        if (err instanceof NotFoundError) return undefined;
-        throw err;
-      }
-      // another chain holds the id now: the run the schedule started is gone
-      if (ms.execution.firstRunId !== firstExecutionRunId) return undefined;
-      const status = executionStatus(ms);
-      if (isRunning(ms)) return { status };
-      const close = (await engine.readHistory({ namespaceId: ns.id, workflowId, runId: ms.execution.runId })).find(
-        (e) => num(e.eventId) === ms.execution.completionEventId,
-      );
-      return {
-        status,
-        closeTime: ms.execution.closeTimeMs,
-        result: close?.workflowExecutionCompletedEventAttributes?.result ?? null,
-        failure: close?.workflowExecutionFailedEventAttributes?.failure ?? null,
-      };
-    },
-    async cancelWorkflow(_namespace, run, reason, identity, requestId) {
-      try {
-        await requestCancelWorkflow(engine, await engine.resolve(ns.id, run.workflowId, ''), reason, identity, requestId);
-      } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
-      }
-    },
-    async terminateWorkflow(_namespace, run, reason, identity) {
-      try {
-        await terminateWorkflow(engine, await engine.resolve(ns.id, run.workflowId, ''), reason, undefined, identity);
-      } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
-      }
-    },
+    describeRun: (_namespace, workflowId, firstExecutionRunId) => x.scheduleRunStatus(ns.id, workflowId, firstExecutionRunId),
+    cancelWorkflow: (_namespace, run, reason, identity, requestId) => x.scheduleStopRun(ns.id, run.workflowId, 'cancel', reason, identity, requestId),
+    terminateWorkflow: (_namespace, run, reason, identity, requestId) => x.scheduleStopRun(ns.id, run.workflowId, 'terminate', reason, identity, requestId),
   };
 }
 

@@ -14,7 +14,7 @@ import { ShardOwnershipLostError, UnavailableError } from '../../common/errors';
 import { shardIdFor } from '../../common/ids';
 import type { Logger } from '../../common/logger';
 import { temporal } from '../../common/proto';
-import { queryShardId, type HistoryService } from '../../history';
+import { queryShardId, schedulerWorkflowId, type HistoryService } from '../../history';
 import type { MatchingService } from '../../matching';
 import type { MemberRole, MemberRow } from '../../persistence';
 import { InternalCallError, type InternalClients, type MethodShape } from './internal-api';
@@ -51,6 +51,8 @@ const token = byWorkflow(
   (a) => arg<{ ns: string }>(0)(a).ns,
   (a) => arg<{ wid: string }>(0)(a).wid,
 );
+/** A schedule lives on the shard of its execution's workflow id. */
+const bySchedule = (ns: (a: readonly unknown[]) => string, id: (a: readonly unknown[]) => string): Keyed => byWorkflow(ns, (a) => schedulerWorkflowId(id(a)));
 const byQueryId: Keyed = (a) => {
   const shard = queryShardId(arg<string>(0)(a));
   if (shard === undefined) throw new UnavailableError(`query ${String(a[0])} names no shard`);
@@ -83,6 +85,24 @@ export const HISTORY_METHODS: Readonly<Record<string, MethodShape & { route: Key
   childClosed: { route: taskRef },
   applyParentClosePolicy: { route: byWorkflow(arg<string>(0), arg<string>(1)) },
   requestExternal: { route: taskRef },
+  // schedules: the schedule's own execution ("temporal-sys-scheduler:<id>"), and the runs it starts
+  createSchedule: {
+    route: bySchedule(
+      (a) => arg<{ id: string }>(0)(a).id,
+      (a) => arg<{ scheduleId: string }>(1)(a).scheduleId,
+    ),
+    protoArgs: { 1: build(ws.CreateScheduleRequest) },
+  },
+  updateSchedule: { route: bySchedule(arg<string>(0), (a) => arg<{ scheduleId: string }>(1)(a).scheduleId), protoArgs: { 1: build(ws.UpdateScheduleRequest) } },
+  patchSchedule: { route: bySchedule(arg<string>(0), arg<string>(1)), protoArgs: { 2: build(temporal.api.schedule.v1.SchedulePatch) } },
+  describeSchedule: { route: bySchedule(arg<string>(0), arg<string>(1)) },
+  deleteSchedule: { route: bySchedule(arg<string>(0), arg<string>(1)) },
+  listScheduleMatchingTimes: { route: bySchedule(arg<string>(0), arg<string>(1)) },
+  scheduleListEntry: { route: bySchedule(arg<string>(0), arg<string>(1)) },
+  scheduledRunClosed: { route: bySchedule(arg<string>(0), arg<string>(1)) },
+  scheduleStart: { route: nsRefAndRequest, protoArgs: { 1: build(ws.StartWorkflowExecutionRequest) } },
+  scheduleRunStatus: { route: byWorkflow(arg<string>(0), arg<string>(1)) },
+  scheduleStopRun: { route: byWorkflow(arg<string>(0), arg<string>(1)) },
 };
 
 /** The matching methods that are routed: by namespace and (normal) task queue; a sticky queue lives with its normal queue. */
