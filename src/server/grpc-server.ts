@@ -1,10 +1,12 @@
 /**
  * The gRPC server the frontend's services are served on: binding (after checking the port is free,
  * so a start that would fail to bind fails before it changes anything), TCP_NODELAY on accepted
- * connections, and a graceful shutdown with a deadline.
+ * connections, a graceful shutdown with a deadline, and request inflating without a zlib stream per
+ * message (grpc-inflate.ts).
  */
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { installFastInflate } from './grpc-inflate';
 
 export class PortUnavailableError extends Error {
   override name = 'PortUnavailableError';
@@ -23,6 +25,7 @@ export async function serveGrpc(
   host: string,
   port: number,
 ): Promise<GrpcServer> {
+  installFastInflate();
   const server = new Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });
   for (const s of services) server.addService(s.definition, s.implementation);
   const bound = await new Promise<number>((resolve, reject) =>
