@@ -1,12 +1,13 @@
 /**
  * temporal-ts: the server's own command line: server start / start-dev, and Temporal's `temporal`
- * CLI commands for workflows (workflow …), schedules (schedule …) and namespaces and search attributes
- * (operator …).
+ * CLI commands for workflows (workflow …), schedules (schedule …), namespaces and search attributes
+ * (operator …), task queues (task-queue describe) and activities (activity complete|fail).
  */
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../common/package-info';
 import { errorMessage } from '../schema/errors';
 import { registerAdminCommands } from './admin-commands';
+import { registerOperationsCommands } from './operations-commands';
 import { registerOperatorCommands } from './operator-commands';
 import { registerScheduleCommands } from './schedule-commands';
 import { registerServerCommands } from './server-commands';
@@ -25,6 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerWorkflowCommands(program);
   registerScheduleCommands(program);
   registerOperatorCommands(program);
+  registerOperationsCommands(program);
   registerSimulateCommand(program);
   registerAdminCommands(program);
   const overrideAll = (c: Command): void => {

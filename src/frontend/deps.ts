@@ -22,7 +22,7 @@ export interface ClusterDescription {
 
 export interface FrontendDeps {
   history: HistoryService;
-  matching: Pick<MatchingService, 'pollWorkflowTask' | 'pollActivityTask' | 'pollStickyQueue'>;
+  matching: Pick<MatchingService, 'pollWorkflowTask' | 'pollActivityTask' | 'pollStickyQueue' | 'describeTaskQueue'>;
   namespaces: NamespaceRegistry;
   /** undefined: the server runs without a visibility store (List/Count and search attributes answer FAILED_PRECONDITION) */
   visibility: VisibilityService | undefined;

@@ -4,11 +4,16 @@
  * misspelled or doubly-listed method, and a missing or stray validator, a compile error.
  */
 import type { FrontendDeps } from './deps';
+import { activityByIdHandlers } from './handlers/activity-by-id';
 import { clusterHandlers } from './handlers/cluster';
 import { namespaceHandlers } from './handlers/namespaces';
 import { operatorHandlers } from './handlers/operator';
+import { operatorAdminHandlers } from './handlers/operator-admin';
+import { taskQueueHandlers } from './handlers/task-queues';
+import { scheduleHandlers } from './handlers/schedules';
 import { taskHandlers } from './handlers/tasks';
 import { visibilityHandlers } from './handlers/visibility';
+import { workflowAdminHandlers } from './handlers/workflow-admin';
 import { workflowHandlers } from './handlers/workflows';
 import type { HandlerMap, OperatorServiceClass, Validator, WorkflowServiceClass } from './rpc';
 import { OPERATOR_SERVICE_UNIMPLEMENTED, WORKFLOW_SERVICE_UNIMPLEMENTED } from './unimplemented';
@@ -31,7 +36,11 @@ function workflowServiceParts(d: FrontendDeps) {
     ...namespaceHandlers(d.namespaces, d.cluster.clusterName),
     ...workflowHandlers(d),
     ...taskHandlers(d),
+    ...scheduleHandlers(d),
     ...visibilityHandlers(d.visibility, d.namespaces),
+    ...workflowAdminHandlers(d),
+    ...activityByIdHandlers(d),
+    ...taskQueueHandlers(d),
   };
 }
 type WorkflowServiceImplemented = keyof ReturnType<typeof workflowServiceParts>;
@@ -48,11 +57,14 @@ export function workflowServiceMaps(d: FrontendDeps): ServiceMaps<WorkflowServic
   return { handlers, validators };
 }
 
-type OperatorServiceImplemented = keyof ReturnType<typeof operatorHandlers>;
+function operatorServiceParts(d: FrontendDeps) {
+  return { ...operatorHandlers(d.visibility, d.namespaces), ...operatorAdminHandlers(d) };
+}
+type OperatorServiceImplemented = keyof ReturnType<typeof operatorServiceParts>;
 const _operatorServiceListedOnce: None<Extract<OperatorServiceImplemented, keyof typeof OPERATOR_SERVICE_UNIMPLEMENTED>> = true;
 
 export function operatorServiceMaps(d: FrontendDeps): ServiceMaps<OperatorServiceClass, OperatorServiceImplemented> {
-  const handlers: HandlerMap<OperatorServiceClass> = { ...operatorHandlers(d.visibility, d.namespaces), ...OPERATOR_SERVICE_UNIMPLEMENTED };
+  const handlers: HandlerMap<OperatorServiceClass> = { ...operatorServiceParts(d), ...OPERATOR_SERVICE_UNIMPLEMENTED };
   const validators: Exactly<typeof operatorServiceValidators, OperatorServiceImplemented> = operatorServiceValidators;
   return { handlers, validators };
 }

@@ -1,7 +1,7 @@
 /**
  * The methods of WorkflowService and OperatorService this server does not serve, each with the
- * feature it belongs to. They answer UNIMPLEMENTED: "WorkflowService.CreateSchedule is not
- * implemented by this server yet (schedules)." Serving one means moving it from here to a handler
+ * feature it belongs to. They answer UNIMPLEMENTED: "WorkflowService.ListDeployments is not
+ * implemented by this server yet (worker versioning and deployments)." Serving one means moving it from here to a handler
  * module (the handler map's type then requires a validator for it too).
  */
 import { unimplemented, type OperatorServiceMethod, type Unimplemented, type WorkflowServiceMethod } from './rpc';
@@ -13,16 +13,6 @@ const workflow = <M extends WorkflowServiceMethod>(reason: string, methods: read
 const operator = <M extends OperatorServiceMethod>(reason: string, methods: readonly M[]) => group(reason, methods);
 
 export const WORKFLOW_SERVICE_UNIMPLEMENTED = {
-  ...workflow('schedules', [
-    'CreateSchedule',
-    'DescribeSchedule',
-    'UpdateSchedule',
-    'PatchSchedule',
-    'ListScheduleMatchingTimes',
-    'DeleteSchedule',
-    'ListSchedules',
-    'CountSchedules',
-  ]),
   ...workflow('worker versioning and deployments', [
     'UpdateWorkerBuildIdCompatibility',
     'GetWorkerBuildIdCompatibility',
@@ -49,9 +39,6 @@ export const WORKFLOW_SERVICE_UNIMPLEMENTED = {
     'SetWorkerDeploymentManager',
   ]),
   ...workflow('worker and task queue administration', [
-    'DescribeTaskQueue',
-    'ListTaskQueuePartitions',
-    'ResetStickyTaskQueue',
     'RecordWorkerHeartbeat',
     'ListWorkers',
     'CountWorkers',
@@ -87,23 +74,13 @@ export const WORKFLOW_SERVICE_UNIMPLEMENTED = {
     'UnpauseActivityExecution',
     'UpdateActivityExecutionOptions',
   ]),
-  ...workflow('activity completion by id', [
-    'RecordActivityTaskHeartbeatById',
-    'RespondActivityTaskCompletedById',
-    'RespondActivityTaskFailedById',
-    'RespondActivityTaskCanceledById',
-  ]),
   ...workflow('activity and workflow operations', [
     'UpdateActivityOptions',
     'PauseActivity',
     'UnpauseActivity',
     'ResetActivity',
-    'UpdateWorkflowExecutionOptions',
     'PauseWorkflowExecution',
     'UnpauseWorkflowExecution',
-    'ResetWorkflowExecution',
-    'DeleteWorkflowExecution',
-    'GetWorkflowExecutionHistoryReverse',
   ]),
   ...workflow('batch operations', ['StartBatchOperation', 'StopBatchOperation', 'DescribeBatchOperation', 'ListBatchOperations']),
   ...workflow('workflow rules', ['CreateWorkflowRule', 'DescribeWorkflowRule', 'DeleteWorkflowRule', 'ListWorkflowRules', 'TriggerWorkflowRule']),
@@ -112,7 +89,6 @@ export const WORKFLOW_SERVICE_UNIMPLEMENTED = {
 } satisfies { [M in WorkflowServiceMethod]?: Unimplemented };
 
 export const OPERATOR_SERVICE_UNIMPLEMENTED = {
-  ...operator('namespace deletion', ['DeleteNamespace']),
-  ...operator('multi-cluster replication', ['AddOrUpdateRemoteCluster', 'RemoveRemoteCluster', 'ListClusters']),
+  ...operator('multi-cluster replication', ['AddOrUpdateRemoteCluster', 'RemoveRemoteCluster']),
   ...operator('Nexus', ['GetNexusEndpoint', 'CreateNexusEndpoint', 'UpdateNexusEndpoint', 'DeleteNexusEndpoint', 'ListNexusEndpoints']),
 } satisfies { [M in OperatorServiceMethod]?: Unimplemented };

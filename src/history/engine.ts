@@ -23,10 +23,11 @@ import {
   type PersistenceBundle,
 } from '../persistence';
 import { MutationContext } from './context';
+import { localCrossShard, type CrossShardCalls } from './cross-shard';
 import { DEFAULT_LIMITS, enforceHistoryLimits, HistoryLimitExceededError, type Limits } from './limits';
 import { packageVersion } from '../common/package-info';
 import { decodeMutableState, encodeMutableState, EXECUTION_STATE, type MutableState } from './mutable-state';
-import { ShardContext } from './shard';
+import { ShardContext, type WriteLease } from './shard';
 import { executionStatus, isRunning } from './state-machines/states';
 import { encodeTask, type VisibilityTask } from './tasks';
 import type { MatchingClient } from './matching-client';
@@ -73,6 +74,9 @@ class LruCache<K, V> {
   delete(k: K): void {
     this.map.delete(k);
   }
+  clear(): void {
+    this.map.clear();
+  }
 }
 
 /** See HistoryEngine.watchChanges. */
@@ -100,6 +104,8 @@ export interface HistoryEngineDeps {
   namespaces: NamespaceLookup;
   /** when set, commits write visibility tasks and retention deletes the run's visibility record */
   visibility?: VisibilityWriter;
+  /** where transfer tasks reach other executions (in a cluster: the routing client); this engine when absent */
+  crossShard?: CrossShardCalls;
 }
 
 interface CachedState {
@@ -114,6 +120,13 @@ export class HistoryEngine {
   private readonly locks = new KeyedMutex();
   /** mutable states by execution, least recently used first; bounded (see MUTABLE_STATE_CACHE_SIZE) */
   private readonly cache = new LruCache<string, CachedState>(MUTABLE_STATE_CACHE_SIZE);
+  /**
+   * Executions whose write is in flight, settled once the cache holds what was committed. Between the
+   * database commit and the cache update a reader would find the previous state in the cache while
+   * the tasks of the commit are already visible to the queue processors: the visibility queue then
+   * recorded a closed run as running, for good (its task was deleted after it ran). Readers wait here.
+   */
+  private readonly committing = new Map<string, Promise<void>>();
   /** emits `changed:<ns>/<wf>/<run>` after each commit of that execution */
   readonly notifier = new EventEmitter();
   /** last known retention per namespace id: lets a close schedule its deletion in the same commit */
@@ -127,8 +140,11 @@ export class HistoryEngine {
   /** the visibility store's writer; undefined when the server runs without one */
   readonly visibility: VisibilityWriter | undefined;
   readonly limits: Limits;
+  /** other executions, wherever their shard is owned (see cross-shard.ts) */
+  readonly crossShard: CrossShardCalls;
 
   constructor(deps: HistoryEngineDeps) {
+    this.crossShard = deps.crossShard ?? localCrossShard(this);
     this.store = deps.store;
     this.opts = deps.options;
     this.log = deps.log;
@@ -158,6 +174,39 @@ export class HistoryEngine {
       }
     };
     await Promise.all(Array.from({ length: Math.min(SHARD_ACQUIRE_CONCURRENCY, total) }, worker));
+  }
+
+  /**
+   * Acquires one shard (range_id bump, metadata rewritten) and adds it to the shards this process
+   * serves; a shard held before (lost or released) is replaced.
+   */
+  async acquireShard(shardId: number): Promise<ShardContext> {
+    const shard = new ShardContext(shardId, this.store, this.opts.hostIdentity, this.log, this.opts.serverVersion ?? packageVersion());
+    await shard.acquire();
+    // another owner may have written its executions meanwhile: nothing cached of them is trusted
+    if (this.shards.has(shardId)) this.cache.clear();
+    this.shards.set(shardId, shard);
+    return shard;
+  }
+
+  /** Stops serving a shard (another member owns it now): its writes fail from here on, its cached states go. */
+  releaseShard(shardId: number): void {
+    const shard = this.shards.get(shardId);
+    if (!shard) return;
+    shard.released = true;
+    this.shards.delete(shardId);
+    this.cache.clear();
+    // long polls waiting on its executions wake up, find the shard gone here and go to its new owner
+    for (const ev of this.notifier.eventNames()) {
+      const m = typeof ev === 'string' ? /^changed:([^/]*)\/(.*)\/[^/]*$/.exec(ev) : null;
+      if (m && shardIdFor(m[1]!, m[2]!, this.opts.numHistoryShards) === shardId) this.notifier.emit(ev);
+    }
+  }
+
+  /** Whether this process serves the shard now. */
+  ownsShard(shardId: number): boolean {
+    const shard = this.shards.get(shardId);
+    return !!shard && !shard.lost && !shard.released;
   }
 
   shardFor(namespaceId: string, workflowId: string): ShardContext {
@@ -204,6 +253,9 @@ export class HistoryEngine {
   /** A read-only snapshot of the mutable state (a copy). */
   async getMutableState(ref: ExecutionKey): Promise<MutableState> {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    // a commit of this execution in flight: wait for it, as peekMutableState does
+    const inFlight = this.committing.get(HistoryEngine.key(ref));
+    if (inFlight) await inFlight;
     return decodeMutableState((await this.load(shard, ref, false)).info);
   }
 
@@ -214,6 +266,9 @@ export class HistoryEngine {
    */
   async peekMutableState(ref: ExecutionKey): Promise<Readonly<MutableState>> {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    // a commit of this execution in flight: its tasks may be what the caller is handling (see `committing`)
+    const inFlight = this.committing.get(HistoryEngine.key(ref));
+    if (inFlight) await inFlight;
     return (await this.load(shard, ref, false)).ms;
   }
 
@@ -285,9 +340,14 @@ export class HistoryEngine {
     return kind ? [{ ...ctx.ref, type: 'visibility', kind }] : [];
   }
 
-  private async buildWrite(shard: ShardContext, ctx: MutationContext, before?: MutableState): Promise<{ history: HistoryBatchRow[]; tasks: NewTasks }> {
+  /** The rows of one commit, its task ids taken under a write lease (the caller ends it once the write settled). */
+  private async buildWrite(
+    shard: ShardContext,
+    ctx: MutationContext,
+    before?: MutableState,
+  ): Promise<{ history: HistoryBatchRow[]; tasks: NewTasks; lease: WriteLease }> {
     const visibility = this.visibilityTasks(ctx, before);
-    await shard.reserveTaskIds(ctx.transferTasks.length + ctx.timerTasks.length + visibility.length + 1);
+    const lease = await shard.openWrite(ctx.transferTasks.length + ctx.timerTasks.length + visibility.length + 1);
     const ms = ctx.ms;
     const history: HistoryBatchRow[] = [];
     if (ctx.newEvents.length > 0) {
@@ -310,7 +370,7 @@ export class HistoryEngine {
       visibility: visibility.map((t) => ({ taskId: shard.nextTaskId(), task: encodeTask(t) })),
     };
     ctx.committedTransfer = ctx.transferTasks.map((task, i) => ({ taskId: tasks.transfer[i]!.taskId, task }));
-    return { history, tasks };
+    return { history, tasks, lease };
   }
 
   private executionRow(ms: MutableState, dbRecordVersion: number): ExecutionRow {
@@ -325,13 +385,14 @@ export class HistoryEngine {
 
   private async commitUpdate(shard: ShardContext, loaded: CachedState, ctx: MutationContext): Promise<void> {
     const k = HistoryEngine.key(ctx.ref);
-    const { history, tasks } = await this.buildWrite(shard, ctx, loaded.ms);
+    const { history, tasks, lease } = await this.buildWrite(shard, ctx, loaded.ms);
     const version = loaded.dbRecordVersion + 1;
     const execution = this.executionRow(ctx.ms, version);
+    const settled = this.markCommitting(k);
     try {
       await this.store.executions.updateWorkflowExecution({
         shardId: shard.shardId,
-        rangeId: shard.rangeId,
+        rangeId: lease.rangeId,
         execution,
         expectedDbRecordVersion: loaded.dbRecordVersion,
         // the current row carries the run's state and status: written only when they change
@@ -341,23 +402,38 @@ export class HistoryEngine {
       });
     } catch (err) {
       this.cache.delete(k);
+      settled();
       shard.markLostIf(err);
       throw err;
+    } finally {
+      lease.end();
     }
     this.cache.set(k, { ms: ctx.ms, dbRecordVersion: version, info: execution.info });
+    settled();
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
+  }
+
+  /** Marks `k` as being written (see `committing`); the returned function settles it. */
+  private markCommitting(k: string): () => void {
+    let resolve!: () => void;
+    const p = new Promise<void>((r) => (resolve = r));
+    this.committing.set(k, p);
+    return () => {
+      if (this.committing.get(k) === p) this.committing.delete(k);
+      resolve();
+    };
   }
 
   /** Create a new run (the first batch of history and its tasks) in one transaction. */
   async create(ctx: MutationContext, previousRunId: string | undefined): Promise<void> {
     const ms = ctx.ms;
     const shard = this.shardFor(ms.execution.namespaceId, ms.execution.workflowId);
-    const { history, tasks } = await this.buildWrite(shard, ctx);
+    const { history, tasks, lease } = await this.buildWrite(shard, ctx);
     const execution = this.executionRow(ms, 1);
     try {
       await this.store.executions.createWorkflowExecution({
         shardId: shard.shardId,
-        rangeId: shard.rangeId,
+        rangeId: lease.rangeId,
         current: {
           previousRunId,
           runId: ms.execution.runId,
@@ -378,6 +454,8 @@ export class HistoryEngine {
     } catch (err) {
       shard.markLostIf(err);
       throw err;
+    } finally {
+      lease.end();
     }
     this.cache.set(HistoryEngine.key(ctx.ref), { ms, dbRecordVersion: 1, info: execution.info });
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
@@ -389,10 +467,7 @@ export class HistoryEngine {
     const k = HistoryEngine.key(ref);
     await this.locks.run(k, async () => {
       try {
-        await this.store.executions.deleteWorkflowExecution(shard.shardId, shard.rangeId, ref);
-      } catch (err) {
-        shard.markLostIf(err);
-        throw err;
+        await shard.fenced((rangeId) => this.store.executions.deleteWorkflowExecution(shard.shardId, rangeId, ref));
       } finally {
         this.cache.delete(k);
       }

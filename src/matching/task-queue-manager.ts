@@ -4,11 +4,12 @@
  * pollers take them and matching asks history to record the start. A task whose start history
  * refuses (stale: already started, workflow closed) is dropped.
  */
-import { NotFoundError } from '../common/errors';
+import { ConditionFailedError, NotFoundError, UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { ActivityTaskRef, PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../history';
 import type { TaskStore } from '../persistence';
 import { Deferred } from '../common/async';
+import { PollerHistory, type PollerSeen } from './pollers';
 import { StickyTaskQueue } from './sticky-queue';
 import { PhysicalTaskQueue, type PollableQueue, type QueueItem } from './task-queue';
 
@@ -29,6 +30,15 @@ export interface MatchingServiceDeps {
 
 const WORKFLOW = 1;
 const ACTIVITY = 2;
+/** DescribeTaskQueue counts the durable backlog up to this many tasks (a hint, as Temporal's backlogCountHint). */
+const BACKLOG_COUNT_LIMIT = 10_000;
+
+/** What DescribeTaskQueue reports of one queue and task type. */
+export interface TaskQueueDescription {
+  pollers: PollerSeen[];
+  /** tasks in the durable backlog (at most BACKLOG_COUNT_LIMIT counted) */
+  backlogCount: number;
+}
 
 export class TaskQueueManager {
   private readonly queues = new Map<string, PhysicalTaskQueue<unknown>>();
@@ -38,12 +48,43 @@ export class TaskQueueManager {
   private readonly history: HistoryClient;
   private readonly log: Logger;
   private stopped = false;
+  private readonly pollerHistory = new PollerHistory();
 
   constructor(deps: MatchingServiceDeps) {
     this.store = deps.tasks;
     this.longPollTimeoutMs = deps.longPollTimeoutMs;
     this.history = deps.history;
     this.log = deps.log;
+  }
+
+  /**
+   * Unloads the queues `keep` says no (a cluster member's queues moved to another member); a later
+   * call on one loads it again under a new lease with the backlog from the database.
+   */
+  releaseQueues(keep: (namespaceId: string, name: string) => boolean): number {
+    let n = 0;
+    for (const [k, q] of this.queues) {
+      if (keep(q.key.namespaceId, q.key.name)) continue;
+      this.queues.delete(k);
+      q.unload(new UnavailableError(`task queue ${q.key.name} moved to another member`));
+      n++;
+    }
+    return n;
+  }
+
+  /** A write the queue's lease no longer covers (another member leased it): drop the object so the next call reloads it. */
+  private async unloadOnFailure<R>(namespaceId: string, name: string, taskType: number, p: Promise<R>): Promise<R> {
+    try {
+      return await p;
+    } catch (err) {
+      const k = `${namespaceId}/${taskType}/${name}`;
+      const q = this.queues.get(k);
+      if (q && err instanceof ConditionFailedError) {
+        this.queues.delete(k);
+        q.unload(new UnavailableError(`task queue ${name} was leased by another member`));
+      }
+      throw err;
+    }
   }
 
   private queue<T>(namespaceId: string, name: string, taskType: number): PhysicalTaskQueue<T> {
@@ -69,7 +110,7 @@ export class TaskQueueManager {
         if (sticky.offer({ kind: 'task', ref: task, taskId: undefined, done })) return done.promise;
       }
     }
-    await this.queue<WorkflowTaskRef>(namespaceId, taskQueue, WORKFLOW).add(task);
+    await this.unloadOnFailure(namespaceId, taskQueue, WORKFLOW, this.queue<WorkflowTaskRef>(namespaceId, taskQueue, WORKFLOW).add(task));
   }
 
   private stickyQueue(namespaceId: string, name: string, normalQueue: string): StickyTaskQueue<WorkflowTaskRef> {
@@ -90,7 +131,7 @@ export class TaskQueueManager {
   }
 
   async addActivityTask(namespaceId: string, taskQueue: string, task: ActivityTaskRef): Promise<void> {
-    await this.queue<ActivityTaskRef>(namespaceId, taskQueue, ACTIVITY).add(task);
+    await this.unloadOnFailure(namespaceId, taskQueue, ACTIVITY, this.queue<ActivityTaskRef>(namespaceId, taskQueue, ACTIVITY).add(task));
   }
 
   addQueryTask(namespaceId: string, taskQueue: string, queryId: string): void {
@@ -99,6 +140,7 @@ export class TaskQueueManager {
 
   async pollWorkflowTask(namespaceId: string, taskQueue: string, identity: string, signal?: AbortSignal): Promise<PollWorkflowTaskQueueResponse> {
     const q = this.queue<WorkflowTaskRef>(namespaceId, taskQueue, WORKFLOW);
+    this.pollerHistory.record(namespaceId, WORKFLOW, taskQueue, identity);
     return this.pollLoop(q, signal, async (item) => {
       if (item.kind === 'query') return this.history.buildQueryTask(item.queryId);
       return this.history.recordWorkflowTaskStarted(item.ref, identity);
@@ -107,6 +149,7 @@ export class TaskQueueManager {
 
   async pollActivityTask(namespaceId: string, taskQueue: string, identity: string, signal?: AbortSignal): Promise<PollActivityTaskQueueResponse> {
     const q = this.queue<ActivityTaskRef>(namespaceId, taskQueue, ACTIVITY);
+    this.pollerHistory.record(namespaceId, ACTIVITY, taskQueue, identity);
     return this.pollLoop(q, signal, async (item) => (item.kind === 'task' ? this.history.recordActivityTaskStarted(item.ref, identity) : undefined));
   }
 
@@ -148,6 +191,22 @@ export class TaskQueueManager {
       if (resp) return resp;
     }
     return {};
+  }
+
+  /**
+   * DescribeTaskQueue: the pollers this process served lately, and the durable backlog read from the
+   * store (read only: describing a queue never takes its lease from the process that serves it).
+   * `taskType`: enums.v1.TaskQueueType (1 workflow, 2 activity).
+   */
+  async describeTaskQueue(namespaceId: string, taskQueue: string, taskType: number): Promise<TaskQueueDescription> {
+    let backlogCount = 0;
+    for (let after = 0; backlogCount < BACKLOG_COUNT_LIMIT;) {
+      const rows = await this.store.getTasks({ namespaceId, name: taskQueue, taskType }, after, 1000);
+      if (rows.length === 0) break;
+      backlogCount += rows.length;
+      after = rows[rows.length - 1]!.taskId;
+    }
+    return { pollers: this.pollerHistory.list(namespaceId, taskType, taskQueue), backlogCount: Math.min(backlogCount, BACKLOG_COUNT_LIMIT) };
   }
 
   stop(): void {

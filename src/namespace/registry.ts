@@ -1,6 +1,6 @@
 /**
  * Namespace registry: names to ids (cached), and the namespace RPCs' rules: RegisterNamespace,
- * UpdateNamespace, DeprecateNamespace; creates the configured namespaces at startup. Shared by the
+ * UpdateNamespace, DeprecateNamespace, DeleteNamespace (the rename and the final removal); creates the configured namespaces at startup. Shared by the
  * frontend (every request names its namespace) and history (through its NamespaceLookup port:
  * children in other namespaces, retention of closed runs).
  * Does not own: the namespace store (src/persistence) or the RPCs' wire shapes (src/frontend).
@@ -157,6 +157,35 @@ export class NamespaceRegistry {
     this.cacheByName.set(next.name, next);
     this.cacheById.set(next.id, next);
     return next;
+  }
+
+  /**
+   * DeleteNamespace's first step, as Temporal: the namespace is marked deleted and renamed
+   * `<name>-deleted-<5 chars>` at once, so its name is free and calls naming it fail NotFound; its
+   * executions are reclaimed afterwards (then `remove`). Returns the new name.
+   */
+  async markDeleted(name: string): Promise<NamespaceInfo> {
+    const row = await this.store.getNamespaceByName(name);
+    if (!row) throw new NamespaceNotFoundError(name);
+    const cur = this.fromRow(row);
+    if (cur.state === 'deleted') throw new FailedPreconditionError(`Namespace ${name} is already being deleted.`);
+    for (let tries = 0; tries < 5; tries++) {
+      const next: NamespaceInfo = { ...cur, name: `${name}-deleted-${newUuid().replace(/-/g, '').slice(0, 5)}`, state: 'deleted' };
+      const ok = await this.store.renameNamespace(name, { id: cur.id, name: next.name, info: jsonBlob(next, FORMAT.namespace), isGlobal: row.isGlobal });
+      if (!ok) continue;
+      this.cacheByName.delete(name);
+      this.cacheByName.set(next.name, next);
+      this.cacheById.set(next.id, next);
+      return next;
+    }
+    throw new FailedPreconditionError(`Namespace ${name} changed while it was being deleted; try again.`);
+  }
+
+  /** The last step of DeleteNamespace: the namespace row goes. */
+  async remove(ns: NamespaceInfo): Promise<void> {
+    await this.store.deleteNamespace(ns.id);
+    this.cacheByName.delete(ns.name);
+    this.cacheById.delete(ns.id);
   }
 
   /** Retention for history (fresh from the store, so other processes' updates count). */

@@ -30,6 +30,8 @@ import type {
   DataBlob,
   ExecutionKey,
   HistoryBatchRow,
+  MemberRole,
+  MemberRow,
   NewTasks,
   PersistenceBundle,
   TaskQueueKey,
@@ -816,6 +818,54 @@ for (const engine of ENGINES) {
       assert.equal(m?.version, 2);
       same(m?.info, bl('v2'), 'info after CAS');
       assert.equal(await b.cluster.getClusterMetadata('other-cluster'), undefined);
+    });
+
+    test('cluster membership: register, heartbeat (upsert), expiry, graceful removal, pruning', { skip }, async () => {
+      const t0 = 1_800_000_000_000;
+      const member = (hostId: string, role: MemberRole, at: number, port = 7234): MemberRow => ({
+        hostId,
+        role,
+        rpcAddress: '10.0.0.1',
+        rpcPort: port,
+        identity: `host-${hostId}:42`,
+        serverVersion: '0.3.0',
+        sessionStartMs: t0,
+        lastHeartbeatMs: at,
+        recordExpiryMs: at + 10_000,
+      });
+      await a.membership.upsertMember(member('h1', 'history', t0));
+      await a.membership.upsertMember(member('h1', 'matching', t0, 7235));
+      await b.membership.upsertMember(member('h2', 'history', t0 + 1000));
+      assert.deepEqual(
+        (await b.membership.listMembers(t0 + 5_000, 'history')).map((m) => m.hostId),
+        ['h1', 'h2'],
+      );
+      assert.deepEqual(await a.membership.listMembers(t0 + 5_000, 'matching'), [member('h1', 'matching', t0, 7235)], 'every column round-trips');
+      // a heartbeat is an upsert: one row, new heartbeat and expiry, session start kept
+      await a.membership.upsertMember({ ...member('h1', 'history', t0 + 9_000), sessionStartMs: 1 });
+      const [h1] = (await b.membership.listMembers(t0 + 10_500, 'history')).filter((m) => m.hostId === 'h1');
+      assert.equal(h1?.lastHeartbeatMs, t0 + 9_000);
+      assert.equal(h1?.sessionStartMs, t0, 'a heartbeat does not move the session start');
+      // expiry: h1's matching row (expired at t0 + 10 s) is gone from the live view, kept in the full one
+      assert.deepEqual(
+        (await b.membership.listMembers(t0 + 10_500)).map((m) => `${m.hostId}/${m.role}`),
+        ['h1/history', 'h2/history'],
+      );
+      assert.equal((await b.membership.listAllMembers()).length, 3);
+      // graceful stop removes every role of the host at once
+      await a.membership.removeMember('h1');
+      assert.deepEqual(
+        (await b.membership.listAllMembers()).map((m) => `${m.hostId}/${m.role}`),
+        ['h2/history'],
+      );
+      assert.equal(await a.membership.pruneExpired(t0 + 11_000), 0, 'h2 expires at t0 + 11 s: not before');
+      assert.equal(await a.membership.pruneExpired(t0 + 11_001), 1);
+      assert.deepEqual(await b.membership.listAllMembers(), []);
+      // shards are listed with their owners' info
+      const shard = await freshShard();
+      const listed = (await b.shards.listShards()).find((s) => s.shardId === shard);
+      assert.equal(listed?.rangeId, 1);
+      same(listed?.info, bl('shard-info-1'), 'listed shard info');
     });
 
     test('concurrency: two owners racing on one execution, one shard, one workflow id, one queue, one namespace', { skip }, async () => {

@@ -5,8 +5,8 @@
  * attributes) or an execution's state stay with the handler and history.
  */
 import { InvalidArgumentError } from '../../common/errors';
-import { temporal } from '../../common/proto';
-import { decodeHistoryPageToken, payloadsSize, type Limits } from '../../history';
+import { num, temporal } from '../../common/proto';
+import { decodeHistoryPageToken, decodeReverseHistoryPageToken, payloadsSize, workflowOptionsMaskFields, type Limits } from '../../history';
 import type { WorkflowServiceClass, ValidatorMap } from '../rpc';
 import { namespaceStateOf } from '../namespace-state';
 import {
@@ -22,6 +22,7 @@ import {
   requireUpdateRequest,
   workflowTaskToken,
 } from './fields';
+import { scheduleValidators } from './schedules';
 import { validateStartRequest } from './start-request';
 
 const E = temporal.api.enums.v1;
@@ -29,11 +30,19 @@ const E = temporal.api.enums.v1;
 const NAMESPACE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 const MAX_NAMESPACE_LENGTH = 255;
 
+/** The four ...ById calls name the activity by workflow id and activity id (run id: empty for the current run). */
+function activityById(req: { namespace?: string | null; workflowId?: string | null; activityId?: string | null }): void {
+  requireNamespace(req.namespace);
+  if (!req.workflowId) throw new InvalidArgumentError('workflowId', 'is required');
+  if (!req.activityId) throw new InvalidArgumentError('activityId', 'is required');
+}
+
 /** Nothing to check: the method has no fields that could be wrong. */
 const nothing = (): void => undefined;
 
 export function workflowServiceValidators(limits: Limits) {
   return {
+    ...scheduleValidators,
     // ---------------------------------------------------------------- cluster
     GetSystemInfo: nothing,
     GetClusterInfo: nothing,
@@ -187,5 +196,58 @@ export function workflowServiceValidators(limits: Limits) {
       requireNamespace(req.namespace);
     },
     GetSearchAttributes: nothing,
+
+    // ---------------------------------------------------------------- operations (handlers/workflow-admin.ts, activity-by-id.ts, task-queues.ts)
+    ResetWorkflowExecution(req) {
+      requireNamespace(req.namespace);
+      requireExecution(req.workflowExecution);
+      if (!(num(req.workflowTaskFinishEventId) > 1)) {
+        throw new InvalidArgumentError(
+          'workflowTaskFinishEventId',
+          'is required: the id of a WorkflowTaskCompleted (or Failed, TimedOut, Started) event to reset to',
+        );
+      }
+      maxLength(req.requestId, 'requestId', 255);
+      requireEnum(E.ResetReapplyType, req.resetReapplyType, 'resetReapplyType');
+      (req.resetReapplyExcludeTypes ?? []).forEach((t, i) => requireEnum(E.ResetReapplyExcludeType, t, `resetReapplyExcludeTypes[${i}]`));
+      if ((req.postResetOperations ?? []).length > 0) {
+        throw new InvalidArgumentError('postResetOperations', 'are not supported by this server (no worker versioning): reset without them');
+      }
+    },
+    DeleteWorkflowExecution(req) {
+      requireNamespace(req.namespace);
+      requireExecution(req.workflowExecution);
+    },
+    GetWorkflowExecutionHistoryReverse(req) {
+      requireNamespace(req.namespace);
+      requireExecution(req.execution, 'execution');
+      if ((req.maximumPageSize ?? 0) < 0) throw new InvalidArgumentError('maximumPageSize', 'must not be negative');
+      decodeReverseHistoryPageToken(req.nextPageToken);
+    },
+    ResetStickyTaskQueue(req) {
+      requireNamespace(req.namespace);
+      requireExecution(req.execution, 'execution');
+    },
+    UpdateWorkflowExecutionOptions(req) {
+      requireNamespace(req.namespace);
+      requireExecution(req.workflowExecution);
+      if (!req.workflowExecutionOptions) throw new InvalidArgumentError('workflowExecutionOptions', 'is required');
+      workflowOptionsMaskFields(req.updateMask?.paths ?? []);
+    },
+    RecordActivityTaskHeartbeatById: activityById,
+    RespondActivityTaskCompletedById: activityById,
+    RespondActivityTaskFailedById: activityById,
+    RespondActivityTaskCanceledById: activityById,
+    DescribeTaskQueue(req) {
+      requireNamespace(req.namespace);
+      requireTaskQueue(req.taskQueue);
+      requireEnum(E.TaskQueueType, req.taskQueueType, 'taskQueueType');
+      requireEnum(E.DescribeTaskQueueMode, req.apiMode, 'apiMode');
+      (req.taskQueueTypes ?? []).forEach((t, i) => requireEnum(E.TaskQueueType, t, `taskQueueTypes[${i}]`));
+    },
+    ListTaskQueuePartitions(req) {
+      requireNamespace(req.namespace);
+      requireTaskQueue(req.taskQueue);
+    },
   } satisfies ValidatorMap<WorkflowServiceClass>;
 }

@@ -10,7 +10,7 @@ import type { MutationContext } from '../context';
 import type { HistoryEngine } from '../engine';
 import type { ActivityTaskRef, PollActivityTaskQueueResponse } from '../matching-client';
 import type { ActivityInfo } from '../mutable-state';
-import { activityMachine } from '../state-machines/activity';
+import { activityMachine, timeoutKindAt } from '../state-machines/activity';
 import { isRunning } from '../state-machines/states';
 import type { ActivityTimeoutKind } from '../tasks';
 import type { ExecutionKey } from '../../persistence';
@@ -132,7 +132,7 @@ export async function activityTimedOut(
   await engine.update(ref, (ctx) => {
     const act = ctx.ms.activities[String(scheduledEventId)];
     if (!isRunning(ctx.ms) || !act || (attempt !== 0 && act.attempt !== attempt)) return;
-    const action = `${kind}-timeout` as const;
+    const action = `${timeoutKindAt(act, kind)}-timeout` as const;
     if (!activityMachine.can(act, action)) return; // the attempt it was armed for is over
     activityMachine.fire(ctx, act, action);
   });

@@ -3,6 +3,7 @@ import { api, fromB64, msToDuration, msToTimestamp, temporal } from '../../commo
 import type { HistoryEngine } from '../engine';
 import { executionStatus, type ActivityState, type WorkflowTaskState } from '../state-machines/states';
 import type { ExecutionKey } from '../../persistence';
+import { currentOptions } from './update-workflow-options';
 
 type Response = temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse;
 const PAS = temporal.api.enums.v1.PendingActivityState;
@@ -25,6 +26,7 @@ export async function describeWorkflow(engine: HistoryEngine, ref: ExecutionKey)
   const ms = await engine.getMutableState(ref);
   const e = ms.execution;
   const taskQueue = { name: e.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL };
+  const options = currentOptions(e.executionOptionsB64);
   return {
     executionConfig: {
       taskQueue,
@@ -47,6 +49,15 @@ export async function describeWorkflow(engine: HistoryEngine, ref: ExecutionKey)
       firstRunId: e.firstRunId,
       parentNamespaceId: e.parent?.namespaceId,
       parentExecution: e.parent ? { workflowId: e.parent.workflowId, runId: e.parent.runId } : undefined,
+      priority: options.priority,
+      versioningInfo: options.versioningOverride ? { versioningOverride: options.versioningOverride } : undefined,
+    },
+    workflowExtendedInfo: {
+      executionExpirationTime: e.executionExpirationMs ? msToTimestamp(e.executionExpirationMs) : undefined,
+      runExpirationTime: e.runTimeoutMs ? msToTimestamp(e.executionTimeMs + e.runTimeoutMs) : undefined,
+      cancelRequested: e.cancelRequested,
+      originalStartTime: msToTimestamp(e.startTimeMs),
+      resetRunId: e.resetRunId,
     },
     pendingChildren: Object.values(ms.children ?? {}).map((c) => ({
       workflowId: c.workflowId,

@@ -11,6 +11,7 @@ import { activityRetryTimerFired, activityTimedOut } from '../api/activity-task'
 import { workflowTaskTimedOut } from '../api/workflow-task';
 import { forgetAdmittedUpdates } from '../api/update-workflow';
 import { createNextRun, reserveNextRunId } from '../next-run';
+import { scheduleWakeup } from '../schedules/driver';
 
 export async function fireTimerTask(engine: HistoryEngine, t: TimerTask): Promise<void> {
   try {
@@ -38,6 +39,8 @@ async function fire(engine: HistoryEngine, t: TimerTask): Promise<void> {
       return firstTaskBackoffDone(engine, ref);
     case 'delete-execution':
       return deleteExecutionAfterRetention(engine, ref);
+    case 'schedule-wakeup':
+      return scheduleWakeup(engine, ref);
   }
 }
 

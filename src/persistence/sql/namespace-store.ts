@@ -60,6 +60,29 @@ export class SqlNamespaceStore implements NamespaceStore {
     });
   }
 
+  renameNamespace(oldName: string, row: Omit<NamespaceRow, 'notificationVersion'>): Promise<boolean> {
+    const d = this.db.dialect;
+    return this.db.transact(function* () {
+      const meta = yield stmt(`SELECT notification_version FROM namespace_metadata WHERE partition_id = ?${d.forUpdate}`, [PARTITION]);
+      const version = meta.rows[0] ? num(meta.rows[0].notification_version) : 1;
+      const taken = yield stmt(`SELECT 1 FROM namespaces WHERE partition_id = ? AND name = ?${d.forUpdate}`, [PARTITION, row.name]);
+      if (taken.rows.length > 0) return false;
+      const { count } = yield stmt(
+        'UPDATE namespaces SET name = ?, data = ?, data_encoding = ?, notification_version = ? WHERE partition_id = ? AND id = ? AND name = ?',
+        [row.name, row.info.data, row.info.encoding, version, PARTITION, row.id, oldName],
+      );
+      if (count !== 1) return false;
+      if (meta.rows[0]) yield stmt('UPDATE namespace_metadata SET notification_version = ? WHERE partition_id = ?', [version + 1, PARTITION]);
+      return true;
+    });
+  }
+
+  async deleteNamespace(id: string): Promise<void> {
+    await this.db.transact(function* () {
+      yield stmt('DELETE FROM namespaces WHERE partition_id = ? AND id = ?', [PARTITION, id]);
+    });
+  }
+
   async getNamespaceByName(name: string): Promise<NamespaceRow | undefined> {
     const [r] = await this.db.read(stmt('SELECT * FROM namespaces WHERE partition_id = ? AND name = ?', [PARTITION, name]));
     return r ? namespaceRow(r) : undefined;

@@ -195,3 +195,4 @@ export async function echoInput(s: string): Promise<number> {
 
 // updates, children, continue-as-new, retries, cron (the API issue's tests)
 export * from './api-workflows';
+export * from './operations-workflows';
