@@ -2,11 +2,13 @@
  * The gRPC server the frontend's services are served on: binding (after checking the port is free,
  * so a start that would fail to bind fails before it changes anything), TCP_NODELAY on accepted
  * connections, limits enforced before any decoding (the largest message, as Temporal's frontend: 4
- * MiB by default; the largest header list, at the HTTP/2 layer), TLS credentials when given, and a
- * graceful shutdown with a deadline.
+ * MiB by default; the largest header list, at the HTTP/2 layer), TLS credentials when given, a
+ * graceful shutdown with a deadline, and request inflating without a zlib stream per message
+ * (grpc-inflate.ts; bounded by the same message limit).
  */
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { installFastInflate } from './grpc-inflate';
 
 export class PortUnavailableError extends Error {
   override name = 'PortUnavailableError';
@@ -39,6 +41,7 @@ export async function serveGrpc(
   port: number,
   opts: GrpcServeOptions = {},
 ): Promise<GrpcServer> {
+  installFastInflate();
   const maxMetadata = opts.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES;
   const server = new Server({
     'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
