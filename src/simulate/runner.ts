@@ -11,7 +11,7 @@ import { setMaxListeners } from 'node:events';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import * as activities from './activities';
-import { clientSecurity, nativeClientSecurity, type ClientSecurityOptions } from '../common/client-security';
+import { clientSecurity, nativeClientSecurity, quietIpServerName, type ClientSecurityOptions } from '../common/client-security';
 import { SIM_KINDS, type SimKind, type SimPlan, WORKFLOW_TYPES, expectedResult } from './expected';
 import { type StartedRecord, StateFile } from './state-file';
 
@@ -139,6 +139,9 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
   const latencies: number[] = [];
   const patience = Math.max(o.durationMs + o.drainMs, 120_000);
 
+  // the worker's options first: a flag its connection cannot take fails before anything connects
+  const workerSecurity = o.runWorker ? nativeClientSecurity(o.security ?? {}) : undefined;
+  quietIpServerName(o.address, o.security ?? {});
   const connection = await patiently('connect', 60_000, () => Connection.connect({ address: o.address, ...clientSecurity(o.security ?? {}) }));
   const client = new Client({ connection, namespace: o.namespace });
   let worker: Worker | undefined;
@@ -153,7 +156,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
     } catch {
       /* installed already (tests run several simulations in one process) */
     }
-    nativeConnection = await NativeConnection.connect({ address: o.address, ...nativeClientSecurity(o.security ?? {}) });
+    nativeConnection = await NativeConnection.connect({ address: o.address, ...workerSecurity });
     worker = await Worker.create({
       connection: nativeConnection,
       namespace: o.namespace,
