@@ -411,6 +411,7 @@ export function registerWorkflowCommands(program: Command): void {
         ['RunTimeout', humanDuration(res.executionConfig?.workflowRunTimeout)],
         ['TaskTimeout', humanDuration(res.executionConfig?.defaultWorkflowTaskTimeout)],
         ...(info.parentExecution?.workflowId ? [['Parent', `${info.parentExecution.workflowId} ${info.parentExecution.runId ?? ''}`] as const] : []),
+        ...(res.workflowExtendedInfo?.resetRunId ? [['ResetRunId', res.workflowExtendedInfo.resetRunId] as const] : []),
         ...(memo.length > 0 ? [['Memo', memo.join('\n')] as const] : []),
         ...(sa.length > 0 ? [['SearchAttributes', sa.join('\n')] as const] : []),
       ]);

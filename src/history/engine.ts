@@ -16,6 +16,7 @@ import {
   protoBlob,
   readProtoBlob,
   type ExecutionKey,
+  type DataBlob,
   type ExecutionRow,
   type HistoryBatchRow,
   type NewTasks,
@@ -110,6 +111,8 @@ export interface HistoryEngineDeps {
 interface CachedState {
   ms: MutableState;
   dbRecordVersion: number;
+  /** `ms` as stored: an update starts from a fresh decode of it (cheaper than structuredClone, and exactly what a cache miss reads) */
+  info: DataBlob;
 }
 
 export class HistoryEngine {
@@ -193,6 +196,11 @@ export class HistoryEngine {
     shard.released = true;
     this.shards.delete(shardId);
     this.cache.clear();
+    // long polls waiting on its executions wake up, find the shard gone here and go to its new owner
+    for (const ev of this.notifier.eventNames()) {
+      const m = typeof ev === 'string' ? /^changed:([^/]*)\/(.*)\/[^/]*$/.exec(ev) : null;
+      if (m && shardIdFor(m[1]!, m[2]!, this.opts.numHistoryShards) === shardId) this.notifier.emit(ev);
+    }
   }
 
   /** Whether this process serves the shard now. */
@@ -237,7 +245,7 @@ export class HistoryEngine {
     if (hit) return hit;
     const row = await this.store.executions.getWorkflowExecution(shard.shardId, ref);
     if (!row) throw new NotFoundError(`workflow execution not found: ${ref.workflowId}/${ref.runId}`, ref);
-    const loaded = { ms: decodeMutableState(row.info), dbRecordVersion: row.dbRecordVersion };
+    const loaded = { ms: decodeMutableState(row.info), dbRecordVersion: row.dbRecordVersion, info: row.info };
     if (locked) this.cache.set(k, loaded);
     return loaded;
   }
@@ -245,9 +253,10 @@ export class HistoryEngine {
   /** A read-only snapshot of the mutable state (a copy). */
   async getMutableState(ref: ExecutionKey): Promise<MutableState> {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    // a commit of this execution in flight: wait for it, as peekMutableState does
     const inFlight = this.committing.get(HistoryEngine.key(ref));
     if (inFlight) await inFlight;
-    return structuredClone((await this.load(shard, ref, false)).ms);
+    return decodeMutableState((await this.load(shard, ref, false)).info);
   }
 
   /**
@@ -257,6 +266,9 @@ export class HistoryEngine {
    */
   async peekMutableState(ref: ExecutionKey): Promise<Readonly<MutableState>> {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    // a commit of this execution in flight: its tasks may be what the caller is handling (see `committing`)
+    const inFlight = this.committing.get(HistoryEngine.key(ref));
+    if (inFlight) await inFlight;
     return (await this.load(shard, ref, false)).ms;
   }
 
@@ -306,7 +318,7 @@ export class HistoryEngine {
     const k = HistoryEngine.key(ref);
     return this.locks.run(k, async () => {
       const loaded = await this.load(shard, ref, true);
-      const ctx = new MutationContext(structuredClone(loaded.ms), Date.now());
+      const ctx = new MutationContext(decodeMutableState(loaded.info), Date.now());
       ctx.retentionHintMs = this.retentionHints.get(ref.namespaceId);
       const result = await fn(ctx);
       if (!ctx.dirty && ctx.newEvents.length === 0 && ctx.transferTasks.length === 0 && ctx.timerTasks.length === 0) return result;
@@ -375,12 +387,13 @@ export class HistoryEngine {
     const k = HistoryEngine.key(ctx.ref);
     const { history, tasks, lease } = await this.buildWrite(shard, ctx, loaded.ms);
     const version = loaded.dbRecordVersion + 1;
+    const execution = this.executionRow(ctx.ms, version);
     const settled = this.markCommitting(k);
     try {
       await this.store.executions.updateWorkflowExecution({
         shardId: shard.shardId,
         rangeId: lease.rangeId,
-        execution: this.executionRow(ctx.ms, version),
+        execution,
         expectedDbRecordVersion: loaded.dbRecordVersion,
         // the current row carries the run's state and status: written only when they change
         current: ctx.currentRowMovedOn || !stateChanged(loaded.ms, ctx.ms) ? undefined : { state: stateCode(ctx.ms), status: executionStatus(ctx.ms) },
@@ -395,7 +408,7 @@ export class HistoryEngine {
     } finally {
       lease.end();
     }
-    this.cache.set(k, { ms: ctx.ms, dbRecordVersion: version });
+    this.cache.set(k, { ms: ctx.ms, dbRecordVersion: version, info: execution.info });
     settled();
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
   }
@@ -416,6 +429,7 @@ export class HistoryEngine {
     const ms = ctx.ms;
     const shard = this.shardFor(ms.execution.namespaceId, ms.execution.workflowId);
     const { history, tasks, lease } = await this.buildWrite(shard, ctx);
+    const execution = this.executionRow(ms, 1);
     try {
       await this.store.executions.createWorkflowExecution({
         shardId: shard.shardId,
@@ -428,7 +442,7 @@ export class HistoryEngine {
           status: executionStatus(ms),
           startTimeMs: ms.execution.startTimeMs,
         },
-        execution: this.executionRow(ms, 1),
+        execution,
         historyTree: {
           treeId: ms.execution.runId,
           branchId: ms.execution.runId,
@@ -443,7 +457,7 @@ export class HistoryEngine {
     } finally {
       lease.end();
     }
-    this.cache.set(HistoryEngine.key(ctx.ref), { ms, dbRecordVersion: 1 });
+    this.cache.set(HistoryEngine.key(ctx.ref), { ms, dbRecordVersion: 1, info: execution.info });
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
   }
 

@@ -135,13 +135,15 @@ export class HistoryHandler {
       if (owned.has(id)) continue;
       await this.stopQueues(id);
       this.engine.releaseShard(id);
-      log.info({ shardId: id }, 'shard released');
+      log.info({ shardId: id }, `shard ${id} released: another member owns it now`);
     }
     const wanted = [...owned].filter((id) => {
       const s = this.engine.shards.get(id);
       return !s || s.lost;
     });
     let done = 0;
+    const began = Date.now();
+    const acquired: number[] = [];
     await Promise.all(
       wanted.map(async (id) => {
         if (this.stopped) return;
@@ -150,12 +152,17 @@ export class HistoryHandler {
           const shard = await this.engine.acquireShard(id);
           if (this.stopped) return;
           this.startQueues(shard);
+          acquired.push(id);
           onProgress?.(++done, wanted.length);
         } catch (err) {
           log.warn({ err, shardId: id }, 'shard not acquired; trying again at the next membership change');
         }
       }),
     );
+    if (acquired.length > 0) {
+      acquired.sort((x, y) => x - y);
+      log.info({ shards: acquired, ms: Date.now() - began }, `acquired ${acquired.length} shard(s): ${acquired.join(', ')}`);
+    }
   }
 
   /** The shards served now (held and not lost). */

@@ -20,6 +20,17 @@ export function nextRunRequestId(runId: string): string {
   return `${runId}/next`;
 }
 
+/**
+ * Whether closing with these close commands may start a next run: a CompleteWorkflowExecution starts one
+ * only for a cron workflow (failures may retry, continue-as-new always does). Without one no next
+ * run id need be reserved (a read of the current row saved).
+ */
+export function mayStartNextRun(ms: MutableState, closeCommands: readonly temporal.api.command.v1.ICommand[]): boolean {
+  if (ms.execution.cronSchedule) return true;
+  const complete = temporal.api.enums.v1.CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION;
+  return closeCommands.some((c) => Number(c.commandType) !== complete);
+}
+
 /** The run id the next run will get: the one already created by an interrupted earlier attempt, or new. */
 export async function reserveNextRunId(engine: HistoryEngine, ms: MutableState): Promise<string> {
   const e = ms.execution;

@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { LateBinding } from '../common/late-binding';
-import { createLogger } from '../common/logger';
+import { createLogger, type LogFormat } from '../common/logger';
 import { packageVersion } from '../common/package-info';
 import { authorizationInterceptor, createFrontendService, JwtKeyProvider, type Interceptor } from '../frontend';
 import { createHistoryService, DEFAULT_LIMITS, type Limits } from '../history';
@@ -41,6 +41,8 @@ export interface TemporalServerOptions {
   numHistoryShards?: number;
   namespace?: string[];
   logLevel?: string;
+  /** json (default) or pretty (one readable line a record) */
+  logFormat?: LogFormat;
   longPollTimeoutMs?: number;
   clusterName?: string;
   /** A release feed (URL or file) for GetClusterInfo's versionInfo; none: no check, no traffic. */
@@ -82,7 +84,7 @@ export interface RunningTemporalServer {
 }
 
 export async function startTemporalServer(opts: TemporalServerOptions): Promise<RunningTemporalServer> {
-  const log = createLogger(opts.logLevel ?? 'info');
+  const log = createLogger(opts.logLevel ?? 'info', opts.logFormat);
   const host = opts.host ?? '127.0.0.1';
   const longPollTimeoutMs = opts.longPollTimeoutMs ?? 60_000;
   const clusterName = opts.clusterName ?? 'active';

@@ -10,6 +10,7 @@ import type { SqlConnectConfig } from '../persistence/sql-config';
 import { loadTlsMaterial } from './tls-credentials';
 import type { StoreName } from '../schema/versioned-dir';
 import { DatabaseUpgradeStatusProvider, startUiServer, type RunningUiServer } from '../ui/server';
+import { readClusterDescription } from './cluster/describe';
 
 export interface WebUiOptions {
   port: number;
@@ -77,6 +78,7 @@ export function startWebUi(o: WebUiOptions, c: WebUiContext): Promise<RunningUiS
     allowedHosts: o.allowedHosts,
     https: o.https,
     frontendConnection: uiFrontendConnection(c.frontendTls, o.authToken),
+    clusterMembers: c.stores[0] ? () => readClusterDescription(c.stores[0]!.config) : undefined,
     upgradeStatus: new DatabaseUpgradeStatusProvider({
       binaryVersion: c.serverVersion,
       clusterName: c.clusterName,

@@ -89,6 +89,8 @@ export interface WorkflowDetails {
   executionTime: string | null;
   parent: { workflowId: string; runId: string; namespace: string } | null;
   firstRunId: string | null;
+  /** the run a reset of this run created (the latest), when it was reset */
+  resetRunId: string | null;
   historySizeBytes: number | null;
   executionTimeout: string | null;
   runTimeout: string | null;
@@ -155,6 +157,24 @@ export interface StartWorkflowResponse {
   runId: string;
 }
 
+/** POST .../reset: the run the reset created. */
+export interface ResetWorkflowResponse {
+  runId: string;
+}
+
+export interface TaskQueuePoller {
+  identity: string;
+  lastAccessTime: string | null;
+  ratePerSecond: number;
+}
+
+/** GET /namespaces/:ns/task-queues/:name: pollers (last five minutes) and backlog, per task type. */
+export interface TaskQueueResponse {
+  name: string;
+  workflow: { pollers: TaskQueuePoller[]; backlog: number };
+  activity: { pollers: TaskQueuePoller[]; backlog: number };
+}
+
 // The upgrade status is defined once, beside the code that reads it.
 export type {
   StoreSchemaState as StoreSchemaStatusView,
@@ -169,6 +189,29 @@ export interface ClusterResponse {
   clusterInfo: JsonObject | ApiError['error'];
   systemInfo: JsonObject | ApiError['error'];
   upgrade: UpgradeStatusView | ApiError['error'];
+  /** the server processes sharing the database (as `temporal-ts admin cluster describe` shows them) */
+  members?: ClusterMembersView | ApiError['error'];
+}
+
+/** One server process of the cluster (src/server/cluster/describe.ts). */
+export interface ClusterMemberView {
+  hostId: string;
+  identity: string;
+  address: string;
+  ports: { frontend?: number; history?: number; matching?: number };
+  serverVersion: string;
+  sessionStart: string;
+  lastHeartbeat: string;
+  state: 'alive' | 'expired';
+  shards: number[];
+}
+
+export interface ClusterMembersView {
+  database: string;
+  plugin: string;
+  numHistoryShards: number;
+  members: ClusterMemberView[];
+  otherOwners: { identity: string; shards: number[] }[];
 }
 
 export interface ReleaseInfoView {

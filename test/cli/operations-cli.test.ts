@@ -121,6 +121,11 @@ describe('workflow reset / delete', () => {
     assert.ok(m, text.stdout);
     const current = client.workflow.getHandle(id);
     assert.equal((await current.describe()).runId, m[2]);
+    // the old run names the new one
+    assert.match(
+      ok(await tts(['workflow', 'describe', '-w', id, '-r', h.firstExecutionRunId]), 'describe old').stdout,
+      new RegExp(`\n {2}ResetRunId +${m[2]}\n`),
+    );
     await current.signal('add', 'b');
     await current.signal('done');
     assert.equal(await current.result(), 'a,b');

@@ -26,7 +26,8 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { dropDatabase, engineAvailability, uniqueDbName, type Engine } from '../helpers/databases';
-import { freePort } from '../helpers/processes';
+import { freePort, runCli, TEMPORAL_TS } from '../helpers/processes';
+import type { ClusterDescription } from '../../src/server/cluster/describe';
 import { connectConfig, prepareStore, writeServerConfig } from '../helpers/server-config';
 import { createCrashActivities, type ActivityRun } from '../crash/activities';
 import { expectedResult, inputFor, rng, signalValue } from '../crash/load-spec';
@@ -39,6 +40,10 @@ const SHARDS = 8;
 const START_SPAN_MS = 25_000;
 const EventType = temporal.api.enums.v1.EventType;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** bundled once for both engines, while the first servers start */
+let bundle: ReturnType<typeof bundleWorkflowCode> | undefined;
+const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../crash/workflows'), logger: new DefaultLogger('WARN') }));
 
 let runtimeInstalled = false;
 function installRuntime(): void {
@@ -87,6 +92,7 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
         const mark = (what: string) => console.log(`[cluster ${engine}] ${((Date.now() - began) / 1000).toFixed(1)}s ${what}`);
         const tmp = mkdtempSync(join(tmpdir(), `cluster-${engine}-`));
         const dbs = { temporal: uniqueDbName('cluster'), visibility: uniqueDbName('cluster_vis') };
+        const configs: string[] = [];
         const servers: Record<'A' | 'B' | 'C', ServerProcess> = {} as never;
         const ports: Record<'A' | 'B' | 'C', number> = {} as never;
         const workers: Worker[] = [];
@@ -95,6 +101,7 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
         const conns: { close(): Promise<void> }[] = [];
         let store: PersistenceBundle | undefined;
         try {
+          void workflowBundle().catch(() => undefined); // awaited where the workers are made
           prepareStore(engine, dbs.temporal, 'temporal');
           prepareStore(engine, dbs.visibility, 'visibility');
           for (const name of ['A', 'B', 'C'] as const) {
@@ -105,6 +112,7 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
               rolePorts: { history: await freePort(), matching: await freePort() },
               extra: 'ui:\n  enabled: false\n',
             });
+            configs.push(config);
             servers[name] = new ServerProcess(config);
           }
           // A first (it creates the cluster metadata), then B and C together
@@ -118,17 +126,44 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
             30_000,
           );
           mark(`3 members; shards: ${JSON.stringify(Object.fromEntries([...(await shardOwners(store)).entries()].map(([s, o]) => [s, pidOf(o)])))}`);
+          // what an operator sees: admin cluster describe (text for people, -o json checked here)
+          const describe = (): ClusterDescription => {
+            const r = runCli(TEMPORAL_TS, ['admin', 'cluster', 'describe', '--config', configs[0]!, '-o', 'json']);
+            assert.equal(r.status, 0, `admin cluster describe failed:\n${r.stderr}`);
+            return JSON.parse(r.stdout) as ClusterDescription;
+          };
+          const d0 = describe();
+          assert.deepEqual(
+            d0.members.map((m) => m.state),
+            ['alive', 'alive', 'alive'],
+          );
+          assert.deepEqual(
+            d0.members.flatMap((m) => m.shards).sort((a, b) => a - b),
+            Array.from({ length: SHARDS }, (_, i) => i + 1),
+            'every shard held by one member',
+          );
+          assert.ok(
+            d0.members.every((m) => m.shards.length > 0 && m.ports.frontend && m.ports.history && m.ports.matching),
+            JSON.stringify(d0.members),
+          );
+          assert.deepEqual(new Set(d0.members.map((m) => m.ports.frontend)), new Set(Object.values(ports)));
+          console.log(runCli(TEMPORAL_TS, ['admin', 'cluster', 'describe', '--config', configs[0]!]).stdout);
 
           // ---------------------------------------------------------------- load through A and B
           installRuntime();
           const taskQueue = `cluster-${engine}-${process.pid}`;
-          const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../crash/workflows'), logger: new DefaultLogger('WARN') });
           const clients: Record<'A' | 'B', Client> = {} as never;
           for (const name of ['A', 'B'] as const) {
             const address = `127.0.0.1:${ports[name]}`;
             const nc = await NativeConnection.connect({ address });
             conns.push(nc);
-            const w = await Worker.create({ connection: nc, namespace: 'default', taskQueue, workflowBundle, activities: createCrashActivities(runs) });
+            const w = await Worker.create({
+              connection: nc,
+              namespace: 'default',
+              taskQueue,
+              workflowBundle: await workflowBundle(),
+              activities: createCrashActivities(runs),
+            });
             workers.push(w);
             workerRuns.push(w.run());
             const c = await Connection.connect({ address });
@@ -189,6 +224,9 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
           mark(`failover: SIGKILL of C -> its ${cShards.length} shards owned by A and B after ${failoverMs} ms (finished ${finished}/${N})`);
           console.log(`FAILOVER ${engine}: ${cShards.length} shards of a SIGKILLed member taken over in ${(failoverMs / 1000).toFixed(1)} s`);
           assert.ok(Date.now() - killedAt < 15_000 + 2000, `failover took ${failoverMs} ms; the default promise is 15 s`);
+          const d1 = describe();
+          assert.equal(d1.members.find((m) => m.identity.endsWith(`:${cPid}`))?.state, 'expired', 'the killed member is shown expired');
+          assert.deepEqual(d1.members.find((m) => m.identity.endsWith(`:${cPid}`))?.shards, [], 'and holds no shard');
 
           // ---------------------------------------------------------------- 2. restart C
           await servers.C.start(60_000);

@@ -203,6 +203,34 @@ for (const plugin of PLUGINS) {
       assert.equal(await nh.result(), 'again|ann,bob');
     });
 
+    test('reset to a point where a timer is pending re-arms it: it fires at its time in the new run', { skip, timeout: 120_000 }, async () => {
+      const { client, taskQueue } = env();
+      const workflowId = uid('reset-timer');
+      const h = await client.workflow.start('sleepyCollector', { workflowId, taskQueue, args: [4000] });
+      const runId = h.firstExecutionRunId;
+      await tasksCompleted(client, workflowId, runId, 1);
+      await h.signal('add', 'during-sleep');
+      const done = await tasksCompleted(client, workflowId, runId, 2);
+      const reset = await client.workflowService.resetWorkflowExecution({
+        namespace: ns,
+        workflowExecution: { workflowId, runId },
+        reason: 'timer pending',
+        workflowTaskFinishEventId: done[1]! as never,
+        requestId: randomUUID(),
+      });
+      const nh = client.workflow.getHandle(workflowId, reset.runId!);
+      assert.equal(await nh.result(), 'during-sleep');
+      const events = await history(client, workflowId, reset.runId!);
+      const started = events.filter((e) => e.eventType === ET.EVENT_TYPE_TIMER_STARTED);
+      const fired = events.filter((e) => e.eventType === ET.EVENT_TYPE_TIMER_FIRED);
+      assert.equal(started.length, 1, 'the timer was started once, in the copied history');
+      assert.equal(fired.length, 1);
+      assert.equal(n(fired[0]!.timerFiredEventAttributes?.startedEventId), n(started[0]!.eventId));
+      const firedAt = n(fired[0]!.eventTime?.seconds) * 1000;
+      const startedAt = n(started[0]!.eventTime?.seconds) * 1000;
+      assert.ok(firedAt - startedAt >= 3000, `fired ${firedAt - startedAt} ms after it started: at its original time`);
+    });
+
     test('bad reset points are INVALID_ARGUMENT naming the event, and change nothing', { skip, timeout: 120_000 }, async () => {
       const { client, taskQueue } = env();
       const workflowId = uid('reset-bad');

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleHandle } from '@temporalio/client';
 import { status as grpcStatus } from '@grpc/grpc-js';
+import { temporal } from '@temporalio/proto';
 import { after, before } from 'node:test';
 import { Connection, Client as SdkClient } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -231,13 +232,16 @@ for (const plugin of ENGINES) {
 
     test('backfill, update with the conflict token, matching times, search attributes on the schedule', { skip }, async () => {
       const { client, taskQueue } = env();
+      await client.connection.operatorService
+        .addSearchAttributes({ namespace: 'default', searchAttributes: { ScheduleOwner: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD } })
+        .catch((err: { code?: number }) => assert.equal(err.code, grpcStatus.ALREADY_EXISTS));
       const id = uid('backfill');
       const handle: ScheduleHandle = await client.schedule.create({
         scheduleId: id,
         spec: { calendars: [{ hour: { start: 0, end: 23 }, minute: 0 }] }, // every hour on the hour
         action: { type: 'startWorkflow', workflowType: 'greet', args: ['bf'], taskQueue, workflowId: `${id}-wf` },
         state: { paused: true, note: 'only backfills' },
-        searchAttributes: { TemporalSchedulePaused: [true] } as never,
+        searchAttributes: { ScheduleOwner: ['finance'] },
       });
       const hour = 3600_000;
       const end = new Date(Math.floor(Date.now() / hour) * hour - hour);
@@ -252,6 +256,11 @@ for (const plugin of ENGINES) {
         ids,
         [start, new Date(start.getTime() + hour), end].map((t) => `${id}-wf-${t.toISOString().replace('.000', '')}`),
       );
+
+      // the schedule's own search attribute: listed by it, and described
+      await waitFor('listed by its search attribute', async () => (await listIds(client, `ScheduleOwner = 'finance'`)).includes(id));
+      assert.ok(!(await listIds(client, `ScheduleOwner = 'sales'`)).includes(id));
+      assert.deepEqual(d.searchAttributes.ScheduleOwner, ['finance']);
 
       // matching times: every hour in (start, end + 1h]
       const mt: { startTime?: unknown[] | null } = await client.workflowService.listScheduleMatchingTimes({
@@ -279,6 +288,27 @@ for (const plugin of ENGINES) {
       );
       assert.equal(await stale, grpcStatus.FAILED_PRECONDITION);
       await handle.delete();
+    });
+
+    test('overlap TERMINATE_OTHER: the running run is terminated for the next one', { skip }, async () => {
+      const { client, taskQueue } = env();
+      const id = uid('term');
+      const h = await client.schedule.create({
+        scheduleId: id,
+        spec: { intervals: [{ every: '2s' }] },
+        action: { type: 'startWorkflow', workflowType: 'waitsForever', args: [], taskQueue, workflowId: `${id}-wf` },
+        policies: { overlap: ScheduleOverlapPolicy.TERMINATE_OTHER },
+      });
+      const d = await waitFor('two actions', async () => {
+        const x = await h.describe();
+        return x.info.numActionsTaken >= 2 && x;
+      });
+      const [first, second] = d.info.recentActions;
+      const firstRun = await client.workflow.getHandle(first!.action.workflow.workflowId).describe();
+      assert.equal(firstRun.status.name, 'TERMINATED');
+      assert.equal(d.info.runningActions.length, 1);
+      assert.equal(d.info.runningActions[0]!.workflow.workflowId, second!.action.workflow.workflowId);
+      await h.delete();
     });
 
     test('refusals: duplicate id, unknown schedule, bad spec, missing action, reserved search attribute', { skip }, async () => {

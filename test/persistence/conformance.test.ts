@@ -1083,6 +1083,57 @@ for (const engine of ENGINES) {
       },
     );
 
+    test(
+      'executor: group commit on PostgreSQL: queued programs share one transaction; a program failing by itself gets its error once, the others commit',
+      { skip: skip || engine !== 'postgres12' },
+      async () => {
+        // 5 connections: transactions queue (and group) once 2 are in flight
+        const x = await openSqlExecutor({ ...db!.config, maxConns: 5 });
+        try {
+          assert.ok(x instanceof PooledExecutor);
+          const sleep = engine === 'postgres12' ? 'SELECT pg_sleep(0.05)' : 'SELECT SLEEP(0.05)';
+          const ids = Array.from({ length: 10 }, (_, i) => 7_101 + i);
+          for (const id of ids)
+            await x.write(stmt('INSERT INTO shards (shard_id, range_id, data, data_encoding) VALUES (?, 0, ?, ?)', [id, Buffer.from('g'), 'json/v1']));
+          const rangeOf = async (id: number) => Number((await x.read(stmt('SELECT range_id FROM shards WHERE shard_id = ?', [id])))[0]!.range_id);
+          const runs = new Map<number, number>();
+          const bump = (id: number, fail = false) =>
+            x.transact(function* (): Program<number> {
+              runs.set(id, (runs.get(id) ?? 0) + 1);
+              const { count } = yield stmt('UPDATE shards SET range_id = range_id + 1 WHERE shard_id = ?', [id]);
+              yield stmt(sleep);
+              if (fail) throw new ConditionFailedError(`program ${id} fails by itself`);
+              return count;
+            });
+
+          const before = { ...x.stats };
+          assert.deepEqual(
+            await Promise.all(ids.map((id) => bump(id))),
+            ids.map(() => 1),
+          );
+          assert.ok(x.stats.groups > before.groups, 'some programs shared a transaction');
+          assert.ok(x.stats.grouped - before.grouped >= 2);
+          for (const id of ids) assert.equal(await rangeOf(id), 1, `shard ${id} bumped once`);
+          assert.ok(
+            [...runs.values()].every((n) => n === 1),
+            'no program ran twice',
+          );
+
+          // the seventh fails by itself (queued, so in a group): it ran once and got its error; the rest committed once
+          runs.clear();
+          const settled = await Promise.allSettled(ids.map((id, i) => bump(id, i === 6)));
+          settled.forEach((r, i) => {
+            if (i === 6) assert.ok(r.status === 'rejected' && r.reason instanceof ConditionFailedError, 'the failing program gets its own error');
+            else assert.equal(r.status, 'fulfilled', `program ${i} committed`);
+          });
+          assert.equal(runs.get(ids[6]!), 1, 'a condition failure is not run again');
+          for (const [i, id] of ids.entries()) assert.equal(await rangeOf(id), i === 6 ? 1 : 2, `shard ${id}`);
+        } finally {
+          await x.close();
+        }
+      },
+    );
+
     test('executor: duplicate keys and other errors are told apart; a deadlock runs the whole transaction again, other errors do not', { skip }, async () => {
       const x: SqlExecutor = await openSqlExecutor(db!.config);
       try {

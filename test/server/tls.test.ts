@@ -293,7 +293,7 @@ describe('TLS in-process: reload, bad certificates, the exposure warning', () =>
     const port = await freePort();
     const dev = startCli(TEMPORAL_TS, ['server', 'start-dev', '--headless', '--ip', '0.0.0.0', '--port', String(port), '--log-level', 'warn']);
     try {
-      await dev.waitFor(/dev server: gRPC on/, 60_000);
+      await dev.waitFor(/Server: gRPC on/, 60_000);
       assert.match(
         dev.output(),
         /warning: the gRPC frontend listens on 0\.0\.0\.0 without TLS: anyone on the network can read the traffic, and with no authorization/,
@@ -303,7 +303,7 @@ describe('TLS in-process: reload, bad certificates, the exposure warning', () =>
     }
     const quiet = startCli(TEMPORAL_TS, ['server', 'start-dev', '--headless', '--port', String(port), '--log-level', 'warn']);
     try {
-      await quiet.waitFor(/dev server: gRPC on/, 60_000);
+      await quiet.waitFor(/Server: gRPC on/, 60_000);
       assert.doesNotMatch(quiet.output(), /without TLS/);
     } finally {
       await quiet.stop();

@@ -80,7 +80,10 @@ for (const engine of ENGINES) {
             op.removeSearchAttributes({ namespace: 'default', searchAttributes: ['Int2'] }),
             (e: unknown) => code(e) === grpcStatus.NOT_FOUND,
           );
-          await assert.rejects(op.listClusters({}), (e: unknown) => code(e) === grpcStatus.UNIMPLEMENTED && /OperatorService.ListClusters/.test(String(e)));
+          await assert.rejects(
+            op.listNexusEndpoints({}),
+            (e: unknown) => code(e) === grpcStatus.UNIMPLEMENTED && /OperatorService.ListNexusEndpoints/.test(String(e)),
+          );
 
           // ---- typed search attributes and memo at start
           const prefix = uid('vis');

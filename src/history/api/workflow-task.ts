@@ -16,7 +16,7 @@ import type { HistoryEngine } from '../engine';
 import type { PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../matching-client';
 import type { ActivityInfo } from '../mutable-state';
 import type { ExecutionKey } from '../../persistence';
-import { createNextRun, reserveNextRunId } from '../next-run';
+import { createNextRun, mayStartNextRun, reserveNextRunId } from '../next-run';
 import type { Logger } from '../../common/logger';
 import { blobLimitSentence, blobVerdict, HistoryLimitExceededError, type Limits } from '../limits';
 import { BadCommandError, type Command } from '../commands/command';
@@ -30,6 +30,9 @@ import { encodeToken, type WorkflowTaskToken } from './task-token';
 import { activityTaskResponse, startEagerActivities } from './eager-activities';
 
 type CompletedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest;
+
+/** From this attempt on, each start of the task is logged as a warning (Temporal's history.workflowTaskCriticalAttempt). */
+const CRITICAL_ATTEMPTS = 10;
 type FailedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest;
 
 /**
@@ -65,6 +68,9 @@ export async function recordWorkflowTaskStarted(
     };
   });
   const { wt, execution, transient, messages, attached } = started;
+  if (wt.attempt >= CRITICAL_ATTEMPTS) {
+    engine.log.warn({ workflowId: ref.workflowId, runId: ref.runId, attempt: wt.attempt }, 'critical attempts processing workflow task');
+  }
   // a sticky worker has the run cached: only the events after the last task it completed are read and sent
   const firstEventId = sticky && execution.lastCompleted > 0 ? execution.lastCompleted + 1 : 1;
   const { events } = await engine.readHistoryFrom(ref, firstEventId, wt.startedEventId + 1, Number.POSITIVE_INFINITY);
@@ -167,7 +173,8 @@ export async function respondWorkflowTaskCompleted(
       // answers to the queries that rode along with this task
       queries?.answerFromTask(req.queryResults);
       const commands = req.commands ?? [];
-      if (commands.some(isCloseCommand)) ctx.reservedNextRunId = await reserveNextRunId(engine, ms);
+      const closing = commands.filter(isCloseCommand);
+      if (closing.length > 0 && mayStartNextRun(ms, closing)) ctx.reservedNextRunId = await reserveNextRunId(engine, ms);
       const identity = req.identity ?? '';
       if ((ms.bufferedEvents.length > 0 || hasUndeliveredUpdates(engine, ctx)) && commands.some(isCloseCommand)) {
         // new events came in while the worker decided to close: it must see them first

@@ -276,8 +276,17 @@ export async function deleteSchedule(engine: HistoryEngine, namespaceId: string,
 // ---------------------------------------------------------------------------------------------
 // wake-ups
 
-/** A schedule-wakeup timer task fired: one tick, committed with the next wake-up. */
+/**
+ * A schedule-wakeup timer task fired: first the times that came due are buffered and committed (so a
+ * start is only ever attempted for a decision already durable), then one tick, committed with the
+ * next wake-up.
+ */
 export async function scheduleWakeup(engine: HistoryEngine, ref: ExecutionKey): Promise<void> {
+  await engine.update(ref, (ctx) => {
+    if (!ctx.ms.schedule || !isRunning(ctx.ms)) return;
+    const s = schedulerFor(engine, decodeSchedule(ctx.ms.schedule));
+    if (s.bufferDue()) save(ctx, s.record, undefined);
+  });
   await engine.update(ref, async (ctx) => {
     if (!ctx.ms.schedule || !isRunning(ctx.ms)) return;
     const s = schedulerFor(engine, decodeSchedule(ctx.ms.schedule));

@@ -161,12 +161,43 @@ export class ClusterMember {
       await activate();
     };
     await maybeActivate();
-    membership.onRefresh(async () => {
-      await history.rebalance(router.ownedShards());
+    let held = new Set(history.ownedShards());
+    membership.onRefresh(async (view) => {
+      const mine = router.ownedShards();
+      // a shard this member served and did not give up was taken: by whom?
+      const taken = [...held].filter((id) => mine.has(id) && !history.ownsShard(id));
+      if (taken.length > 0)
+        await this.reportTakenShards(
+          taken,
+          view.members.map((m) => m.identity),
+        );
+      await history.rebalance(mine);
+      held = new Set(history.ownedShards());
       this.owned?.releaseMovedQueues();
       await maybeActivate();
     });
     membership.start();
+  }
+
+  /**
+   * The mixed-version rule (README, "Running a cluster"): members never run beside a server without
+   * membership (0.2.x and older acquire every shard at start). Such a server shows up here: it took a
+   * shard this member owns. The member says so and takes the shard back (range_id fencing keeps
+   * every write consistent; the other server's writes fail from then on).
+   */
+  private async reportTakenShards(shards: number[], memberIdentities: string[]): Promise<void> {
+    const rows = await this.store.shards.listShards();
+    for (const id of shards) {
+      const row = rows.find((r) => r.shardId === id);
+      if (!row) continue;
+      const info = readJsonBlob<{ owner?: string; serverVersion?: string }>(row.info, FORMAT.shardInfo, READABLE.shardInfo);
+      if (!info.owner || memberIdentities.includes(info.owner)) continue;
+      this.log.error(
+        { shardId: id, owner: info.owner, serverVersion: info.serverVersion },
+        `shard ${id} was taken by ${info.owner} (temporal-ts ${info.serverVersion ?? '0.1.x'}), which is not a cluster member: a server without membership runs on this database. ` +
+          'Cluster members and such servers must not run at once: stop it (see "Running a cluster" in the README); this member takes the shard back.',
+      );
+    }
   }
 
   /**

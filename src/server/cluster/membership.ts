@@ -115,10 +115,9 @@ export class ClusterMembership {
     const after = members.map((m) => `${m.hostId}/${m.role}`).join(',');
     this.current = view(members);
     if (before !== after) {
-      this.log.info(
-        { members: [...new Set(members.map((m) => `${m.identity} ${m.rpcAddress}:${m.rpcPort} (${m.hostId.slice(0, 8)})`))] },
-        `cluster membership: ${new Set(members.map((m) => m.hostId)).size} member(s)`,
-      );
+      const hosts = new Map<string, string>();
+      for (const m of members) hosts.set(m.hostId, `${hosts.get(m.hostId) ?? `${m.identity} ${m.rpcAddress}`} ${m.role}:${m.rpcPort}`);
+      this.log.info({ members: [...hosts.values()] }, `cluster membership: ${hosts.size} member(s)`);
       // rows expired long ago are removed (any member may do it; a row is only ever re-created by its own process)
       await this.store.pruneExpired(now - 10 * this.opts.memberExpiryMs).catch(() => 0);
     }

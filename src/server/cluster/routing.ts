@@ -285,7 +285,7 @@ export class OwnedMatching {
 
   constructor(
     private readonly router: Router,
-    local: MatchingService,
+    private readonly local: MatchingService,
   ) {
     const polls = this.polls;
     this.service = new Proxy(local, {
@@ -322,5 +322,7 @@ export class OwnedMatching {
       if (this.router.isSelf(this.router.queueOwner(queue))) continue;
       for (const ac of set) ac.abort();
     }
+    // the queue objects too: when a queue comes back, it is loaded again with what the other owner persisted
+    this.local.releaseQueues((namespaceId, name) => this.router.isSelf(this.router.queueOwner(`${namespaceId}/${name}`)));
   }
 }

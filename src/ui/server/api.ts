@@ -7,10 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from '@temporalio/client';
 import type {
+  ResetWorkflowResponse,
+  TaskQueueResponse,
   ChildWorkflow,
   ChildrenResponse,
   ClusterResponse,
   HistoryEventView,
+  ClusterMembersView,
   HistoryResponse,
   Json,
   JsonObject,
@@ -169,6 +172,8 @@ export function withStatus(query: string, status: string | undefined): string {
 export interface ApiDeps {
   connection: Connection;
   upgradeStatus: UpgradeStatusProvider;
+  /** the cluster's members, read from the default store (absent: the page shows none) */
+  clusterMembers?: () => Promise<ClusterMembersView>;
   /** --release-feed FILE: versionInfo for the banner from a local file instead of GetClusterInfo */
   releaseFeedFile?: string;
   /** deadline of ordinary calls (ms) */
@@ -313,6 +318,7 @@ export class UiApi {
       executionTime: info.executionTime ? s(info.executionTime) : null,
       parent: parent.workflowId ? { workflowId: s(parent.workflowId), runId: s(parent.runId), namespace: s(info.parentNamespaceId) } : null,
       firstRunId: info.firstRunId ? s(info.firstRunId) : null,
+      resetRunId: obj(raw.workflowExtendedInfo).resetRunId ? s(obj(raw.workflowExtendedInfo).resetRunId) : null,
       historySizeBytes: n(info.historySizeBytes),
       executionTimeout: cfg.workflowExecutionTimeout ? s(cfg.workflowExecutionTimeout) : null,
       runTimeout: cfg.workflowRunTimeout ? s(cfg.workflowRunTimeout) : null,
@@ -393,6 +399,45 @@ export class UiApi {
     if (!reason.trim()) throw badRequest('a reason is required to terminate a workflow');
     await this.call(() => this.svc.terminateWorkflowExecution({ namespace, workflowExecution: { workflowId, runId }, reason, identity: 'temporal-ts-web-ui' }));
     return {};
+  }
+
+  async reset(namespace: string, workflowId: string, runId: string, eventId: number, reason: string, reapplySignals: boolean): Promise<ResetWorkflowResponse> {
+    if (!(eventId > 1)) throw badRequest('eventId is required: the WorkflowTaskCompleted event to reset to');
+    if (!reason.trim()) throw badRequest('a reason is required to reset a workflow');
+    const R = temporal.api.enums.v1.ResetReapplyType;
+    const res = await this.call(() =>
+      this.svc.resetWorkflowExecution({
+        namespace,
+        workflowExecution: { workflowId, runId },
+        workflowTaskFinishEventId: eventId as never,
+        reason,
+        requestId: randomUUID(),
+        resetReapplyType: reapplySignals ? R.RESET_REAPPLY_TYPE_ALL_ELIGIBLE : R.RESET_REAPPLY_TYPE_NONE,
+        identity: 'temporal-ts-web-ui',
+      }),
+    );
+    return { runId: res.runId ?? '' };
+  }
+
+  async deleteWorkflow(namespace: string, workflowId: string, runId: string): Promise<object> {
+    await this.call(() => this.svc.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId, runId } }));
+    return {};
+  }
+
+  async taskQueue(namespace: string, name: string): Promise<TaskQueueResponse> {
+    const T = temporal.api.enums.v1.TaskQueueType;
+    const one = async (taskQueueType: number) => {
+      const d = await this.call(() => this.svc.describeTaskQueue({ namespace, taskQueue: { name }, taskQueueType, reportStats: true }));
+      return {
+        pollers: (d.pollers ?? []).map((p) => {
+          const j = obj(toJson('temporal.api.taskqueue.v1.PollerInfo', p));
+          return { identity: s(j.identity), lastAccessTime: j.lastAccessTime ? s(j.lastAccessTime) : null, ratePerSecond: n(j.ratePerSecond) ?? 0 };
+        }),
+        backlog: Number(d.stats?.approximateBacklogCount ?? 0),
+      };
+    };
+    const [workflow, activity] = await Promise.all([one(T.TASK_QUEUE_TYPE_WORKFLOW), one(T.TASK_QUEUE_TYPE_ACTIVITY)]);
+    return { name, workflow, activity };
   }
 
   async start(namespace: string, workflowType: string, taskQueue: string, workflowId: string, input: string | undefined): Promise<StartWorkflowResponse> {
@@ -504,7 +549,7 @@ export class UiApi {
         ? { code: e.grpcCode, codeName: e.codeName, message: e.message }
         : { codeName: 'INTERNAL', message: (e as Error).message };
     };
-    const [clusterInfo, systemInfo, upgrade] = await Promise.all([
+    const [clusterInfo, systemInfo, upgrade, members] = await Promise.all([
       this.call(() => this.svc.getClusterInfo({})).then((r) => {
         const j = obj(toJson(`${WS}GetClusterInfoResponse`, r));
         delete j.versionInfo;
@@ -512,8 +557,9 @@ export class UiApi {
       }, errorOf),
       this.call(() => this.svc.getSystemInfo({})).then((r) => obj(toJson(`${WS}GetSystemInfoResponse`, r)), errorOf),
       this.d.upgradeStatus.getUpgradeStatus().catch(errorOf),
+      this.d.clusterMembers ? this.d.clusterMembers().catch(errorOf) : undefined,
     ]);
-    return { clusterInfo, systemInfo, upgrade };
+    return { clusterInfo, systemInfo, upgrade, members };
   }
 
   async versionInfo(): Promise<VersionInfoResponse> {

@@ -11,7 +11,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import type { ApiError } from '../api-types';
 import { packageRoot } from '../../common/package-info';
-import { ApiHttpError, UiApi, badRequest } from './api';
+import { ApiHttpError, UiApi, badRequest, type ApiDeps } from './api';
 import type { UpgradeStatusProvider } from './upgrade-status';
 import { NOTES_ROUTE } from './release-notes';
 import { HostAllowList, SECURITY_HEADERS, checkRequest } from './http-guard';
@@ -23,6 +23,8 @@ export interface UiServerOptions {
   /** the gRPC frontend, host:port */
   frontendAddress: string;
   upgradeStatus: UpgradeStatusProvider;
+  /** the cluster page's members (admin cluster describe) */
+  clusterMembers?: ApiDeps['clusterMembers'];
   releaseFeedFile?: string;
   /** built assets; default <installation>/dist/ui */
   staticDir?: string;
@@ -163,6 +165,7 @@ async function routeApi(api: UiApi, req: IncomingMessage, url: URL): Promise<{ s
         if (r[4] === 'delete') return ok(await api.deleteSchedule(ns, r[3]!));
       }
     }
+    if (r.length === 4 && r[2] === 'task-queues' && get) return ok(await api.taskQueue(ns, r[3]!));
     if (r[2] === 'workflows' && r.length >= 4) {
       const wid = r[3]!;
       const runId = q.get('runId') ?? '';
@@ -178,6 +181,8 @@ async function routeApi(api: UiApi, req: IncomingMessage, url: URL): Promise<{ s
         if (r[4] === 'signal') return ok(await api.signal(ns, wid, rid, str(b.signalName), b.input === undefined ? undefined : str(b.input)));
         if (r[4] === 'cancel') return ok(await api.cancel(ns, wid, rid, str(b.reason)));
         if (r[4] === 'terminate') return ok(await api.terminate(ns, wid, rid, str(b.reason)));
+        if (r[4] === 'reset') return ok(await api.reset(ns, wid, rid, Number(b.eventId), str(b.reason), b.reapplySignals !== false));
+        if (r[4] === 'delete') return ok(await api.deleteWorkflow(ns, wid, rid));
       }
     }
   }
@@ -226,7 +231,7 @@ async function serveReleaseNotes(api: UiApi, url: URL, res: ServerResponse): Pro
 export async function startUiServer(opts: UiServerOptions): Promise<RunningUiServer> {
   const staticDir = normalize(opts.staticDir ?? join(packageRoot(), 'dist', 'ui'));
   const connection = await Connection.connect({ ...opts.frontendConnection, address: opts.frontendAddress });
-  const api = new UiApi({ connection, upgradeStatus: opts.upgradeStatus, releaseFeedFile: opts.releaseFeedFile });
+  const api = new UiApi({ connection, upgradeStatus: opts.upgradeStatus, clusterMembers: opts.clusterMembers, releaseFeedFile: opts.releaseFeedFile });
   const host = opts.host ?? '127.0.0.1';
   const hosts = new HostAllowList(host, opts.allowedHosts);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

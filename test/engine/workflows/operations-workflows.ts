@@ -37,3 +37,11 @@ export async function externallyCompleted(taskQueue: string): Promise<string> {
     return `failed: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`;
   }
 }
+
+/** Sleeps `ms` while collecting `add` signals; answers them joined: a reset across the sleep needs the timer re-armed. */
+export async function sleepyCollector(ms: number): Promise<string> {
+  const got: string[] = [];
+  wf.setHandler(addSignal, (s) => void got.push(s));
+  await wf.sleep(ms);
+  return got.join(',');
+}

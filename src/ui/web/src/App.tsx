@@ -8,6 +8,7 @@ import { useLoad } from './common';
 import { Link, match, useRouter } from './router';
 import { ScheduleList, SchedulePage } from './Schedules';
 import { StartWorkflow } from './StartWorkflow';
+import { TaskQueuePage } from './TaskQueuePage';
 import { WorkflowList } from './WorkflowList';
 import { WorkflowPage } from './WorkflowPage';
 
@@ -55,6 +56,7 @@ function Routes() {
   }
   if ((m = match('/namespaces/:ns/schedules', path))) return <ScheduleList namespace={m.ns!} />;
   if ((m = match('/namespaces/:ns/schedules/:sid', path))) return <SchedulePage key={`${m.ns}/${m.sid}`} namespace={m.ns!} scheduleId={m.sid!} />;
+  if ((m = match('/namespaces/:ns/task-queues/:tq', path))) return <TaskQueuePage key={`${m.ns}/${m.tq}`} namespace={m.ns!} name={m.tq!} />;
   if (path === '/cluster') return <ClusterPage />;
   return <Redirect to={`/namespaces/${enc(window.localStorage.getItem(LAST_NS) || 'default')}/workflows`} navigate={navigate} />;
 }

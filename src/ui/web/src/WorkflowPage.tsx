@@ -1,13 +1,22 @@
 /**
- * One workflow: summary, input, result or failure, actions (signal, cancel, terminate; each with a
- * confirmation dialog), the event history as a timeline (pages of 100, each event expandable),
+ * One workflow: summary, input, result or failure, actions (signal, cancel, terminate, reset to a
+ * completed workflow task, delete; each with a confirmation dialog), a link to its task queue's pollers, the event history as a timeline (pages of 100, each event expandable),
  * pending activities, children and the call stack (__stack_trace query).
  */
 import { useEffect, useState } from 'react';
-import type { ChildrenResponse, HistoryEventView, HistoryResponse, Json, JsonObject, StackTraceResponse, WorkflowDetails } from '../../api-types';
+import type {
+  ChildrenResponse,
+  HistoryEventView,
+  HistoryResponse,
+  Json,
+  JsonObject,
+  ResetWorkflowResponse,
+  StackTraceResponse,
+  WorkflowDetails,
+} from '../../api-types';
 import { apiGet, apiPost, enc, wfPath } from './api';
 import { ConfirmDialog, ErrorBox, JsonView, Loading, StatusBadge, fmtDuration, fmtTime, useLoad } from './common';
-import { Link } from './router';
+import { Link, useRouter } from './router';
 
 const HISTORY_PAGE = 100;
 
@@ -184,7 +193,41 @@ function Children({ namespace, workflowId, runId, version }: { namespace: string
   );
 }
 
-type Action = 'signal' | 'cancel' | 'terminate' | undefined;
+type Action = 'signal' | 'cancel' | 'terminate' | 'reset' | 'delete' | undefined;
+
+/** The run's WorkflowTaskCompleted events: the points a reset can go back to (newest first). */
+function ResetPoints({
+  namespace,
+  workflowId,
+  runId,
+  value,
+  onChange,
+}: {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  value: string;
+  onChange(v: string): void;
+}) {
+  const h = useLoad(() => apiGet<HistoryResponse>(`${wfPath(namespace, workflowId)}/history`, { runId, pageSize: 1000 }), [namespace, workflowId, runId]);
+  const points = (h.data?.events ?? []).filter((e) => e.eventType === 'WorkflowTaskCompleted').reverse();
+  useEffect(() => {
+    if (!value && points[0]) onChange(String(points[0].eventId));
+  }, [value, points, onChange]);
+  if (h.error) return <ErrorBox error={h.error} what="The reset points" />;
+  return (
+    <label>
+      Reset to (a completed workflow task; events after it are replayed away)
+      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid="reset-event">
+        {points.map((e) => (
+          <option key={e.eventId} value={String(e.eventId)}>
+            {e.eventId} · WorkflowTaskCompleted · {fmtTime(e.eventTime)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 export function WorkflowPage({ namespace, workflowId, runId: runIdParam }: { namespace: string; workflowId: string; runId: string }) {
   const [version, setVersion] = useState(0);
@@ -194,6 +237,9 @@ export function WorkflowPage({ namespace, workflowId, runId: runIdParam }: { nam
   const [signalInput, setSignalInput] = useState('');
   const [reason, setReason] = useState('');
   const [notice, setNotice] = useState('');
+  const [resetEvent, setResetEvent] = useState('');
+  const [reapplySignals, setReapplySignals] = useState(true);
+  const { navigate } = useRouter();
   const refresh = () => setVersion((v) => v + 1);
 
   if (d.error) return <ErrorBox error={d.error} what={`Workflow ${workflowId}`} testId="workflow-error" />;
@@ -227,6 +273,12 @@ export function WorkflowPage({ namespace, workflowId, runId: runIdParam }: { nam
           <button type="button" className="danger" disabled={!running} onClick={() => setAction('terminate')} data-testid="action-terminate">
             Terminate
           </button>
+          <button type="button" className="danger" onClick={() => setAction('reset')} data-testid="action-reset">
+            Reset
+          </button>
+          <button type="button" className="danger" onClick={() => setAction('delete')} data-testid="action-delete">
+            Delete
+          </button>
         </div>
       </div>
       {notice && (
@@ -244,7 +296,9 @@ export function WorkflowPage({ namespace, workflowId, runId: runIdParam }: { nam
           {s.runId}
         </dd>
         <dt>Task queue</dt>
-        <dd data-testid="wf-task-queue">{s.taskQueue}</dd>
+        <dd data-testid="wf-task-queue">
+          <Link to={`/namespaces/${enc(namespace)}/task-queues/${enc(s.taskQueue)}`}>{s.taskQueue}</Link>
+        </dd>
         <dt>Start</dt>
         <dd>{fmtTime(s.startTime)}</dd>
         <dt>End</dt>
@@ -260,6 +314,14 @@ export function WorkflowPage({ namespace, workflowId, runId: runIdParam }: { nam
             <dt>Parent</dt>
             <dd>
               <Link to={`${wfPath(namespace, w.parent.workflowId)}?runId=${enc(w.parent.runId)}`}>{w.parent.workflowId}</Link>
+            </dd>
+          </>
+        )}
+        {w.resetRunId && (
+          <>
+            <dt>Reset to</dt>
+            <dd data-testid="wf-reset-run">
+              <Link to={`${base}?runId=${enc(w.resetRunId)}`}>{w.resetRunId}</Link>
             </dd>
           </>
         )}
@@ -405,6 +467,49 @@ export function WorkflowPage({ namespace, workflowId, runId: runIdParam }: { nam
             Reason (required)
             <input value={reason} onChange={(e) => setReason(e.target.value)} data-testid="terminate-reason" />
           </label>
+        </ConfirmDialog>
+      )}
+      {action === 'reset' && (
+        <ConfirmDialog
+          title={`Reset ${s.workflowId}?`}
+          confirmLabel="Reset"
+          danger
+          testId="reset-dialog"
+          onClose={() => setAction(undefined)}
+          onConfirm={async () => {
+            const r = await apiPost<ResetWorkflowResponse>(`${base}/reset`, { runId, eventId: Number(resetEvent), reason, reapplySignals });
+            setNotice(`Workflow reset: the new run is ${r.runId}.`);
+            navigate(`${base}?runId=${enc(r.runId)}`);
+            setTimeout(refresh, 300);
+          }}
+        >
+          <p>
+            A new run replays this run&apos;s history up to the chosen workflow task and goes on from there; the current run, if still running, is terminated.
+          </p>
+          <ResetPoints namespace={namespace} workflowId={workflowId} runId={runId} value={resetEvent} onChange={setResetEvent} />
+          <label>
+            <input type="checkbox" checked={reapplySignals} onChange={(e) => setReapplySignals(e.target.checked)} data-testid="reset-reapply" /> Apply the
+            signals received after that point again
+          </label>
+          <label>
+            Reason (required)
+            <input value={reason} onChange={(e) => setReason(e.target.value)} data-testid="reset-reason" />
+          </label>
+        </ConfirmDialog>
+      )}
+      {action === 'delete' && (
+        <ConfirmDialog
+          title={`Delete ${s.workflowId}?`}
+          confirmLabel="Delete"
+          danger
+          testId="delete-dialog"
+          onClose={() => setAction(undefined)}
+          onConfirm={async () => {
+            await apiPost(`${base}/delete`, { runId });
+            navigate(`/namespaces/${enc(namespace)}/workflows`);
+          }}
+        >
+          <p>The run and its history are deleted for good{running ? '; it is running and is terminated first' : ''}.</p>
         </ConfirmDialog>
       )}
     </section>
