@@ -5,9 +5,9 @@
  */
 import { type Command, Option } from 'commander';
 import { Connection } from '@temporalio/client';
-import { connect as tcpConnect, isIP } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import { userInfo, hostname } from 'node:os';
-import { ClientSecurityError, clientSecurity, mergeClientSecurity, tlsWanted, type ClientSecurityOptions } from '../common/client-security';
+import { ClientSecurityError, clientSecurity, mergeClientSecurity, quietIpServerName, tlsWanted, type ClientSecurityOptions } from '../common/client-security';
 import { CliError, COLOR_MODES, colorEnabled, OUTPUT_FORMATS, Printer, type ColorMode, type OutputFormat } from './output';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:7233';
@@ -199,9 +199,7 @@ export async function withClient<T>(flags: GlobalFlags, fn: (ctx: CliContext) =>
   await probe(host, port, address);
   let security;
   const sec = securityOf(flags);
-  // grpc-js sends an IP address as the TLS server name, which Node flags as deprecated (DEP0123) on
-  // every connect; the certificate's IP entries are still checked, so the warning only adds noise
-  if (tlsWanted(sec) && !sec.tlsServerName && isIP(host)) process.noDeprecation = true;
+  quietIpServerName(address, sec);
   try {
     security = clientSecurity(sec);
   } catch (err) {

@@ -6,6 +6,7 @@
  * Files are read here, so a missing or unreadable one is an error naming its flag.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import type { ConnectionOptions } from '@temporalio/client';
 
@@ -100,4 +101,14 @@ export function nativeClientSecurity(o: ClientSecurityOptions): { tls?: Exclude<
     );
   const c = clientSecurity(o);
   return { ...(c.tls && typeof c.tls === 'object' ? { tls: c.tls } : {}), ...(c.metadata ? { metadata: c.metadata as Record<string, string> } : {}) };
+}
+
+/**
+ * grpc-js sends an IP address as the TLS server name, which Node flags as deprecated (DEP0123) on
+ * every connect; the certificate's IP entries are still checked, so for a short-lived client
+ * process the warning is only noise.
+ */
+export function quietIpServerName(address: string, o: ClientSecurityOptions): void {
+  const host = /^\[?([^\]]*?)\]?:\d+$/.exec(address.trim())?.[1] ?? address;
+  if (tlsWanted(o) && !o.tlsServerName && isIP(host)) process.noDeprecation = true;
 }

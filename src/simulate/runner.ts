@@ -15,7 +15,7 @@ import { setMaxListeners } from 'node:events';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import * as activities from './activities';
-import { clientSecurity, nativeClientSecurity, type ClientSecurityOptions } from '../common/client-security';
+import { clientSecurity, nativeClientSecurity, quietIpServerName, type ClientSecurityOptions } from '../common/client-security';
 import { SIM_KINDS, type SimKind, type SimPlan, WORKFLOW_TYPES, expectedResult } from './expected';
 import { type StartedRecord, StateFile } from './state-file';
 
@@ -171,6 +171,9 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
   const startGraceMs = o.startGraceMs ?? 60_000;
   if (o.addresses.length === 0) throw new Error('simulate needs at least one address');
 
+  // the worker's options first: a flag its connection cannot take fails before anything connects
+  const workerSecurity = o.runWorker ? nativeClientSecurity(o.security ?? {}) : undefined;
+  for (const address of o.addresses) quietIpServerName(address, o.security ?? {});
   const connections = await Promise.all(
     o.addresses.map((address) =>
       patiently('connect', 60_000, () => Connection.connect({ address, connectTimeout: callTimeoutMs, ...clientSecurity(o.security ?? {}) })),
@@ -190,7 +193,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
       /* installed already (tests run several simulations in one process) */
     }
     for (const address of o.addresses) {
-      const nativeConnection = await NativeConnection.connect({ address, ...nativeClientSecurity(o.security ?? {}) });
+      const nativeConnection = await NativeConnection.connect({ address, ...workerSecurity });
       nativeConnections.push(nativeConnection);
       workers.push(
         await Worker.create({

@@ -186,6 +186,7 @@ export function typedValue(name: string, type: SaType, raw: unknown): TypedValue
     const list = v as unknown[];
     if (list.length === 0) return null;
     if (!list.every((x) => typeof x === 'string')) bad('every element must be a string');
+    if (list.some((x) => (x as string).includes('\0'))) bad('a value must not contain NUL (\\0), which not every store can hold');
     return { json: list, column: JSON.stringify(list) };
   }
   if (Array.isArray(v)) {
@@ -197,6 +198,8 @@ export function typedValue(name: string, type: SaType, raw: unknown): TypedValue
     case 'Keyword':
     case 'Text':
       if (typeof v !== 'string') bad(`expected a string, got ${describe(v)}`);
+      // PostgreSQL's text and jsonb cannot hold NUL: refused on every plugin, so all answer alike
+      if ((v as string).includes('\0')) bad('a value must not contain NUL (\\0), which not every store can hold');
       if (type === 'Keyword' && (v as string).length > 255) bad('a Keyword value is limited to 255 characters');
       return { json: v, column: v };
     case 'Int':

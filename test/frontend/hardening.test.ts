@@ -154,6 +154,26 @@ for (const engine of ENGINES) {
       await conn.workflowService.terminateWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: 'a\uFFFDb' } });
     });
 
+    test('search attribute values with NUL are INVALID_ARGUMENT on every plugin (PostgreSQL text cannot hold one)', { skip }, async () => {
+      const E = temporal.api.enums.v1.IndexedValueType;
+      await conn.operatorService.addSearchAttributes({
+        namespace: 'default',
+        searchAttributes: { HardTeam: E.INDEXED_VALUE_TYPE_KEYWORD, HardNote: E.INDEXED_VALUE_TYPE_TEXT },
+      });
+      const sa = (v: unknown) => ({ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(v)) });
+      for (const [name, v] of [
+        ['HardTeam', 'a\u0000b'],
+        ['HardNote', 'x\u0000'],
+      ] as const) {
+        const workflowId = uid('sa-nul');
+        await assert.rejects(start({ workflowId, searchAttributes: { indexedFields: { [name]: sa(v) } } }), invalid(new RegExp(`${name}.*NUL`)), name);
+        await assert.rejects(conn.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId } }), { code: 5 });
+      }
+      const ok = uid('sa-ok');
+      await start({ workflowId: ok, searchAttributes: { indexedFields: { HardTeam: sa('blue'), HardNote: sa('fine') } } });
+      await conn.workflowService.terminateWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: ok } });
+    });
+
     test(
       'durations: negative, malformed or beyond int64 nanoseconds are INVALID_ARGUMENT naming the field; the largest is stored and listed',
       { skip },

@@ -148,6 +148,45 @@ describe('TLS on the frontend (start-dev, mTLS)', () => {
     assert.match(half.stderr, /--tls-cert-path and --tls-key-path go together/);
   });
 
+  test('simulate runs its client and its worker over mTLS with the same flags', () => {
+    const r = runCli(TEMPORAL_TS, [
+      'simulate',
+      '--address',
+      `127.0.0.1:${port}`,
+      '--tls-ca-path',
+      ca.cert,
+      '--tls-cert-path',
+      client.cert,
+      '--tls-key-path',
+      client.key,
+      '--duration',
+      '2s',
+      '--rate',
+      '2',
+      '--drain',
+      '90s',
+      '--mix',
+      'activities=1,timer=1',
+      '-o',
+      'json',
+    ]);
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    const summary = JSON.parse(r.stdout) as { started: number; completed: number };
+    assert.ok(summary.started > 0 && summary.completed === summary.started, r.stdout);
+    const noCert = runCli(TEMPORAL_TS, [
+      'simulate',
+      '--address',
+      `127.0.0.1:${port}`,
+      '--tls-ca-path',
+      ca.cert,
+      '--tls-disable-host-verification',
+      '--duration',
+      '1s',
+    ]);
+    assert.notEqual(noCert.status, 0);
+    assert.match(noCert.stderr, /--tls-disable-host-verification is not available for a worker's connection/);
+  });
+
   test("the Web UI's own gRPC client connects with TLS", async () => {
     const res = await fetch(`http://127.0.0.1:${uiPort}/api/v1/namespaces`);
     assert.equal(res.status, 200, await res.clone().text());

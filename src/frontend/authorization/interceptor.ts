@@ -5,7 +5,6 @@
  * and default authorizer. A token that does not verify is UNAUTHENTICATED; a call the caller's roles
  * do not cover (no token included) is PERMISSION_DENIED, both before the request is validated.
  */
-import { errors as joseErrors } from 'jose';
 import { PermissionDeniedError, UnauthenticatedError } from '../../common/errors';
 import type { Interceptor } from '../rpc';
 import { authorize } from './authorizer';
@@ -14,13 +13,22 @@ import type { JwtKeyProvider } from './key-provider';
 
 const UNAUTHORIZED = 'Request unauthorized';
 
+/** jose's error codes (its classes are not imported: jose is loaded only when authorization is on). */
 function whyNot(err: unknown): string {
-  if (err instanceof joseErrors.JWTExpired) return 'the token has expired';
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return `the token's "${err.claim}" claim is not valid now (${err.reason})`;
-  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'no configured key (jwtKeyProvider.keySourceURIs) has the key id the token names';
-  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'the signature does not verify';
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm that is not accepted (only RS*, PS*, ES* and EdDSA)';
-  if (err instanceof joseErrors.JOSEError) return `the token is not a valid JWT (${err.message})`;
+  const e = err as { code?: unknown; claim?: unknown; reason?: unknown; message?: unknown };
+  switch (e?.code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'the token has expired';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return `the token's "${String(e.claim)}" claim is not valid now (${String(e.reason)})`;
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return 'no configured key (jwtKeyProvider.keySourceURIs) has the key id the token names';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'the signature does not verify';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'the token is signed with an algorithm that is not accepted (only RS*, PS*, ES* and EdDSA)';
+  }
+  if (typeof e?.code === 'string' && e.code.startsWith('ERR_J')) return `the token is not a valid JWT (${String(e.message)})`;
   return `the token could not be verified (${err instanceof Error ? err.message : String(err)})`;
 }
 

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { JSONWebKeySet, JWTPayload, createLocalJWKSet } from 'jose';
 import type { Logger } from '../../common/logger';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -40,6 +40,10 @@ async function fetchJwks(uri: string): Promise<JSONWebKeySet> {
   return { keys: keys as JSONWebKeySet['keys'] };
 }
 
+/** jose, loaded when authorization is on (the CLI, which imports the server, starts faster without it) */
+type Jose = typeof import('jose');
+let jose: Jose | undefined;
+
 export class JwtKeyProvider {
   private keySet: ReturnType<typeof createLocalJWKSet> | undefined;
   private kids = new Set<string>();
@@ -55,6 +59,7 @@ export class JwtKeyProvider {
 
   /** Loads every source (throws KeySourceError naming one that fails), then refreshes in the background. */
   async start(): Promise<void> {
+    jose ??= await import('jose');
     await this.load();
     this.timer = setInterval(() => {
       this.reload().catch((err: unknown) => this.log?.warn({ err: (err as Error).message }, 'JWT keys not refreshed; the previous keys stay in use'));
@@ -69,7 +74,7 @@ export class JwtKeyProvider {
   private async load(): Promise<void> {
     const sets = await Promise.all(this.uris.map(fetchJwks));
     const keys = sets.flatMap((s) => s.keys);
-    this.keySet = createLocalJWKSet({ keys });
+    this.keySet = jose!.createLocalJWKSet({ keys });
     this.kids = new Set(keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string'));
     this.lastLoad = Date.now();
   }
@@ -86,7 +91,7 @@ export class JwtKeyProvider {
       await this.reload().catch((err: unknown) => this.log?.warn({ err: (err as Error).message }, 'JWT keys not refreshed'));
     }
     if (!this.keySet) throw new KeySourceError('the JWT keys are not loaded');
-    const { payload } = await jwtVerify(token, this.keySet, { algorithms: ALGORITHMS });
+    const { payload } = await jose!.jwtVerify(token, this.keySet, { algorithms: ALGORITHMS });
     return payload;
   }
 }
