@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The one test command (README and .ci/run): build (server and Web UI), lint (ESLint and Prettier, zero
 // warnings; skipped when a file filter is given), run every compiled *.test.js under dist/test
-// with node's own test runner (one file at a time: suites share real databases and ports), then the
+// with node's own test runner, several files at once (TEST_CONCURRENCY, default 3: every suite has
+// databases, directories and ports of its own, and most of a suite's time is spent waiting), then the
 // upgrade page's acceptance script (../shared/acceptance/seed-commands.sh) when it is present.
 // Ends with one line "N passed, N failed, N skipped" over both.
 // Usage: npm test [-- <substring filter on test file paths>...]   (a filter skips the acceptance script)
@@ -61,7 +62,12 @@ if (files.length === 0) {
 if (process.env.CI !== 'true') {
   console.log('note: CI is not "true": database suites skip (with a message) where PostgreSQL or MariaDB is not reachable.');
 }
-const [testCode, testOut] = await run(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files]);
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? 3);
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  console.error(`TEST_CONCURRENCY must be a whole number of at least 1 (got ${process.env.TEST_CONCURRENCY})`);
+  process.exit(2);
+}
+const [testCode, testOut] = await run(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files]);
 const count = (label) => Number([...testOut.matchAll(new RegExp(`^ℹ ${label} (\\d+)$`, 'gm'))].pop()?.[1] ?? 0);
 let passed = count('pass');
 let failed = count('fail') + count('cancelled');

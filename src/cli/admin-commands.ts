@@ -13,6 +13,38 @@ import { UsageError } from '../schema/errors';
 import { readUpgradeStatus, type RewriteProgress, type UpgradeStatus } from '../upgrade/status';
 import { temporalTsCommand } from '../upgrade/tool-commands';
 import { visibilityFileFor } from './server-commands';
+import { readClusterDescription, shardRanges, type ClusterDescription } from '../server/cluster/describe';
+import { formatTable } from './output';
+
+export function formatClusterDescription(d: ClusterDescription): string {
+  const alive = d.members.filter((m) => m.state === 'alive').length;
+  const lines = [
+    `Cluster on ${d.plugin} database ${d.database}: ${alive} member(s) alive${d.members.length > alive ? `, ${d.members.length - alive} expired` : ''}, ${d.numHistoryShards} history shards`,
+    '',
+  ];
+  if (d.members.length === 0) lines.push('  no members registered (a SQLite server serves alone; PostgreSQL and MySQL servers register here)');
+  else
+    lines.push(
+      ...formatTable(
+        ['MEMBER', 'STATE', 'ADDRESS', 'FRONTEND', 'HISTORY', 'MATCHING', 'VERSION', 'SESSION START', 'LAST HEARTBEAT', 'SHARDS'],
+        d.members.map((m) => [
+          m.identity,
+          m.state,
+          m.address,
+          String(m.ports.frontend ?? '-'),
+          String(m.ports.history ?? '-'),
+          String(m.ports.matching ?? '-'),
+          m.serverVersion,
+          m.sessionStart,
+          m.lastHeartbeat,
+          `${m.shards.length} (${shardRanges(m.shards)})`,
+        ]),
+      ).map((l) => `  ${l.trimEnd()}`),
+    );
+  for (const o of d.otherOwners)
+    lines.push(`  shards ${shardRanges(o.shards)} were last acquired by ${o.identity}, which is not a member (a server without membership)`);
+  return lines.join('\n') + '\n';
+}
 
 function rewriteLine(r: RewriteProgress): string {
   const n = r.total !== null ? ` ${r.done ?? 0}/${r.total}` : '';
@@ -89,5 +121,18 @@ export function registerAdminCommands(program: Command): void {
       }
       const status = await readUpgradeStatus({ binaryVersion: packageVersion(), clusterName, stores, numHistoryShards, startCommand, releaseFeed });
       process.stdout.write(o.output === 'json' ? JSON.stringify(status, null, 2) + '\n' : formatUpgradeStatus(status));
+    });
+
+  admin
+    .command('cluster')
+    .description('the server processes sharing the database')
+    .command('describe')
+    .description('members (roles, addresses and ports, version, session start, last heartbeat) and the history shards each one holds')
+    .requiredOption('-c, --config <file>', 'the server config (as for temporal-ts server start)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (o: { config: string; output: string }) => {
+      const cfg = loadServerConfig(o.config);
+      const d = await readClusterDescription(cfg.defaultStore);
+      process.stdout.write(o.output === 'json' ? JSON.stringify(d, null, 2) + '\n' : formatClusterDescription(d));
     });
 }

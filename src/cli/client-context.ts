@@ -5,13 +5,14 @@
  */
 import { type Command, Option } from 'commander';
 import { Connection } from '@temporalio/client';
-import { connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect, isIP } from 'node:net';
 import { userInfo, hostname } from 'node:os';
+import { ClientSecurityError, clientSecurity, mergeClientSecurity, tlsWanted, type ClientSecurityOptions } from '../common/client-security';
 import { CliError, COLOR_MODES, colorEnabled, OUTPUT_FORMATS, Printer, type ColorMode, type OutputFormat } from './output';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:7233';
 
-export interface GlobalFlags {
+export interface GlobalFlags extends ClientSecurityOptions {
   address: string;
   namespace: string;
   output: OutputFormat;
@@ -21,12 +22,56 @@ export interface GlobalFlags {
 
 /** Adds the global/connection flags to a command group; its subcommands read them with optsWithGlobals(). */
 export function addClientOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .addOption(new Option('--address <host:port>', 'temporal-ts (Temporal) frontend gRPC endpoint').env('TEMPORAL_ADDRESS').default(DEFAULT_ADDRESS))
     .addOption(new Option('-n, --namespace <name>', 'namespace').env('TEMPORAL_NAMESPACE').default('default'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
     .addOption(new Option('--color <when>', 'output colouring (auto: only on a terminal)').choices(COLOR_MODES).default('auto'))
     .addOption(new Option('--identity <identity>', 'identity of the client sending requests'));
+  return addSecurityOptions(cmd);
+}
+
+/** "true"/"false" for --tls [bool] (bare --tls: true), as the `temporal` CLI's --tls=false. */
+function boolArg(flag: string) {
+  return (v: string): boolean => {
+    if (/^(true|1|yes)$/i.test(v)) return true;
+    if (/^(false|0|no)$/i.test(v)) return false;
+    throw new CliError(`${flag} "${v}" must be true or false`);
+  };
+}
+
+/**
+ * The `temporal` CLI's TLS and API key flags (their TEMPORAL_TLS_* / TEMPORAL_API_KEY variables are
+ * read by mergeClientSecurity, which also takes the older names).
+ */
+export function addSecurityOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('--tls [enabled]', 'connect with TLS (implied by the other --tls-* flags and by --api-key; --tls=false turns it off)').argParser(
+        boolArg('--tls'),
+      ),
+    )
+    .addOption(new Option('--tls-cert-path <file>', 'client certificate (PEM) for mTLS'))
+    .addOption(new Option('--tls-key-path <file>', 'private key (PEM) of the client certificate'))
+    .addOption(new Option('--tls-ca-path <file>', "CA certificate (PEM) the server's certificate is verified with"))
+    .addOption(new Option('--tls-server-name <name>', "the name the server's certificate is checked for (default: the --address host)"))
+    .addOption(new Option('--tls-disable-host-verification', "do not check the server certificate's host name (the chain is still verified)"))
+    .addOption(new Option('--api-key <key>', 'sent as "authorization: Bearer <key>" with every call (a JWT when the server has authorization on)'));
+}
+
+/** The flags' security options over the environment's; TLS on by default with an API key, as the `temporal` CLI. */
+export function securityOf(flags: ClientSecurityOptions): ClientSecurityOptions {
+  const o = mergeClientSecurity({
+    tls: flags.tls,
+    tlsCertPath: flags.tlsCertPath,
+    tlsKeyPath: flags.tlsKeyPath,
+    tlsCaPath: flags.tlsCaPath,
+    tlsServerName: flags.tlsServerName,
+    tlsDisableHostVerification: flags.tlsDisableHostVerification,
+    apiKey: flags.apiKey,
+  });
+  if (o.apiKey && o.tls === undefined) o.tls = true;
+  return o;
 }
 
 /** Flags of the command and of its groups (global flags may be given before or after the subcommand). */
@@ -131,6 +176,10 @@ export function rpcError(err: unknown, service: string, method: string, address:
       return new CliError(`the server at ${address} does not implement ${service}.${method} yet (UNIMPLEMENTED: ${details})`);
     case 'UNAVAILABLE':
       return unreachable(address, details || 'unavailable');
+    case 'UNAUTHENTICATED':
+      return new CliError(`${details} (UNAUTHENTICATED): pass a token with --api-key (or TEMPORAL_API_KEY)`);
+    case 'PERMISSION_DENIED':
+      return new CliError(`${details} (PERMISSION_DENIED)`);
     case 'DEADLINE_EXCEEDED':
       return new CliError(`${service}.${method} timed out: the server at ${address} did not answer in time (${details})`);
     case 'NOT_FOUND':
@@ -148,11 +197,29 @@ export async function withClient<T>(flags: GlobalFlags, fn: (ctx: CliContext) =>
   const address = flags.address;
   const { host, port } = parseAddress(address);
   await probe(host, port, address);
+  let security;
+  const sec = securityOf(flags);
+  // grpc-js sends an IP address as the TLS server name, which Node flags as deprecated (DEP0123) on
+  // every connect; the certificate's IP entries are still checked, so the warning only adds noise
+  if (tlsWanted(sec) && !sec.tlsServerName && isIP(host)) process.noDeprecation = true;
+  try {
+    security = clientSecurity(sec);
+  } catch (err) {
+    if (err instanceof ClientSecurityError) throw new CliError(err.message);
+    throw err;
+  }
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: '10s' });
+    connection = await Connection.connect({ address, connectTimeout: '10s', ...security });
   } catch (err) {
-    throw unreachable(address, err instanceof Error ? err.message : String(err));
+    // the connect's GetSystemInfo refused: a token that does not verify, not an unreachable server
+    const g = grpcCause(err);
+    if (g && (g.code === 16 || g.code === 7)) throw rpcError(g, 'WorkflowService', 'getSystemInfo', address);
+    // the TCP probe answered, so the port is open: most often a TLS mismatch
+    const hint = tlsWanted(sec)
+      ? ' (the port is open: check --tls-ca-path, --tls-server-name and the client certificate, or whether the server uses TLS at all)'
+      : ' (the port is open: if the server uses TLS, pass --tls-ca-path, and --tls-cert-path/--tls-key-path when it requires client certificates)';
+    throw unreachable(address, `${err instanceof Error ? err.message : String(err)}${hint}`);
   }
   const call = <S extends object>(service: string, svc: S) =>
     ((method: string, req: unknown) =>

@@ -78,8 +78,11 @@ export function timestampToDate(t: { seconds?: number | LongLike | null; nanos?:
   return new Date(toNumber(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
 }
 
+/** ISO 8601; a time no Date can hold (a row stored before the range checks) as its seconds, never an exception. */
 export function timestampText(t: Parameters<typeof timestampToDate>[0]): string {
-  return timestampToDate(t)?.toISOString() ?? '';
+  const d = timestampToDate(t);
+  if (!d) return '';
+  return Number.isNaN(d.getTime()) ? `${toNumber(t?.seconds)}s since 1970 (out of range)` : d.toISOString();
 }
 
 export function durationText(d: { seconds?: number | LongLike | null; nanos?: number | null } | null | undefined): string {

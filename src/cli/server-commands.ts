@@ -1,7 +1,8 @@
 /**
  * `temporal-ts server start --config FILE` (production: checks both stores' schema versions and
  * refuses to serve on a mismatch) and `temporal-ts server start-dev` (Temporal's dev-server flags;
- * creates and upgrades its own SQLite files).
+ * creates and upgrades its own SQLite files; search attributes, dynamic config values, a metrics
+ * endpoint, quiet readable logs and a short banner, as `temporal server start-dev`).
  */
 import { type Command, Option } from 'commander';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,16 @@ import { consoleReporter } from '../schema/reporter';
 import { startTemporalServer, type RunningTemporalServer } from '../server/server';
 import { UsageError } from '../schema/errors';
 import { packageVersion } from '../common/package-info';
+import { LOG_FORMATS, type LogFormat } from '../common/logger';
+import { startMetricsEndpoint } from '../server/metrics-endpoint';
+import {
+  DYNAMIC_CONFIG_KEYS,
+  devServerBanner,
+  parseDynamicConfig,
+  parseSearchAttribute,
+  registerSearchAttributes,
+  type DevSearchAttribute,
+} from './dev-server-options';
 
 /** The release feed file the Web UI reads itself; a URL reaches it through GetClusterInfo. */
 function uiReleaseFeedFile(releaseFeed: string | undefined): string | undefined {
@@ -95,6 +106,19 @@ export function registerServerCommands(program: Command): void {
         releaseFeed: cfg.upgrade.releaseFeed,
         releaseFeedCheckIntervalMs: cfg.upgrade.releaseFeedCheckIntervalSeconds * 1000,
         dataRewriteRowsPerSecond: cfg.upgrade.dataRewriteRowsPerSecond,
+        cluster: {
+          historyPort: cfg.cluster.historyPort,
+          matchingPort: cfg.cluster.matchingPort,
+          bindOnIP: cfg.cluster.bindOnIP,
+          broadcastAddress: cfg.cluster.broadcastAddress,
+          maxJoinDurationMs: cfg.cluster.maxJoinDurationMs,
+          memberExpiryMs: cfg.cluster.memberExpiryMs,
+        },
+        grpc: { maxReceiveMessageBytes: cfg.limits.maxReceiveMessageBytes, maxMetadataBytes: cfg.limits.maxMetadataBytes },
+        tls: cfg.global.tls.frontend?.server
+          ? { server: cfg.global.tls.frontend.server, client: cfg.global.tls.frontend.client, refreshIntervalMs: cfg.global.tls.refreshIntervalMs }
+          : undefined,
+        authorization: cfg.global.authorization,
         ui: withUi
           ? {
               port: cfg.ui.port,
@@ -102,6 +126,9 @@ export function registerServerCommands(program: Command): void {
               releaseFeedFile: uiReleaseFeedFile(cfg.ui.releaseFeed),
               startCommand: temporalTsCommand(['server', 'start', '--config', resolve(o.config)]),
               upgradeReleaseFeed: cfg.upgrade.releaseFeed,
+              allowedHosts: cfg.ui.allowedHosts,
+              https: cfg.ui.tls,
+              authToken: cfg.ui.authToken,
             }
           : undefined,
       });
@@ -125,7 +152,26 @@ export function registerServerCommands(program: Command): void {
       "release feed (a file or URL in the releases.json format + recommended/alerts): GetClusterInfo's versionInfo and the Web UI's upgrade banner",
     )
     .option('-n, --namespace <name...>', 'namespaces to create besides "default"')
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .option('--tls-cert-path <file>', 'serve gRPC over TLS with this certificate (PEM; with --tls-key-path)')
+    .option('--tls-key-path <file>', 'the private key (PEM) of --tls-cert-path')
+    .option('--tls-ca-path <file>', 'require client certificates signed by this CA (mTLS)')
+    .option(
+      '--search-attribute <NAME=TYPE>',
+      'a custom search attribute to register in every namespace of the dev server (repeatable; types: Text, Keyword, Int, Double, Bool, Datetime, KeywordList)',
+      (v: string, prev: DevSearchAttribute[]) => [...prev, parseSearchAttribute(v)],
+      [] as DevSearchAttribute[],
+    )
+    .option(
+      '--dynamic-config-value <KEY=JSON_VALUE>',
+      `a dynamic config value (repeatable; quote strings); keys: ${Object.keys(DYNAMIC_CONFIG_KEYS).join(', ')}`,
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .addOption(
+      new Option('--metrics-port <port>', 'port of the Prometheus endpoint /metrics (default: a free port)').default(0).argParser(parsePort('--metrics-port')),
+    )
+    .addOption(new Option('--log-level <level>', 'server log level').choices(LOG_LEVELS).default('warn'))
+    .addOption(new Option('--log-format <format>', 'server log format').choices(LOG_FORMATS).default('pretty'))
     .addOption(
       new Option('--num-history-shards <n>', 'history shards (fixed once the database exists)').default(4).argParser((v) => {
         const n = Number(v);
@@ -143,9 +189,36 @@ export function registerServerCommands(program: Command): void {
         uiIp?: string;
         releaseFeed?: string;
         namespace?: string[];
+        searchAttribute: DevSearchAttribute[];
+        dynamicConfigValue: string[];
+        metricsPort: number;
         logLevel: string;
+        logFormat: LogFormat;
         numHistoryShards: number;
+        tlsCertPath?: string;
+        tlsKeyPath?: string;
+        tlsCaPath?: string;
       }) => {
+        if (!!o.tlsCertPath !== !!o.tlsKeyPath) throw new UsageError('--tls-cert-path and --tls-key-path go together: give both, or neither');
+        if (o.tlsCaPath && !o.tlsCertPath)
+          throw new UsageError('--tls-ca-path (client certificates) needs --tls-cert-path and --tls-key-path (the server certificate)');
+        const tls = o.tlsCertPath
+          ? {
+              server: {
+                certFile: o.tlsCertPath,
+                keyFile: o.tlsKeyPath,
+                clientCaFiles: o.tlsCaPath ? [o.tlsCaPath] : undefined,
+                requireClientAuth: !!o.tlsCaPath,
+              },
+            }
+          : undefined;
+        // every flag is checked before anything is created
+        const dynamic = parseDynamicConfig(o.dynamicConfigValue);
+        if (tls && o.searchAttribute.length > 0) {
+          throw new UsageError(
+            '--search-attribute is registered over plain gRPC and cannot be with --tls-cert-path: start without TLS, or add them with `temporal-ts operator search-attribute create` and the TLS flags',
+          );
+        }
         let tempDir: string | undefined;
         let file = o.dbFilename;
         if (!file) {
@@ -169,7 +242,11 @@ export function registerServerCommands(program: Command): void {
             host: o.ip,
             numHistoryShards: o.numHistoryShards,
             namespace: o.namespace,
+            tls,
             logLevel: o.logLevel,
+            logFormat: o.logFormat,
+            limits: dynamic.limits,
+            ...(dynamic.longPollTimeoutMs !== undefined ? { longPollTimeoutMs: dynamic.longPollTimeoutMs } : {}),
             releaseFeed: o.releaseFeed,
             ui: o.headless
               ? undefined
@@ -185,17 +262,35 @@ export function registerServerCommands(program: Command): void {
           if (tempDir) rmSync(tempDir, { recursive: true, force: true });
           throw err;
         }
+        let metrics;
+        const namespaces = ['default', ...(o.namespace ?? []).filter((n) => n !== 'default')];
+        try {
+          metrics = await startMetricsEndpoint(o.ip, o.metricsPort);
+          await registerSearchAttributes(`${o.ip.includes(':') ? `[${o.ip}]` : o.ip}:${running.port}`, namespaces, o.searchAttribute);
+        } catch (err) {
+          await metrics?.close();
+          await running.stop();
+          if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+          throw err;
+        }
+        const endpoint = metrics;
         // the handlers first: whoever waits for the lines below may signal at once
         stopOnSignal(
-          () => running.stop(),
+          async () => {
+            await endpoint.close();
+            await running.stop();
+          },
           () => {
             if (tempDir) rmSync(tempDir, { recursive: true, force: true });
           },
         );
-        process.stdout.write(
-          `temporal-ts dev server: gRPC on ${o.ip}:${running.port}; data in ${tempDir ? `a temporary file in ${tempDir} (removed at exit)` : `${file} and ${visibilityFileFor(file)}`}\n`,
-        );
-        announceUi(running);
+        const rows: [string, string][] = [['Server', `gRPC on ${o.ip}:${running.port}`]];
+        if (running.ui) rows.push(['Web UI', running.ui.url]);
+        if (tls) rows.push(['TLS', `gRPC TLS on${o.tlsCaPath ? `: client certificates signed by ${o.tlsCaPath} required` : ''}`]);
+        rows.push(['Metrics', endpoint.url], ['Namespaces', namespaces.join(', ')]);
+        if (o.searchAttribute.length > 0) rows.push(['Search attributes', o.searchAttribute.map((a) => `${a.name} (${a.type})`).join(', ')]);
+        rows.push(['Data', tempDir ? `a temporary file in ${tempDir} (removed at exit)` : `${file} and ${visibilityFileFor(file)}`]);
+        process.stdout.write(devServerBanner(packageVersion(), rows));
       },
     );
 }

@@ -1,12 +1,16 @@
 /**
  * `temporal-ts simulate`: the simulation load of the upgrade page's roll-out technique (see
  * src/simulate/runner.ts). Exits 1 when any acknowledged workflow is lost, fails or ends with a
- * result other than the predicted one.
+ * result other than the predicted one, when it started nothing (without --check), or when its starts
+ * kept failing past --start-grace. `--address` may be given several times (or comma-separated): the
+ * clients and workers are spread over those frontends.
  */
 import { type Command, Option } from 'commander';
 import { SIM_KINDS, type SimKind } from '../simulate/expected';
 import { type SimulateSummary, simulate } from '../simulate/runner';
 import { UsageError } from '../schema/errors';
+import type { ClientSecurityOptions } from '../common/client-security';
+import { addSecurityOptions, securityOf } from './client-context';
 
 export function parseDurationMs(flag: string, text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
@@ -56,12 +60,16 @@ function printSummary(s: SimulateSummary, json: boolean): void {
 }
 
 export function registerSimulateCommand(program: Command): void {
-  program
+  const cmd = program
     .command('simulate')
     .description(
       'simulation load for a staging cluster: starts a mix of workflows (activities, timers, signals, children, continue-as-new) with its own worker and checks every result',
     )
-    .addOption(new Option('--address <host:port>', 'frontend gRPC endpoint').env('TEMPORAL_ADDRESS').default('127.0.0.1:7233'))
+    .option(
+      '--address <host:port>',
+      'frontend gRPC endpoint; repeatable or comma-separated to spread the load over several frontends (default: $TEMPORAL_ADDRESS or 127.0.0.1:7233)',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((a) => a.trim())],
+    )
     .addOption(new Option('-n, --namespace <name>', 'namespace').env('TEMPORAL_NAMESPACE').default('default'))
     .option('-t, --task-queue <name>', 'task queue of the simulation worker', 'temporal-ts-simulate')
     .option('--rate <n>', 'new workflows per second', '5')
@@ -75,10 +83,13 @@ export function registerSimulateCommand(program: Command): void {
     .option('--mix <weights>', `relative weights of ${SIM_KINDS.join(', ')}`, 'activities=3,timer=2,signal=2,child=1,continue=1')
     .option('--timer-max <d>', 'timer workflows sleep from 100 ms up to this (long timers stay pending across an upgrade)', '1500ms')
     .option('--seed <n>', 'seed of the workflow mix', '1')
-    .addOption(new Option('-o, --output <format>', 'summary format').choices(['text', 'json']).default('text'))
-    .action(
-      async (o: {
-        address: string;
+    .option('--start-grace <d>', 'how long starts may keep failing (none going through) before the run stops starting and fails', '60s')
+    .option('--call-timeout <d>', 'deadline of each call to the server (result long polls: 75s)', '30s')
+    .addOption(new Option('-o, --output <format>', 'summary format').choices(['text', 'json']).default('text'));
+  addSecurityOptions(cmd).action(
+    async (
+      o: {
+        address?: string[];
         namespace: string;
         taskQueue: string;
         rate: string;
@@ -92,33 +103,48 @@ export function registerSimulateCommand(program: Command): void {
         mix: string;
         timerMax: string;
         seed: string;
+        startGrace: string;
+        callTimeout: string;
         output: string;
-      }) => {
-        if (o.check && !o.stateFile) throw new UsageError('--check needs --state-file (the file an earlier simulate run wrote)');
-        const summary = await simulate({
-          address: o.address,
-          namespace: o.namespace,
-          taskQueue: o.taskQueue,
-          rate: positive('--rate', o.rate, false),
-          concurrency: positive('--concurrency', o.concurrency, true),
-          durationMs: parseDurationMs('--duration', o.duration),
-          drainMs: parseDurationMs('--drain', o.drain),
-          stateFile: o.stateFile,
-          checkOnly: Boolean(o.check),
-          leaveOpen: Boolean(o.leaveOpen),
-          runWorker: o.worker,
-          mix: parseMix(o.mix),
-          timerMaxMs: parseDurationMs('--timer-max', o.timerMax),
-          seed: positive('--seed', o.seed, true),
-          progress: (line) => process.stderr.write(line + '\n'),
-          progressIntervalMs: 2000,
-        });
-        printSummary(summary, o.output === 'json');
-        if (summary.lost > 0 || summary.failed > 0 || summary.wrongResult > 0 || summary.failures.length > 0) {
-          throw new Error(
-            `simulation found problems: ${summary.lost} lost, ${summary.failed} failed, ${summary.wrongResult} with a wrong result, ${summary.failures.length} error(s)`,
-          );
-        }
-      },
-    );
+      } & ClientSecurityOptions,
+    ) => {
+      const addresses = o.address ?? [process.env.TEMPORAL_ADDRESS || '127.0.0.1:7233'];
+      for (const a of addresses) if (!/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(a)) throw new UsageError(`--address "${a}" must be HOST:PORT`);
+      if (o.check && !o.stateFile) throw new UsageError('--check needs --state-file (the file an earlier simulate run wrote)');
+      const summary = await simulate({
+        addresses,
+        security: securityOf(o),
+        namespace: o.namespace,
+        taskQueue: o.taskQueue,
+        rate: positive('--rate', o.rate, false),
+        concurrency: positive('--concurrency', o.concurrency, true),
+        durationMs: parseDurationMs('--duration', o.duration),
+        drainMs: parseDurationMs('--drain', o.drain),
+        stateFile: o.stateFile,
+        checkOnly: Boolean(o.check),
+        leaveOpen: Boolean(o.leaveOpen),
+        runWorker: o.worker,
+        mix: parseMix(o.mix),
+        timerMaxMs: parseDurationMs('--timer-max', o.timerMax),
+        seed: positive('--seed', o.seed, true),
+        progress: (line) => process.stderr.write(line + '\n'),
+        progressIntervalMs: 2000,
+        startGraceMs: parseDurationMs('--start-grace', o.startGrace),
+        callTimeoutMs: parseDurationMs('--call-timeout', o.callTimeout),
+      });
+      printSummary(summary, o.output === 'json');
+      // a worker stuck in its shutdown keeps the event loop alive: exit once the verdict is out
+      if (summary.workerStuck) setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
+      if (!o.check && summary.started === 0) {
+        throw new Error(
+          `simulation started nothing${summary.startsGaveUp ? `: ${summary.startsGaveUp}` : summary.failures[0] ? `: ${summary.failures[0]}` : ' (raise --rate or --duration)'}`,
+        );
+      }
+      if (summary.lost > 0 || summary.failed > 0 || summary.wrongResult > 0 || summary.failures.length > 0) {
+        throw new Error(
+          `simulation found problems: ${summary.lost} lost, ${summary.failed} failed, ${summary.wrongResult} with a wrong result, ${summary.failures.length} error(s)${summary.startsGaveUp ? `; ${summary.startsGaveUp}` : ''}`,
+        );
+      }
+    },
+  );
 }

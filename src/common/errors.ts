@@ -20,7 +20,9 @@ export type ServiceErrorKind =
   | 'unimplemented'
   | 'internal'
   | 'unavailable'
-  | 'query-failed';
+  | 'query-failed'
+  | 'permission-denied'
+  | 'unauthenticated';
 
 /** A request field is missing or malformed; `field` names it (as in the proto, camelCase). */
 export class InvalidArgumentError extends ServiceError {
@@ -112,4 +114,14 @@ export class QueryFailedError extends ServiceError {
   ) {
     super(message);
   }
+}
+
+/** The caller is known but may not make this call (PERMISSION_DENIED). */
+export class PermissionDeniedError extends ServiceError {
+  readonly kind = 'permission-denied';
+}
+
+/** The caller's credentials (a JWT) could not be verified (UNAUTHENTICATED). */
+export class UnauthenticatedError extends ServiceError {
+  readonly kind = 'unauthenticated';
 }

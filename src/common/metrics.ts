@@ -1,5 +1,5 @@
 /** The server's metrics (prom-client), in one registry that an HTTP endpoint can expose. */
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 
 export const metricsRegistry = new Registry();
 
@@ -40,5 +40,11 @@ export const dataRewriteDone = new Gauge({
   name: 'temporal_ts_data_rewrite_done',
   help: '1 once the background data-format rewrite of a store is recorded complete',
   labelNames: ['store'],
+  registers: [metricsRegistry],
+});
+
+export const eagerActivitiesDispatched = new Counter({
+  name: 'temporal_ts_activity_eager_execution_total',
+  help: 'Activities started with the workflow task completion that scheduled them and returned to its worker (eager activity dispatch)',
   registers: [metricsRegistry],
 });

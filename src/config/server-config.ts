@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { resolvePlugin } from '../persistence/plugins';
-import { DEFAULT_PORTS, type SqlConnectConfig } from '../persistence/sql-config';
+import { DEFAULT_MAX_CONNS, DEFAULT_PORTS, type SqlConnectConfig } from '../persistence/sql-config';
+import { GlobalConfigError, parseGlobalConfig, type GlobalConfig } from './global-config';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -25,7 +26,27 @@ export interface ServerConfig {
   readonly ui: UiConfig;
   /** `upgrade.releaseFeed` (URL or file) and how often to check it; none configured: no check, no traffic */
   readonly upgrade: { readonly releaseFeed: string | undefined; readonly releaseFeedCheckIntervalSeconds: number; readonly dataRewriteRowsPerSecond: number };
+  /**
+   * Temporal's keys for several processes on one database: services.{history,matching}.rpc.{grpcPort,
+   * bindOnIP}, global.membership.{maxJoinDuration,broadcastAddress}, and ours,
+   * global.membership.memberExpiry (how long a silent member keeps its shards: the failover time).
+   * A role section left out listens on a free port (a config with only the frontend keeps working).
+   */
+  readonly cluster: ClusterConfig;
+  /** `limits.maxReceiveMessageSize` / `limits.maxMetadataSize` (bytes): the gRPC frontend's, checked before decoding */
+  readonly limits: { readonly maxReceiveMessageBytes: number; readonly maxMetadataBytes: number };
+  /** `global` (TLS, authorization, membership), checked for keys we do not implement, as `services` is */
+  readonly global: GlobalConfig;
   readonly notes: readonly string[];
+}
+
+export interface ClusterConfig {
+  readonly historyPort: number;
+  readonly matchingPort: number;
+  readonly bindOnIP: string | undefined;
+  readonly broadcastAddress: string | undefined;
+  readonly maxJoinDurationMs: number;
+  readonly memberExpiryMs: number;
 }
 
 export interface UiConfig {
@@ -37,6 +58,12 @@ export interface UiConfig {
   readonly bindOnIP: string;
   /** `ui.releaseFeed`: a local release feed file for the upgrade banner (see src/ui/server/version-info.ts) */
   readonly releaseFeed: string | undefined;
+  /** `ui.allowedHosts`: host names the UI answers to besides localhost and its bound address (DNS-rebinding guard) */
+  readonly allowedHosts: readonly string[];
+  /** `ui.tls.{certFile,keyFile}`: serve the UI over HTTPS */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** `ui.authToken`: the token (a JWT) the UI's own gRPC client sends when authorization is on */
+  readonly authToken: string | undefined;
 }
 
 type Obj = Record<string, unknown>;
@@ -62,6 +89,13 @@ function str(o: Obj, key: string, path: string, required = false): string | unde
   return String(v);
 }
 
+function strList(o: Obj, key: string, path: string): string[] {
+  const v = o[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((e) => typeof e !== 'string' || !e)) throw new ConfigError(`${path}.${key} must be a list of non-empty strings`);
+  return v as string[];
+}
+
 function int(o: Obj, key: string, path: string, dflt: number, min: number, max: number): number {
   const v = o[key];
   if (v === undefined || v === null) return dflt;
@@ -76,6 +110,27 @@ function bool(o: Obj, key: string, path: string, dflt: boolean): boolean {
   if (v === undefined || v === null) return dflt;
   if (typeof v !== 'boolean') throw new ConfigError(`${path}.${key} must be true or false (got ${JSON.stringify(v)})`);
   return v;
+}
+
+/** A duration as Temporal's config writes it ("30s", "500ms", "1m", "1h"); a bare number is seconds. */
+function duration(o: Obj, key: string, path: string, dfltMs: number, minMs: number, maxMs: number): number {
+  const v = o[key];
+  if (v === undefined || v === null) return dfltMs;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(v).trim());
+  const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'] : NaN;
+  if (!Number.isFinite(ms) || ms < minMs || ms > maxMs)
+    throw new ConfigError(`${path}.${key} must be a duration such as "10s" or "500ms", from ${minMs} ms to ${maxMs} ms (got ${JSON.stringify(v)})`);
+  return Math.round(ms);
+}
+
+/** services.<role>.rpc of a history or matching role: its port (Temporal's default when the section is there, a free one when not). */
+function roleRpc(services: Obj, role: 'history' | 'matching', dfltPort: number): { port: number; bindOnIP: string | undefined } {
+  if (services[role] === undefined || services[role] === null) return { port: 0, bindOnIP: undefined };
+  const sec = obj(services[role], `services.${role}`);
+  const rpc = sec.rpc === undefined || sec.rpc === null ? {} : obj(sec.rpc, `services.${role}.rpc`);
+  // membershipPort is accepted for Temporal's configs; membership goes through the database here
+  int(rpc, 'membershipPort', `services.${role}.rpc`, 0, 0, 65535);
+  return { port: int(rpc, 'grpcPort', `services.${role}.rpc`, dfltPort, 0, 65535), bindOnIP: str(rpc, 'bindOnIP', `services.${role}.rpc`) };
 }
 
 function parseDatastore(name: string, ds: unknown, notes: string[]): SqlConnectConfig {
@@ -115,6 +170,7 @@ function parseDatastore(name: string, ds: unknown, notes: string[]): SqlConnectC
     password: str(sql, 'password', p),
     databaseName,
     connectAttributes: attrs ? Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, String(v)])) : undefined,
+    maxConns: sql.maxConns === undefined || sql.maxConns === null ? undefined : int(sql, 'maxConns', p, DEFAULT_MAX_CONNS, 1, 1000),
     tls: tls
       ? {
           enabled: bool(tls, 'enabled', `${p}.tls`, false),
@@ -175,6 +231,13 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
     );
   }
   const services = root.services === undefined ? {} : obj(root.services, 'services');
+  let global: GlobalConfig;
+  try {
+    global = parseGlobalConfig(root.global, root.services);
+  } catch (err) {
+    if (err instanceof GlobalConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
   const frontend = services.frontend === undefined ? {} : obj(services.frontend, 'services.frontend');
   const rpc = frontend.rpc === undefined ? {} : obj(frontend.rpc, 'services.frontend.rpc');
   const cm = root.clusterMetadata === undefined ? {} : obj(root.clusterMetadata, 'clusterMetadata');
@@ -185,6 +248,18 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
   const ui = root.ui === undefined || root.ui === null ? {} : obj(root.ui, 'ui');
   const upgrade = root.upgrade === undefined || root.upgrade === null ? {} : obj(root.upgrade, 'upgrade');
   const bindOnIP = str(rpc, 'bindOnIP', 'services.frontend.rpc') ?? '127.0.0.1';
+  int(rpc, 'membershipPort', 'services.frontend.rpc', 6933, 0, 65535);
+  const history = roleRpc(services, 'history', 7234);
+  const matching = roleRpc(services, 'matching', 7235);
+  // global.membership's keys were checked by parseGlobalConfig; read here with their bounds
+  const membership = isObj(root.global) && isObj(root.global.membership) ? root.global.membership : {};
+  if (history.bindOnIP && matching.bindOnIP && history.bindOnIP !== matching.bindOnIP)
+    throw new ConfigError(
+      `services.history.rpc.bindOnIP (${history.bindOnIP}) and services.matching.rpc.bindOnIP (${matching.bindOnIP}) must be the same address`,
+    );
+  if (history.port !== 0 && history.port === matching.port)
+    throw new ConfigError(`services.history.rpc.grpcPort and services.matching.rpc.grpcPort are both ${history.port}: each role needs its own port`);
+  const limits = root.limits === undefined || root.limits === null ? {} : obj(root.limits, 'limits');
   return {
     file,
     defaultStore,
@@ -199,6 +274,9 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
       port: int(ui, 'port', 'ui', 8233, 0, 65535),
       bindOnIP: str(ui, 'bindOnIP', 'ui') ?? bindOnIP,
       releaseFeed: str(ui, 'releaseFeed', 'ui'),
+      allowedHosts: strList(ui, 'allowedHosts', 'ui'),
+      tls: uiTls(ui),
+      authToken: str(ui, 'authToken', 'ui'),
     },
     upgrade: {
       releaseFeed: str(upgrade, 'releaseFeed', 'upgrade'),
@@ -206,6 +284,25 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
       // rows per second the background data-format rewrite may look at
       dataRewriteRowsPerSecond: int(upgrade, 'dataRewriteRowsPerSecond', 'upgrade', 1000, 1, 1_000_000),
     },
+    cluster: {
+      historyPort: history.port,
+      matchingPort: matching.port,
+      bindOnIP: history.bindOnIP ?? matching.bindOnIP,
+      broadcastAddress: str(membership, 'broadcastAddress', 'global.membership'),
+      maxJoinDurationMs: duration(membership, 'maxJoinDuration', 'global.membership', 30_000, 1000, 3_600_000),
+      memberExpiryMs: duration(membership, 'memberExpiry', 'global.membership', 10_000, 1000, 600_000),
+    },
+    limits: {
+      maxReceiveMessageBytes: int(limits, 'maxReceiveMessageSize', 'limits', 4 * 1024 * 1024, 1024, 128 * 1024 * 1024),
+      maxMetadataBytes: int(limits, 'maxMetadataSize', 'limits', 64 * 1024, 1024, 16 * 1024 * 1024),
+    },
+    global,
     notes,
   };
+}
+
+function uiTls(ui: Obj): UiConfig['tls'] {
+  if (ui.tls === undefined || ui.tls === null) return undefined;
+  const t = obj(ui.tls, 'ui.tls');
+  return { certFile: str(t, 'certFile', 'ui.tls', true), keyFile: str(t, 'keyFile', 'ui.tls', true) };
 }

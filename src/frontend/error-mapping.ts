@@ -21,6 +21,8 @@ const CODES: Record<ServiceError['kind'], status> = {
   internal: status.INTERNAL,
   unavailable: status.UNAVAILABLE,
   'query-failed': status.INVALID_ARGUMENT,
+  'permission-denied': status.PERMISSION_DENIED,
+  unauthenticated: status.UNAUTHENTICATED,
 };
 
 function detailOf(err: ServiceError): { typeUrl: string; value: Uint8Array } | undefined {

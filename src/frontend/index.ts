@@ -13,6 +13,7 @@ import { buildServiceDefinition, implement, type ChainOptions } from './service-
 import { operatorServiceMaps, workflowServiceMaps } from './services';
 
 export type { ClusterDescription, FrontendDeps } from './deps';
+export { authorizationInterceptor, JwtKeyProvider, KeySourceError } from './authorization';
 export type { CallerIdentity, Interceptor, OperatorServiceMethod, RequestContext, ServiceLabel, WorkflowServiceMethod } from './rpc';
 
 export interface FrontendService {

@@ -1,8 +1,8 @@
 /**
  * The request path of every gRPC method: builds @grpc/grpc-js service definitions from the protobufjs
  * reflection root of @temporalio/proto (so the wire format is exactly the SDK's own), and runs each
- * call through one chain: a RequestContext, the interceptors (first to last), the method's
- * validator, its handler; an error anywhere becomes a gRPC status through `onError`. A method listed
+ * call through one chain: a RequestContext, the interceptors (first to last), the checks every
+ * request gets (validators/request-shape.ts), the method's validator, its handler; an error anywhere becomes a gRPC status through `onError`. A method listed
  * as unimplemented answers UNIMPLEMENTED naming itself, after the interceptors.
  */
 import { type status, type ServiceDefinition, type UntypedServiceImplementation, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
@@ -11,11 +11,14 @@ import type { Method, Type } from 'protobufjs';
 import { UnimplementedError } from '../common/errors';
 import { root } from '../common/proto';
 import { isUnimplemented, type Interceptor, type RequestContext, type ServiceLabel } from './rpc';
+import { checkRequestShape, decodeRequest } from './validators/request-shape';
 
 export interface BuiltService {
   label: ServiceLabel;
   definition: ServiceDefinition;
   methodNames: string[];
+  /** each method's request type (for the checks every request gets) */
+  requestTypes: Record<string, Type>;
 }
 
 const FULL_NAMES: Record<ServiceLabel, string> = {
@@ -29,21 +32,23 @@ export function buildServiceDefinition(label: ServiceLabel): BuiltService {
   svc.resolveAll();
   const definition: Record<string, ServiceDefinition[string]> = {};
   const methodNames: string[] = [];
+  const requestTypes: Record<string, Type> = {};
   for (const m of Object.values(svc.methods) as Method[]) {
     const req = m.resolvedRequestType as Type;
     const res = m.resolvedResponseType as Type;
     methodNames.push(m.name);
+    requestTypes[m.name] = req;
     definition[m.name] = {
       path: `/${fullName}/${m.name}`,
       requestStream: false,
       responseStream: false,
       requestSerialize: (o: object) => Buffer.from(req.encode(req.fromObject(o)).finish()),
-      requestDeserialize: (b: Buffer) => req.decode(b),
+      requestDeserialize: (b: Buffer) => decodeRequest(req, b),
       responseSerialize: (o: object) => Buffer.from(res.encode(res.fromObject(o)).finish()),
       responseDeserialize: (b: Buffer) => res.decode(b),
     };
   }
-  return { label, definition, methodNames };
+  return { label, definition, methodNames, requestTypes };
 }
 
 type AnyHandler = (request: never, ctx: RequestContext) => Promise<unknown>;
@@ -78,9 +83,11 @@ export function implement(
   for (const name of service.methodNames) {
     const entry = handlers[name];
     const validate = validators[name];
+    const requestType = service.requestTypes[name]!;
     const run: (request: never, ctx: RequestContext) => Promise<unknown> =
       typeof entry === 'function'
         ? async (request, ctx) => {
+            checkRequestShape(requestType, request);
             validate?.(request);
             return (entry as AnyHandler)(request, ctx);
           }

@@ -10,6 +10,7 @@ import { namespaceHandlers } from './handlers/namespaces';
 import { operatorHandlers } from './handlers/operator';
 import { operatorAdminHandlers } from './handlers/operator-admin';
 import { taskQueueHandlers } from './handlers/task-queues';
+import { scheduleHandlers } from './handlers/schedules';
 import { taskHandlers } from './handlers/tasks';
 import { visibilityHandlers } from './handlers/visibility';
 import { workflowAdminHandlers } from './handlers/workflow-admin';
@@ -35,6 +36,7 @@ function workflowServiceParts(d: FrontendDeps) {
     ...namespaceHandlers(d.namespaces, d.cluster.clusterName),
     ...workflowHandlers(d),
     ...taskHandlers(d),
+    ...scheduleHandlers(d),
     ...visibilityHandlers(d.visibility, d.namespaces),
     ...workflowAdminHandlers(d),
     ...activityByIdHandlers(d),

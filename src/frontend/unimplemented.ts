@@ -1,7 +1,7 @@
 /**
  * The methods of WorkflowService and OperatorService this server does not serve, each with the
- * feature it belongs to. They answer UNIMPLEMENTED: "WorkflowService.CreateSchedule is not
- * implemented by this server yet (schedules)." Serving one means moving it from here to a handler
+ * feature it belongs to. They answer UNIMPLEMENTED: "WorkflowService.ListDeployments is not
+ * implemented by this server yet (worker versioning and deployments)." Serving one means moving it from here to a handler
  * module (the handler map's type then requires a validator for it too).
  */
 import { unimplemented, type OperatorServiceMethod, type Unimplemented, type WorkflowServiceMethod } from './rpc';
@@ -13,16 +13,6 @@ const workflow = <M extends WorkflowServiceMethod>(reason: string, methods: read
 const operator = <M extends OperatorServiceMethod>(reason: string, methods: readonly M[]) => group(reason, methods);
 
 export const WORKFLOW_SERVICE_UNIMPLEMENTED = {
-  ...workflow('schedules', [
-    'CreateSchedule',
-    'DescribeSchedule',
-    'UpdateSchedule',
-    'PatchSchedule',
-    'ListScheduleMatchingTimes',
-    'DeleteSchedule',
-    'ListSchedules',
-    'CountSchedules',
-  ]),
   ...workflow('worker versioning and deployments', [
     'UpdateWorkerBuildIdCompatibility',
     'GetWorkerBuildIdCompatibility',

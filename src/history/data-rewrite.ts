@@ -127,7 +127,7 @@ export class DataFormatRewriter {
     if (total === 0) {
       // Nothing was ever written in an older format (a new database): done before serving.
       dataRewriteDone.labels(f.store).set(1);
-      this.log.info({ store: f.store }, `data format rewrite done: no rows of ${f.label} to bring to ${target}`);
+      this.log.debug({ store: f.store }, `data format rewrite done: no rows of ${f.label} to bring to ${target}`);
       return undefined;
     }
     this.log.info(

@@ -16,22 +16,27 @@ import {
   protoBlob,
   readProtoBlob,
   type ExecutionKey,
+  type DataBlob,
   type ExecutionRow,
   type HistoryBatchRow,
   type NewTasks,
   type PersistenceBundle,
 } from '../persistence';
 import { MutationContext } from './context';
+import { localCrossShard, type CrossShardCalls } from './cross-shard';
 import { DEFAULT_LIMITS, enforceHistoryLimits, HistoryLimitExceededError, type Limits } from './limits';
 import { packageVersion } from '../common/package-info';
 import { decodeMutableState, encodeMutableState, EXECUTION_STATE, type MutableState } from './mutable-state';
-import { ShardContext } from './shard';
+import { ShardContext, type WriteLease } from './shard';
 import { executionStatus, isRunning } from './state-machines/states';
 import { encodeTask, type VisibilityTask } from './tasks';
 import type { MatchingClient } from './matching-client';
 import type { VisibilityWriter } from '../visibility';
 
 const History = api.history.v1.History;
+
+/** History batches (rows) read per query by readHistoryFrom. */
+const BATCHES_PER_READ = 256;
 
 /** How many shard acquisitions run at once at start-up. */
 const SHARD_ACQUIRE_CONCURRENCY = 64;
@@ -69,6 +74,9 @@ class LruCache<K, V> {
   delete(k: K): void {
     this.map.delete(k);
   }
+  clear(): void {
+    this.map.clear();
+  }
 }
 
 /** See HistoryEngine.watchChanges. */
@@ -96,11 +104,15 @@ export interface HistoryEngineDeps {
   namespaces: NamespaceLookup;
   /** when set, commits write visibility tasks and retention deletes the run's visibility record */
   visibility?: VisibilityWriter;
+  /** where transfer tasks reach other executions (in a cluster: the routing client); this engine when absent */
+  crossShard?: CrossShardCalls;
 }
 
 interface CachedState {
   ms: MutableState;
   dbRecordVersion: number;
+  /** `ms` as stored: an update starts from a fresh decode of it (cheaper than structuredClone, and exactly what a cache miss reads) */
+  info: DataBlob;
 }
 
 export class HistoryEngine {
@@ -108,6 +120,13 @@ export class HistoryEngine {
   private readonly locks = new KeyedMutex();
   /** mutable states by execution, least recently used first; bounded (see MUTABLE_STATE_CACHE_SIZE) */
   private readonly cache = new LruCache<string, CachedState>(MUTABLE_STATE_CACHE_SIZE);
+  /**
+   * Executions whose write is in flight, settled once the cache holds what was committed. Between the
+   * database commit and the cache update a reader would find the previous state in the cache while
+   * the tasks of the commit are already visible to the queue processors: the visibility queue then
+   * recorded a closed run as running, for good (its task was deleted after it ran). Readers wait here.
+   */
+  private readonly committing = new Map<string, Promise<void>>();
   /** emits `changed:<ns>/<wf>/<run>` after each commit of that execution */
   readonly notifier = new EventEmitter();
   /** last known retention per namespace id: lets a close schedule its deletion in the same commit */
@@ -121,8 +140,11 @@ export class HistoryEngine {
   /** the visibility store's writer; undefined when the server runs without one */
   readonly visibility: VisibilityWriter | undefined;
   readonly limits: Limits;
+  /** other executions, wherever their shard is owned (see cross-shard.ts) */
+  readonly crossShard: CrossShardCalls;
 
   constructor(deps: HistoryEngineDeps) {
+    this.crossShard = deps.crossShard ?? localCrossShard(this);
     this.store = deps.store;
     this.opts = deps.options;
     this.log = deps.log;
@@ -152,6 +174,39 @@ export class HistoryEngine {
       }
     };
     await Promise.all(Array.from({ length: Math.min(SHARD_ACQUIRE_CONCURRENCY, total) }, worker));
+  }
+
+  /**
+   * Acquires one shard (range_id bump, metadata rewritten) and adds it to the shards this process
+   * serves; a shard held before (lost or released) is replaced.
+   */
+  async acquireShard(shardId: number): Promise<ShardContext> {
+    const shard = new ShardContext(shardId, this.store, this.opts.hostIdentity, this.log, this.opts.serverVersion ?? packageVersion());
+    await shard.acquire();
+    // another owner may have written its executions meanwhile: nothing cached of them is trusted
+    if (this.shards.has(shardId)) this.cache.clear();
+    this.shards.set(shardId, shard);
+    return shard;
+  }
+
+  /** Stops serving a shard (another member owns it now): its writes fail from here on, its cached states go. */
+  releaseShard(shardId: number): void {
+    const shard = this.shards.get(shardId);
+    if (!shard) return;
+    shard.released = true;
+    this.shards.delete(shardId);
+    this.cache.clear();
+    // long polls waiting on its executions wake up, find the shard gone here and go to its new owner
+    for (const ev of this.notifier.eventNames()) {
+      const m = typeof ev === 'string' ? /^changed:([^/]*)\/(.*)\/[^/]*$/.exec(ev) : null;
+      if (m && shardIdFor(m[1]!, m[2]!, this.opts.numHistoryShards) === shardId) this.notifier.emit(ev);
+    }
+  }
+
+  /** Whether this process serves the shard now. */
+  ownsShard(shardId: number): boolean {
+    const shard = this.shards.get(shardId);
+    return !!shard && !shard.lost && !shard.released;
   }
 
   shardFor(namespaceId: string, workflowId: string): ShardContext {
@@ -190,7 +245,7 @@ export class HistoryEngine {
     if (hit) return hit;
     const row = await this.store.executions.getWorkflowExecution(shard.shardId, ref);
     if (!row) throw new NotFoundError(`workflow execution not found: ${ref.workflowId}/${ref.runId}`, ref);
-    const loaded = { ms: decodeMutableState(row.info), dbRecordVersion: row.dbRecordVersion };
+    const loaded = { ms: decodeMutableState(row.info), dbRecordVersion: row.dbRecordVersion, info: row.info };
     if (locked) this.cache.set(k, loaded);
     return loaded;
   }
@@ -198,7 +253,23 @@ export class HistoryEngine {
   /** A read-only snapshot of the mutable state (a copy). */
   async getMutableState(ref: ExecutionKey): Promise<MutableState> {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
-    return structuredClone((await this.load(shard, ref, false)).ms);
+    // a commit of this execution in flight: wait for it, as peekMutableState does
+    const inFlight = this.committing.get(HistoryEngine.key(ref));
+    if (inFlight) await inFlight;
+    return decodeMutableState((await this.load(shard, ref, false)).info);
+  }
+
+  /**
+   * The mutable state without a copy, for readers that only look (long polls, visibility, queue
+   * handlers): never mutate it. The cached object is never changed in place (an update works on a
+   * copy and replaces it when it commits), so what this returns stays a consistent snapshot.
+   */
+  async peekMutableState(ref: ExecutionKey): Promise<Readonly<MutableState>> {
+    const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    // a commit of this execution in flight: its tasks may be what the caller is handling (see `committing`)
+    const inFlight = this.committing.get(HistoryEngine.key(ref));
+    if (inFlight) await inFlight;
+    return (await this.load(shard, ref, false)).ms;
   }
 
   async readHistory(ref: ExecutionKey): Promise<IHistoryEvent[]> {
@@ -207,6 +278,34 @@ export class HistoryEngine {
     const out: IHistoryEvent[] = [];
     for (const b of batches) out.push(...History.decode(readProtoBlob(b.events, FORMAT.historyBatch)).events);
     return out;
+  }
+
+  /**
+   * Up to `maxEvents` events of the run from `fromEventId` up to (not including) `nextEventId` (the
+   * mutable state's), read by primary key from the batch that holds the first (a page costs the
+   * same wherever it is in the history), and whether more events follow in that range. Batches are
+   * read BATCHES_PER_READ at a time until the page is full.
+   */
+  async readHistoryFrom(ref: ExecutionKey, fromEventId: number, nextEventId: number, maxEvents: number): Promise<{ events: IHistoryEvent[]; more: boolean }> {
+    const shard = this.shardFor(ref.namespaceId, ref.workflowId);
+    const out: IHistoryEvent[] = [];
+    let from = Math.max(1, fromEventId);
+    while (from < nextEventId) {
+      const batches = await this.store.executions.readHistoryBranchFrom(shard.shardId, ref.runId, ref.runId, from, BATCHES_PER_READ);
+      let last = from - 1;
+      for (const b of batches) {
+        for (const e of History.decode(readProtoBlob(b.events, FORMAT.historyBatch)).events) {
+          const id = num(e.eventId);
+          if (id < from || id >= nextEventId) continue;
+          if (out.length === maxEvents) return { events: out, more: true };
+          out.push(e);
+          last = id;
+        }
+      }
+      if (last < from) break; // nothing more stored (a history shorter than its mutable state says: never in practice)
+      from = last + 1;
+    }
+    return { events: out, more: false };
   }
 
   // ---------------------------------------------------------------- writing
@@ -219,7 +318,7 @@ export class HistoryEngine {
     const k = HistoryEngine.key(ref);
     return this.locks.run(k, async () => {
       const loaded = await this.load(shard, ref, true);
-      const ctx = new MutationContext(structuredClone(loaded.ms), Date.now());
+      const ctx = new MutationContext(decodeMutableState(loaded.info), Date.now());
       ctx.retentionHintMs = this.retentionHints.get(ref.namespaceId);
       const result = await fn(ctx);
       if (!ctx.dirty && ctx.newEvents.length === 0 && ctx.transferTasks.length === 0 && ctx.timerTasks.length === 0) return result;
@@ -241,9 +340,14 @@ export class HistoryEngine {
     return kind ? [{ ...ctx.ref, type: 'visibility', kind }] : [];
   }
 
-  private async buildWrite(shard: ShardContext, ctx: MutationContext, before?: MutableState): Promise<{ history: HistoryBatchRow[]; tasks: NewTasks }> {
+  /** The rows of one commit, its task ids taken under a write lease (the caller ends it once the write settled). */
+  private async buildWrite(
+    shard: ShardContext,
+    ctx: MutationContext,
+    before?: MutableState,
+  ): Promise<{ history: HistoryBatchRow[]; tasks: NewTasks; lease: WriteLease }> {
     const visibility = this.visibilityTasks(ctx, before);
-    await shard.reserveTaskIds(ctx.transferTasks.length + ctx.timerTasks.length + visibility.length + 1);
+    const lease = await shard.openWrite(ctx.transferTasks.length + ctx.timerTasks.length + visibility.length + 1);
     const ms = ctx.ms;
     const history: HistoryBatchRow[] = [];
     if (ctx.newEvents.length > 0) {
@@ -266,7 +370,7 @@ export class HistoryEngine {
       visibility: visibility.map((t) => ({ taskId: shard.nextTaskId(), task: encodeTask(t) })),
     };
     ctx.committedTransfer = ctx.transferTasks.map((task, i) => ({ taskId: tasks.transfer[i]!.taskId, task }));
-    return { history, tasks };
+    return { history, tasks, lease };
   }
 
   private executionRow(ms: MutableState, dbRecordVersion: number): ExecutionRow {
@@ -281,36 +385,55 @@ export class HistoryEngine {
 
   private async commitUpdate(shard: ShardContext, loaded: CachedState, ctx: MutationContext): Promise<void> {
     const k = HistoryEngine.key(ctx.ref);
-    const { history, tasks } = await this.buildWrite(shard, ctx, loaded.ms);
+    const { history, tasks, lease } = await this.buildWrite(shard, ctx, loaded.ms);
     const version = loaded.dbRecordVersion + 1;
+    const execution = this.executionRow(ctx.ms, version);
+    const settled = this.markCommitting(k);
     try {
       await this.store.executions.updateWorkflowExecution({
         shardId: shard.shardId,
-        rangeId: shard.rangeId,
-        execution: this.executionRow(ctx.ms, version),
+        rangeId: lease.rangeId,
+        execution,
         expectedDbRecordVersion: loaded.dbRecordVersion,
-        current: ctx.currentRowMovedOn ? undefined : { state: stateCode(ctx.ms), status: executionStatus(ctx.ms) },
+        // the current row carries the run's state and status: written only when they change
+        current: ctx.currentRowMovedOn || !stateChanged(loaded.ms, ctx.ms) ? undefined : { state: stateCode(ctx.ms), status: executionStatus(ctx.ms) },
         history,
         tasks,
       });
     } catch (err) {
       this.cache.delete(k);
+      settled();
       shard.markLostIf(err);
       throw err;
+    } finally {
+      lease.end();
     }
-    this.cache.set(k, { ms: ctx.ms, dbRecordVersion: version });
+    this.cache.set(k, { ms: ctx.ms, dbRecordVersion: version, info: execution.info });
+    settled();
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
+  }
+
+  /** Marks `k` as being written (see `committing`); the returned function settles it. */
+  private markCommitting(k: string): () => void {
+    let resolve!: () => void;
+    const p = new Promise<void>((r) => (resolve = r));
+    this.committing.set(k, p);
+    return () => {
+      if (this.committing.get(k) === p) this.committing.delete(k);
+      resolve();
+    };
   }
 
   /** Create a new run (the first batch of history and its tasks) in one transaction. */
   async create(ctx: MutationContext, previousRunId: string | undefined): Promise<void> {
     const ms = ctx.ms;
     const shard = this.shardFor(ms.execution.namespaceId, ms.execution.workflowId);
-    const { history, tasks } = await this.buildWrite(shard, ctx);
+    const { history, tasks, lease } = await this.buildWrite(shard, ctx);
+    const execution = this.executionRow(ms, 1);
     try {
       await this.store.executions.createWorkflowExecution({
         shardId: shard.shardId,
-        rangeId: shard.rangeId,
+        rangeId: lease.rangeId,
         current: {
           previousRunId,
           runId: ms.execution.runId,
@@ -319,7 +442,7 @@ export class HistoryEngine {
           status: executionStatus(ms),
           startTimeMs: ms.execution.startTimeMs,
         },
-        execution: this.executionRow(ms, 1),
+        execution,
         historyTree: {
           treeId: ms.execution.runId,
           branchId: ms.execution.runId,
@@ -331,8 +454,10 @@ export class HistoryEngine {
     } catch (err) {
       shard.markLostIf(err);
       throw err;
+    } finally {
+      lease.end();
     }
-    this.cache.set(HistoryEngine.key(ctx.ref), { ms, dbRecordVersion: 1 });
+    this.cache.set(HistoryEngine.key(ctx.ref), { ms, dbRecordVersion: 1, info: execution.info });
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
   }
 
@@ -342,10 +467,7 @@ export class HistoryEngine {
     const k = HistoryEngine.key(ref);
     await this.locks.run(k, async () => {
       try {
-        await this.store.executions.deleteWorkflowExecution(shard.shardId, shard.rangeId, ref);
-      } catch (err) {
-        shard.markLostIf(err);
-        throw err;
+        await shard.fenced((rangeId) => this.store.executions.deleteWorkflowExecution(shard.shardId, rangeId, ref));
       } finally {
         this.cache.delete(k);
       }
@@ -424,6 +546,10 @@ export class HistoryEngine {
   isRetryableWriteError(err: unknown): boolean {
     return err instanceof ConditionFailedError && !(err instanceof ShardOwnershipLostError);
   }
+}
+
+function stateChanged(before: MutableState, after: MutableState): boolean {
+  return stateCode(before) !== stateCode(after) || executionStatus(before) !== executionStatus(after);
 }
 
 function stateCode(ms: MutableState): number {

@@ -8,9 +8,12 @@
 import type { Logger } from '../common/logger';
 import { NotFoundError } from '../common/errors';
 import { temporal, type IFailure } from '../common/proto';
-import type { PersistenceBundle } from '../persistence';
 import type { VisibilityWriter } from '../visibility';
+import type { ExecutionKey, PersistenceBundle } from '../persistence';
+import { localCrossShard, type ClosedChild, type CrossShardCalls, type ExternalRequest } from './cross-shard';
 import { DataFormatRewriter, type DataRewriteOptions } from './data-rewrite';
+import type { ParentInfo } from './mutable-state';
+import type { ShardContext } from './shard';
 import { HistoryEngine, type HistoryEngineOptions, type NamespaceLookup } from './engine';
 import {
   recordActivityTaskHeartbeat,
@@ -38,6 +41,15 @@ import { recordWorkflowTaskStarted, respondWorkflowTaskCompleted, respondWorkflo
 import type { ActivityTaskRef, MatchingClient, WorkflowTaskRef } from './matching-client';
 import { TimerQueueProcessor, TransferQueueProcessor } from './queues/queue-processors';
 import { VisibilityQueueProcessor } from './queues/visibility-queue-processor';
+import {
+  createSchedule,
+  deleteSchedule,
+  describeSchedule,
+  listScheduleMatchingTimes,
+  patchSchedule,
+  scheduleListEntry,
+  updateSchedule,
+} from './schedules/driver';
 import type { WorkflowExecution, WorkflowTaskCompletedOutcome } from './types';
 import ws = temporal.api.workflowservice.v1;
 
@@ -55,12 +67,19 @@ export interface HistoryServiceDeps {
   visibility?: VisibilityWriter;
   /** the background data-format rewrite (rate limit) */
   dataRewrite: DataRewriteOptions;
+  /** other executions' shards (in a cluster: the routing history client); this process's engine when absent */
+  crossShard?: CrossShardCalls;
 }
 
 export class HistoryHandler {
   private readonly engine: HistoryEngine;
   private readonly queries = new QueryRegistry();
-  private readonly processors: { stop(): Promise<void> }[] = [];
+  /** the queue processors of each shard served */
+  private readonly processors = new Map<number, { stop(): Promise<void> }[]>();
+  /** rebalances run one at a time */
+  private rebalancing: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private readonly local: CrossShardCalls;
   private readonly rewriter: DataFormatRewriter;
   private readonly visibility: VisibilityWriter | undefined;
 
@@ -68,21 +87,93 @@ export class HistoryHandler {
     this.engine = new HistoryEngine(deps);
     this.visibility = deps.visibility;
     this.rewriter = new DataFormatRewriter(deps.store, deps.dataRewrite, deps.log);
+    this.local = localCrossShard(this.engine);
   }
 
   // ---------------------------------------------------------------- lifecycle
-  async start(onShardProgress?: (done: number, total: number) => void): Promise<void> {
-    await this.engine.start(onShardProgress);
-    const log = this.engine.log;
-    for (const shard of this.engine.shards.values()) {
-      const queues: { start(): void; stop(): Promise<void> }[] = [
-        new TransferQueueProcessor(shard, this.engine, log),
-        new TimerQueueProcessor(shard, this.engine, log),
-      ];
-      if (this.visibility) queues.push(new VisibilityQueueProcessor(shard, this.engine, this.visibility, log));
-      for (const q of queues) q.start();
-      this.processors.push(...queues);
+  async start(onShardProgress?: (done: number, total: number) => void, shardIds?: readonly number[]): Promise<void> {
+    if (shardIds) {
+      // a cluster member: only the shards the membership gives it, acquired as a rebalance
+      await this.rebalance(new Set(shardIds), onShardProgress);
+      return;
     }
+    await this.engine.start(onShardProgress);
+    for (const shard of this.engine.shards.values()) this.startQueues(shard);
+  }
+
+  private startQueues(shard: ShardContext): void {
+    const log = this.engine.log;
+    const queues: { start(): void; stop(): Promise<void> }[] = [
+      new TransferQueueProcessor(shard, this.engine, log),
+      new TimerQueueProcessor(shard, this.engine, log),
+    ];
+    if (this.visibility) queues.push(new VisibilityQueueProcessor(shard, this.engine, this.visibility, log));
+    for (const q of queues) q.start();
+    this.processors.set(shard.shardId, queues);
+  }
+
+  private async stopQueues(shardId: number): Promise<void> {
+    const queues = this.processors.get(shardId);
+    this.processors.delete(shardId);
+    await Promise.all((queues ?? []).map((q) => q.stop()));
+  }
+
+  rebalance(owned: ReadonlySet<number>, onProgress?: (done: number, total: number) => void): Promise<void> {
+    const run = this.rebalancing.then(() => this.applyOwnership(owned, onProgress));
+    this.rebalancing = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Releases the shards no longer this member's (queues stopped first, so their last deletes run
+   * under the old range), then acquires the ones it should own and does not serve, or served and
+   * lost (another process bumped range_id): a member never stays without a shard it owns.
+   */
+  private async applyOwnership(owned: ReadonlySet<number>, onProgress?: (done: number, total: number) => void): Promise<void> {
+    if (this.stopped) return;
+    const log = this.engine.log;
+    for (const id of [...this.engine.shards.keys()]) {
+      if (owned.has(id)) continue;
+      await this.stopQueues(id);
+      this.engine.releaseShard(id);
+      log.info({ shardId: id }, `shard ${id} released: another member owns it now`);
+    }
+    const wanted = [...owned].filter((id) => {
+      const s = this.engine.shards.get(id);
+      return !s || s.lost;
+    });
+    let done = 0;
+    const began = Date.now();
+    const acquired: number[] = [];
+    await Promise.all(
+      wanted.map(async (id) => {
+        if (this.stopped) return;
+        await this.stopQueues(id);
+        try {
+          const shard = await this.engine.acquireShard(id);
+          if (this.stopped) return;
+          this.startQueues(shard);
+          acquired.push(id);
+          onProgress?.(++done, wanted.length);
+        } catch (err) {
+          log.warn({ err, shardId: id }, 'shard not acquired; trying again at the next membership change');
+        }
+      }),
+    );
+    if (acquired.length > 0) {
+      acquired.sort((x, y) => x - y);
+      log.info({ shards: acquired, ms: Date.now() - began }, `acquired ${acquired.length} shard(s): ${acquired.join(', ')}`);
+    }
+  }
+
+  /** The shards served now (held and not lost). */
+  ownedShards(): number[] {
+    return [...this.engine.shards.values()].filter((s) => !s.lost && !s.released).map((s) => s.shardId);
+  }
+
+  /** Whether this process serves the shard now. */
+  ownsShard(shardId: number): boolean {
+    return this.engine.ownsShard(shardId);
   }
 
   startDataRewrite(): Promise<void> {
@@ -90,14 +181,62 @@ export class HistoryHandler {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     // the rewriter finishes its batch first; the queues stop at once
     await this.rewriter.stop();
+    await this.rebalancing;
     // each queue deletes the rows of what it executed before it lets go
-    await Promise.all(this.processors.splice(0).map((p) => p.stop()));
+    await Promise.all([...this.processors.keys()].map((id) => this.stopQueues(id)));
+  }
+
+  // ---------------------------------------------------------------- other executions (transfer tasks of other shards' owners)
+  startChild(ns: NamespaceRef, req: ws.IStartWorkflowExecutionRequest, parent: ParentInfo): Promise<{ runId: string }> {
+    return this.local.startChild(ns, req, parent);
+  }
+
+  childClosed(parent: ExecutionKey, initiatedEventId: number, child: ClosedChild): Promise<void> {
+    return this.local.childClosed(parent, initiatedEventId, child);
+  }
+
+  applyParentClosePolicy(namespaceId: string, childWorkflowId: string, parent: ExecutionKey, initiatedEventId: number, policy: number): Promise<void> {
+    return this.local.applyParentClosePolicy(namespaceId, childWorkflowId, parent, initiatedEventId, policy);
+  }
+
+  requestExternal(r: ExternalRequest): Promise<{ runId: string }> {
+    return this.local.requestExternal(r);
   }
 
   get longPollTimeoutMs(): number {
     return this.engine.opts.longPollTimeoutMs;
+  }
+
+  // ---------------------------------------------------------------- schedules
+  createSchedule(ns: NamespaceRef, req: ws.ICreateScheduleRequest): Promise<{ conflictToken: Uint8Array }> {
+    return createSchedule(this.engine, ns, req);
+  }
+
+  describeSchedule(namespaceId: string, scheduleId: string): Promise<ws.IDescribeScheduleResponse> {
+    return describeSchedule(this.engine, namespaceId, scheduleId);
+  }
+
+  updateSchedule(namespaceId: string, req: ws.IUpdateScheduleRequest): Promise<void> {
+    return updateSchedule(this.engine, namespaceId, req);
+  }
+
+  patchSchedule(namespaceId: string, scheduleId: string, patch: temporal.api.schedule.v1.ISchedulePatch): Promise<void> {
+    return patchSchedule(this.engine, namespaceId, scheduleId, patch);
+  }
+
+  deleteSchedule(namespaceId: string, scheduleId: string): Promise<void> {
+    return deleteSchedule(this.engine, namespaceId, scheduleId);
+  }
+
+  listScheduleMatchingTimes(namespaceId: string, scheduleId: string, startMs: number, endMs: number): Promise<ws.IListScheduleMatchingTimesResponse> {
+    return listScheduleMatchingTimes(this.engine, namespaceId, scheduleId, startMs, endMs);
+  }
+
+  scheduleListEntry(namespaceId: string, scheduleId: string): Promise<temporal.api.schedule.v1.IScheduleListEntry | undefined> {
+    return scheduleListEntry(this.engine, namespaceId, scheduleId);
   }
 
   // ---------------------------------------------------------------- workflows
@@ -232,12 +371,17 @@ export class HistoryHandler {
     const problem = await this.upsertedSearchAttributeProblem(token, req);
     if (problem) {
       // as for any bad command: the workflow task fails and the worker is told why
-      await respondWorkflowTaskFailed(this.engine, token, {
-        taskToken: req.taskToken,
-        cause: temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,
-        failure: { message: problem, source: 'temporal-ts', applicationFailureInfo: { type: 'BadSearchAttributes', nonRetryable: true } },
-        identity: req.identity ?? '',
-      });
+      await respondWorkflowTaskFailed(
+        this.engine,
+        token,
+        {
+          taskToken: req.taskToken,
+          cause: temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,
+          failure: { message: problem, source: 'temporal-ts', applicationFailureInfo: { type: 'BadSearchAttributes', nonRetryable: true } },
+          identity: req.identity ?? '',
+        },
+        true,
+      );
       return { failedWith: { message: `UpsertWorkflowSearchAttributes: ${problem}` } };
     }
     return respondWorkflowTaskCompleted(this.engine, token, req, this.queries);

@@ -14,9 +14,13 @@ import type { ActivitySelector } from './api/pause-activity';
 import { HistoryHandler, type HistoryServiceDeps } from './handler';
 import type { ActivityTaskRef, PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from './matching-client';
 import type { WorkflowExecution, WorkflowTaskCompletedOutcome } from './types';
+import type { CrossShardCalls } from './cross-shard';
 import ws = temporal.api.workflowservice.v1;
 
 export type { HistoryServiceDeps } from './handler';
+export type { ClosedChild, CrossShardCalls, ExternalRequest } from './cross-shard';
+export type { ParentInfo } from './mutable-state';
+export { queryShardId } from './api/query-workflow';
 export type { HistoryEngineOptions, NamespaceLookup } from './engine';
 export type { ActivityTaskRef, MatchingClient, PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from './matching-client';
 export type { WorkflowExecution, WorkflowTaskCompletedOutcome } from './types';
@@ -33,13 +37,23 @@ export { decodeReversePageToken as decodeReverseHistoryPageToken } from './api/g
 export { maskedFields as workflowOptionsMaskFields } from './api/update-workflow-options';
 export { DEFAULT_LIMITS, blobLimitSentence, blobVerdict, memoSize, payloadsSize, type Limits } from './limits';
 export { nextCronTimeMs } from './cron';
+export { scheduleIdOf, SCHEDULER_NAMESPACE_DIVISION, SCHEDULER_WORKFLOW_TYPE } from './schedules/stored-schedule';
 
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
 
 export interface HistoryService {
   // ---------------------------------------------------------------- lifecycle
-  /** Acquires every shard (`onShardProgress` hears each) and starts the shards' queue processors. */
-  start(onShardProgress?: (done: number, total: number) => void): Promise<void>;
+  /**
+   * Acquires every shard (`onShardProgress` hears each) and starts the shards' queue processors; a
+   * cluster member acquires only `shardIds`, the ones the membership gives it.
+   */
+  start(onShardProgress?: (done: number, total: number) => void, shardIds?: readonly number[]): Promise<void>;
+  /** A cluster member's shards changed: release those not in `owned`, acquire (or re-acquire when lost) those in it. */
+  rebalance(owned: ReadonlySet<number>, onProgress?: (done: number, total: number) => void): Promise<void>;
+  /** The shards this process serves now. */
+  ownedShards(): number[];
+  /** Whether this process serves the shard now. */
+  ownsShard(shardId: number): boolean;
   /** Starts converting rows left in an older data format (once this version is active). */
   startDataRewrite(): Promise<void>;
   /** Stops the rewrite (after its batch) and the queue processors. */
@@ -110,6 +124,16 @@ export interface HistoryService {
   /** A legacy query task's answer. */
   respondQuery(queryId: string, req: ws.IRespondQueryTaskCompletedRequest): void;
 
+  // ---------------------------------------------------------------- schedules (frontend; schedules/driver.ts)
+  createSchedule(ns: NamespaceRef, req: ws.ICreateScheduleRequest): Promise<{ conflictToken: Uint8Array }>;
+  describeSchedule(namespaceId: string, scheduleId: string): Promise<ws.IDescribeScheduleResponse>;
+  updateSchedule(namespaceId: string, req: ws.IUpdateScheduleRequest): Promise<void>;
+  patchSchedule(namespaceId: string, scheduleId: string, patch: temporal.api.schedule.v1.ISchedulePatch): Promise<void>;
+  deleteSchedule(namespaceId: string, scheduleId: string): Promise<void>;
+  listScheduleMatchingTimes(namespaceId: string, scheduleId: string, startMs: number, endMs: number): Promise<ws.IListScheduleMatchingTimesResponse>;
+  /** The ListSchedules entry of a schedule (undefined: deleted meanwhile). */
+  scheduleListEntry(namespaceId: string, scheduleId: string): Promise<temporal.api.schedule.v1.IScheduleListEntry | undefined>;
+
   // ---------------------------------------------------------------- tasks (matching and the frontend)
   /** Matching: a poller took this workflow task (or `queryId`'s legacy query task below). */
   recordWorkflowTaskStarted(task: WorkflowTaskRef, identity: string, sticky?: boolean): Promise<PollWorkflowTaskQueueResponse>;
@@ -121,6 +145,12 @@ export interface HistoryService {
   activityCompleted(token: ActivityTaskToken, result: Payloads, identity: string): Promise<void>;
   activityFailed(token: ActivityTaskToken, failure: IFailure | null | undefined, lastHeartbeatDetails: Payloads, identity: string): Promise<void>;
   activityCanceled(token: ActivityTaskToken, details: Payloads, identity: string): Promise<void>;
+
+  // ---------------------------------------------------------------- other executions (another shard owner's transfer tasks)
+  startChild: CrossShardCalls['startChild'];
+  childClosed: CrossShardCalls['childClosed'];
+  applyParentClosePolicy: CrossShardCalls['applyParentClosePolicy'];
+  requestExternal: CrossShardCalls['requestExternal'];
 }
 
 export function createHistoryService(deps: HistoryServiceDeps): HistoryService {

@@ -9,6 +9,7 @@
  * background data-format rewrite converts the rest.
  */
 import { FORMAT, READABLE, formatVersionOf, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/blob';
+import type { StoredSchedule } from './schedules/stored-schedule';
 import type { ActivityState, ChildState, DurableUpdateState, TimerState, WorkflowState, WorkflowTaskState } from './state-machines/states';
 
 export interface RetryPolicyJson {
@@ -29,6 +30,12 @@ export interface WorkflowTaskInfo {
   startedTimeMs: number;
   requestId: string;
   identity: string;
+  /**
+   * A retry of a failed or timed out task whose WorkflowTaskScheduled / WorkflowTaskStarted events are
+   * not written yet (Temporal's transient workflow task): `scheduledEventId` and `startedEventId` are
+   * the ids they will get when the task completes. Absent in states written before transient tasks.
+   */
+  transient?: boolean;
 }
 
 export interface ActivityInfo {
@@ -178,6 +185,8 @@ export interface MutableState {
   children: Record<string, ChildInfo>;
   externalRequests: Record<string, ExternalRequestInfo>;
   updates: Record<string, UpdateInfo>;
+  /** set on a schedule's execution only ("temporal-sys-scheduler:<id>", no events): its record (schedules/stored-schedule.ts) */
+  schedule?: StoredSchedule;
 }
 
 type V1Optional = 'attempt' | 'executionExpirationMs' | 'firstTaskBackoffPending' | 'executionTimeMs';

@@ -20,6 +20,17 @@ export function nextRunRequestId(runId: string): string {
   return `${runId}/next`;
 }
 
+/**
+ * Whether closing with these close commands may start a next run: a CompleteWorkflowExecution starts one
+ * only for a cron workflow (failures may retry, continue-as-new always does). Without one no next
+ * run id need be reserved (a read of the current row saved).
+ */
+export function mayStartNextRun(ms: MutableState, closeCommands: readonly temporal.api.command.v1.ICommand[]): boolean {
+  if (ms.execution.cronSchedule) return true;
+  const complete = temporal.api.enums.v1.CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION;
+  return closeCommands.some((c) => Number(c.commandType) !== complete);
+}
+
 /** The run id the next run will get: the one already created by an interrupted earlier attempt, or new. */
 export async function reserveNextRunId(engine: HistoryEngine, ms: MutableState): Promise<string> {
   const e = ms.execution;
@@ -45,7 +56,7 @@ export async function createNextRun(engine: HistoryEngine, ctx: MutationContext)
   const cur = await engine.store.executions.getCurrentExecution(shard.shardId, old.namespaceId, old.workflowId);
   ctx.currentRowMovedOn = true;
   if (cur && cur.createRequestId === requestId) return; // created by an earlier, interrupted attempt
-  const first = (await engine.readHistory(ctx.ref))[0];
+  const first = (await engine.readHistoryFrom(ctx.ref, 1, 2, 1)).events[0];
   const started = first?.workflowExecutionStartedEventAttributes ?? {};
   const can = p.can;
   const memo = old.memoB64 ? fromB64(api.common.v1.Memo, old.memoB64) : undefined;

@@ -3,6 +3,10 @@
  * write of the shard passes `rangeId` down to the store, which re-checks it inside the transaction,
  * so a stale owner can never write. Task ids are rangeId * RANGE_SIZE + sequence, strictly
  * increasing for the lifetime of the shard; running out of a range renews it (another bump).
+ *
+ * A renewal must never fence this process's own writes: every fenced write holds a lease
+ * (`openWrite`) taken in the same synchronous step as its task ids, and a renewal waits until the
+ * leases of the old range are returned (new writes wait for the renewal) before it bumps range_id.
  */
 import { EventEmitter } from 'node:events';
 import { FORMAT, READABLE, jsonBlob, readJsonBlob, type DataBlob, type PersistenceBundle } from '../persistence';
@@ -30,10 +34,22 @@ export interface NewTaskEvents {
   visibility: [];
 }
 
+/** A fenced write in flight: the range id it writes under; `end` when its transaction settled. */
+export interface WriteLease {
+  readonly rangeId: number;
+  end(): void;
+}
+
 export class ShardContext {
   rangeId = 0;
   private seq = 0;
   lost = false;
+  /** given up by this process (the shard moved to another member): writes fail as if lost */
+  released = false;
+  /** fenced writes in flight under the current range */
+  private inflight = 0;
+  private drained: (() => void) | undefined;
+  private renewing: Promise<void> | undefined;
   /** emitted by the engine after a commit that created tasks */
   readonly newTasks = new EventEmitter<NewTaskEvents>();
 
@@ -64,10 +80,51 @@ export class ShardContext {
     this.log.debug({ shardId: this.shardId, rangeId: this.rangeId }, 'shard acquired');
   }
 
-  /** Make sure `n` task ids can be handed out without crossing into the next range. */
-  async reserveTaskIds(n: number): Promise<void> {
-    this.assertOwned();
-    if (this.seq + n < TASK_ID_RANGE_SIZE) return;
+  /**
+   * A lease for one fenced write that may hand out `n` task ids (0: a write without new tasks).
+   * When it resolves, the ids can be taken with nextTaskId in the same synchronous step, and the
+   * range stays the lease's until `end`: a renewal waits for it.
+   */
+  async openWrite(n: number): Promise<WriteLease> {
+    for (;;) {
+      this.assertOwned();
+      if (this.renewing) {
+        await this.renewing;
+        continue;
+      }
+      if (this.seq + n < TASK_ID_RANGE_SIZE) break;
+      this.renewing = this.renew().finally(() => (this.renewing = undefined));
+    }
+    this.inflight += 1;
+    let ended = false;
+    return {
+      rangeId: this.rangeId,
+      end: () => {
+        if (ended) return;
+        ended = true;
+        this.inflight -= 1;
+        if (this.inflight === 0) this.drained?.();
+      },
+    };
+  }
+
+  /** Runs one fenced write under a lease. */
+  async fenced<T>(fn: (rangeId: number) => Promise<T>): Promise<T> {
+    const lease = await this.openWrite(0);
+    try {
+      return await fn(lease.rangeId);
+    } catch (err) {
+      this.markLostIf(err);
+      throw err;
+    } finally {
+      lease.end();
+    }
+  }
+
+  /** The next range: after the writes of this one settled, so none of them is fenced by it. */
+  private async renew(): Promise<void> {
+    if (this.inflight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    this.drained = undefined;
     const info = this.info();
     try {
       await this.store.shards.updateShard(this.shardId, this.rangeId, this.rangeId + 1, info);
@@ -85,7 +142,7 @@ export class ShardContext {
   }
 
   assertOwned(): void {
-    if (this.lost) throw new ShardOwnershipLostError(this.shardId, this.rangeId);
+    if (this.lost || this.released) throw new ShardOwnershipLostError(this.shardId, this.rangeId);
   }
 
   markLostIf(err: unknown): void {

@@ -22,7 +22,9 @@ export type TimerTask =
   /** the first workflow task's backoff (startDelay, cron, retry) is over */
   | (ExecutionKey & { type: 'workflow-backoff' })
   /** retention of a closed run is over: delete its data */
-  | (ExecutionKey & { type: 'delete-execution' });
+  | (ExecutionKey & { type: 'delete-execution' })
+  /** a schedule's execution: run its scheduler (schedules/driver.ts) */
+  | (ExecutionKey & { type: 'schedule-wakeup' });
 
 /** Visibility: write the run's row in the visibility store (started, search attributes/memo changed, closed). */
 export type VisibilityTask = ExecutionKey & { type: 'visibility'; kind: 'start' | 'upsert' | 'close' };

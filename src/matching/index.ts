@@ -23,6 +23,8 @@ export interface MatchingService extends MatchingClient {
   ): Promise<PollWorkflowTaskQueueResponse>;
   /** DescribeTaskQueue: recent pollers (this process's) and the durable backlog of one queue and type (1 workflow, 2 activity). */
   describeTaskQueue(namespaceId: string, taskQueue: string, taskType: number): Promise<TaskQueueDescription>;
+  /** Unloads the task queues `keep` rejects (their ownership moved to another cluster member); returns how many. */
+  releaseQueues(keep: (namespaceId: string, name: string) => boolean): number;
   /** Answers every waiting poll empty and accepts no more. */
   stop(): void;
 }

@@ -4,7 +4,7 @@
  * pollers take them and matching asks history to record the start. A task whose start history
  * refuses (stale: already started, workflow closed) is dropped.
  */
-import { NotFoundError } from '../common/errors';
+import { ConditionFailedError, NotFoundError, UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { ActivityTaskRef, PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from '../history';
 import type { TaskStore } from '../persistence';
@@ -57,6 +57,36 @@ export class TaskQueueManager {
     this.log = deps.log;
   }
 
+  /**
+   * Unloads the queues `keep` says no (a cluster member's queues moved to another member); a later
+   * call on one loads it again under a new lease with the backlog from the database.
+   */
+  releaseQueues(keep: (namespaceId: string, name: string) => boolean): number {
+    let n = 0;
+    for (const [k, q] of this.queues) {
+      if (keep(q.key.namespaceId, q.key.name)) continue;
+      this.queues.delete(k);
+      q.unload(new UnavailableError(`task queue ${q.key.name} moved to another member`));
+      n++;
+    }
+    return n;
+  }
+
+  /** A write the queue's lease no longer covers (another member leased it): drop the object so the next call reloads it. */
+  private async unloadOnFailure<R>(namespaceId: string, name: string, taskType: number, p: Promise<R>): Promise<R> {
+    try {
+      return await p;
+    } catch (err) {
+      const k = `${namespaceId}/${taskType}/${name}`;
+      const q = this.queues.get(k);
+      if (q && err instanceof ConditionFailedError) {
+        this.queues.delete(k);
+        q.unload(new UnavailableError(`task queue ${name} was leased by another member`));
+      }
+      throw err;
+    }
+  }
+
   private queue<T>(namespaceId: string, name: string, taskType: number): PhysicalTaskQueue<T> {
     const k = `${namespaceId}/${taskType}/${name}`;
     let q = this.queues.get(k);
@@ -80,7 +110,7 @@ export class TaskQueueManager {
         if (sticky.offer({ kind: 'task', ref: task, taskId: undefined, done })) return done.promise;
       }
     }
-    await this.queue<WorkflowTaskRef>(namespaceId, taskQueue, WORKFLOW).add(task);
+    await this.unloadOnFailure(namespaceId, taskQueue, WORKFLOW, this.queue<WorkflowTaskRef>(namespaceId, taskQueue, WORKFLOW).add(task));
   }
 
   private stickyQueue(namespaceId: string, name: string, normalQueue: string): StickyTaskQueue<WorkflowTaskRef> {
@@ -101,7 +131,7 @@ export class TaskQueueManager {
   }
 
   async addActivityTask(namespaceId: string, taskQueue: string, task: ActivityTaskRef): Promise<void> {
-    await this.queue<ActivityTaskRef>(namespaceId, taskQueue, ACTIVITY).add(task);
+    await this.unloadOnFailure(namespaceId, taskQueue, ACTIVITY, this.queue<ActivityTaskRef>(namespaceId, taskQueue, ACTIVITY).add(task));
   }
 
   addQueryTask(namespaceId: string, taskQueue: string, queryId: string): void {

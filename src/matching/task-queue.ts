@@ -156,6 +156,17 @@ export class PhysicalTaskQueue<T> implements PollableQueue<T> {
     item.done?.resolve();
   }
 
+  /**
+   * This process no longer owns the queue (a cluster member handed it over): pollers answer empty,
+   * tasks held only in memory (sync-matched, not in the backlog table) fail back to their adders so
+   * history keeps their transfer tasks, and the queue must not be used again (the new owner leases
+   * it and loads the persisted backlog).
+   */
+  unload(reason: Error): void {
+    this.releasePollers();
+    for (const item of this.backlog.splice(0)) if (item.kind === 'task' && item.taskId === undefined) item.done?.reject(reason);
+  }
+
   /** Wake every waiting poller with "no task" (shutdown). */
   releasePollers(): void {
     for (const p of this.pollers.splice(0)) p.deferred.resolve(undefined);

@@ -22,6 +22,8 @@ export interface ShardStore {
   getOrCreateShard(shardId: number, initialInfo: DataBlob): Promise<ShardRow>;
   /** Compare-and-set of range_id (ownership acquisition / renewal). */
   updateShard(shardId: number, previousRangeId: number, newRangeId: number, info: DataBlob): Promise<void>;
+  /** Every shard's row (cluster describe: which process holds which shard). */
+  listShards(): Promise<ShardRow[]>;
 }
 
 // ---------------------------------------------------------------- executions
@@ -206,6 +208,40 @@ export interface ClusterMetadataStore {
   saveClusterMetadata(clusterName: string, info: DataBlob, previousVersion: number | undefined): Promise<boolean>;
 }
 
+// ---------------------------------------------------------------- cluster membership
+/** The roles a server process plays, each registered as its own membership row. */
+export type MemberRole = 'frontend' | 'history' | 'matching';
+
+/** One process in one role (table cluster_membership); times are epoch milliseconds. */
+export interface MemberRow {
+  /** the process's id for this session (a new one at every start) */
+  hostId: string;
+  role: MemberRole;
+  /** where the other processes reach it (its internal gRPC API) */
+  rpcAddress: string;
+  rpcPort: number;
+  /** hostname:pid, for people */
+  identity: string;
+  serverVersion: string;
+  sessionStartMs: number;
+  lastHeartbeatMs: number;
+  /** after this time the member counts as gone unless it heartbeats again */
+  recordExpiryMs: number;
+}
+
+export interface ClusterMembershipStore {
+  /** Registers the member or renews its heartbeat and expiry (an upsert on host id and role). */
+  upsertMember(row: MemberRow): Promise<void>;
+  /** Members whose record has not expired at `nowMs` (every role, or the one asked for), by host id. */
+  listMembers(nowMs: number, role?: MemberRole): Promise<MemberRow[]>;
+  /** Every row, expired or not (cluster describe shows the recently gone too). */
+  listAllMembers(): Promise<MemberRow[]>;
+  /** A graceful stop: the member's rows go at once, so the others take its shards without waiting for expiry. */
+  removeMember(hostId: string): Promise<void>;
+  /** Deletes rows that expired before `beforeMs`; returns how many. */
+  pruneExpired(beforeMs: number): Promise<number>;
+}
+
 // ---------------------------------------------------------------- data format rewrites
 /** One background rewrite of a kind of blob into a newer format (table data_format_rewrite). */
 export interface DataRewriteRecord {
@@ -261,5 +297,6 @@ export interface PersistenceBundle {
   readonly namespaces: NamespaceStore;
   readonly cluster: ClusterMetadataStore;
   readonly dataRewrite: DataRewriteStore;
+  readonly membership: ClusterMembershipStore;
   close(): Promise<void>;
 }

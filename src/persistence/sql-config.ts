@@ -26,6 +26,11 @@ export interface SqlConnectConfig {
   /** Extra driver settings, Temporal's `connectAttributes` (e.g. sslmode, mode=memory, cache=shared). */
   connectAttributes?: Record<string, string>;
   tls?: SqlTlsConfig;
+  /** PostgreSQL / MySQL: most connections the server's pool opens (Temporal's `maxConns`; default DEFAULT_MAX_CONNS) */
+  maxConns?: number;
 }
+
+/** Connections per pooled store when the config names no `maxConns`. */
+export const DEFAULT_MAX_CONNS = 20;
 
 export const DEFAULT_PORTS: Record<SqlPluginName, number> = { sqlite: 0, postgres12: 5432, mysql8: 3306 };

@@ -13,7 +13,7 @@
  *   scheduler.ts   the state machine (injected clock, SchedulerActions port)
  *   views.ts       DescribeSchedule / ListSchedules / ListScheduleMatchingTimes answers
  *
- * ## Storage and ownership (design note; no persistence code yet)
+ * ## Storage and ownership (design note; built as (a): src/history/schedules/)
  *
  * Goal: a schedule fires exactly once per nominal time across kill -9 and, with issue 12, across
  * several server processes. Two designs were weighed:

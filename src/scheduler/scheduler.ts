@@ -447,6 +447,22 @@ export class Scheduler {
   }
 
   /**
+   * The time-driven half of a tick, without starting anything: the spec times that came due are
+   * buffered (or counted missed), backfills move along. A driver that persists the record after this
+   * and before `tick()` makes each decision durable before its start is attempted, so a start made
+   * just before a crash is found again (same request id) and recorded, whatever its age by then.
+   * Returns true when the buffer grew.
+   */
+  bufferDue(): boolean {
+    const internal = this.record.internal;
+    const before = internal.bufferedStarts.length;
+    const now = this.deps.clock();
+    internal.lastProcessedTime = this.processTimeRange(internal.lastProcessedTime, Math.max(now, internal.lastProcessedTime), 0, false, 'auto').processedUntil;
+    this.processBackfills();
+    return internal.bufferedStarts.length > before;
+  }
+
+  /**
    * One wake-up: handle the spec times that came due, move backfills along, start what the overlap
    * policy allows. The driver persists the record afterwards and calls again at `nextWakeup`, on a
    * patch or update, and when a watched run closes (after `runClosed`).

@@ -1,7 +1,9 @@
 /**
  * The gRPC server the frontend's services are served on: binding (after checking the port is free,
  * so a start that would fail to bind fails before it changes anything), TCP_NODELAY on accepted
- * connections, and a graceful shutdown with a deadline.
+ * connections, limits enforced before any decoding (the largest message, as Temporal's frontend: 4
+ * MiB by default; the largest header list, at the HTTP/2 layer), TLS credentials when given, and a
+ * graceful shutdown with a deadline.
  */
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
@@ -16,19 +18,38 @@ export interface GrpcServer {
   shutdown(graceMs: number): Promise<void>;
 }
 
-const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
+/** Temporal's frontend default (its dynamic config frontend.maxReceiveMessageSize... is 4 MiB too). */
+export const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** The largest request header list (metadata: an authorization JWT fits many times over). */
+export const DEFAULT_MAX_METADATA_BYTES = 64 * 1024;
+const MAX_SEND_MESSAGE_BYTES = 128 * 1024 * 1024;
+
+export interface GrpcServeOptions {
+  /** `grpc.max_receive_message_length`: a larger message is refused (RESOURCE_EXHAUSTED) before it is decoded */
+  maxReceiveMessageBytes?: number;
+  /** `grpc.max_metadata_size`: a larger header list is refused by HTTP/2 before any call runs */
+  maxMetadataBytes?: number;
+  /** TLS (see ./tls-credentials.ts); none: plaintext */
+  credentials?: ServerCredentials;
+}
 
 export async function serveGrpc(
   services: readonly { definition: ServiceDefinition; implementation: UntypedServiceImplementation }[],
   host: string,
   port: number,
+  opts: GrpcServeOptions = {},
 ): Promise<GrpcServer> {
-  const server = new Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });
+  const maxMetadata = opts.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES;
+  const server = new Server({
+    'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_SEND_MESSAGE_BYTES,
+    'grpc.max_metadata_size': maxMetadata,
+  });
   for (const s of services) server.addService(s.definition, s.implementation);
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(`${host}:${port}`, opts.credentials ?? ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  disableNagle(server);
+  tuneHttp2(server, maxMetadata);
   return {
     port: bound,
     shutdown: (graceMs) =>
@@ -66,9 +87,14 @@ export async function assertPortFree(host: string, port: number): Promise<void> 
  * responses wait for the peer's delayed ACK (~40 ms on Linux) behind Nagle's algorithm: every task
  * and response of a worker paid it. Set it on every accepted connection (grpc-js keeps its
  * http2 servers in a private map; without it nothing happens and only latency suffers).
+ * grpc-js's server ignores `grpc.max_metadata_size`; the HTTP/2 setting SETTINGS_MAX_HEADER_LIST_SIZE
+ * enforces it (nghttp2 refuses a larger header block before any call is created).
  */
-function disableNagle(server: Server): void {
-  const servers = (server as unknown as { http2Servers?: Map<NetServer, unknown> }).http2Servers;
+function tuneHttp2(server: Server, maxMetadataBytes: number): void {
+  const servers = (server as unknown as { http2Servers?: Map<NetServer & { updateSettings?(s: object): void }, unknown> }).http2Servers;
   if (!(servers instanceof Map)) return;
-  for (const s of servers.keys()) s.on('connection', (socket: Socket) => socket.setNoDelay(true));
+  for (const s of servers.keys()) {
+    s.on('connection', (socket: Socket) => socket.setNoDelay(true));
+    s.updateSettings?.({ maxHeaderListSize: maxMetadataBytes });
+  }
 }

@@ -7,9 +7,9 @@
  */
 import { hostname } from 'node:os';
 import { LateBinding } from '../common/late-binding';
-import { createLogger } from '../common/logger';
+import { createLogger, type LogFormat } from '../common/logger';
 import { packageVersion } from '../common/package-info';
-import { createFrontendService, type Interceptor } from '../frontend';
+import { authorizationInterceptor, createFrontendService, JwtKeyProvider, type Interceptor } from '../frontend';
 import { createHistoryService, DEFAULT_LIMITS, type Limits } from '../history';
 import { createMatchingService, type HistoryClient } from '../matching';
 import { NamespaceRegistry } from '../namespace';
@@ -20,10 +20,17 @@ import { ReleaseFeedChecker } from '../upgrade/release-feed';
 import { mustParseServerVersion } from '../upgrade/server-version';
 import { openVisibilityService } from '../visibility';
 import type { RunningUiServer } from '../ui/server';
-import { assertPortFree, serveGrpc, type GrpcServer } from './grpc-server';
+import { ClusterMember, type ClusterOptions } from './cluster/member';
+import { lockSqliteDatabase, type SqliteLock } from './sqlite-lock';
+import type { AuthorizationConfig, ClientTlsConfig, ServerTlsConfig } from '../config/global-config';
+import { assertPortFree, serveGrpc, type GrpcServeOptions, type GrpcServer } from './grpc-server';
+import { serverTlsCredentials } from './tls-credentials';
+import { warnIfExposed } from './exposure';
 import { startWebUi, type WebUiContext, type WebUiOptions } from './web-ui';
 
 export { PortUnavailableError } from './grpc-server';
+export { DatabaseInUseError } from './sqlite-lock';
+export type { ClusterOptions } from './cluster/member';
 
 export interface TemporalServerOptions {
   persistence: SqlConnectConfig;
@@ -34,6 +41,8 @@ export interface TemporalServerOptions {
   numHistoryShards?: number;
   namespace?: string[];
   logLevel?: string;
+  /** json (default) or pretty (one readable line a record) */
+  logFormat?: LogFormat;
   longPollTimeoutMs?: number;
   clusterName?: string;
   /** A release feed (URL or file) for GetClusterInfo's versionInfo; none: no check, no traffic. */
@@ -51,6 +60,18 @@ export interface TemporalServerOptions {
   interceptors?: readonly Interceptor[];
   /** serve the Web UI too (none: headless) */
   ui?: WebUiOptions;
+  /**
+   * On PostgreSQL and MySQL every server is a cluster member (it registers in cluster_membership and
+   * serves the shards and task queues the hash ring gives it); these are its internal API and
+   * membership settings. SQLite serves one process and ignores them.
+   */
+  cluster?: ClusterOptions;
+  /** the gRPC server's limits (defaults: 4 MiB messages, 64 KiB metadata) */
+  grpc?: Omit<GrpcServeOptions, 'credentials'>;
+  /** the frontend's TLS (`global.tls.frontend`); none: plaintext (with a warning when bound beyond loopback) */
+  tls?: { server: ServerTlsConfig; client?: ClientTlsConfig; refreshIntervalMs?: number };
+  /** `global.authorization`: JWTs checked by Temporal's default claim mapper and authorizer on every call */
+  authorization?: AuthorizationConfig;
 }
 
 export interface RunningTemporalServer {
@@ -63,7 +84,7 @@ export interface RunningTemporalServer {
 }
 
 export async function startTemporalServer(opts: TemporalServerOptions): Promise<RunningTemporalServer> {
-  const log = createLogger(opts.logLevel ?? 'info');
+  const log = createLogger(opts.logLevel ?? 'info', opts.logFormat);
   const host = opts.host ?? '127.0.0.1';
   const longPollTimeoutMs = opts.longPollTimeoutMs ?? 60_000;
   const clusterName = opts.clusterName ?? 'active';
@@ -71,9 +92,31 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   // Before any upgrade work: a start that would only fail to bind at the end must not rewrite shards
   // (and take them from the server still holding the port) first.
   if (opts.port !== 0) await assertPortFree(host, opts.port);
+  // certificates are read and checked before anything else: a bad file fails the start naming its key
+  const credentials = opts.tls ? serverTlsCredentials(opts.tls.server, 'global.tls.frontend.server', opts.tls.refreshIntervalMs ?? 60_000, log) : undefined;
+  warnIfExposed(log, 'gRPC frontend', host, !!opts.tls, !!opts.authorization);
+  if (opts.ui) warnIfExposed(log, 'Web UI', opts.ui.host, !!opts.ui.https, !!opts.ui.authToken);
+
+  // the JWT keys are loaded before anything else too: a source that cannot be read fails the start naming it
+  const jwtKeys = opts.authorization ? new JwtKeyProvider(opts.authorization.keySourceURIs, opts.authorization.refreshIntervalMs, log) : undefined;
+  await jwtKeys?.start();
+  const interceptors: Interceptor[] = [
+    ...(jwtKeys && opts.authorization ? [authorizationInterceptor(jwtKeys, opts.authorization.permissionsClaimName)] : []),
+    ...(opts.interceptors ?? []),
+  ];
 
   // ---------------------------------------------------------------- persistence and the cluster's checks
-  const store = await openPersistence(opts.persistence);
+  // SQLite serves one server process: a second one on the same file is refused here, naming the first.
+  const sqliteLock: SqliteLock | undefined =
+    opts.persistence.pluginName === 'sqlite' ? lockSqliteDatabase(opts.persistence.databaseName, opts.port) : undefined;
+  let store;
+  try {
+    store = await openPersistence(opts.persistence);
+  } catch (err) {
+    jwtKeys?.stop();
+    sqliteLock?.release();
+    throw err;
+  }
   let cluster;
   try {
     // Refuses a skipped minor or a rollback past compatibility before anything is served.
@@ -85,7 +128,26 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     });
   } catch (err) {
     await store.close();
+    sqliteLock?.release();
     throw err;
+  }
+
+  // A cluster member (PostgreSQL, MySQL): its internal API listens before the services exist (calls
+  // wait for their binding); the services are built with its routing clients.
+  let member: ClusterMember | undefined;
+  if (opts.persistence.pluginName !== 'sqlite') {
+    member = new ClusterMember(
+      { ...opts.cluster, host, frontendPort: opts.port, numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, serverVersion },
+      store,
+      log,
+    );
+    try {
+      await member.listen();
+    } catch (err) {
+      await member.close();
+      await store.close();
+      throw err;
+    }
   }
 
   // ---------------------------------------------------------------- services
@@ -96,7 +158,9 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     await namespaces.ensure([...new Set(['default', ...(opts.namespace ?? [])])]);
     visibility = opts.visibility ? await openVisibilityService(opts.visibility) : undefined;
   } catch (err) {
+    await member?.close();
     await store.close();
+    sqliteLock?.release();
     throw err;
   }
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -104,16 +168,20 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   // matching): matching is built with a client of history, bound once history exists and before
   // anything polls.
   const historyBinding = new LateBinding<HistoryClient>('the history client of matching');
-  const matching = createMatchingService({ tasks: store.tasks, longPollTimeoutMs, history: historyBinding.client, log });
-  const history = createHistoryService({
+  const localMatching = createMatchingService({ tasks: store.tasks, longPollTimeoutMs, history: historyBinding.client, log });
+  const localHistory = createHistoryService({
     store,
     options: { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}`, serverVersion, limits },
     log,
-    matching,
+    // in a cluster, tasks go to their queue's owner and transfer tasks reach other shards through their owners
+    matching: member ? member.matchingClient : localMatching,
+    crossShard: member?.historyClient,
     namespaces,
     visibility,
     dataRewrite: { rowsPerSecond: opts.dataRewriteRowsPerSecond ?? 1000 },
   });
+  // What the frontend and matching call: the local services, or in a cluster the routing clients.
+  const { history, matching } = member ? member.bind(localHistory, localMatching) : { history: localHistory, matching: localMatching };
   historyBinding.bind(history);
   const feed = opts.releaseFeed
     ? new ReleaseFeedChecker(opts.releaseFeed, mustParseServerVersion(serverVersion), opts.releaseFeedCheckIntervalMs ?? 86_400_000, log)
@@ -133,7 +201,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
       visibilityStore: opts.visibility?.pluginName ?? '',
       versionInfo: () => feed?.versionInfo(),
     },
-    interceptors: opts.interceptors,
+    interceptors,
     log,
   });
 
@@ -141,13 +209,18 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const stopServices = async (): Promise<void> => {
     // history first: the data rewrite finishes its batch, the queues stop
     await history.stop();
+    // a member then leaves: the others take its shards at their next refresh
+    await member?.leave();
     frontend.drain();
     feed?.stop();
     matching.stop();
+    jwtKeys?.stop();
   };
   const closeStores = async (): Promise<void> => {
+    await member?.close();
     await store.close();
     await visibility?.close();
+    sqliteLock?.release();
   };
 
   // ---------------------------------------------------------------- start, in order
@@ -160,12 +233,17 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   };
   let grpc: GrpcServer;
   try {
-    await history.start(cluster.onShardProgress);
-    await cluster.activate();
+    if (member) {
+      // this member's share of the shards; the version is active once every shard carries it
+      await member.join(cluster.onShardProgress, () => cluster.activate());
+    } else {
+      await history.start(cluster.onShardProgress);
+      await cluster.activate();
+    }
     // Old-format rows left after the upgrade are converted in the background, once the version is active.
     await history.startDataRewrite();
     await feed?.start();
-    grpc = await serveGrpc(frontend.services, host, opts.port);
+    grpc = await serveGrpc(frontend.services, host, opts.port, { ...opts.grpc, credentials });
   } catch (err) {
     return abandon(err);
   }
@@ -181,6 +259,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
         serverVersion,
         clusterName,
         numHistoryShards: cluster.numHistoryShards,
+        frontendTls: opts.tls,
       });
     } catch (err) {
       return abandon(err, grpc);

@@ -5,17 +5,25 @@
  * the predicted one. Everything the server acknowledged goes to the state file, so a run after an
  * upgrade can check the workflows that an earlier run left open. Calls that fail while the server
  * restarts are retried; only a workflow that never completes counts as lost.
+ *
+ * Several frontends (`addresses`): the run opens one client (and one worker) per address and spreads
+ * its workflows over them round robin. Every call has a deadline (a server killed or frozen never
+ * holds the run), and a run whose starts keep failing past `startGraceMs` stops starting and says why.
  */
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import * as activities from './activities';
+import { clientSecurity, nativeClientSecurity, type ClientSecurityOptions } from '../common/client-security';
 import { SIM_KINDS, type SimKind, type SimPlan, WORKFLOW_TYPES, expectedResult } from './expected';
 import { type StartedRecord, StateFile } from './state-file';
 
 export interface SimulateOptions {
-  address: string;
+  /** frontend endpoints; clients and workers are spread over them */
+  addresses: readonly string[];
+  /** TLS and API key for every connection (see src/common/client-security.ts) */
+  security?: ClientSecurityOptions;
   namespace: string;
   taskQueue: string;
   /** new workflows per second */
@@ -37,6 +45,10 @@ export interface SimulateOptions {
   seed: number;
   progress: (line: string) => void;
   progressIntervalMs: number;
+  /** how long starts may keep failing (none succeeding) before the run gives up starting (default 60 s) */
+  startGraceMs?: number;
+  /** the deadline of each call but the result long polls (default 30 s) */
+  callTimeoutMs?: number;
 }
 
 export interface SimulateSummary {
@@ -52,13 +64,32 @@ export interface SimulateSummary {
   checkedFromStateFile: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   failures: string[];
+  /** set when starts kept failing past the grace period: why the run stopped starting */
+  startsGaveUp?: string;
+  /** a worker that did not stop within its grace period at the end (the process should exit anyway) */
+  workerStuck?: boolean;
+}
+
+/** a result long poll is cut after this and polled again (the server answers long polls within 60 s) */
+const RESULT_POLL_DEADLINE_MS = 75_000;
+/** how long the workers get to stop at the end */
+const WORKER_STOP_MS = 15_000;
+
+/** `p`, or `fallback` once `ms` passed (for shutdown steps that must not hold the run). */
+async function within<T>(ms: number, p: Promise<T>, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
  * Retries a call while the server is unreachable (restarts); gives up after `patienceMs`, or at once
  * when `stop` is aborted (the run itself cancelled the call).
  */
-async function patiently<T>(what: string, patienceMs: number, fn: () => Promise<T>, stop?: AbortSignal): Promise<T> {
+async function patiently<T>(what: string, patienceMs: number, fn: () => Promise<T>, stop?: AbortSignal, onRetry?: (err: unknown) => void): Promise<T> {
   const deadline = Date.now() + patienceMs;
   let delay = 200;
   for (;;) {
@@ -66,6 +97,7 @@ async function patiently<T>(what: string, patienceMs: number, fn: () => Promise<
       return await fn();
     } catch (err) {
       if (stop?.aborted || !isTransient(err) || Date.now() > deadline) throw err;
+      onRetry?.(err);
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 2000);
     }
@@ -135,11 +167,18 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
   };
   const latencies: number[] = [];
   const patience = Math.max(o.durationMs + o.drainMs, 120_000);
+  const callTimeoutMs = o.callTimeoutMs ?? 30_000;
+  const startGraceMs = o.startGraceMs ?? 60_000;
+  if (o.addresses.length === 0) throw new Error('simulate needs at least one address');
 
-  const connection = await patiently('connect', 60_000, () => Connection.connect({ address: o.address }));
-  const client = new Client({ connection, namespace: o.namespace });
-  let worker: Worker | undefined;
-  let nativeConnection: NativeConnection | undefined;
+  const connections = await Promise.all(
+    o.addresses.map((address) =>
+      patiently('connect', 60_000, () => Connection.connect({ address, connectTimeout: callTimeoutMs, ...clientSecurity(o.security ?? {}) })),
+    ),
+  );
+  const clients = connections.map((connection) => new Client({ connection, namespace: o.namespace }));
+  const workers: Worker[] = [];
+  const nativeConnections: NativeConnection[] = [];
   if (o.runWorker) {
     try {
       // The summary goes to stdout: keep the SDK core's own log lines to errors, through our logger.
@@ -150,14 +189,19 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
     } catch {
       /* installed already (tests run several simulations in one process) */
     }
-    nativeConnection = await NativeConnection.connect({ address: o.address });
-    worker = await Worker.create({
-      connection: nativeConnection,
-      namespace: o.namespace,
-      taskQueue: o.taskQueue,
-      workflowsPath: require.resolve('./workflows'),
-      activities,
-    });
+    for (const address of o.addresses) {
+      const nativeConnection = await NativeConnection.connect({ address, ...nativeClientSecurity(o.security ?? {}) });
+      nativeConnections.push(nativeConnection);
+      workers.push(
+        await Worker.create({
+          connection: nativeConnection,
+          namespace: o.namespace,
+          taskQueue: o.taskQueue,
+          workflowsPath: require.resolve('./workflows'),
+          activities,
+        }),
+      );
+    }
   }
 
   // Set once the run stops waiting: calls cut off by the shutdown are not failures.
@@ -165,6 +209,18 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
   // Cancels the result long-polls still running when the run stops waiting.
   const abort = new AbortController();
   setMaxListeners(0, abort.signal); // one listener per open workflow
+  // Stops the retries of starts, describes and signals once the run stops starting (--leave-open).
+  const stopRetries = new AbortController();
+  setMaxListeners(0, stopRetries.signal);
+  /** A unary call with its deadline. */
+  const call = <T>(c: Client, fn: () => Promise<T>): Promise<T> => c.withDeadline(Date.now() + callTimeoutMs, fn);
+  /** starts failing since (ms; undefined: the last start went through) and the last error */
+  let startFailingSince: number | undefined;
+  let lastStartError = '';
+  const startFailed = (err: unknown) => {
+    startFailingSince ??= Date.now();
+    lastStartError = describeError(err);
+  };
   const open = new Set<Promise<void>>();
   const track = (p: Promise<void>) => {
     open.add(p);
@@ -172,14 +228,19 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
   };
 
   const openIds = new Set<string>();
-  const awaitOutcome = (rec: StartedRecord, handle: WorkflowHandle, fromStateFile: boolean) =>
+  const awaitOutcome = (client: Client, rec: StartedRecord, handle: WorkflowHandle, fromStateFile: boolean) =>
     (async () => {
       openIds.add(rec.workflowId);
       let outcome: 'completed' | 'wrong-result' | 'failed';
       let result: unknown;
       let error: string | undefined;
       try {
-        result = await patiently('result', patience, () => client.withAbortSignal(abort.signal, () => handle.result()), abort.signal);
+        result = await patiently(
+          'result',
+          patience,
+          () => client.withAbortSignal(abort.signal, () => client.withDeadline(Date.now() + RESULT_POLL_DEADLINE_MS, () => handle.result())),
+          abort.signal,
+        );
         outcome = result === rec.expected ? 'completed' : 'wrong-result';
         if (outcome === 'wrong-result') error = `result ${JSON.stringify(result)}, expected ${rec.expected}`;
       } catch (err) {
@@ -200,11 +261,14 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
       openIds.delete(rec.workflowId);
     })();
 
+  let nextClient = 0;
+  const pickClient = () => clients[nextClient++ % clients.length]!;
   for (const [id, e] of earlier) {
     if (e.outcome) continue;
     summary.checkedFromStateFile++;
+    const client = pickClient();
     track(
-      awaitOutcome(e.started, client.workflow.getHandle(id, e.started.runId, { followRuns: true }), true).catch((err: unknown) => {
+      awaitOutcome(client, e.started, client.workflow.getHandle(id, e.started.runId, { followRuns: true }), true).catch((err: unknown) => {
         if (!closing) summary.failures.push(`${id}: ${describeError(err)}`);
       }),
     );
@@ -241,22 +305,33 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
     const workflowId = `sim-${runToken}-${seq}`;
     const args = kind === 'activities' || kind === 'timer' || kind === 'continue' ? [seed, plan.n] : [seed];
     const startedAtMs = Date.now();
+    const client = clients[seq % clients.length]!;
     let handle: WorkflowHandle;
     try {
-      handle = await patiently('start', patience, () => client.workflow.start(WORKFLOW_TYPES[kind], { taskQueue: o.taskQueue, workflowId, args }));
+      handle = await patiently(
+        'start',
+        patience,
+        () => call(client, () => client.workflow.start(WORKFLOW_TYPES[kind], { taskQueue: o.taskQueue, workflowId, args })),
+        stopRetries.signal,
+        startFailed,
+      );
     } catch (err) {
       // A start retried after the server took it but before we heard back.
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+        startFailed(err);
+        throw err;
+      }
       handle = client.workflow.getHandle(workflowId);
     }
-    const described = await patiently('describe', patience, () => handle.describe());
+    startFailingSince = undefined;
+    const described = await patiently('describe', patience, () => call(client, () => handle.describe()), stopRetries.signal);
     const rec: StartedRecord = { type: 'started', ...plan, workflowId, runId: described.runId, expected: expectedResult(plan), startedAtMs };
     state.append(rec);
     // Open from the moment it is in the state file (a signal workflow is, before its signal is sent).
     openIds.add(workflowId);
     summary.started++;
-    if (kind === 'signal') await patiently('signal', patience, () => handle.signal('go', plan.signalValue));
-    await awaitOutcome(rec, client.workflow.getHandle(workflowId, described.runId, { followRuns: true }), false);
+    if (kind === 'signal') await patiently('signal', patience, () => call(client, () => handle.signal('go', plan.signalValue)), stopRetries.signal);
+    await awaitOutcome(client, rec, client.workflow.getHandle(workflowId, described.runId, { followRuns: true }), false);
   };
 
   const load = async (): Promise<void> => {
@@ -279,12 +354,20 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
           o.progress(line());
           lastProgress = Date.now();
         }
+        if (startFailingSince !== undefined && Date.now() - startFailingSince > startGraceMs) {
+          summary.startsGaveUp = `no workflow could be started for ${Math.round((Date.now() - startFailingSince) / 1000)} s (grace ${Math.round(startGraceMs / 1000)} s); last error: ${lastStartError}`;
+          summary.failures.push(summary.startsGaveUp);
+          o.progress(`giving up starting: ${summary.startsGaveUp}`);
+          stopRetries.abort();
+          break;
+        }
         await new Promise((r) => setTimeout(r, 20));
       }
     }
     if (o.leaveOpen) {
-      // counted once the starts still in flight are recorded (below)
+      // counted once the starts still in flight are recorded (below), which retry no more
       closing = true;
+      stopRetries.abort();
       return;
     }
     const drainUntil = Date.now() + o.drainMs;
@@ -301,16 +384,34 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
   };
 
   try {
-    if (worker) await worker.runUntil(load());
-    else await load();
+    const loading = load();
+    if (workers.length === 0) await loading;
+    else {
+      // the workers stop once the load is over; one that does not stop in time does not hold the run
+      const stopped = Promise.all(workers.map((w) => w.runUntil(loading))).then(() => true);
+      summary.workerStuck = !(await Promise.race([stopped, loading.then(() => within(WORKER_STOP_MS, stopped, false))]));
+      if (summary.workerStuck) o.progress(`the worker did not stop within ${WORKER_STOP_MS / 1000} s; going on without it`);
+    }
   } finally {
     closing = true;
+    stopRetries.abort();
     abort.abort();
+    // every call has its deadline: this ends
     await Promise.allSettled([...open]);
     // Every workflow in the state file without an outcome: what a later --check run waits for.
     if (o.leaveOpen) summary.leftOpen = openIds.size;
-    await connection.close().catch(() => undefined);
-    await nativeConnection?.close().catch(() => undefined);
+    for (const c of connections)
+      await within(
+        5_000,
+        c.close().catch(() => undefined),
+        undefined,
+      );
+    for (const c of nativeConnections)
+      await within(
+        5_000,
+        c.close().catch(() => undefined),
+        undefined,
+      );
   }
   latencies.sort((a, b) => a - b);
   summary.latencyMs = {

@@ -189,6 +189,29 @@ export interface ClusterResponse {
   clusterInfo: JsonObject | ApiError['error'];
   systemInfo: JsonObject | ApiError['error'];
   upgrade: UpgradeStatusView | ApiError['error'];
+  /** the server processes sharing the database (as `temporal-ts admin cluster describe` shows them) */
+  members?: ClusterMembersView | ApiError['error'];
+}
+
+/** One server process of the cluster (src/server/cluster/describe.ts). */
+export interface ClusterMemberView {
+  hostId: string;
+  identity: string;
+  address: string;
+  ports: { frontend?: number; history?: number; matching?: number };
+  serverVersion: string;
+  sessionStart: string;
+  lastHeartbeat: string;
+  state: 'alive' | 'expired';
+  shards: number[];
+}
+
+export interface ClusterMembersView {
+  database: string;
+  plugin: string;
+  numHistoryShards: number;
+  members: ClusterMemberView[];
+  otherOwners: { identity: string; shards: number[] }[];
 }
 
 export interface ReleaseInfoView {
@@ -227,4 +250,56 @@ export interface ChildrenResponse {
   children: ChildWorkflow[];
   /** why List could not be asked (e.g. UNIMPLEMENTED): only pending children are shown */
   listMessage?: string;
+}
+
+// ---------------------------------------------------------------- schedules
+/** One action a schedule took: the run it started. */
+export interface ScheduleAction {
+  /** when it was due (nominal time plus jitter) */
+  scheduleTime: string | null;
+  /** when the run actually started */
+  actualTime: string | null;
+  workflowId: string;
+  runId: string;
+  /** the run's status as the schedule last saw it ("Running", "Completed", ...) */
+  status: string;
+}
+
+export interface ScheduleSummary {
+  scheduleId: string;
+  workflowType: string;
+  paused: boolean;
+  notes: string;
+  /** the spec in readable JSON (ScheduleSpec) */
+  spec: Json;
+  recentActions: ScheduleAction[];
+  nextActionTimes: string[];
+}
+
+export interface ScheduleListResponse {
+  schedules: ScheduleSummary[];
+  nextPageToken: string | null;
+}
+
+export interface ScheduleDetails {
+  scheduleId: string;
+  spec: Json;
+  action: { workflowType: string; workflowId: string; taskQueue: string; input: Json };
+  policies: { overlapPolicy: string; catchupWindow: string | null; pauseOnFailure: boolean };
+  state: { paused: boolean; notes: string; limitedActions: boolean; remainingActions: number };
+  info: {
+    actionCount: number;
+    missedCatchupWindow: number;
+    overlapSkipped: number;
+    bufferDropped: number;
+    runningWorkflows: { workflowId: string; runId: string }[];
+    recentActions: ScheduleAction[];
+    futureActionTimes: string[];
+    createTime: string | null;
+    updateTime: string | null;
+  };
+  memo: Json;
+  searchAttributes: Json;
+  /** DescribeScheduleResponse as readable JSON */
+  raw: Json;
 }

@@ -81,6 +81,9 @@ export async function prepareClusterStart(
     pending = pending.then(() => store.cluster.updateServerVersion(clusterName, binary.text, jsonBlob(status, FORMAT.serverVersionStatus), activatedMs));
     return pending;
   };
+  // progress is news on an upgrade; on a database created a moment ago (or a restart) it is noise
+  const upgrading = decision.kind === 'upgrade' || decision.kind === 'patch';
+  const progress = upgrading ? log.info.bind(log) : log.debug.bind(log);
   shardRewriteTotal.set(info.numHistoryShards);
   shardRewriteDone.set(0);
 
@@ -93,7 +96,7 @@ export async function prepareClusterStart(
       const step = Math.max(1, Math.floor(total / 10));
       if (done === total || done - lastReport >= step) {
         lastReport = done;
-        log.info({ done, total }, `shard metadata rewrite: ${done}/${total} shards (${Math.floor((100 * done) / total)}%)`);
+        progress({ done, total }, `shard metadata rewrite: ${done}/${total} shards (${Math.floor((100 * done) / total)}%)`);
         if (!alreadyActive && done < total) void saveStatus({ shardsTotal: total, shardsDone: done, startedMs: started });
       }
     },
@@ -101,7 +104,7 @@ export async function prepareClusterStart(
       const finishedMs = Date.now();
       await saveStatus({ shardsTotal: info.numHistoryShards, shardsDone: info.numHistoryShards, startedMs: started, finishedMs }, finishedMs);
       serverVersionActive.labels(binary.text).set(1);
-      log.info(
+      progress(
         { version: binary.text, ms: finishedMs - started },
         `all ${info.numHistoryShards} shards rewritten in ${finishedMs - started} ms; version ${binary.text} is active`,
       );

@@ -21,6 +21,7 @@ import {
   ENUM_BY_SA_TYPE,
   NamespaceAttributes,
   SA_TYPE_BY_ENUM,
+  SCHEDULER_WORKFLOW_TYPE,
   SearchAttributeError,
   SYSTEM_ATTRIBUTES,
   type CustomAttribute,
@@ -160,7 +161,13 @@ export class VisibilityManager {
   private async compile(namespaceId: string, query: string | Query, purpose: 'list' | 'count'): Promise<{ c: CompiledQuery; attrs: NamespaceAttributes }> {
     const attrs = await this.registry.get(namespaceId);
     const ast = typeof query === 'string' ? parseQuery(query) : query;
-    return { c: compileQuery(ast, attrs, this.store.dialect, purpose), attrs };
+    const c = compileQuery(ast, attrs, this.store.dialect, purpose);
+    // As Temporal: rows of a namespace division (schedules) are listed only by a query that names it.
+    if (!JSON.stringify(ast.where ?? null).includes('"TemporalNamespaceDivision"')) {
+      c.where = `(${c.where}) AND workflow_type_name <> ?`;
+      c.params.push(SCHEDULER_WORKFLOW_TYPE);
+    }
+    return { c, attrs };
   }
 
   async list(namespaceId: string, query: string | Query, pageSize: number, token: Uint8Array | null | undefined): Promise<ListResult> {

@@ -53,6 +53,17 @@ export interface AttributeDef {
   special?: 'status' | 'duration';
 }
 
+/**
+ * Schedules have visibility rows too (history's schedules/stored-schedule.ts): workflow type
+ * "temporal-sys-scheduler-workflow", TemporalNamespaceDivision "TemporalScheduler". Without columns
+ * of their own (no schema change), the two schedule attributes are SQL expressions over existing
+ * columns: the division follows from the workflow type, and a schedule row's history_length (a
+ * schedule has no history) carries TemporalSchedulePaused as 1 or 0. Only constants reach the SQL.
+ */
+export const SCHEDULER_WORKFLOW_TYPE = 'temporal-sys-scheduler-workflow';
+const NAMESPACE_DIVISION_EXPR = `(CASE WHEN workflow_type_name = '${SCHEDULER_WORKFLOW_TYPE}' THEN 'TemporalScheduler' END)`;
+const SCHEDULE_PAUSED_EXPR = `(CASE WHEN workflow_type_name = '${SCHEDULER_WORKFLOW_TYPE}' THEN history_length = 1 END)`;
+
 const sys = (name: string, type: SaType, column: string | undefined, special?: AttributeDef['special']): AttributeDef => ({
   name,
   type,
@@ -88,8 +99,8 @@ export const SYSTEM_ATTRIBUTES: ReadonlyMap<string, AttributeDef> = new Map(
     sys('BatcherUser', 'Keyword', undefined),
     sys('TemporalScheduledStartTime', 'Datetime', undefined),
     sys('TemporalScheduledById', 'Keyword', undefined),
-    sys('TemporalSchedulePaused', 'Bool', undefined),
-    sys('TemporalNamespaceDivision', 'Keyword', undefined),
+    sys('TemporalSchedulePaused', 'Bool', SCHEDULE_PAUSED_EXPR),
+    sys('TemporalNamespaceDivision', 'Keyword', NAMESPACE_DIVISION_EXPR),
   ].map((d) => [d.name, d]),
 );
 

@@ -26,6 +26,16 @@ export class ServerProcess {
 
   constructor(private readonly configFile: string) {}
 
+  /** the running process's pid (undefined when it is not running) */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** what the current process wrote so far */
+  output(): string {
+    return this.out;
+  }
+
   async start(timeoutMs = 30_000): Promise<void> {
     const child = spawn(process.execPath, [TEMPORAL_TS, 'server', 'start', '--config', this.configFile], {
       cwd: REPO_ROOT,

@@ -65,3 +65,52 @@ test('a read overtaken by a commit does not put an old mutable state into the ca
     db.cleanup();
   }
 });
+
+test('a read while a commit is being acknowledged waits for it: the tasks of the commit never meet the state before it', async () => {
+  // Found by test/visibility/load-consistency.test.ts on PostgreSQL and MySQL: the visibility task
+  // of a close was read (it is in the database once the transaction commits) while the commit's
+  // acknowledgement had not reached the engine, whose cache still held the running state; the run
+  // stayed "Running" in visibility for good.
+  const db = tempDbFile();
+  const store = await openPersistence({ pluginName: 'sqlite', host: '', port: 0, databaseName: db.file });
+  try {
+    let hold: Promise<void> | undefined;
+    let committed = (): void => undefined;
+    let ack = (): void => undefined;
+    const executions = Object.create(store.executions) as PersistenceBundle['executions'];
+    executions.updateWorkflowExecution = async (req) => {
+      await store.executions.updateWorkflowExecution(req);
+      if (hold) {
+        const h = hold;
+        hold = undefined;
+        committed();
+        await h; // committed in the database, not yet acknowledged
+      }
+    };
+    const slowStore: PersistenceBundle = { ...store, executions, close: () => store.close() };
+    const engine = testHistoryEngine(slowStore, { numHistoryShards: 1, longPollTimeoutMs: 1000, hostIdentity: 'test' });
+    await engine.start();
+    const { runId } = await startWorkflow(engine, { id: 'ns-id', name: 'ns' }, { workflowId: 'wf2', workflowType: { name: 'T' }, taskQueue: { name: 'tq' } });
+    const ref = { namespaceId: 'ns-id', workflowId: 'wf2', runId };
+    await engine.getMutableState(ref); // cached: the state before the change
+
+    const inDatabase = new Promise<void>((r) => (committed = r));
+    hold = new Promise<void>((r) => (ack = r));
+    const change = engine.update(ref, (ctx) => {
+      ctx.ms.execution.cancelRequested = true;
+      ctx.touch();
+    });
+    await inDatabase;
+    let read: boolean | undefined;
+    const reading = engine.getMutableState(ref).then((ms) => (read = ms.execution.cancelRequested));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(read, undefined, 'the read waits while the commit is unacknowledged');
+    ack();
+    await change;
+    await reading;
+    assert.equal(read, true, 'the read sees the committed state, not the one before');
+  } finally {
+    await store.close();
+    db.cleanup();
+  }
+});

@@ -25,6 +25,27 @@ for (const plugin of ENGINES) {
       assert.equal(await client.workflow.execute('heartbeatResume', { taskQueue, workflowId: id('hb-resume') }), 'attempt 2 resumed from 3');
     });
 
+    test(
+      "schedule-to-start equal to schedule-to-close (or unset) on a queue nobody polls: SCHEDULE_TO_START, as Temporal's timer order",
+      { skip },
+      async () => {
+        const { client, taskQueue } = env();
+        const idle = newTaskQueue('idle');
+        const cases: [number, number, string][] = [
+          [1500, 1500, 'SCHEDULE_TO_START'], // equal: both timers are due together, schedule-to-start wins
+          [0, 1500, 'SCHEDULE_TO_START'], // unset: it defaults to schedule-to-close
+          [800, 3000, 'SCHEDULE_TO_START'], // shorter
+        ];
+        const got = await Promise.all(
+          cases.map(([s2s, s2c], i) => client.workflow.execute('activityOnIdleQueue', { taskQueue, workflowId: id(`s2s-${i}`), args: [idle, s2s, s2c] })),
+        );
+        assert.deepEqual(
+          got,
+          cases.map((c) => c[2]),
+        );
+      },
+    );
+
     test('heartbeat timeout: ActivityTaskTimedOut(HEARTBEAT) with the last heartbeat details', { skip }, async () => {
       const { client, taskQueue } = env();
       const h = await client.workflow.start('heartbeatTimeout', { taskQueue, workflowId: id('hb-timeout') });

@@ -62,19 +62,24 @@ for (const plugin of ENGINES) {
       },
     );
 
-    test('workflow task failure then start-to-close timeouts with growing attempts; a signal fixes it', { skip }, async () => {
-      const { client, taskQueue } = env();
-      const h = await client.workflow.start('failsUntilFixed', { taskQueue, workflowId: id('wft'), workflowTaskTimeout: '500ms' });
-      await sleep(1600);
-      const events = (await h.fetchHistory()).events!;
-      const types = events.map((e) => e.eventType);
-      assert.ok(types.includes(8 /* WorkflowTaskFailed */), `expected WorkflowTaskFailed in ${types}`);
-      assert.ok(types.includes(9 /* WorkflowTaskTimedOut */), `expected WorkflowTaskTimedOut in ${types}`);
-      const attempts = events.filter((e) => e.eventType === 5).map((e) => e.workflowTaskScheduledEventAttributes!.attempt);
-      assert.deepEqual(attempts.slice(0, 3), [1, 2, 3]);
-      await h.signal('fix');
-      assert.equal(await h.result(), 'fixed');
-    });
+    test(
+      'workflow task failure then start-to-close timeouts: one WorkflowTaskFailed, the attempts counted on the pending task; a signal fixes it',
+      { skip },
+      async () => {
+        const { client, taskQueue } = env();
+        const h = await client.workflow.start('failsUntilFixed', { taskQueue, workflowId: id('wft'), workflowTaskTimeout: '500ms' });
+        await sleep(1600);
+        const types = (await h.fetchHistory()).events!.map((e) => e.eventType);
+        // the first attempt fails (or, on a slow machine, times out before the worker reports): that one is written, no later one
+        const closes = types.filter((t) => t === 8 /* WorkflowTaskFailed */ || t === 9 /* WorkflowTaskTimedOut */);
+        assert.equal(closes.length, 1, `expected one WorkflowTaskFailed or TimedOut in ${types}`);
+        assert.equal(types.length, 4, `transient attempts write no events: ${types}`);
+        const d = await client.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: h.workflowId } });
+        assert.ok((d.pendingWorkflowTask?.attempt ?? 0) >= 3, `attempt ${d.pendingWorkflowTask?.attempt}`);
+        await h.signal('fix');
+        assert.equal(await h.result(), 'fixed');
+      },
+    );
 
     test('system info, cluster info, namespace, sdk metadata persisted in WorkflowTaskCompleted', { skip }, async () => {
       const { client, taskQueue } = env();

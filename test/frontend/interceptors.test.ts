@@ -72,11 +72,11 @@ describe('interceptors', () => {
     seen.length = 0;
     // an invalid request still passes the interceptors first (then fails validation)
     await assert.rejects(conn.workflowService.startWorkflowExecution({ namespace: 'default' }), (e: GrpcErr) => e.code === 3);
-    await assert.rejects(conn.workflowService.listSchedules({ namespace: 'default' }), (e: GrpcErr) => e.code === 12);
+    await assert.rejects(conn.workflowService.listDeployments({ namespace: 'default' }), (e: GrpcErr) => e.code === 12);
     await assert.rejects(conn.operatorService.listSearchAttributes({ namespace: 'default' }), (e: GrpcErr) => e.code === 9); // no visibility store
     assert.deepEqual(
       seen.map((s) => `${s.ctx.service}.${s.ctx.method}`),
-      ['WorkflowService.StartWorkflowExecution', 'WorkflowService.ListSchedules', 'OperatorService.ListSearchAttributes'],
+      ['WorkflowService.StartWorkflowExecution', 'WorkflowService.ListDeployments', 'OperatorService.ListSearchAttributes'],
     );
   });
 

@@ -25,6 +25,10 @@ const atToken = token({ k: 'at', ns: 'n', wid: 'w', rid: '00000000-0000-0000-000
 const start = { namespace: ns, workflowId: 'wf-bad', workflowType: { name: 'T' }, taskQueue: { name: 'tq' } };
 const update = { meta: { updateId: 'u1' }, input: { name: 'upd' } };
 const long = 'x'.repeat(1001);
+const sched = {
+  spec: { interval: [{ interval: { seconds: 60 } }] },
+  action: { startWorkflow: { workflowId: 'w', workflowType: { name: 'T' }, taskQueue: { name: 'tq' } } },
+};
 
 /** [rpc, request, the message it must answer with] */
 type Case = [string, object, RegExp];
@@ -39,7 +43,7 @@ const WORKFLOW_SERVICE_CASES: Case[] = [
   ['DeprecateNamespace', {}, /^namespace: is required/],
   ['StartWorkflowExecution', { ...start, namespace: '' }, /^namespace: is required/],
   ['StartWorkflowExecution', { ...start, workflowId: '' }, /^workflowId: is required/],
-  ['StartWorkflowExecution', { ...start, workflowId: long }, /^workflowId: exceeds length limit of 1000/],
+  ['StartWorkflowExecution', { ...start, workflowId: long }, /^workflowId: exceeds length limit of 255/],
   ['StartWorkflowExecution', { ...start, workflowType: {} }, /^workflowType\.name: is required/],
   ['StartWorkflowExecution', { ...start, taskQueue: { name: long } }, /^taskQueue\.name: exceeds length limit/],
   ['StartWorkflowExecution', { ...start, workflowExecutionTimeout: { seconds: -1 } }, /^workflowExecutionTimeout: must not be negative/],
@@ -163,6 +167,38 @@ const WORKFLOW_SERVICE_CASES: Case[] = [
   ['DescribeTaskQueue', { namespace: ns, taskQueue: { name: '' } }, /^taskQueue\.name: is required/],
   ['DescribeTaskQueue', { namespace: ns, taskQueue: { name: 'tq' }, taskQueueType: 7 }, /^taskQueueType: 7 is not/],
   ['ListTaskQueuePartitions', { namespace: ns }, /^taskQueue\.name: is required/],
+  ['CreateSchedule', { namespace: ns, scheduleId: '', schedule: sched }, /^schedule_id: is not set/],
+  ['CreateSchedule', { namespace: ns, scheduleId: 's', schedule: { spec: {} } }, /^schedule\.action\.start_workflow: is not set/],
+  ['CreateSchedule', { namespace: ns, scheduleId: 's', schedule: { ...sched, spec: { cronString: ['61 * * * *'] } } }, /^Invalid schedule spec: .*cron_string/],
+  [
+    'CreateSchedule',
+    { namespace: ns, scheduleId: 's', schedule: { ...sched, spec: { structuredCalendar: [{ hour: [{ start: 25 }] }] } } },
+    /^Invalid schedule spec: .*hour/,
+  ],
+  [
+    'CreateSchedule',
+    { namespace: ns, scheduleId: 's', schedule: { ...sched, spec: { timezoneName: 'Mars/Olympus_Mons', interval: [{ interval: { seconds: 60 } }] } } },
+    /^Invalid schedule spec: .*Mars\/Olympus_Mons/,
+  ],
+  [
+    'CreateSchedule',
+    { namespace: ns, scheduleId: 's', schedule: { ...sched, action: { startWorkflow: { ...sched.action.startWorkflow, cronSchedule: '* * * * *' } } } },
+    /^schedule\.action\.start_workflow\.cron_schedule: is not allowed/,
+  ],
+  ['CreateSchedule', { namespace: ns, scheduleId: 's', schedule: { ...sched, policies: { overlapPolicy: 42 } } }, /^schedule\.policies\.overlap_policy: 42/],
+  ['DescribeSchedule', { namespace: ns, scheduleId: '' }, /^schedule_id: is not set/],
+  ['UpdateSchedule', { namespace: ns, scheduleId: 's', schedule: sched, conflictToken: Buffer.from('abc') }, /^conflict_token: /],
+  ['PatchSchedule', { namespace: ns, scheduleId: 's' }, /^patch: is not set/],
+  ['PatchSchedule', { namespace: ns, scheduleId: 's', patch: { pause: 'a', unpause: 'b' } }, /^patch: pause and unpause are both set/],
+  [
+    'PatchSchedule',
+    { namespace: ns, scheduleId: 's', patch: { backfillRequest: [{ startTime: { seconds: 100 }, endTime: { seconds: 50 } }] } },
+    /^patch\.backfill_request\[0\]: end_time is before start_time/,
+  ],
+  ['DeleteSchedule', { namespace: '', scheduleId: 's' }, /^namespace: is required/],
+  ['ListSchedules', { namespace: ns, maximumPageSize: -1 }, /^maximum_page_size: is negative/],
+  ['CountSchedules', { namespace: '' }, /^namespace: is required/],
+  ['ListScheduleMatchingTimes', { namespace: ns, scheduleId: 's', startTime: { seconds: 100 } }, /^end_time: is not set/],
 ];
 
 const OPERATOR_SERVICE_CASES: Case[] = [

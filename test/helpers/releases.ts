@@ -9,6 +9,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './processes';
+import { FORMAT } from '../../src/persistence';
+import type { Release, ReleaseManifest } from '../../src/upgrade/releases';
+import { compareServerVersions, mustParseServerVersion } from '../../src/upgrade/server-version';
 
 export interface InstalledRelease {
   readonly version: string;
@@ -31,11 +34,46 @@ export function installedRelease(version: string): InstalledRelease {
     mkdirSync(staging, { recursive: true });
     execFileSync('tar', ['xzf', tgz, '-C', staging]);
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(staging, 'package', 'node_modules'), 'dir');
-    rmSync(root, { recursive: true, force: true });
     mkdirSync(join(root, '..'), { recursive: true });
-    renameSync(staging, root);
+    // Test files run in parallel: the first rename wins, a later one finds the release in place and
+    // drops its own copy (never removing one another process may be using).
+    try {
+      renameSync(staging, root);
+    } catch (err) {
+      if (!existsSync(join(dir, 'node_modules'))) throw err;
+      rmSync(staging, { recursive: true, force: true });
+    }
   }
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
   if (pkg.version !== version) throw new Error(`${tgz} holds version ${pkg.version}, not ${version}`);
   return { version, dir, serverBin: join(dir, 'bin', 'temporal-ts.js'), sqlToolBin: join(dir, 'bin', 'temporal-sql-tool.js') };
+}
+
+/** releases.json of this checkout. */
+export function releaseEntries(): readonly Release[] {
+  return (JSON.parse(readFileSync(join(REPO_ROOT, 'releases.json'), 'utf8')) as ReleaseManifest).releases;
+}
+
+/** The newest release of the minor before `version`'s: the one an upgrade to `version` starts from. */
+export function previousMinorRelease(version: string): Release {
+  const v = mustParseServerVersion(version);
+  const older = releaseEntries().filter((r) => {
+    const x = mustParseServerVersion(r.version);
+    return x.major === v.major && x.minor === v.minor - 1;
+  });
+  if (older.length === 0) throw new Error(`releases.json has no release of the minor before ${version}`);
+  return older[older.length - 1]!;
+}
+
+/** Whether this build writes a data format newer than `from` knew (then a background data rewrite must run after the upgrade). */
+export function changesDataFormatsSince(from: string): boolean {
+  const upTo = releaseEntries().filter((r) => compareServerVersions(mustParseServerVersion(r.version), mustParseServerVersion(from)) <= 0);
+  return Object.entries(FORMAT).some(([kind, current]) => {
+    const blob = kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const known = upTo
+      .flatMap((r) => r.dataFormats)
+      .filter((f) => f.blob === blob)
+      .reduce((max, f) => Math.max(max, f.to), 1);
+    return current > known;
+  });
 }

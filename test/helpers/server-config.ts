@@ -28,6 +28,8 @@ export interface ServerConfigOptions {
   logLevel?: string;
   /** more top-level YAML, appended as is (e.g. an `upgrade:` or `ui:` section) */
   extra?: string;
+  /** services.history and services.matching rpc ports (a cluster member's internal API) */
+  rolePorts?: { history: number; matching: number };
 }
 
 /** Writes `<dir>/<name>.yaml`, a config both this release and 0.1.0 read (Temporal's shape). */
@@ -49,6 +51,9 @@ export function writeServerConfig(dir: string, name: string, engine: Engine, dbs
     '    rpc:',
     `      grpcPort: ${port}`,
     '      bindOnIP: 127.0.0.1',
+    ...(o.rolePorts
+      ? (['history', 'matching'] as const).flatMap((role) => [`  ${role}:`, '    rpc:', `      grpcPort: ${o.rolePorts![role]}`, '      bindOnIP: 127.0.0.1'])
+      : []),
   ];
   writeFileSync(file, `${lines.join('\n')}\n${o.extra ?? ''}`);
   return file;

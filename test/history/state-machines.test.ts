@@ -15,14 +15,14 @@ import { newRunContext } from '../../src/history/api/start-workflow';
 import type { MutationContext } from '../../src/history/context';
 import type { ActivityInfo, TimerInfo, ChildInfo } from '../../src/history/mutable-state';
 import { resolveRetryPolicy } from '../../src/history/retry';
-import { activityMachine, type ScheduleActivity } from '../../src/history/state-machines/activity';
+import { activityMachine, timeoutKindAt, type ScheduleActivity } from '../../src/history/state-machines/activity';
 import { childMachine } from '../../src/history/state-machines/child';
 import { InvalidTransitionError, StateMachine } from '../../src/history/state-machines/machine';
 import { queryMachine, type PendingQuery } from '../../src/history/state-machines/query';
 import { timerMachine } from '../../src/history/state-machines/timer';
 import { updateMachine, type UpdateHandle } from '../../src/history/state-machines/update';
 import { workflowMachine } from '../../src/history/state-machines/workflow';
-import { scheduleWorkflowTask, workflowTaskMachine } from '../../src/history/state-machines/workflow-task';
+import { scheduleWorkflowTask, transientEvents, workflowTaskMachine, workflowTaskTimeoutForAttempt } from '../../src/history/state-machines/workflow-task';
 
 const ET = temporal.api.enums.v1.EventType;
 
@@ -346,11 +346,11 @@ tableTests<PendingQuery>('query', {
 const types = (ctx: MutationContext) => ctx.newEvents.map((e) => ET[Number(e.eventType)]);
 
 describe('effects', () => {
-  test('a workflow task failure is written before the events buffered while it ran, and the next attempt is scheduled (UNHANDLED_COMMAND keeps attempt 1)', () => {
-    for (const [cause, attempt] of [
-      [WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, 2],
-      [WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, 1],
-    ] as const) {
+  test('a workflow task failure is written before the events buffered while it ran; those new events make the next task a normal attempt 1', () => {
+    for (const cause of [
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
+    ]) {
       const ctx = freshRun();
       scheduleWorkflowTask(ctx);
       workflowTaskMachine.fire(ctx, ctx.ms, 'start', { identity: 'worker' });
@@ -363,9 +363,108 @@ describe('effects', () => {
         'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED',
       ]);
       assert.equal(ctx.ms.workflowTask?.state, 'scheduled');
-      assert.equal(ctx.ms.workflowTask?.attempt, attempt);
+      assert.equal(ctx.ms.workflowTask?.attempt, 1);
+      assert.equal(ctx.ms.workflowTask?.transient, undefined);
       assert.equal(ctx.ms.execution.stickyTaskQueue, undefined);
     }
+  });
+
+  test('transient workflow task: the first failure is written, later failures and timeouts only count the attempt; the completion writes the scheduled and started events', () => {
+    const ctx = freshRun();
+    scheduleWorkflowTask(ctx);
+    workflowTaskMachine.fire(ctx, ctx.ms, 'start', { identity: 'worker' });
+    const worker = WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE;
+    workflowTaskMachine.fire(ctx, ctx.ms, 'fail', { cause: worker, identity: 'worker' });
+    const written = types(ctx);
+    assert.equal(written.at(-1), 'EVENT_TYPE_WORKFLOW_TASK_FAILED', 'attempt 2 is scheduled without an event');
+    const wt = ctx.ms.workflowTask!;
+    assert.deepEqual([wt.state, wt.attempt, wt.transient, wt.scheduledEventId], ['scheduled', 2, true, ctx.ms.nextEventId]);
+    assert.equal(ctx.transferTasks.at(-1)?.type, 'workflow-task', 'the transient task still goes to matching');
+    assert.deepEqual(
+      transientEvents(ctx.ms).map((e) => ET[Number(e.eventType)]),
+      ['EVENT_TYPE_WORKFLOW_TASK_SCHEDULED'],
+    );
+    // attempts 2..5: started, then failed or timed out: no event, the attempt grows, the timeout too
+    const timeouts: number[] = [];
+    for (let attempt = 2; attempt <= 5; attempt++) {
+      workflowTaskMachine.fire(ctx, ctx.ms, 'start', { identity: 'worker' });
+      const started = transientEvents(ctx.ms);
+      assert.deepEqual(
+        started.map((e) => num(e.eventId)),
+        [ctx.ms.nextEventId, ctx.ms.nextEventId + 1],
+      );
+      assert.equal(started[0]!.workflowTaskScheduledEventAttributes?.attempt, attempt);
+      timeouts.push(ctx.timerTasks.at(-1)!.atMs - ctx.nowMs);
+      if (attempt % 2 === 0) workflowTaskMachine.fire(ctx, ctx.ms, 'fail', { cause: worker, identity: 'worker' });
+      else workflowTaskMachine.fire(ctx, ctx.ms, 'time-out');
+      assert.deepEqual(types(ctx), written, `attempt ${attempt} wrote no event`);
+      assert.equal(ctx.ms.workflowTask?.attempt, attempt + 1);
+    }
+    const base = ctx.ms.execution.workflowTaskTimeoutMs;
+    assert.deepEqual(timeouts, [base, base, base + 5_000, base + 10_000], 'attempts after the third wait longer');
+    assert.equal(workflowTaskTimeoutForAttempt(base, 40), base + 600_000, 'at most 10 minutes more');
+    workflowTaskMachine.fire(ctx, ctx.ms, 'start', { identity: 'worker' });
+    const seen = transientEvents(ctx.ms);
+    workflowTaskMachine.fire(ctx, ctx.ms, 'complete', { identity: 'worker' });
+    const tail = ctx.newEvents.slice(written.length);
+    assert.deepEqual(
+      tail.map((e) => ET[Number(e.eventType)]),
+      ['EVENT_TYPE_WORKFLOW_TASK_SCHEDULED', 'EVENT_TYPE_WORKFLOW_TASK_STARTED', 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED'],
+    );
+    assert.deepEqual(tail.slice(0, 2), seen, 'the written events are the ones the worker saw');
+    assert.equal(tail[0]!.workflowTaskScheduledEventAttributes?.attempt, 6);
+    assert.equal(ctx.ms.execution.lastCompletedWorkflowTaskStartedEventId, num(tail[1]!.eventId));
+  });
+
+  test('a transient task whose run got new events meanwhile becomes a normal attempt 1; one failing on the sticky queue keeps attempt 1', () => {
+    const ctx = freshRun();
+    scheduleWorkflowTask(ctx);
+    workflowTaskMachine.fire(ctx, ctx.ms, 'start', { identity: 'worker' });
+    workflowTaskMachine.fire(ctx, ctx.ms, 'time-out');
+    assert.equal(ctx.ms.workflowTask?.transient, true);
+    workflowMachine.fire(ctx, ctx.ms, 'signal', { signalName: 's', input: undefined, header: undefined, identity: 'c', requestId: '' });
+    workflowTaskMachine.fire(ctx, ctx.ms, 'start', { identity: 'worker' });
+    assert.deepEqual(types(ctx).slice(-3), [
+      'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED',
+      'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED',
+      'EVENT_TYPE_WORKFLOW_TASK_STARTED',
+    ]);
+    assert.deepEqual([ctx.ms.workflowTask?.attempt, ctx.ms.workflowTask?.transient], [1, undefined]);
+    assert.deepEqual(transientEvents(ctx.ms), []);
+
+    ctx.ms.execution.stickyTaskQueue = 'sticky-1';
+    const n = ctx.newEvents.length;
+    workflowTaskMachine.fire(ctx, ctx.ms, 'fail', {
+      cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+      identity: 'w',
+    });
+    assert.deepEqual(types(ctx).slice(n), ['EVENT_TYPE_WORKFLOW_TASK_FAILED', 'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED']);
+    assert.deepEqual([ctx.ms.workflowTask?.attempt, ctx.ms.execution.stickyTaskQueue], [1, undefined]);
+  });
+
+  test("a schedule-to-close timer of an attempt that never started, with schedule-to-start due no later, is a SCHEDULE_TO_START timeout (Temporal's timer order)", () => {
+    const ctx = freshRun();
+    const equal = { ...scheduleActivity(), timeouts: { scheduleToCloseMs: 5_000, scheduleToStartMs: 5_000, startToCloseMs: 5_000, heartbeatMs: 0 } };
+    const a = activityMachine.create(ctx, 'schedule', equal);
+    assert.ok(
+      ctx.timerTasks.some((t) => t.task.type === 'activity-timeout' && t.task.timeoutType === 'schedule-to-start'),
+      'armed although not shorter',
+    );
+    assert.equal(timeoutKindAt(a, 'schedule-to-close'), 'schedule-to-start');
+    activityMachine.fire(ctx, a, 'start', { identity: 'worker' });
+    assert.equal(timeoutKindAt(a, 'schedule-to-close'), 'schedule-to-close', 'a started attempt times out schedule-to-close');
+  });
+
+  test('terminating a run with a started transient task writes no WorkflowTaskFailed for it', () => {
+    const ctx = freshRun();
+    scheduleWorkflowTask(ctx);
+    workflowTaskMachine.fire(ctx, ctx.ms, 'start', { identity: 'worker' });
+    workflowTaskMachine.fire(ctx, ctx.ms, 'time-out');
+    workflowTaskMachine.fire(ctx, ctx.ms, 'start', { identity: 'worker' });
+    const n = ctx.newEvents.length;
+    workflowMachine.fire(ctx, ctx.ms, 'terminate', { reason: 'enough', identity: 'admin' });
+    assert.deepEqual(types(ctx).slice(n), ['EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED']);
+    assert.equal(ctx.ms.workflowTask, undefined);
   });
 
   test('terminate fails a started workflow task first (FORCE_CLOSE_COMMAND), then closes the run and abandons activities and timers without events', () => {

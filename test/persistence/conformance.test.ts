@@ -30,6 +30,8 @@ import type {
   DataBlob,
   ExecutionKey,
   HistoryBatchRow,
+  MemberRole,
+  MemberRow,
   NewTasks,
   PersistenceBundle,
   TaskQueueKey,
@@ -818,6 +820,54 @@ for (const engine of ENGINES) {
       assert.equal(await b.cluster.getClusterMetadata('other-cluster'), undefined);
     });
 
+    test('cluster membership: register, heartbeat (upsert), expiry, graceful removal, pruning', { skip }, async () => {
+      const t0 = 1_800_000_000_000;
+      const member = (hostId: string, role: MemberRole, at: number, port = 7234): MemberRow => ({
+        hostId,
+        role,
+        rpcAddress: '10.0.0.1',
+        rpcPort: port,
+        identity: `host-${hostId}:42`,
+        serverVersion: '0.3.0',
+        sessionStartMs: t0,
+        lastHeartbeatMs: at,
+        recordExpiryMs: at + 10_000,
+      });
+      await a.membership.upsertMember(member('h1', 'history', t0));
+      await a.membership.upsertMember(member('h1', 'matching', t0, 7235));
+      await b.membership.upsertMember(member('h2', 'history', t0 + 1000));
+      assert.deepEqual(
+        (await b.membership.listMembers(t0 + 5_000, 'history')).map((m) => m.hostId),
+        ['h1', 'h2'],
+      );
+      assert.deepEqual(await a.membership.listMembers(t0 + 5_000, 'matching'), [member('h1', 'matching', t0, 7235)], 'every column round-trips');
+      // a heartbeat is an upsert: one row, new heartbeat and expiry, session start kept
+      await a.membership.upsertMember({ ...member('h1', 'history', t0 + 9_000), sessionStartMs: 1 });
+      const [h1] = (await b.membership.listMembers(t0 + 10_500, 'history')).filter((m) => m.hostId === 'h1');
+      assert.equal(h1?.lastHeartbeatMs, t0 + 9_000);
+      assert.equal(h1?.sessionStartMs, t0, 'a heartbeat does not move the session start');
+      // expiry: h1's matching row (expired at t0 + 10 s) is gone from the live view, kept in the full one
+      assert.deepEqual(
+        (await b.membership.listMembers(t0 + 10_500)).map((m) => `${m.hostId}/${m.role}`),
+        ['h1/history', 'h2/history'],
+      );
+      assert.equal((await b.membership.listAllMembers()).length, 3);
+      // graceful stop removes every role of the host at once
+      await a.membership.removeMember('h1');
+      assert.deepEqual(
+        (await b.membership.listAllMembers()).map((m) => `${m.hostId}/${m.role}`),
+        ['h2/history'],
+      );
+      assert.equal(await a.membership.pruneExpired(t0 + 11_000), 0, 'h2 expires at t0 + 11 s: not before');
+      assert.equal(await a.membership.pruneExpired(t0 + 11_001), 1);
+      assert.deepEqual(await b.membership.listAllMembers(), []);
+      // shards are listed with their owners' info
+      const shard = await freshShard();
+      const listed = (await b.shards.listShards()).find((s) => s.shardId === shard);
+      assert.equal(listed?.rangeId, 1);
+      same(listed?.info, bl('shard-info-1'), 'listed shard info');
+    });
+
     test('concurrency: two owners racing on one execution, one shard, one workflow id, one queue, one namespace', { skip }, async () => {
       const shard = await freshShard();
       const k = key('wf-race', 'run-r1');
@@ -1027,6 +1077,57 @@ for (const engine of ENGINES) {
             'a write under the old range after the bump',
           );
           assert.equal((await db!.counts(shard)).transfer_tasks, 2);
+        } finally {
+          await x.close();
+        }
+      },
+    );
+
+    test(
+      'executor: group commit on PostgreSQL: queued programs share one transaction; a program failing by itself gets its error once, the others commit',
+      { skip: skip || engine !== 'postgres12' },
+      async () => {
+        // 5 connections: transactions queue (and group) once 2 are in flight
+        const x = await openSqlExecutor({ ...db!.config, maxConns: 5 });
+        try {
+          assert.ok(x instanceof PooledExecutor);
+          const sleep = engine === 'postgres12' ? 'SELECT pg_sleep(0.05)' : 'SELECT SLEEP(0.05)';
+          const ids = Array.from({ length: 10 }, (_, i) => 7_101 + i);
+          for (const id of ids)
+            await x.write(stmt('INSERT INTO shards (shard_id, range_id, data, data_encoding) VALUES (?, 0, ?, ?)', [id, Buffer.from('g'), 'json/v1']));
+          const rangeOf = async (id: number) => Number((await x.read(stmt('SELECT range_id FROM shards WHERE shard_id = ?', [id])))[0]!.range_id);
+          const runs = new Map<number, number>();
+          const bump = (id: number, fail = false) =>
+            x.transact(function* (): Program<number> {
+              runs.set(id, (runs.get(id) ?? 0) + 1);
+              const { count } = yield stmt('UPDATE shards SET range_id = range_id + 1 WHERE shard_id = ?', [id]);
+              yield stmt(sleep);
+              if (fail) throw new ConditionFailedError(`program ${id} fails by itself`);
+              return count;
+            });
+
+          const before = { ...x.stats };
+          assert.deepEqual(
+            await Promise.all(ids.map((id) => bump(id))),
+            ids.map(() => 1),
+          );
+          assert.ok(x.stats.groups > before.groups, 'some programs shared a transaction');
+          assert.ok(x.stats.grouped - before.grouped >= 2);
+          for (const id of ids) assert.equal(await rangeOf(id), 1, `shard ${id} bumped once`);
+          assert.ok(
+            [...runs.values()].every((n) => n === 1),
+            'no program ran twice',
+          );
+
+          // the seventh fails by itself (queued, so in a group): it ran once and got its error; the rest committed once
+          runs.clear();
+          const settled = await Promise.allSettled(ids.map((id, i) => bump(id, i === 6)));
+          settled.forEach((r, i) => {
+            if (i === 6) assert.ok(r.status === 'rejected' && r.reason instanceof ConditionFailedError, 'the failing program gets its own error');
+            else assert.equal(r.status, 'fulfilled', `program ${i} committed`);
+          });
+          assert.equal(runs.get(ids[6]!), 1, 'a condition failure is not run again');
+          for (const [i, id] of ids.entries()) assert.equal(await rangeOf(id), i === 6 ? 1 : 2, `shard ${id}`);
         } finally {
           await x.close();
         }

@@ -435,6 +435,26 @@ describe('exactly once across crashes', () => {
     assert.equal(again.s.record.info.actionCount, 3);
   });
 
+  test('bufferDue saved before the tick: a start made before a crash is recorded, however old it is by the replay', async () => {
+    const policy = withPolicy(OverlapPolicy.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL, { catchupWindow: dur(60) });
+    const h = harness(policy);
+    h.clock.now = T0 + 10 * MIN;
+    assert.equal(h.s.bufferDue(), true);
+    assert.equal(h.world.startCalls, 0, 'bufferDue starts nothing');
+    const saved = structuredClone(h.s.record); // the driver commits here
+    await h.s.tick(); // starts 12:10, then "kill -9" before the second commit
+    assert.equal(h.world.started.length, 1);
+    // the server is back 55 minutes later: far beyond the one-minute catch-up window
+    h.clock.now = T0 + 65 * MIN;
+    const again = harness(policy, { record: saved, world: h.world, clock: h.clock });
+    assert.equal(again.s.bufferDue(), false, 'the times since are missed, not buffered');
+    await again.s.tick();
+    assert.equal(h.world.started.length, 1, 'nothing new started');
+    assert.equal(again.s.record.info.actionCount, 1, 'the run made before the crash is recorded, not counted missed');
+    assert.equal(again.s.record.info.recentActions[0]!.runId, 'run-1');
+    assert.equal(again.s.record.info.missedCatchupWindow, 5, '12:20 .. 13:00 were missed');
+  });
+
   test('a kill -9 after any number of effects in any tick: every nominal time runs exactly once', async () => {
     /** Passes the first `left` calls to the world, then hangs forever: the process died there. */
     class Dying implements SchedulerActions {

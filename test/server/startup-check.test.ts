@@ -20,9 +20,12 @@ import { connectConfig, prepareStore, writeServerConfig, type TestDatabases } fr
 import { ENGINE_DIRS, requiredVersion } from '../../src/schema/shipped';
 import { packageVersion } from '../../src/common/package-info';
 import { formatVersion } from '../../src/schema/version';
+import { releaseEntries } from '../helpers/releases';
 
 const tmp = mkdtempSync(join(tmpdir(), 'startup-check-'));
 const CURRENT = packageVersion();
+/** the newest release releases.json lists (a -dev build is not in it yet) */
+const NEWEST = releaseEntries()[releaseEntries().length - 1]!;
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const writeConfig = (name: string, engine: Engine, dbs: TestDatabases, port: number) =>
@@ -136,7 +139,9 @@ for (const engine of ENGINES) {
       // No release this installation knows needs it (the schema was made up above): said so, with what it knows.
       assert.match(
         r.stderr,
-        new RegExp(`No release in this installation's releases\\.json \\(it lists releases up to ${esc(CURRENT)}, which needs temporal schema ${esc(req)}\\)`),
+        new RegExp(
+          `No release in this installation's releases\\.json \\(it lists releases up to ${esc(NEWEST.version)}, which needs temporal schema ${esc(NEWEST.schema.temporal.version)}\\)`,
+        ),
       );
       assert.deepEqual(printedCommands(r.stderr), [], 'no command of this release can fix a schema too new for it');
       // With a release feed that lists the release needing it, the refusal names that release.
@@ -233,6 +238,11 @@ describe('server start with a bad config', () => {
       'one database for both stores',
       'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: postgres12, databaseName: t, connectAddr: "h:5432"}\n    v:\n      sql: {pluginName: postgres12, databaseName: t, connectAddr: "h:5432"}\n',
       /point at the same database "t"/,
+    ],
+    [
+      'bad maxConns',
+      'persistence:\n  defaultStore: d\n  visibilityStore: v\n  datastores:\n    d:\n      sql: {pluginName: postgres12, databaseName: t, connectAddr: "h:5432", maxConns: 0}\n    v:\n      sql: {pluginName: sqlite, databaseName: y.db}\n',
+      /persistence.datastores.d.sql.maxConns must be a whole number from 1 to 1000 \(got 0\)/,
     ],
     [
       'bad port',

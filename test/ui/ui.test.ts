@@ -510,6 +510,8 @@ describe('Web UI in headless Chromium', { skip }, () => {
       new RegExp(`${nextRe} is recommended .*Fixes a data-loss bug in timers\\..*Upgrade one minor version at a time: ${nextRe}`),
     );
     assert.equal(await banner.locator('[data-testid=release-notes]').getAttribute('href'), `https://example.com/temporal-ts/releases/${next}`);
+    // the cluster page's panel loads the same answer on its own request: wait for it, not just for the banner
+    await page.locator('[data-testid=recommended-version]').getByText(next).waitFor();
     assert.equal(await page.locator('[data-testid=recommended-version]').getByText(next).count(), 1);
     await shot('banner-high');
 

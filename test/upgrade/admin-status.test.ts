@@ -118,7 +118,19 @@ test('a schema behind: the next step is the update-schema command', () => {
 
 test('after a start: the rewrite is done, the version active, nothing to do; after a restart the latest start is shown with its own time and duration', async () => {
   const file = join(tmp, 'dev.db');
-  const args = ['server', 'start-dev', '--db-filename', file, '--port', String(await freePort()), '--headless', '--num-history-shards', '16'];
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    file,
+    '--port',
+    String(await freePort()),
+    '--headless',
+    '--num-history-shards',
+    '16',
+    '--log-level',
+    'debug',
+  ];
   const startOnce = async () => {
     const server = startCli(TEMPORAL_TS, args);
     try {

@@ -1,21 +1,22 @@
 /**
  * The staged roll-out of the "Upgrade the Temporal Server" page, run for real on every plugin with
- * the real 0.1.0 (its packed build in releases/) and this checkout as the next release:
+ * the real previous release OLD (the newest of the minor before this one, its packed build in
+ * releases/) and this checkout as the next release:
  *
- *  1. both stores are created by 0.1.0's own temporal-sql-tool with the page's commands
+ *  1. both stores are created by OLD's own temporal-sql-tool with the page's commands
  *     (create-database, setup-schema -v 0.0, update-schema -d ./schema/<dir>/<store>/versioned);
- *  2. 0.1.0's server serves `temporal-ts simulate` load (activities, timers, signals, children,
+ *  2. OLD's server serves `temporal-ts simulate` load (activities, timers, signals, children,
  *     continue-as-new), plus a first batch of long-timer workflows left open for the new release;
- *  3. bad path "server upgraded but schema not": this release started on the 1.0 schema exits 1,
- *     naming the exact update-schema command, and writes nothing (server_version_history unchanged);
- *  4. while 0.1.0 serves, both schemas are upgraded with this release's tool and the page's command;
- *     bad path "schema upgraded but server not": 0.1.0 keeps completing workflows on schema 1.1, and
- *     a fresh start of 0.1.0 on 1.1 works (1.1's MinCompatibleVersion is 1.0);
- *  5. 0.1.0 is stopped (SIGKILL on PostgreSQL, to show nothing acknowledged is lost; SIGTERM
+ *  3. bad path "server upgraded but schema not": this release started on OLD's schema exits 1,
+ *     naming the exact update-schema command of every store behind, and writes nothing;
+ *  4. while OLD serves, the schemas are upgraded with this release's tool and the page's command;
+ *     bad path "schema upgraded but server not": OLD keeps completing workflows on the new schema,
+ *     and a fresh start of OLD on it works (its MinCompatibleVersion admits OLD);
+ *  5. OLD is stopped (SIGKILL on PostgreSQL, to show nothing acknowledged is lost; SIGTERM
  *     elsewhere) and this release starts on the same port, logs "version X is active", load goes on;
  *  6. simulate ends with nothing lost, failed or wrong; `simulate --check` finds every workflow of
- *     both state files completed; `admin upgrade status` shows 0.1.0 then this version active, the
- *     shard-metadata rewrite done, and the data-format rewrite done.
+ *     both state files completed; `admin upgrade status` shows OLD then this version active, the
+ *     shard-metadata rewrite done, and the data-format rewrite done when a format changed.
  *
  * Each plugin takes about a minute; CI runs all three.
  */
@@ -26,15 +27,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENGINES, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
 import { REPO_ROOT, SQL_TOOL, TEMPORAL_TS, freePort, startCli, type LongRunning } from '../helpers/processes';
-import { installedRelease, type InstalledRelease } from '../helpers/releases';
+import { changesDataFormatsSince, installedRelease, previousMinorRelease, type InstalledRelease } from '../helpers/releases';
 import { readVersionHistory, runCliAsync, startSimulation, type SimSummary } from '../helpers/rollout';
 import { writeServerConfig, type TestDatabases } from '../helpers/server-config';
-import { ENGINE_DIRS } from '../../src/schema/shipped';
+import { ENGINE_DIRS, requiredVersion } from '../../src/schema/shipped';
+import { formatVersion } from '../../src/schema/version';
 import type { UpgradeStatus } from '../../src/upgrade/status';
 
-const OLD = '0.1.0';
 const CURRENT = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+/** The release rolled out from: the newest of the minor before this one (upgrades go one minor at a time). */
+const OLD_RELEASE = previousMinorRelease(CURRENT);
+const OLD = OLD_RELEASE.version;
 const STORES = ['temporal', 'visibility'] as const;
+/** The schema version each store is at under OLD, and the one this release needs. */
+const OLD_SCHEMA = { temporal: OLD_RELEASE.schema.temporal.version, visibility: OLD_RELEASE.schema.visibility.version };
+const newSchema = (engine: Parameters<typeof requiredVersion>[0], store: (typeof STORES)[number]) => formatVersion(requiredVersion(engine, store));
 // The main load: every kind of workflow, timers short enough to finish within the drain.
 const MIX = 'activities=3,timer=2,signal=2,child=1,continue=1';
 // Long enough to span the whole procedure (about 25 s); the test checks that the new release took load.
@@ -113,10 +120,12 @@ for (const engine of ENGINES) {
         const began = Date.now();
         const mark = (what: string) => console.log(`[rollout ${engine}] ${((Date.now() - began) / 1000).toFixed(1)}s ${what}`);
         const release: InstalledRelease = installedRelease(OLD);
+        /** the stores this release changed the schema of: a start on OLD's schema refuses them */
+        const behind = STORES.filter((store) => OLD_SCHEMA[store] !== newSchema(engine, store));
         const flags = (store: (typeof STORES)[number]) => toolConnectionFlags(engine, dbs[store]);
         const pageUpdate = (store: (typeof STORES)[number]) => ['update-schema', '-d', `./schema/${ENGINE_DIRS[engine]}/${store}/versioned`];
 
-        // 1. The page's commands, run by 0.1.0's own tool in its own directory (its ./schema is 1.0).
+        // 1. The page's commands, run by the old release's own tool in its own directory (its ./schema is its own).
         for (const store of STORES) {
           await tool(release.sqlToolBin, release.dir, [...flags(store), 'create-database']);
           await tool(release.sqlToolBin, release.dir, [...flags(store), 'setup-schema', '-v', '0.0']);
@@ -125,9 +134,9 @@ for (const engine of ENGINES) {
         const port = await freePort();
         const config = writeServerConfig(tmp, engine, engine, dbs, port);
         const address = `127.0.0.1:${port}`;
-        mark('databases created by 0.1.0 temporal-sql-tool');
+        mark(`databases created by ${OLD} temporal-sql-tool`);
 
-        // 2. 0.1.0 serves.
+        // 2. OLD serves.
         let server: LongRunning | undefined = await startServer(release.serverBin, config, release.dir, `${OLD} server`);
         const sims: ReturnType<typeof startSimulation>[] = [];
         try {
@@ -180,27 +189,32 @@ for (const engine of ENGINES) {
           const warm = await main.waitForProgress(`${OLD} completes workflows of the load`, (p) => p.completed >= 5, 20_000);
           mark(`load running on ${OLD}: ${JSON.stringify(warm)}`);
 
-          // 4. Bad path "server upgraded but schema not": this release on the 1.0 schema refuses and
+          // 4. Bad path "server upgraded but schema not": this release on the old schema refuses and
           //    changes nothing. (Another port, so a wrong start could not be hidden by the busy one.)
           const historyBefore = await readVersionHistory(engine, dbs.temporal);
           assert.deepEqual(
             historyBefore.map((r) => r.serverVersion),
             [OLD],
-            'only 0.1.0 has run so far',
+            `only ${OLD} has run so far`,
           );
           assert.notEqual(historyBefore[0]!.activatedTime, null, `${OLD} is recorded active`);
           const otherConfig = writeServerConfig(tmp, `${engine}-other-port`, engine, dbs, await freePort());
           const early0 = await runCliAsync(TEMPORAL_TS, ['server', 'start', '--config', otherConfig, '--headless']);
-          assert.equal(early0.status, 1, `${CURRENT} must refuse the 1.0 schema:\n${early0.stdout}\n${early0.stderr}`);
-          assert.match(early0.stderr, new RegExp(`temporal store .* is at schema version 1\\.0, but this server needs 1\\.1`), early0.stderr);
-          // Both stores are behind: one refusal names both, each with its command (absolute paths, pasteable anywhere).
-          assert.match(early0.stderr, new RegExp(`visibility store .* is at schema version 1\\.0, but this server needs 1\\.1`), early0.stderr);
+          assert.equal(early0.status, 1, `${CURRENT} must refuse the ${OLD} schema:\n${early0.stdout}\n${early0.stderr}`);
+          // Every store behind is named in one refusal, each with its command (absolute paths, pasteable anywhere).
+          for (const store of behind) {
+            assert.match(
+              early0.stderr,
+              new RegExp(`${store} store .* is at schema version ${esc(OLD_SCHEMA[store])}, but this server needs ${esc(newSchema(engine, store))}`),
+              early0.stderr,
+            );
+          }
           const printed = early0.stderr
             .split('\n')
             .map((l) => l.trim())
             .filter((l) => l.startsWith(SQL_TOOL));
-          assert.equal(printed.length, 2, `one command per store:\n${early0.stderr}`);
-          for (const [i, store] of STORES.entries()) {
+          assert.equal(printed.length, behind.length, `one command per store behind:\n${early0.stderr}`);
+          for (const [i, store] of behind.entries()) {
             assert.match(
               printed[i]!,
               new RegExp(
@@ -212,49 +226,44 @@ for (const engine of ENGINES) {
           const refused = await upgradeStatus(config);
           assert.deepEqual(
             refused.stores.map((s) => [s.store, s.current, s.state]),
-            [
-              ['temporal', '1.0', 'behind'],
-              ['visibility', '1.0', 'behind'],
-            ],
+            STORES.map((store) => [store, OLD_SCHEMA[store], behind.includes(store) ? 'behind' : 'ok']),
           );
           assert.deepEqual(
             refused.versionHistory.map((h) => [h.serverVersion, h.activatedTime !== null]),
-            [['0.1.0', true]],
+            [[OLD, true]],
             'the versions that ran are shown while the schema is behind',
           );
-          assert.deepEqual(refused.nextCommands.slice(0, 2), printed, 'the status prints the same commands as the refused start');
-          mark(`${CURRENT} refused the 1.0 schema and wrote nothing`);
+          assert.deepEqual(refused.nextCommands.slice(0, printed.length), printed, 'the status prints the same commands as the refused start');
+          mark(`${CURRENT} refused the ${OLD} schema and wrote nothing`);
 
-          // 5. The page's update-schema with this release's tool (cwd = this checkout: its ./schema has 1.1),
-          //    while 0.1.0 serves.
+          // 5. The page's update-schema with this release's tool (cwd = this checkout: its ./schema is this release's),
+          //    while OLD serves.
           for (const store of STORES) await tool(SQL_TOOL, REPO_ROOT, [...flags(store), ...pageUpdate(store)]);
           const upgraded = await upgradeStatus(config);
           assert.deepEqual(
             upgraded.stores.map((s) => [s.store, s.current, s.state]),
-            [
-              ['temporal', '1.1', 'ok'],
-              ['visibility', '1.1', 'ok'],
-            ],
+            STORES.map((store) => [store, newSchema(engine, store), 'ok']),
           );
           const atUpgrade = main.progress();
-          mark(`schemas at 1.1 while ${OLD} serves: ${JSON.stringify(atUpgrade)}`);
+          const NEW_T = newSchema(engine, 'temporal');
+          mark(`schemas at ${NEW_T} while ${OLD} serves: ${JSON.stringify(atUpgrade)}`);
 
-          //    Bad path "schema upgraded but server not": 0.1.0 keeps completing work on 1.1...
+          //    Bad path "schema upgraded but server not": OLD keeps completing work on the new schema...
           await main.waitForProgress(
-            `${OLD} keeps completing workflows on schema 1.1`,
+            `${OLD} keeps completing workflows on schema ${NEW_T}`,
             (p) => p.completed >= atUpgrade.completed + 10 && p.started > atUpgrade.started,
             15_000,
           );
-          //    ...and a fresh start of 0.1.0 on 1.1 works (MinCompatibleVersion 1.0), and serves.
+          //    ...and a fresh start of OLD on it works (its MinCompatibleVersion admits OLD), and serves.
           assert.equal(await server.stop('SIGTERM'), 0, `${OLD} stops cleanly on SIGTERM:\n${server.output().slice(-3000)}`);
           server = undefined;
-          server = await startServer(release.serverBin, config, release.dir, `${OLD} server on schema 1.1`);
-          assert.match(server.output(), /schema version 1\.1/, `${OLD} reports the newer schema it runs on:\n${server.output()}`);
+          server = await startServer(release.serverBin, config, release.dir, `${OLD} server on schema ${NEW_T}`);
+          assert.match(server.output(), new RegExp(`schema version ${esc(NEW_T)}`), `${OLD} reports the newer schema it runs on:\n${server.output()}`);
           const restarted = main.progress();
-          await main.waitForProgress(`a fresh ${OLD} on schema 1.1 completes workflows`, (p) => p.completed >= restarted.completed + 10, 15_000);
-          mark(`fresh ${OLD} serves on schema 1.1: ${JSON.stringify(main.progress())}`);
+          await main.waitForProgress(`a fresh ${OLD} on schema ${NEW_T} completes workflows`, (p) => p.completed >= restarted.completed + 10, 15_000);
+          mark(`fresh ${OLD} serves on schema ${NEW_T}: ${JSON.stringify(main.progress())}`);
 
-          // 6. The binary upgrade: stop 0.1.0, start this release on the same port.
+          // 6. The binary upgrade: stop OLD, start this release on the same port.
           const stopped = await server.stop(finalStop);
           if (finalStop === 'SIGTERM') assert.equal(stopped, 0, `${OLD} stops cleanly on SIGTERM`);
           server = undefined;
@@ -282,7 +291,7 @@ for (const engine of ENGINES) {
           assert.ok(m.summary.started >= SIM_DURATION_S * 3, `the main load started ${m.summary.started} workflows in ${SIM_DURATION_S} s`);
           mark(`main simulation: ${JSON.stringify({ ...m.summary, failures: undefined })}`);
 
-          //    --check from the state files: the early batch (started by 0.1.0, left open across both
+          //    --check from the state files: the early batch (started by OLD, left open across both
           //    restarts) completes on this release; the main file has nothing open left, so a check of
           //    it would check nothing and is refused.
           const check = (file: string) =>
@@ -313,7 +322,7 @@ for (const engine of ENGINES) {
           assertStateFileAllCompleted(mainState);
           mark(`--check: all ${e.summary.started} early and ${m.summary.started} main workflows completed`);
 
-          // 8. Where the upgrade stands: 0.1.0 then this release, active; both rewrites done.
+          // 8. Where the upgrade stands: OLD then this release, active; both rewrites done.
           let status = await upgradeStatus(config);
           assert.equal(status.serverVersion, CURRENT);
           assert.deepEqual(
@@ -323,6 +332,10 @@ for (const engine of ENGINES) {
           for (const v of status.versionHistory) assert.notEqual(v.activatedTime, null, `${v.serverVersion} is recorded active`);
           assert.equal(status.shardMetadataRewrite.state, 'done');
           assert.equal(status.shardMetadataRewrite.done, status.shardCount);
+          if (!changesDataFormatsSince(OLD)) {
+            assert.ok(['done', 'not-applicable'].includes(status.dataRewrite.state), `no data format changed: ${JSON.stringify(status.dataRewrite)}`);
+            return;
+          }
           const rewriteDeadline = Date.now() + 30_000;
           while (status.dataRewrite.state !== 'done' && Date.now() < rewriteDeadline) {
             await new Promise((r) => setTimeout(r, 500));
@@ -333,7 +346,7 @@ for (const engine of ENGINES) {
             'done',
             `the json/v1 -> json/v2 data rewrite finishes within 30 s of the start: ${JSON.stringify(status.dataRewrite)}`,
           );
-          // The total is the rows 0.1.0 left in json/v1; rows the load adds meanwhile are not counted.
+          // The total is the rows OLD left in json/v1; rows the load adds meanwhile are not counted.
           const started = /data format rewrite started: (\d+) rows of mutable state/.exec(server.output());
           assert.ok(started, `the rewrite logs its total:\n${server.output().slice(-3000)}`);
           assert.deepEqual(

@@ -99,7 +99,7 @@ describe('server version history', () => {
   test('a start SIGKILLed during the shard rewrite leaves the version inactive; the next start finishes it', async () => {
     const file = join(tmp, 'killed.db');
     const port = await freePort();
-    const args = ['server', 'start-dev', '--db-filename', file, '--port', String(port), '--headless', '--num-history-shards', '4096', '--log-level', 'info'];
+    const args = ['server', 'start-dev', '--db-filename', file, '--port', String(port), '--headless', '--num-history-shards', '4096', '--log-level', 'debug'];
     const first = startCli(TEMPORAL_TS, args);
     await first.waitFor(/shard metadata rewrite: \d+\/4096 shards \(\d+%\)/, 60_000);
     await first.stop('SIGKILL');

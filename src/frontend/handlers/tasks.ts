@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../../common/errors';
 import { temporal } from '../../common/proto';
 import type { FrontendDeps } from '../deps';
 import type { WorkflowHandlers } from '../rpc';
+import { longPollSignal } from '../long-poll';
 import { activityTaskToken, queryTaskId, workflowTaskToken } from '../validators/fields';
 
 export function taskHandlers(d: FrontendDeps) {
@@ -15,18 +16,18 @@ export function taskHandlers(d: FrontendDeps) {
       const ns = await namespaces.resolve(req.namespace);
       const tq = req.taskQueue!;
       if (tq.kind === temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY) {
-        return matching.pollStickyQueue(ns.id, tq.name!, tq.normalName ?? '', req.identity ?? '', ctx.signal);
+        return matching.pollStickyQueue(ns.id, tq.name!, tq.normalName ?? '', req.identity ?? '', longPollSignal(ctx));
       }
-      return matching.pollWorkflowTask(ns.id, tq.name!, req.identity ?? '', ctx.signal);
+      return matching.pollWorkflowTask(ns.id, tq.name!, req.identity ?? '', longPollSignal(ctx));
     },
     async PollActivityTaskQueue(req, ctx) {
       const ns = await namespaces.resolve(req.namespace);
-      return matching.pollActivityTask(ns.id, req.taskQueue!.name!, req.identity ?? '', ctx.signal);
+      return matching.pollActivityTask(ns.id, req.taskQueue!.name!, req.identity ?? '', longPollSignal(ctx));
     },
     async RespondWorkflowTaskCompleted(req) {
       const out = await history.respondWorkflowTaskCompleted(workflowTaskToken(req.taskToken), req);
       if (out.failedWith) throw new InvalidArgumentError('commands', out.failedWith.message);
-      return {};
+      return { activityTasks: out.activityTasks ?? [] };
     },
     async RespondWorkflowTaskFailed(req) {
       await history.respondWorkflowTaskFailed(workflowTaskToken(req.taskToken), req);

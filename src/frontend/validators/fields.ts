@@ -6,8 +6,14 @@ import { InvalidArgumentError } from '../../common/errors';
 import { num, temporal, type IDuration } from '../../common/proto';
 import { blobLimitSentence, blobVerdict, decodeTaskToken, type ActivityTaskToken, type Limits, type WorkflowTaskToken } from '../../history';
 
-/** Longest ids and names (workflow id, type, task queue, signal name) the stores take. */
-export const MAX_ID_LENGTH = 1000;
+/**
+ * Longest ids and names (workflow id, type, task queue, signal name, ...). Temporal's default is 1000
+ * bytes, but the columns these land in are VARCHAR(255) on every plugin (executions.workflow_id,
+ * task_queues.task_queue_name, visibility's workflow_type_name: characters on PostgreSQL and MySQL's
+ * utf8mb4): 255 UTF-16 code units is never more than 255 characters, so every plugin holds it and
+ * the same request gets the same answer on all of them.
+ */
+export const MAX_ID_LENGTH = 255;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function requireNamespace(namespace: string | null | undefined, why = ''): void {

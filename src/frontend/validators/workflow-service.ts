@@ -29,6 +29,7 @@ import {
   requireUpdateRequest,
   workflowTaskToken,
 } from './fields';
+import { scheduleValidators } from './schedules';
 import { validateStartRequest } from './start-request';
 
 const E = temporal.api.enums.v1;
@@ -48,6 +49,7 @@ const nothing = (): void => undefined;
 
 export function workflowServiceValidators(limits: Limits) {
   return {
+    ...scheduleValidators,
     // ---------------------------------------------------------------- cluster
     GetSystemInfo: nothing,
     GetClusterInfo: nothing,

@@ -5,21 +5,19 @@
  * table (../state-machines/activity.ts), which writes the events.
  */
 import { NotFoundError } from '../../common/errors';
-import { api, fromB64, msToTimestamp, type temporal, type IFailure } from '../../common/proto';
+import { type temporal, type IFailure } from '../../common/proto';
 import type { MutationContext } from '../context';
 import type { HistoryEngine } from '../engine';
 import type { ActivityTaskRef, PollActivityTaskQueueResponse } from '../matching-client';
 import type { ActivityInfo } from '../mutable-state';
-import { activityMachine } from '../state-machines/activity';
+import { activityMachine, timeoutKindAt } from '../state-machines/activity';
 import { isRunning } from '../state-machines/states';
 import type { ActivityTimeoutKind } from '../tasks';
 import type { ExecutionKey } from '../../persistence';
-import { encodeToken, type ActivityTaskToken } from './task-token';
+import type { ActivityTaskToken } from './task-token';
+import { activityTaskResponse } from './eager-activities';
 import { startTask } from './workflow-task';
 import { blobLimitSentence, blobVerdict, failureSize, payloadsSize } from '../limits';
-
-const ScheduleAttrs = api.command.v1.ScheduleActivityTaskCommandAttributes;
-const Payloads = api.common.v1.Payloads;
 
 export async function recordActivityTaskStarted(engine: HistoryEngine, task: ActivityTaskRef, identity: string): Promise<PollActivityTaskQueueResponse> {
   const ref: ExecutionKey = task;
@@ -32,35 +30,7 @@ export async function recordActivityTaskStarted(engine: HistoryEngine, task: Act
     activityMachine.fire(ctx, act, 'start', { identity });
     return { act: { ...act }, ms: { namespace: ctx.ms.execution.namespace, workflowType: ctx.ms.execution.workflowType } };
   });
-  const attrs = fromB64(ScheduleAttrs, act.attributesB64);
-  const token: ActivityTaskToken = {
-    k: 'at',
-    ns: ref.namespaceId,
-    wid: ref.workflowId,
-    rid: ref.runId,
-    sched: act.scheduledEventId,
-    attempt: act.attempt,
-    aid: act.activityId,
-  };
-  return {
-    taskToken: encodeToken(token),
-    workflowNamespace: ms.namespace,
-    workflowType: { name: ms.workflowType },
-    workflowExecution: { workflowId: ref.workflowId, runId: ref.runId },
-    activityType: attrs.activityType,
-    activityId: act.activityId,
-    header: attrs.header,
-    input: attrs.input,
-    heartbeatDetails: act.heartbeatDetailsB64 ? fromB64(Payloads, act.heartbeatDetailsB64) : undefined,
-    scheduledTime: msToTimestamp(act.scheduledTimeMs),
-    currentAttemptScheduledTime: msToTimestamp(act.currentAttemptScheduledTimeMs),
-    startedTime: msToTimestamp(act.startedTimeMs),
-    attempt: act.attempt,
-    scheduleToCloseTimeout: attrs.scheduleToCloseTimeout,
-    startToCloseTimeout: attrs.startToCloseTimeout,
-    heartbeatTimeout: attrs.heartbeatTimeout,
-    retryPolicy: attrs.retryPolicy,
-  };
+  return activityTaskResponse(ref, act, ms);
 }
 
 /** The attempt the token names, when it is still the started one. */
@@ -163,7 +133,7 @@ export async function activityTimedOut(
   await engine.update(ref, (ctx) => {
     const act = ctx.ms.activities[String(scheduledEventId)];
     if (!isRunning(ctx.ms) || !act || (attempt !== 0 && act.attempt !== attempt)) return;
-    const action = `${kind}-timeout` as const;
+    const action = `${timeoutKindAt(act, kind)}-timeout` as const;
     if (!activityMachine.can(act, action)) return; // the attempt it was armed for is over
     activityMachine.fire(ctx, act, action);
   });

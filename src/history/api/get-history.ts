@@ -1,6 +1,9 @@
 /**
  * GetWorkflowExecutionHistory: full or paged, and the long poll for the close event
  * (waitNewEvent + HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT answers exactly one event, or none on timeout).
+ * A page is read from the batch holding its first event on (the next page token carries that
+ * event's id), so its cost does not depend on where it is in the history; the close event is read
+ * from its own batch only.
  */
 import { InvalidArgumentError } from '../../common/errors';
 import { num, temporal } from '../../common/proto';
@@ -11,6 +14,8 @@ import type { ExecutionKey } from '../../persistence';
 type Request = temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest;
 type Response = temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryResponse;
 const CLOSE_EVENT = temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
+/** Events per page when the request names no size. */
+const DEFAULT_PAGE_SIZE = 1000;
 
 interface PageToken {
   runId: string;
@@ -63,11 +68,12 @@ async function readOrWait(
 ): Promise<Response> {
   if (req.historyEventFilterType === CLOSE_EVENT) {
     for (;;) {
-      const ms = await engine.getMutableState(ref);
+      const ms = await engine.peekMutableState(ref);
       if (!isRunning(ms)) {
-        const events = await engine.readHistory(ref);
-        const close = events.find((e) => num(e.eventId) === ms.execution.completionEventId);
-        return { history: { events: close ? [close] : [] } };
+        // only the batch that holds the close event is read
+        const id = ms.execution.completionEventId;
+        const { events } = id > 0 ? await engine.readHistoryFrom(ref, id, id + 1, 1) : { events: [] };
+        return { history: { events } };
       }
       const left = deadline - Date.now();
       if (!req.waitNewEvent || left <= 0 || signal?.aborted) {
@@ -77,19 +83,17 @@ async function readOrWait(
     }
   }
 
-  const from = token?.nextEventId ?? 1;
-  const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : 1000;
+  const from = Math.max(1, token?.nextEventId ?? 1);
+  const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : DEFAULT_PAGE_SIZE;
   for (;;) {
-    const ms = await engine.getMutableState(ref);
-    const all = await engine.readHistory(ref);
-    const events = all.filter((e) => num(e.eventId) >= from);
+    const ms = await engine.peekMutableState(ref);
     const left = deadline - Date.now();
-    if (events.length === 0 && req.waitNewEvent && isRunning(ms) && left > 0 && !signal?.aborted) {
+    // nothing after `from` yet: a long poll waits without reading history
+    if (from >= ms.nextEventId && req.waitNewEvent && isRunning(ms) && left > 0 && !signal?.aborted) {
       await watch.wait(left, signal);
       continue;
     }
-    const page = events.slice(0, pageSize);
-    const more = events.length > pageSize;
+    const { events: page, more } = await engine.readHistoryFrom(ref, from, ms.nextEventId, pageSize);
     const nextId = page.length > 0 ? num(page[page.length - 1]!.eventId) + 1 : from;
     const needToken = more || (req.waitNewEvent && isRunning(ms));
     return { history: { events: page }, nextPageToken: needToken ? pageToken(ref.runId, nextId) : undefined };

@@ -25,6 +25,17 @@ type WorkflowQueryResult = temporal.api.query.v1.IWorkflowQueryResult;
 
 const key = (r: ExecutionKey): string => `${r.namespaceId}/${r.workflowId}/${r.runId}`;
 
+/** A query's id names its shard, so that in a cluster its answer is routed to the process that waits for it. */
+function newQueryId(shardId: number): string {
+  return `${shardId}.${newUuid()}`;
+}
+
+/** The shard a query id names (undefined: not one of ours). */
+export function queryShardId(queryId: string): number | undefined {
+  const m = /^(\d+)\./.exec(queryId);
+  return m ? Number(m[1]) : undefined;
+}
+
 export class QueryRegistry {
   readonly pending = new Map<string, PendingQuery>();
   private readonly byExecution = new Map<string, Set<string>>();
@@ -84,7 +95,14 @@ export async function queryWorkflow(
   timeoutMs: number,
 ): Promise<QueryAnswer> {
   const deadline = Date.now() + timeoutMs;
-  const p: PendingQuery = { id: newUuid(), ref, query, answer: new Deferred<QueryAnswer>(), state: 'buffered', startedEventId: 0 };
+  const p: PendingQuery = {
+    id: newQueryId(engine.shardFor(ref.namespaceId, ref.workflowId).shardId),
+    ref,
+    query,
+    answer: new Deferred<QueryAnswer>(),
+    state: 'buffered',
+    startedEventId: 0,
+  };
   registry.add(p);
   try {
     for (;;) {

@@ -40,6 +40,8 @@ export const scheduleActivityTask = defineCommand<ScheduleAttrs>({
     if (!a) return bad('ScheduleActivityTaskCommandAttributes is not set');
     if (!a.activityId) return bad('ActivityId is not set');
     if (!a.activityType?.name) return bad('ActivityType is not set');
+    // the task queue becomes a task_queues row (task_queue_name: VARCHAR(255) on every plugin), as the frontend checks
+    if (a.taskQueue?.name && a.taskQueue.name.length > 255) return bad('TaskQueue exceeds length limit of 255');
     if (scope.activityIds.has(a.activityId)) return bad(`activity id ${a.activityId} is already in use`);
     if (durationMs(a.startToCloseTimeout) <= 0 && durationMs(a.scheduleToCloseTimeout) <= 0) {
       return bad('A valid StartToClose or ScheduleToCloseTimeout is not set on ScheduleActivityTaskCommand');

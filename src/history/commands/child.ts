@@ -5,6 +5,7 @@ import { childMachine } from '../state-machines/child';
 import { badWith, defineCommand } from './command';
 
 const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
+const MAX_STORED_ID_LENGTH = 255;
 
 export const startChildWorkflowExecution = defineCommand<temporal.api.command.v1.IStartChildWorkflowExecutionCommandAttributes>({
   attributes: (c) => c.startChildWorkflowExecutionCommandAttributes,
@@ -14,6 +15,13 @@ export const startChildWorkflowExecution = defineCommand<temporal.api.command.v1
     if (!a) return bad('StartChildWorkflowExecutionCommandAttributes is not set');
     if (!a.workflowId) return bad('WorkflowId is not set on StartChildWorkflowExecutionCommand');
     if (!a.workflowType?.name) return bad('WorkflowType is not set on StartChildWorkflowExecutionCommand');
+    // what every plugin's columns hold (executions.workflow_id, task_queue_name: VARCHAR(255)), as the frontend checks
+    for (const [what, v] of [
+      ['WorkflowId', a.workflowId],
+      ['WorkflowType', a.workflowType.name],
+      ['TaskQueue', a.taskQueue?.name],
+    ] as const)
+      if (v && v.length > MAX_STORED_ID_LENGTH) return bad(`${what} exceeds length limit of ${MAX_STORED_ID_LENGTH}`);
     if (a.cronSchedule) {
       try {
         nextCronTimeMs(a.cronSchedule, Date.now());

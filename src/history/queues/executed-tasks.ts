@@ -53,10 +53,8 @@ export class ExecutedTasks<K> {
     while (this.flushing) await this.flushing.catch(() => undefined);
     if (this.waiting.size === 0 || this.shard.lost) return;
     const batch = [...this.waiting];
-    this.flushing = this.deleteRows(
-      this.shard.rangeId,
-      batch.map(([, k]) => k),
-    );
+    const keys = batch.map(([, k]) => k);
+    this.flushing = this.shard.fenced((rangeId) => this.deleteRows(rangeId, keys));
     try {
       await this.flushing;
       for (const [key] of batch) this.waiting.delete(key);

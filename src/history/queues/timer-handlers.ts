@@ -11,6 +11,7 @@ import { activityRetryTimerFired, activityTimedOut } from '../api/activity-task'
 import { workflowTaskTimedOut } from '../api/workflow-task';
 import { forgetAdmittedUpdates } from '../api/update-workflow';
 import { createNextRun, reserveNextRunId } from '../next-run';
+import { scheduleWakeup } from '../schedules/driver';
 
 export async function fireTimerTask(engine: HistoryEngine, t: TimerTask): Promise<void> {
   try {
@@ -38,6 +39,8 @@ async function fire(engine: HistoryEngine, t: TimerTask): Promise<void> {
       return firstTaskBackoffDone(engine, ref);
     case 'delete-execution':
       return deleteExecutionAfterRetention(engine, ref);
+    case 'schedule-wakeup':
+      return scheduleWakeup(engine, ref);
   }
 }
 
@@ -51,7 +54,7 @@ async function firstTaskBackoffDone(engine: HistoryEngine, ref: ExecutionKey): P
 
 /** Retention is over: delete the closed run's mutable state, history and (if still its) current row. */
 async function deleteExecutionAfterRetention(engine: HistoryEngine, ref: ExecutionKey): Promise<void> {
-  const ms = await engine.getMutableState(ref);
+  const ms = await engine.peekMutableState(ref);
   if (isRunning(ms)) return;
   // the namespace's retention may have changed since the close: re-arm when it is not over yet
   const due = ms.execution.closeTimeMs + (await engine.namespaces.retentionMs(ref.namespaceId));

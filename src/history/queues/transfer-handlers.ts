@@ -7,6 +7,7 @@
  * every result is recorded in the initiating run only while its pending entry still exists.
  */
 import { NotFoundError, WorkflowExecutionAlreadyStartedError } from '../../common/errors';
+import { scheduledByOf, scheduledRunClosed } from '../schedules/driver';
 import { num, temporal, type IHistoryEvent } from '../../common/proto';
 import type { HistoryEngine } from '../engine';
 import type { MutableState } from '../mutable-state';
@@ -15,11 +16,6 @@ import { isRunning } from '../state-machines/states';
 import { scheduleWorkflowTask } from '../state-machines/workflow-task';
 import type { TransferTask } from '../tasks';
 import type { ExecutionKey } from '../../persistence';
-import { requestCancelWorkflow, terminateWorkflow } from '../api/cancel-terminate';
-import { signalWorkflow } from '../api/signal-workflow';
-import { startWorkflow } from '../api/start-workflow';
-
-const PCP = temporal.api.enums.v1.ParentClosePolicy;
 
 /**
  * Fault injection for tests: called between the write to the other execution (child started,
@@ -27,6 +23,8 @@ const PCP = temporal.api.enums.v1.ParentClosePolicy;
  * what a crash at that instant leaves behind: the task runs again later and must neither lose nor
  * duplicate anything.
  */
+const PCP = temporal.api.enums.v1.ParentClosePolicy;
+
 export const transferFaults: { betweenWrites?: (kind: 'start-child' | 'signal' | 'cancel') => void } = {};
 
 export async function executeTransferTask(engine: HistoryEngine, t: TransferTask): Promise<void> {
@@ -45,7 +43,8 @@ export async function executeTransferTask(engine: HistoryEngine, t: TransferTask
 }
 
 async function eventById(engine: HistoryEngine, ref: ExecutionKey, eventId: number): Promise<IHistoryEvent | undefined> {
-  return (await engine.readHistory(ref)).find((e) => num(e.eventId) === eventId);
+  // only the batch holding it is read
+  return (await engine.readHistoryFrom(ref, eventId, eventId + 1, 1)).events[0];
 }
 
 async function namespaceOf(engine: HistoryEngine, name: string, ms: MutableState): Promise<{ id: string; name: string } | undefined> {
@@ -67,8 +66,7 @@ async function startChild(engine: HistoryEngine, parentRef: ExecutionKey, initia
     failedCause = temporal.api.enums.v1.StartChildWorkflowExecutionFailedCause.START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND;
   } else {
     try {
-      started = await startWorkflow(
-        engine,
+      started = await engine.crossShard.startChild(
         ns,
         {
           namespace: ns.name,
@@ -89,16 +87,13 @@ async function startChild(engine: HistoryEngine, parentRef: ExecutionKey, initia
           searchAttributes: a.searchAttributes,
           header: a.header,
         },
-        undefined,
         {
-          parent: {
-            namespaceId: parentRef.namespaceId,
-            namespace: parent.execution.namespace,
-            workflowId: parentRef.workflowId,
-            runId: parentRef.runId,
-            initiatedEventId,
-            parentClosePolicy: child.parentClosePolicy,
-          },
+          namespaceId: parentRef.namespaceId,
+          namespace: parent.execution.namespace,
+          workflowId: parentRef.workflowId,
+          runId: parentRef.runId,
+          initiatedEventId,
+          parentClosePolicy: child.parentClosePolicy,
         },
       );
     } catch (err) {
@@ -129,17 +124,15 @@ async function notifyParent(engine: HistoryEngine, child: MutableState, closeEve
   const outcome = childOutcome(child.execution.state);
   if (!outcome) return;
   const parentRef = { namespaceId: p.namespaceId, workflowId: p.workflowId, runId: p.runId };
-  try {
-    await engine.update(parentRef, (ctx) => {
-      const c = ctx.ms.children?.[String(p.initiatedEventId)];
-      if (!isRunning(ctx.ms) || !c || c.workflowId !== child.execution.workflowId) return;
-      // the child may close before its start was recorded in the parent
-      if (childMachine.can(c, 'start')) childMachine.fire(ctx, c, 'start', { runId: child.execution.firstRunId, namespaceId: child.execution.namespaceId });
-      childMachine.fire(ctx, c, 'close', { outcome, closeEvent, namespaceId: child.execution.namespaceId, runId: child.execution.runId });
-    });
-  } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err; // the parent is gone: nothing to tell
-  }
+  const e = child.execution;
+  await engine.crossShard.childClosed(parentRef, p.initiatedEventId, {
+    namespaceId: e.namespaceId,
+    workflowId: e.workflowId,
+    firstRunId: e.firstRunId,
+    runId: e.runId,
+    outcome,
+    closeEvent,
+  });
 }
 
 /** Parent close policy: TERMINATE or REQUEST_CANCEL the children still open; ABANDON leaves them. */
@@ -148,25 +141,14 @@ async function applyParentClosePolicy(engine: HistoryEngine, parent: MutableStat
     if (c.parentClosePolicy === PCP.PARENT_CLOSE_POLICY_ABANDON) continue;
     const ns = await namespaceOf(engine, c.namespace, parent);
     if (!ns) continue;
-    try {
-      // the child's chain may have moved on (continue-as-new): act on its current run if it is still ours
-      const ref = await engine.resolve(ns.id, c.workflowId, '');
-      const ms = await engine.getMutableState(ref);
-      if (!isRunning(ms) || ms.execution.parent?.workflowId !== parent.execution.workflowId) continue;
-      if (c.parentClosePolicy === PCP.PARENT_CLOSE_POLICY_REQUEST_CANCEL) {
-        await requestCancelWorkflow(
-          engine,
-          ref,
-          'by parent close policy',
-          `parent ${parent.execution.workflowId}`,
-          `${parent.execution.runId}/close/${c.initiatedEventId}`,
-        );
-      } else {
-        await terminateWorkflow(engine, ref, 'by parent close policy', undefined, `parent ${parent.execution.workflowId}`);
-      }
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
+    const p = parent.execution;
+    await engine.crossShard.applyParentClosePolicy(
+      ns.id,
+      c.workflowId,
+      { namespaceId: p.namespaceId, workflowId: p.workflowId, runId: p.runId },
+      c.initiatedEventId,
+      c.parentClosePolicy,
+    );
   }
 }
 
@@ -175,8 +157,11 @@ const HINT_REFRESH_MS = 10_000;
 const hintRefreshedAt = new Map<string, number>();
 
 async function afterClose(engine: HistoryEngine, ref: ExecutionKey): Promise<void> {
-  const ms = await engine.getMutableState(ref);
+  const ms = await engine.peekMutableState(ref);
   if (isRunning(ms)) return;
+  // a run a schedule started: the schedule learns it closed (overlap, pause on failure, recent actions)
+  const scheduleId = scheduledByOf(ms);
+  if (scheduleId !== undefined) await scheduledRunClosed(engine, ref.namespaceId, scheduleId, ref.workflowId);
   if (ms.execution.parent && !ms.execution.nextRunId) {
     const close = await eventById(engine, ref, ms.execution.completionEventId);
     if (close) await notifyParent(engine, ms, close);
@@ -203,25 +188,19 @@ async function requestExternal(engine: HistoryEngine, ref: ExecutionKey, initiat
   let targetRunId = r.runId;
   if (ns) {
     try {
-      const target = await engine.resolve(ns.id, r.workflowId, r.runId);
-      targetRunId = target.runId;
-      if (r.childWorkflowOnly) {
-        const t = await engine.getMutableState(target);
-        if (t.execution.parent?.workflowId !== ref.workflowId) throw new NotFoundError('not a child of this workflow');
-      }
       const requestId = `${ref.runId}/${r.kind}/${initiatedEventId}`;
-      if (r.kind === 'signal') {
-        const a = (await eventById(engine, ref, initiatedEventId))?.signalExternalWorkflowExecutionInitiatedEventAttributes;
-        await signalWorkflow(engine, target, {
-          signalName: a?.signalName ?? '',
-          input: a?.input,
-          header: a?.header,
-          identity: `workflow ${ref.workflowId}`,
-          requestId,
-        });
-      } else {
-        await requestCancelWorkflow(engine, target, 'requested by workflow', `workflow ${ref.workflowId}`, requestId);
-      }
+      const a = r.kind === 'signal' ? (await eventById(engine, ref, initiatedEventId))?.signalExternalWorkflowExecutionInitiatedEventAttributes : undefined;
+      const reached = await engine.crossShard.requestExternal({
+        namespaceId: ns.id,
+        workflowId: r.workflowId,
+        runId: r.runId,
+        childWorkflowOnly: !!r.childWorkflowOnly,
+        from: ref,
+        kind: r.kind,
+        requestId,
+        signal: a ? { signalName: a.signalName ?? '', input: a.input, header: a.header } : undefined,
+      });
+      targetRunId = reached.runId;
       ok = true;
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;

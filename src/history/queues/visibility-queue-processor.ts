@@ -96,7 +96,7 @@ export class VisibilityQueueProcessor {
   private async apply(t: VisibilityTask): Promise<void> {
     let ms;
     try {
-      ms = await this.engine.getMutableState({ namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId });
+      ms = await this.engine.peekMutableState({ namespaceId: t.namespaceId, workflowId: t.workflowId, runId: t.runId });
     } catch (err) {
       if (err instanceof NotFoundError) return; // the run is gone (retention): nothing to show
       throw err;
@@ -119,7 +119,8 @@ export function executionSnapshot(ms: MutableState): ExecutionSnapshot {
     startTimeMs: e.startTimeMs,
     executionTimeMs: e.executionTimeMs ?? e.startTimeMs,
     closeTimeMs: closed ? e.closeTimeMs || Date.now() : null,
-    historyLength: ms.nextEventId - 1,
+    // a schedule has no history: its row's history_length carries TemporalSchedulePaused (1 paused, 0 not; search-attributes.ts)
+    historyLength: ms.schedule ? Number(ms.schedule.record.state.paused) : ms.nextEventId - 1,
     historySizeBytes: ms.historySizeBytes,
     memo: e.memoB64 ? Buffer.from(e.memoB64, 'base64') : null,
     searchAttributes: e.searchAttributesB64 ? Buffer.from(e.searchAttributesB64, 'base64') : null,

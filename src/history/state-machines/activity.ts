@@ -130,10 +130,37 @@ function schedule(ctx: MutationContext, p: ScheduleActivity): ActivityInfo {
   if (t.scheduleToCloseMs > 0) {
     ctx.addTimer(ctx.nowMs + t.scheduleToCloseMs, { type: 'activity-timeout', scheduledEventId, attempt: 0, timeoutType: 'schedule-to-close' });
   }
-  if (t.scheduleToStartMs > 0 && t.scheduleToStartMs < t.scheduleToCloseMs) {
-    ctx.addTimer(ctx.nowMs + t.scheduleToStartMs, { type: 'activity-timeout', scheduledEventId, attempt: 1, timeoutType: 'schedule-to-start' });
-  }
+  armScheduleToStart(ctx, info);
   return info;
+}
+
+/**
+ * The schedule-to-start timer of the current attempt, armed whenever the timeout is set (as Temporal;
+ * it defaults to schedule-to-close). When it is due at the same time as schedule-to-close, the
+ * schedule-to-start timeout wins: see `timeoutKindAt`.
+ */
+function armScheduleToStart(ctx: MutationContext, a: ActivityInfo): void {
+  if (a.scheduleToStartMs <= 0) return;
+  ctx.addTimer(ctx.nowMs + a.scheduleToStartMs, {
+    type: 'activity-timeout',
+    scheduledEventId: a.scheduledEventId,
+    attempt: a.attempt,
+    timeoutType: 'schedule-to-start',
+  });
+}
+
+/**
+ * Which timeout a fired activity timer stands for. Temporal orders an activity's expired timers by
+ * deadline, then by timeout type (START_TO_CLOSE, SCHEDULE_TO_START, SCHEDULE_TO_CLOSE, HEARTBEAT)
+ * and applies the first: so a schedule-to-close timer firing for an attempt that never started,
+ * whose schedule-to-start deadline is not later, is a SCHEDULE_TO_START timeout (the two timers fire
+ * in either order here; this keeps the outcome Temporal's).
+ */
+export function timeoutKindAt(a: ActivityInfo, kind: ActivityTimeoutKind): ActivityTimeoutKind {
+  if (kind !== 'schedule-to-close' || a.state !== 'scheduled' || a.scheduleToStartMs <= 0) return kind;
+  const scheduleToStartDue = a.currentAttemptScheduledTimeMs + a.scheduleToStartMs;
+  const scheduleToCloseDue = a.scheduledTimeMs + a.scheduleToCloseMs;
+  return scheduleToStartDue <= scheduleToCloseDue ? 'schedule-to-start' : kind;
 }
 
 function start(ctx: MutationContext, a: ActivityInfo, { identity }: { identity: string }): void {
@@ -300,4 +327,5 @@ function retry(ctx: MutationContext, a: ActivityInfo): void {
   a.startedTimeMs = 0;
   ctx.touch();
   ctx.addTransfer({ type: 'activity-task', scheduledEventId: a.scheduledEventId, attempt: a.attempt, taskQueue: a.taskQueue });
+  armScheduleToStart(ctx, a);
 }

@@ -10,13 +10,23 @@
  * buffered and the task's completion schedules the next one. The effects write the task's events
  * (which are never buffered), its transfer task to matching and its start-to-close timer.
  *
- * Room for later rows (issue 14): a transient failure (an attempt > 1 counted on the pending task
- * without events), a schedule-to-start timeout of a sticky task (scheduled --time-out--> scheduled),
- * a reset (started --abort--> none on the old run).
+ * Transient workflow tasks (as Temporal's history service): the first failure or timeout of a task is
+ * written (WorkflowTaskFailed / WorkflowTaskTimedOut) and the next attempt is *transient*: its
+ * WorkflowTaskScheduled and WorkflowTaskStarted events are not written; the poll response carries them
+ * after the stored history (`transientEvents`), a later failure or timeout only counts the attempt on
+ * the pending task, and the completion finally writes both events before WorkflowTaskCompleted. New
+ * events (a signal, events buffered while the task ran) make the next task a normal one again
+ * (attempt 1). A task failing while the run has a sticky queue clears the sticky queue and keeps
+ * attempt 1 (the normal queue gets one more try before retries count). Attempts after the third get a
+ * longer start-to-close timeout (`workflowTaskTimeoutForAttempt`): the timeout is what paces a task
+ * that keeps failing, since workers report a failure only on attempt 1 and the server drops its own
+ * repeated failures (../api/workflow-task.ts).
  */
-import { msToDuration, num, type temporal, WorkflowTaskFailedCause, type IFailure } from '../../common/proto';
+import { InternalError } from '../../common/errors';
+import { msToDuration, msToTimestamp, num, type IHistoryEvent, type temporal, WorkflowTaskFailedCause, type IFailure } from '../../common/proto';
+import { makeEvent } from '../events';
 import type { MutationContext } from '../context';
-import type { MutableState } from '../mutable-state';
+import type { MutableState, WorkflowTaskInfo } from '../mutable-state';
 import { StateMachine } from './machine';
 import { isRunning, workflowTaskStateOf, type WorkflowTaskState } from './states';
 
@@ -72,16 +82,41 @@ export function scheduleWorkflowTask(ctx: MutationContext, attempt = 1): void {
   workflowTaskMachine.fire(ctx, ctx.ms, 'schedule', { attempt });
 }
 
-function schedule(ctx: MutationContext, ms: MutableState, { attempt }: { attempt: number }): WorkflowTaskState {
+/** Attempts up to this one keep the run's workflow task timeout (Temporal's workflowTaskRetryBackoffMinAttempts). */
+const BACKOFF_MIN_ATTEMPTS = 3;
+const BACKOFF_INITIAL_MS = 5_000;
+/** Temporal's history.workflowTaskRetryMaxInterval default */
+const BACKOFF_MAX_MS = 10 * 60_000;
+
+/**
+ * The start-to-close timeout of attempt `attempt`: the run's workflow task timeout, plus from the
+ * fourth attempt on 5 s, 10 s, 20 s ... at most 10 min (as Temporal), which paces a task that keeps failing.
+ */
+export function workflowTaskTimeoutForAttempt(baseMs: number, attempt: number): number {
+  if (attempt <= BACKOFF_MIN_ATTEMPTS) return baseMs;
+  return baseMs + Math.min(BACKOFF_INITIAL_MS * 2 ** (attempt - BACKOFF_MIN_ATTEMPTS - 1), BACKOFF_MAX_MS);
+}
+
+/** Schedules the task; `attempt` > 1 makes it transient (no event) unless `newEvents` were just written. */
+function schedule(ctx: MutationContext, ms: MutableState, { attempt, newEvents = false }: { attempt: number; newEvents?: boolean }): WorkflowTaskState {
   const e = ms.execution;
   // a closed run takes no task; before the first task's backoff is over, the backoff timer schedules it
   if (!isRunning(ms) || e.firstTaskBackoffPending) return 'none';
-  const ev = ctx.appendEvent('EVENT_TYPE_WORKFLOW_TASK_SCHEDULED', {
-    taskQueue: { name: e.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
-    startToCloseTimeout: msToDuration(e.workflowTaskTimeoutMs),
-    attempt,
-  });
-  const scheduledEventId = num(ev.eventId);
+  // new events since the last attempt: this task is a normal one again (Temporal resets the attempt)
+  if (newEvents) attempt = 1;
+  const transient = attempt > 1;
+  let scheduledEventId: number;
+  if (transient) {
+    scheduledEventId = ms.nextEventId; // the id its WorkflowTaskScheduled event gets when the task completes
+    ctx.touch();
+  } else {
+    const ev = ctx.appendEvent('EVENT_TYPE_WORKFLOW_TASK_SCHEDULED', {
+      taskQueue: { name: e.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
+      startToCloseTimeout: msToDuration(workflowTaskTimeoutForAttempt(e.workflowTaskTimeoutMs, attempt)),
+      attempt,
+    });
+    scheduledEventId = num(ev.eventId);
+  }
   ms.workflowTask = {
     state: 'scheduled',
     scheduledEventId,
@@ -92,6 +127,7 @@ function schedule(ctx: MutationContext, ms: MutableState, { attempt }: { attempt
     startedTimeMs: 0,
     requestId: '',
     identity: '',
+    ...(transient ? { transient: true } : {}),
   };
   // the worker that completed the last task keeps the run cached: a first attempt goes to its sticky queue
   const sticky = attempt === 1 && e.stickyTaskQueue ? { stickyTaskQueue: e.stickyTaskQueue } : {};
@@ -105,22 +141,68 @@ function backoffElapsed(ctx: MutationContext, ms: MutableState): WorkflowTaskSta
   return schedule(ctx, ms, { attempt: 1 });
 }
 
+function scheduledAttributes(ms: MutableState, wt: WorkflowTaskInfo): object {
+  return {
+    taskQueue: { name: ms.execution.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
+    startToCloseTimeout: msToDuration(workflowTaskTimeoutForAttempt(ms.execution.workflowTaskTimeoutMs, wt.attempt)),
+    attempt: wt.attempt,
+  };
+}
+
+function startedAttributes(wt: WorkflowTaskInfo, historySizeBytes: number): object {
+  return { scheduledEventId: wt.scheduledEventId, identity: wt.identity, requestId: wt.requestId, historySizeBytes };
+}
+
 function start(ctx: MutationContext, ms: MutableState, { identity }: { identity: string }): void {
   const wt = ms.workflowTask!;
-  const ev = ctx.appendEvent('EVENT_TYPE_WORKFLOW_TASK_STARTED', {
-    scheduledEventId: wt.scheduledEventId,
-    identity,
-    requestId: `${wt.scheduledEventId}-${wt.attempt}`,
-    historySizeBytes: ms.historySizeBytes,
-  });
-  wt.startedEventId = num(ev.eventId);
+  if (wt.transient && wt.scheduledEventId !== ms.nextEventId) {
+    // events were written since the transient task was scheduled: it becomes a normal task (attempt 1)
+    wt.transient = undefined;
+    wt.attempt = 1;
+    wt.scheduledEventId = num(ctx.appendEvent('EVENT_TYPE_WORKFLOW_TASK_SCHEDULED', scheduledAttributes(ms, wt)).eventId);
+  }
   wt.startedTimeMs = ctx.nowMs;
   wt.identity = identity;
-  ctx.addTimer(ctx.nowMs + ms.execution.workflowTaskTimeoutMs, { type: 'workflow-task-timeout', scheduledEventId: wt.scheduledEventId, attempt: wt.attempt });
+  wt.requestId = `${wt.scheduledEventId}-${wt.attempt}`;
+  if (wt.transient) {
+    wt.startedEventId = wt.scheduledEventId + 1;
+    ctx.touch();
+  } else {
+    wt.startedEventId = num(ctx.appendEvent('EVENT_TYPE_WORKFLOW_TASK_STARTED', startedAttributes(wt, ms.historySizeBytes)).eventId);
+  }
+  const timeoutMs = workflowTaskTimeoutForAttempt(ms.execution.workflowTaskTimeoutMs, wt.attempt);
+  ctx.addTimer(ctx.nowMs + timeoutMs, { type: 'workflow-task-timeout', scheduledEventId: wt.scheduledEventId, attempt: wt.attempt });
+}
+
+/**
+ * The WorkflowTaskScheduled (and, once started, WorkflowTaskStarted) events of a transient task, as
+ * the worker sees them after the stored history; none for a normal task.
+ */
+export function transientEvents(ms: MutableState): IHistoryEvent[] {
+  const wt = ms.workflowTask;
+  if (!wt?.transient) return [];
+  const out = [makeEvent('EVENT_TYPE_WORKFLOW_TASK_SCHEDULED', scheduledAttributes(ms, wt), wt.scheduledTimeMs, wt.scheduledEventId)];
+  if (wt.state === 'started')
+    out.push(makeEvent('EVENT_TYPE_WORKFLOW_TASK_STARTED', startedAttributes(wt, ms.historySizeBytes), wt.startedTimeMs, wt.startedEventId));
+  return out;
+}
+
+/** A transient task that completes writes its scheduled and started events first, with their own times. */
+function writeTransientEvents(ctx: MutationContext, ms: MutableState, wt: WorkflowTaskInfo): void {
+  if (!wt.transient) return;
+  if (ms.nextEventId !== wt.scheduledEventId) {
+    throw new InternalError(
+      `transient workflow task of ${ms.execution.workflowId}/${ms.execution.runId}: scheduled event id ${wt.scheduledEventId}, next event id ${ms.nextEventId}`,
+    );
+  }
+  ctx.appendEvent('EVENT_TYPE_WORKFLOW_TASK_SCHEDULED', scheduledAttributes(ms, wt)).eventTime = msToTimestamp(wt.scheduledTimeMs);
+  ctx.appendEvent('EVENT_TYPE_WORKFLOW_TASK_STARTED', startedAttributes(wt, ms.historySizeBytes)).eventTime = msToTimestamp(wt.startedTimeMs);
+  wt.transient = undefined;
 }
 
 function complete(ctx: MutationContext, ms: MutableState, p: WorkflowTaskActions['complete']): void {
   const wt = ms.workflowTask!;
+  writeTransientEvents(ctx, ms, wt);
   ctx.appendEvent('EVENT_TYPE_WORKFLOW_TASK_COMPLETED', {
     scheduledEventId: wt.scheduledEventId,
     startedEventId: wt.startedEventId,
@@ -134,16 +216,21 @@ function complete(ctx: MutationContext, ms: MutableState, p: WorkflowTaskActions
 }
 
 /**
- * Close the started task, write the events buffered meanwhile and schedule the next attempt
- * (UNHANDLED_COMMAND keeps attempt 1: the worker did nothing wrong, new events came in).
+ * Close the started task (its event only when it is not transient), write the events buffered
+ * meanwhile and schedule the next attempt. The attempt counts up only when the run had no sticky
+ * queue (a failure on the sticky queue first retries on the normal queue) and the cause is the
+ * workflow's (UNHANDLED_COMMAND keeps attempt 1: the worker did nothing wrong, new events came in).
  */
-function closeAndReschedule(ctx: MutationContext, ms: MutableState, closeEvent: () => void, nextAttempt: number): WorkflowTaskState {
+function closeAndReschedule(ctx: MutationContext, ms: MutableState, closeEvent: () => void, countAttempt: boolean): WorkflowTaskState {
+  const wt = ms.workflowTask!;
+  const wasSticky = ms.execution.stickyTaskQueue !== undefined;
   // the worker may have lost the run (RESET_STICKY_TASK_QUEUE) or be gone (timeout): full history next time
   ms.execution.stickyTaskQueue = undefined;
-  closeEvent();
+  if (!wt.transient) closeEvent();
+  const nextAttempt = countAttempt && !wasSticky ? wt.attempt + 1 : 1;
   ms.workflowTask = undefined;
-  ctx.flushBufferedEvents();
-  return schedule(ctx, ms, { attempt: nextAttempt });
+  const newEvents = ctx.flushBufferedEvents() > 0;
+  return schedule(ctx, ms, { attempt: nextAttempt, newEvents });
 }
 
 function fail(ctx: MutationContext, ms: MutableState, p: WorkflowTaskActions['fail']): WorkflowTaskState {
@@ -157,7 +244,7 @@ function fail(ctx: MutationContext, ms: MutableState, p: WorkflowTaskActions['fa
       failure: p.failure,
       identity: p.identity,
     });
-  return closeAndReschedule(ctx, ms, event, unhandled ? 1 : wt.attempt + 1);
+  return closeAndReschedule(ctx, ms, event, !unhandled);
 }
 
 function timeOut(ctx: MutationContext, ms: MutableState): WorkflowTaskState {
@@ -168,18 +255,21 @@ function timeOut(ctx: MutationContext, ms: MutableState): WorkflowTaskState {
       startedEventId: wt.startedEventId,
       timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE',
     });
-  return closeAndReschedule(ctx, ms, event, wt.attempt + 1);
+  return closeAndReschedule(ctx, ms, event, true);
 }
 
+/** A transient task closes without an event: the run's history keeps the first failure of the series. */
 function abort(ctx: MutationContext, ms: MutableState, p: WorkflowTaskActions['abort']): void {
   const wt = ms.workflowTask!;
-  ctx.appendEvent('EVENT_TYPE_WORKFLOW_TASK_FAILED', {
-    scheduledEventId: wt.scheduledEventId,
-    startedEventId: wt.startedEventId,
-    cause: p.cause,
-    failure: p.failure,
-    identity: p.identity,
-  });
+  if (!wt.transient) {
+    ctx.appendEvent('EVENT_TYPE_WORKFLOW_TASK_FAILED', {
+      scheduledEventId: wt.scheduledEventId,
+      startedEventId: wt.startedEventId,
+      cause: p.cause,
+      failure: p.failure,
+      identity: p.identity,
+    });
+  }
   ms.workflowTask = undefined;
   ctx.flushBufferedEvents();
 }

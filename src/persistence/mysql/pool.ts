@@ -6,13 +6,13 @@
  * explanatory message. Writes report matched rows (mysql2 sets CLIENT_FOUND_ROWS).
  */
 import mysql, { type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
-import { type SqlConnectConfig } from '../sql-config';
+import { DEFAULT_MAX_CONNS, type SqlConnectConfig } from '../sql-config';
 import type { PoolDriver } from '../sql/pooled-executor';
 import type { Row } from '../sql/statement';
 import { connectMysql, mysqlConnectionOptions, sessionVariables } from './connect';
 
 export interface MysqlPoolOptions {
-  /** maximum open connections (default 10) */
+  /** maximum open connections (default: the config's maxConns, else DEFAULT_MAX_CONNS) */
   connectionLimit?: number;
 }
 
@@ -21,7 +21,11 @@ export async function createMysqlPool(cfg: SqlConnectConfig, options: MysqlPoolO
   const probe = await connectMysql(cfg, database);
   await probe.end().catch(() => undefined);
   const attrs = sessionVariables(cfg);
-  const pool = mysql.createPool({ ...mysqlConnectionOptions(cfg, database), connectionLimit: options.connectionLimit ?? 10, waitForConnections: true });
+  const pool = mysql.createPool({
+    ...mysqlConnectionOptions(cfg, database),
+    connectionLimit: options.connectionLimit ?? cfg.maxConns ?? DEFAULT_MAX_CONNS,
+    waitForConnections: true,
+  });
   if (attrs.length > 0) {
     // The core connection queues commands in order: these run before the first query of the borrower.
     pool.on('connection', (conn: { query(sql: string, values: unknown[], cb: (err: unknown) => void): void }) => {

@@ -264,20 +264,13 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   async readHistoryBranchFrom(shardId: number, treeId: string, branchId: string, fromEventId: number, limit: number): Promise<HistoryBatchRow[]> {
-    // the first node at or below fromEventId starts the page (it holds that event); both reads use the primary key
-    const [first] = await this.db.read(
-      stmt('SELECT MAX(node_id) AS n FROM history_node WHERE shard_id = ? AND tree_id = ? AND branch_id = ? AND node_id <= ?', [
-        shardId,
-        treeId,
-        branchId,
-        fromEventId,
-      ]),
-    );
-    const start = first?.n === null || first?.n === undefined ? 0 : num(first.n);
+    // the last node at or below fromEventId starts the page (it holds that event); one round trip, both parts by primary key
     const rows = await this.db.read(
       stmt(
-        'SELECT node_id, txn_id, prev_txn_id, data, data_encoding FROM history_node WHERE shard_id = ? AND tree_id = ? AND branch_id = ? AND node_id >= ? ORDER BY node_id ASC, txn_id DESC LIMIT ?',
-        [shardId, treeId, branchId, start, limit],
+        'SELECT node_id, txn_id, prev_txn_id, data, data_encoding FROM history_node WHERE shard_id = ? AND tree_id = ? AND branch_id = ? AND node_id >= ' +
+          '(SELECT COALESCE(MAX(node_id), 0) FROM history_node WHERE shard_id = ? AND tree_id = ? AND branch_id = ? AND node_id <= ?) ' +
+          'ORDER BY node_id ASC, txn_id DESC LIMIT ?',
+        [shardId, treeId, branchId, shardId, treeId, branchId, fromEventId, limit],
       ),
     );
     return latestPerNode(treeId, branchId, rows);

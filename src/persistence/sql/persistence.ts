@@ -7,6 +7,7 @@ import { SqlClusterMetadataStore } from './cluster-metadata-store';
 import { SqlDataRewriteStore } from './data-rewrite-store';
 import { SqlExecutionStore } from './execution-store';
 import type { SqlExecutor } from './executor';
+import { SqlMembershipStore } from './membership-store';
 import { SqlNamespaceStore } from './namespace-store';
 import { SqlShardStore } from './shard-store';
 import { SqlTaskStore } from './task-store';
@@ -18,6 +19,7 @@ export class SqlPersistence implements PersistenceBundle {
   readonly namespaces: SqlNamespaceStore;
   readonly cluster: SqlClusterMetadataStore;
   readonly dataRewrite: SqlDataRewriteStore;
+  readonly membership: SqlMembershipStore;
 
   constructor(readonly executor: SqlExecutor) {
     this.shards = new SqlShardStore(executor);
@@ -26,6 +28,7 @@ export class SqlPersistence implements PersistenceBundle {
     this.namespaces = new SqlNamespaceStore(executor);
     this.cluster = new SqlClusterMetadataStore(executor);
     this.dataRewrite = new SqlDataRewriteStore(executor);
+    this.membership = new SqlMembershipStore(executor);
   }
 
   close(): Promise<void> {

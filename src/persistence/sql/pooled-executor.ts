@@ -8,8 +8,14 @@
  *    MAX_ATTEMPTS times, after a short random pause.
  * Isolation is each database's default (READ COMMITTED on PostgreSQL, REPEATABLE READ on InnoDB);
  * the stores' programs use locking reads where a read decides a write, which is what both need.
- * Running several programs in one transaction (group commit, one savepoint each, as SQLite's
- * group-commit.ts does) or pipelining their statements would be a change of this file alone.
+ *
+ * Group commit (PostgreSQL; see PooledExecutorOptions.groupCommit): while `groupAt` transactions are in flight (the pool is about to be exhausted) new
+ * programs queue, and the next transaction to finish takes up to MAX_GROUP of them into one
+ * transaction: one BEGIN and one COMMIT (and one fsync on the database) for all, the programs run
+ * one after the other as a serial execution would. Any error before COMMIT undoes the whole group:
+ * a program that failed by itself (a condition) gets its error (it ran once, as alone); a statement
+ * error (a deadlock between groups, say) and the other programs of the group run again, each alone.
+ * An error at COMMIT reaches every program of the group, as it would reach a lone one.
  */
 import { BoundedCache } from './bounded-cache';
 import type { SqlDialect } from './dialect';
@@ -34,18 +40,47 @@ export interface PooledExecutorStats {
   transactions: number;
   /** transactions run again after a retryable error */
   retries: number;
+  /** transactions that carried several programs (group commit), and the programs they carried */
+  groups: number;
+  grouped: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Programs per group transaction at most. */
+const MAX_GROUP = 16;
+
+interface Queued {
+  program: () => Program<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface PooledExecutorOptions {
+  /** the pool's size: transactions group once this many less a few (for lone reads) are in flight */
+  maxConns?: number;
+  /**
+   * Group commit (see the header). Only where a statement sees the latest committed rows (READ
+   * COMMITTED: PostgreSQL): under InnoDB's REPEATABLE READ a program's plain reads would see the
+   * snapshot an earlier program of the group began, not the latest one.
+   */
+  groupCommit?: boolean;
+}
+
 export class PooledExecutor<C> implements SqlExecutor {
-  readonly stats: PooledExecutorStats = { transactions: 0, retries: 0 };
+  readonly stats: PooledExecutorStats = { transactions: 0, retries: 0, groups: 0, grouped: 0 };
   private readonly texts = new BoundedCache<string>();
+  private readonly groupAt: number;
+  private inflight = 0;
+  private queue: Queued[] = [];
 
   constructor(
     readonly dialect: SqlDialect,
     private readonly pool: PoolDriver<C>,
-  ) {}
+    options: PooledExecutorOptions = {},
+  ) {
+    this.groupAt = options.groupCommit ? Math.max(2, (options.maxConns ?? 10) - 4) : Number.POSITIVE_INFINITY;
+  }
 
   private text(sql: string): string {
     return this.texts.get(sql, (s) => this.dialect.placeholders(s));
@@ -89,7 +124,26 @@ export class PooledExecutor<C> implements SqlExecutor {
     return out;
   }
 
-  async transact<T>(program: () => Program<T>): Promise<T> {
+  transact<T>(program: () => Program<T>): Promise<T> {
+    if (this.inflight >= this.groupAt) {
+      return new Promise<T>((resolve, reject) => this.queue.push({ program, resolve: resolve as (v: unknown) => void, reject }));
+    }
+    this.inflight++;
+    return this.alone(program).finally(() => this.next());
+  }
+
+  /** A transaction ended: the programs that queued meanwhile go together. */
+  private next(): void {
+    if (this.queue.length === 0) {
+      this.inflight--;
+      return;
+    }
+    const group = this.queue.splice(0, MAX_GROUP);
+    void this.together(group).finally(() => this.next());
+  }
+
+  /** One program in its own transaction, run again after a retryable error. */
+  private async alone<T>(program: () => Program<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         const out = await this.once(program);
@@ -116,16 +170,92 @@ export class PooledExecutor<C> implements SqlExecutor {
         await this.pool.query(conn, 'COMMIT', []);
         return out;
       } catch (err) {
-        try {
-          await this.pool.query(conn, 'ROLLBACK', []);
-        } catch {
-          broken = true;
-        }
+        broken = !(await this.rollback(conn));
         throw err;
       }
     } finally {
       this.pool.release(conn, broken);
     }
+  }
+
+  /** false when even ROLLBACK failed (the connection is not to be reused) */
+  private async rollback(conn: C): Promise<boolean> {
+    try {
+      await this.pool.query(conn, 'ROLLBACK', []);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Several programs in one transaction (see the header); each settles its own promise. */
+  private async together(group: Queued[]): Promise<void> {
+    if (group.length === 1) {
+      const [q] = group;
+      await this.alone(q!.program).then(q!.resolve, q!.reject);
+      return;
+    }
+    const outs: unknown[] = [];
+    let failed: { index: number; own: boolean; err: unknown } | undefined;
+    let commitErr: { err: unknown } | undefined;
+    const conn = await this.pool.connect().catch((err: unknown) => {
+      for (const q of group) q.reject(err);
+      return undefined;
+    });
+    if (conn === undefined) return;
+    let broken = false;
+    try {
+      await this.pool.query(conn, 'BEGIN', []);
+      for (let i = 0; i < group.length && !failed; i++) {
+        let statementErr: unknown;
+        try {
+          outs.push(
+            await runProgramAsync(group[i]!.program(), (s) =>
+              this.run(conn, s).catch((err: unknown) => {
+                statementErr = err;
+                throw err;
+              }),
+            ),
+          );
+        } catch (err) {
+          failed = { index: i, own: err !== statementErr, err };
+        }
+      }
+      if (!failed) {
+        try {
+          await this.pool.query(conn, 'COMMIT', []);
+        } catch (err) {
+          commitErr = { err };
+        }
+      }
+      if (failed || commitErr) broken = !(await this.rollback(conn));
+    } catch (err) {
+      // BEGIN failed: nothing ran
+      failed = { index: -1, own: false, err };
+      broken = true;
+    } finally {
+      this.pool.release(conn, broken);
+    }
+    if (commitErr) {
+      for (const q of group) q.reject(commitErr.err);
+      return;
+    }
+    if (!failed) {
+      this.stats.transactions++;
+      this.stats.groups++;
+      this.stats.grouped += group.length;
+      group.forEach((q, i) => q.resolve(outs[i]));
+      return;
+    }
+    // undone: the program that failed by itself keeps its error, the others run again alone
+    const again = group.filter((q, i) => {
+      if (i === failed.index && failed.own) {
+        q.reject(failed.err);
+        return false;
+      }
+      return true;
+    });
+    for (const q of again) await this.alone(q.program).then(q.resolve, q.reject);
   }
 
   async close(): Promise<void> {

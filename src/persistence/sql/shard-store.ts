@@ -39,4 +39,9 @@ export class SqlShardStore implements ShardStore {
     );
     if (matched !== 1) throw new ShardOwnershipLostError(shardId, previousRangeId);
   }
+
+  async listShards(): Promise<ShardRow[]> {
+    const rows = await this.db.read(stmt('SELECT shard_id, range_id, data, data_encoding FROM shards ORDER BY shard_id', []));
+    return rows.map((r) => ({ shardId: num(r.shard_id), rangeId: num(r.range_id), info: blob(r.data, r.data_encoding) }));
+  }
 }

@@ -13,11 +13,15 @@ import type {
   ChildrenResponse,
   ClusterResponse,
   HistoryEventView,
+  ClusterMembersView,
   HistoryResponse,
   Json,
   JsonObject,
   NamespacesResponse,
   PendingActivity,
+  ScheduleAction,
+  ScheduleDetails,
+  ScheduleListResponse,
   StackTraceResponse,
   StartWorkflowResponse,
   VersionInfoResponse,
@@ -168,6 +172,8 @@ export function withStatus(query: string, status: string | undefined): string {
 export interface ApiDeps {
   connection: Connection;
   upgradeStatus: UpgradeStatusProvider;
+  /** the cluster's members, read from the default store (absent: the page shows none) */
+  clusterMembers?: () => Promise<ClusterMembersView>;
   /** --release-feed FILE: versionInfo for the banner from a local file instead of GetClusterInfo */
   releaseFeedFile?: string;
   /** deadline of ordinary calls (ms) */
@@ -453,6 +459,89 @@ export class UiApi {
     return { workflowId, runId: res.runId ?? '' };
   }
 
+  // ---------------------------------------------------------------- schedules
+  async schedules(namespace: string, query: string, pageSize: number, nextPageToken: string | undefined): Promise<ScheduleListResponse> {
+    const res = await this.call(() =>
+      this.svc.listSchedules({ namespace, query: query.trim(), maximumPageSize: pageSize, nextPageToken: token(nextPageToken) }),
+    );
+    const j = obj(toJson(`${WS}ListSchedulesResponse`, res));
+    const schedules = (Array.isArray(j.schedules) ? j.schedules : []).map((e) => {
+      const entry = obj(e);
+      const info = obj(entry.info);
+      return {
+        scheduleId: s(entry.scheduleId),
+        workflowType: s(obj(info.workflowType).name),
+        paused: info.paused === true,
+        notes: s(info.notes),
+        spec: info.spec ?? null,
+        recentActions: actionsOf(info.recentActions),
+        nextActionTimes: (Array.isArray(info.futureActionTimes) ? info.futureActionTimes : []).map(s),
+      };
+    });
+    return { schedules, nextPageToken: tokenOut(res.nextPageToken) };
+  }
+
+  async schedule(namespace: string, scheduleId: string): Promise<ScheduleDetails> {
+    const res = await this.call(() => this.svc.describeSchedule({ namespace, scheduleId }));
+    const raw = obj(toJson(`${WS}DescribeScheduleResponse`, res));
+    const sched = obj(raw.schedule);
+    const start = obj(obj(sched.action).startWorkflow);
+    const policies = obj(sched.policies);
+    const state = obj(sched.state);
+    const info = obj(raw.info);
+    return {
+      scheduleId,
+      spec: sched.spec ?? null,
+      action: {
+        workflowType: s(obj(start.workflowType).name),
+        workflowId: s(start.workflowId),
+        taskQueue: s(obj(start.taskQueue).name),
+        input: start.input ?? null,
+      },
+      policies: {
+        overlapPolicy: pascalEnum(s(policies.overlapPolicy), 'SCHEDULE_OVERLAP_POLICY_'),
+        catchupWindow: policies.catchupWindow ? s(policies.catchupWindow) : null,
+        pauseOnFailure: policies.pauseOnFailure === true,
+      },
+      state: {
+        paused: state.paused === true,
+        notes: s(state.notes),
+        limitedActions: state.limitedActions === true,
+        remainingActions: n(state.remainingActions) ?? 0,
+      },
+      info: {
+        actionCount: n(info.actionCount) ?? 0,
+        missedCatchupWindow: n(info.missedCatchupWindow) ?? 0,
+        overlapSkipped: n(info.overlapSkipped) ?? 0,
+        bufferDropped: n(info.bufferDropped) ?? 0,
+        runningWorkflows: (Array.isArray(info.runningWorkflows) ? info.runningWorkflows : []).map((w) => ({
+          workflowId: s(obj(w).workflowId),
+          runId: s(obj(w).runId),
+        })),
+        recentActions: actionsOf(info.recentActions),
+        futureActionTimes: (Array.isArray(info.futureActionTimes) ? info.futureActionTimes : []).map(s),
+        createTime: info.createTime ? s(info.createTime) : null,
+        updateTime: info.updateTime ? s(info.updateTime) : null,
+      },
+      memo: raw.memo ?? null,
+      searchAttributes: raw.searchAttributes ?? null,
+      raw,
+    };
+  }
+
+  /** Pause, unpause or trigger now (PatchSchedule). */
+  async patchSchedule(namespace: string, scheduleId: string, what: 'pause' | 'unpause' | 'trigger', note: string): Promise<object> {
+    const text = note.trim() || (what === 'pause' ? 'paused from the Web UI' : 'unpaused from the Web UI');
+    const patch = what === 'trigger' ? { triggerImmediately: {} } : what === 'pause' ? { pause: text } : { unpause: text };
+    await this.call(() => this.svc.patchSchedule({ namespace, scheduleId, patch, identity: 'temporal-ts-web-ui', requestId: randomUUID() }));
+    return {};
+  }
+
+  async deleteSchedule(namespace: string, scheduleId: string): Promise<object> {
+    await this.call(() => this.svc.deleteSchedule({ namespace, scheduleId, identity: 'temporal-ts-web-ui' }));
+    return {};
+  }
+
   async cluster(): Promise<ClusterResponse> {
     const errorOf = (err: unknown) => {
       const e = fromGrpc(err);
@@ -460,7 +549,7 @@ export class UiApi {
         ? { code: e.grpcCode, codeName: e.codeName, message: e.message }
         : { codeName: 'INTERNAL', message: (e as Error).message };
     };
-    const [clusterInfo, systemInfo, upgrade] = await Promise.all([
+    const [clusterInfo, systemInfo, upgrade, members] = await Promise.all([
       this.call(() => this.svc.getClusterInfo({})).then((r) => {
         const j = obj(toJson(`${WS}GetClusterInfoResponse`, r));
         delete j.versionInfo;
@@ -468,8 +557,9 @@ export class UiApi {
       }, errorOf),
       this.call(() => this.svc.getSystemInfo({})).then((r) => obj(toJson(`${WS}GetSystemInfoResponse`, r)), errorOf),
       this.d.upgradeStatus.getUpgradeStatus().catch(errorOf),
+      this.d.clusterMembers ? this.d.clusterMembers().catch(errorOf) : undefined,
     ]);
-    return { clusterInfo, systemInfo, upgrade };
+    return { clusterInfo, systemInfo, upgrade, members };
   }
 
   async versionInfo(): Promise<VersionInfoResponse> {
@@ -502,6 +592,20 @@ export class UiApi {
     const info = this.releaseNotes.localize(versionInfoFromJson(obj(vi)));
     return { source: 'server', versionInfo: info, upgradeRecommended: upgradeRecommended(info, running) };
   }
+}
+
+function actionsOf(v: Json | undefined): ScheduleAction[] {
+  return (Array.isArray(v) ? v : []).map((a) => {
+    const o = obj(a);
+    const r = obj(o.startWorkflowResult);
+    return {
+      scheduleTime: o.scheduleTime ? s(o.scheduleTime) : null,
+      actualTime: o.actualTime ? s(o.actualTime) : null,
+      workflowId: s(r.workflowId),
+      runId: s(r.runId),
+      status: statusName(o.startWorkflowStatus) || 'Unknown',
+    };
+  });
 }
 
 export function eventView(ev: temporal.api.history.v1.IHistoryEvent): HistoryEventView {

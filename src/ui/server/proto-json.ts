@@ -73,8 +73,10 @@ export function decodePayload(p: { metadata?: Record<string, Uint8Array> | null;
 function timestampIso(m: { seconds?: unknown; nanos?: number | null }): string | null {
   const s = Number(int64(m.seconds ?? 0));
   const ms = s * 1000 + Math.floor((m.nanos ?? 0) / 1e6);
-  if (!Number.isFinite(ms)) return null;
-  return new Date(ms).toISOString();
+  const d = new Date(ms);
+  // a time out of Date's range (a row stored before the range checks) is shown as unknown, never an exception
+  if (!Number.isFinite(ms) || Number.isNaN(d.getTime())) return null;
+  return d.toISOString();
 }
 
 function durationText(m: { seconds?: unknown; nanos?: number | null }): string {

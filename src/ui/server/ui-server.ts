@@ -4,14 +4,17 @@
  * calls the server's own gRPC frontend through @temporalio/client.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
 import type { ApiError } from '../api-types';
 import { packageRoot } from '../../common/package-info';
-import { ApiHttpError, UiApi, badRequest } from './api';
+import { ApiHttpError, UiApi, badRequest, type ApiDeps } from './api';
 import type { UpgradeStatusProvider } from './upgrade-status';
 import { NOTES_ROUTE } from './release-notes';
+import { HostAllowList, SECURITY_HEADERS, checkRequest } from './http-guard';
 
 export interface UiServerOptions {
   /** port to listen on (0: any free port) */
@@ -20,9 +23,17 @@ export interface UiServerOptions {
   /** the gRPC frontend, host:port */
   frontendAddress: string;
   upgradeStatus: UpgradeStatusProvider;
+  /** the cluster page's members (admin cluster describe) */
+  clusterMembers?: ApiDeps['clusterMembers'];
   releaseFeedFile?: string;
   /** built assets; default <installation>/dist/ui */
   staticDir?: string;
+  /** `ui.allowedHosts`: host names besides localhost and the bound address the UI answers to */
+  allowedHosts?: readonly string[];
+  /** TLS and the token of the UI's own gRPC connection to the frontend (see src/server/web-ui.ts) */
+  frontendConnection?: Omit<ConnectionOptions, 'address'>;
+  /** serve HTTPS with this certificate and key (PEM files) */
+  https?: { certFile: string; keyFile: string };
 }
 
 export interface RunningUiServer {
@@ -52,6 +63,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, err: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
   if (err instanceof ApiHttpError) {
     const body: ApiError = { error: { codeName: err.codeName, message: err.message, ...(err.grpcCode !== undefined ? { code: err.grpcCode } : {}) } };
     sendJson(res, err.httpStatus, body);
@@ -92,13 +107,32 @@ function pageSizeOf(v: string | null, dflt: number, max: number): number {
   return n;
 }
 
+/** A %-escaped path segment; a malformed escape is the client's error (400), never ours. */
+function decodeSegment(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    throw badRequest(`the path segment "${p.slice(0, 100)}" has a malformed % escape`);
+  }
+}
+
+/** The request's URL; a request target that is no URL (`GET http://a:99999/`) is a 400. */
+function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  try {
+    // origin-form targets only: an absolute-form target (a proxy request) keeps just its path
+    const u = new URL(target, 'http://localhost');
+    return target.startsWith('/') ? u : new URL(`${u.pathname}${u.search}`, 'http://localhost');
+  } catch {
+    throw badRequest(`the request target "${target.slice(0, 100)}" is not a valid URL`);
+  }
+}
+
 /** The API router: returns undefined for paths that are not API routes. */
 async function routeApi(api: UiApi, req: IncomingMessage, url: URL): Promise<{ status: number; body: unknown } | undefined> {
-  const parts = url.pathname
-    .split('/')
-    .slice(1)
-    .map((p) => decodeURIComponent(p));
-  if (parts[0] !== 'api' || parts[1] !== 'v1') return undefined;
+  const segments = url.pathname.split('/').slice(1);
+  if (segments[0] !== 'api' || segments[1] !== 'v1') return undefined;
+  const parts = segments.map(decodeSegment);
   const r = parts.slice(2);
   const q = url.searchParams;
   const method = req.method ?? 'GET';
@@ -119,6 +153,16 @@ async function routeApi(api: UiApi, req: IncomingMessage, url: URL): Promise<{ s
       if (method === 'POST') {
         const b = await readJsonBody(req);
         return ok(await api.start(ns, str(b.workflowType), str(b.taskQueue), str(b.workflowId), b.input === undefined ? undefined : str(b.input)), 201);
+      }
+    }
+    if (r[2] === 'schedules') {
+      if (r.length === 3 && get)
+        return ok(await api.schedules(ns, q.get('query') ?? '', pageSizeOf(q.get('pageSize'), 50, 1000), q.get('nextPageToken') || undefined));
+      if (r.length === 4 && get) return ok(await api.schedule(ns, r[3]!));
+      if (r.length === 5 && method === 'POST') {
+        const b = await readJsonBody(req);
+        if (r[4] === 'pause' || r[4] === 'unpause' || r[4] === 'trigger') return ok(await api.patchSchedule(ns, r[3]!, r[4], str(b.note)));
+        if (r[4] === 'delete') return ok(await api.deleteSchedule(ns, r[3]!));
       }
     }
     if (r.length === 4 && r[2] === 'task-queues' && get) return ok(await api.taskQueue(ns, r[3]!));
@@ -163,44 +207,65 @@ function serveStatic(staticDir: string, url: URL, res: ServerResponse): void {
     rel = '';
   }
   let file = join(staticDir, rel);
-  if (!file.startsWith(staticDir + sep) || !existsSync(file) || !statSync(file).isFile()) file = index; // SPA routes
+  if (rel.includes('\0') || !file.startsWith(staticDir + sep) || !existsSync(file) || !statSync(file).isFile()) file = index; // SPA routes
   const immutable = file.includes(`${sep}assets${sep}`);
-  res.writeHead(200, {
-    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-    'x-content-type-options': 'nosniff',
+  const stream = createReadStream(file);
+  stream.once('error', (err) => sendError(res, err));
+  stream.once('open', () => {
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    });
+    stream.pipe(res);
   });
-  createReadStream(file).pipe(res);
 }
 
 /** /release-notes/<version>: the notes file a release feed names (see ./release-notes.ts), as text. */
 async function serveReleaseNotes(api: UiApi, url: URL, res: ServerResponse): Promise<void> {
   await api.versionInfo(); // the links of the current answer
-  const out = await api.releaseNotes.read(decodeURIComponent(url.pathname.slice(NOTES_ROUTE.length)));
-  res.writeHead(out.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+  const out = await api.releaseNotes.read(decodeSegment(url.pathname.slice(NOTES_ROUTE.length)));
+  res.writeHead(out.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
   res.end(out.text);
 }
 
 export async function startUiServer(opts: UiServerOptions): Promise<RunningUiServer> {
   const staticDir = normalize(opts.staticDir ?? join(packageRoot(), 'dist', 'ui'));
-  const connection = await Connection.connect({ address: opts.frontendAddress });
-  const api = new UiApi({ connection, upgradeStatus: opts.upgradeStatus, releaseFeedFile: opts.releaseFeedFile });
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.startsWith(NOTES_ROUTE) && (req.method === 'GET' || req.method === 'HEAD')) {
-      serveReleaseNotes(api, url, res).catch((err: unknown) => sendError(res, err));
-      return;
-    }
-    routeApi(api, req, url).then(
-      (out) => {
-        if (out) sendJson(res, out.status, out.body);
-        else if (req.method === 'GET' || req.method === 'HEAD') serveStatic(staticDir, url, res);
-        else sendJson(res, 405, { error: { codeName: 'BAD_REQUEST', message: `${req.method} is not allowed here` } } satisfies ApiError);
-      },
-      (err: unknown) => sendError(res, err),
-    );
-  });
+  const connection = await Connection.connect({ ...opts.frontendConnection, address: opts.frontendAddress });
+  const api = new UiApi({ connection, upgradeStatus: opts.upgradeStatus, clusterMembers: opts.clusterMembers, releaseFeedFile: opts.releaseFeedFile });
   const host = opts.host ?? '127.0.0.1';
+  const hosts = new HostAllowList(host, opts.allowedHosts);
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const verdict = checkRequest(req, hosts);
+    if (!verdict.ok) {
+      req.resume(); // the body is not read: drain it so the connection's next request can be parsed
+      throw new ApiHttpError(verdict.status, 'BAD_REQUEST', verdict.message);
+    }
+    const url = requestUrl(req);
+    if (url.pathname.startsWith(NOTES_ROUTE) && (req.method === 'GET' || req.method === 'HEAD')) return serveReleaseNotes(api, url, res);
+    const out = await routeApi(api, req, url);
+    if (out) sendJson(res, out.status, out.body);
+    else if (req.method === 'GET' || req.method === 'HEAD') serveStatic(staticDir, url, res);
+    else sendJson(res, 405, { error: { codeName: 'BAD_REQUEST', message: `${req.method} is not allowed here` } } satisfies ApiError);
+  };
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    // every failure of a handler (sync or async) is an answer; nothing a request sends reaches the process
+    handle(req, res).catch((err: unknown) => {
+      try {
+        sendError(res, err);
+      } catch {
+        res.destroy();
+      }
+    });
+  };
+  const server = opts.https
+    ? createHttpsServer({ cert: readFileSync(opts.https.certFile), key: readFileSync(opts.https.keyFile) }, onRequest)
+    : createHttpServer(onRequest);
+  // a request the HTTP parser refuses (bad request line, header, chunking): 400 and close, as Node does
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (socket.writable && err.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, host, () => {
@@ -213,7 +278,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<RunningUiSer
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return {
     port,
-    url: `http://${shownHost}:${port}`,
+    url: `${opts.https ? 'https' : 'http'}://${shownHost}:${port}`,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

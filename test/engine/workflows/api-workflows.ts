@@ -182,3 +182,27 @@ export async function parentOfDoomedChild(mode: 'terminate' | 'timeout'): Promis
     return `child failed: ${String(err.cause)}`;
   }
 }
+
+/** Upserts a search attribute no namespace defines: the server fails its first workflow task, and every retry alike. */
+export async function upsertsUnknownAttribute(): Promise<string> {
+  wf.upsertSearchAttributes({ NoSuchAttributeAnywhere: ['x'] });
+  await wf.sleep(10);
+  return 'unreachable';
+}
+
+/** Schedules an activity on `queue` (which nobody polls) with the given timeouts; returns the timeout type it failed with. */
+export async function activityOnIdleQueue(queue: string, scheduleToStartMs: number, scheduleToCloseMs: number): Promise<string> {
+  const { greetActivity } = wf.proxyActivities<{ greetActivity(name: string): Promise<string> }>({
+    taskQueue: queue,
+    scheduleToCloseTimeout: scheduleToCloseMs,
+    ...(scheduleToStartMs > 0 ? { scheduleToStartTimeout: scheduleToStartMs } : {}),
+    retry: { maximumAttempts: 1 },
+  });
+  try {
+    await greetActivity('nobody');
+    return 'completed';
+  } catch (err) {
+    if (err instanceof wf.ActivityFailure && err.cause instanceof wf.TimeoutFailure) return String(err.cause.timeoutType);
+    throw err;
+  }
+}

@@ -6,6 +6,7 @@ import { UpgradeBanner } from './Banner';
 import { ClusterPage } from './ClusterPage';
 import { useLoad } from './common';
 import { Link, match, useRouter } from './router';
+import { ScheduleList, SchedulePage } from './Schedules';
 import { StartWorkflow } from './StartWorkflow';
 import { TaskQueuePage } from './TaskQueuePage';
 import { WorkflowList } from './WorkflowList';
@@ -53,6 +54,8 @@ function Routes() {
   if ((m = match('/namespaces/:ns/workflows/:wid', path))) {
     return <WorkflowPage key={`${m.ns}/${m.wid}`} namespace={m.ns!} workflowId={m.wid!} runId={new URLSearchParams(search).get('runId') ?? ''} />;
   }
+  if ((m = match('/namespaces/:ns/schedules', path))) return <ScheduleList namespace={m.ns!} />;
+  if ((m = match('/namespaces/:ns/schedules/:sid', path))) return <SchedulePage key={`${m.ns}/${m.sid}`} namespace={m.ns!} scheduleId={m.sid!} />;
   if ((m = match('/namespaces/:ns/task-queues/:tq', path))) return <TaskQueuePage key={`${m.ns}/${m.tq}`} namespace={m.ns!} name={m.tq!} />;
   if (path === '/cluster') return <ClusterPage />;
   return <Redirect to={`/namespaces/${enc(window.localStorage.getItem(LAST_NS) || 'default')}/workflows`} navigate={navigate} />;
@@ -82,6 +85,9 @@ export function App() {
         <nav>
           <Link to={`/namespaces/${enc(ns)}/workflows`} data-testid="nav-workflows">
             Workflows
+          </Link>
+          <Link to={`/namespaces/${enc(ns)}/schedules`} data-testid="nav-schedules">
+            Schedules
           </Link>
           <Link to="/cluster" data-testid="nav-cluster">
             Cluster

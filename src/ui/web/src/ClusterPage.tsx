@@ -1,5 +1,5 @@
 /** The cluster page: server version, stores' schema versions vs required, shards, rewrites, version history, versionInfo. */
-import type { ApiError, ClusterResponse, Json, JsonObject, UpgradeStatusView, VersionInfoResponse } from '../../api-types';
+import type { ApiError, ClusterMembersView, ClusterResponse, Json, JsonObject, UpgradeStatusView, VersionInfoResponse } from '../../api-types';
 import { apiGet } from './api';
 import { ErrorBox, JsonView, Loading, fmtTime, useLoad } from './common';
 import { isUrl } from './Banner';
@@ -118,6 +118,73 @@ function Upgrade({ u }: { u: UpgradeStatusView }) {
   );
 }
 
+/** Shard ids as ranges: 1-4, 7 */
+function ranges(ids: readonly number[]): string {
+  const s = [...ids].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < s.length;) {
+    let j = i;
+    while (j + 1 < s.length && s[j + 1] === s[j]! + 1) j++;
+    out.push(i === j ? `${s[i]}` : `${s[i]}-${s[j]}`);
+    i = j + 1;
+  }
+  return out.join(', ') || '—';
+}
+
+/** The server processes sharing the database, as `temporal-ts admin cluster describe` shows them. */
+function Members({ m }: { m: ClusterMembersView }) {
+  return (
+    <div className="panel" data-testid="cluster-members">
+      <h2>Members</h2>
+      {m.members.length === 0 ? (
+        <p className="muted">No members registered: a SQLite server serves alone (PostgreSQL and MySQL servers register as members).</p>
+      ) : (
+        <table className="grid" data-testid="members-table">
+          <thead>
+            <tr>
+              <th>Member</th>
+              <th>State</th>
+              <th>Address</th>
+              <th>Frontend</th>
+              <th>History</th>
+              <th>Matching</th>
+              <th>Version</th>
+              <th>Session start</th>
+              <th>Last heartbeat</th>
+              <th>Shards</th>
+            </tr>
+          </thead>
+          <tbody>
+            {m.members.map((x) => (
+              <tr key={x.hostId} data-testid="member-row">
+                <td className="mono small">{x.identity}</td>
+                <td>
+                  <span className={`state state-${x.state === 'alive' ? 'ok' : 'behind'}`}>{x.state}</span>
+                </td>
+                <td className="mono small">{x.address}</td>
+                <td>{x.ports.frontend ?? '—'}</td>
+                <td>{x.ports.history ?? '—'}</td>
+                <td>{x.ports.matching ?? '—'}</td>
+                <td>{x.serverVersion}</td>
+                <td>{fmtTime(x.sessionStart)}</td>
+                <td>{fmtTime(x.lastHeartbeat)}</td>
+                <td data-testid="member-shards">
+                  {x.shards.length} <span className="muted small">({ranges(x.shards)})</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {m.otherOwners.map((o) => (
+        <p key={o.identity} className="small muted">
+          Shards {ranges(o.shards)} were last acquired by {o.identity}, which is not a member.
+        </p>
+      ))}
+    </div>
+  );
+}
+
 function VersionInfoPanel() {
   const v = useLoad(() => apiGet<VersionInfoResponse>('/version-info'), []);
   if (v.error) return <ErrorBox error={v.error} what="Version information" />;
@@ -173,7 +240,7 @@ export function ClusterPage() {
   const c = useLoad(() => apiGet<ClusterResponse>('/cluster'), []);
   if (c.error) return <ErrorBox error={c.error} what="Cluster information" />;
   if (!c.data) return <Loading what="cluster information" />;
-  const { clusterInfo, systemInfo, upgrade } = c.data;
+  const { clusterInfo, systemInfo, upgrade, members } = c.data;
   return (
     <section data-testid="cluster-page">
       <h1>Cluster</h1>
@@ -204,6 +271,7 @@ export function ClusterPage() {
           )}
         </dl>
       </div>
+      {members && (isErr(members) ? <ErrLine e={members} what="Cluster members" /> : <Members m={members} />)}
       {isErr(upgrade) ? <ErrLine e={upgrade} what="Upgrade status" /> : <Upgrade u={upgrade} />}
       <VersionInfoPanel />
       <div className="panel">
