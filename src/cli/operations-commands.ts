@@ -1,7 +1,7 @@
 /**
  * The operations commands of Temporal's `temporal` CLI this server serves, with its flags:
  * `workflow reset` (to an event id, or the first / last workflow task) and `workflow delete`,
- * `task-queue describe` (pollers and backlog), `activity complete|fail` (by workflow and activity id)
+ * `task-queue describe` (pollers and backlog), `activity complete|fail|pause|unpause` (by workflow and activity id)
  * and `operator namespace delete`. Registered onto the `workflow` and `operator namespace` groups the
  * other modules create, and as the new `task-queue` and `activity` groups.
  */
@@ -192,7 +192,8 @@ interface ActivityFlags extends ExecFlags {
 }
 
 function registerActivityCommands(program: Command): void {
-  const act = addClientOptions(program.command('activity').description('complete or fail activities by workflow and activity id'));
+  const act = addClientOptions(program.command('activity').description('complete, fail, pause and unpause activities by workflow and activity id'));
+  registerPauseCommands(act);
   const opts = (cmd: Command) => execOptions(cmd, 'run ID (default: the running execution)').requiredOption('--activity-id <id>', 'activity ID');
   action(
     opts(act.command('complete').description('complete an activity with a result (its worker, if any, is no longer heard)')).requiredOption(
@@ -229,6 +230,58 @@ function registerActivityCommands(program: Command): void {
       });
       if (ctx.out.json) ctx.out.printJson({ workflowId: o.workflowId, activityId: o.activityId, failed: true, reason: o.reason });
       else ctx.out.line(`Activity ${o.activityId} failed`);
+    },
+  );
+}
+
+interface PauseFlags extends ExecFlags {
+  activityId?: string;
+  activityType?: string;
+  matchAll?: boolean;
+  resetAttempts?: boolean;
+}
+
+/** --activity-id or --activity-type (or --match-all where allowed): exactly one. */
+function selector(o: PauseFlags, allowAll: boolean): { id?: string; type?: string; unpauseAll?: boolean } {
+  const n = [o.activityId, o.activityType, o.matchAll ? 'all' : undefined].filter((v) => v !== undefined).length;
+  if (n !== 1) throw new CliError(`name the activity: exactly one of --activity-id${allowAll ? ', --activity-type or --match-all' : ' or --activity-type'}`);
+  return { id: o.activityId, type: o.activityType, unpauseAll: o.matchAll };
+}
+
+function registerPauseCommands(act: Command): void {
+  const exec = (cmd: Command) =>
+    execOptions(cmd, 'run ID (default: the running execution)')
+      .option('-a, --activity-id <id>', 'the activity ID')
+      .option('--activity-type <type>', 'every pending activity of this type');
+  action(
+    exec(act.command('pause').description('pause activities: no new attempt runs until unpaused (a running attempt goes on)')),
+    async (ctx, o: PauseFlags) => {
+      const sel = selector(o, false);
+      await ctx.workflow('pauseActivity', {
+        namespace: ctx.namespace,
+        execution: { workflowId: o.workflowId, runId: o.runId ?? '' },
+        ...sel,
+        identity: ctx.identity,
+      });
+      if (ctx.out.json) ctx.out.printJson({ workflowId: o.workflowId, ...sel, paused: true });
+      else ctx.out.line(`Activity ${o.activityId ?? `type ${o.activityType ?? ''}`} paused`);
+    },
+  );
+  action(
+    exec(act.command('unpause').description('unpause activities: the waiting attempt runs at once'))
+      .option('--match-all', 'every paused activity of the workflow')
+      .option('--reset-attempts', 'start again from attempt 1'),
+    async (ctx, o: PauseFlags) => {
+      const sel = selector(o, true);
+      await ctx.workflow('unpauseActivity', {
+        namespace: ctx.namespace,
+        execution: { workflowId: o.workflowId, runId: o.runId ?? '' },
+        ...sel,
+        resetAttempts: !!o.resetAttempts,
+        identity: ctx.identity,
+      });
+      if (ctx.out.json) ctx.out.printJson({ workflowId: o.workflowId, ...sel, unpaused: true });
+      else ctx.out.line(o.matchAll ? 'Activities unpaused' : `Activity ${o.activityId ?? `type ${o.activityType ?? ''}`} unpaused`);
     },
   );
 }

@@ -28,6 +28,7 @@ import { activityTokenById } from './api/activity-by-id';
 import { deleteWorkflow } from './api/delete-workflow';
 import { describeWorkflow } from './api/describe-workflow';
 import { getWorkflowHistoryReverse } from './api/get-history-reverse';
+import { pauseActivity, unpauseActivity, type ActivitySelector } from './api/pause-activity';
 import { resetStickyTaskQueue } from './api/reset-sticky-task-queue';
 import { resetWorkflow, type ResetOptions } from './api/reset-workflow';
 import { updateWorkflowOptions } from './api/update-workflow-options';
@@ -361,6 +362,14 @@ export class HistoryHandler {
     return activityTokenById(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), activityId, startIfScheduled);
   }
 
+  async pauseActivity(namespaceId: string, ex: WorkflowExecution, sel: ActivitySelector): Promise<void> {
+    await pauseActivity(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), sel);
+  }
+
+  async unpauseActivity(namespaceId: string, ex: WorkflowExecution, sel: ActivitySelector, resetAttempts: boolean): Promise<void> {
+    await unpauseActivity(this.engine, await this.engine.resolve(namespaceId, ex.workflowId, ex.runId), sel, resetAttempts);
+  }
+
   // ---------------------------------------------------------------- queries (legacy query tasks)
   respondQuery(queryId: string, req: ws.IRespondQueryTaskCompletedRequest): void {
     respondQueryTaskCompleted(this.queries, queryId, req);
@@ -418,7 +427,7 @@ export class HistoryHandler {
     return recordActivityTaskStarted(this.engine, task, identity);
   }
 
-  heartbeat(token: ActivityTaskToken, details: Payloads): Promise<{ cancelRequested: boolean }> {
+  heartbeat(token: ActivityTaskToken, details: Payloads): Promise<{ cancelRequested: boolean; activityPaused?: boolean }> {
     return recordActivityTaskHeartbeat(this.engine, token, details);
   }
 

@@ -10,6 +10,7 @@ import type { NamespaceRef, SignalToDeliver, StartResult } from './api/start-wor
 import type { ActivityTaskToken, WorkflowTaskToken } from './api/task-token';
 import type { UpdateStatus } from './api/update-workflow';
 import type { ResetOptions } from './api/reset-workflow';
+import type { ActivitySelector } from './api/pause-activity';
 import { HistoryHandler, type HistoryServiceDeps } from './handler';
 import type { ActivityTaskRef, PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from './matching-client';
 import type { WorkflowExecution, WorkflowTaskCompletedOutcome } from './types';
@@ -26,6 +27,8 @@ export type { WorkflowExecution, WorkflowTaskCompletedOutcome } from './types';
 export type { NamespaceRef, SignalToDeliver, StartResult } from './api/start-workflow';
 export type { UpdateStatus } from './api/update-workflow';
 export type { ResetOptions } from './api/reset-workflow';
+export type { ActivitySelector } from './api/pause-activity';
+export { checkSelector as checkActivitySelector } from './api/pause-activity';
 export type { ActivityTaskToken, TaskToken, WorkflowTaskToken } from './api/task-token';
 // What the frontend's request checks share with history: task and page token formats, size limits, cron.
 export { decodeToken as decodeTaskToken } from './api/task-token';
@@ -115,6 +118,9 @@ export interface HistoryService {
   ): Promise<ws.IUpdateWorkflowExecutionOptionsResponse>;
   /** The task token of an activity's current attempt, for the ...ById calls (`startIfScheduled`: complete / fail / cancel by id). */
   activityTokenById(namespaceId: string, ex: WorkflowExecution, activityId: string, startIfScheduled?: { identity: string }): Promise<ActivityTaskToken>;
+  /** PauseActivity / UnpauseActivity (api/pause-activity.ts). */
+  pauseActivity(namespaceId: string, ex: WorkflowExecution, sel: ActivitySelector): Promise<void>;
+  unpauseActivity(namespaceId: string, ex: WorkflowExecution, sel: ActivitySelector, resetAttempts: boolean): Promise<void>;
   /** A legacy query task's answer. */
   respondQuery(queryId: string, req: ws.IRespondQueryTaskCompletedRequest): void;
 
@@ -135,7 +141,7 @@ export interface HistoryService {
   recordActivityTaskStarted(task: ActivityTaskRef, identity: string): Promise<PollActivityTaskQueueResponse>;
   respondWorkflowTaskCompleted(token: WorkflowTaskToken, req: ws.IRespondWorkflowTaskCompletedRequest): Promise<WorkflowTaskCompletedOutcome>;
   respondWorkflowTaskFailed(token: WorkflowTaskToken, req: ws.IRespondWorkflowTaskFailedRequest): Promise<void>;
-  heartbeat(token: ActivityTaskToken, details: Payloads): Promise<{ cancelRequested: boolean }>;
+  heartbeat(token: ActivityTaskToken, details: Payloads): Promise<{ cancelRequested: boolean; activityPaused?: boolean }>;
   activityCompleted(token: ActivityTaskToken, result: Payloads, identity: string): Promise<void>;
   activityFailed(token: ActivityTaskToken, failure: IFailure | null | undefined, lastHeartbeatDetails: Payloads, identity: string): Promise<void>;
   activityCanceled(token: ActivityTaskToken, details: Payloads, identity: string): Promise<void>;

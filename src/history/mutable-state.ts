@@ -64,6 +64,8 @@ export interface ActivityInfo {
   lastFailureB64: string | undefined;
   cancelRequested: boolean;
   cancelRequestedEventId: number;
+  /** PauseActivity: no new attempt is dispatched until UnpauseActivity (absent: not paused) */
+  paused?: boolean;
 }
 
 export interface TimerInfo {

@@ -180,6 +180,11 @@ describe('task-queue describe / activity complete|fail', () => {
 
     const f = await client.workflow.start('externallyCompleted', { workflowId: wid('act-fail'), taskQueue: TQ, args: [unpolled] });
     for (let i = 0; i < 100 && ((await f.describe()).raw.pendingActivities ?? []).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    fails(await tts(['activity', 'pause', '-w', f.workflowId]), /^error: name the activity: exactly one of --activity-id or --activity-type/, 'pause what');
+    assert.equal(ok(await tts(['activity', 'pause', '-w', f.workflowId, '-a', '1']), 'pause').stdout, 'Activity 1 paused\n');
+    assert.equal((await f.describe()).raw.pendingActivities?.[0]?.paused, true);
+    assert.equal(ok(await tts(['activity', 'unpause', '-w', f.workflowId, '--match-all']), 'unpause').stdout, 'Activities unpaused\n');
+    assert.equal((await f.describe()).raw.pendingActivities?.[0]?.paused, false);
     ok(await tts(['activity', 'fail', '-w', f.workflowId, '--activity-id', '1', '--reason', 'operator says no', '--detail', '{"ticket":7}']), 'fail');
     assert.equal(await f.result(), 'failed: operator says no');
   });

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { before, after, describe, test } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { ENGINES, engineAvailability, newTaskQueue, sharedWorker, sleep, uid, type ServerOpts } from './harness';
+import { ENGINES, engineAvailability, newTaskQueue, runWorkerUntil, sharedWorker, sleep, uid, type ServerOpts } from './harness';
 import { makeVisibilityDb, eventually, type VisibilityDb } from '../visibility/harness';
 import type { Client } from '@temporalio/client';
 
@@ -391,6 +391,36 @@ for (const plugin of PLUGINS) {
           failure: { message: 'refused by operator' },
         });
         assert.equal(await f.result(), 'failed: refused by operator');
+      },
+    );
+
+    test(
+      'pause an activity: a worker polling its queue does not get it; unpause dispatches it and the workflow completes',
+      { skip, timeout: 120_000 },
+      async () => {
+        const { client, taskQueue, port } = env();
+        const later = newTaskQueue('later');
+        const h = await client.workflow.start('externallyCompleted', { workflowId: uid('pause'), taskQueue, args: [later] });
+        await eventually('activity scheduled', async () => (await h.describe()).raw.pendingActivities?.length === 1);
+        const ex = { workflowId: h.workflowId };
+        await assert.rejects(
+          client.workflowService.pauseActivity({ namespace: ns, execution: ex, id: 'nope' }),
+          (e: GrpcErr) => e.code === NOT_FOUND && /activity nope is not pending in .* \(pending: 1 \(greetActivity\)\)/.test(e.details ?? ''),
+        );
+        await client.workflowService.pauseActivity({ namespace: ns, execution: ex, type: 'greetActivity', reason: 'maintenance' });
+        const paused = (await h.describe()).raw.pendingActivities![0]!;
+        assert.equal(paused.paused, true);
+        assert.equal(paused.state, E.PendingActivityState.PENDING_ACTIVITY_STATE_PAUSED);
+        // a worker now polls the activity's queue: the paused attempt is not handed to it
+        const outcome = await runWorkerUntil(port, later, async () => {
+          await sleep(2500);
+          const still = (await h.describe()).raw.pendingActivities ?? [];
+          assert.equal(still.length, 1, 'still pending while paused');
+          assert.equal(still[0]!.state, E.PendingActivityState.PENDING_ACTIVITY_STATE_PAUSED);
+          await client.workflowService.unpauseActivity({ namespace: ns, execution: ex, id: '1' });
+          return h.result();
+        });
+        assert.equal(outcome, 'hello nobody from activity');
       },
     );
 

@@ -2,8 +2,10 @@
  * RecordActivityTaskHeartbeatById and RespondActivityTaskCompleted/Failed/CanceledById: the activity
  * named by workflow id, run id (empty: the current run) and activity id; history turns that into the
  * current attempt's task token and the call is then the token-addressed one (history/api/activity-by-id.ts).
+ * And PauseActivity / UnpauseActivity, which name activities the same way (by id or type).
  */
 import type { FrontendDeps } from '../deps';
+import { executionOf } from './workflows';
 import type { WorkflowHandlers } from '../rpc';
 
 export function activityByIdHandlers(d: FrontendDeps) {
@@ -26,6 +28,17 @@ export function activityByIdHandlers(d: FrontendDeps) {
     },
     async RespondActivityTaskFailedById(req) {
       await history.activityFailed(await token(req, true), req.failure, req.lastHeartbeatDetails, req.identity ?? '');
+      return {};
+    },
+    async PauseActivity(req) {
+      const ns = await namespaces.resolve(req.namespace);
+      await history.pauseActivity(ns.id, executionOf(req.execution), { id: req.id || undefined, type: req.type || undefined });
+      return {};
+    },
+    async UnpauseActivity(req) {
+      const ns = await namespaces.resolve(req.namespace);
+      const sel = { id: req.id || undefined, type: req.type || undefined, all: !!req.unpauseAll };
+      await history.unpauseActivity(ns.id, executionOf(req.execution), sel, !!req.resetAttempts);
       return {};
     },
     async RespondActivityTaskCanceledById(req) {

@@ -6,7 +6,14 @@
  */
 import { InvalidArgumentError } from '../../common/errors';
 import { num, temporal } from '../../common/proto';
-import { decodeHistoryPageToken, decodeReverseHistoryPageToken, payloadsSize, workflowOptionsMaskFields, type Limits } from '../../history';
+import {
+  checkActivitySelector,
+  decodeHistoryPageToken,
+  decodeReverseHistoryPageToken,
+  payloadsSize,
+  workflowOptionsMaskFields,
+  type Limits,
+} from '../../history';
 import type { WorkflowServiceClass, ValidatorMap } from '../rpc';
 import { namespaceStateOf } from '../namespace-state';
 import {
@@ -238,6 +245,19 @@ export function workflowServiceValidators(limits: Limits) {
     RespondActivityTaskCompletedById: activityById,
     RespondActivityTaskFailedById: activityById,
     RespondActivityTaskCanceledById: activityById,
+    PauseActivity(req) {
+      requireNamespace(req.namespace);
+      requireExecution(req.execution, 'execution');
+      checkActivitySelector({ id: req.id ?? '', type: req.type ?? '' });
+    },
+    UnpauseActivity(req) {
+      requireNamespace(req.namespace);
+      requireExecution(req.execution, 'execution');
+      checkActivitySelector({ id: req.id ?? '', type: req.type ?? '', all: !!req.unpauseAll }, 'unpauseAll');
+      if (req.jitter && (num(req.jitter.seconds) > 0 || (req.jitter.nanos ?? 0) > 0)) {
+        throw new InvalidArgumentError('jitter', 'is not supported by this server: omit it (the activity is dispatched at once)');
+      }
+    },
     DescribeTaskQueue(req) {
       requireNamespace(req.namespace);
       requireTaskQueue(req.taskQueue);

@@ -26,6 +26,7 @@ export async function recordActivityTaskStarted(engine: HistoryEngine, task: Act
     if (!isRunning(ctx.ms) || !act || act.attempt !== task.attempt || !activityMachine.can(act, 'start')) {
       throw new NotFoundError('activity task not found or already started', ref);
     }
+    if (act.paused) throw new NotFoundError('activity is paused (UnpauseActivity dispatches it again)', ref);
     activityMachine.fire(ctx, act, 'start', { identity });
     return { act: { ...act }, ms: { namespace: ctx.ms.execution.namespace, workflowType: ctx.ms.execution.workflowType } };
   });
@@ -104,7 +105,7 @@ export async function recordActivityTaskHeartbeat(
   engine: HistoryEngine,
   token: ActivityTaskToken,
   details: temporal.api.common.v1.IPayloads | null | undefined,
-): Promise<{ cancelRequested: boolean }> {
+): Promise<{ cancelRequested: boolean; activityPaused?: boolean }> {
   const size = payloadsSize(details);
   const verdict = blobVerdict(size, engine.limits);
   if (verdict === 'warn') engine.log.warn({ workflowId: token.wid, activityId: token.aid, size }, 'heartbeat details exceed the warn limit');
@@ -117,7 +118,7 @@ export async function recordActivityTaskHeartbeat(
       return { cancelRequested: true };
     }
     activityMachine.fire(ctx, act, 'heartbeat', { details });
-    return { cancelRequested: act.cancelRequested };
+    return { cancelRequested: act.cancelRequested, activityPaused: !!act.paused };
   });
 }
 
@@ -142,7 +143,7 @@ export async function activityTimedOut(
 export async function activityRetryTimerFired(engine: HistoryEngine, ref: ExecutionKey, scheduledEventId: number, attempt: number): Promise<void> {
   await engine.update(ref, (ctx) => {
     const act = ctx.ms.activities[String(scheduledEventId)];
-    if (!isRunning(ctx.ms) || !act || act.attempt !== attempt || !activityMachine.can(act, 'retry')) return;
+    if (!isRunning(ctx.ms) || !act || act.attempt !== attempt || !activityMachine.can(act, 'retry') || act.paused) return;
     activityMachine.fire(ctx, act, 'retry');
   });
 }

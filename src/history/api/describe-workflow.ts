@@ -69,7 +69,14 @@ export async function describeWorkflow(engine: HistoryEngine, ref: ExecutionKey)
     pendingActivities: Object.values(ms.activities).map((a) => ({
       activityId: a.activityId,
       activityType: { name: a.activityType },
-      state: a.cancelRequested ? PAS.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED : PENDING_ACTIVITY_STATE[a.state],
+      state: a.cancelRequested
+        ? PAS.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED
+        : a.paused
+          ? a.state === 'started'
+            ? PAS.PENDING_ACTIVITY_STATE_PAUSE_REQUESTED
+            : PAS.PENDING_ACTIVITY_STATE_PAUSED
+          : PENDING_ACTIVITY_STATE[a.state],
+      paused: !!a.paused,
       heartbeatDetails: a.heartbeatDetailsB64 ? fromB64(api.common.v1.Payloads, a.heartbeatDetailsB64) : undefined,
       lastHeartbeatTime: a.lastHeartbeatMs ? msToTimestamp(a.lastHeartbeatMs) : undefined,
       lastStartedTime: a.startedTimeMs ? msToTimestamp(a.startedTimeMs) : undefined,

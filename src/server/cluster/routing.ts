@@ -103,6 +103,15 @@ export const HISTORY_METHODS: Readonly<Record<string, MethodShape & { route: Key
   scheduleStart: { route: nsRefAndRequest, protoArgs: { 1: build(ws.StartWorkflowExecutionRequest) } },
   scheduleRunStatus: { route: byWorkflow(arg<string>(0), arg<string>(1)) },
   scheduleStopRun: { route: byWorkflow(arg<string>(0), arg<string>(1)) },
+  // the operator calls (issue 14): reset, delete, reverse history, sticky reset, options, activities by id, pause
+  resetWorkflow: { route: nsIdAndExecution },
+  deleteWorkflow: { route: nsIdAndExecution },
+  getHistoryReverse: { route: nsIdAndExecution, protoArgs: { 2: build(ws.GetWorkflowExecutionHistoryReverseRequest) } },
+  resetStickyTaskQueue: { route: nsIdAndExecution },
+  updateWorkflowOptions: { route: nsIdAndExecution, protoArgs: { 2: build(temporal.api.workflow.v1.WorkflowExecutionOptions) } },
+  activityTokenById: { route: nsIdAndExecution },
+  pauseActivity: { route: nsIdAndExecution },
+  unpauseActivity: { route: nsIdAndExecution },
 };
 
 /** The matching methods that are routed: by namespace and (normal) task queue; a sticky queue lives with its normal queue. */
@@ -116,6 +125,8 @@ export const MATCHING_METHODS: Readonly<Record<string, MethodShape & { route: Ke
   pollWorkflowTask: { route: byQueue(1), signalArg: 3 },
   pollActivityTask: { route: byQueue(1), signalArg: 3 },
   pollStickyQueue: { route: (a) => ({ queue: `${String(a[0])}/${String(a[2] || a[1])}` }), signalArg: 4 },
+  // its pollers are known to the queue's owner, where the polls go
+  describeTaskQueue: { route: byQueue(1) },
 };
 
 export interface RouterOptions {
