@@ -57,8 +57,9 @@ for (const engine of ENGINES) {
             await tdb.assertUnchanged(tBefore, 'the visibility directory on the temporal database');
             await vdb.assertUnchanged(vBefore, 'the temporal directory on the visibility database');
             // Each still upgrades with its own directory, whatever its folder is called.
-            assertOk(await tdb.tool(['update-schema', '-d', dirs.temporal]));
-            assertOk(await vdb.tool(['update-schema', '-d', dirs.visibility]));
+            // (to 1.1, a version both stores have: what matters is the directory each is given)
+            assertOk(await tdb.tool(['update-schema', '-d', dirs.temporal, '-v', '1.1']));
+            assertOk(await vdb.tool(['update-schema', '-d', dirs.visibility, '-v', '1.1']));
             assert.equal(await tdb.version(), '1.1');
             assert.equal(await vdb.version(), '1.1');
           });
@@ -122,7 +123,7 @@ for (const engine of ENGINES) {
         }
         const adopted = assertOk(await db.tool(['setup-schema', '--baseline', '1.0', '--schema-dir', dir]));
         assert.match(adopted.stdout, /schema version set to 1\.0 \(baseline: (\d+) of the \1 tables of v1\.0 found with their columns, nothing of a later version\)/);
-        const r = assertOk(await db.tool(['update-schema', '-d', dir]));
+        const r = assertOk(await db.tool(['update-schema', '-d', dir, '-v', '1.1']));
         assert.match(r.stdout, /updating schema 1\.0 -> 1\.1 \(1 version\(s\)\)/);
         assert.equal(await db.version(), '1.1');
         assert.deepEqual(

@@ -105,6 +105,8 @@ test('--log-level info: readable lines by default, JSON with --log-format json; 
     ]);
     try {
       await server.waitFor(/Data: /, 60_000);
+      // the log goes to stderr on its own schedule: the line may follow the banner
+      await server.waitFor(/temporal-ts server started/, 30_000);
       const logLines = server
         .output()
         .split('\n')
