@@ -17,6 +17,10 @@ import { REPO_ROOT, SQL_TOOL, TEMPORAL_TS, freePort, runCli, sqlTool, startCli }
 import type { UpgradeStatus } from '../../src/upgrade/status';
 import { requiredVersion } from '../../src/schema/shipped';
 import { formatVersion } from '../../src/schema/version';
+import { releaseEntries } from '../helpers/releases';
+
+/** the newest release this installation's releases.json lists (a -dev build is not in it) */
+const NEWEST = releaseEntries()[releaseEntries().length - 1]!;
 
 const tmp = mkdtempSync(join(tmpdir(), 'admin-status-'));
 /** where the operator stands: not the installation */
@@ -189,7 +193,7 @@ test('a schema too new for this release: the versions that ran and the rewrite s
     assert.match(
       tooNew.nextStep,
       new RegExp(
-        `^the temporal store's schema ${esc(newer)} needs a server that requires ${esc(newer)} or later; this release requires ${esc(formatVersion(required))}: no release in this installation's releases\\.json \\(it lists releases up to ${esc(tooNew.serverVersion)}, which needs temporal schema ${esc(formatVersion(required))}\\) needs temporal schema ${esc(newer)}, so a newer release upgraded it: run the release that upgraded it, or a newer one$`,
+        `^the temporal store's schema ${esc(newer)} needs a server that requires ${esc(newer)} or later; this release requires ${esc(formatVersion(required))}: no release in this installation's releases\\.json \\(it lists releases up to ${esc(NEWEST.version)}, which needs temporal schema ${esc(NEWEST.schema.temporal.version)}\\) needs temporal schema ${esc(newer)}, so a newer release upgraded it: run the release that upgraded it, or a newer one$`,
       ),
     );
     assert.deepEqual(tooNew.nextCommands, []);
