@@ -189,6 +189,24 @@ export interface MutableState {
   schedule?: StoredSchedule;
 }
 
+/** The mutable state of a run nothing has happened to yet: its execution info, every collection empty. */
+export function newMutableState(execution: ExecutionInfo, nextEventId = 1): MutableState {
+  return {
+    execution,
+    nextEventId,
+    lastTxnId: 0,
+    workflowTask: undefined,
+    activities: {},
+    timers: {},
+    bufferedEvents: [],
+    signalRequestIds: [],
+    historySizeBytes: 0,
+    children: {},
+    externalRequests: {},
+    updates: {},
+  };
+}
+
 type V1Optional = 'attempt' | 'executionExpirationMs' | 'firstTaskBackoffPending' | 'executionTimeMs';
 
 /** json/v1, as 0.1.x wrote it. */

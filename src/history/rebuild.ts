@@ -9,7 +9,7 @@
  * Does not own: writing events or tasks (reset-workflow.ts re-arms what is pending).
  */
 import { api, durationMs, fromB64, num, timestampMs, toB64, type IHistoryEvent } from '../common/proto';
-import type { ActivityInfo, ExecutionInfo, MutableState } from './mutable-state';
+import { newMutableState, type ActivityInfo, type ExecutionInfo, type MutableState } from './mutable-state';
 import { resolveRetryPolicy } from './retry';
 
 const ScheduleAttrs = api.command.v1.ScheduleActivityTaskCommandAttributes;
@@ -19,8 +19,8 @@ const SearchAttributes = api.common.v1.SearchAttributes;
 /** Mutable state after `events` (ids 1..n, in order) of a run whose execution info was `base`; the new run gets `runId`. */
 export function rebuildMutableState(base: ExecutionInfo, events: readonly IHistoryEvent[], runId: string, nowMs: number): MutableState {
   const started = events[0]?.workflowExecutionStartedEventAttributes;
-  const ms: MutableState = {
-    execution: {
+  const ms = newMutableState(
+    {
       ...base,
       runId,
       state: 'running',
@@ -36,18 +36,8 @@ export function rebuildMutableState(base: ExecutionInfo, events: readonly IHisto
       nextRunId: undefined,
       resetRunId: undefined,
     },
-    nextEventId: events.length + 1,
-    lastTxnId: 0,
-    workflowTask: undefined,
-    activities: {},
-    timers: {},
-    bufferedEvents: [],
-    signalRequestIds: [],
-    historySizeBytes: 0,
-    children: {},
-    externalRequests: {},
-    updates: {},
-  };
+    events.length + 1,
+  );
   for (const e of events) apply(ms, e, nowMs);
   return ms;
 }
