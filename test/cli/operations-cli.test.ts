@@ -5,13 +5,12 @@
  * and the errors of bad input (which change nothing).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { runWorkerUntil } from '../engine/harness';
-import { freePort, REPO_ROOT, startCli, TEMPORAL_TS, type LongRunning, type RunResult } from '../helpers/processes';
+import { freePort, runTemporalTs, startCli, TEMPORAL_TS, type LongRunning, type RunResult } from '../helpers/processes';
 
 const TQ = `ops-cli-tq-${process.pid}`;
 const ET = temporal.api.enums.v1.EventType;
@@ -23,23 +22,8 @@ let releaseWorker: () => void = () => undefined;
 let workerDone: Promise<unknown> = Promise.resolve();
 let seq = 0;
 const wid = (name: string) => `ops-cli-${name}-${process.pid}-${++seq}`;
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['NO_COLOR', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE'].includes(k)));
 
-function tts(args: readonly string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TEMPORAL_TS, ...args, '--address', address], { cwd: REPO_ROOT, env: cleanEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const tts = (args: readonly string[]): Promise<RunResult> => runTemporalTs([...args, '--address', address]);
 
 function ok(r: RunResult, what: string): RunResult {
   assert.equal(r.status, 0, `${what} exited ${r.status}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);

@@ -7,7 +7,6 @@
  * list-matching-times end to end, and the server's refusals printed as one `error:` line.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { root } from '../../src/common/proto';
 import {
@@ -23,25 +22,9 @@ import { Printer } from '../../src/cli/output';
 import { Scheduler } from '../../src/scheduler/scheduler';
 import { describeResponse } from '../../src/scheduler/views';
 import { messageToJson } from '../../src/cli/proto-json';
-import { freePort, REPO_ROOT, startCli, TEMPORAL_TS, type LongRunning, type RunResult } from '../helpers/processes';
+import { freePort, runTemporalTs, startCli, TEMPORAL_TS, type LongRunning, type RunResult } from '../helpers/processes';
 
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['NO_COLOR', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE'].includes(k)));
-
-function tts(args: readonly string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TEMPORAL_TS, ...args], { cwd: REPO_ROOT, env: cleanEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const tts = (args: readonly string[]): Promise<RunResult> => runTemporalTs(args);
 
 /** The request as it goes over the wire: encoded as the proto message, decoded, printed as proto JSON. */
 function wire(typeName: string, req: unknown): Record<string, unknown> {

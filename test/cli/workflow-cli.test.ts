@@ -8,13 +8,12 @@
  * they assert the real behaviour and turn green when the server implements them.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runWorkerUntil } from '../engine/harness';
-import { freePort, REPO_ROOT, startCli, TEMPORAL_TS, type LongRunning, type RunResult } from '../helpers/processes';
+import { CLI_ENV, freePort, runTemporalTs, startCli, TEMPORAL_TS, type LongRunning, type RunResult } from '../helpers/processes';
 
 const TQ = `cli-tq-${process.pid}`;
 let server: LongRunning;
@@ -25,27 +24,9 @@ let tmp = '';
 let seq = 0;
 const wid = (name: string) => `cli-${name}-${process.pid}-${++seq}`;
 
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['NO_COLOR', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE'].includes(k)));
-
 /** The CLI as a child process, asynchronously (the worker in this process must keep running). */
 function tts(args: readonly string[], env: NodeJS.ProcessEnv = {}, withAddress = true): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TEMPORAL_TS, ...args, ...(withAddress ? ['--address', address] : [])], {
-      cwd: REPO_ROOT,
-      env: { ...cleanEnv, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+  return runTemporalTs([...args, ...(withAddress ? ['--address', address] : [])], { ...CLI_ENV, ...env });
 }
 
 function ok(r: RunResult, what: string): RunResult {

@@ -22,6 +22,28 @@ export function runCli(bin: string, args: readonly string[], env: NodeJS.Process
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The environment the temporal-ts CLI tests run in: none of the variables that would change its address, namespace or colours. */
+export const CLI_ENV: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !['NO_COLOR', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE'].includes(k)),
+);
+
+/** temporal-ts as a child process, asynchronously (a worker in the test's process keeps running); killed after 30 s. */
+export function runTemporalTs(args: readonly string[], env: NodeJS.ProcessEnv = CLI_ENV): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [TEMPORAL_TS, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
 export const sqlTool = (args: readonly string[], env?: NodeJS.ProcessEnv) => runCli(SQL_TOOL, args, env);
 
 export async function freePort(): Promise<number> {
