@@ -40,6 +40,8 @@ export class PhysicalTaskQueue<T> implements PollableQueue<T> {
   private readonly backlog: QueueItem<T>[] = [];
   private readonly pollers: Poller<T>[] = [];
   readonly ready: Promise<void>;
+  /** set by `unload`: this object no longer serves the queue (another member leased it) */
+  private unloaded: Error | undefined;
 
   constructor(
     readonly key: TaskQueueKey,
@@ -61,6 +63,7 @@ export class PhysicalTaskQueue<T> implements PollableQueue<T> {
   /** Sync match to a waiting poller, else persist and queue. */
   async add(ref: T): Promise<void> {
     await this.ready;
+    if (this.unloaded) throw this.unloaded; // the adder retries at the queue's owner
     const done = new Deferred<void>();
     if (this.offer({ kind: 'task', ref, taskId: undefined, done })) return done.promise;
     await this.persist(ref);
@@ -73,6 +76,10 @@ export class PhysicalTaskQueue<T> implements PollableQueue<T> {
     } catch (err) {
       if (item.kind === 'task') item.done?.reject(err); // else its adder would wait forever
       throw err;
+    }
+    if (this.unloaded) {
+      if (item.kind === 'task') item.done?.reject(this.unloaded);
+      throw this.unloaded;
     }
     if (this.offer(item)) return;
     await this.fail(item);
@@ -112,6 +119,13 @@ export class PhysicalTaskQueue<T> implements PollableQueue<T> {
    * its transfer task is kept by history until `done`.
    */
   requeue(item: QueueItem<T>): void {
+    if (this.unloaded) {
+      // no one takes from an unloaded queue: a sync-matched task fails back to its adder (history's
+      // transfer task, which dispatches it again to the queue's new owner); a persisted one is in the
+      // table, where the new owner finds it
+      if (item.kind === 'task') item.done?.reject(this.unloaded);
+      return;
+    }
     if (!this.offer(item)) this.backlog.unshift(item);
   }
 
@@ -129,6 +143,7 @@ export class PhysicalTaskQueue<T> implements PollableQueue<T> {
   /** Next item, or undefined after `timeoutMs` / on abort. */
   async take(timeoutMs: number, signal: AbortSignal | undefined): Promise<QueueItem<T> | undefined> {
     await this.ready;
+    if (this.unloaded) return undefined;
     const first = this.backlog.shift();
     if (first) return first;
     const poller: Poller<T> = { deferred: new Deferred() };
@@ -163,6 +178,7 @@ export class PhysicalTaskQueue<T> implements PollableQueue<T> {
    * it and loads the persisted backlog).
    */
   unload(reason: Error): void {
+    this.unloaded = reason;
     this.releasePollers();
     for (const item of this.backlog.splice(0)) if (item.kind === 'task' && item.taskId === undefined) item.done?.reject(reason);
   }

@@ -106,3 +106,39 @@ test('a sticky task handed back while the normal queue cannot take it fails its 
     process.off('unhandledRejection', onUnhandled);
   }
 });
+
+test('a task matched to a poll that is cancelled as its queue moves fails back to its adder, not into the unloaded queue', async () => {
+  const db = tempDbFile();
+  const store = await openPersistence({ pluginName: 'sqlite', host: '', port: 0, databaseName: db.file });
+  try {
+    const q = new PhysicalTaskQueue<{ n: number }>(key, store.tasks);
+    await q.ready;
+    // a cluster member's refresh: the queue moved, its polls are cancelled and the queue unloaded in one
+    // turn, after a poller was handed a task and before that poller saw its cancellation
+    const ac = new AbortController();
+    const polled = q.take(5000, ac.signal);
+    const added = q.add({ n: 5 });
+    const moved = new Error('task queue tq moved to another member');
+    // runs after add's offer to the poller and before the poller's own continuation
+    queueMicrotask(() => {
+      ac.abort();
+      q.unload(moved);
+    });
+    assert.equal(await polled, undefined);
+    // before: the task went back into the unloaded queue's memory, and the adder (history's transfer
+    // task, which is re-dispatched only once it settles) waited forever
+    const outcome = added.then(
+      () => 'resolved',
+      (err: Error) => err.message,
+    );
+    assert.equal(await settled(outcome), true, 'the adder still waits on a task no owner holds');
+    assert.match(await outcome, /moved to another member/);
+    // nor is it taken from the unloaded queue, or persisted under it
+    assert.equal(await q.take(50, undefined), undefined);
+    await assert.rejects(q.add({ n: 6 }), /moved to another member/);
+    assert.equal((await store.tasks.getTasks(key, 0, 10)).length, 0);
+  } finally {
+    await store.close();
+    db.cleanup();
+  }
+});
