@@ -56,6 +56,8 @@ import ws = temporal.api.workflowservice.v1;
 
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
 const CT = temporal.api.enums.v1.CommandType;
+/** How long a stop waits for the writes in flight on the shards it releases. */
+const STOP_WRITES_MS = 1000;
 
 export interface HistoryServiceDeps {
   store: PersistenceBundle;
@@ -133,12 +135,15 @@ export class HistoryHandler {
   private async applyOwnership(owned: ReadonlySet<number>, onProgress?: (done: number, total: number) => void): Promise<void> {
     if (this.stopped) return;
     const log = this.engine.log;
-    for (const id of [...this.engine.shards.keys()]) {
-      if (owned.has(id)) continue;
-      await this.stopQueues(id);
-      this.engine.releaseShard(id);
-      log.info({ shardId: id }, `shard ${id} released: another member owns it now`);
-    }
+    // released together: each waits for its queues' work in flight
+    const released = [...this.engine.shards.keys()].filter((id) => !owned.has(id));
+    await Promise.all(
+      released.map(async (id) => {
+        await this.stopQueues(id);
+        this.engine.releaseShard(id);
+        log.info({ shardId: id }, `shard ${id} released: another member owns it now`);
+      }),
+    );
     const wanted = [...owned].filter((id) => {
       const s = this.engine.shards.get(id);
       return !s || s.lost;
@@ -188,6 +193,14 @@ export class HistoryHandler {
     await this.rebalancing;
     // each queue deletes the rows of what it executed before it lets go
     await Promise.all([...this.processors.keys()].map((id) => this.stopQueues(id)));
+    // then the shards go, as on a hand-over: calls from now on are told to go to the next owner, and
+    // the writes in flight commit before a cluster member leaves (the next owner's range_id bump would
+    // fence them: "shard ownership lost")
+    const shards = [...this.engine.shards.values()];
+    for (const shard of shards) this.engine.releaseShard(shard.shardId);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(shards.map((s) => s.writesSettled())), new Promise<void>((r) => (timer = setTimeout(r, STOP_WRITES_MS)))]);
+    clearTimeout(timer);
   }
 
   // ---------------------------------------------------------------- other executions (transfer tasks of other shards' owners)

@@ -49,6 +49,8 @@ export class ShardContext {
   /** fenced writes in flight under the current range */
   private inflight = 0;
   private drained: (() => void) | undefined;
+  /** `writesSettled` callers waiting for the last lease to end */
+  private readonly idle: (() => void)[] = [];
   private renewing: Promise<void> | undefined;
   /** emitted by the engine after a commit that created tasks */
   readonly newTasks = new EventEmitter<NewTaskEvents>();
@@ -103,9 +105,18 @@ export class ShardContext {
         if (ended) return;
         ended = true;
         this.inflight -= 1;
-        if (this.inflight === 0) this.drained?.();
+        if (this.inflight === 0) {
+          this.drained?.();
+          for (const f of this.idle.splice(0)) f();
+        }
       },
     };
+  }
+
+  /** Resolves once no write holds a lease (a stopping member hands a shard over only after its writes settled). */
+  writesSettled(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
   /** Runs one fenced write under a lease. */

@@ -25,8 +25,8 @@ export interface MatchingService extends MatchingClient {
   describeTaskQueue(namespaceId: string, taskQueue: string, taskType: number): Promise<TaskQueueDescription>;
   /** Unloads the task queues `keep` rejects (their ownership moved to another cluster member); returns how many. */
   releaseQueues(keep: (namespaceId: string, name: string) => boolean): number;
-  /** Answers every waiting poll empty and accepts no more. */
-  stop(): void;
+  /** Answers every waiting poll empty and accepts no more; resolves once the calls in flight settled (bounded). */
+  stop(): Promise<void>;
 }
 
 export function createMatchingService(deps: MatchingServiceDeps): MatchingService {

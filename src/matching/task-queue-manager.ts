@@ -3,6 +3,10 @@
  * long polls. History adds workflow/activity tasks (from its transfer queue) and legacy query tasks;
  * pollers take them and matching asks history to record the start. A task whose start history
  * refuses (stale: already started, workflow closed) is dropped.
+ *
+ * Stopping: waiting polls answer empty, calls from then on are refused as "not owned by this host"
+ * (a cluster's other members retry them at the queue's next owner, workers poll again), and `stop`
+ * resolves once the calls in flight settled (at most STOP_DRAIN_MS), before the server closes its stores.
  */
 import { ConditionFailedError, NotFoundError, UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
@@ -32,6 +36,8 @@ const WORKFLOW = 1;
 const ACTIVITY = 2;
 /** DescribeTaskQueue counts the durable backlog up to this many tasks (a hint, as Temporal's backlogCountHint). */
 const BACKLOG_COUNT_LIMIT = 10_000;
+/** How long `stop` waits for calls in flight (a poll recording its task started, an add persisting). */
+const STOP_DRAIN_MS = 2000;
 
 /** What DescribeTaskQueue reports of one queue and task type. */
 export interface TaskQueueDescription {
@@ -49,6 +55,8 @@ export class TaskQueueManager {
   private readonly log: Logger;
   private stopped = false;
   private readonly pollerHistory = new PollerHistory();
+  /** the calls running now (stop waits for them) */
+  private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(deps: MatchingServiceDeps) {
     this.store = deps.tasks;
@@ -66,7 +74,7 @@ export class TaskQueueManager {
     for (const [k, q] of this.queues) {
       if (keep(q.key.namespaceId, q.key.name)) continue;
       this.queues.delete(k);
-      q.unload(new UnavailableError(`task queue ${q.key.name} moved to another member`));
+      q.unload(new UnavailableError(`task queue ${q.key.name} moved to another member: not owned by this host`));
       n++;
     }
     return n;
@@ -101,8 +109,22 @@ export class TaskQueueManager {
     return q as PhysicalTaskQueue<T>;
   }
 
+  /** Runs a call unless matching stopped; `stop` waits for it. */
+  private tracked<R>(taskQueue: string, call: () => Promise<R>): Promise<R> {
+    if (this.stopped) return Promise.reject(new UnavailableError(`task queue ${taskQueue} is not owned by this host: its matching service is stopping`));
+    const p = call();
+    this.inflight.add(p);
+    const done = () => this.inflight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
   /** Offered to the sticky queue's waiting poller when there is one, else the normal queue. */
-  async addWorkflowTask(namespaceId: string, taskQueue: string, task: WorkflowTaskRef, stickyTaskQueue?: string): Promise<void> {
+  addWorkflowTask(namespaceId: string, taskQueue: string, task: WorkflowTaskRef, stickyTaskQueue?: string): Promise<void> {
+    return this.tracked(taskQueue, () => this.addWorkflowTaskNow(namespaceId, taskQueue, task, stickyTaskQueue));
+  }
+
+  private async addWorkflowTaskNow(namespaceId: string, taskQueue: string, task: WorkflowTaskRef, stickyTaskQueue?: string): Promise<void> {
     if (stickyTaskQueue) {
       const sticky = this.stickyQueues.get(`${namespaceId}/${stickyTaskQueue}`);
       if (sticky && sticky.waiting > 0) {
@@ -130,39 +152,48 @@ export class TaskQueueManager {
     for (const [k, q] of this.stickyQueues) if (q.waiting === 0 && q.lastPollMs < idleBefore) this.stickyQueues.delete(k);
   }
 
-  async addActivityTask(namespaceId: string, taskQueue: string, task: ActivityTaskRef): Promise<void> {
-    await this.unloadOnFailure(namespaceId, taskQueue, ACTIVITY, this.queue<ActivityTaskRef>(namespaceId, taskQueue, ACTIVITY).add(task));
+  addActivityTask(namespaceId: string, taskQueue: string, task: ActivityTaskRef): Promise<void> {
+    return this.tracked(taskQueue, () =>
+      this.unloadOnFailure(namespaceId, taskQueue, ACTIVITY, this.queue<ActivityTaskRef>(namespaceId, taskQueue, ACTIVITY).add(task)),
+    );
   }
 
   addQueryTask(namespaceId: string, taskQueue: string, queryId: string): void {
+    if (this.stopped) return; // the query's caller times out and retries
     this.queue<WorkflowTaskRef>(namespaceId, taskQueue, WORKFLOW).addQuery(queryId);
   }
 
-  async pollWorkflowTask(namespaceId: string, taskQueue: string, identity: string, signal?: AbortSignal): Promise<PollWorkflowTaskQueueResponse> {
-    const q = this.queue<WorkflowTaskRef>(namespaceId, taskQueue, WORKFLOW);
-    this.pollerHistory.record(namespaceId, WORKFLOW, taskQueue, identity);
-    return this.pollLoop(q, signal, async (item) => {
-      if (item.kind === 'query') return this.history.buildQueryTask(item.queryId);
-      return this.history.recordWorkflowTaskStarted(item.ref, identity);
+  pollWorkflowTask(namespaceId: string, taskQueue: string, identity: string, signal?: AbortSignal): Promise<PollWorkflowTaskQueueResponse> {
+    return this.tracked(taskQueue, () => {
+      const q = this.queue<WorkflowTaskRef>(namespaceId, taskQueue, WORKFLOW);
+      this.pollerHistory.record(namespaceId, WORKFLOW, taskQueue, identity);
+      return this.pollLoop(q, signal, async (item) => {
+        if (item.kind === 'query') return this.history.buildQueryTask(item.queryId);
+        return this.history.recordWorkflowTaskStarted(item.ref, identity);
+      });
     });
   }
 
-  async pollActivityTask(namespaceId: string, taskQueue: string, identity: string, signal?: AbortSignal): Promise<PollActivityTaskQueueResponse> {
-    const q = this.queue<ActivityTaskRef>(namespaceId, taskQueue, ACTIVITY);
-    this.pollerHistory.record(namespaceId, ACTIVITY, taskQueue, identity);
-    return this.pollLoop(q, signal, async (item) => (item.kind === 'task' ? this.history.recordActivityTaskStarted(item.ref, identity) : undefined));
+  pollActivityTask(namespaceId: string, taskQueue: string, identity: string, signal?: AbortSignal): Promise<PollActivityTaskQueueResponse> {
+    return this.tracked(taskQueue, () => {
+      const q = this.queue<ActivityTaskRef>(namespaceId, taskQueue, ACTIVITY);
+      this.pollerHistory.record(namespaceId, ACTIVITY, taskQueue, identity);
+      return this.pollLoop(q, signal, async (item) => (item.kind === 'task' ? this.history.recordActivityTaskStarted(item.ref, identity) : undefined));
+    });
   }
 
   /** A worker's sticky queue (`normalQueue`: the queue it came from, for tasks it cannot take). */
-  async pollStickyQueue(
+  pollStickyQueue(
     namespaceId: string,
     stickyQueue: string,
     normalQueue: string,
     identity: string,
     signal?: AbortSignal,
   ): Promise<PollWorkflowTaskQueueResponse> {
-    const q = this.stickyQueue(namespaceId, stickyQueue, normalQueue || stickyQueue);
-    return this.pollLoop(q, signal, async (item) => (item.kind === 'task' ? this.history.recordWorkflowTaskStarted(item.ref, identity, true) : undefined));
+    return this.tracked(stickyQueue, () => {
+      const q = this.stickyQueue(namespaceId, stickyQueue, normalQueue || stickyQueue);
+      return this.pollLoop(q, signal, async (item) => (item.kind === 'task' ? this.history.recordWorkflowTaskStarted(item.ref, identity, true) : undefined));
+    });
   }
 
   private async pollLoop<T, R extends object>(
@@ -198,7 +229,11 @@ export class TaskQueueManager {
    * store (read only: describing a queue never takes its lease from the process that serves it).
    * `taskType`: enums.v1.TaskQueueType (1 workflow, 2 activity).
    */
-  async describeTaskQueue(namespaceId: string, taskQueue: string, taskType: number): Promise<TaskQueueDescription> {
+  describeTaskQueue(namespaceId: string, taskQueue: string, taskType: number): Promise<TaskQueueDescription> {
+    return this.tracked(taskQueue, () => this.describeNow(namespaceId, taskQueue, taskType));
+  }
+
+  private async describeNow(namespaceId: string, taskQueue: string, taskType: number): Promise<TaskQueueDescription> {
     let backlogCount = 0;
     for (let after = 0; backlogCount < BACKLOG_COUNT_LIMIT;) {
       const rows = await this.store.getTasks({ namespaceId, name: taskQueue, taskType }, after, 1000);
@@ -209,9 +244,13 @@ export class TaskQueueManager {
     return { pollers: this.pollerHistory.list(namespaceId, taskType, taskQueue), backlogCount: Math.min(backlogCount, BACKLOG_COUNT_LIMIT) };
   }
 
-  stop(): void {
+  /** Waiting polls answer empty, new calls are refused; resolves once the calls in flight settled (bounded). */
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const q of this.queues.values()) q.releasePollers();
     for (const q of this.stickyQueues.values()) q.releasePollers();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.inflight]), new Promise<void>((r) => (timer = setTimeout(r, STOP_DRAIN_MS)))]);
+    clearTimeout(timer);
   }
 }

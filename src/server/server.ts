@@ -213,7 +213,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     await member?.leave();
     frontend.drain();
     feed?.stop();
-    matching.stop();
+    await matching.stop();
     jwtKeys?.stop();
   };
   const closeStores = async (): Promise<void> => {

@@ -6,6 +6,10 @@
  *  - transfer: hand workflow/activity tasks to matching (a task's row is deleted once matching no
  *    longer needs it: started by a poller, stale, or in the durable backlog);
  *  - timer: fire at visibility_timestamp (timeouts, user timers, retry backoff, run timeout).
+ *
+ * `stop` waits for the work in flight (a scan or pass, the transfer tasks being handed over) before it
+ * resolves, so the server closes its stores only after the last read or delete of these queues; a
+ * hand-over still waiting after DRAIN_MS is left (its row stays and runs again under the next owner).
  */
 import { NotFoundError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
@@ -19,12 +23,21 @@ import { executeTransferTask } from './transfer-handlers';
 
 const BATCH = 100;
 const RETRY_DELAY_MS = 1000;
+/** How long `stop` waits for transfer tasks still being handed to matching (a sync match waits for its poller). */
+export const DRAIN_MS = 1000;
+
+/** Resolves when `work` settles or after `ms`, whichever is first (never rejects). */
+async function settledWithin(work: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled(work), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
 
 export class TransferQueueProcessor {
-  /** task ids being executed (from a commit of this process or from a scan) */
-  private readonly inflight = new Set<number>();
+  /** task ids being executed (from a commit of this process or from a scan), and their runs */
+  private readonly inflight = new Map<number, Promise<void>>();
   private readonly executed: ExecutedTasks<number>;
-  private scanning = false;
+  private scanning: Promise<void> | undefined;
   private rescan = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -51,11 +64,16 @@ export class TransferQueueProcessor {
     this.scan();
   }
 
-  /** Stops taking tasks; what was executed is deleted before this resolves (when the shard is still ours). */
+  /**
+   * Stops taking tasks and waits for the scan and the tasks in flight (at most DRAIN_MS for those);
+   * what was executed is deleted before this resolves (when the shard is still ours).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.shard.newTasks.off('transfer', this.onNewTasks);
     clearTimeout(this.retryTimer);
+    await this.scanning;
+    await settledWithin([...this.inflight.values()], DRAIN_MS);
     this.executed.stop();
     await this.executed.flush().catch(() => undefined);
   }
@@ -71,14 +89,14 @@ export class TransferQueueProcessor {
       this.rescan = true;
       return;
     }
-    this.scanning = true;
-    void this.scanAll()
+    this.scanning = this.scanAll()
       .catch((err: unknown) => {
+        if (this.stopped) return; // the next owner scans again
         this.log.warn({ err, shardId: this.shard.shardId }, 'transfer queue scan failed; will retry');
         this.retryLater();
       })
       .finally(() => {
-        this.scanning = false;
+        this.scanning = undefined;
         if (this.rescan) {
           this.rescan = false;
           this.scan();
@@ -107,8 +125,7 @@ export class TransferQueueProcessor {
   /** Execute one task, then have its row deleted. A failed task stays and is found by the next scan. */
   private dispatch(taskId: number, task: TransferTask): void {
     if (this.stopped || this.inflight.has(taskId)) return;
-    this.inflight.add(taskId);
-    void (async () => {
+    const run = (async () => {
       try {
         try {
           await this.execute(task);
@@ -117,6 +134,8 @@ export class TransferQueueProcessor {
         }
         this.executed.add(taskId);
       } catch (err) {
+        // after stop the row stays for the next owner (a store closing under it is no failure)
+        if (this.stopped) return;
         this.shard.markLostIf(err);
         this.log.warn({ err, shardId: this.shard.shardId, taskId }, 'transfer task failed; will retry');
         this.retryLater();
@@ -124,6 +143,7 @@ export class TransferQueueProcessor {
         this.inflight.delete(taskId);
       }
     })();
+    this.inflight.set(taskId, run);
   }
 
   private async execute(t: TransferTask): Promise<void> {
@@ -139,7 +159,8 @@ export class TimerQueueProcessor {
   private readonly executed: ExecutedTasks<TimerTaskKey>;
   private wakeAt = Number.POSITIVE_INFINITY;
   private wakeTimer: NodeJS.Timeout | undefined;
-  private busy = false;
+  /** the pass running now */
+  private busy: Promise<void> | undefined;
   private again = false;
   private stopped = false;
 
@@ -159,10 +180,12 @@ export class TimerQueueProcessor {
     this.kick();
   }
 
+  /** Stops firing; the pass running now finishes its batch first. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.shard.newTasks.off('timer', this.onNewTasks);
     clearTimeout(this.wakeTimer);
+    await this.busy;
     this.executed.stop();
     await this.executed.flush().catch(() => undefined);
   }
@@ -185,14 +208,14 @@ export class TimerQueueProcessor {
       this.again = true;
       return;
     }
-    this.busy = true;
-    void this.fireDue()
+    this.busy = this.fireDue()
       .catch((err: unknown) => {
+        if (this.stopped) return; // the next owner fires what is left
         this.log.warn({ err, shardId: this.shard.shardId }, 'timer queue pass failed; retrying');
         this.wakeUpAt(Date.now() + RETRY_DELAY_MS);
       })
       .finally(() => {
-        this.busy = false;
+        this.busy = undefined;
         if (this.again) {
           this.again = false;
           this.kick();
@@ -221,6 +244,7 @@ export class TimerQueueProcessor {
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     }
+    if (this.stopped || this.shard.lost) return;
     const next = await store.getNextTimerTimestamp(this.shard.shardId);
     if (next !== undefined) this.wakeUpAt(next);
   }

@@ -21,7 +21,8 @@ const BATCH = 100;
 const RETRY_DELAY_MS = 1000;
 
 export class VisibilityQueueProcessor {
-  private busy = false;
+  /** the pass running now */
+  private busy: Promise<void> | undefined;
   private again = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -48,6 +49,8 @@ export class VisibilityQueueProcessor {
     this.stopped = true;
     this.shard.newTasks.off('visibility', this.onNewTasks);
     clearTimeout(this.retryTimer);
+    // the pass running now stops after the task it is applying (its applied tasks are flushed)
+    await this.busy;
     this.executed.stop();
     await this.executed.flush().catch(() => undefined);
   }
@@ -58,8 +61,7 @@ export class VisibilityQueueProcessor {
       this.again = true;
       return;
     }
-    this.busy = true;
-    void this.drain()
+    this.busy = this.drain()
       .catch((err: unknown) => {
         if (this.stopped) return;
         this.log.warn({ err, shardId: this.shard.shardId }, 'visibility task failed; will retry');
@@ -67,7 +69,7 @@ export class VisibilityQueueProcessor {
         this.retryTimer = setTimeout(() => this.kick(), RETRY_DELAY_MS);
       })
       .finally(() => {
-        this.busy = false;
+        this.busy = undefined;
         if (this.again) {
           this.again = false;
           this.kick();
