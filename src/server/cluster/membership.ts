@@ -123,11 +123,17 @@ export class ClusterMembership {
     }
   }
 
+  /** True once this member left: its view no longer counts it (calls still in flight here route to the others). */
+  get left(): boolean {
+    return this.stopped;
+  }
+
   /** Leaves: no more heartbeats, and the rows go at once (the others take over at their next refresh). */
   async leave(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.ticking;
+    this.current = view(this.current.members.filter((m) => m.hostId !== this.opts.hostId));
     try {
       await this.store.removeMember(this.opts.hostId);
     } catch (err) {

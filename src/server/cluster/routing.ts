@@ -153,10 +153,10 @@ export class Router {
     private readonly log: Logger,
   ) {}
 
-  /** The live members of a role, this one included. */
+  /** The live members of a role, this one included until it left. */
   members(role: MemberRole): MemberRow[] {
     const live = [...this.membership.view.byRole(role)];
-    if (!live.some((m) => m.hostId === this.membership.hostId)) {
+    if (!this.membership.left && !live.some((m) => m.hostId === this.membership.hostId)) {
       const o = this.membership.opts;
       live.push({
         hostId: o.hostId,
@@ -227,6 +227,8 @@ export class Router {
     const waitMs = Math.max(50, Math.min(500, this.membership.opts.refreshMs / 2));
     let lastErr: unknown;
     for (;;) {
+      // a member that left and was the last: nobody to route to
+      if (this.members(service).length === 0) throw new UnavailableError(`${describe(route)}: this member stopped and no other is live; try again`);
       const owner = 'shard' in route ? this.shardOwner(route.shard) : this.queueOwner(route.queue);
       try {
         if (this.isSelf(owner)) {
