@@ -5,13 +5,16 @@
  * completed workflow and its RSS), then a table.
  *
  * Usage: npm run bench:throughput -- [--db sqlite,postgres,mysql] [--duration 15] [--warmup 3]
- *          [--concurrency 256] [--worker child|inproc|raw] [--shards 4]
+ *          [--concurrency 256] [--worker child|inproc|raw] [--shards 4] [--processes 1]
  *   --worker child   the official TS worker (@temporalio/worker) in its own process (default)
  *   --worker inproc  the official TS worker inside the bench process
  *   --worker raw     raw-worker.ts in its own process: gRPC calls with prepared commands, no SDK
  *                    worker or sandbox, to measure the server alone
+ *   --processes N    N server processes on one database (PostgreSQL / MySQL: a cluster, issue 12);
+ *                    each frontend gets its own worker (child or raw) and an equal share of the
+ *                    client loops; CPU and RSS are summed over the servers (and workers)
  * Env (defaults for the flags): BENCH_DB, BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_CONCURRENCY,
- *   BENCH_WORKER, BENCH_SHARDS; PostgreSQL at PGHOST/PGPORT/PGUSER (127.0.0.1:5432 postgres), MySQL
+ *   BENCH_WORKER, BENCH_SHARDS, BENCH_PROCESSES; PostgreSQL at PGHOST/PGPORT/PGUSER (127.0.0.1:5432 postgres), MySQL
  *   at MYSQL_HOST/MYSQL_PORT/MYSQL_USER/MYSQL_PASSWORD (127.0.0.1:3306 root).
  *
  * Each of `concurrency` loops starts a workflow, waits for its result and starts the next, so that
@@ -37,6 +40,7 @@ interface Flags {
   concurrency: number;
   worker: 'inproc' | 'child' | 'raw';
   shards: number;
+  processes: number;
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -57,7 +61,12 @@ function parseFlags(argv: string[]): Flags {
     concurrency: Number(get('concurrency', 'BENCH_CONCURRENCY', '256')),
     worker,
     shards: Number(get('shards', 'BENCH_SHARDS', '4')),
+    processes: Number(get('processes', 'BENCH_PROCESSES', '1')),
   };
+  if (!Number.isInteger(f.processes) || f.processes < 1) throw new Error(`--processes must be a positive integer, not ${f.processes}`);
+  if (f.processes > 1 && f.dbs.includes('sqlite'))
+    throw new Error('--processes > 1 needs PostgreSQL or MySQL (SQLite serves one process): pass --db postgres or --db mysql');
+  if (f.processes > 1 && f.worker === 'inproc') throw new Error('--processes > 1 runs one worker process per frontend: use --worker child or raw');
   for (const d of f.dbs) if (d !== 'sqlite' && d !== 'postgres' && d !== 'mysql') throw new Error(`--db takes sqlite, postgres and/or mysql, not ${d}`);
   if (!(f.durationS > 0) || !(f.concurrency >= 1) || !(f.warmupS >= 0)) throw new Error('--duration, --concurrency must be positive');
   return f;
@@ -172,17 +181,37 @@ function cpuSecondsOf(pid: number): number {
 // ---------------------------------------------------------------- one run
 async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> {
   const db = createDb(kind);
-  const { child: server, line } = await startChild('server-process.js', JSON.stringify({ ...db.config, numHistoryShards: f.shards }), 'PORT ');
-  const address = `127.0.0.1:${line.slice(5).trim()}`;
-  const taskQueue = `bench-${kind}-${Date.now()}`;
-  let workerChild: ChildProcess | undefined;
+  const servers: ChildProcess[] = [];
+  const addresses: string[] = [];
+  const workerChildren: ChildProcess[] = [];
+  const connections: Connection[] = [];
   let stopWorker: () => Promise<void>;
-  const wopts = { address, taskQueue, concurrency: f.concurrency };
+  try {
+    // the first member creates the cluster's metadata; the others join it
+    for (let i = 0; i < f.processes; i++) {
+      const { child, line } = await startChild('server-process.js', JSON.stringify({ ...db.config, numHistoryShards: f.shards }), 'PORT ');
+      servers.push(child);
+      addresses.push(`127.0.0.1:${line.slice(5).trim()}`);
+    }
+    // every member refreshes its view (at most 1 s) and takes its share of the shards
+    if (f.processes > 1) await new Promise((r) => setTimeout(r, 3000));
+  } catch (err) {
+    await Promise.all(servers.map(stopChild));
+    db.cleanup();
+    throw err;
+  }
+  const taskQueue = `bench-${kind}-${Date.now()}`;
+  const share = Math.ceil(f.concurrency / f.processes);
   if (f.worker === 'child' || f.worker === 'raw') {
-    workerChild = (await startChild(f.worker === 'raw' ? 'raw-worker.js' : 'worker-process.js', JSON.stringify(wopts), 'READY')).child;
-    stopWorker = () => stopChild(workerChild!);
+    for (const address of addresses) {
+      const wopts = { address, taskQueue, concurrency: share };
+      workerChildren.push((await startChild(f.worker === 'raw' ? 'raw-worker.js' : 'worker-process.js', JSON.stringify(wopts), 'READY')).child);
+    }
+    stopWorker = async () => {
+      await Promise.all(workerChildren.map(stopChild));
+    };
   } else {
-    const { worker, connection } = await createBenchWorker(wopts, await benchBundle());
+    const { worker, connection } = await createBenchWorker({ address: addresses[0]!, taskQueue, concurrency: f.concurrency }, await benchBundle());
     const running = worker.run();
     stopWorker = async () => {
       worker.shutdown();
@@ -190,8 +219,14 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
       await connection.close();
     };
   }
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const workerChild = workerChildren[0];
+  const clients: Client[] = [];
+  for (const address of addresses) {
+    const connection = await Connection.connect({ address });
+    connections.push(connection);
+    clients.push(new Client({ connection, namespace: 'default' }));
+  }
+  const sum = (pids: ChildProcess[], f: (pid: number) => number): number => pids.reduce((a, c) => a + f(c.pid!), 0);
   try {
     const t0 = performance.now();
     const measureFrom = t0 + f.warmupS * 1000;
@@ -204,12 +239,14 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
     let workerCpuAtStart = 0;
     let benchCpuAtStart = 0;
     const cpuTimer = setTimeout(() => {
-      cpuAtStart = cpuSecondsOf(server.pid!);
-      if (workerChild) workerCpuAtStart = cpuSecondsOf(workerChild.pid!);
+      cpuAtStart = sum(servers, cpuSecondsOf);
+      if (workerChild) workerCpuAtStart = sum(workerChildren, cpuSecondsOf);
       benchCpuAtStart = cpuSecondsOf(process.pid);
     }, f.warmupS * 1000);
     await Promise.all(
-      Array.from({ length: f.concurrency }, async () => {
+      Array.from({ length: f.concurrency }, async (_, loop) => {
+        // the loops are spread over the frontends
+        const client = clients[loop % clients.length]!;
         while (performance.now() < measureTo) {
           const started = performance.now();
           try {
@@ -227,17 +264,19 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
       }),
     );
     clearTimeout(cpuTimer);
-    const serverCpuS = cpuSecondsOf(server.pid!) - cpuAtStart;
-    const workerCpuS = workerChild ? cpuSecondsOf(workerChild.pid!) - workerCpuAtStart : 0;
+    const serverCpuS = sum(servers, cpuSecondsOf) - cpuAtStart;
+    const workerCpuS = workerChild ? sum(workerChildren, cpuSecondsOf) - workerCpuAtStart : 0;
     const benchCpuS = cpuSecondsOf(process.pid) - benchCpuAtStart;
     const elapsedS = f.durationS + (performance.now() - measureTo) / 1000;
-    const mem = memoryOf(server.pid!);
+    const mems = servers.map((c) => memoryOf(c.pid!));
+    const mem = { rssMb: mems.reduce((a, m) => a + m.rssMb, 0), peakRssMb: mems.reduce((a, m) => a + m.peakRssMb, 0) };
     latencies.sort((a, b) => a - b);
     const p = (q: number): number => +(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN).toFixed(1);
     // every workflow that completed after the warm-up used server CPU in the window, so count them all
     const perWorkflow = (cpuS: number): number => +((cpuS * 1000) / Math.max(1, completedAfterWarmup)).toFixed(2);
     return {
       db: kind,
+      processes: f.processes,
       worker: f.worker,
       concurrency: f.concurrency,
       seconds: f.durationS,
@@ -256,9 +295,9 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
       errors,
     };
   } finally {
-    await connection.close();
+    for (const c of connections) await c.close();
     await stopWorker();
-    await stopChild(server);
+    await Promise.all(servers.map(stopChild));
     db.cleanup();
   }
 }
@@ -272,7 +311,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(r));
   }
   console.log('');
-  console.log(`worker ${f.worker}, ${f.concurrency} in flight, ${f.durationS} s measured`);
+  console.log(`worker ${f.worker}, ${f.concurrency} in flight, ${f.durationS} s measured, ${f.processes} server process(es)`);
   console.log('db        wf/s     p50 ms   p99 ms   server CPU ms/wf   server RSS MB (peak)');
   for (const r of results) {
     console.log(
