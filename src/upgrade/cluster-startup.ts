@@ -67,6 +67,11 @@ export async function prepareClusterStart(
   const nowMs = Date.now();
   await store.cluster.recordServerVersionStart(clusterName, binary.text, nowMs);
   const alreadyActive = history.some((h) => h.serverVersion === binary.text && h.activatedMs !== undefined);
+  if ((decision.kind === 'same' || decision.kind === 'patch') && decision.rollingTo)
+    log.warn(
+      { active: decision.active.text, rollingTo: decision.rollingTo },
+      `a rolling upgrade to ${decision.rollingTo} is under way on this database (started, not active yet); this ${binary.text} member runs beside its members until they have replaced every ${decision.active.major}.${decision.active.minor}.x member`,
+    );
   if (decision.kind === 'upgrade')
     log.info(
       { from: decision.active.text, to: binary.text },
