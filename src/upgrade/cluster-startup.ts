@@ -12,6 +12,7 @@ import { FORMAT, jsonBlob, readJsonBlob, type PersistenceBundle } from '../persi
 import type { ServerVersion } from './server-version';
 import { decideStart, type StartDecision } from './version-policy';
 import { REWRITTEN_FORMATS, dataFormatRefusal, type RewrittenFormat } from './data-formats';
+import { cannotTellMessage, membershiplessHolders, stillRunningMessage } from './membershipless-server';
 
 export class UpgradeRefusedError extends Error {
   override name = 'UpgradeRefusedError';
@@ -64,6 +65,11 @@ export async function prepareClusterStart(
   if (decision.kind === 'refuse') throw new UpgradeRefusedError(decision.reason);
   const formatRefusal = await dataFormatRefusal(store.dataRewrite, opts.formats ?? REWRITTEN_FORMATS, binary, decision);
   if (formatRefusal) throw new UpgradeRefusedError(formatRefusal);
+  // Before anything is recorded: a refused start must leave the database as the other server expects it.
+  for (const holder of membershiplessHolders(await store.shards.listShards())) {
+    if (holder.running === true) throw new UpgradeRefusedError(stillRunningMessage(binary.text, holder));
+    if (holder.running === undefined) log.warn({ owner: holder.owner, serverVersion: holder.serverVersion }, cannotTellMessage(binary.text, holder));
+  }
   const nowMs = Date.now();
   await store.cluster.recordServerVersionStart(clusterName, binary.text, nowMs);
   const alreadyActive = history.some((h) => h.serverVersion === binary.text && h.activatedMs !== undefined);
