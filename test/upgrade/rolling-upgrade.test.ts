@@ -157,6 +157,10 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
         };
         const printCluster = async () =>
           console.log((await runCliAsync(next.serverBin, ['admin', 'cluster', 'describe', '--config', configs.A], next.dir)).stdout);
+        /** a server's log lines that say what the upgrade did (printed: the README shows them) */
+        const showLog = (who: string, s: LongRunning, pattern: RegExp) => {
+          for (const line of s.output().split('\n')) if (pattern.test(line)) console.log(`  ${who}: ${line.slice(0, 400)}`);
+        };
         const stop = async (name: Name | 'old') => {
           const s = servers[name];
           assert.ok(s, `${name} runs`);
@@ -207,6 +211,7 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
           for (const [, [, v]] of await shardInfo()) assert.equal(v, CURRENT, 'A rewrote every shard');
           await moreCompleted(simA, `load goes on through ${CURRENT} member A`);
           mark(`${OLD} stopped, member A (${CURRENT}) active: ${JSON.stringify(simA.progress())}`);
+          showLog('A', servers.A, /upgrading from|is active/);
           servers.B = await startServer(TEMPORAL_TS, configs.B, REPO_ROOT, `${CURRENT} member B`);
           servers.C = await startServer(TEMPORAL_TS, configs.C, REPO_ROOT, `${CURRENT} member C`);
           const pidOwners = async () => new Set([...(await shardInfo()).values()].map(([o]) => Number(o.slice(o.lastIndexOf(':') + 1))));
@@ -251,6 +256,7 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
           );
           await notActive(`${CURRENT} members B and C are alive`);
           mark(`A replaced by ${NEXT}; B and C still ${CURRENT}: ${JSON.stringify(simB.progress())}`);
+          showLog('A', servers.A, /upgrading from|members of another version|joined the cluster/);
           await printCluster();
 
           // an old member restarted during the roll is admitted (the new minor is not active yet)
@@ -259,6 +265,7 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
           assert.match(servers.C.output(), new RegExp(`a rolling upgrade to ${esc(NEXT)} is under way on this database`));
           await moreCompleted(simB, `after the restart of ${CURRENT} C`);
           mark(`${CURRENT} C restarted during the roll: admitted`);
+          showLog('C', servers.C, /rolling upgrade to/);
 
           await stop('B');
           servers.B = await startServer(next.serverBin, configs.B, next.dir, `${NEXT} member B`);
@@ -282,6 +289,7 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
           );
           await moreCompleted(simB, `load on three ${NEXT} members`);
           mark(`C replaced by ${NEXT}: active ${activated.activatedTime! - lastOldStopped} ms after the last ${CURRENT} member's SIGTERM`);
+          for (const n of names) showLog(n, servers[n]!, /is active|members of another version/);
           await printCluster();
           const d1 = await describeCluster();
           assert.deepEqual(
