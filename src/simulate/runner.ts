@@ -336,7 +336,13 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
     if (kind === 'signal') {
       let retried = false;
       try {
-        await patiently('signal', patience, () => call(client, () => handle.signal('go', plan.signalValue)), stopRetries.signal, () => (retried = true));
+        await patiently(
+          'signal',
+          patience,
+          () => call(client, () => handle.signal('go', plan.signalValue)),
+          stopRetries.signal,
+          () => (retried = true),
+        );
       } catch (err) {
         // An attempt cut off after the server took it (a frontend stopping mid-call) delivered the
         // signal; the workflow then completed, and the retry finds it closed. Its result says whether
