@@ -112,6 +112,16 @@ export async function prepareClusterStart(
       }
     },
     async activate() {
+      if (!alreadyActive) {
+        // In a cluster every member of the new version sees the moment at its next refresh; the
+        // first one records it (and says so), the others only take note.
+        const now = (await store.cluster.listServerVersions(clusterName)).find((h) => h.serverVersion === binary.text);
+        if (now?.activatedMs !== undefined) {
+          serverVersionActive.labels(binary.text).set(1);
+          log.info({ version: binary.text }, `version ${binary.text} is active (recorded by another member at ${new Date(now.activatedMs).toISOString()})`);
+          return;
+        }
+      }
       const finishedMs = Date.now();
       await saveStatus({ shardsTotal: info.numHistoryShards, shardsDone: info.numHistoryShards, startedMs: started, finishedMs }, finishedMs);
       serverVersionActive.labels(binary.text).set(1);
