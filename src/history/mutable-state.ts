@@ -8,7 +8,7 @@
  * reads both and writes v2, so a v1 row is converted the first time its run changes, and the
  * background data-format rewrite converts the rest.
  */
-import { FORMAT, READABLE, formatVersionOf, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/blob';
+import { FORMAT, READABLE, jsonBlob, readJsonBlob, type DataBlob } from '../persistence/blob';
 import type { StoredSchedule } from './schedules/stored-schedule';
 import type { ActivityState, ChildState, DurableUpdateState, TimerState, WorkflowState, WorkflowTaskState } from './state-machines/states';
 
@@ -207,42 +207,16 @@ export function newMutableState(execution: ExecutionInfo, nextEventId = 1): Muta
   };
 }
 
-type V1Optional = 'attempt' | 'executionExpirationMs' | 'firstTaskBackoffPending' | 'executionTimeMs';
-
-/** json/v1, as 0.1.x wrote it. */
-export interface MutableStateV1 extends Omit<MutableState, 'execution' | 'children' | 'externalRequests' | 'updates'> {
-  execution: Omit<ExecutionInfo, V1Optional> & Partial<Pick<ExecutionInfo, V1Optional>>;
-  children?: Record<string, ChildInfo>;
-  externalRequests?: Record<string, ExternalRequestInfo>;
-  updates?: Record<string, UpdateInfo>;
-}
-
-/** The defaults 0.1.x applied when reading an absent field, made explicit. */
-export function upgradeMutableStateV1(v1: MutableStateV1): MutableState {
-  const e = v1.execution;
-  return {
-    ...v1,
-    execution: {
-      ...e,
-      attempt: e.attempt ?? 1,
-      executionExpirationMs: e.executionExpirationMs ?? 0,
-      firstTaskBackoffPending: e.firstTaskBackoffPending ?? false,
-      executionTimeMs: e.executionTimeMs ?? e.startTimeMs,
-    },
-    children: v1.children ?? {},
-    externalRequests: v1.externalRequests ?? {},
-    updates: v1.updates ?? {},
-  };
-}
-
 export function encodeMutableState(ms: MutableState): DataBlob {
   return jsonBlob(ms, FORMAT.mutableState);
 }
 
-/** Reads json/v2 and json/v1 (converted); any other format is refused with its name. */
+/**
+ * Reads json/v2; any other format is refused with its name. 0.1.x's json/v1 was converted by 0.2.x
+ * (when a run changed and by its background rewrite), which this release requires done before it starts.
+ */
 export function decodeMutableState(blob: DataBlob): MutableState {
-  const stored = readJsonBlob<MutableState | MutableStateV1>(blob, FORMAT.mutableState, READABLE.mutableState);
-  return formatVersionOf(blob) === 1 ? upgradeMutableStateV1(stored as MutableStateV1) : (stored as MutableState);
+  return readJsonBlob<MutableState>(blob, FORMAT.mutableState, READABLE.mutableState);
 }
 
 /** Temporal's persisted execution "state" (enums.v1 WorkflowExecutionState semantics). */

@@ -52,11 +52,15 @@ export const FORMAT = {
 
 export type FormatKind = keyof typeof FORMAT;
 
-/** The format versions each kind may be read in: this release's and the previous minor's. */
+/**
+ * The format versions each kind may be read in: the one this release writes and the one the previous
+ * minor wrote (0.2.x wrote mutable state and shard info v2, as 0.3.x does: 0.1.x's v1 is no longer
+ * read, and the start-up check refuses a database whose 0.2.x rewrite of it has not finished).
+ */
 export const READABLE: { readonly [K in FormatKind]: readonly number[] } = {
-  mutableState: [1, 2],
+  mutableState: [2],
   executionState: [1],
-  shardInfo: [1, 2],
+  shardInfo: [2],
   historyBatch: [1],
   task: [1],
   taskQueueInfo: [1],

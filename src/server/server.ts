@@ -233,15 +233,19 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   };
   let grpc: GrpcServer;
   try {
+    // Old-format rows left after the upgrade are converted in the background, only once the version
+    // is active: in a cluster that is when no member of the previous version is left to read them.
+    const activate = async () => {
+      await cluster.activate();
+      await history.startDataRewrite();
+    };
     if (member) {
-      // this member's share of the shards; the version is active once every shard carries it
-      await member.join(cluster.onShardProgress, () => cluster.activate());
+      // this member's share of the shards; the version is active once every shard carries it and no older member is alive
+      await member.join(cluster.onShardProgress, activate);
     } else {
       await history.start(cluster.onShardProgress);
-      await cluster.activate();
+      await activate();
     }
-    // Old-format rows left after the upgrade are converted in the background, once the version is active.
-    await history.startDataRewrite();
     await feed?.start();
     grpc = await serveGrpc(frontend.services, host, opts.port, { ...opts.grpc, credentials });
   } catch (err) {

@@ -333,7 +333,23 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
     // Open from the moment it is in the state file (a signal workflow is, before its signal is sent).
     openIds.add(workflowId);
     summary.started++;
-    if (kind === 'signal') await patiently('signal', patience, () => call(client, () => handle.signal('go', plan.signalValue)), stopRetries.signal);
+    if (kind === 'signal') {
+      let retried = false;
+      try {
+        await patiently(
+          'signal',
+          patience,
+          () => call(client, () => handle.signal('go', plan.signalValue)),
+          stopRetries.signal,
+          () => (retried = true),
+        );
+      } catch (err) {
+        // An attempt cut off after the server took it (a frontend stopping mid-call) delivered the
+        // signal; the workflow then completed, and the retry finds it closed. Its result says whether
+        // it really got the signal (the value is in it), so wait for that instead of calling it lost.
+        if (!(retried && /already completed/i.test(describeError(err)))) throw err;
+      }
+    }
     await awaitOutcome(client, rec, client.workflow.getHandle(workflowId, described.runId, { followRuns: true }), false);
   };
 

@@ -12,6 +12,7 @@ import { FORMAT, jsonBlob, readJsonBlob, type PersistenceBundle } from '../persi
 import type { ServerVersion } from './server-version';
 import { decideStart, type StartDecision } from './version-policy';
 import { REWRITTEN_FORMATS, dataFormatRefusal, type RewrittenFormat } from './data-formats';
+import { cannotTellMessage, membershiplessHolders, stillRunningMessage } from './membershipless-server';
 
 export class UpgradeRefusedError extends Error {
   override name = 'UpgradeRefusedError';
@@ -64,9 +65,19 @@ export async function prepareClusterStart(
   if (decision.kind === 'refuse') throw new UpgradeRefusedError(decision.reason);
   const formatRefusal = await dataFormatRefusal(store.dataRewrite, opts.formats ?? REWRITTEN_FORMATS, binary, decision);
   if (formatRefusal) throw new UpgradeRefusedError(formatRefusal);
+  // Before anything is recorded: a refused start must leave the database as the other server expects it.
+  for (const holder of membershiplessHolders(await store.shards.listShards())) {
+    if (holder.running === true) throw new UpgradeRefusedError(stillRunningMessage(binary.text, holder));
+    if (holder.running === undefined) log.warn({ owner: holder.owner, serverVersion: holder.serverVersion }, cannotTellMessage(binary.text, holder));
+  }
   const nowMs = Date.now();
   await store.cluster.recordServerVersionStart(clusterName, binary.text, nowMs);
   const alreadyActive = history.some((h) => h.serverVersion === binary.text && h.activatedMs !== undefined);
+  if ((decision.kind === 'same' || decision.kind === 'patch') && decision.rollingTo)
+    log.warn(
+      { active: decision.active.text, rollingTo: decision.rollingTo },
+      `a rolling upgrade to ${decision.rollingTo} is under way on this database (started, not active yet); this ${binary.text} member runs beside its members until they have replaced every ${decision.active.major}.${decision.active.minor}.x member`,
+    );
   if (decision.kind === 'upgrade')
     log.info(
       { from: decision.active.text, to: binary.text },
@@ -101,6 +112,16 @@ export async function prepareClusterStart(
       }
     },
     async activate() {
+      if (!alreadyActive) {
+        // In a cluster every member of the new version sees the moment at its next refresh; the
+        // first one records it (and says so), the others only take note.
+        const now = (await store.cluster.listServerVersions(clusterName)).find((h) => h.serverVersion === binary.text);
+        if (now?.activatedMs !== undefined) {
+          serverVersionActive.labels(binary.text).set(1);
+          log.info({ version: binary.text }, `version ${binary.text} is active (recorded by another member at ${new Date(now.activatedMs).toISOString()})`);
+          return;
+        }
+      }
       const finishedMs = Date.now();
       await saveStatus({ shardsTotal: info.numHistoryShards, shardsDone: info.numHistoryShards, startedMs: started, finishedMs }, finishedMs);
       serverVersionActive.labels(binary.text).set(1);

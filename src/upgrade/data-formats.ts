@@ -50,7 +50,10 @@ export async function dataFormatRefusal(
   binary: ServerVersion,
   decision: StartDecision,
 ): Promise<string | undefined> {
-  if (decision.kind === 'fresh' || decision.kind === 'refuse') return undefined;
+  // Only an upgrade starts on data an older minor wrote: a restart or a patch of the active minor was
+  // checked when that minor started, and a database no version finished starting on has only rows
+  // of this minor (a previous minor's unfinished start is refused by the version check).
+  if (decision.kind !== 'upgrade') return undefined;
   const needed = formats.filter((f) => Math.min(...f.readable) > 1);
   if (needed.length === 0) return undefined;
   const records = await store.listDataRewrites();

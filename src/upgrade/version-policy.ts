@@ -14,8 +14,9 @@ export interface VersionHistoryEntry {
 
 export type StartDecision =
   | { readonly kind: 'fresh' }
-  | { readonly kind: 'same'; readonly active: ServerVersion }
-  | { readonly kind: 'patch'; readonly active: ServerVersion }
+  /** rollingTo: the next minor has started on this database and is not active yet (a rolling upgrade under way) */
+  | { readonly kind: 'same'; readonly active: ServerVersion; readonly rollingTo?: string }
+  | { readonly kind: 'patch'; readonly active: ServerVersion; readonly rollingTo?: string }
   | { readonly kind: 'upgrade'; readonly active: ServerVersion }
   | { readonly kind: 'refuse'; readonly reason: string };
 
@@ -40,11 +41,41 @@ function newestStartedLine(history: readonly VersionHistoryEntry[]): { line: num
   return best;
 }
 
+/**
+ * The first minor whose members may run beside the next minor's (0.3: cluster membership; and from
+ * 0.3 on, every format a minor writes is one the minor before reads, test/upgrade/data-formats.test.ts).
+ * 0.2.x and older acquire every shard as if alone, and 0.2.0 wrote formats 0.1.x could not read.
+ */
+const FIRST_ROLLING_LINE = 3;
+
+/** Every version of minor line `line` that started is not active yet, and `line` is the minor after the active one's. */
+function rollingUpgradeUnderWay(history: readonly VersionHistoryEntry[], line: number): boolean {
+  const ofLine = history.filter((h) => {
+    const v = parseServerVersion(h.serverVersion);
+    return v !== undefined && minorLine(v) === line;
+  });
+  return ofLine.length > 0 && ofLine.every((h) => h.activatedMs === undefined);
+}
+
 export function decideStart(binary: ServerVersion, history: readonly VersionHistoryEntry[]): StartDecision {
   const active = activeVersion(history);
   const started = newestStartedLine(history);
   if (!active && !started) return { kind: 'fresh' };
   const binLine = minorLine(binary);
+  if (
+    binLine >= FIRST_ROLLING_LINE &&
+    active &&
+    started &&
+    started.line > binLine &&
+    minorLine(active) === binLine &&
+    rollingUpgradeUnderWay(history, started.line)
+  ) {
+    // A rolling upgrade to the next minor is under way and has not finished: that version writes
+    // nothing the active one cannot read until it is active (it becomes active only once no member
+    // of this version is left), so a member of the active version may still (re)start beside it.
+    const kind = compareServerVersions(binary, active) === 0 ? 'same' : 'patch';
+    return { kind, active, rollingTo: started.version };
+  }
   if (started && started.line > binLine) {
     return {
       kind: 'refuse',

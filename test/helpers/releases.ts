@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './processes';
@@ -76,4 +76,25 @@ export function changesDataFormatsSince(from: string): boolean {
       .reduce((max, f) => Math.max(max, f.to), 1);
     return current > known;
   });
+}
+
+/**
+ * This checkout's build, installed the way a release is (the package's `files`, this checkout's
+ * node_modules linked in) but under another version: a second minor to run beside this one in a
+ * rolling-upgrade test before that minor exists. Only package.json's version differs, so the
+ * server reads it as it reads its own (src/common/package-info.ts): no test-only switch in the code.
+ * Made fresh per process (the build it copies may change between runs); the caller removes `dir`'s parent.
+ */
+export function currentBuildAs(version: string, parent: string): InstalledRelease {
+  mustParseServerVersion(version);
+  const dir = join(parent, `temporal-ts-${version}`, 'package');
+  mkdirSync(dir, { recursive: true });
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string; files: string[] };
+  for (const entry of pkg.files) {
+    const from = join(REPO_ROOT, entry);
+    if (existsSync(from)) cpSync(from, join(dir, entry), { recursive: true });
+  }
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ ...pkg, version }, null, 2)}\n`);
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return { version, dir, serverBin: join(dir, 'bin', 'temporal-ts.js'), sqlToolBin: join(dir, 'bin', 'temporal-sql-tool.js') };
 }

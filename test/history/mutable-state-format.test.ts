@@ -1,7 +1,7 @@
 /**
- * Mutable state formats: json/v1 (as 0.1.x wrote it, fields left out) is read as v2 with 0.1.x's own
- * defaults made explicit; v2 round-trips unchanged; a format this release does not know is refused
- * with its name and the formats it reads, never guessed at.
+ * Mutable state formats: v2 round-trips unchanged; json/v1 (as 0.1.x wrote it, 0.2.x's to rewrite)
+ * and any format this release does not know are refused with their name and the formats it reads,
+ * never guessed at.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,31 +38,26 @@ const v1 = {
   historySizeBytes: 321,
 };
 
-test('json/v1 is read with the defaults 0.1.x applied, and written back as json/v2', () => {
-  const ms = decodeMutableState({ data: Buffer.from(JSON.stringify(v1)), encoding: 'json/v1' });
-  assert.equal(ms.execution.attempt, 1);
-  assert.equal(ms.execution.executionExpirationMs, 0);
-  assert.equal(ms.execution.firstTaskBackoffPending, false);
-  assert.equal(ms.execution.executionTimeMs, v1.execution.startTimeMs);
-  assert.deepEqual([ms.children, ms.externalRequests, ms.updates], [{}, {}, {}]);
-  assert.deepEqual(ms.timers, v1.timers);
-  assert.deepEqual(ms.signalRequestIds, ['s1']);
-  const blob = encodeMutableState(ms);
-  assert.equal(blob.encoding, 'json/v2');
-  const stored = JSON.parse(blob.data.toString()) as Record<string, unknown>;
-  assert.deepEqual(stored.updates, {}, 'v2 always carries every collection');
-  assert.deepEqual(decodeMutableState(blob), ms);
+test('json/v1 (0.1.x) is no longer read: 0.2.x rewrote it, and this release starts only once that rewrite is done', () => {
+  assert.throws(
+    () => decodeMutableState({ data: Buffer.from(JSON.stringify(v1)), encoding: 'json/v1' }),
+    (err: unknown) => err instanceof UnsupportedBlobEncodingError && /"json\/v1" \(this server reads json\/v2\)/.test(err.message),
+  );
 });
 
-test('fields 0.1.x did write are kept, not replaced by defaults', () => {
-  const withFields = {
+test('json/v2 round-trips unchanged', () => {
+  const v2 = {
     ...v1,
-    execution: { ...v1.execution, attempt: 3, executionTimeMs: 42, executionExpirationMs: 99 },
-    updates: { u: { state: 'accepted', acceptedEventId: 4, completedEventId: 0 } },
+    execution: { ...v1.execution, attempt: 3, executionTimeMs: 42, executionExpirationMs: 99, firstTaskBackoffPending: false },
+    children: {},
+    externalRequests: {},
+    updates: {},
   };
-  const ms = decodeMutableState({ data: Buffer.from(JSON.stringify(withFields)), encoding: 'json/v1' });
-  assert.deepEqual([ms.execution.attempt, ms.execution.executionTimeMs, ms.execution.executionExpirationMs], [3, 42, 99]);
-  assert.deepEqual(Object.keys(ms.updates), ['u']);
+  const ms = decodeMutableState({ data: Buffer.from(JSON.stringify(v2)), encoding: 'json/v2' });
+  assert.deepEqual(ms, v2);
+  const blob = encodeMutableState(ms);
+  assert.equal(blob.encoding, 'json/v2');
+  assert.deepEqual(decodeMutableState(blob), ms);
 });
 
 test('a format this release cannot read is refused by name', () => {
@@ -72,5 +67,5 @@ test('a format this release cannot read is refused by name', () => {
       (err: unknown) => err instanceof UnsupportedBlobEncodingError && err.message.includes(JSON.stringify(encoding)),
     );
   }
-  assert.throws(() => decodeMutableState({ data: Buffer.from('{}'), encoding: 'json/v3' }), /this server reads json\/v1, json\/v2/);
+  assert.throws(() => decodeMutableState({ data: Buffer.from('{}'), encoding: 'json/v3' }), /this server reads json\/v2/);
 });

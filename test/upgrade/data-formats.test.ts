@@ -7,6 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FORMAT, READABLE, type FormatKind } from '../../src/persistence/blob';
 import { REWRITTEN_AT_START, REWRITTEN_FORMATS } from '../../src/upgrade/data-formats';
+import { readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { packageVersion } from '../../src/common/package-info';
+import { minorLine, mustParseServerVersion } from '../../src/upgrade/server-version';
+import { installedRelease, previousMinorRelease, releaseEntries } from '../helpers/releases';
 
 test('every format beyond v1 is rewritten at start or in the background', () => {
   for (const kind of Object.keys(FORMAT) as FormatKind[]) {
@@ -20,9 +25,36 @@ test('every format beyond v1 is rewritten at start or in the background', () => 
   }
 });
 
-test('a release reads its own format and the one before it', () => {
+test('a release reads the format it writes and the one the previous minor wrote, nothing older', () => {
+  const line = minorLine(mustParseServerVersion(packageVersion()));
+  const before = releaseEntries().filter((r) => minorLine(mustParseServerVersion(r.version)) < line);
   for (const kind of Object.keys(FORMAT) as FormatKind[]) {
-    assert.ok(READABLE[kind].includes(FORMAT[kind]), `${kind}: reads what it writes`);
-    if (FORMAT[kind] > 1) assert.ok(READABLE[kind].includes(FORMAT[kind] - 1), `${kind}: reads the previous minor's v${FORMAT[kind] - 1}`);
+    const blob = kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const previous = before
+      .flatMap((r) => r.dataFormats)
+      .filter((f) => f.blob === blob)
+      .reduce((max, f) => Math.max(max, f.to), 1);
+    assert.deepEqual(
+      [...READABLE[kind]].sort(),
+      [...new Set([previous, FORMAT[kind]])].sort(),
+      `${kind}: writes v${FORMAT[kind]}, the previous minor wrote v${previous}`,
+    );
+  }
+});
+
+test('the previous minor (its packed build) reads every format this build writes: in a rolling upgrade it may take over a shard a member of this build wrote', () => {
+  const prev = installedRelease(previousMinorRelease(packageVersion()).version);
+  // its blob module moved between releases: the one under dist/src/persistence that exports READABLE
+  const root = join(prev.dir, 'dist', 'src', 'persistence');
+  const file = (readdirSync(root, { recursive: true }) as string[]).find((f) => basename(f) === 'blob.js');
+  assert.ok(file, `${prev.version} has no blob.js under ${root}`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const old = require(join(root, file)) as { READABLE: Record<string, readonly number[]> };
+  assert.ok(old.READABLE, `${join(root, file)} exports no READABLE`);
+  for (const kind of Object.keys(FORMAT) as FormatKind[]) {
+    assert.ok(
+      (old.READABLE[kind] ?? [1]).includes(FORMAT[kind]),
+      `${kind}: this build writes v${FORMAT[kind]}, which ${prev.version} does not read (it reads ${String(old.READABLE[kind])}); a new format is first made readable by one minor and written by the next`,
+    );
   }
 });

@@ -48,3 +48,17 @@ test('an unfinished upgrade may be retried by its own minor only', () => {
   assert.equal(decide('0.1.0', [ran('0.1.0', false)]).kind, 'same');
   assert.equal(decide('0.2.0', [ran('0.1.0', false)]).kind, 'refuse');
 });
+
+test('from 0.3 on, a member of the active minor may (re)start while a rolling upgrade to the next has not finished', () => {
+  const rolling = [ran('0.3.0', true, 0), ran('0.4.0', false, 10)];
+  const d = decide('0.3.0', rolling);
+  assert.deepEqual(d.kind === 'same' ? [d.kind, d.active.text, d.rollingTo] : d, ['same', '0.3.0', '0.4.0']);
+  assert.equal(decide('0.3.2', rolling).kind, 'patch');
+  // the new minor's members keep joining
+  assert.equal(decide('0.4.0', rolling).kind, 'upgrade');
+  // once the new minor is active, the old one is refused
+  const done = decide('0.3.0', [ran('0.3.0', true, 0), ran('0.4.0', true, 10)]);
+  assert.match(done.kind === 'refuse' ? done.reason : '', /0\.4\.0 has already run on this database/);
+  // an older minor than the active one is refused as before
+  assert.equal(decide('0.2.0', rolling).kind, 'refuse');
+});

@@ -155,8 +155,21 @@ export class ClusterMember {
     } finally {
       clearTimeout(timer);
     }
+    let reportedOlder = '';
     const maybeActivate = async () => {
-      if (this.active || !(await this.everyShardRewritten())) return;
+      if (this.active) return;
+      const older = this.olderMembers(membership.view.members);
+      if (older.length > 0) {
+        if (older.join(', ') !== reportedOlder) {
+          reportedOlder = older.join(', ');
+          this.log.info(
+            { members: older },
+            `members of another version are alive: ${reportedOlder}; temporal-ts ${this.opts.serverVersion} is recorded active once none is left and every shard was rewritten by it`,
+          );
+        }
+        return;
+      }
+      if (!(await this.everyShardRewritten())) return;
       this.active = true;
       await activate();
     };
@@ -201,8 +214,21 @@ export class ClusterMember {
   }
 
   /**
+   * The live members running another version (a rolling upgrade under way). While one is alive this
+   * version is not recorded active, even if every shard happens to be held by members of this one:
+   * the old member may acquire a shard again at the next rebalance, and what becomes allowed once a
+   * version is active (the background data rewrite, and with it a format the old one cannot read)
+   * must wait until no old member can read the data.
+   */
+  private olderMembers(members: readonly { identity: string; serverVersion: string }[]): string[] {
+    const others = members.filter((m) => m.serverVersion !== this.opts.serverVersion).map((m) => `${m.identity} (${m.serverVersion})`);
+    return [...new Set(others)];
+  }
+
+  /**
    * The version is active once every shard's metadata was rewritten by it (the members share the
-   * shards, so the last of them to take its share completes it).
+   * shards, so the last of them to take its share completes it) and no member of another version
+   * is alive (see olderMembers).
    */
   private async everyShardRewritten(): Promise<boolean> {
     const rows = await this.store.shards.listShards();
