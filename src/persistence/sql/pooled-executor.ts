@@ -20,6 +20,7 @@
 import { BoundedCache } from './bounded-cache';
 import type { SqlDialect } from './dialect';
 import type { SqlExecutor } from './executor';
+import { countStatement, countTransaction } from './statement-stats';
 import { runProgramAsync, type Program, type Result, type Row, type Statement } from './statement';
 
 /** What a plugin's pool must offer, over its own connection type. */
@@ -87,11 +88,19 @@ export class PooledExecutor<C> implements SqlExecutor {
   }
 
   private run(conn: C, s: Statement): Promise<Result> {
+    countStatement(s.sql, true);
     return this.pool.query(
       conn,
       this.text(s.sql),
       s.params.map((v) => (v === undefined ? null : v)),
     );
+  }
+
+  /** BEGIN, COMMIT, ROLLBACK */
+  private control(conn: C, sql: 'BEGIN' | 'COMMIT' | 'ROLLBACK'): Promise<Result> {
+    countStatement(sql, true);
+    if (sql === 'BEGIN') countTransaction();
+    return this.pool.query(conn, sql, []);
   }
 
   /**
@@ -164,10 +173,10 @@ export class PooledExecutor<C> implements SqlExecutor {
     const conn = await this.pool.connect();
     let broken = false;
     try {
-      await this.pool.query(conn, 'BEGIN', []);
+      await this.control(conn, 'BEGIN');
       try {
         const out = await runProgramAsync(program(), (s) => this.run(conn, s));
-        await this.pool.query(conn, 'COMMIT', []);
+        await this.control(conn, 'COMMIT');
         return out;
       } catch (err) {
         broken = !(await this.rollback(conn));
@@ -181,7 +190,7 @@ export class PooledExecutor<C> implements SqlExecutor {
   /** false when even ROLLBACK failed (the connection is not to be reused) */
   private async rollback(conn: C): Promise<boolean> {
     try {
-      await this.pool.query(conn, 'ROLLBACK', []);
+      await this.control(conn, 'ROLLBACK');
       return true;
     } catch {
       return false;
@@ -205,7 +214,7 @@ export class PooledExecutor<C> implements SqlExecutor {
     if (conn === undefined) return;
     let broken = false;
     try {
-      await this.pool.query(conn, 'BEGIN', []);
+      await this.control(conn, 'BEGIN');
       for (let i = 0; i < group.length && !failed; i++) {
         let statementErr: unknown;
         try {
@@ -223,7 +232,7 @@ export class PooledExecutor<C> implements SqlExecutor {
       }
       if (!failed) {
         try {
-          await this.pool.query(conn, 'COMMIT', []);
+          await this.control(conn, 'COMMIT');
         } catch (err) {
           commitErr = { err };
         }
