@@ -1084,6 +1084,49 @@ for (const engine of ENGINES) {
     );
 
     test(
+      'shard fence: a write under the old range_id that meets a range_id bump in flight waits for it and is fenced out, writing nothing',
+      { skip: skip || (engine === 'sqlite' ? 'one writer at a time: no row locks' : false) },
+      async () => {
+        const shard = await freshShard(); // owner A holds range 1
+        const k = key('wf-bump-race', 'run-br1');
+        await a.executions.createWorkflowExecution(createReq(shard, 1, k));
+        const [tr] = await a.executions.getTransferTasks(shard, 0, 1);
+        assert.ok(tr);
+        const before = await db!.counts(shard);
+        const x: SqlExecutor = await openSqlExecutor(db!.config);
+        try {
+          const sleep = engine === 'postgres12' ? 'SELECT pg_sleep(0.8)' : 'SELECT SLEEP(0.8)';
+          // owner B's bump holds the shard row while the stale writes arrive
+          const bump = x.transact(function* (): Program<void> {
+            yield stmt('UPDATE shards SET range_id = 2 WHERE shard_id = ? AND range_id = 1', [shard]);
+            yield stmt(sleep);
+          });
+          await new Promise((r) => setTimeout(r, 200));
+          await Promise.all([
+            rejectsWith(
+              a.executions.updateWorkflowExecution(
+                updateReq(shard, 1, k, 1, { history: [batch(k, 3, 2)], tasks: someTasks('race'), current: { state: 3, status: 2 } }),
+              ),
+              ShardOwnershipLostError,
+              'update racing the bump',
+            ),
+            rejectsWith(
+              a.executions.createWorkflowExecution(createReq(shard, 1, key('wf-bump-race-2', 'run-br2'))),
+              ShardOwnershipLostError,
+              'create racing the bump',
+            ),
+            rejectsWith(a.executions.deleteTransferTasks(shard, 1, [tr.taskId]), ShardOwnershipLostError, 'delete racing the bump'),
+            bump,
+          ]);
+          assert.deepEqual(await db!.counts(shard), before, 'a write under the old range landed');
+          assert.equal((await a.executions.getWorkflowExecution(shard, k))?.dbRecordVersion, 1);
+        } finally {
+          await x.close();
+        }
+      },
+    );
+
+    test(
       'executor: group commit on PostgreSQL: queued programs share one transaction; a program failing by itself gets its error once, the others commit',
       { skip: skip || engine !== 'postgres12' },
       async () => {

@@ -21,6 +21,7 @@ import type {
 } from '../interfaces';
 import type { SqlDialect } from './dialect';
 import type { SqlExecutor } from './executor';
+import { MAX_ONE_STATEMENT_ROWS, createExecutionStatement, deleteTasksStatement, rowsOf, updateExecutionStatement } from './one-statement-writes';
 import { blob, num } from './rows';
 import { insertRows, stmt, type Program, type Row } from './statement';
 
@@ -80,6 +81,12 @@ function latestPerNode(treeId: string, branchId: string, rows: readonly Row[]): 
   return out;
 }
 
+/** The fence check of a one-statement write (one-statement-writes.ts): its answer's range_id. */
+function checkFence(row: Row | undefined, shardId: number, rangeId: number): void {
+  const fenced = row?.range_id;
+  if (fenced === null || fenced === undefined || num(fenced) !== rangeId) throw new ShardOwnershipLostError(shardId, rangeId);
+}
+
 export class SqlExecutionStore implements ExecutionStore {
   private readonly d: SqlDialect;
 
@@ -93,6 +100,20 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   private *create(req: CreateExecutionRequest): Program<void> {
+    if (this.d.writableCte && rowsOf(req.history, req.tasks) + 2 <= MAX_ONE_STATEMENT_ROWS) {
+      const { rows } = yield createExecutionStatement(req);
+      checkFence(rows[0], req.shardId, req.rangeId);
+      if (num(rows[0]!.matched) !== 1) {
+        const { workflowId } = req.execution.key;
+        const existing = rows[0]!.existing_run_id;
+        throw new ConditionFailedError(
+          req.current.previousRunId === undefined
+            ? `current execution of ${workflowId} exists${existing ? ` (${String(existing)})` : ''}`
+            : `current execution of ${workflowId} is no longer ${req.current.previousRunId}`,
+        );
+      }
+      return;
+    }
     yield* fenceShard(this.d, req.shardId, req.rangeId);
     const e = req.execution;
     const { key } = e;
@@ -143,9 +164,15 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   private *update(req: UpdateExecutionRequest): Program<void> {
-    yield* fenceShard(this.d, req.shardId, req.rangeId);
     const e = req.execution;
     const k = e.key;
+    if (this.d.writableCte && rowsOf(req.history, req.tasks) <= MAX_ONE_STATEMENT_ROWS) {
+      const { rows } = yield updateExecutionStatement(req);
+      checkFence(rows[0], req.shardId, req.rangeId);
+      if (num(rows[0]!.matched) !== 1) throw new ConditionFailedError(`execution ${k.workflowId}/${k.runId} changed concurrently`);
+      return;
+    }
+    yield* fenceShard(this.d, req.shardId, req.rangeId);
     const { count } = yield stmt(
       `UPDATE executions SET next_event_id = ?, db_record_version = ?, data = ?, data_encoding = ?, state = ?, state_encoding = ? WHERE ${EXECUTION_WHERE} AND db_record_version = ?`,
       [
@@ -193,6 +220,20 @@ export class SqlExecutionStore implements ExecutionStore {
   private deleteTasks<K>(shardId: number, rangeId: number, table: string, keys: readonly K[], match: (k: K) => [string, unknown[]]): Promise<void> {
     if (keys.length === 0) return Promise.resolve();
     const d = this.d;
+    if (d.writableCte && keys.length <= DELETE_CHUNK) {
+      const chunk = keys.map(match);
+      const s = deleteTasksStatement(
+        shardId,
+        rangeId,
+        table,
+        chunk.map(([sql]) => sql).join(' OR '),
+        chunk.flatMap(([, p]) => p),
+      );
+      return this.db.transact(function* () {
+        const { rows } = yield s;
+        checkFence(rows[0], shardId, rangeId);
+      });
+    }
     return this.db.transact(function* () {
       yield* fenceShard(d, shardId, rangeId);
       for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
