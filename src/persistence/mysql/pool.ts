@@ -3,7 +3,8 @@
  * shared pooled executor (../sql/pooled-executor.ts). Same options as connectMysql (TLS, BIGINT as
  * strings), connect attributes as session variables applied to every new pooled connection. One
  * probe connection through connectMysql first, so a misconfiguration fails here with its
- * explanatory message. Writes report matched rows (mysql2 sets CLIENT_FOUND_ROWS).
+ * explanatory message. Writes report matched rows (mysql2 sets CLIENT_FOUND_ROWS). Pooled sessions run
+ * at READ COMMITTED (see createMysqlPool).
  */
 import mysql, { type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
 import { DEFAULT_MAX_CONNS, type SqlConnectConfig } from '../sql-config';
@@ -26,12 +27,14 @@ export async function createMysqlPool(cfg: SqlConnectConfig, options: MysqlPoolO
     connectionLimit: options.connectionLimit ?? cfg.maxConns ?? DEFAULT_MAX_CONNS,
     waitForConnections: true,
   });
-  if (attrs.length > 0) {
-    // The core connection queues commands in order: these run before the first query of the borrower.
-    pool.on('connection', (conn: { query(sql: string, values: unknown[], cb: (err: unknown) => void): void }) => {
-      for (const [k, v] of attrs) conn.query(`SET SESSION ${k} = ?`, [v], () => undefined);
-    });
-  }
+  // The core connection queues commands in order: these run before the first query of the borrower.
+  pool.on('connection', (conn: { query(sql: string, values: unknown[], cb: (err: unknown) => void): void }) => {
+    for (const [k, v] of attrs) conn.query(`SET SESSION ${k} = ?`, [v], () => undefined);
+    // READ COMMITTED (as on PostgreSQL), last so no connection attribute overrides it: every
+    // statement sees the latest committed rows, which group commit needs (a program later in a group
+    // must not read the snapshot an earlier one began); the reads that decide a write lock anyway.
+    conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', [], () => undefined);
+  });
   return pool;
 }
 

@@ -6,10 +6,10 @@
  *    error ROLLBACKs (a connection whose ROLLBACK fails is destroyed, not reused). An error the
  *    dialect calls retryable (deadlock, serialization failure) runs the whole program again, up to
  *    MAX_ATTEMPTS times, after a short random pause.
- * Isolation is each database's default (READ COMMITTED on PostgreSQL, REPEATABLE READ on InnoDB);
- * the stores' programs use locking reads where a read decides a write, which is what both need.
+ * Isolation is READ COMMITTED (PostgreSQL's default; set on each MySQL session by mysql/pool.ts);
+ * the stores' programs use locking reads where a read decides a write.
  *
- * Group commit (PostgreSQL; see PooledExecutorOptions.groupCommit): while `groupAt` transactions are in flight (the pool is about to be exhausted) new
+ * Group commit (see PooledExecutorOptions.groupCommit): while `groupAt` transactions are in flight (the pool is about to be exhausted) new
  * programs queue, and the next transaction to finish takes up to MAX_GROUP of them into one
  * transaction: one BEGIN and one COMMIT (and one fsync on the database) for all, the programs run
  * one after the other as a serial execution would. Any error before COMMIT undoes the whole group:
@@ -44,6 +44,8 @@ export interface PooledExecutorStats {
   /** transactions that carried several programs (group commit), and the programs they carried */
   groups: number;
   grouped: number;
+  /** group transactions undone by an error before COMMIT (their programs settled or ran again alone) */
+  undone: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -62,14 +64,14 @@ export interface PooledExecutorOptions {
   maxConns?: number;
   /**
    * Group commit (see the header). Only where a statement sees the latest committed rows (READ
-   * COMMITTED: PostgreSQL): under InnoDB's REPEATABLE READ a program's plain reads would see the
-   * snapshot an earlier program of the group began, not the latest one.
+   * COMMITTED): under REPEATABLE READ a program's plain reads would see the snapshot an earlier
+   * program of the group began, not the latest one.
    */
   groupCommit?: boolean;
 }
 
 export class PooledExecutor<C> implements SqlExecutor {
-  readonly stats: PooledExecutorStats = { transactions: 0, retries: 0, groups: 0, grouped: 0 };
+  readonly stats: PooledExecutorStats = { transactions: 0, retries: 0, groups: 0, grouped: 0, undone: 0 };
   private readonly texts = new BoundedCache<string>();
   private readonly groupAt: number;
   private inflight = 0;
@@ -257,6 +259,7 @@ export class PooledExecutor<C> implements SqlExecutor {
       return;
     }
     // undone: the program that failed by itself keeps its error, the others run again alone
+    this.stats.undone++;
     const again = group.filter((q, i) => {
       if (i === failed.index && failed.own) {
         q.reject(failed.err);
