@@ -15,7 +15,9 @@
  * one after the other as a serial execution would. Any error before COMMIT undoes the whole group:
  * a program that failed by itself (a condition) gets its error (it ran once, as alone); a statement
  * error (a deadlock between groups, say) and the other programs of the group run again, each alone.
- * An error at COMMIT reaches every program of the group, as it would reach a lone one.
+ * An error at COMMIT reaches every program of the group, as it would reach a lone one. A statement
+ * marked sameUntilCommit (the shard fence) runs once per group and its answer serves the programs
+ * after it: the share lock it took holds that answer until COMMIT.
  */
 import { BoundedCache } from './bounded-cache';
 import type { SqlDialect } from './dialect';
@@ -215,6 +217,18 @@ export class PooledExecutor<C> implements SqlExecutor {
     });
     if (conn === undefined) return;
     let broken = false;
+    // answers of locking reads that hold until COMMIT (the shard fence of each program of a shard)
+    const held = new Map<string, Result>();
+    const run = (s: Statement): Promise<Result> => {
+      if (!s.sameUntilCommit) return this.run(conn, s);
+      const key = `${s.sql}\u0000${s.params.map(String).join('\u0000')}`;
+      const known = held.get(key);
+      if (known) return Promise.resolve(known);
+      return this.run(conn, s).then((r) => {
+        held.set(key, r);
+        return r;
+      });
+    };
     try {
       await this.control(conn, 'BEGIN');
       for (let i = 0; i < group.length && !failed; i++) {
@@ -222,7 +236,7 @@ export class PooledExecutor<C> implements SqlExecutor {
         try {
           outs.push(
             await runProgramAsync(group[i]!.program(), (s) =>
-              this.run(conn, s).catch((err: unknown) => {
+              run(s).catch((err: unknown) => {
                 statementErr = err;
                 throw err;
               }),

@@ -13,6 +13,12 @@ export type Row = Record<string, unknown>;
 export interface Statement {
   readonly sql: string;
   readonly params: readonly unknown[];
+  /**
+   * A locking read of rows no program writes (the shard fence): its answer holds until the
+   * transaction ends, so an executor that runs several programs in one transaction (group commit)
+   * may answer it again from the first time without asking the database.
+   */
+  readonly sameUntilCommit?: boolean;
 }
 
 export interface Result {
