@@ -24,6 +24,9 @@ export async function createMysqlPool(cfg: SqlConnectConfig, options: MysqlPoolO
   const attrs = sessionVariables(cfg);
   const pool = mysql.createPool({
     ...mysqlConnectionOptions(cfg, database),
+    // a program's independent writes go in one round trip (queryBatch); every value still travels
+    // as an escaped parameter, never spliced text
+    multipleStatements: true,
     connectionLimit: options.connectionLimit ?? cfg.maxConns ?? DEFAULT_MAX_CONNS,
     waitForConnections: true,
   });
@@ -44,6 +47,14 @@ export const mysqlPoolDriver = (pool: mysql.Pool): PoolDriver<PoolConnection> =>
   async query(conn, sql, params) {
     const [r] = await conn.query(sql, params);
     return Array.isArray(r) ? { rows: r as Row[], count: r.length } : { rows: [], count: (r as ResultSetHeader).affectedRows };
+  },
+  async queryBatch(conn, statements) {
+    const [r] = await conn.query(
+      statements.map((s) => s.sql).join('; '),
+      statements.flatMap((s) => s.params),
+    );
+    const headers = (Array.isArray(r) ? r : [r]) as ResultSetHeader[];
+    return { rows: [], count: headers.reduce((n, h) => n + (h.affectedRows ?? 0), 0) };
   },
   release: (conn, broken) => (broken ? conn.destroy() : conn.release()),
   end: () => pool.end(),

@@ -23,7 +23,7 @@ import type { SqlDialect } from './dialect';
 import type { SqlExecutor } from './executor';
 import { MAX_ONE_STATEMENT_ROWS, createExecutionStatement, deleteTasksStatement, rowsOf, updateExecutionStatement } from './one-statement-writes';
 import { blob, num } from './rows';
-import { insertRows, stmt, type Program, type Row } from './statement';
+import { insertRows, stmt, together, type Program, type Row, type Statement } from './statement';
 
 const EXECUTION_WHERE = 'shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?';
 /** outbox task keys per DELETE statement (well below every engine's limit on parameters) */
@@ -44,29 +44,31 @@ export function* fenceShard(d: SqlDialect, shardId: number, rangeId: number): Pr
   if (!row || num(row.range_id) !== rangeId) throw new ShardOwnershipLostError(shardId, rangeId);
 }
 
-function* insertHistory(shardId: number, batches: readonly HistoryBatchRow[]): Program<void> {
+function insertHistory(shardId: number, batches: readonly HistoryBatchRow[]): Statement[] {
   const rows = batches.map((b) => [shardId, b.treeId, b.branchId, b.nodeId, b.txnId, b.prevTxnId, b.events.data, b.events.encoding]);
-  yield* insertRows('history_node', ['shard_id', 'tree_id', 'branch_id', 'node_id', 'txn_id', 'prev_txn_id', 'data', 'data_encoding'], rows);
+  return insertRows('history_node', ['shard_id', 'tree_id', 'branch_id', 'node_id', 'txn_id', 'prev_txn_id', 'data', 'data_encoding'], rows);
 }
 
-function* insertTasks(shardId: number, tasks: NewTasks): Program<void> {
+function insertTasks(shardId: number, tasks: NewTasks): Statement[] {
   const queue = ['shard_id', 'task_id', 'data', 'data_encoding'];
   const timer = ['shard_id', 'visibility_timestamp', 'task_id', 'data', 'data_encoding'];
-  yield* insertRows(
-    'transfer_tasks',
-    queue,
-    tasks.transfer.map((t) => [shardId, t.taskId, t.task.data, t.task.encoding]),
-  );
-  yield* insertRows(
-    'timer_tasks',
-    timer,
-    tasks.timer.map((t) => [shardId, t.visibilityTimestampMs, t.taskId, t.task.data, t.task.encoding]),
-  );
-  yield* insertRows(
-    'visibility_tasks',
-    queue,
-    tasks.visibility.map((t) => [shardId, t.taskId, t.task.data, t.task.encoding]),
-  );
+  return [
+    ...insertRows(
+      'transfer_tasks',
+      queue,
+      tasks.transfer.map((t) => [shardId, t.taskId, t.task.data, t.task.encoding]),
+    ),
+    ...insertRows(
+      'timer_tasks',
+      timer,
+      tasks.timer.map((t) => [shardId, t.visibilityTimestampMs, t.taskId, t.task.data, t.task.encoding]),
+    ),
+    ...insertRows(
+      'visibility_tasks',
+      queue,
+      tasks.visibility.map((t) => [shardId, t.taskId, t.task.data, t.task.encoding]),
+    ),
+  ];
 }
 
 const queueTask = (r: Row): TransferTaskRow => ({ taskId: num(r.task_id), task: blob(r.data, r.data_encoding) });
@@ -144,20 +146,34 @@ export class SqlExecutionStore implements ExecutionStore {
       );
       if (count !== 1) throw new ConditionFailedError(`current execution of ${key.workflowId} is no longer ${cur.previousRunId}`);
     }
-    yield stmt(
-      'INSERT INTO executions (shard_id, namespace_id, workflow_id, run_id, next_event_id, db_record_version, data, data_encoding, state, state_encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [req.shardId, key.namespaceId, key.workflowId, key.runId, e.nextEventId, e.dbRecordVersion, e.info.data, e.info.encoding, e.state.data, e.state.encoding],
-    );
+    // the checks passed (fence held, current row ours): the rest in one round trip where the executor can
     const tree = req.historyTree;
-    yield stmt('INSERT INTO history_tree (shard_id, tree_id, branch_id, data, data_encoding) VALUES (?, ?, ?, ?, ?)', [
-      req.shardId,
-      tree.treeId,
-      tree.branchId,
-      tree.info.data,
-      tree.info.encoding,
+    yield* together([
+      stmt(
+        'INSERT INTO executions (shard_id, namespace_id, workflow_id, run_id, next_event_id, db_record_version, data, data_encoding, state, state_encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [
+          req.shardId,
+          key.namespaceId,
+          key.workflowId,
+          key.runId,
+          e.nextEventId,
+          e.dbRecordVersion,
+          e.info.data,
+          e.info.encoding,
+          e.state.data,
+          e.state.encoding,
+        ],
+      ),
+      stmt('INSERT INTO history_tree (shard_id, tree_id, branch_id, data, data_encoding) VALUES (?, ?, ?, ?, ?)', [
+        req.shardId,
+        tree.treeId,
+        tree.branchId,
+        tree.info.data,
+        tree.info.encoding,
+      ]),
+      ...insertHistory(req.shardId, req.history),
+      ...insertTasks(req.shardId, req.tasks),
     ]);
-    yield* insertHistory(req.shardId, req.history);
-    yield* insertTasks(req.shardId, req.tasks);
   }
 
   updateWorkflowExecution(req: UpdateExecutionRequest): Promise<void> {
@@ -191,18 +207,23 @@ export class SqlExecutionStore implements ExecutionStore {
       ],
     );
     if (count !== 1) throw new ConditionFailedError(`execution ${k.workflowId}/${k.runId} changed concurrently`);
-    if (req.current) {
-      yield stmt(`UPDATE current_executions SET state = ?, status = ? WHERE ${EXECUTION_WHERE}`, [
-        req.current.state,
-        req.current.status,
-        req.shardId,
-        k.namespaceId,
-        k.workflowId,
-        k.runId,
-      ]);
-    }
-    yield* insertHistory(req.shardId, req.history);
-    yield* insertTasks(req.shardId, req.tasks);
+    // the checks passed (fence held, execution row ours): the rest in one round trip where the executor can
+    yield* together([
+      ...(req.current
+        ? [
+            stmt(`UPDATE current_executions SET state = ?, status = ? WHERE ${EXECUTION_WHERE}`, [
+              req.current.state,
+              req.current.status,
+              req.shardId,
+              k.namespaceId,
+              k.workflowId,
+              k.runId,
+            ]),
+          ]
+        : []),
+      ...insertHistory(req.shardId, req.history),
+      ...insertTasks(req.shardId, req.tasks),
+    ]);
   }
 
   deleteWorkflowExecution(shardId: number, rangeId: number, key: ExecutionKey): Promise<void> {

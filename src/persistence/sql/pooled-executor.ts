@@ -31,6 +31,11 @@ export interface PoolDriver<C> {
   connect(): Promise<C>;
   /** `sql` is in the driver's placeholders already; no parameter is undefined */
   query(conn: C, sql: string, params: unknown[]): Promise<Result>;
+  /**
+   * Several statements in one round trip, in order, stopping at the first error (which it throws);
+   * count is the sum of theirs. Without it a batch runs one statement after the other.
+   */
+  queryBatch?(conn: C, statements: readonly { sql: string; params: unknown[] }[]): Promise<Result>;
   /** back to the pool; a `broken` one is closed instead */
   release(conn: C, broken: boolean): void;
   end(): Promise<void>;
@@ -91,7 +96,21 @@ export class PooledExecutor<C> implements SqlExecutor {
     return this.texts.get(sql, (s) => this.dialect.placeholders(s));
   }
 
+  private async runBatch(conn: C, batch: readonly Statement[]): Promise<Result> {
+    if (this.pool.queryBatch) {
+      batch.forEach((s, i) => countStatement(s.sql, i === 0));
+      return this.pool.queryBatch(
+        conn,
+        batch.map((s) => ({ sql: this.text(s.sql), params: s.params.map((v) => (v === undefined ? null : v)) })),
+      );
+    }
+    let count = 0;
+    for (const s of batch) count += (await this.run(conn, s)).count;
+    return { rows: [], count };
+  }
+
   private run(conn: C, s: Statement): Promise<Result> {
+    if (s.batch) return this.runBatch(conn, s.batch);
     countStatement(s.sql, true);
     return this.pool.query(
       conn,

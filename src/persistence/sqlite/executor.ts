@@ -33,6 +33,7 @@ export class SqliteExecutor implements SqlExecutor {
   }
 
   private run(s: Statement): Result {
+    if (s.batch) return { rows: [], count: s.batch.reduce((n, one) => n + this.run(one).count, 0) };
     countStatement(s.sql, false);
     const st = this.prepared.get(s.sql, (sql) => this.db.prepare(sql));
     const params = s.params.map(param);
