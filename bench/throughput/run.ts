@@ -28,6 +28,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Client, Connection } from '@temporalio/client';
+import type { SqlStatementStats } from '../../src/persistence/sql/statement-stats';
 import { benchBundle, createBenchWorker } from './worker';
 
 const REPO = resolve(__dirname, '..', '..', '..');
@@ -139,16 +140,31 @@ function createDb(kind: string): BenchDb {
 }
 
 // ---------------------------------------------------------------- processes
+/** The server's "STATS <json>" lines (answers to SIGUSR2), by child. */
+const statsLines = new WeakMap<ChildProcess, SqlStatementStats[]>();
+
+/** Asks the server for its SQL statement counts (server-process.ts) and waits for the answer. */
+async function serverStats(server: ChildProcess): Promise<SqlStatementStats | undefined> {
+  const lines = statsLines.get(server)!;
+  const before = lines.length;
+  server.kill('SIGUSR2');
+  for (let i = 0; i < 200 && lines.length === before; i++) await new Promise((r) => setTimeout(r, 25));
+  return lines[before];
+}
+
 function startChild(script: string, arg: string, readyPrefix: string): Promise<{ child: ChildProcess; line: string }> {
   // BENCH_SERVER_NODE_ARGS / BENCH_WORKER_NODE_ARGS: extra node flags (e.g. --cpu-prof) for the children
   const extra = (script.includes('server') ? process.env.BENCH_SERVER_NODE_ARGS : process.env.BENCH_WORKER_NODE_ARGS) ?? '';
   const child = spawn(process.execPath, [...extra.split(' ').filter(Boolean), join(__dirname, script), arg], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const stats: SqlStatementStats[] = [];
+  statsLines.set(child, stats);
   return new Promise((res, rej) => {
     const rl = createInterface({ input: child.stdout! });
     rl.on('line', (line) => {
-      if (line.startsWith(readyPrefix)) res({ child, line });
+      if (line.startsWith('STATS ')) stats.push(JSON.parse(line.slice(6)) as SqlStatementStats);
+      else if (line.startsWith(readyPrefix)) res({ child, line });
       else process.stderr.write(`[${script}] ${line}\n`);
     });
     child.on('exit', (code) => rej(new Error(`${script} exited with ${code} before it was ready`)));
@@ -176,6 +192,29 @@ function memoryOf(pid: number): { rssMb: number; peakRssMb: number } {
 function cpuSecondsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (100/s)
+}
+
+/** With TTS_SQL_STATS_TEXTS=1 on the server: statements per workflow by SQL text, most first (to stderr). */
+function printStatementTexts(from: Record<string, number>, to: Record<string, number>, workflows: number): void {
+  const rows = Object.entries(to)
+    .map(([sql, n]) => [sql, (n - (from[sql] ?? 0)) / Math.max(1, workflows)] as const)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+  for (const [sql, n] of rows) process.stderr.write(`${n.toFixed(2).padStart(7)}  ${sql}\n`);
+}
+
+/** The SQL counters of every member, summed (per-text breakdown only for a single process). */
+async function clusterStats(servers: readonly ChildProcess[]): Promise<SqlStatementStats | undefined> {
+  const all = await Promise.all(servers.map(serverStats));
+  if (all.some((s) => s === undefined)) return undefined;
+  if (all.length === 1) return all[0];
+  const total = { ...all[0]!, byText: undefined };
+  for (const s of all.slice(1)) {
+    total.statements += s!.statements;
+    total.roundTrips += s!.roundTrips;
+    total.transactions += s!.transactions;
+  }
+  return total;
 }
 
 // ---------------------------------------------------------------- one run
@@ -238,7 +277,9 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
     let cpuAtStart = 0;
     let workerCpuAtStart = 0;
     let benchCpuAtStart = 0;
+    let statsAtStart: Promise<SqlStatementStats | undefined> = Promise.resolve(undefined);
     const cpuTimer = setTimeout(() => {
+      statsAtStart = clusterStats(servers);
       cpuAtStart = sum(servers, cpuSecondsOf);
       if (workerChild) workerCpuAtStart = sum(workerChildren, cpuSecondsOf);
       benchCpuAtStart = cpuSecondsOf(process.pid);
@@ -265,6 +306,7 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
     );
     clearTimeout(cpuTimer);
     const serverCpuS = sum(servers, cpuSecondsOf) - cpuAtStart;
+    const [s0, s1] = [await statsAtStart, await clusterStats(servers)];
     const workerCpuS = workerChild ? sum(workerChildren, cpuSecondsOf) - workerCpuAtStart : 0;
     const benchCpuS = cpuSecondsOf(process.pid) - benchCpuAtStart;
     const elapsedS = f.durationS + (performance.now() - measureTo) / 1000;
@@ -274,6 +316,9 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
     const p = (q: number): number => +(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN).toFixed(1);
     // every workflow that completed after the warm-up used server CPU in the window, so count them all
     const perWorkflow = (cpuS: number): number => +((cpuS * 1000) / Math.max(1, completedAfterWarmup)).toFixed(2);
+    const sqlPerWorkflow = (k: 'statements' | 'roundTrips' | 'transactions'): number | undefined =>
+      s0 && s1 ? +((s1[k] - s0[k]) / Math.max(1, completedAfterWarmup)).toFixed(2) : undefined;
+    if (s0?.byText && s1?.byText) printStatementTexts(s0.byText, s1.byText, completedAfterWarmup);
     return {
       db: kind,
       processes: f.processes,
@@ -286,6 +331,9 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
       p99ms: p(0.99),
       serverCpuMsPerWorkflow: perWorkflow(serverCpuS),
       ...(workerChild ? { workerCpuMsPerWorkflow: perWorkflow(workerCpuS) } : {}),
+      sqlStatementsPerWorkflow: sqlPerWorkflow('statements'),
+      sqlRoundTripsPerWorkflow: sqlPerWorkflow('roundTrips'),
+      sqlTransactionsPerWorkflow: sqlPerWorkflow('transactions'),
       serverRssMb: mem.rssMb,
       serverPeakRssMb: mem.peakRssMb,
       serverCpuPercent: Math.round((serverCpuS / elapsedS) * 100),
@@ -312,10 +360,10 @@ async function main(): Promise<void> {
   }
   console.log('');
   console.log(`worker ${f.worker}, ${f.concurrency} in flight, ${f.durationS} s measured, ${f.processes} server process(es)`);
-  console.log('db        wf/s     p50 ms   p99 ms   server CPU ms/wf   server RSS MB (peak)');
+  console.log('db        wf/s     p50 ms   p99 ms   server CPU ms/wf   SQL stmts/wf (trips, txns)   server RSS MB (peak)');
   for (const r of results) {
     console.log(
-      `${String(r.db).padEnd(9)} ${String(r.workflowsPerSecond).padStart(7)}  ${String(r.p50ms).padStart(7)}  ${String(r.p99ms).padStart(7)}   ${String(r.serverCpuMsPerWorkflow).padStart(16)}   ${r.serverRssMb} (${r.serverPeakRssMb})`,
+      `${String(r.db).padEnd(9)} ${String(r.workflowsPerSecond).padStart(7)}  ${String(r.p50ms).padStart(7)}  ${String(r.p99ms).padStart(7)}   ${String(r.serverCpuMsPerWorkflow).padStart(16)}   ${`${String(r.sqlStatementsPerWorkflow)} (${String(r.sqlRoundTripsPerWorkflow)}, ${String(r.sqlTransactionsPerWorkflow)})`.padStart(26)}   ${r.serverRssMb} (${r.serverPeakRssMb})`,
     );
   }
   process.exit(0);

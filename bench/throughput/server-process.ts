@@ -1,8 +1,9 @@
 /**
  * The benchmark's server, in its own process so that its RSS is its own: reads a JSON
- * SqlConnectConfig (+ numHistoryShards) from argv[2], prints "PORT <n>" once it serves, stops on
- * SIGTERM/SIGINT and exits.
+ * SqlConnectConfig (+ numHistoryShards) from argv[2], prints "PORT <n>" once it serves, prints
+ * "STATS <json>" (the SQL statement counts so far) on SIGUSR2, stops on SIGTERM/SIGINT and exits.
  */
+import { sqlStatementStats } from '../../src/persistence/sql/statement-stats';
 import { startTemporalServer } from '../../src/server/server';
 import type { SqlConnectConfig } from '../../src/persistence/sql-config';
 
@@ -18,6 +19,7 @@ void (async () => {
   const stop = (): void => {
     void server.stop().finally(() => process.exit(0));
   };
+  process.on('SIGUSR2', () => process.stdout.write(`STATS ${JSON.stringify(sqlStatementStats())}\n`));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 })().catch((err: unknown) => {

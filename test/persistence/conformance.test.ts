@@ -24,7 +24,7 @@ import { ENGINES, type Engine, MYSQL, PG, dropDatabase, engineAvailability, tool
 import { sqlTool } from '../helpers/processes';
 import { openPersistence, openSqlExecutor, stmt, type Program, type SqlExecutor } from '../../src/persistence';
 import { PooledExecutor } from '../../src/persistence/sql/pooled-executor';
-import { fenceShard } from '../../src/persistence/sql/execution-store';
+import { SqlExecutionStore, fenceShard } from '../../src/persistence/sql/execution-store';
 import type {
   CreateExecutionRequest,
   DataBlob,
@@ -1084,8 +1084,51 @@ for (const engine of ENGINES) {
     );
 
     test(
-      'executor: group commit on PostgreSQL: queued programs share one transaction; a program failing by itself gets its error once, the others commit',
-      { skip: skip || engine !== 'postgres12' },
+      'shard fence: a write under the old range_id that meets a range_id bump in flight waits for it and is fenced out, writing nothing',
+      { skip: skip || (engine === 'sqlite' ? 'one writer at a time: no row locks' : false) },
+      async () => {
+        const shard = await freshShard(); // owner A holds range 1
+        const k = key('wf-bump-race', 'run-br1');
+        await a.executions.createWorkflowExecution(createReq(shard, 1, k));
+        const [tr] = await a.executions.getTransferTasks(shard, 0, 1);
+        assert.ok(tr);
+        const before = await db!.counts(shard);
+        const x: SqlExecutor = await openSqlExecutor(db!.config);
+        try {
+          const sleep = engine === 'postgres12' ? 'SELECT pg_sleep(0.8)' : 'SELECT SLEEP(0.8)';
+          // owner B's bump holds the shard row while the stale writes arrive
+          const bump = x.transact(function* (): Program<void> {
+            yield stmt('UPDATE shards SET range_id = 2 WHERE shard_id = ? AND range_id = 1', [shard]);
+            yield stmt(sleep);
+          });
+          await new Promise((r) => setTimeout(r, 200));
+          await Promise.all([
+            rejectsWith(
+              a.executions.updateWorkflowExecution(
+                updateReq(shard, 1, k, 1, { history: [batch(k, 3, 2)], tasks: someTasks('race'), current: { state: 3, status: 2 } }),
+              ),
+              ShardOwnershipLostError,
+              'update racing the bump',
+            ),
+            rejectsWith(
+              a.executions.createWorkflowExecution(createReq(shard, 1, key('wf-bump-race-2', 'run-br2'))),
+              ShardOwnershipLostError,
+              'create racing the bump',
+            ),
+            rejectsWith(a.executions.deleteTransferTasks(shard, 1, [tr.taskId]), ShardOwnershipLostError, 'delete racing the bump'),
+            bump,
+          ]);
+          assert.deepEqual(await db!.counts(shard), before, 'a write under the old range landed');
+          assert.equal((await a.executions.getWorkflowExecution(shard, k))?.dbRecordVersion, 1);
+        } finally {
+          await x.close();
+        }
+      },
+    );
+
+    test(
+      'executor: group commit on PostgreSQL and MySQL: queued programs share one transaction; a program failing by itself gets its error once, the others commit',
+      { skip: skip || (engine === 'sqlite' ? 'group commit of its own (group-commit.test.ts)' : false) },
       async () => {
         // 5 connections: transactions queue (and group) once 2 are in flight
         const x = await openSqlExecutor({ ...db!.config, maxConns: 5 });
@@ -1128,6 +1171,76 @@ for (const engine of ENGINES) {
           });
           assert.equal(runs.get(ids[6]!), 1, 'a condition failure is not run again');
           for (const [i, id] of ids.entries()) assert.equal(await rangeOf(id), i === 6 ? 1 : 2, `shard ${id}`);
+        } finally {
+          await x.close();
+        }
+      },
+    );
+
+    test(
+      'pooled executors run at READ COMMITTED: a plain read in a transaction sees what committed after its first read (group commit relies on it)',
+      { skip: skip || (engine === 'sqlite' ? 'one writer at a time' : false) },
+      async () => {
+        const shard = await freshShard();
+        const x: SqlExecutor = await openSqlExecutor(db!.config);
+        try {
+          const sleep = engine === 'postgres12' ? 'SELECT pg_sleep(0.6)' : 'SELECT SLEEP(0.6)';
+          const read = stmt('SELECT range_id FROM shards WHERE shard_id = ?', [shard]);
+          const seen = x.transact(function* (): Program<number[]> {
+            const first = yield read;
+            yield stmt(sleep);
+            const second = yield read;
+            return [Number(first.rows[0]!.range_id), Number(second.rows[0]!.range_id)];
+          });
+          await new Promise((r) => setTimeout(r, 200));
+          await b.shards.updateShard(shard, 1, 2, bl('owner-b'));
+          assert.deepEqual(await seen, [1, 2]);
+        } finally {
+          await x.close();
+        }
+      },
+    );
+
+    test(
+      'group commit: a stale-range write queued in a group is refused and writes nothing; its neighbours in the group commit',
+      { skip: skip || (engine === 'sqlite' ? 'group commit of its own (group-commit.test.ts)' : false) },
+      async () => {
+        const good = await freshShard();
+        const stale = await freshShard();
+        const goodKeys = Array.from({ length: 8 }, (_, i) => key(`wf-grp-${i}`, `run-grp-${i}`));
+        const staleKeys = [key('wf-grp-stale-1', 'run-grp-s1'), key('wf-grp-stale-2', 'run-grp-s2')];
+        for (const k of goodKeys) await a.executions.createWorkflowExecution(createReq(good, 1, k));
+        for (const k of staleKeys) await a.executions.createWorkflowExecution(createReq(stale, 1, k));
+        await b.shards.updateShard(stale, 1, 2, bl('owner-b'));
+        const [goodBefore, staleBefore] = [await db!.counts(good), await db!.counts(stale)];
+        // 5 connections: transactions queue (and group) once 2 are in flight
+        const x = await openSqlExecutor({ ...db!.config, maxConns: 5 });
+        try {
+          assert.ok(x instanceof PooledExecutor);
+          const store = new SqlExecutionStore(x);
+          const before = { ...x.stats };
+          const writes = [...goodKeys.slice(0, 4), staleKeys[0]!, ...goodKeys.slice(4), staleKeys[1]!].map((k) => {
+            const shard = staleKeys.includes(k) ? stale : good;
+            return store.updateWorkflowExecution(
+              updateReq(shard, 1, k, 1, { history: [batch(k, 3, 2)], tasks: someTasks(`grp-${k.runId}`), current: { state: 2, status: 1 } }),
+            );
+          });
+          const settled = await Promise.allSettled(writes);
+          // the group that held a stale write was undone, and its good writes ran again alone
+          assert.ok(x.stats.undone > before.undone, 'a stale write was in a group');
+          const rejected = settled.filter((r) => r.status === 'rejected');
+          assert.equal(rejected.length, 2, `only the stale writes fail: ${rejected.map((r) => String(r.reason)).join('; ')}`);
+          for (const r of rejected) assert.ok(r.reason instanceof ShardOwnershipLostError, `a stale write fails with ${String(r.reason)}`);
+          assert.deepEqual(await db!.counts(stale), staleBefore, 'a stale write landed');
+          for (const k of staleKeys) assert.equal((await a.executions.getWorkflowExecution(stale, k))?.dbRecordVersion, 1);
+          for (const k of goodKeys) {
+            assert.equal((await a.executions.getWorkflowExecution(good, k))?.dbRecordVersion, 2, `${k.workflowId} committed once`);
+            assert.equal((await a.executions.getCurrentExecution(good, 'ns-1', k.workflowId))?.state, 2);
+          }
+          const goodAfter = await db!.counts(good);
+          assert.equal(goodAfter.history_node, goodBefore.history_node! + 8);
+          assert.equal(goodAfter.transfer_tasks, goodBefore.transfer_tasks! + 8);
+          assert.equal(goodAfter.timer_tasks, goodBefore.timer_tasks! + 8);
         } finally {
           await x.close();
         }

@@ -1,8 +1,8 @@
 /**
  * MySQL 8's dialect (mysql8 plugin; only SQL common to MySQL 8 and MariaDB 10.11 is used): `?`
  * placeholders, ON DUPLICATE KEY UPDATE, FOR UPDATE / LOCK IN SHARE MODE, errno 1062 (duplicate key)
- * and 1213 (deadlock, retried). InnoDB runs at REPEATABLE READ: every read that decides a write is a
- * locking read, so it sees the latest committed row and not the transaction's snapshot. The tables
+ * and 1213 (deadlock, retried). The pool's sessions run at READ COMMITTED (mysql/pool.ts), and every
+ * read that decides a write is a locking read besides, so it sees the latest committed row. The tables
  * are utf8mb4_bin, so plain ORDER BY is byte order.
  */
 import { likeStartsWith, type SqlDialect } from '../sql/dialect';
@@ -30,6 +30,7 @@ export const mysqlDialect: SqlDialect = {
   placeholders: (sql) => sql,
   forUpdate: ' FOR UPDATE',
   forShare: ' LOCK IN SHARE MODE',
+  writableCte: false,
   ignoreDuplicate: (key) => `ON DUPLICATE KEY UPDATE ${key[0]} = ${key[0]}`,
   // ON DUPLICATE KEY UPDATE has no WHERE: under a condition each column keeps its value unless the
   // condition holds. Assignments run left to right, so the columns the condition reads go last.

@@ -1,4 +1,5 @@
 /** The mysql8 plugin as the registry (../plugins.ts) sees it. */
+import { DEFAULT_MAX_CONNS } from '../sql-config';
 import type { SqlPlugin } from '../sql/plugin';
 import { PooledExecutor } from '../sql/pooled-executor';
 import { MysqlAdminDB, MysqlDatabaseAdmin } from './admin';
@@ -11,7 +12,8 @@ export const mysqlPlugin: SqlPlugin = {
   aliases: {
     mysql: 'plugin "mysql" means "mysql8" here (MySQL 8.0 and later; Temporal retired the 5.7 plugin in 1.24)',
   },
-  openExecutor: async (cfg) => new PooledExecutor(mysqlDialect, mysqlPoolDriver(await createMysqlPool(cfg))),
+  openExecutor: async (cfg) =>
+    new PooledExecutor(mysqlDialect, mysqlPoolDriver(await createMysqlPool(cfg)), { maxConns: cfg.maxConns ?? DEFAULT_MAX_CONNS, groupCommit: true }),
   openSchemaAdmin: (cfg) => MysqlAdminDB.open(cfg),
   databaseAdmin: (cfg, defaultDb) => new MysqlDatabaseAdmin(cfg, defaultDb),
 };

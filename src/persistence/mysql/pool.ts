@@ -3,7 +3,8 @@
  * shared pooled executor (../sql/pooled-executor.ts). Same options as connectMysql (TLS, BIGINT as
  * strings), connect attributes as session variables applied to every new pooled connection. One
  * probe connection through connectMysql first, so a misconfiguration fails here with its
- * explanatory message. Writes report matched rows (mysql2 sets CLIENT_FOUND_ROWS).
+ * explanatory message. Writes report matched rows (mysql2 sets CLIENT_FOUND_ROWS). Pooled sessions run
+ * at READ COMMITTED (see createMysqlPool).
  */
 import mysql, { type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
 import { DEFAULT_MAX_CONNS, type SqlConnectConfig } from '../sql-config';
@@ -23,15 +24,20 @@ export async function createMysqlPool(cfg: SqlConnectConfig, options: MysqlPoolO
   const attrs = sessionVariables(cfg);
   const pool = mysql.createPool({
     ...mysqlConnectionOptions(cfg, database),
+    // a program's independent writes go in one round trip (queryBatch); every value still travels
+    // as an escaped parameter, never spliced text
+    multipleStatements: true,
     connectionLimit: options.connectionLimit ?? cfg.maxConns ?? DEFAULT_MAX_CONNS,
     waitForConnections: true,
   });
-  if (attrs.length > 0) {
-    // The core connection queues commands in order: these run before the first query of the borrower.
-    pool.on('connection', (conn: { query(sql: string, values: unknown[], cb: (err: unknown) => void): void }) => {
-      for (const [k, v] of attrs) conn.query(`SET SESSION ${k} = ?`, [v], () => undefined);
-    });
-  }
+  // The core connection queues commands in order: these run before the first query of the borrower.
+  pool.on('connection', (conn: { query(sql: string, values: unknown[], cb: (err: unknown) => void): void }) => {
+    for (const [k, v] of attrs) conn.query(`SET SESSION ${k} = ?`, [v], () => undefined);
+    // READ COMMITTED (as on PostgreSQL), last so no connection attribute overrides it: every
+    // statement sees the latest committed rows, which group commit needs (a program later in a group
+    // must not read the snapshot an earlier one began); the reads that decide a write lock anyway.
+    conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', [], () => undefined);
+  });
   return pool;
 }
 
@@ -41,6 +47,14 @@ export const mysqlPoolDriver = (pool: mysql.Pool): PoolDriver<PoolConnection> =>
   async query(conn, sql, params) {
     const [r] = await conn.query(sql, params);
     return Array.isArray(r) ? { rows: r as Row[], count: r.length } : { rows: [], count: (r as ResultSetHeader).affectedRows };
+  },
+  async queryBatch(conn, statements) {
+    const [r] = await conn.query(
+      statements.map((s) => s.sql).join('; '),
+      statements.flatMap((s) => s.params),
+    );
+    const headers = (Array.isArray(r) ? r : [r]) as ResultSetHeader[];
+    return { rows: [], count: headers.reduce((n, h) => n + (h.affectedRows ?? 0), 0) };
   },
   release: (conn, broken) => (broken ? conn.destroy() : conn.release()),
   end: () => pool.end(),

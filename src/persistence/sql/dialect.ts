@@ -28,6 +28,11 @@ export interface SqlDialect {
   placeholders(sql: string): string;
   /** Appended to a read inside a write: lock the rows read for the rest of the transaction. */
   readonly forUpdate: string;
+  /**
+   * Data-modifying statements in WITH (PostgreSQL): a shard write goes as one statement
+   * (one-statement-writes.ts) instead of one per table.
+   */
+  readonly writableCte: boolean;
   /** Appended to a read inside a write: share-lock the rows read (writers of them wait, readers do not). */
   readonly forShare: string;
   /**

@@ -21,8 +21,9 @@ import type {
 } from '../interfaces';
 import type { SqlDialect } from './dialect';
 import type { SqlExecutor } from './executor';
+import { MAX_ONE_STATEMENT_ROWS, createExecutionStatement, deleteTasksStatement, rowsOf, updateExecutionStatement } from './one-statement-writes';
 import { blob, num } from './rows';
-import { insertRows, stmt, type Program, type Row } from './statement';
+import { insertRows, stmt, together, type Program, type Row, type Statement } from './statement';
 
 const EXECUTION_WHERE = 'shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?';
 /** outbox task keys per DELETE statement (well below every engine's limit on parameters) */
@@ -37,34 +38,37 @@ const DELETE_CHUNK = 200;
  * read sees the latest committed range_id on PostgreSQL and InnoDB alike, whatever the isolation.
  */
 export function* fenceShard(d: SqlDialect, shardId: number, rangeId: number): Program<void> {
-  const { rows } = yield stmt(`SELECT range_id FROM shards WHERE shard_id = ?${d.forShare}`, [shardId]);
+  // no program writes the shards row (updateShard is a write of its own), so the lock holds its answer
+  const { rows } = yield { ...stmt(`SELECT range_id FROM shards WHERE shard_id = ?${d.forShare}`, [shardId]), sameUntilCommit: d.forShare !== '' };
   const row = rows[0];
   if (!row || num(row.range_id) !== rangeId) throw new ShardOwnershipLostError(shardId, rangeId);
 }
 
-function* insertHistory(shardId: number, batches: readonly HistoryBatchRow[]): Program<void> {
+function insertHistory(shardId: number, batches: readonly HistoryBatchRow[]): Statement[] {
   const rows = batches.map((b) => [shardId, b.treeId, b.branchId, b.nodeId, b.txnId, b.prevTxnId, b.events.data, b.events.encoding]);
-  yield* insertRows('history_node', ['shard_id', 'tree_id', 'branch_id', 'node_id', 'txn_id', 'prev_txn_id', 'data', 'data_encoding'], rows);
+  return insertRows('history_node', ['shard_id', 'tree_id', 'branch_id', 'node_id', 'txn_id', 'prev_txn_id', 'data', 'data_encoding'], rows);
 }
 
-function* insertTasks(shardId: number, tasks: NewTasks): Program<void> {
+function insertTasks(shardId: number, tasks: NewTasks): Statement[] {
   const queue = ['shard_id', 'task_id', 'data', 'data_encoding'];
   const timer = ['shard_id', 'visibility_timestamp', 'task_id', 'data', 'data_encoding'];
-  yield* insertRows(
-    'transfer_tasks',
-    queue,
-    tasks.transfer.map((t) => [shardId, t.taskId, t.task.data, t.task.encoding]),
-  );
-  yield* insertRows(
-    'timer_tasks',
-    timer,
-    tasks.timer.map((t) => [shardId, t.visibilityTimestampMs, t.taskId, t.task.data, t.task.encoding]),
-  );
-  yield* insertRows(
-    'visibility_tasks',
-    queue,
-    tasks.visibility.map((t) => [shardId, t.taskId, t.task.data, t.task.encoding]),
-  );
+  return [
+    ...insertRows(
+      'transfer_tasks',
+      queue,
+      tasks.transfer.map((t) => [shardId, t.taskId, t.task.data, t.task.encoding]),
+    ),
+    ...insertRows(
+      'timer_tasks',
+      timer,
+      tasks.timer.map((t) => [shardId, t.visibilityTimestampMs, t.taskId, t.task.data, t.task.encoding]),
+    ),
+    ...insertRows(
+      'visibility_tasks',
+      queue,
+      tasks.visibility.map((t) => [shardId, t.taskId, t.task.data, t.task.encoding]),
+    ),
+  ];
 }
 
 const queueTask = (r: Row): TransferTaskRow => ({ taskId: num(r.task_id), task: blob(r.data, r.data_encoding) });
@@ -80,6 +84,12 @@ function latestPerNode(treeId: string, branchId: string, rows: readonly Row[]): 
   return out;
 }
 
+/** The fence check of a one-statement write (one-statement-writes.ts): its answer's range_id. */
+function checkFence(row: Row | undefined, shardId: number, rangeId: number): void {
+  const fenced = row?.range_id;
+  if (fenced === null || fenced === undefined || num(fenced) !== rangeId) throw new ShardOwnershipLostError(shardId, rangeId);
+}
+
 export class SqlExecutionStore implements ExecutionStore {
   private readonly d: SqlDialect;
 
@@ -93,6 +103,20 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   private *create(req: CreateExecutionRequest): Program<void> {
+    if (this.d.writableCte && rowsOf(req.history, req.tasks) + 2 <= MAX_ONE_STATEMENT_ROWS) {
+      const { rows } = yield createExecutionStatement(req);
+      checkFence(rows[0], req.shardId, req.rangeId);
+      if (num(rows[0]!.matched) !== 1) {
+        const { workflowId } = req.execution.key;
+        const existing = rows[0]!.existing_run_id;
+        throw new ConditionFailedError(
+          req.current.previousRunId === undefined
+            ? `current execution of ${workflowId} exists${existing ? ` (${String(existing)})` : ''}`
+            : `current execution of ${workflowId} is no longer ${req.current.previousRunId}`,
+        );
+      }
+      return;
+    }
     yield* fenceShard(this.d, req.shardId, req.rangeId);
     const e = req.execution;
     const { key } = e;
@@ -122,20 +146,34 @@ export class SqlExecutionStore implements ExecutionStore {
       );
       if (count !== 1) throw new ConditionFailedError(`current execution of ${key.workflowId} is no longer ${cur.previousRunId}`);
     }
-    yield stmt(
-      'INSERT INTO executions (shard_id, namespace_id, workflow_id, run_id, next_event_id, db_record_version, data, data_encoding, state, state_encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [req.shardId, key.namespaceId, key.workflowId, key.runId, e.nextEventId, e.dbRecordVersion, e.info.data, e.info.encoding, e.state.data, e.state.encoding],
-    );
+    // the checks passed (fence held, current row ours): the rest in one round trip where the executor can
     const tree = req.historyTree;
-    yield stmt('INSERT INTO history_tree (shard_id, tree_id, branch_id, data, data_encoding) VALUES (?, ?, ?, ?, ?)', [
-      req.shardId,
-      tree.treeId,
-      tree.branchId,
-      tree.info.data,
-      tree.info.encoding,
+    yield* together([
+      stmt(
+        'INSERT INTO executions (shard_id, namespace_id, workflow_id, run_id, next_event_id, db_record_version, data, data_encoding, state, state_encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [
+          req.shardId,
+          key.namespaceId,
+          key.workflowId,
+          key.runId,
+          e.nextEventId,
+          e.dbRecordVersion,
+          e.info.data,
+          e.info.encoding,
+          e.state.data,
+          e.state.encoding,
+        ],
+      ),
+      stmt('INSERT INTO history_tree (shard_id, tree_id, branch_id, data, data_encoding) VALUES (?, ?, ?, ?, ?)', [
+        req.shardId,
+        tree.treeId,
+        tree.branchId,
+        tree.info.data,
+        tree.info.encoding,
+      ]),
+      ...insertHistory(req.shardId, req.history),
+      ...insertTasks(req.shardId, req.tasks),
     ]);
-    yield* insertHistory(req.shardId, req.history);
-    yield* insertTasks(req.shardId, req.tasks);
   }
 
   updateWorkflowExecution(req: UpdateExecutionRequest): Promise<void> {
@@ -143,9 +181,15 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   private *update(req: UpdateExecutionRequest): Program<void> {
-    yield* fenceShard(this.d, req.shardId, req.rangeId);
     const e = req.execution;
     const k = e.key;
+    if (this.d.writableCte && rowsOf(req.history, req.tasks) <= MAX_ONE_STATEMENT_ROWS) {
+      const { rows } = yield updateExecutionStatement(req);
+      checkFence(rows[0], req.shardId, req.rangeId);
+      if (num(rows[0]!.matched) !== 1) throw new ConditionFailedError(`execution ${k.workflowId}/${k.runId} changed concurrently`);
+      return;
+    }
+    yield* fenceShard(this.d, req.shardId, req.rangeId);
     const { count } = yield stmt(
       `UPDATE executions SET next_event_id = ?, db_record_version = ?, data = ?, data_encoding = ?, state = ?, state_encoding = ? WHERE ${EXECUTION_WHERE} AND db_record_version = ?`,
       [
@@ -163,18 +207,23 @@ export class SqlExecutionStore implements ExecutionStore {
       ],
     );
     if (count !== 1) throw new ConditionFailedError(`execution ${k.workflowId}/${k.runId} changed concurrently`);
-    if (req.current) {
-      yield stmt(`UPDATE current_executions SET state = ?, status = ? WHERE ${EXECUTION_WHERE}`, [
-        req.current.state,
-        req.current.status,
-        req.shardId,
-        k.namespaceId,
-        k.workflowId,
-        k.runId,
-      ]);
-    }
-    yield* insertHistory(req.shardId, req.history);
-    yield* insertTasks(req.shardId, req.tasks);
+    // the checks passed (fence held, execution row ours): the rest in one round trip where the executor can
+    yield* together([
+      ...(req.current
+        ? [
+            stmt(`UPDATE current_executions SET state = ?, status = ? WHERE ${EXECUTION_WHERE}`, [
+              req.current.state,
+              req.current.status,
+              req.shardId,
+              k.namespaceId,
+              k.workflowId,
+              k.runId,
+            ]),
+          ]
+        : []),
+      ...insertHistory(req.shardId, req.history),
+      ...insertTasks(req.shardId, req.tasks),
+    ]);
   }
 
   deleteWorkflowExecution(shardId: number, rangeId: number, key: ExecutionKey): Promise<void> {
@@ -193,6 +242,20 @@ export class SqlExecutionStore implements ExecutionStore {
   private deleteTasks<K>(shardId: number, rangeId: number, table: string, keys: readonly K[], match: (k: K) => [string, unknown[]]): Promise<void> {
     if (keys.length === 0) return Promise.resolve();
     const d = this.d;
+    if (d.writableCte && keys.length <= DELETE_CHUNK) {
+      const chunk = keys.map(match);
+      const s = deleteTasksStatement(
+        shardId,
+        rangeId,
+        table,
+        chunk.map(([sql]) => sql).join(' OR '),
+        chunk.flatMap(([, p]) => p),
+      );
+      return this.db.transact(function* () {
+        const { rows } = yield s;
+        checkFence(rows[0], shardId, rangeId);
+      });
+    }
     return this.db.transact(function* () {
       yield* fenceShard(d, shardId, rangeId);
       for (let i = 0; i < keys.length; i += DELETE_CHUNK) {

@@ -6,20 +6,23 @@
  *    error ROLLBACKs (a connection whose ROLLBACK fails is destroyed, not reused). An error the
  *    dialect calls retryable (deadlock, serialization failure) runs the whole program again, up to
  *    MAX_ATTEMPTS times, after a short random pause.
- * Isolation is each database's default (READ COMMITTED on PostgreSQL, REPEATABLE READ on InnoDB);
- * the stores' programs use locking reads where a read decides a write, which is what both need.
+ * Isolation is READ COMMITTED (PostgreSQL's default; set on each MySQL session by mysql/pool.ts);
+ * the stores' programs use locking reads where a read decides a write.
  *
- * Group commit (PostgreSQL; see PooledExecutorOptions.groupCommit): while `groupAt` transactions are in flight (the pool is about to be exhausted) new
+ * Group commit (see PooledExecutorOptions.groupCommit): while `groupAt` transactions are in flight (the pool is about to be exhausted) new
  * programs queue, and the next transaction to finish takes up to MAX_GROUP of them into one
  * transaction: one BEGIN and one COMMIT (and one fsync on the database) for all, the programs run
  * one after the other as a serial execution would. Any error before COMMIT undoes the whole group:
  * a program that failed by itself (a condition) gets its error (it ran once, as alone); a statement
  * error (a deadlock between groups, say) and the other programs of the group run again, each alone.
- * An error at COMMIT reaches every program of the group, as it would reach a lone one.
+ * An error at COMMIT reaches every program of the group, as it would reach a lone one. A statement
+ * marked sameUntilCommit (the shard fence) runs once per group and its answer serves the programs
+ * after it: the share lock it took holds that answer until COMMIT.
  */
 import { BoundedCache } from './bounded-cache';
 import type { SqlDialect } from './dialect';
 import type { SqlExecutor } from './executor';
+import { countStatement, countTransaction } from './statement-stats';
 import { runProgramAsync, type Program, type Result, type Row, type Statement } from './statement';
 
 /** What a plugin's pool must offer, over its own connection type. */
@@ -28,6 +31,11 @@ export interface PoolDriver<C> {
   connect(): Promise<C>;
   /** `sql` is in the driver's placeholders already; no parameter is undefined */
   query(conn: C, sql: string, params: unknown[]): Promise<Result>;
+  /**
+   * Several statements in one round trip, in order, stopping at the first error (which it throws);
+   * count is the sum of theirs. Without it a batch runs one statement after the other.
+   */
+  queryBatch?(conn: C, statements: readonly { sql: string; params: unknown[] }[]): Promise<Result>;
   /** back to the pool; a `broken` one is closed instead */
   release(conn: C, broken: boolean): void;
   end(): Promise<void>;
@@ -43,6 +51,8 @@ export interface PooledExecutorStats {
   /** transactions that carried several programs (group commit), and the programs they carried */
   groups: number;
   grouped: number;
+  /** group transactions undone by an error before COMMIT (their programs settled or ran again alone) */
+  undone: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -61,14 +71,14 @@ export interface PooledExecutorOptions {
   maxConns?: number;
   /**
    * Group commit (see the header). Only where a statement sees the latest committed rows (READ
-   * COMMITTED: PostgreSQL): under InnoDB's REPEATABLE READ a program's plain reads would see the
-   * snapshot an earlier program of the group began, not the latest one.
+   * COMMITTED): under REPEATABLE READ a program's plain reads would see the snapshot an earlier
+   * program of the group began, not the latest one.
    */
   groupCommit?: boolean;
 }
 
 export class PooledExecutor<C> implements SqlExecutor {
-  readonly stats: PooledExecutorStats = { transactions: 0, retries: 0, groups: 0, grouped: 0 };
+  readonly stats: PooledExecutorStats = { transactions: 0, retries: 0, groups: 0, grouped: 0, undone: 0 };
   private readonly texts = new BoundedCache<string>();
   private readonly groupAt: number;
   private inflight = 0;
@@ -86,12 +96,34 @@ export class PooledExecutor<C> implements SqlExecutor {
     return this.texts.get(sql, (s) => this.dialect.placeholders(s));
   }
 
+  private async runBatch(conn: C, batch: readonly Statement[]): Promise<Result> {
+    if (this.pool.queryBatch) {
+      batch.forEach((s, i) => countStatement(s.sql, i === 0));
+      return this.pool.queryBatch(
+        conn,
+        batch.map((s) => ({ sql: this.text(s.sql), params: s.params.map((v) => (v === undefined ? null : v)) })),
+      );
+    }
+    let count = 0;
+    for (const s of batch) count += (await this.run(conn, s)).count;
+    return { rows: [], count };
+  }
+
   private run(conn: C, s: Statement): Promise<Result> {
+    if (s.batch) return this.runBatch(conn, s.batch);
+    countStatement(s.sql, true);
     return this.pool.query(
       conn,
       this.text(s.sql),
       s.params.map((v) => (v === undefined ? null : v)),
     );
+  }
+
+  /** BEGIN, COMMIT, ROLLBACK */
+  private control(conn: C, sql: 'BEGIN' | 'COMMIT' | 'ROLLBACK'): Promise<Result> {
+    countStatement(sql, true);
+    if (sql === 'BEGIN') countTransaction();
+    return this.pool.query(conn, sql, []);
   }
 
   /**
@@ -164,10 +196,10 @@ export class PooledExecutor<C> implements SqlExecutor {
     const conn = await this.pool.connect();
     let broken = false;
     try {
-      await this.pool.query(conn, 'BEGIN', []);
+      await this.control(conn, 'BEGIN');
       try {
         const out = await runProgramAsync(program(), (s) => this.run(conn, s));
-        await this.pool.query(conn, 'COMMIT', []);
+        await this.control(conn, 'COMMIT');
         return out;
       } catch (err) {
         broken = !(await this.rollback(conn));
@@ -181,7 +213,7 @@ export class PooledExecutor<C> implements SqlExecutor {
   /** false when even ROLLBACK failed (the connection is not to be reused) */
   private async rollback(conn: C): Promise<boolean> {
     try {
-      await this.pool.query(conn, 'ROLLBACK', []);
+      await this.control(conn, 'ROLLBACK');
       return true;
     } catch {
       return false;
@@ -204,14 +236,26 @@ export class PooledExecutor<C> implements SqlExecutor {
     });
     if (conn === undefined) return;
     let broken = false;
+    // answers of locking reads that hold until COMMIT (the shard fence of each program of a shard)
+    const held = new Map<string, Result>();
+    const run = (s: Statement): Promise<Result> => {
+      if (!s.sameUntilCommit) return this.run(conn, s);
+      const key = `${s.sql}\u0000${s.params.map(String).join('\u0000')}`;
+      const known = held.get(key);
+      if (known) return Promise.resolve(known);
+      return this.run(conn, s).then((r) => {
+        held.set(key, r);
+        return r;
+      });
+    };
     try {
-      await this.pool.query(conn, 'BEGIN', []);
+      await this.control(conn, 'BEGIN');
       for (let i = 0; i < group.length && !failed; i++) {
         let statementErr: unknown;
         try {
           outs.push(
             await runProgramAsync(group[i]!.program(), (s) =>
-              this.run(conn, s).catch((err: unknown) => {
+              run(s).catch((err: unknown) => {
                 statementErr = err;
                 throw err;
               }),
@@ -223,7 +267,7 @@ export class PooledExecutor<C> implements SqlExecutor {
       }
       if (!failed) {
         try {
-          await this.pool.query(conn, 'COMMIT', []);
+          await this.control(conn, 'COMMIT');
         } catch (err) {
           commitErr = { err };
         }
@@ -248,6 +292,7 @@ export class PooledExecutor<C> implements SqlExecutor {
       return;
     }
     // undone: the program that failed by itself keeps its error, the others run again alone
+    this.stats.undone++;
     const again = group.filter((q, i) => {
       if (i === failed.index && failed.own) {
         q.reject(failed.err);

@@ -13,6 +13,19 @@ export type Row = Record<string, unknown>;
 export interface Statement {
   readonly sql: string;
   readonly params: readonly unknown[];
+  /**
+   * A locking read of rows no program writes (the shard fence): its answer holds until the
+   * transaction ends, so an executor that runs several programs in one transaction (group commit)
+   * may answer it again from the first time without asking the database.
+   */
+  readonly sameUntilCommit?: boolean;
+  /**
+   * Set by `together`: this statement stands for these writes, run in order, whose answers the
+   * program does not read (its Result's count is their sum). An executor that can send several
+   * statements at once (MySQL) sends them in one round trip; the others run them one by one.
+   * The first error stops the rest and is the statement's error.
+   */
+  readonly batch?: readonly Statement[];
 }
 
 export interface Result {
@@ -26,6 +39,13 @@ export type Program<T> = Generator<Statement, T, Result>;
 
 export function stmt(sql: string, params: readonly unknown[] = []): Statement {
   return { sql, params };
+}
+
+/** Independent writes of a program as one yield (see Statement.batch); nothing for none. */
+export function* together(statements: readonly Statement[]): Program<void> {
+  if (statements.length === 0) return;
+  if (statements.length === 1) yield statements[0]!;
+  else yield { sql: statements.map((s) => s.sql).join('; '), params: statements.flatMap((s) => s.params), batch: statements };
 }
 
 /** Runs a program on a synchronous executor (SQLite). */

@@ -12,6 +12,7 @@ export const sqliteDialect: SqlDialect = {
   placeholders: (sql) => sql,
   forUpdate: '',
   forShare: '',
+  writableCte: false,
   ignoreDuplicate: (key) => onConflict('', key, 'nothing'),
   upsert: (table, key, set, when) => onConflict(table, key, set, when),
   incoming: (column) => `excluded.${column}`,

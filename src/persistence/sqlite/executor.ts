@@ -11,6 +11,7 @@
 import type Database from 'better-sqlite3';
 import { BoundedCache } from '../sql/bounded-cache';
 import type { SqlExecutor } from '../sql/executor';
+import { countStatement } from '../sql/statement-stats';
 import { runProgram, type Program, type Result, type Row, type Statement } from '../sql/statement';
 import { sqliteDialect } from './dialect';
 import type { SqliteConnection } from './connect';
@@ -32,6 +33,8 @@ export class SqliteExecutor implements SqlExecutor {
   }
 
   private run(s: Statement): Result {
+    if (s.batch) return { rows: [], count: s.batch.reduce((n, one) => n + this.run(one).count, 0) };
+    countStatement(s.sql, false);
     const st = this.prepared.get(s.sql, (sql) => this.db.prepare(sql));
     const params = s.params.map(param);
     if (st.reader) {

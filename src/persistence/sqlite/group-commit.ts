@@ -12,6 +12,7 @@
  * connection; operations that arrive meanwhile form the next batch.
  */
 import type Database from 'better-sqlite3';
+import { countStatement, countTransaction } from '../sql/statement-stats';
 import type { WalSync } from './wal-sync';
 
 interface Op {
@@ -87,6 +88,8 @@ export class GroupCommitter {
     const results: { ok: boolean; value: unknown }[] = new Array(batch.length);
     try {
       this.begin.run();
+      countStatement('BEGIN IMMEDIATE', false);
+      countTransaction();
     } catch (err) {
       for (const op of batch) op.reject(err);
       return;
@@ -97,6 +100,7 @@ export class GroupCommitter {
         try {
           results[i] = { ok: true, value: batch[i]!.run() };
           this.release.run();
+          countStatement('SAVEPOINT/RELEASE', false);
         } catch (err) {
           this.rollbackTo.run();
           this.release.run();
@@ -104,6 +108,7 @@ export class GroupCommitter {
         }
       }
       this.commit.run();
+      countStatement('COMMIT', false);
     } catch (err) {
       // COMMIT (or a savepoint statement) failed: nothing of the batch is durable
       if (this.db.inTransaction) {
