@@ -10,6 +10,7 @@ import type { ServiceError as GrpcServiceError } from '@grpc/grpc-js';
 import type { Method, Type } from 'protobufjs';
 import { UnimplementedError } from '../common/errors';
 import { root } from '../common/proto';
+import { responseEncoder } from './response-encoding';
 import { isUnimplemented, type Interceptor, type RequestContext, type ServiceLabel } from './rpc';
 import { checkRequestShape, decodeRequest } from './validators/request-shape';
 
@@ -44,7 +45,7 @@ export function buildServiceDefinition(label: ServiceLabel): BuiltService {
       responseStream: false,
       requestSerialize: (o: object) => Buffer.from(req.encode(req.fromObject(o)).finish()),
       requestDeserialize: (b: Buffer) => decodeRequest(req, b),
-      responseSerialize: (o: object) => Buffer.from(res.encode(res.fromObject(o)).finish()),
+      responseSerialize: responseEncoder(res),
       responseDeserialize: (b: Buffer) => res.decode(b),
     };
   }
