@@ -11,24 +11,25 @@ import { encodedBytesOf } from '../history';
 const HISTORY_TYPE = '.temporal.api.history.v1.History';
 
 export function responseEncoder(type: Type): (response: object) => Buffer {
-  const encode = (o: object): Buffer => Buffer.from(type.encode(type.fromObject(o)).finish());
+  const encode = (o: object): Buffer => asBuffer(type.encode(type.fromObject(o)).finish());
   const field = type.fields.history;
   if (!field || field.repeated || field.resolve().resolvedType?.fullName !== HISTORY_TYPE) return encode;
-  const tag = varint((field.id << 3) | 2);
+  const tag = (field.id << 3) | 2;
   return (o) => {
     const history = encodedBytesOf((o as { history?: unknown }).history);
     if (!history) return encode(o);
-    const rest = type.encode(type.fromObject({ ...o, history: undefined })).finish();
-    return Buffer.concat([rest, tag, varint(history.length), history]);
+    // the field's tag, its length and the bytes, after the rest
+    return asBuffer(
+      type
+        .encode(type.fromObject({ ...o, history: undefined }))
+        .uint32(tag)
+        .bytes(history)
+        .finish(),
+    );
   };
 }
 
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return Buffer.from(out);
+/** protobufjs's writer gives a Buffer under Node: no copy then. */
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
