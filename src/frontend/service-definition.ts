@@ -10,6 +10,7 @@ import type { ServiceError as GrpcServiceError } from '@grpc/grpc-js';
 import type { Method, Type } from 'protobufjs';
 import { UnimplementedError } from '../common/errors';
 import { root } from '../common/proto';
+import { responseEncoder } from './response-encoding';
 import { isUnimplemented, type Interceptor, type RequestContext, type ServiceLabel } from './rpc';
 import { checkRequestShape, decodeRequest } from './validators/request-shape';
 
@@ -44,7 +45,7 @@ export function buildServiceDefinition(label: ServiceLabel): BuiltService {
       responseStream: false,
       requestSerialize: (o: object) => Buffer.from(req.encode(req.fromObject(o)).finish()),
       requestDeserialize: (b: Buffer) => decodeRequest(req, b),
-      responseSerialize: (o: object) => Buffer.from(res.encode(res.fromObject(o)).finish()),
+      responseSerialize: responseEncoder(res),
       responseDeserialize: (b: Buffer) => res.decode(b),
     };
   }
@@ -80,6 +81,9 @@ export function implement(
   opts: ChainOptions,
 ): UntypedServiceImplementation {
   const impl: UntypedServiceImplementation = {};
+  /** the abort of every call in flight (fired on stop) */
+  const inFlight = new Set<() => void>();
+  if (!opts.shutdown.aborted) opts.shutdown.addEventListener('abort', () => [...inFlight].forEach((abort) => abort()), { once: true });
   for (const name of service.methodNames) {
     const entry = handlers[name];
     const validate = validators[name];
@@ -95,29 +99,41 @@ export function implement(
           () =>
             Promise.reject(new UnimplementedError(unimplementedMessage(service.label, name, isUnimplemented(entry) ? entry.unimplemented : 'unknown method')));
     impl[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-      const ac = new AbortController();
+      // the call's AbortController is made only when something asks for ctx.signal (long polls do;
+      // most calls never look), and a stop reaches the calls in flight through one listener
+      let ac: AbortController | undefined;
+      let aborted = false;
       // grpc-js reports 'cancelled' also when the stream closes after the answer; an abort then would
       // only build a DOMException (with its stack) for nobody
       let answered = false;
       const abort = (): void => {
-        if (!answered) ac.abort();
+        if (answered || aborted) return;
+        aborted = true;
+        ac?.abort();
+      };
+      const signal = (): AbortSignal => {
+        if (!ac) {
+          ac = new AbortController();
+          if (aborted) ac.abort();
+        }
+        return ac.signal;
       };
       call.on('cancelled', abort);
-      if (opts.shutdown.aborted) ac.abort();
-      else opts.shutdown.addEventListener('abort', abort, { once: true });
-      const ctx = requestContext(service.label, name, call, ac.signal);
-      runChain(opts.interceptors, ctx, call.request, () => run(call.request as never, ctx))
-        .then(
-          (res) => {
-            answered = true;
-            callback(null, res);
-          },
-          (err: unknown) => {
-            answered = true;
-            callback(opts.onError(ctx, err) as never);
-          },
-        )
-        .finally(() => opts.shutdown.removeEventListener('abort', abort));
+      if (opts.shutdown.aborted) aborted = true;
+      else inFlight.add(abort);
+      const ctx = requestContext(service.label, name, call, signal);
+      runChain(opts.interceptors, ctx, call.request, () => run(call.request as never, ctx)).then(
+        (res) => {
+          answered = true;
+          inFlight.delete(abort);
+          callback(null, res);
+        },
+        (err: unknown) => {
+          answered = true;
+          inFlight.delete(abort);
+          callback(opts.onError(ctx, err) as never);
+        },
+      );
     };
   }
   return impl;
@@ -131,7 +147,7 @@ function runChain(interceptors: readonly Interceptor[], ctx: RequestContext, req
   return step(0);
 }
 
-function requestContext(service: ServiceLabel, method: string, call: ServerUnaryCall<unknown, unknown>, signal: AbortSignal): RequestContext {
+function requestContext(service: ServiceLabel, method: string, call: ServerUnaryCall<unknown, unknown>, signal: () => AbortSignal): RequestContext {
   const dl = call.getDeadline();
   const deadlineMs = dl instanceof Date ? dl.getTime() : dl;
   const ns = (call.request as { namespace?: unknown } | null)?.namespace;
@@ -140,7 +156,9 @@ function requestContext(service: ServiceLabel, method: string, call: ServerUnary
     method,
     namespace: typeof ns === 'string' && ns !== '' ? ns : undefined,
     deadlineMs: Number.isFinite(deadlineMs) && deadlineMs > 0 ? deadlineMs : undefined,
-    signal,
+    get signal() {
+      return signal();
+    },
     metadata: call.metadata,
     peer: call.getPeer(),
     authContext: () => call.getAuthContext(),

@@ -23,6 +23,7 @@ import {
   type PersistenceBundle,
 } from '../persistence';
 import { MutationContext } from './context';
+import { forEachEncodedEvent } from './encoded-history';
 import { localCrossShard, type CrossShardCalls } from './cross-shard';
 import { DEFAULT_LIMITS, enforceHistoryLimits, HistoryLimitExceededError, type Limits } from './limits';
 import { packageVersion } from '../common/package-info';
@@ -282,30 +283,64 @@ export class HistoryEngine {
 
   /**
    * Up to `maxEvents` events of the run from `fromEventId` up to (not including) `nextEventId` (the
-   * mutable state's), read by primary key from the batch that holds the first (a page costs the
-   * same wherever it is in the history), and whether more events follow in that range. Batches are
-   * read BATCHES_PER_READ at a time until the page is full.
+   * mutable state's), and whether more events follow in that range. Decoded from the stored batches'
+   * bytes of those events only (see readEncodedHistoryFrom).
    */
   async readHistoryFrom(ref: ExecutionKey, fromEventId: number, nextEventId: number, maxEvents: number): Promise<{ events: IHistoryEvent[]; more: boolean }> {
+    const { bytes, more } = await this.readEncodedHistoryFrom(ref, fromEventId, nextEventId, maxEvents);
+    return { events: History.decode(bytes).events, more };
+  }
+
+  /**
+   * readHistoryFrom without decoding: the events as an encoded History (their stored bytes, cut out
+   * of the batches by id), how many, the id of the last one (0 when none), and whether more events
+   * follow in the range. Read by primary key from the batch that holds the first (a page costs the
+   * same wherever it is in the history); batches are read BATCHES_PER_READ at a time until the page
+   * is full.
+   */
+  async readEncodedHistoryFrom(
+    ref: ExecutionKey,
+    fromEventId: number,
+    nextEventId: number,
+    maxEvents: number,
+  ): Promise<{ bytes: Buffer; count: number; lastEventId: number; more: boolean }> {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
-    const out: IHistoryEvent[] = [];
+    const parts: Buffer[] = [];
+    let count = 0;
+    let more = false;
     let from = Math.max(1, fromEventId);
-    while (from < nextEventId) {
+    let lastEventId = 0;
+    while (from < nextEventId && !more) {
       const batches = await this.store.executions.readHistoryBranchFrom(shard.shardId, ref.runId, ref.runId, from, BATCHES_PER_READ);
       let last = from - 1;
       for (const b of batches) {
-        for (const e of History.decode(readProtoBlob(b.events, FORMAT.historyBatch)).events) {
-          const id = num(e.eventId);
-          if (id < from || id >= nextEventId) continue;
-          if (out.length === maxEvents) return { events: out, more: true };
-          out.push(e);
+        const bytes = readProtoBlob(b.events, FORMAT.historyBatch);
+        // consecutive events of one batch are sent as one slice
+        let sliceStart = -1;
+        let sliceEnd = -1;
+        forEachEncodedEvent(bytes, (id, start, end) => {
+          if (id < from || id >= nextEventId) return true;
+          if (count === maxEvents) {
+            more = true;
+            return false;
+          }
+          if (sliceEnd !== start) {
+            if (sliceStart >= 0) parts.push(bytes.subarray(sliceStart, sliceEnd));
+            sliceStart = start;
+          }
+          sliceEnd = end;
+          count++;
           last = id;
-        }
+          return true;
+        });
+        if (sliceStart >= 0) parts.push(bytes.subarray(sliceStart, sliceEnd));
+        if (more) break;
       }
       if (last < from) break; // nothing more stored (a history shorter than its mutable state says: never in practice)
+      lastEventId = last;
       from = last + 1;
     }
-    return { events: out, more: false };
+    return { bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts), count, lastEventId, more };
   }
 
   // ---------------------------------------------------------------- writing

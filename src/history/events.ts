@@ -3,8 +3,19 @@ import { EventType, msToTimestamp, type IHistoryEvent } from '../common/proto';
 
 export type EventTypeName = keyof typeof EventType;
 
+const attributesFields = new Map<string, string>();
+
 /** EVENT_TYPE_WORKFLOW_EXECUTION_STARTED -> workflowExecutionStartedEventAttributes */
 export function attributesField(type: EventTypeName): string {
+  let field = attributesFields.get(type);
+  if (field === undefined) {
+    field = attributesFieldOf(type);
+    attributesFields.set(type, field);
+  }
+  return field;
+}
+
+function attributesFieldOf(type: string): string {
   const words = type
     .replace(/^EVENT_TYPE_/, '')
     .toLowerCase()

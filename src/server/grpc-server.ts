@@ -47,6 +47,8 @@ export async function serveGrpc(
     'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_SEND_MESSAGE_BYTES,
     'grpc.max_metadata_size': maxMetadata,
+    // nothing reads channelz, and its bookkeeping runs on every call
+    'grpc.enable_channelz': 0,
   });
   for (const s of services) server.addService(s.definition, s.implementation);
   const bound = await new Promise<number>((resolve, reject) =>

@@ -97,36 +97,116 @@ function checkTimestamp(t: { seconds?: unknown; nanos?: number | null }, path: s
 
 interface Walk {
   invalidUtf8: boolean;
+  /** the path of the value being visited, one segment per level (".name", an index, a map key), formatted only for an error */
+  path: Segment[];
 }
 
-function checkString(v: string, path: string, freeText: boolean, w: Walk): void {
-  if (w.invalidUtf8 && v.includes('\uFFFD')) throw new InvalidArgumentError(path, 'is not valid UTF-8');
-  if (!freeText && v.includes('\0')) throw new InvalidArgumentError(path, 'must not contain NUL (\\0) characters');
+type Segment = string | number | { mapKey: string };
+
+function pathOf(w: Walk): string {
+  let p = '';
+  for (const s of w.path) p += typeof s === 'string' ? s : typeof s === 'number' ? `[${s}]` : `[${JSON.stringify(s.mapKey.slice(0, 50))}]`;
+  return p.startsWith('.') ? p.slice(1) : p;
 }
 
-function walk(type: Type, msg: Record<string, unknown>, path: string, freeText: boolean, w: Walk, depth: number): void {
-  if (depth > 100) throw new InvalidArgumentError(path || 'request', 'is nested more than 100 levels deep');
+/**
+ * What the walk does with a message type, computed once per type: only the fields that can break a
+ * rule (strings, messages, maps) are visited, so a request's numbers, enums and bytes cost nothing.
+ */
+interface TypePlan {
+  fields: FieldPlan[];
+}
+
+interface FieldPlan {
+  name: string;
+  /** ".name": the field's path segment */
+  segment: string;
+  map: boolean;
+  repeated: boolean;
+  /** the field's own text is free-form (NUL kept) */
+  freeTextField: boolean;
+  /** 'string', or the kind of message the value is (a Duration or Timestamp is checked, any other is walked) */
+  kind: 'string' | 'duration' | 'timestamp' | 'message' | 'scalar';
+  sub: Type | undefined;
+  /** the values below are free-form text (a Failure) */
+  subFreeText: boolean;
+}
+
+const plans = new WeakMap<Type, TypePlan>();
+
+function planOf(type: Type): TypePlan {
+  let plan = plans.get(type);
+  if (plan) return plan;
+  plan = { fields: [] };
+  plans.set(type, plan);
   for (const field of type.fieldsArray) {
-    const v = msg[field.name];
-    if (v === null || v === undefined) continue;
-    const p = path ? `${path}.${field.name}` : field.name;
     const t = field.resolve().resolvedType;
     const sub = t && 'fieldsArray' in t ? (t as Type) : undefined;
-    const visit = (value: unknown, at: string): void => {
-      if (typeof value === 'string') checkString(value, at, freeText || FREE_TEXT_FIELDS.has(field.name), w);
-      else if (sub && value && typeof value === 'object') {
-        if (sub.fullName === '.google.protobuf.Duration') checkDuration(value as never, at);
-        else if (sub.fullName === '.google.protobuf.Timestamp') checkTimestamp(value as never, at);
-        else walk(sub, value as Record<string, unknown>, at, freeText || FREE_TEXT_TYPES.has(sub.fullName), w, depth + 1);
+    const kind: FieldPlan['kind'] = sub
+      ? sub.fullName === '.google.protobuf.Duration'
+        ? 'duration'
+        : sub.fullName === '.google.protobuf.Timestamp'
+          ? 'timestamp'
+          : 'message'
+      : field.type === 'string'
+        ? 'string'
+        : 'scalar';
+    // a map's keys may be strings even when its values are not
+    if (kind === 'scalar' && !field.map) continue;
+    plan.fields.push({
+      name: field.name,
+      segment: `.${field.name}`,
+      map: !!field.map,
+      repeated: field.repeated,
+      freeTextField: FREE_TEXT_FIELDS.has(field.name),
+      kind,
+      sub,
+      subFreeText: !!sub && FREE_TEXT_TYPES.has(sub.fullName),
+    });
+  }
+  return plan;
+}
+
+function checkString(v: string, freeText: boolean, w: Walk): void {
+  if (w.invalidUtf8 && v.includes('\uFFFD')) throw new InvalidArgumentError(pathOf(w), 'is not valid UTF-8');
+  if (!freeText && v.includes('\0')) throw new InvalidArgumentError(pathOf(w), 'must not contain NUL (\\0) characters');
+}
+
+function visit(f: FieldPlan, value: unknown, freeText: boolean, w: Walk, depth: number): void {
+  if (typeof value === 'string') {
+    checkString(value, freeText || f.freeTextField, w);
+  } else if (f.sub && value && typeof value === 'object') {
+    if (f.kind === 'duration') checkDuration(value as never, pathOf(w));
+    else if (f.kind === 'timestamp') checkTimestamp(value as never, pathOf(w));
+    else walk(f.sub, value as Record<string, unknown>, freeText || f.subFreeText, w, depth + 1);
+  }
+}
+
+function walk(type: Type, msg: Record<string, unknown>, freeText: boolean, w: Walk, depth: number): void {
+  if (depth > 100) throw new InvalidArgumentError(pathOf(w) || 'request', 'is nested more than 100 levels deep');
+  const path = w.path;
+  for (const f of planOf(type).fields) {
+    const v = msg[f.name];
+    if (v === null || v === undefined) continue;
+    path.push(f.segment);
+    if (f.map) {
+      for (const k of Object.keys(v as Record<string, unknown>)) {
+        path.push('[key]');
+        checkString(k, freeText, w);
+        if (f.kind !== 'scalar') {
+          path[path.length - 1] = { mapKey: k };
+          visit(f, (v as Record<string, unknown>)[k], freeText, w, depth);
+        }
+        path.pop();
       }
-    };
-    if (field.map) {
-      for (const [k, value] of Object.entries(v as Record<string, unknown>)) {
-        checkString(k, `${p}[key]`, freeText, w);
-        visit(value, `${p}[${JSON.stringify(k.slice(0, 50))}]`);
+    } else if (f.repeated && Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        visit(f, v[i], freeText, w, depth);
+        path.pop();
       }
-    } else if (field.repeated && Array.isArray(v)) v.forEach((e, i) => visit(e, `${p}[${i}]`));
-    else visit(v, p);
+    } else visit(f, v, freeText, w, depth);
+    path.pop();
   }
 }
 
@@ -138,8 +218,8 @@ export function checkRequestShape(type: Type, request: object): void {
       'request',
       `is not a valid ${type.name} message (${undecodable.slice(0, 200)}); send the protobuf encoding of ${type.fullName.slice(1)}`,
     );
-  const w: Walk = { invalidUtf8: (request as Record<symbol, unknown>)[INVALID_UTF8] === true };
-  walk(type, request as Record<string, unknown>, '', false, w, 0);
+  const w: Walk = { invalidUtf8: (request as Record<symbol, unknown>)[INVALID_UTF8] === true, path: [] };
+  walk(type, request as Record<string, unknown>, false, w, 0);
   // invalid bytes in a place the walk does not name (cannot happen for proto3 strings, but never pass them on)
   if (w.invalidUtf8) throw new InvalidArgumentError('request', 'contains a string that is not valid UTF-8');
 }

@@ -6,8 +6,9 @@
  * from its own batch only.
  */
 import { InvalidArgumentError } from '../../common/errors';
-import { num, temporal } from '../../common/proto';
+import { temporal } from '../../common/proto';
 import type { ChangeWatch, HistoryEngine } from '../engine';
+import { encodedHistory } from '../encoded-history';
 import { isRunning } from '../state-machines/states';
 import type { ExecutionKey } from '../../persistence';
 
@@ -72,8 +73,8 @@ async function readOrWait(
       if (!isRunning(ms)) {
         // only the batch that holds the close event is read
         const id = ms.execution.completionEventId;
-        const { events } = id > 0 ? await engine.readHistoryFrom(ref, id, id + 1, 1) : { events: [] };
-        return { history: { events } };
+        if (id <= 0) return { history: { events: [] } };
+        return { history: encodedHistory((await engine.readEncodedHistoryFrom(ref, id, id + 1, 1)).bytes) };
       }
       const left = deadline - Date.now();
       if (!req.waitNewEvent || left <= 0 || signal?.aborted) {
@@ -93,10 +94,11 @@ async function readOrWait(
       await watch.wait(left, signal);
       continue;
     }
-    const { events: page, more } = await engine.readHistoryFrom(ref, from, ms.nextEventId, pageSize);
-    const nextId = page.length > 0 ? num(page[page.length - 1]!.eventId) + 1 : from;
-    const needToken = more || (req.waitNewEvent && isRunning(ms));
-    return { history: { events: page }, nextPageToken: needToken ? pageToken(ref.runId, nextId) : undefined };
+    // the stored events go out as they are stored (encoded-history.ts)
+    const page = await engine.readEncodedHistoryFrom(ref, from, ms.nextEventId, pageSize);
+    const nextId = page.count > 0 ? page.lastEventId + 1 : from;
+    const needToken = page.more || (req.waitNewEvent && isRunning(ms));
+    return { history: encodedHistory(page.bytes), nextPageToken: needToken ? pageToken(ref.runId, nextId) : undefined };
   }
 }
 

@@ -28,6 +28,7 @@ import type { QueryRegistry } from './query-workflow';
 import { applyProtocolMessage, forgetAdmittedUpdates, hasUndeliveredUpdates, messagesForStartedTask } from './update-workflow';
 import { encodeToken, type WorkflowTaskToken } from './task-token';
 import { activityTaskResponse, startEagerActivities } from './eager-activities';
+import { encodedHistory, encodeEvents } from '../encoded-history';
 
 type CompletedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest;
 
@@ -73,8 +74,9 @@ export async function recordWorkflowTaskStarted(
   }
   // a sticky worker has the run cached: only the events after the last task it completed are read and sent
   const firstEventId = sticky && execution.lastCompleted > 0 ? execution.lastCompleted + 1 : 1;
-  const { events } = await engine.readHistoryFrom(ref, firstEventId, wt.startedEventId + 1, Number.POSITIVE_INFINITY);
-  events.push(...transient);
+  // the stored events go out as they are stored (encoded-history.ts)
+  const stored = await engine.readEncodedHistoryFrom(ref, firstEventId, wt.startedEventId + 1, Number.POSITIVE_INFINITY);
+  const history = encodedHistory(transient.length > 0 ? Buffer.concat([stored.bytes, encodeEvents(transient)]) : stored.bytes);
   const token: WorkflowTaskToken = {
     k: 'wt',
     ns: ref.namespaceId,
@@ -92,7 +94,7 @@ export async function recordWorkflowTaskStarted(
     startedEventId: wt.startedEventId as never,
     attempt: wt.attempt,
     backlogCountHint: 0 as never,
-    history: { events },
+    history,
     workflowExecutionTaskQueue: { name: execution.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     scheduledTime: msToTimestamp(wt.scheduledTimeMs),
     startedTime: msToTimestamp(wt.startedTimeMs),

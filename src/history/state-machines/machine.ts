@@ -124,13 +124,16 @@ export class StateMachine<S extends string, Acts, C, E> {
   fire<A extends keyof Acts & string>(ctx: C, e: E, action: A, ...payload: PayloadArgs<Acts[A]>): S {
     const from = this.spec.stateOf(e);
     const row = this.rows.get(key(from, action));
-    const name = this.spec.describe(ctx, e);
     const memory = this.memoryKey(ctx, e);
-    if (!row) throw new InvalidTransitionError(name, from, action, this.recent.get(memory) ?? []);
+    // the entity's description is built only for an error (this runs for every transition)
+    if (!row) throw new InvalidTransitionError(this.spec.describe(ctx, e), from, action, this.recent.get(memory) ?? []);
+    const name = row.to.length === 1 ? undefined : this.spec.describe(ctx, e);
     const chosen = (row.effect as Effect<C, E, Acts[A] | undefined, S>)(ctx, e, payload[0]);
     const to = chosen ?? (row.to.length === 1 ? row.to[0]! : undefined);
     if (to === undefined || !row.to.includes(to)) {
-      throw new InternalError(`${name}: the effect of '${action}' in state '${from}' chose ${String(to)}, not one of ${row.to.join(', ')}`);
+      throw new InternalError(
+        `${name ?? this.spec.describe(ctx, e)}: the effect of '${action}' in state '${from}' chose ${String(to)}, not one of ${row.to.join(', ')}`,
+      );
     }
     this.spec.setState(e, to);
     this.remember(memory, `${from} --${action}--> ${to}`);
