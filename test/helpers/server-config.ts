@@ -15,15 +15,24 @@ export interface TestDatabases {
   visibility: string;
 }
 
-function datastoreYaml(engine: Engine, db: string): string {
+function datastoreYaml(engine: Engine, db: string, maxConns: number): string {
   if (engine === 'sqlite') return `sql:\n        pluginName: sqlite\n        databaseName: ${JSON.stringify(db)}`;
   const c = engine === 'postgres12' ? PG : MYSQL;
-  return `sql:\n        pluginName: ${engine}\n        databaseName: ${db}\n        connectAddr: "${c.host}:${c.port}"\n        user: ${c.user}\n        password: "${c.password}"`;
+  return `sql:\n        pluginName: ${engine}\n        databaseName: ${db}\n        connectAddr: "${c.host}:${c.port}"\n        user: ${c.user}\n        password: "${c.password}"\n        maxConns: ${maxConns}`;
 }
+
+/**
+ * Connections per store pool in test servers. The server's default (20 per store) is sized for one
+ * process per database; test files run three at a time, some with three server processes each, on
+ * one PostgreSQL whose max_connections is 100. Releases before 0.3.0 ignore the key.
+ */
+const TEST_MAX_CONNS = 6;
 
 export interface ServerConfigOptions {
   /** persistence.numHistoryShards (default 4; a cluster keeps the count it was created with) */
   numHistoryShards?: number;
+  /** persistence.datastores.*.sql.maxConns for PostgreSQL / MySQL (default TEST_MAX_CONNS) */
+  maxConns?: number;
   /** log.level (default: the server's, info) */
   logLevel?: string;
   /** more top-level YAML, appended as is (e.g. an `upgrade:` or `ui:` section) */
@@ -43,9 +52,9 @@ export function writeServerConfig(dir: string, name: string, engine: Engine, dbs
     `  numHistoryShards: ${o.numHistoryShards ?? 4}`,
     '  datastores:',
     '    default:',
-    `      ${datastoreYaml(engine, dbs.temporal)}`,
+    `      ${datastoreYaml(engine, dbs.temporal, o.maxConns ?? TEST_MAX_CONNS)}`,
     '    visibility:',
-    `      ${datastoreYaml(engine, dbs.visibility)}`,
+    `      ${datastoreYaml(engine, dbs.visibility, o.maxConns ?? TEST_MAX_CONNS)}`,
     'services:',
     '  frontend:',
     '    rpc:',
