@@ -40,6 +40,11 @@ const OLD = '0.2.0';
 /** The next minor, for the rolling part: this build under another version. */
 const cur = CURRENT.split('.');
 const NEXT = `${cur[0]}.${Number(cur[1]) + 1}.0-rolling`;
+/**
+ * Part (a) starts from 0.2.x, which only 0.3.x may follow (one minor at a time); from 0.4.x on, a
+ * database 0.2.0 made is refused by design, and the rolling part alone stays to test (re-aim it then).
+ */
+const NOT_THIS_MINOR = Number(cur[0]) === 0 && Number(cur[1]) === 3 ? false : `${CURRENT} cannot follow ${OLD} directly (one minor at a time)`;
 const STORES = ['temporal', 'visibility'] as const;
 // 16 shards: rendezvous hashing leaves one of three members without a shard in about 1 run of 200
 const SHARDS = 16;
@@ -119,7 +124,7 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
 
     test(
       `${OLD} under load -> schemas while it serves -> 3 members of ${CURRENT} -> replaced one at a time by ${NEXT}: nothing lost, failed or wrong`,
-      { skip, timeout: 420_000 },
+      { skip: skip || NOT_THIS_MINOR, timeout: 420_000 },
       async () => {
         const began = Date.now();
         const mark = (what: string) => console.log(`[rolling ${engine}] ${((Date.now() - began) / 1000).toFixed(1)}s ${what}`);
