@@ -29,8 +29,10 @@ class Utf8CheckingReader extends protobufMinimal.BufferReader {
     const end = start + len;
     if (end > this.len) throw new RangeError(`index out of range: ${start} + ${len} > ${this.len}`);
     this.pos = end;
-    if (!this.invalidUtf8 && !isUtf8(this.buf.subarray(start, end))) this.invalidUtf8 = true;
-    return this.buf.toString('utf8', start, end);
+    const s = this.buf.toString('utf8', start, end);
+    // invalid bytes always decode to U+FFFD: only a string holding one needs the exact check
+    if (!this.invalidUtf8 && s.includes('\uFFFD') && !isUtf8(this.buf.subarray(start, end))) this.invalidUtf8 = true;
+    return s;
   }
   /** protobufjs 8 reads proto3 strings with this one (and throws on invalid UTF-8) */
   stringVerify(): string {
