@@ -17,5 +17,5 @@ export type { SqlExecutor } from './sql/executor';
 export { stmt, type Program, type Row, type Statement } from './sql/statement';
 
 export async function openPersistence(config: SqlConnectConfig): Promise<PersistenceBundle> {
-  return new SqlPersistence(await openSqlExecutor(config));
+  return new SqlPersistence(await openSqlExecutor(config, { multiStatementBatches: true }));
 }

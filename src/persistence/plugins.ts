@@ -10,7 +10,7 @@ import { mysqlPlugin } from './mysql/plugin';
 import { postgresPlugin } from './postgres/plugin';
 import type { SqlConnectConfig, SqlPluginName } from './sql-config';
 import type { SqlExecutor } from './sql/executor';
-import type { SqlPlugin } from './sql/plugin';
+import type { ExecutorOptions, SqlPlugin } from './sql/plugin';
 import { sqlitePlugin } from './sqlite/plugin';
 
 const PLUGINS: Readonly<Record<SqlPluginName, SqlPlugin>> = { sqlite: sqlitePlugin, postgres12: postgresPlugin, mysql8: mysqlPlugin };
@@ -37,8 +37,8 @@ export function sqlPlugin(name: SqlPluginName): SqlPlugin {
 }
 
 /** The connection or pool a store bundle or the visibility store runs on (tables must exist). */
-export function openSqlExecutor(cfg: SqlConnectConfig): Promise<SqlExecutor> {
-  return sqlPlugin(cfg.pluginName).openExecutor(cfg);
+export function openSqlExecutor(cfg: SqlConnectConfig, options?: ExecutorOptions): Promise<SqlExecutor> {
+  return sqlPlugin(cfg.pluginName).openExecutor(cfg, options);
 }
 
 export function openSchemaAdmin(cfg: SqlConnectConfig): Promise<SchemaAdminDB> {

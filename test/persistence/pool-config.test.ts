@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createMysqlPool } from '../../src/persistence/mysql/pool';
 import { createPgPool, pgPoolDriver } from '../../src/persistence/postgres/pool';
+import { openSqlExecutor } from '../../src/persistence/plugins';
+import { stmt } from '../../src/persistence/sql/statement';
 import { DEFAULT_MAX_CONNS, type SqlConnectConfig } from '../../src/persistence/sql-config';
 import { engineAvailability, MYSQL, PG } from '../helpers/databases';
 
@@ -80,6 +82,28 @@ describe('mysql8 pool', async () => {
     } finally {
       await sized.end();
       await dflt.end();
+    }
+  });
+
+  test('only the store bundle sends several statements in one query text; the visibility executor cannot', { skip }, async () => {
+    const cfg: SqlConnectConfig = {
+      pluginName: 'mysql8',
+      host: MYSQL.host,
+      port: MYSQL.port,
+      user: MYSQL.user,
+      password: MYSQL.password,
+      databaseName: 'mysql',
+    };
+    // what an escaping mistake in a compiled List Filter could produce: a second statement in one text
+    const injected = stmt('SELECT 1 AS a; SELECT 2 AS b', []);
+    const visibility = await openSqlExecutor(cfg);
+    const bundle = await openSqlExecutor(cfg, { multiStatementBatches: true });
+    try {
+      await assert.rejects(visibility.read(injected), /syntax/i, 'the visibility executor refuses a second statement');
+      await assert.doesNotReject(bundle.read(injected), 'the store bundle executor takes batches');
+    } finally {
+      await visibility.close();
+      await bundle.close();
     }
   });
 });

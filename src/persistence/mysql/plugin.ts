@@ -12,8 +12,11 @@ export const mysqlPlugin: SqlPlugin = {
   aliases: {
     mysql: 'plugin "mysql" means "mysql8" here (MySQL 8.0 and later; Temporal retired the 5.7 plugin in 1.24)',
   },
-  openExecutor: async (cfg) =>
-    new PooledExecutor(mysqlDialect, mysqlPoolDriver(await createMysqlPool(cfg)), { maxConns: cfg.maxConns ?? DEFAULT_MAX_CONNS, groupCommit: true }),
+  openExecutor: async (cfg, options) => {
+    const multipleStatements = options?.multiStatementBatches === true;
+    const pool = await createMysqlPool(cfg, { multipleStatements });
+    return new PooledExecutor(mysqlDialect, mysqlPoolDriver(pool, multipleStatements), { maxConns: cfg.maxConns ?? DEFAULT_MAX_CONNS, groupCommit: true });
+  },
   openSchemaAdmin: (cfg) => MysqlAdminDB.open(cfg),
   databaseAdmin: (cfg, defaultDb) => new MysqlDatabaseAdmin(cfg, defaultDb),
 };

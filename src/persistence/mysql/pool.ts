@@ -15,6 +15,8 @@ import { connectMysql, mysqlConnectionOptions, sessionVariables } from './connec
 export interface MysqlPoolOptions {
   /** maximum open connections (default: the config's maxConns, else DEFAULT_MAX_CONNS) */
   connectionLimit?: number;
+  /** several statements in one query text (the store bundle's batches; see ExecutorOptions) */
+  multipleStatements?: boolean;
 }
 
 export async function createMysqlPool(cfg: SqlConnectConfig, options: MysqlPoolOptions = {}, database: string = cfg.databaseName): Promise<mysql.Pool> {
@@ -25,8 +27,8 @@ export async function createMysqlPool(cfg: SqlConnectConfig, options: MysqlPoolO
   const pool = mysql.createPool({
     ...mysqlConnectionOptions(cfg, database),
     // a program's independent writes go in one round trip (queryBatch); every value still travels
-    // as an escaped parameter, never spliced text
-    multipleStatements: true,
+    // as an escaped parameter, never spliced text. Off unless asked for (ExecutorOptions).
+    multipleStatements: options.multipleStatements === true,
     connectionLimit: options.connectionLimit ?? cfg.maxConns ?? DEFAULT_MAX_CONNS,
     waitForConnections: true,
   });
@@ -42,20 +44,23 @@ export async function createMysqlPool(cfg: SqlConnectConfig, options: MysqlPoolO
 }
 
 /** A SELECT's rows, or the matched row count of a write. */
-export const mysqlPoolDriver = (pool: mysql.Pool): PoolDriver<PoolConnection> => ({
+export const mysqlPoolDriver = (pool: mysql.Pool, multipleStatements = false): PoolDriver<PoolConnection> => ({
+  ...(multipleStatements ? { queryBatch } : {}),
   connect: () => pool.getConnection(),
   async query(conn, sql, params) {
     const [r] = await conn.query(sql, params);
     return Array.isArray(r) ? { rows: r as Row[], count: r.length } : { rows: [], count: (r as ResultSetHeader).affectedRows };
   },
-  async queryBatch(conn, statements) {
-    const [r] = await conn.query(
-      statements.map((s) => s.sql).join('; '),
-      statements.flatMap((s) => s.params),
-    );
-    const headers = (Array.isArray(r) ? r : [r]) as ResultSetHeader[];
-    return { rows: [], count: headers.reduce((n, h) => n + (h.affectedRows ?? 0), 0) };
-  },
   release: (conn, broken) => (broken ? conn.destroy() : conn.release()),
   end: () => pool.end(),
 });
+
+/** A batch as one multi-statement query: the matched rows of all its writes. */
+async function queryBatch(conn: PoolConnection, statements: readonly { sql: string; params: unknown[] }[]): Promise<{ rows: Row[]; count: number }> {
+  const [r] = await conn.query(
+    statements.map((s) => s.sql).join('; '),
+    statements.flatMap((s) => s.params),
+  );
+  const headers = (Array.isArray(r) ? r : [r]) as ResultSetHeader[];
+  return { rows: [], count: headers.reduce((n, h) => n + (h.affectedRows ?? 0), 0) };
+}
