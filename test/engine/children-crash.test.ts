@@ -33,7 +33,8 @@ test('kill -9 while parents start children: after a restart every parent gets it
     // the worker exists: a worker killed half-created keeps its workflow threads, and the process, alive)
     const killed = async () => {
       const t0 = Date.now();
-      for (let i = 0; Date.now() - t0 < 1500; i++) {
+      // at least 1.5 s and at least 10 parents (a busy machine starts fewer than 10 in 1.5 s)
+      for (let i = 0; Date.now() - t0 < 1500 || i < 10; i++) {
         const workflowId = `crash-parent-${process.pid}-${Date.now()}-${i}`;
         await client.workflow.start('parentOfChild', { taskQueue, workflowId, args: [`p${i}`] });
         ids.push(workflowId);
