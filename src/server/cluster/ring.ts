@@ -7,9 +7,10 @@
  * Shards are few (4 to 32 in practice), and plain rendezvous hashing spreads few keys unevenly: 4
  * shards over 3 members often come out 3/1/0, and the member with 3 then does three quarters of
  * the history work while another idles (issue 12: a 3-process bench ran slower than one process).
- * So shards use bounded loads: each shard goes to its best-scoring member that holds fewer than
- * its share (shards / members, rounded), which keeps the spread within one shard and still moves few shards when
- * a member joins or leaves. Task queues are many, and keep plain rendezvous hashing.
+ * So shards use bounded loads: each shard goes to its best-scoring member that still has room
+ * under its share (shards / members, rounded), which keeps the spread within one shard and still
+ * moves few shards when a member joins or leaves. Task queues are many, and keep plain rendezvous
+ * hashing.
  */
 import { fnv1a32 } from '../../common/ids';
 
