@@ -36,8 +36,8 @@ import type { CrashLoadInput } from '../crash/workflows';
 import { openPersistence, readJsonBlob, FORMAT, READABLE, type PersistenceBundle } from '../../src/persistence';
 
 const N = Number(process.env.CLUSTER_WORKFLOWS ?? 60);
-// 16, not 8: rendezvous hashing of 8 shards over 3 members leaves one without a shard in about 1 run
-// of 9 (then the member to kill owns nothing); 16 leave one empty in about 1 run of 200.
+// 16: each of 3 members holds 5 or 6 (bounded loads, ring.ts; plain rendezvous hashing of 8 left a
+// member without a shard in about 1 run of 9, and then the member to kill owned nothing).
 // CLUSTER_SHARDS=32 stresses the hand-overs: a run of 2026-12-06 left workflows stuck after the
 // SIGTERM hand-over, most likely a sync-matched task put back into a task queue unloaded by the move
 // (its transfer task then waited forever; fixed, see matching-handoff.test.ts); since, 32-shard runs

@@ -7,7 +7,7 @@
  *
  * Each workflow's signal is awaited in a completed workflow task: the task after the first, or the
  * first itself when the signal arrived before a worker started it (the signal then joins that task).
- * 16 shards: rendezvous hashing of 8 over two members leaves one without a shard in 1 run of 128.
+ * 16 shards: 8 per member (bounded loads, ring.ts).
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
