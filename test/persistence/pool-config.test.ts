@@ -65,15 +65,8 @@ describe('postgres12 pool', async () => {
 
 describe('mysql8 pool', async () => {
   const skip = await engineAvailability('mysql8');
+  const cfg: SqlConnectConfig = { pluginName: 'mysql8', host: MYSQL.host, port: MYSQL.port, user: MYSQL.user, password: MYSQL.password, databaseName: 'mysql' };
   test('maxConns sizes the pool; the default is DEFAULT_MAX_CONNS', { skip }, async () => {
-    const cfg: SqlConnectConfig = {
-      pluginName: 'mysql8',
-      host: MYSQL.host,
-      port: MYSQL.port,
-      user: MYSQL.user,
-      password: MYSQL.password,
-      databaseName: 'mysql',
-    };
     const sized = await createMysqlPool({ ...cfg, maxConns: 4 });
     const dflt = await createMysqlPool(cfg);
     try {
@@ -86,14 +79,6 @@ describe('mysql8 pool', async () => {
   });
 
   test('only the store bundle sends several statements in one query text; the visibility executor cannot', { skip }, async () => {
-    const cfg: SqlConnectConfig = {
-      pluginName: 'mysql8',
-      host: MYSQL.host,
-      port: MYSQL.port,
-      user: MYSQL.user,
-      password: MYSQL.password,
-      databaseName: 'mysql',
-    };
     // what an escaping mistake in a compiled List Filter could produce: a second statement in one text
     const injected = stmt('SELECT 1 AS a; SELECT 2 AS b', []);
     const visibility = await openSqlExecutor(cfg);

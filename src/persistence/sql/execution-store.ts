@@ -21,11 +21,11 @@ import type {
 } from '../interfaces';
 import type { SqlDialect } from './dialect';
 import type { SqlExecutor } from './executor';
+import { EXECUTION_DATA_COLUMNS, EXECUTION_SET, EXECUTION_WHERE, executionData, executionKey } from './execution-rows';
 import { MAX_ONE_STATEMENT_ROWS, createExecutionStatement, deleteTasksStatement, rowsOf, updateExecutionStatement } from './one-statement-writes';
 import { blob, num } from './rows';
 import { insertRows, stmt, together, type Program, type Row, type Statement } from './statement';
 
-const EXECUTION_WHERE = 'shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?';
 /** outbox task keys per DELETE statement (well below every engine's limit on parameters) */
 const DELETE_CHUNK = 200;
 
@@ -149,21 +149,10 @@ export class SqlExecutionStore implements ExecutionStore {
     // the checks passed (fence held, current row ours): the rest in one round trip where the executor can
     const tree = req.historyTree;
     yield* together([
-      stmt(
-        'INSERT INTO executions (shard_id, namespace_id, workflow_id, run_id, next_event_id, db_record_version, data, data_encoding, state, state_encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [
-          req.shardId,
-          key.namespaceId,
-          key.workflowId,
-          key.runId,
-          e.nextEventId,
-          e.dbRecordVersion,
-          e.info.data,
-          e.info.encoding,
-          e.state.data,
-          e.state.encoding,
-        ],
-      ),
+      stmt(`INSERT INTO executions (shard_id, namespace_id, workflow_id, run_id, ${EXECUTION_DATA_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+        ...executionKey(req.shardId, e),
+        ...executionData(e),
+      ]),
       stmt('INSERT INTO history_tree (shard_id, tree_id, branch_id, data, data_encoding) VALUES (?, ?, ?, ?, ?)', [
         req.shardId,
         tree.treeId,
@@ -190,22 +179,11 @@ export class SqlExecutionStore implements ExecutionStore {
       return;
     }
     yield* fenceShard(this.d, req.shardId, req.rangeId);
-    const { count } = yield stmt(
-      `UPDATE executions SET next_event_id = ?, db_record_version = ?, data = ?, data_encoding = ?, state = ?, state_encoding = ? WHERE ${EXECUTION_WHERE} AND db_record_version = ?`,
-      [
-        e.nextEventId,
-        e.dbRecordVersion,
-        e.info.data,
-        e.info.encoding,
-        e.state.data,
-        e.state.encoding,
-        req.shardId,
-        k.namespaceId,
-        k.workflowId,
-        k.runId,
-        req.expectedDbRecordVersion,
-      ],
-    );
+    const { count } = yield stmt(`UPDATE executions SET ${EXECUTION_SET} WHERE ${EXECUTION_WHERE} AND db_record_version = ?`, [
+      ...executionData(e),
+      ...executionKey(req.shardId, e),
+      req.expectedDbRecordVersion,
+    ]);
     if (count !== 1) throw new ConditionFailedError(`execution ${k.workflowId}/${k.runId} changed concurrently`);
     // the checks passed (fence held, execution row ours): the rest in one round trip where the executor can
     yield* together([

@@ -20,6 +20,7 @@
  * casts each column to its type (TYPES; only the columns written here).
  */
 import type { CreateExecutionRequest, HistoryBatchRow, NewTasks, UpdateExecutionRequest } from '../interfaces';
+import { EXECUTION_DATA_COLUMNS, EXECUTION_SET, EXECUTION_WHERE, executionData, executionKey } from './execution-rows';
 import { stmt, type Statement } from './statement';
 
 const TYPES: Record<string, Record<string, string>> = {
@@ -63,8 +64,6 @@ const TYPES: Record<string, Record<string, string>> = {
 
 /** Rows in one statement at most (all tables together); a larger write takes the portable program. */
 export const MAX_ONE_STATEMENT_ROWS = 200;
-
-const EXECUTION_WHERE = 'shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?';
 
 /** The WITH clauses and their parameters, in text order. */
 class Builder {
@@ -144,21 +143,8 @@ export function updateExecutionStatement(req: UpdateExecutionRequest): Statement
   const k = e.key;
   const f = fence(b, req.shardId);
   const gate = b.add(
-    `UPDATE executions SET next_event_id = ?, db_record_version = ?, data = ?, data_encoding = ?, state = ?, state_encoding = ? WHERE ${EXECUTION_WHERE} AND db_record_version = ? AND (SELECT range_id FROM ${f}) = ? RETURNING 1`,
-    [
-      e.nextEventId,
-      e.dbRecordVersion,
-      e.info.data,
-      e.info.encoding,
-      e.state.data,
-      e.state.encoding,
-      req.shardId,
-      k.namespaceId,
-      k.workflowId,
-      k.runId,
-      req.expectedDbRecordVersion,
-      req.rangeId,
-    ],
+    `UPDATE executions SET ${EXECUTION_SET} WHERE ${EXECUTION_WHERE} AND db_record_version = ? AND (SELECT range_id FROM ${f}) = ? RETURNING 1`,
+    [...executionData(e), ...executionKey(req.shardId, e), req.expectedDbRecordVersion, req.rangeId],
   );
   if (req.current) {
     b.add(`UPDATE current_executions SET state = ?, status = ? WHERE ${EXECUTION_WHERE} AND EXISTS (SELECT 1 FROM ${gate})`, [
@@ -202,8 +188,8 @@ export function createExecutionStatement(req: CreateExecutionRequest): Statement
   }
   b.insert(
     'executions',
-    ['shard_id', 'namespace_id', 'workflow_id', 'run_id', 'next_event_id', 'db_record_version', 'data', 'data_encoding', 'state', 'state_encoding'],
-    [[req.shardId, key.namespaceId, key.workflowId, key.runId, e.nextEventId, e.dbRecordVersion, e.info.data, e.info.encoding, e.state.data, e.state.encoding]],
+    ['shard_id', 'namespace_id', 'workflow_id', 'run_id', ...EXECUTION_DATA_COLUMNS],
+    [[...executionKey(req.shardId, e), ...executionData(e)]],
     gate,
   );
   const tree = req.historyTree;
