@@ -343,13 +343,17 @@ for (const plugin of PLUGINS) {
           assert.match(p.identity ?? '', /@/);
           assert.ok(Date.now() - n(p.lastAccessTime?.seconds) * 1000 < 120_000, 'last access is recent');
         }
-        const backlog = await client.workflowService.describeTaskQueue({
-          namespace: ns,
-          taskQueue: { name: unpolled },
-          taskQueueType: E.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-          includeTaskQueueStatus: true,
-          reportStats: true,
-        });
+        const describeUnpolled = () =>
+          client.workflowService.describeTaskQueue({
+            namespace: ns,
+            taskQueue: { name: unpolled },
+            taskQueueType: E.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+            includeTaskQueueStatus: true,
+            reportStats: true,
+          });
+        // the activity task reaches matching through the transfer queue, after the scheduling commit
+        await eventually('the activity task is in the unpolled queue', async () => n((await describeUnpolled()).taskQueueStatus?.backlogCountHint) > 0);
+        const backlog = await describeUnpolled();
         assert.deepEqual(backlog.pollers, []);
         assert.equal(n(backlog.taskQueueStatus?.backlogCountHint), 1);
         assert.equal(n(backlog.stats?.approximateBacklogCount), 1);

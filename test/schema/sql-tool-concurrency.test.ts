@@ -80,7 +80,8 @@ describe('temporal-sql-tool: two update-schema runs at once', async () => {
         writeFileSync(lockFile, JSON.stringify({ pid: holder.pid, host: hostname(), since }));
         const before = await db.snapshot();
         const runs = Promise.all([db.tool(['update-schema', '-d', dir]), db.tool(['update-schema', '-d', dir])]);
-        await new Promise((r) => setTimeout(r, 1500));
+        // long enough for both tools to start and find the lock on a busy machine (1.5 s was not, at load 15)
+        await new Promise((r) => setTimeout(r, 6000));
         await db.assertUnchanged(before, 'runs waiting for the lock');
         rmSync(lockFile);
         const results = await runs;
