@@ -197,7 +197,7 @@ function buildProgram(): Command {
     .action(async (o: { defaultdb?: string }) => {
       const c = ctx();
       const cfg = c.config();
-      const r = await databaseAdmin(cfg, o.defaultdb).createDatabase(cfg.databaseName);
+      const r = await (await databaseAdmin(cfg, o.defaultdb)).createDatabase(cfg.databaseName);
       c.reporter.info(r === 'created' ? `created database ${cfg.databaseName}` : `database ${cfg.databaseName} already exists`);
     });
 
@@ -213,7 +213,7 @@ function buildProgram(): Command {
       if (!o.force && !(await confirm(`Drop database ${cfg.databaseName} and all its data?`, '--force'))) {
         throw new UsageError('not dropped: not confirmed');
       }
-      const r = await databaseAdmin(cfg, o.defaultdb).dropDatabase(cfg.databaseName);
+      const r = await (await databaseAdmin(cfg, o.defaultdb)).dropDatabase(cfg.databaseName);
       c.reporter.info(r === 'dropped' ? `dropped database ${cfg.databaseName}` : `database ${cfg.databaseName} does not exist; nothing dropped`);
     });
 

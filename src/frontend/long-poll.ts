@@ -9,9 +9,23 @@ import type { RequestContext } from './rpc';
 /** Time kept back from the client's deadline to send the empty answer. */
 export const LONG_POLL_ANSWER_BUDGET_MS = 1000;
 
-export function longPollSignal(ctx: RequestContext): AbortSignal {
-  if (ctx.deadlineMs === undefined) return ctx.signal;
+/**
+ * Runs `poll` with that signal. One controller and one timer, both released when the poll ends:
+ * AbortSignal.any + AbortSignal.timeout per poll left a timer and a dependent signal alive until the
+ * deadline and showed in the server's CPU profile.
+ */
+export async function withLongPollSignal<T>(ctx: RequestContext, poll: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  if (ctx.deadlineMs === undefined) return poll(ctx.signal);
   const budget = ctx.deadlineMs - Date.now() - LONG_POLL_ANSWER_BUDGET_MS;
-  if (budget <= 0) return AbortSignal.abort();
-  return AbortSignal.any([ctx.signal, AbortSignal.timeout(budget)]);
+  if (budget <= 0 || ctx.signal.aborted) return poll(AbortSignal.abort(ctx.signal.reason));
+  const ctl = new AbortController();
+  const onCallAbort = (): void => ctl.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onCallAbort, { once: true });
+  const timer = setTimeout(() => ctl.abort(new DOMException('long poll answer time reached', 'TimeoutError')), budget);
+  try {
+    return await poll(ctl.signal);
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onCallAbort);
+  }
 }

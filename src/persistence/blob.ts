@@ -24,10 +24,22 @@ export function encodingOf(codec: BlobCodec, version: number): string {
   return `${codec}/v${version}`;
 }
 
-export function parseEncoding(encoding: string): { codec: string; version: number } {
-  const m = /^([a-z0-9]+)\/v(\d+)$/.exec(encoding);
+const ENCODING_RE = /^([a-z0-9]+)\/v(\d+)$/;
+/**
+ * Parsed encodings: every blob read parses one and a database holds a handful of distinct ones, so
+ * the regex runs once per string. Bounded so that a table of odd (but valid) encodings cannot grow it.
+ */
+const parsedEncodings = new Map<string, Readonly<{ codec: string; version: number }>>();
+const MAX_PARSED_ENCODINGS = 64;
+
+export function parseEncoding(encoding: string): Readonly<{ codec: string; version: number }> {
+  const known = parsedEncodings.get(encoding);
+  if (known) return known;
+  const m = ENCODING_RE.exec(encoding);
   if (!m) throw new UnsupportedBlobEncodingError(encoding, 'codec/vN');
-  return { codec: m[1]!, version: Number(m[2]) };
+  const parsed = Object.freeze({ codec: m[1]!, version: Number(m[2]) });
+  if (parsedEncodings.size < MAX_PARSED_ENCODINGS) parsedEncodings.set(encoding, parsed);
+  return parsed;
 }
 
 /**

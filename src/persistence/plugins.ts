@@ -4,21 +4,41 @@
  * plugin folder describes itself in its plugin.ts; the list below is the registration, explicit so
  * that no import order decides which plugins exist. `postgres` and `mysql` (the names on Temporal's
  * upgrade page, retired by Temporal in 1.24) are aliases of `postgres12` and `mysql8`, with a notice.
+ *
+ * A plugin's module (and with it its driver: pg, mysql2, better-sqlite3) is loaded only when that
+ * plugin is first used, so that a server on SQLite never holds the PostgreSQL and MySQL drivers in
+ * memory. Names and aliases are listed here so that resolving a name loads nothing.
  */
 import type { DatabaseAdmin, SchemaAdminDB } from './schema-admin';
-import { mysqlPlugin } from './mysql/plugin';
-import { postgresPlugin } from './postgres/plugin';
 import type { SqlConnectConfig, SqlPluginName } from './sql-config';
 import type { SqlExecutor } from './sql/executor';
 import type { ExecutorOptions, SqlPlugin } from './sql/plugin';
-import { sqlitePlugin } from './sqlite/plugin';
 
-const PLUGINS: Readonly<Record<SqlPluginName, SqlPlugin>> = { sqlite: sqlitePlugin, postgres12: postgresPlugin, mysql8: mysqlPlugin };
+interface PluginEntry {
+  /** Other names accepted for this plugin, each with the notice to print when it is used (as in the plugin's own `aliases`). */
+  aliases: Readonly<Record<string, string>>;
+  load(): Promise<SqlPlugin>;
+}
 
-export const PLUGIN_NAMES: readonly SqlPluginName[] = Object.values(PLUGINS).map((p) => p.name);
+const PLUGINS: Readonly<Record<SqlPluginName, PluginEntry>> = {
+  sqlite: { aliases: {}, load: async () => (await import('./sqlite/plugin.js')).sqlitePlugin },
+  postgres12: {
+    aliases: {
+      postgres: 'plugin "postgres" means "postgres12" here (PostgreSQL 12 and later; Temporal retired the 9.6 plugin in 1.24)',
+      postgres12_pgx: 'plugin "postgres12_pgx" means "postgres12" here (one PostgreSQL driver serves both)',
+    },
+    load: async () => (await import('./postgres/plugin.js')).postgresPlugin,
+  },
+  mysql8: {
+    aliases: { mysql: 'plugin "mysql" means "mysql8" here (MySQL 8.0 and later; Temporal retired the 5.7 plugin in 1.24)' },
+    load: async () => (await import('./mysql/plugin.js')).mysqlPlugin,
+  },
+};
+
+export const PLUGIN_NAMES: readonly SqlPluginName[] = Object.keys(PLUGINS) as SqlPluginName[];
 
 const ALIASES: ReadonlyMap<string, { plugin: SqlPluginName; note: string }> = new Map(
-  Object.values(PLUGINS).flatMap((p) => Object.entries(p.aliases).map(([alias, note]) => [alias, { plugin: p.name, note }] as const)),
+  PLUGIN_NAMES.flatMap((name) => Object.entries(PLUGINS[name].aliases).map(([alias, note]) => [alias, { plugin: name, note }] as const)),
 );
 
 export class UnknownPluginError extends Error {
@@ -32,19 +52,22 @@ export function resolvePlugin(name: string): { plugin: SqlPluginName; note?: str
   throw new UnknownPluginError(`unknown plugin "${name}": use one of ${PLUGIN_NAMES.join(', ')} (or the aliases ${[...ALIASES.keys()].join(', ')})`);
 }
 
-export function sqlPlugin(name: SqlPluginName): SqlPlugin {
-  return PLUGINS[name];
+/** The plugin of this name, its module loaded on first use. */
+export function sqlPlugin(name: SqlPluginName): Promise<SqlPlugin> {
+  const entry = PLUGINS[name];
+  if (!entry) return Promise.reject(new UnknownPluginError(`unknown plugin "${String(name)}": use one of ${PLUGIN_NAMES.join(', ')}`));
+  return entry.load();
 }
 
 /** The connection or pool a store bundle or the visibility store runs on (tables must exist). */
-export function openSqlExecutor(cfg: SqlConnectConfig, options?: ExecutorOptions): Promise<SqlExecutor> {
-  return sqlPlugin(cfg.pluginName).openExecutor(cfg, options);
+export async function openSqlExecutor(cfg: SqlConnectConfig, options?: ExecutorOptions): Promise<SqlExecutor> {
+  return (await sqlPlugin(cfg.pluginName)).openExecutor(cfg, options);
 }
 
-export function openSchemaAdmin(cfg: SqlConnectConfig): Promise<SchemaAdminDB> {
-  return sqlPlugin(cfg.pluginName).openSchemaAdmin(cfg);
+export async function openSchemaAdmin(cfg: SqlConnectConfig): Promise<SchemaAdminDB> {
+  return (await sqlPlugin(cfg.pluginName)).openSchemaAdmin(cfg);
 }
 
-export function databaseAdmin(cfg: SqlConnectConfig, defaultDb?: string): DatabaseAdmin {
-  return sqlPlugin(cfg.pluginName).databaseAdmin(cfg, defaultDb);
+export async function databaseAdmin(cfg: SqlConnectConfig, defaultDb?: string): Promise<DatabaseAdmin> {
+  return (await sqlPlugin(cfg.pluginName)).databaseAdmin(cfg, defaultDb);
 }

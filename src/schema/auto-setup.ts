@@ -12,7 +12,7 @@ import { runUpdate } from './update-task';
 import type { StoreName } from './versioned-dir';
 
 export async function ensureSchema(cfg: SqlConnectConfig, store: StoreName, reporter: Reporter): Promise<void> {
-  await databaseAdmin(cfg).createDatabase(cfg.databaseName);
+  await (await databaseAdmin(cfg)).createDatabase(cfg.databaseName);
   const db = await openSchemaAdmin(cfg);
   try {
     await runSetup(db, { version: '0.0', disableVersioning: false, overwrite: false }, reporter);

@@ -26,7 +26,7 @@ import type { AuthorizationConfig, ClientTlsConfig, ServerTlsConfig } from '../c
 import { assertPortFree, serveGrpc, type GrpcServeOptions, type GrpcServer } from './grpc-server';
 import { serverTlsCredentials } from './tls-credentials';
 import { warnIfExposed } from './exposure';
-import { startWebUi, type WebUiContext, type WebUiOptions } from './web-ui';
+import type { WebUiContext, WebUiOptions } from './web-ui';
 
 export { PortUnavailableError } from './grpc-server';
 export { DatabaseInUseError } from './sqlite-lock';
@@ -256,6 +256,8 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     const stores: WebUiContext['stores'] = [{ store: 'temporal', config: opts.persistence }];
     if (opts.visibility) stores.push({ store: 'visibility', config: opts.visibility });
     try {
+      // loaded here so that a headless server never holds the UI server and its gRPC client in memory
+      const { startWebUi } = await import('./web-ui.js');
       ui = await startWebUi(opts.ui, {
         frontendHost: host,
         frontendPort: grpc.port,

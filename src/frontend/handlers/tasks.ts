@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../../common/errors';
 import { temporal } from '../../common/proto';
 import type { FrontendDeps } from '../deps';
 import type { WorkflowHandlers } from '../rpc';
-import { longPollSignal } from '../long-poll';
+import { withLongPollSignal } from '../long-poll';
 import { activityTaskToken, queryTaskId, workflowTaskToken } from '../validators/fields';
 
 export function taskHandlers(d: FrontendDeps) {
@@ -16,13 +16,13 @@ export function taskHandlers(d: FrontendDeps) {
       const ns = await namespaces.resolve(req.namespace);
       const tq = req.taskQueue!;
       if (tq.kind === temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY) {
-        return matching.pollStickyQueue(ns.id, tq.name!, tq.normalName ?? '', req.identity ?? '', longPollSignal(ctx));
+        return withLongPollSignal(ctx, (signal) => matching.pollStickyQueue(ns.id, tq.name!, tq.normalName ?? '', req.identity ?? '', signal));
       }
-      return matching.pollWorkflowTask(ns.id, tq.name!, req.identity ?? '', longPollSignal(ctx));
+      return withLongPollSignal(ctx, (signal) => matching.pollWorkflowTask(ns.id, tq.name!, req.identity ?? '', signal));
     },
     async PollActivityTaskQueue(req, ctx) {
       const ns = await namespaces.resolve(req.namespace);
-      return matching.pollActivityTask(ns.id, req.taskQueue!.name!, req.identity ?? '', longPollSignal(ctx));
+      return withLongPollSignal(ctx, (signal) => matching.pollActivityTask(ns.id, req.taskQueue!.name!, req.identity ?? '', signal));
     },
     async RespondWorkflowTaskCompleted(req) {
       const out = await history.respondWorkflowTaskCompleted(workflowTaskToken(req.taskToken), req);

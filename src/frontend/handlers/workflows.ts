@@ -7,7 +7,7 @@ import { InvalidArgumentError, QueryFailedError } from '../../common/errors';
 import { temporal, type IPayload } from '../../common/proto';
 import type { WorkflowExecution } from '../../history';
 import type { FrontendDeps } from '../deps';
-import { longPollSignal } from '../long-poll';
+import { withLongPollSignal } from '../long-poll';
 import type { RequestContext, WorkflowHandlers } from '../rpc';
 
 /** How long a long-polling call may wait: the server's long poll, ending 1 s before the client's deadline. */
@@ -97,7 +97,7 @@ export function workflowHandlers(d: FrontendDeps) {
     },
     async GetWorkflowExecutionHistory(req, ctx) {
       const ns = await namespaces.resolve(req.namespace);
-      return history.getHistory(ns.id, executionOf(req.execution), req, longPollSignal(ctx));
+      return withLongPollSignal(ctx, (signal) => history.getHistory(ns.id, executionOf(req.execution), req, signal));
     },
     async QueryWorkflow(req, ctx) {
       const ns = await namespaces.resolve(req.namespace);
