@@ -4,6 +4,7 @@
  * server's own code), and `temporal-ts simulate` as a background process whose live progress lines
  * the test can wait on.
  */
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Client as PgClient } from 'pg';
 import mysql from 'mysql2/promise';
@@ -31,6 +32,16 @@ export function runCliAsync(bin: string, args: readonly string[], cwd: string = 
       resolve({ status, stdout, stderr });
     });
   });
+}
+
+/** `s` as a literal inside a RegExp. */
+export const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** Runs a temporal-sql-tool command line (`bin`, from `cwd`) and fails with its output if it does not exit 0. */
+export async function sqlToolOk(bin: string, cwd: string, args: readonly string[]): Promise<string> {
+  const r = await runCliAsync(bin, args, cwd);
+  assert.equal(r.status, 0, `temporal-sql-tool ${args.join(' ')} (cwd ${cwd}) exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout + r.stderr;
 }
 
 export interface VersionRow {

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName, type Engine } from '../helpers/databases';
 import { REPO_ROOT, SQL_TOOL, TEMPORAL_TS, freePort, startCli, type LongRunning } from '../helpers/processes';
 import { currentBuildAs, installedRelease, type InstalledRelease } from '../helpers/releases';
-import { readVersionHistory, runCliAsync, startSimulation, type BackgroundSimulation, type SimSummary } from '../helpers/rollout';
+import { esc, readVersionHistory, runCliAsync, sqlToolOk as tool, startSimulation, type BackgroundSimulation, type SimSummary } from '../helpers/rollout';
 import { connectConfig, writeServerConfig, type TestDatabases } from '../helpers/server-config';
 import { ENGINE_DIRS } from '../../src/schema/shipped';
 import { FORMAT, READABLE, openPersistence, readJsonBlob } from '../../src/persistence';
@@ -55,14 +55,6 @@ const B_DURATION_S = Number(process.env.ROLLING_B_DURATION_S ?? 130);
 
 const tmp = mkdtempSync(join(tmpdir(), 'rolling-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
-async function tool(bin: string, cwd: string, args: readonly string[]): Promise<string> {
-  const r = await runCliAsync(bin, args, cwd);
-  assert.equal(r.status, 0, `temporal-sql-tool ${args.join(' ')} (cwd ${cwd}) exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout + r.stderr;
-}
 
 async function startServer(bin: string, config: string, cwd: string, who: string): Promise<LongRunning> {
   const s = startCli(bin, ['server', 'start', '--config', config, '--headless'], {}, cwd);

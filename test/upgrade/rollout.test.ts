@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { ENGINES, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
 import { REPO_ROOT, SQL_TOOL, TEMPORAL_TS, freePort, startCli, type LongRunning } from '../helpers/processes';
 import { changesDataFormatsSince, installedRelease, previousMinorRelease, type InstalledRelease } from '../helpers/releases';
-import { readVersionHistory, runCliAsync, startSimulation, type SimSummary } from '../helpers/rollout';
+import { esc, readVersionHistory, runCliAsync, sqlToolOk as tool, startSimulation, type SimSummary } from '../helpers/rollout';
 import { writeServerConfig, type TestDatabases } from '../helpers/server-config';
 import { ENGINE_DIRS, requiredVersion } from '../../src/schema/shipped';
 import { formatVersion } from '../../src/schema/version';
@@ -50,15 +50,6 @@ const SIM_DURATION_S = Number(process.env.ROLLOUT_SIM_DURATION_S ?? 32);
 
 const tmp = mkdtempSync(join(tmpdir(), 'rollout-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
-/** Runs a temporal-sql-tool command line and fails with its output if it does not exit 0. */
-async function tool(bin: string, cwd: string, args: readonly string[]): Promise<string> {
-  const r = await runCliAsync(bin, args, cwd);
-  assert.equal(r.status, 0, `temporal-sql-tool ${args.join(' ')} (cwd ${cwd}) exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout + r.stderr;
-}
 
 async function upgradeStatus(config: string): Promise<UpgradeStatus> {
   const r = await runCliAsync(TEMPORAL_TS, ['admin', 'upgrade', 'status', '--config', config, '--output', 'json']);

@@ -192,10 +192,7 @@ export class SqlExecutionStore implements ExecutionStore {
             stmt(`UPDATE current_executions SET state = ?, status = ? WHERE ${EXECUTION_WHERE}`, [
               req.current.state,
               req.current.status,
-              req.shardId,
-              k.namespaceId,
-              k.workflowId,
-              k.runId,
+              ...executionKey(req.shardId, e),
             ]),
           ]
         : []),

@@ -140,7 +140,6 @@ export function rowsOf(history: readonly HistoryBatchRow[], tasks: NewTasks): nu
 export function updateExecutionStatement(req: UpdateExecutionRequest): Statement {
   const b = new Builder();
   const e = req.execution;
-  const k = e.key;
   const f = fence(b, req.shardId);
   const gate = b.add(
     `UPDATE executions SET ${EXECUTION_SET} WHERE ${EXECUTION_WHERE} AND db_record_version = ? AND (SELECT range_id FROM ${f}) = ? RETURNING 1`,
@@ -150,10 +149,7 @@ export function updateExecutionStatement(req: UpdateExecutionRequest): Statement
     b.add(`UPDATE current_executions SET state = ?, status = ? WHERE ${EXECUTION_WHERE} AND EXISTS (SELECT 1 FROM ${gate})`, [
       req.current.state,
       req.current.status,
-      req.shardId,
-      k.namespaceId,
-      k.workflowId,
-      k.runId,
+      ...executionKey(req.shardId, e),
     ]);
   }
   historyAndTasks(b, req.shardId, req.history, req.tasks, gate);
