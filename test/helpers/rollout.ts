@@ -44,6 +44,18 @@ export async function sqlToolOk(bin: string, cwd: string, args: readonly string[
   return r.stdout + r.stderr;
 }
 
+/** `server start --config` of `bin` (run from `cwd`), once it listens; killed and named by `who` if it does not within `timeoutMs`. */
+export async function startServer(bin: string, config: string, cwd: string, who: string, timeoutMs: number): Promise<LongRunning> {
+  const s = startCli(bin, ['server', 'start', '--config', config, '--headless'], {}, cwd);
+  try {
+    await s.waitFor(/listening on/, timeoutMs);
+  } catch (err) {
+    await s.stop('SIGKILL');
+    throw new Error(`${who} did not start: ${(err as Error).message}`, { cause: err });
+  }
+  return s;
+}
+
 export interface VersionRow {
   serverVersion: string;
   firstStartedTime: number;

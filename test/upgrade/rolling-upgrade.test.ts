@@ -25,9 +25,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName, type Engine } from '../helpers/databases';
-import { REPO_ROOT, SQL_TOOL, TEMPORAL_TS, freePort, startCli, type LongRunning } from '../helpers/processes';
+import { REPO_ROOT, SQL_TOOL, TEMPORAL_TS, freePort, type LongRunning } from '../helpers/processes';
 import { currentBuildAs, installedRelease, type InstalledRelease } from '../helpers/releases';
-import { esc, readVersionHistory, runCliAsync, sqlToolOk as tool, startSimulation, type BackgroundSimulation, type SimSummary } from '../helpers/rollout';
+import {
+  esc,
+  readVersionHistory,
+  runCliAsync,
+  sqlToolOk as tool,
+  startServer as startServerOf,
+  startSimulation,
+  type BackgroundSimulation,
+  type SimSummary,
+} from '../helpers/rollout';
 import { connectConfig, writeServerConfig, type TestDatabases } from '../helpers/server-config';
 import { ENGINE_DIRS } from '../../src/schema/shipped';
 import { FORMAT, READABLE, openPersistence, readJsonBlob } from '../../src/persistence';
@@ -56,16 +65,7 @@ const B_DURATION_S = Number(process.env.ROLLING_B_DURATION_S ?? 130);
 const tmp = mkdtempSync(join(tmpdir(), 'rolling-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function startServer(bin: string, config: string, cwd: string, who: string): Promise<LongRunning> {
-  const s = startCli(bin, ['server', 'start', '--config', config, '--headless'], {}, cwd);
-  try {
-    await s.waitFor(/listening on/, 60_000);
-  } catch (err) {
-    await s.stop('SIGKILL');
-    throw new Error(`${who} did not start: ${(err as Error).message}`, { cause: err });
-  }
-  return s;
-}
+const startServer = (bin: string, config: string, cwd: string, who: string) => startServerOf(bin, config, cwd, who, 60_000);
 
 /** A start that must be refused: exit 1, and the message. */
 async function refusedStart(bin: string, config: string, cwd: string): Promise<string> {

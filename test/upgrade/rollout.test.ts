@@ -26,9 +26,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENGINES, dropDatabase, engineAvailability, toolConnectionFlags, uniqueDbName } from '../helpers/databases';
-import { REPO_ROOT, SQL_TOOL, TEMPORAL_TS, freePort, startCli, type LongRunning } from '../helpers/processes';
+import { REPO_ROOT, SQL_TOOL, TEMPORAL_TS, freePort, type LongRunning } from '../helpers/processes';
 import { changesDataFormatsSince, installedRelease, previousMinorRelease, type InstalledRelease } from '../helpers/releases';
-import { esc, readVersionHistory, runCliAsync, sqlToolOk as tool, startSimulation, type SimSummary } from '../helpers/rollout';
+import { esc, readVersionHistory, runCliAsync, sqlToolOk as tool, startServer as startServerOf, startSimulation, type SimSummary } from '../helpers/rollout';
 import { writeServerConfig, type TestDatabases } from '../helpers/server-config';
 import { ENGINE_DIRS, requiredVersion } from '../../src/schema/shipped';
 import { formatVersion } from '../../src/schema/version';
@@ -57,16 +57,7 @@ async function upgradeStatus(config: string): Promise<UpgradeStatus> {
   return JSON.parse(r.stdout) as UpgradeStatus;
 }
 
-async function startServer(bin: string, config: string, cwd: string, who: string): Promise<LongRunning> {
-  const s = startCli(bin, ['server', 'start', '--config', config, '--headless'], {}, cwd);
-  try {
-    await s.waitFor(/listening on/, 30_000);
-  } catch (err) {
-    await s.stop('SIGKILL');
-    throw new Error(`${who} did not start: ${(err as Error).message}`, { cause: err });
-  }
-  return s;
-}
+const startServer = (bin: string, config: string, cwd: string, who: string) => startServerOf(bin, config, cwd, who, 30_000);
 
 function assertClean(name: string, s: SimSummary, output: string, code: number | null): void {
   const detail = `${name}: ${JSON.stringify({ ...s, failures: s.failures.slice(0, 10) })}\n${output.slice(-3000)}`;
