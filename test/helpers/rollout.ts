@@ -56,6 +56,32 @@ export async function startServer(bin: string, config: string, cwd: string, who:
   return s;
 }
 
+/**
+ * What a failed simulation needs to be understood: for each workflow it calls lost (acknowledged, no
+ * result), `workflow describe` and `workflow show` through a live frontend, and the servers' log lines
+ * at warn level and above. Put in the failure message, so that an intermittent loss can be read from
+ * the one run that shows it.
+ */
+export async function explainLost(summary: SimulateSummary, address: string, logs: readonly [string, LongRunning][], max = 3): Promise<string> {
+  const lost = summary.failures.map((f) => /^(\S+): lost:/.exec(f)?.[1]).filter((id): id is string => id !== undefined);
+  if (lost.length === 0) return '';
+  const parts: string[] = [];
+  for (const id of lost.slice(0, max)) {
+    for (const cmd of ['describe', 'show']) {
+      const r = await runCliAsync(TEMPORAL_TS, ['workflow', cmd, '-w', id, '--address', address], REPO_ROOT, 20_000);
+      parts.push(`--- workflow ${cmd} -w ${id} (exit ${r.status})\n${(r.stdout + r.stderr).slice(0, 4000)}`);
+    }
+  }
+  for (const [who, p] of logs) {
+    const lines = p
+      .output()
+      .split('\n')
+      .filter((l) => /"level":(40|50|60)/.test(l));
+    if (lines.length > 0) parts.push(`--- ${who}: ${lines.length} warn/error lines, the last 15:\n${lines.slice(-15).join('\n').slice(0, 6000)}`);
+  }
+  return parts.join('\n');
+}
+
 export interface VersionRow {
   serverVersion: string;
   firstStartedTime: number;

@@ -29,6 +29,7 @@ import { REPO_ROOT, SQL_TOOL, TEMPORAL_TS, freePort, type LongRunning } from '..
 import { currentBuildAs, installedRelease, type InstalledRelease } from '../helpers/releases';
 import {
   esc,
+  explainLost,
   readVersionHistory,
   runCliAsync,
   sqlToolOk as tool,
@@ -65,7 +66,13 @@ const B_DURATION_S = Number(process.env.ROLLING_B_DURATION_S ?? 130);
 const tmp = mkdtempSync(join(tmpdir(), 'rolling-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const startServer = (bin: string, config: string, cwd: string, who: string) => startServerOf(bin, config, cwd, who, 60_000);
+/** every server process the test started, named, for the failure message of a simulation (explainLost) */
+const started: [string, LongRunning][] = [];
+const startServer = async (bin: string, config: string, cwd: string, who: string) => {
+  const s = await startServerOf(bin, config, cwd, who, 60_000);
+  started.push([who, s]);
+  return s;
+};
 
 /** A start that must be refused: exit 1, and the message. */
 async function refusedStart(bin: string, config: string, cwd: string): Promise<string> {
@@ -74,8 +81,8 @@ async function refusedStart(bin: string, config: string, cwd: string): Promise<s
   return r.stderr + r.stdout;
 }
 
-function assertClean(name: string, s: SimSummary, output: string, code: number | null): void {
-  const detail = `${name}: ${JSON.stringify({ ...s, failures: s.failures.slice(0, 10) })}\n${output.slice(-3000)}`;
+async function assertClean(name: string, s: SimSummary, output: string, code: number | null, liveAddress: string): Promise<void> {
+  const detail = `${name}: ${JSON.stringify({ ...s, failures: s.failures.slice(0, 10) })}\n${output.slice(-3000)}\n${await explainLost(s, liveAddress, started)}`;
   assert.equal(s.lost, 0, `${name} lost workflows: ${detail}`);
   assert.equal(s.failed, 0, `${name} has failed workflows: ${detail}`);
   assert.equal(s.wrongResult, 0, `${name} has wrong results: ${detail}`);
@@ -306,7 +313,7 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
             ['simulation through A, B and C', simB],
           ] as const) {
             const r = await sim.finish();
-            assertClean(name, r.summary, r.output, r.code);
+            await assertClean(name, r.summary, r.output, r.code, address('A'));
             mark(`${name}: ${JSON.stringify({ ...r.summary, failures: undefined })}`);
           }
           const st = await runCliAsync(next.serverBin, ['admin', 'upgrade', 'status', '--config', configs.A, '--output', 'json'], next.dir);
