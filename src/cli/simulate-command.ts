@@ -74,7 +74,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('-t, --task-queue <name>', 'task queue of the simulation worker', 'temporal-ts-simulate')
     .option('--rate <n>', 'new workflows per second', '5')
     .option('--concurrency <n>', 'most workflows open at once', '50')
-    .option('--duration <d>', 'how long to start workflows (e.g. 60s, 10m)', '60s')
+    .option('--duration <d>', 'how long to start workflows (e.g. 60s, 10m); Ctrl-C ends the load sooner, then drains as after it', '60s')
     .option('--drain <d>', 'after --duration, how long to wait for open workflows', '2m')
     .option('--state-file <path>', 'JSON-lines record of acknowledged workflows and outcomes, read again by a later run')
     .option('--check', 'start nothing: wait for and check the open workflows of --state-file')
@@ -111,6 +111,14 @@ export function registerSimulateCommand(program: Command): void {
       const addresses = o.address ?? [process.env.TEMPORAL_ADDRESS || '127.0.0.1:7233'];
       for (const a of addresses) if (!/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(a)) throw new UsageError(`--address "${a}" must be HOST:PORT`);
       if (o.check && !o.stateFile) throw new UsageError('--check needs --state-file (the file an earlier simulate run wrote)');
+      // the first Ctrl-C ends the load early and still drains and checks; a second one quits at once
+      const endLoad = new AbortController();
+      const onInterrupt = () => {
+        if (endLoad.signal.aborted) process.exit(130);
+        endLoad.abort();
+        process.stderr.write('ending the load: no more starts; waiting for the open workflows (Ctrl-C again to quit now)\n');
+      };
+      process.on('SIGINT', onInterrupt);
       const summary = await simulate({
         addresses,
         security: securityOf(o),
@@ -131,7 +139,8 @@ export function registerSimulateCommand(program: Command): void {
         progressIntervalMs: 2000,
         startGraceMs: parseDurationMs('--start-grace', o.startGrace),
         callTimeoutMs: parseDurationMs('--call-timeout', o.callTimeout),
-      });
+        endLoad: endLoad.signal,
+      }).finally(() => process.off('SIGINT', onInterrupt));
       printSummary(summary, o.output === 'json');
       // a worker stuck in its shutdown keeps the event loop alive: exit once the verdict is out
       if (summary.workerStuck) setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();

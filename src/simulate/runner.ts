@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
 import * as activities from './activities';
 import { clientSecurity, nativeClientSecurity, quietIpServerName, type ClientSecurityOptions } from '../common/client-security';
 import { SIM_KINDS, type SimKind, type SimPlan, WORKFLOW_TYPES, expectedResult } from './expected';
@@ -49,6 +49,11 @@ export interface SimulateOptions {
   startGraceMs?: number;
   /** the deadline of each call but the result long polls (default 30 s) */
   callTimeoutMs?: number;
+  /**
+   * Ends the load before `durationMs` when aborted (the CLI: the first Ctrl-C / SIGINT): no more
+   * starts, then the drain and the verdict as after the full duration.
+   */
+  endLoad?: AbortSignal;
 }
 
 export interface SimulateSummary {
@@ -187,11 +192,16 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
       // The summary goes to stdout: keep the SDK core's own log lines to errors, through our logger.
       Runtime.install({
         logger: new DefaultLogger('ERROR'),
+        // SIGINT is the CLI's (it ends the load, see SimulateOptions.endLoad), not a worker shutdown
+        shutdownSignals: ['SIGTERM', 'SIGQUIT'],
         telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }), forward: {} } },
       });
     } catch {
       /* installed already (tests run several simulations in one process) */
     }
+    // one bundle for every worker: bundling (webpack) is most of a simulation's start-up, many
+    // seconds on a loaded machine, and it was done once per --address
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: new DefaultLogger('ERROR') });
     for (const address of o.addresses) {
       const nativeConnection = await NativeConnection.connect({ address, ...workerSecurity });
       nativeConnections.push(nativeConnection);
@@ -200,7 +210,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
           connection: nativeConnection,
           namespace: o.namespace,
           taskQueue: o.taskQueue,
-          workflowsPath: require.resolve('./workflows'),
+          workflowBundle,
           activities,
         }),
       );
@@ -360,7 +370,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateSummary> {
     const line = () =>
       `${Math.round((Date.now() - began) / 1000)}s started ${summary.started} completed ${summary.completed} open ${open.size} failed ${summary.failed + summary.wrongResult}`;
     if (!o.checkOnly) {
-      while (Date.now() - began < o.durationMs) {
+      while (Date.now() - began < o.durationMs && !o.endLoad?.aborted) {
         const due = Math.floor(((Date.now() - began) / 1000) * o.rate);
         while (seq < due && open.size < o.concurrency) {
           const n = seq++;

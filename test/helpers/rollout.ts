@@ -135,8 +135,16 @@ export interface BackgroundSimulation {
   proc: LongRunning;
   /** the last live progress line (every 2 s on stderr), or zeros before the first */
   progress(): SimProgress;
-  /** Waits until a progress line satisfies `ok`; the error names `what` and the simulation's output. */
+  /**
+   * Waits until a progress line satisfies `ok`, at most `timeoutMs` of the load running (a simulation
+   * still starting up gets SIM_STARTUP_MS more); the error names `what` and the simulation's output.
+   */
   waitForProgress(what: string, ok: (p: SimProgress) => boolean, timeoutMs: number): Promise<SimProgress>;
+  /**
+   * Ends the load now (SIGINT, as a Ctrl-C: no more starts, then the drain and the verdict); fails
+   * if the load had already ended (its --duration was up: the test needs a longer one).
+   */
+  endLoad(): void;
   /** Waits for the exit and parses the JSON summary from stdout. */
   finish(): Promise<{ code: number | null; summary: SimSummary; output: string }>;
 }
@@ -144,11 +152,27 @@ export interface BackgroundSimulation {
 export type SimSummary = SimulateSummary;
 
 const PROGRESS = /(\d+)s started (\d+) completed (\d+) open (\d+) failed (\d+)/g;
+const PROGRESS_LINE = /\d+s started \d+ completed \d+ open \d+ failed \d+/;
+
+/**
+ * How long a simulation may take to start (connect, bundle its workflows, create its workers) before
+ * its load runs. Not the server's time: two simulations starting at once on a loaded 2-core machine
+ * took 15-25 s, which a wait for "N workflows completed" used to count against the server.
+ */
+const SIM_STARTUP_MS = 120_000;
 
 export function startSimulation(args: readonly string[]): BackgroundSimulation {
   const proc = startCli(TEMPORAL_TS, ['simulate', ...args, '-o', 'json']);
   let stdout = '';
   proc.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  const spawnedAt = Date.now();
+  /** when the first progress line came: the load runs from then on */
+  let loadRunningAt: number | undefined;
+  const seeProgress = () => {
+    if (loadRunningAt === undefined && PROGRESS_LINE.test(proc.output())) loadRunningAt = Date.now();
+  };
+  proc.child.stdout!.on('data', seeProgress);
+  proc.child.stderr!.on('data', seeProgress);
   const progress = (): SimProgress => {
     const m = [...proc.output().matchAll(PROGRESS)].pop();
     if (!m) return { seconds: 0, started: 0, completed: 0, open: 0, failed: 0 };
@@ -161,17 +185,26 @@ export function startSimulation(args: readonly string[]): BackgroundSimulation {
     proc,
     progress,
     async waitForProgress(what, ok, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
+      const called = Date.now();
       for (;;) {
         const p = progress();
         if (ok(p)) return p;
+        // `timeoutMs` of load: counted from this call or from the load's start, whichever is later
+        const deadline = loadRunningAt === undefined ? spawnedAt + SIM_STARTUP_MS + timeoutMs : Math.max(called, loadRunningAt) + timeoutMs;
         if (exited || Date.now() > deadline) {
-          throw new Error(
-            `${what}: ${exited ? 'simulate exited' : `not within ${timeoutMs} ms`}; last progress ${JSON.stringify(p)}; simulate output:\n${proc.output().slice(-4000)}`,
-          );
+          const why = exited
+            ? 'simulate exited'
+            : loadRunningAt === undefined
+              ? `its load did not start within ${SIM_STARTUP_MS} ms`
+              : `not within ${timeoutMs} ms`;
+          throw new Error(`${what}: ${why}; last progress ${JSON.stringify(p)}; simulate output:\n${proc.output().slice(-4000)}`);
         }
         await new Promise((r) => setTimeout(r, 100));
       }
+    },
+    endLoad() {
+      assert.ok(!exited && !/draining:/.test(proc.output()), `the load had ended before the test ended it:\n${proc.output().slice(-2000)}`);
+      proc.child.kill('SIGINT');
     },
     async finish() {
       const code = await proc.exited();

@@ -3,7 +3,8 @@
  * a run that leaves workflows open, a SIGKILL of the server and a restart, then `--check` from the
  * state file finds every acknowledged workflow completed with its predicted result and says how many
  * it read and checked; a check that would check nothing (a missing or empty state file, or one with
- * nothing left open) is refused before it connects; bad flags are refused with a sentence.
+ * nothing left open) is refused before it connects; Ctrl-C ends the load early and still drains and
+ * checks; bad flags are refused with a sentence.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,6 +56,42 @@ test('a run starts the mix, and every workflow completes with its predicted resu
     assert.equal(s.lost, 0);
     assert.equal(s.failed, 0);
     assert.match(r.stderr, /\d+s started \d+ completed \d+/, 'live progress lines');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('Ctrl-C (SIGINT) ends the load before --duration: no more starts, the open workflows drain and are checked, exit 0', async () => {
+  const port = await freePort();
+  const server = await devServer(join(tmp, 'int.db'), port);
+  try {
+    const sim = startCli(TEMPORAL_TS, [
+      'simulate',
+      '--address',
+      `127.0.0.1:${port}`,
+      '--duration',
+      '600s',
+      '--rate',
+      '8',
+      '--drain',
+      '60s',
+      '--mix',
+      MIX,
+      '-o',
+      'json',
+    ]);
+    await sim.waitFor(/\d+s started [1-9]\d* completed/, 120_000);
+    const interruptedAt = Date.now();
+    sim.child.kill('SIGINT');
+    const code = await sim.exited();
+    const out = sim.output();
+    assert.equal(code, 0, out.slice(-3000));
+    assert.ok(Date.now() - interruptedAt < 70_000, 'it drained and exited instead of running out its 600 s');
+    assert.match(out, /ending the load: no more starts/);
+    const s = summaryOf(out.slice(out.indexOf('{')));
+    assert.ok(s.started! > 0);
+    assert.equal(s.completed, s.started, 'every workflow started before the Ctrl-C completed and was checked');
+    assert.equal(s.lost, 0);
   } finally {
     await server.stop();
   }

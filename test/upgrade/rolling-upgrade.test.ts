@@ -59,9 +59,8 @@ const STORES = ['temporal', 'visibility'] as const;
 // 16 shards: 5 or 6 per member of three (bounded loads, ring.ts)
 const SHARDS = 16;
 const MIX = 'activities=3,timer=2,signal=2,child=1,continue=1';
-const A_DURATION_S = Number(process.env.ROLLING_A_DURATION_S ?? 45);
-// long enough to span the whole replacement on a busy machine (about 110 s); the test checks it did
-const B_DURATION_S = Number(process.env.ROLLING_B_DURATION_S ?? 130);
+// each load runs until the test ends it (BackgroundSimulation.endLoad); the duration only bounds a test that fails first
+const SIM_DURATION_S = 600;
 
 const tmp = mkdtempSync(join(tmpdir(), 'rolling-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -181,7 +180,7 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
           }
           servers.old = await startServer(old.serverBin, configs.A, old.dir, `${OLD} server`);
           assert.match(servers.old.output(), new RegExp(`version ${esc(OLD)} is active`));
-          const simA = startSimulation(simArgs([address('A')], `rolling-${engine}-a`, A_DURATION_S));
+          const simA = startSimulation(simArgs([address('A')], `rolling-${engine}-a`, SIM_DURATION_S));
           sims.push(simA);
           await moreCompleted(simA, `${OLD} completes workflows`);
           mark(`${OLD} serves on ${address('A')}: ${JSON.stringify(simA.progress())}`);
@@ -214,6 +213,7 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
           assert.match(servers.A.output(), new RegExp(`upgrading from ${esc(OLD)} to ${esc(CURRENT)}: rewriting the metadata of ${SHARDS} shards`));
           for (const [, [, v]] of await shardInfo()) assert.equal(v, CURRENT, 'A rewrote every shard');
           await moreCompleted(simA, `load goes on through ${CURRENT} member A`);
+          simA.endLoad(); // it spanned 0.2.0's replacement; its open workflows drain meanwhile
           mark(`${OLD} stopped, member A (${CURRENT}) active: ${JSON.stringify(simA.progress())}`);
           showLog('A', servers.A, /upgrading from|is active/);
           servers.B = await startServer(TEMPORAL_TS, configs.B, REPO_ROOT, `${CURRENT} member B`);
@@ -234,7 +234,7 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
           assert.match(oldAgain, new RegExp(`${esc(CURRENT)} has already run on this database`));
           mark(`${OLD} started beside the members is refused: ${oldAgain.split('\n').find((l) => l.includes('already run'))}`);
 
-          const simB = startSimulation(simArgs(names.map(address), `rolling-${engine}-b`, B_DURATION_S));
+          const simB = startSimulation(simArgs(names.map(address), `rolling-${engine}-b`, SIM_DURATION_S));
           sims.push(simB);
           await moreCompleted(simB, 'load through the three frontends');
           mark(`3 members of ${CURRENT}, load through ${names.map(address).join(', ')}: ${JSON.stringify(simB.progress())}`);
@@ -287,11 +287,8 @@ for (const engine of ['postgres12', 'mysql8'] as Engine[]) {
           }
           const activated = (await readVersionHistory(engine, dbs.temporal)).find((r) => r.serverVersion === NEXT)!;
           assert.ok(activated.activatedTime !== null && activated.activatedTime >= lastOldStopped, `${NEXT} became active after the last old member stopped`);
-          assert.ok(
-            simB.progress().seconds < B_DURATION_S,
-            `the load still ran when the last member was replaced (ROLLING_B_DURATION_S=${B_DURATION_S} too short)`,
-          );
           await moreCompleted(simB, `load on three ${NEXT} members`);
+          simB.endLoad(); // it spanned every replacement
           mark(`C replaced by ${NEXT}: active ${activated.activatedTime! - lastOldStopped} ms after the last ${CURRENT} member's SIGTERM`);
           for (const n of names) showLog(n, servers[n]!, /is active|members of another version/);
           await printCluster();

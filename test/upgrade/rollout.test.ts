@@ -44,9 +44,9 @@ const OLD_SCHEMA = { temporal: OLD_RELEASE.schema.temporal.version, visibility: 
 const newSchema = (engine: Parameters<typeof requiredVersion>[0], store: (typeof STORES)[number]) => formatVersion(requiredVersion(engine, store));
 // The main load: every kind of workflow, timers short enough to finish within the drain.
 const MIX = 'activities=3,timer=2,signal=2,child=1,continue=1';
-// Long enough to span the whole procedure (about 25 s alone; 32 s ran out beside two other test files, 50 s under load 15); the
-// test checks that the new release took load while it still ran.
-const SIM_DURATION_S = Number(process.env.ROLLOUT_SIM_DURATION_S ?? 45);
+// The main load runs until the test ends it, once this release took load (BackgroundSimulation.endLoad);
+// the duration only bounds a test that fails before that.
+const SIM_DURATION_S = 600;
 
 const tmp = mkdtempSync(join(tmpdir(), 'rollout-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -259,10 +259,8 @@ for (const engine of ENGINES) {
             (p) => p.started >= onNew.started + 10 && p.completed >= onNew.completed + 10,
             20_000,
           );
-          assert.ok(
-            main.progress().seconds < SIM_DURATION_S,
-            `the main load ran past ${CURRENT} taking over (ROLLOUT_SIM_DURATION_S=${SIM_DURATION_S} is too short for this machine)`,
-          );
+          // the load ran across the whole procedure, and ends here
+          main.endLoad();
 
           // 7. The load ends clean: nothing acknowledged is lost, failed or wrong.
           const e = await early.finish();
@@ -271,7 +269,7 @@ for (const engine of ENGINES) {
           const m = await main.finish();
           assertClean('main simulation', m.summary, m.output, m.code);
           assert.equal(m.summary.completed, m.summary.started);
-          assert.ok(m.summary.started >= SIM_DURATION_S * 3, `the main load started ${m.summary.started} workflows in ${SIM_DURATION_S} s`);
+          assert.ok(m.summary.started >= onNew.started + 10, `the main load started ${m.summary.started} workflows`);
           mark(`main simulation: ${JSON.stringify({ ...m.summary, failures: undefined })}`);
 
           //    --check from the state files: the early batch (started by OLD, left open across both
