@@ -137,7 +137,15 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   let member: ClusterMember | undefined;
   if (opts.persistence.pluginName !== 'sqlite') {
     member = new ClusterMember(
-      { ...opts.cluster, host, frontendPort: opts.port, numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, serverVersion },
+      {
+        ...opts.cluster,
+        host,
+        frontendPort: opts.port,
+        frontendMaxReceiveMessageBytes: opts.grpc?.maxReceiveMessageBytes,
+        numHistoryShards: cluster.numHistoryShards,
+        longPollTimeoutMs,
+        serverVersion,
+      },
       store,
       log,
     );

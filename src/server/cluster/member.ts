@@ -16,7 +16,7 @@ import type { CrossShardCalls, HistoryService, MatchingClient } from '../../hist
 import type { HistoryClient, MatchingService } from '../../matching';
 import { FORMAT, READABLE, readJsonBlob, type PersistenceBundle } from '../../persistence';
 import { serveGrpc, type GrpcServer } from '../grpc-server';
-import { InternalClients, internalService } from './internal-api';
+import { InternalClients, internalMessageLimit, internalService } from './internal-api';
 import { ClusterMembership } from './membership';
 import { HISTORY_METHODS, MATCHING_METHODS, OwnedMatching, Router, routingHistory, routingMatching } from './routing';
 
@@ -51,7 +51,9 @@ export class ClusterMember {
   readonly matchingBinding = new LateBinding<MatchingService>('the routing matching client');
   private readonly localHistory = new LateBinding<HistoryService>('the internal API history target');
   private readonly localMatching = new LateBinding<MatchingService>('the internal API matching target');
-  private readonly clients = new InternalClients();
+  private readonly clients: InternalClients;
+  /** the internal API's message limit, from the frontend's (internal-api.ts says why) */
+  private readonly maxMessageBytes: number;
   private servers: GrpcServer[] = [];
   private membership: ClusterMembership | undefined;
   private router: Router | undefined;
@@ -60,10 +62,21 @@ export class ClusterMember {
   private active = false;
 
   constructor(
-    private readonly opts: ClusterOptions & { host: string; frontendPort: number; numHistoryShards: number; longPollTimeoutMs: number; serverVersion: string },
+    private readonly opts: ClusterOptions & {
+      host: string;
+      frontendPort: number;
+      /** the frontend's receive limit (default 4 MiB): what a forwarded request can be */
+      frontendMaxReceiveMessageBytes?: number;
+      numHistoryShards: number;
+      longPollTimeoutMs: number;
+      serverVersion: string;
+    },
     private readonly store: PersistenceBundle,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.maxMessageBytes = internalMessageLimit(opts.frontendMaxReceiveMessageBytes);
+    this.clients = new InternalClients(this.maxMessageBytes);
+  }
 
   get historyClient(): HistoryClient & CrossShardCalls {
     return this.historyBinding.client;
@@ -81,9 +94,10 @@ export class ClusterMember {
       { history: HISTORY_METHODS, matching: MATCHING_METHODS },
       this.log,
     );
-    const h = await serveGrpc([svc], bindOnIP, this.opts.historyPort ?? 0);
+    const limits = { maxReceiveMessageBytes: this.maxMessageBytes, maxSendMessageBytes: this.maxMessageBytes };
+    const h = await serveGrpc([svc], bindOnIP, this.opts.historyPort ?? 0, limits);
     this.servers.push(h);
-    const m = await serveGrpc([svc], bindOnIP, this.opts.matchingPort ?? 0);
+    const m = await serveGrpc([svc], bindOnIP, this.opts.matchingPort ?? 0, limits);
     this.servers.push(m);
     const memberExpiryMs = this.opts.memberExpiryMs ?? DEFAULT_MEMBER_EXPIRY_MS;
     this.membership = new ClusterMembership(
