@@ -256,6 +256,8 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     }
     await feed?.start();
     grpc = await serveGrpc(frontend.services, host, opts.port, { ...opts.grpc, credentials });
+    // with port 0 the membership rows said 0 until now
+    await member?.frontendListening(grpc.port);
   } catch (err) {
     return abandon(err);
   }

@@ -250,6 +250,11 @@ export class ClusterMember {
     return rows.every((r) => readJsonBlob<{ serverVersion?: string }>(r.info, FORMAT.shardInfo, READABLE.shardInfo).serverVersion === this.opts.serverVersion);
   }
 
+  /** The frontend listens: its actual port (the configured one may be 0, "any free port") goes into the rows. */
+  async frontendListening(port: number): Promise<void> {
+    await this.membership?.advertiseFrontendPort(port);
+  }
+
   /** Graceful stop: the membership rows go, so the others take the shards at their next refresh. */
   async leave(): Promise<void> {
     await this.membership?.leave();
