@@ -14,7 +14,7 @@ import type { ExecutionKey, PersistenceBundle } from '../persistence';
 import { localCrossShard, type ClosedChild, type CrossShardCalls, type ExternalRequest } from './cross-shard';
 import { DATA_REWRITE_SHARD, DataFormatRewriter, type DataRewriteOptions } from './data-rewrite';
 import type { ParentInfo } from './mutable-state';
-import type { ShardContext } from './shard';
+import type { ShardContext, ShardLossReporter } from './shard';
 import { HistoryEngine, type HistoryEngineOptions, type NamespaceLookup } from './engine';
 import {
   recordActivityTaskHeartbeat,
@@ -72,6 +72,8 @@ export interface HistoryServiceDeps {
   dataRewrite: DataRewriteOptions;
   /** other executions' shards (in a cluster: the routing history client); this process's engine when absent */
   crossShard?: CrossShardCalls;
+  /** how a shard taken by another process is reported (shard.ts ShardLossReporter); an error when absent */
+  onShardLost?: ShardLossReporter;
 }
 
 export class HistoryHandler {

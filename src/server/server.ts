@@ -184,6 +184,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     // in a cluster, tasks go to their queue's owner and transfer tasks reach other shards through their owners
     matching: member ? member.matchingClient : localMatching,
     crossShard: member?.historyClient,
+    onShardLost: member?.reportLostShard,
     namespaces,
     visibility,
     dataRewrite: { rowsPerSecond: opts.dataRewriteRowsPerSecond ?? 1000 },

@@ -228,6 +228,33 @@ export class ClusterMember {
   }
 
   /**
+   * A write of this member found one of its shards taken (history's ShardLossReporter). Taken by a
+   * live member, it is a hand-over: the ring moved the shard (a member joined or left) and the new
+   * owner's refresh came before this one's, which lets the shard go at its next refresh; info. Taken
+   * while this member's own record had expired (it missed its heartbeats, the others declared it
+   * gone): a warning. Taken by a process that is no member (a server without membership): an error,
+   * as reportTakenShards says at the next refresh.
+   */
+  readonly reportLostShard = (shardId: number, rangeId: number): void => {
+    void (async () => {
+      const [rows, members] = await Promise.all([this.store.shards.listShards(), this.store.membership.listMembers(Date.now(), 'history')]);
+      const row = rows.find((r) => r.shardId === shardId);
+      const owner = row ? readJsonBlob<{ owner?: string }>(row.info, FORMAT.shardInfo, READABLE.shardInfo).owner : undefined;
+      const fields = { shardId, rangeId, owner };
+      if (!owner || !members.some((m) => m.identity === owner)) {
+        this.log.error(fields, `shard ownership lost: shard ${shardId} was taken by ${owner ?? 'an unknown process'}, which is not a live cluster member`);
+      } else if (!members.some((m) => m.hostId === this.hostId)) {
+        this.log.warn(fields, `shard ${shardId} handed over to ${owner}: this member's membership record had expired (it missed its heartbeats)`);
+      } else {
+        this.log.info(fields, `shard ${shardId} handed over to ${owner} (the ring moved it); this member lets it go at its next refresh`);
+      }
+    })().catch((err: unknown) =>
+      // the store may be closing (a stop): the loss itself is handled, only the report is lost
+      this.log.warn({ err, shardId, rangeId }, `shard ${shardId} taken by another process (its new owner could not be read)`),
+    );
+  };
+
+  /**
    * The live members running another version (a rolling upgrade under way). While one is alive this
    * version is not recorded active, even if every shard happens to be held by members of this one:
    * the old member may acquire a shard again at the next rebalance, and what becomes allowed once a
