@@ -9,15 +9,12 @@
  * after the membership expiry, resumes the rewrite from the saved record and records it complete.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { ServerProcess } from '../crash/server-process';
-import { dropDatabase, engineAvailability, uniqueDbName } from '../helpers/databases';
-import { freePort } from '../helpers/processes';
-import { connectConfig, prepareStore, writeServerConfig } from '../helpers/server-config';
+import { type ServerProcess } from '../crash/server-process';
+import { postgresCluster } from '../helpers/cluster';
+import { engineAvailability } from '../helpers/databases';
+import { connectConfig } from '../helpers/server-config';
 import { FORMAT, openPersistence, type DataRewriteRecord, type PersistenceBundle } from '../../src/persistence';
 
 const ROWS = 200;
@@ -44,25 +41,14 @@ async function mutableStateRewrite(store: PersistenceBundle): Promise<DataRewrit
 describe('the data rewrite in a cluster (PostgreSQL)', async () => {
   const skip = await engineAvailability('postgres12');
   test('one member runs it; when that member is killed the other resumes and completes it', { skip, timeout: 180_000 }, async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'cluster-rewrite-'));
-    const dbs = { temporal: uniqueDbName('clrw'), visibility: uniqueDbName('clrw_vis') };
-    const servers: ServerProcess[] = [];
+    const cluster = await postgresCluster('clrw', ['A', 'B'], {
+      numHistoryShards: 8,
+      logLevel: 'info',
+      extra: `upgrade:\n  dataRewriteRowsPerSecond: ${ROWS_PER_SECOND}\nglobal:\n  membership:\n    memberExpiry: 3s\n`,
+    });
+    const { servers, ports, dbs } = cluster;
     let store: PersistenceBundle | undefined;
     try {
-      prepareStore('postgres12', dbs.temporal, 'temporal');
-      prepareStore('postgres12', dbs.visibility, 'visibility');
-      const ports: number[] = [];
-      for (const name of ['A', 'B']) {
-        const port = await freePort();
-        ports.push(port);
-        const config = writeServerConfig(tmp, name, 'postgres12', dbs, port, {
-          numHistoryShards: 8,
-          logLevel: 'info',
-          rolePorts: { history: await freePort(), matching: await freePort() },
-          extra: `ui:\n  enabled: false\nupgrade:\n  dataRewriteRowsPerSecond: ${ROWS_PER_SECOND}\nglobal:\n  membership:\n    memberExpiry: 3s\n`,
-        });
-        servers.push(new ServerProcess(config));
-      }
       const [a, b] = servers as [ServerProcess, ServerProcess];
 
       // The rows: workflows started through A alone, never polled.
@@ -109,13 +95,11 @@ describe('the data rewrite in a cluster (PostgreSQL)', async () => {
       const done = await mutableStateRewrite(store);
       assert.ok(done?.completedMs !== undefined && done.rowsScanned === ROWS, JSON.stringify(done));
     } catch (err) {
-      for (const [i, s] of servers.entries()) console.log(`---- ${'AB'[i]}\n${s.log.slice(-20_000)}`);
+      console.log(cluster.logs());
       throw err;
     } finally {
       await store?.close();
-      for (const s of servers) await s.stop().catch(() => undefined);
-      for (const db of Object.values(dbs)) await dropDatabase('postgres12', db).catch(() => undefined);
-      rmSync(tmp, { recursive: true, force: true });
+      await cluster.close();
     }
   });
 });

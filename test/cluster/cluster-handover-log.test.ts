@@ -6,15 +6,11 @@
  * live member, and the start is retried on B. No line of A's log is at error level.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { ServerProcess } from '../crash/server-process';
-import { dropDatabase, engineAvailability, uniqueDbName } from '../helpers/databases';
-import { freePort } from '../helpers/processes';
-import { prepareStore, writeServerConfig } from '../helpers/server-config';
+import { type ServerProcess } from '../crash/server-process';
+import { postgresCluster } from '../helpers/cluster';
+import { engineAvailability } from '../helpers/databases';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const HANDED_OVER = /"level":30,.*shard \d+ handed over to /;
@@ -27,24 +23,9 @@ function errorLines(out: string): string[] {
 describe('a shard handed over to a joining member (PostgreSQL)', async () => {
   const skip = await engineAvailability('postgres12');
   test('is logged at info by the member that had it, with no error line', { skip, timeout: 120_000 }, async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'cluster-handover-'));
-    const dbs = { temporal: uniqueDbName('clhand'), visibility: uniqueDbName('clhand_vis') };
-    const servers: ServerProcess[] = [];
+    const cluster = await postgresCluster('clhand', ['A', 'B'], { numHistoryShards: 16, logLevel: 'info' });
+    const { servers, ports } = cluster;
     try {
-      prepareStore('postgres12', dbs.temporal, 'temporal');
-      prepareStore('postgres12', dbs.visibility, 'visibility');
-      const ports: number[] = [];
-      for (const name of ['A', 'B']) {
-        const port = await freePort();
-        ports.push(port);
-        const config = writeServerConfig(tmp, name, 'postgres12', dbs, port, {
-          numHistoryShards: 16,
-          logLevel: 'info',
-          rolePorts: { history: await freePort(), matching: await freePort() },
-          extra: 'ui:\n  enabled: false\n',
-        });
-        servers.push(new ServerProcess(config));
-      }
       const [a, b] = servers as [ServerProcess, ServerProcess];
       await a.start(60_000);
       const connection = await Connection.connect({ address: `127.0.0.1:${ports[0]}` });
@@ -73,12 +54,10 @@ describe('a shard handed over to a joining member (PostgreSQL)', async () => {
       assert.deepEqual(errors, [], `A logged errors:\n${errors.join('\n')}`);
       assert.match(a.output(), HANDED_OVER, 'a write of A met a shard B had taken (the case under test)');
     } catch (err) {
-      for (const [i, s] of servers.entries()) console.log(`---- ${'AB'[i]}\n${s.log.slice(-20_000)}`);
+      console.log(cluster.logs());
       throw err;
     } finally {
-      for (const s of servers) await s.stop().catch(() => undefined);
-      for (const db of Object.values(dbs)) await dropDatabase('postgres12', db).catch(() => undefined);
-      rmSync(tmp, { recursive: true, force: true });
+      await cluster.close();
     }
   });
 });

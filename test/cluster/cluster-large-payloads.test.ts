@@ -9,16 +9,13 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { ServerProcess } from '../crash/server-process';
-import { dropDatabase, engineAvailability, uniqueDbName } from '../helpers/databases';
-import { freePort } from '../helpers/processes';
-import { connectConfig, prepareStore, writeServerConfig } from '../helpers/server-config';
+import { type ServerProcess } from '../crash/server-process';
+import { postgresCluster } from '../helpers/cluster';
+import { engineAvailability } from '../helpers/databases';
+import { connectConfig } from '../helpers/server-config';
 import { FORMAT, openPersistence, readJsonBlob, READABLE, type PersistenceBundle } from '../../src/persistence';
 import { shardIdFor } from '../../src/common/ids';
 
@@ -40,25 +37,10 @@ async function shardPids(store: PersistenceBundle): Promise<Map<number, number>>
 describe('large payloads across the internal API (PostgreSQL)', async () => {
   const skip = await engineAvailability('postgres12');
   test('a 3.8 MiB start through a member that does not own the shard, and its history read back through it', { skip, timeout: 120_000 }, async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'cluster-large-'));
-    const dbs = { temporal: uniqueDbName('cllarge'), visibility: uniqueDbName('cllarge_vis') };
-    const servers: ServerProcess[] = [];
+    const cluster = await postgresCluster('cllarge', ['A', 'B'], { numHistoryShards: SHARDS, logLevel: 'warn' });
+    const { servers, ports, dbs } = cluster;
     let store: PersistenceBundle | undefined;
     try {
-      prepareStore('postgres12', dbs.temporal, 'temporal');
-      prepareStore('postgres12', dbs.visibility, 'visibility');
-      const ports: number[] = [];
-      for (const name of ['A', 'B']) {
-        const port = await freePort();
-        ports.push(port);
-        const config = writeServerConfig(tmp, name, 'postgres12', dbs, port, {
-          numHistoryShards: SHARDS,
-          logLevel: 'warn',
-          rolePorts: { history: await freePort(), matching: await freePort() },
-          extra: 'ui:\n  enabled: false\n',
-        });
-        servers.push(new ServerProcess(config));
-      }
       const [a, b] = servers as [ServerProcess, ServerProcess];
       await a.start(60_000);
       await b.start(60_000);
@@ -95,13 +77,11 @@ describe('large payloads across the internal API (PostgreSQL)', async () => {
         await connection.close();
       }
     } catch (err) {
-      for (const [i, s] of servers.entries()) console.log(`---- ${'AB'[i]}\n${s.log.slice(-20_000)}`);
+      console.log(cluster.logs());
       throw err;
     } finally {
       await store?.close();
-      for (const s of servers) await s.stop().catch(() => undefined);
-      for (const db of Object.values(dbs)) await dropDatabase('postgres12', db).catch(() => undefined);
-      rmSync(tmp, { recursive: true, force: true });
+      await cluster.close();
     }
   });
 });
