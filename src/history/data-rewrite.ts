@@ -14,13 +14,14 @@
  * One rewriter runs at a time, on whichever process owns the rewrite's shard (DATA_REWRITE_SHARD; the
  * history handler starts and stops it with that shard). In a cluster every member would otherwise
  * scan every row and overwrite each other's saved cursor. A shard, not a lease row of its own: a
- * shard already has exactly one owner (the ring), handed over on a graceful stop before the next owner
- * reads the record (the rewriter stops with its batch saved before the shard is released), taken over
- * when its owner dies (member expiry) and fenced by range_id, so a second mechanism with its own
- * expiry, renewal and schema would only be a place for the two to disagree. The owner checks before
- * every batch that it still holds the shard; one that lost it without knowing yet (a partition) may
- * save one more batch's progress, which costs that batch again and never completion's correctness
- * (the end is confirmed by counting what is left).
+ * shard already has exactly one owner (the ring), is handed over on a graceful stop (the rewriter
+ * stops with its batch saved before the shard is released, so the next owner resumes from there),
+ * is taken over when its owner dies (member expiry) and is fenced by range_id; a second mechanism
+ * with its own expiry, renewal and schema would only be a place for the two to disagree. The owner
+ * checks before every batch that it still holds the shard. One that lost it without knowing yet (a
+ * joining member took it before this one's next refresh, at most a second; a partition) may run a
+ * batch or two beside the new owner and save its progress last: that costs those batches again,
+ * never completion's correctness (the end is confirmed by counting what is left).
  */
 import type { Logger } from '../common/logger';
 import { dataRewriteDone, dataRewriteRowsScanned, dataRewriteRowsTotal } from '../common/metrics';
