@@ -10,6 +10,18 @@
  * began. Rows written since are in the current format already and are not counted, so the done
  * count (data_format_rewrite.rows_scanned) never passes the total, and the log, the metrics and
  * `admin upgrade status` all read the same two numbers.
+ *
+ * One rewriter runs at a time, on whichever process owns the rewrite's shard (DATA_REWRITE_SHARD; the
+ * history handler starts and stops it with that shard). In a cluster every member would otherwise
+ * scan every row and overwrite each other's saved cursor. A shard, not a lease row of its own: a
+ * shard already has exactly one owner (the ring), is handed over on a graceful stop (the rewriter
+ * stops with its batch saved before the shard is released, so the next owner resumes from there),
+ * is taken over when its owner dies (member expiry) and is fenced by range_id; a second mechanism
+ * with its own expiry, renewal and schema would only be a place for the two to disagree. The owner
+ * checks before every batch that it still holds the shard. One that lost it without knowing yet (a
+ * joining member took it before this one's next refresh, at most a second; a partition) may run a
+ * batch or two beside the new owner and save its progress last: that costs those batches again,
+ * never completion's correctness (the end is confirmed by counting what is left).
  */
 import type { Logger } from '../common/logger';
 import { dataRewriteDone, dataRewriteRowsScanned, dataRewriteRowsTotal } from '../common/metrics';
@@ -46,16 +58,23 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
+/** The history shard whose owner runs the rewrite (shard ids start at 1: every cluster has this one). */
+export const DATA_REWRITE_SHARD = 1;
+
 export class DataFormatRewriter {
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
   private readonly batchSize: number;
+  /** set when the rewriter stopped because this process no longer owns the rewrite (not when done or stopped) */
+  private handedOverFlag = false;
 
   constructor(
     private readonly store: PersistenceBundle,
     private readonly opts: DataRewriteOptions,
     private readonly log: Logger,
     private readonly formats: readonly RewrittenFormat[] = REWRITTEN_FORMATS,
+    /** whether this process still owns the rewrite (checked before every batch) */
+    private readonly isOwner: () => boolean = () => true,
   ) {
     this.batchSize = opts.batchSize ?? Math.min(500, Math.max(10, Math.floor(opts.rowsPerSecond / 10)));
   }
@@ -81,9 +100,22 @@ export class DataFormatRewriter {
     await this.running;
   }
 
+  /** True once it stopped because ownership moved away: a new rewriter starts when it comes back. */
+  get handedOver(): boolean {
+    return this.handedOverFlag;
+  }
+
+  /** Whether to go on with the next batch: not stopped, and still the owner. */
+  private goOn(): boolean {
+    if (this.abort.signal.aborted) return false;
+    if (this.isOwner()) return true;
+    this.handedOverFlag = true;
+    return false;
+  }
+
   private async runAll(pending: readonly RewrittenFormat[]): Promise<void> {
     for (const f of pending) {
-      while (!this.abort.signal.aborted) {
+      while (this.goOn()) {
         try {
           await this.rewrite(f);
           break;
@@ -161,7 +193,7 @@ export class DataFormatRewriter {
     let lastReport = done;
     const step = Math.max(1, Math.floor(total / 10));
 
-    while (!this.abort.signal.aborted) {
+    while (this.goOn()) {
       const began = Date.now();
       const rows = await db.scanExecutions(cursor, this.batchSize);
       // The same test as the completion check below: anything not exactly in the target encoding.

@@ -28,7 +28,7 @@ import { localCrossShard, type CrossShardCalls } from './cross-shard';
 import { DEFAULT_LIMITS, enforceHistoryLimits, HistoryLimitExceededError, type Limits } from './limits';
 import { packageVersion } from '../common/package-info';
 import { decodeMutableState, encodeMutableState, EXECUTION_STATE, type MutableState } from './mutable-state';
-import { ShardContext, type WriteLease } from './shard';
+import { ShardContext, type ShardLossReporter, type WriteLease } from './shard';
 import { executionStatus, isRunning } from './state-machines/states';
 import { encodeTask, type VisibilityTask } from './tasks';
 import type { MatchingClient } from './matching-client';
@@ -107,6 +107,8 @@ export interface HistoryEngineDeps {
   visibility?: VisibilityWriter;
   /** where transfer tasks reach other executions (in a cluster: the routing client); this engine when absent */
   crossShard?: CrossShardCalls;
+  /** how a shard taken by another process is reported (in a cluster: hand-over or surprise); an error when absent */
+  onShardLost?: ShardLossReporter;
 }
 
 interface CachedState {
@@ -143,9 +145,11 @@ export class HistoryEngine {
   readonly limits: Limits;
   /** other executions, wherever their shard is owned (see cross-shard.ts) */
   readonly crossShard: CrossShardCalls;
+  private readonly onShardLost: ShardLossReporter | undefined;
 
   constructor(deps: HistoryEngineDeps) {
     this.crossShard = deps.crossShard ?? localCrossShard(this);
+    this.onShardLost = deps.onShardLost;
     this.store = deps.store;
     this.opts = deps.options;
     this.log = deps.log;
@@ -168,7 +172,7 @@ export class HistoryEngine {
     const worker = async () => {
       while (next <= total) {
         const id = next++;
-        const shard = new ShardContext(id, this.store, this.opts.hostIdentity, this.log, this.opts.serverVersion ?? packageVersion());
+        const shard = new ShardContext(id, this.store, this.opts.hostIdentity, this.log, this.opts.serverVersion ?? packageVersion(), this.onShardLost);
         await shard.acquire();
         this.shards.set(id, shard);
         onProgress(++done, total);
@@ -182,7 +186,7 @@ export class HistoryEngine {
    * serves; a shard held before (lost or released) is replaced.
    */
   async acquireShard(shardId: number): Promise<ShardContext> {
-    const shard = new ShardContext(shardId, this.store, this.opts.hostIdentity, this.log, this.opts.serverVersion ?? packageVersion());
+    const shard = new ShardContext(shardId, this.store, this.opts.hostIdentity, this.log, this.opts.serverVersion ?? packageVersion(), this.onShardLost);
     await shard.acquire();
     // another owner may have written its executions meanwhile: nothing cached of them is trusted
     if (this.shards.has(shardId)) this.cache.clear();

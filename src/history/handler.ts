@@ -12,9 +12,9 @@ import { temporal, type IFailure } from '../common/proto';
 import type { VisibilityWriter } from '../visibility';
 import type { ExecutionKey, PersistenceBundle } from '../persistence';
 import { localCrossShard, type ClosedChild, type CrossShardCalls, type ExternalRequest } from './cross-shard';
-import { DataFormatRewriter, type DataRewriteOptions } from './data-rewrite';
+import { DATA_REWRITE_SHARD, DataFormatRewriter, type DataRewriteOptions } from './data-rewrite';
 import type { ParentInfo } from './mutable-state';
-import type { ShardContext } from './shard';
+import type { ShardContext, ShardLossReporter } from './shard';
 import { HistoryEngine, type HistoryEngineOptions, type NamespaceLookup } from './engine';
 import {
   recordActivityTaskHeartbeat,
@@ -72,6 +72,8 @@ export interface HistoryServiceDeps {
   dataRewrite: DataRewriteOptions;
   /** other executions' shards (in a cluster: the routing history client); this process's engine when absent */
   crossShard?: CrossShardCalls;
+  /** how a shard taken by another process is reported (shard.ts ShardLossReporter); an error when absent */
+  onShardLost?: ShardLossReporter;
 }
 
 export class HistoryHandler {
@@ -83,13 +85,15 @@ export class HistoryHandler {
   private rebalancing: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly local: CrossShardCalls;
-  private readonly rewriter: DataFormatRewriter;
+  /** the data rewrite is allowed (the version is active); it runs while this process owns DATA_REWRITE_SHARD */
+  private rewriteActive = false;
+  /** the rewriter of the current ownership of DATA_REWRITE_SHARD (none while another process owns it) */
+  private rewriter: DataFormatRewriter | undefined;
   private readonly visibility: VisibilityWriter | undefined;
 
-  constructor(deps: HistoryServiceDeps) {
+  constructor(private readonly deps: HistoryServiceDeps) {
     this.engine = new HistoryEngine(deps);
     this.visibility = deps.visibility;
-    this.rewriter = new DataFormatRewriter(deps.store, deps.dataRewrite, deps.log);
     this.local = localCrossShard(this.engine);
   }
 
@@ -137,6 +141,8 @@ export class HistoryHandler {
     const log = this.engine.log;
     // released together: each waits for its queues' work in flight
     const released = [...this.engine.shards.keys()].filter((id) => !owned.has(id));
+    // the rewrite goes with its shard, its last batch saved before the next owner can read the record
+    if (released.includes(DATA_REWRITE_SHARD)) await this.stopRewriter('its shard moved to another member');
     await Promise.all(
       released.map(async (id) => {
         await this.stopQueues(id);
@@ -170,6 +176,30 @@ export class HistoryHandler {
       acquired.sort((x, y) => x - y);
       log.info({ shards: acquired, ms: Date.now() - began }, `acquired ${acquired.length} shard(s): ${acquired.join(', ')}`);
     }
+    await this.syncRewriter();
+  }
+
+  /**
+   * Runs the data rewrite here when it is allowed and this process owns its shard, and stops it when
+   * not (data-rewrite.ts says why one shard's owner). A rewriter that stopped on its own because the
+   * shard was lost is replaced once the shard is acquired again.
+   */
+  private async syncRewriter(): Promise<void> {
+    const owner = this.rewriteActive && !this.stopped && this.engine.ownsShard(DATA_REWRITE_SHARD);
+    if (!owner) return this.stopRewriter('this member no longer owns its shard');
+    if (this.rewriter && !this.rewriter.handedOver) return;
+    const rewriter = new DataFormatRewriter(this.deps.store, this.deps.dataRewrite, this.deps.log, undefined, () => this.engine.ownsShard(DATA_REWRITE_SHARD));
+    this.rewriter = rewriter;
+    this.engine.log.debug({ shardId: DATA_REWRITE_SHARD }, `data format rewrite: run by this process (owner of shard ${DATA_REWRITE_SHARD})`);
+    await rewriter.start();
+  }
+
+  private async stopRewriter(why: string): Promise<void> {
+    const rewriter = this.rewriter;
+    if (!rewriter) return;
+    this.rewriter = undefined;
+    await rewriter.stop();
+    this.engine.log.debug({ shardId: DATA_REWRITE_SHARD }, `data format rewrite: stopped here, ${why}`);
   }
 
   /** The shards served now (held and not lost). */
@@ -182,15 +212,21 @@ export class HistoryHandler {
     return this.engine.ownsShard(shardId);
   }
 
+  /** The version is active: the data rewrite may run (here while this process owns its shard). */
   startDataRewrite(): Promise<void> {
-    return this.rewriter.start();
+    this.rewriteActive = true;
+    // after a rebalance under way, so the two never start a rewriter each
+    const run = this.rebalancing.then(() => this.syncRewriter());
+    this.rebalancing = run.catch(() => undefined);
+    return run;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     // the rewriter finishes its batch first; the queues stop at once
-    await this.rewriter.stop();
+    await this.stopRewriter('the server stops');
     await this.rebalancing;
+    await this.stopRewriter('the server stops');
     // each queue deletes the rows of what it executed before it lets go
     await Promise.all([...this.processors.keys()].map((id) => this.stopQueues(id)));
     // then the shards go, as on a hand-over: calls from now on are told to go to the next owner, and

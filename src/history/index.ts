@@ -22,6 +22,7 @@ export type { ClosedChild, CrossShardCalls, ExternalRequest } from './cross-shar
 export type { ParentInfo } from './mutable-state';
 export { queryShardId } from './api/query-workflow';
 export type { HistoryEngineOptions, NamespaceLookup } from './engine';
+export type { ShardLossReporter } from './shard';
 export type { ActivityTaskRef, MatchingClient, PollActivityTaskQueueResponse, PollWorkflowTaskQueueResponse, WorkflowTaskRef } from './matching-client';
 export type { WorkflowExecution, WorkflowTaskCompletedOutcome } from './types';
 export type { NamespaceRef, SignalToDeliver, StartResult } from './api/start-workflow';

@@ -189,6 +189,65 @@ export interface MutableState {
   schedule?: StoredSchedule;
 }
 
+/**
+ * What a new run is given (newExecutionInfo); what is left out starts empty, zero or 1, and
+ * executionTimeMs (when the first workflow task is due) at the start unless a backoff delays it.
+ */
+export type NewRunInfo = Pick<
+  ExecutionInfo,
+  'namespaceId' | 'namespace' | 'workflowId' | 'runId' | 'firstRunId' | 'workflowType' | 'taskQueue' | 'createRequestId' | 'startTimeMs'
+> &
+  Partial<
+    Pick<
+      ExecutionInfo,
+      | 'workflowTaskTimeoutMs'
+      | 'runTimeoutMs'
+      | 'executionTimeoutMs'
+      | 'attempt'
+      | 'retryPolicy'
+      | 'cronSchedule'
+      | 'executionExpirationMs'
+      | 'executionTimeMs'
+      | 'parent'
+    >
+  >;
+
+/**
+ * The execution info of a run being created (a start, the next run of a chain, a schedule's
+ * execution): running, nothing completed, no memo or search attributes yet (the caller encodes them).
+ */
+export function newExecutionInfo(r: NewRunInfo): ExecutionInfo {
+  const executionTimeMs = r.executionTimeMs ?? r.startTimeMs;
+  return {
+    namespaceId: r.namespaceId,
+    namespace: r.namespace,
+    workflowId: r.workflowId,
+    runId: r.runId,
+    firstRunId: r.firstRunId,
+    workflowType: r.workflowType,
+    taskQueue: r.taskQueue,
+    workflowTaskTimeoutMs: r.workflowTaskTimeoutMs ?? 0,
+    runTimeoutMs: r.runTimeoutMs ?? 0,
+    executionTimeoutMs: r.executionTimeoutMs ?? 0,
+    startTimeMs: r.startTimeMs,
+    closeTimeMs: 0,
+    createRequestId: r.createRequestId,
+    state: 'running',
+    cancelRequested: false,
+    lastCompletedWorkflowTaskStartedEventId: 0,
+    completionEventId: 0,
+    memoB64: undefined,
+    searchAttributesB64: undefined,
+    attempt: r.attempt ?? 1,
+    retryPolicy: r.retryPolicy,
+    cronSchedule: r.cronSchedule,
+    executionExpirationMs: r.executionExpirationMs ?? 0,
+    firstTaskBackoffPending: executionTimeMs > r.startTimeMs,
+    executionTimeMs,
+    parent: r.parent,
+  };
+}
+
 /** The mutable state of a run nothing has happened to yet: its execution info, every collection empty. */
 export function newMutableState(execution: ExecutionInfo, nextEventId = 1): MutableState {
   return {

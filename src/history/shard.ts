@@ -34,6 +34,14 @@ export interface NewTaskEvents {
   visibility: [];
 }
 
+/**
+ * Told once when a write finds that another process took the shard (its range_id moved on). A
+ * cluster member says whether that was a hand-over to another member (expected: the ring moved the
+ * shard, and this member lets it go at its next refresh) or a surprise; without one, the loss is an
+ * error (a lone server's shards are taken by nothing).
+ */
+export type ShardLossReporter = (shardId: number, rangeId: number) => void;
+
 /** A fenced write in flight: the range id it writes under; `end` when its transaction settled. */
 export interface WriteLease {
   readonly rangeId: number;
@@ -61,6 +69,7 @@ export class ShardContext {
     private readonly owner: string,
     private readonly log: Logger,
     private readonly serverVersion: string,
+    private readonly onLost?: ShardLossReporter,
   ) {}
 
   private info(): DataBlob {
@@ -157,9 +166,12 @@ export class ShardContext {
   }
 
   markLostIf(err: unknown): void {
-    if (err instanceof ShardOwnershipLostError) {
-      this.lost = true;
-      this.log.error({ shardId: this.shardId }, 'shard ownership lost');
-    }
+    if (!(err instanceof ShardOwnershipLostError)) return;
+    // said once per ownership; a shard this process released was given up, not lost
+    const news = !this.lost && !this.released;
+    this.lost = true;
+    if (!news) return;
+    if (this.onLost) this.onLost(this.shardId, this.rangeId);
+    else this.log.error({ shardId: this.shardId, rangeId: this.rangeId }, 'shard ownership lost');
   }
 }

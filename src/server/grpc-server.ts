@@ -24,11 +24,14 @@ export interface GrpcServer {
 export const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** The largest request header list (metadata: an authorization JWT fits many times over). */
 export const DEFAULT_MAX_METADATA_BYTES = 64 * 1024;
-const MAX_SEND_MESSAGE_BYTES = 128 * 1024 * 1024;
+/** The largest answer the frontend sends (a long history page, a workflow task carrying its history). */
+export const MAX_SEND_MESSAGE_BYTES = 128 * 1024 * 1024;
 
 export interface GrpcServeOptions {
   /** `grpc.max_receive_message_length`: a larger message is refused (RESOURCE_EXHAUSTED) before it is decoded */
   maxReceiveMessageBytes?: number;
+  /** `grpc.max_send_message_length` (default MAX_SEND_MESSAGE_BYTES) */
+  maxSendMessageBytes?: number;
   /** `grpc.max_metadata_size`: a larger header list is refused by HTTP/2 before any call runs */
   maxMetadataBytes?: number;
   /** TLS (see ./tls-credentials.ts); none: plaintext */
@@ -45,7 +48,7 @@ export async function serveGrpc(
   const maxMetadata = opts.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES;
   const server = new Server({
     'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
-    'grpc.max_send_message_length': MAX_SEND_MESSAGE_BYTES,
+    'grpc.max_send_message_length': opts.maxSendMessageBytes ?? MAX_SEND_MESSAGE_BYTES,
     'grpc.max_metadata_size': maxMetadata,
     // nothing reads channelz, and its bookkeeping runs on every call
     'grpc.enable_channelz': 0,

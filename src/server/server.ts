@@ -137,7 +137,15 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   let member: ClusterMember | undefined;
   if (opts.persistence.pluginName !== 'sqlite') {
     member = new ClusterMember(
-      { ...opts.cluster, host, frontendPort: opts.port, numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, serverVersion },
+      {
+        ...opts.cluster,
+        host,
+        frontendPort: opts.port,
+        frontendMaxReceiveMessageBytes: opts.grpc?.maxReceiveMessageBytes,
+        numHistoryShards: cluster.numHistoryShards,
+        longPollTimeoutMs,
+        serverVersion,
+      },
       store,
       log,
     );
@@ -176,6 +184,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     // in a cluster, tasks go to their queue's owner and transfer tasks reach other shards through their owners
     matching: member ? member.matchingClient : localMatching,
     crossShard: member?.historyClient,
+    onShardLost: member?.reportLostShard,
     namespaces,
     visibility,
     dataRewrite: { rowsPerSecond: opts.dataRewriteRowsPerSecond ?? 1000 },
@@ -248,6 +257,8 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     }
     await feed?.start();
     grpc = await serveGrpc(frontend.services, host, opts.port, { ...opts.grpc, credentials });
+    // with port 0 the membership rows said 0 until now
+    await member?.frontendListening(grpc.port);
   } catch (err) {
     return abandon(err);
   }

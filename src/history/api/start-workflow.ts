@@ -11,7 +11,7 @@ import { resolveRetryPolicy } from '../retry';
 import { MutationContext } from '../context';
 import type { HistoryEngine } from '../engine';
 import type { ParentInfo } from '../mutable-state';
-import { EXECUTION_STATE, newMutableState } from '../mutable-state';
+import { EXECUTION_STATE, newExecutionInfo, newMutableState } from '../mutable-state';
 import { workflowMachine } from '../state-machines/workflow';
 import { scheduleWorkflowTask } from '../state-machines/workflow-task';
 import { terminateWorkflow } from './cancel-terminate';
@@ -145,34 +145,28 @@ export function newRunContext(ns: NamespaceRef, req: StartRequest, requestId: st
   let wftMs = durationMs(req.workflowTaskTimeout) || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS;
   wftMs = Math.min(wftMs, MAX_WORKFLOW_TASK_TIMEOUT_MS);
   if (runTimeoutMs > 0) wftMs = Math.min(wftMs, runTimeoutMs);
-  const ms = newMutableState({
-    namespaceId: ns.id,
-    namespace: ns.name,
-    workflowId: req.workflowId!,
-    runId,
-    firstRunId,
-    workflowType: req.workflowType!.name!,
-    taskQueue: req.taskQueue!.name!,
-    workflowTaskTimeoutMs: wftMs,
-    runTimeoutMs,
-    executionTimeoutMs,
-    startTimeMs: now,
-    closeTimeMs: 0,
-    createRequestId: requestId,
-    state: 'running',
-    cancelRequested: false,
-    lastCompletedWorkflowTaskStartedEventId: 0,
-    completionEventId: 0,
-    memoB64: undefined,
-    searchAttributesB64: undefined,
-    attempt: extras.attempt ?? 1,
-    retryPolicy: req.retryPolicy ? resolveRetryPolicy(req.retryPolicy) : undefined,
-    cronSchedule: req.cronSchedule || undefined,
-    executionExpirationMs,
-    firstTaskBackoffPending: backoffMs > 0,
-    executionTimeMs: now + backoffMs,
-    parent: extras.parent,
-  });
+  const ms = newMutableState(
+    newExecutionInfo({
+      namespaceId: ns.id,
+      namespace: ns.name,
+      workflowId: req.workflowId!,
+      runId,
+      firstRunId,
+      workflowType: req.workflowType!.name!,
+      taskQueue: req.taskQueue!.name!,
+      createRequestId: requestId,
+      startTimeMs: now,
+      workflowTaskTimeoutMs: wftMs,
+      runTimeoutMs,
+      executionTimeoutMs,
+      attempt: extras.attempt ?? 1,
+      retryPolicy: req.retryPolicy ? resolveRetryPolicy(req.retryPolicy) : undefined,
+      cronSchedule: req.cronSchedule || undefined,
+      executionExpirationMs,
+      executionTimeMs: now + backoffMs,
+      parent: extras.parent,
+    }),
+  );
   if (req.memo)
     ms.execution.memoB64 = Buffer.from(temporal.api.common.v1.Memo.encode(temporal.api.common.v1.Memo.fromObject(req.memo)).finish()).toString('base64');
   if (req.searchAttributes) {

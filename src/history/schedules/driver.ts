@@ -30,7 +30,7 @@ import {
 import type { ExecutionKey } from '../../persistence';
 import { MutationContext } from '../context';
 import type { HistoryEngine } from '../engine';
-import { EXECUTION_STATE, newMutableState, type MutableState } from '../mutable-state';
+import { EXECUTION_STATE, newExecutionInfo, newMutableState, type MutableState } from '../mutable-state';
 import { executionStatus, isRunning } from '../state-machines/states';
 import { requestCancelWorkflow, terminateWorkflow } from '../api/cancel-terminate';
 import type { NamespaceRef } from '../api/start-workflow';
@@ -178,32 +178,20 @@ export async function createSchedule(engine: HistoryEngine, ns: NamespaceRef, re
       }
       if (cur.state !== EXECUTION_STATE.completed) throw new AlreadyExistsError(`schedule ${scheduleId} is already registered in namespace ${ns.name}`);
     }
-    const ms = newMutableState({
-      namespaceId: ns.id,
-      namespace: ns.name,
-      workflowId,
-      runId: newUuid(),
-      firstRunId: '',
-      workflowType: SCHEDULER_WORKFLOW_TYPE,
-      taskQueue: SCHEDULER_TASK_QUEUE,
-      workflowTaskTimeoutMs: 0,
-      runTimeoutMs: 0,
-      executionTimeoutMs: 0,
-      startTimeMs: now,
-      closeTimeMs: 0,
-      createRequestId: requestId,
-      state: 'running',
-      cancelRequested: false,
-      lastCompletedWorkflowTaskStartedEventId: 0,
-      completionEventId: 0,
-      memoB64: undefined,
-      searchAttributesB64: undefined,
-      attempt: 1,
-      executionExpirationMs: 0,
-      firstTaskBackoffPending: false,
-      executionTimeMs: now,
-    });
-    ms.execution.firstRunId = ms.execution.runId;
+    const runId = newUuid();
+    const ms = newMutableState(
+      newExecutionInfo({
+        namespaceId: ns.id,
+        namespace: ns.name,
+        workflowId,
+        runId,
+        firstRunId: runId,
+        workflowType: SCHEDULER_WORKFLOW_TYPE,
+        taskQueue: SCHEDULER_TASK_QUEUE,
+        createRequestId: requestId,
+        startTimeMs: now,
+      }),
+    );
     const ctx = new MutationContext(ms, now);
     save(ctx, s.record, now);
     try {

@@ -4,11 +4,13 @@
  * {ok} or {err} in the JSON of wire.ts. The history and matching roles each serve it on their own
  * port (services.history.rpc.grpcPort, services.matching.rpc.grpcPort); a member's address and
  * ports are in its membership row. An AbortSignal argument (long polls) becomes the call's
- * cancellation; every call has a deadline.
+ * cancellation; every call has a deadline. Its message limit is its own (internalMessageLimit), not
+ * the frontend's.
  */
 import { Client, credentials, Metadata, status, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { UnavailableError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
+import { DEFAULT_MAX_RECEIVE_MESSAGE_BYTES, MAX_SEND_MESSAGE_BYTES } from '../grpc-server';
 import { errorFromWire, errorToWire, fromWire, toWire } from './wire';
 
 export type InternalServiceName = 'history' | 'matching';
@@ -21,6 +23,20 @@ export interface MethodShape {
 }
 
 const PATH = '/temporal_ts.cluster.v1.InternalService/Call';
+
+/**
+ * The largest internal message, received and sent, on both ends of a call. What crosses here is a
+ * request the frontend accepted (at most its receive limit, as protobuf) or an answer the frontend
+ * sends on (at most its send limit: a history page, a workflow task with its history), in wire.ts's
+ * JSON: bytes become base64 (a third larger) and every field carries its name and tags besides (a
+ * message of many small fields grows several times). So four times the frontend's receive limit,
+ * and never less than its send limit. With the frontend's 4 MiB the internal API used to refuse a
+ * forwarded request above about 3 MiB that the frontend had accepted. Only members call this API:
+ * the frontend's limit protects the server from clients, not from its own peers.
+ */
+export function internalMessageLimit(frontendReceiveBytes = DEFAULT_MAX_RECEIVE_MESSAGE_BYTES): number {
+  return Math.max(MAX_SEND_MESSAGE_BYTES, 4 * frontendReceiveBytes);
+}
 const identity = (b: Buffer): Buffer => b;
 
 const definition = {
@@ -96,13 +112,16 @@ export function internalService(
 export class InternalClients {
   private readonly clients = new Map<string, Client>();
 
+  /** @param maxMessageBytes internalMessageLimit of this cluster's frontend limit */
+  constructor(private readonly maxMessageBytes = internalMessageLimit()) {}
+
   /** Calls `service.method(...args)` on the member at `address` (host:port); rejects with the remote error. */
   call(address: string, service: InternalServiceName, method: string, args: readonly unknown[], shape: MethodShape, deadlineMs: number): Promise<unknown> {
     let client = this.clients.get(address);
     if (!client) {
       client = new Client(address, credentials.createInsecure(), {
-        'grpc.max_receive_message_length': 128 * 1024 * 1024,
-        'grpc.max_send_message_length': 128 * 1024 * 1024,
+        'grpc.max_receive_message_length': this.maxMessageBytes,
+        'grpc.max_send_message_length': this.maxMessageBytes,
       });
       this.clients.set(address, client);
     }

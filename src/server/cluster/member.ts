@@ -16,7 +16,7 @@ import type { CrossShardCalls, HistoryService, MatchingClient } from '../../hist
 import type { HistoryClient, MatchingService } from '../../matching';
 import { FORMAT, READABLE, readJsonBlob, type PersistenceBundle } from '../../persistence';
 import { serveGrpc, type GrpcServer } from '../grpc-server';
-import { InternalClients, internalService } from './internal-api';
+import { InternalClients, internalMessageLimit, internalService } from './internal-api';
 import { ClusterMembership } from './membership';
 import { HISTORY_METHODS, MATCHING_METHODS, OwnedMatching, Router, routingHistory, routingMatching } from './routing';
 
@@ -51,7 +51,9 @@ export class ClusterMember {
   readonly matchingBinding = new LateBinding<MatchingService>('the routing matching client');
   private readonly localHistory = new LateBinding<HistoryService>('the internal API history target');
   private readonly localMatching = new LateBinding<MatchingService>('the internal API matching target');
-  private readonly clients = new InternalClients();
+  private readonly clients: InternalClients;
+  /** the internal API's message limit, from the frontend's (internal-api.ts says why) */
+  private readonly maxMessageBytes: number;
   private servers: GrpcServer[] = [];
   private membership: ClusterMembership | undefined;
   private router: Router | undefined;
@@ -60,10 +62,21 @@ export class ClusterMember {
   private active = false;
 
   constructor(
-    private readonly opts: ClusterOptions & { host: string; frontendPort: number; numHistoryShards: number; longPollTimeoutMs: number; serverVersion: string },
+    private readonly opts: ClusterOptions & {
+      host: string;
+      frontendPort: number;
+      /** the frontend's receive limit (default 4 MiB): what a forwarded request can be */
+      frontendMaxReceiveMessageBytes?: number;
+      numHistoryShards: number;
+      longPollTimeoutMs: number;
+      serverVersion: string;
+    },
     private readonly store: PersistenceBundle,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.maxMessageBytes = internalMessageLimit(opts.frontendMaxReceiveMessageBytes);
+    this.clients = new InternalClients(this.maxMessageBytes);
+  }
 
   get historyClient(): HistoryClient & CrossShardCalls {
     return this.historyBinding.client;
@@ -81,9 +94,10 @@ export class ClusterMember {
       { history: HISTORY_METHODS, matching: MATCHING_METHODS },
       this.log,
     );
-    const h = await serveGrpc([svc], bindOnIP, this.opts.historyPort ?? 0);
+    const limits = { maxReceiveMessageBytes: this.maxMessageBytes, maxSendMessageBytes: this.maxMessageBytes };
+    const h = await serveGrpc([svc], bindOnIP, this.opts.historyPort ?? 0, limits);
     this.servers.push(h);
-    const m = await serveGrpc([svc], bindOnIP, this.opts.matchingPort ?? 0);
+    const m = await serveGrpc([svc], bindOnIP, this.opts.matchingPort ?? 0, limits);
     this.servers.push(m);
     const memberExpiryMs = this.opts.memberExpiryMs ?? DEFAULT_MEMBER_EXPIRY_MS;
     this.membership = new ClusterMembership(
@@ -214,6 +228,33 @@ export class ClusterMember {
   }
 
   /**
+   * A write of this member found one of its shards taken (history's ShardLossReporter). Taken by a
+   * live member, it is a hand-over: the ring moved the shard (a member joined or left) and the new
+   * owner's refresh came before this one's, which lets the shard go at its next refresh; info. Taken
+   * while this member's own record had expired (it missed its heartbeats, the others declared it
+   * gone): a warning. Taken by a process that is no member (a server without membership): an error,
+   * as reportTakenShards says at the next refresh.
+   */
+  readonly reportLostShard = (shardId: number, rangeId: number): void => {
+    void (async () => {
+      const [rows, members] = await Promise.all([this.store.shards.listShards(), this.store.membership.listMembers(Date.now(), 'history')]);
+      const row = rows.find((r) => r.shardId === shardId);
+      const owner = row ? readJsonBlob<{ owner?: string }>(row.info, FORMAT.shardInfo, READABLE.shardInfo).owner : undefined;
+      const fields = { shardId, rangeId, owner };
+      if (!owner || !members.some((m) => m.identity === owner)) {
+        this.log.error(fields, `shard ownership lost: shard ${shardId} was taken by ${owner ?? 'an unknown process'}, which is not a live cluster member`);
+      } else if (!members.some((m) => m.hostId === this.hostId)) {
+        this.log.warn(fields, `shard ${shardId} handed over to ${owner}: this member's membership record had expired (it missed its heartbeats)`);
+      } else {
+        this.log.info(fields, `shard ${shardId} handed over to ${owner} (the ring moved it); this member lets it go at its next refresh`);
+      }
+    })().catch((err: unknown) =>
+      // the store may be closing (a stop): the loss itself is handled, only the report is lost
+      this.log.warn({ err, shardId, rangeId }, `shard ${shardId} taken by another process (its new owner could not be read)`),
+    );
+  };
+
+  /**
    * The live members running another version (a rolling upgrade under way). While one is alive this
    * version is not recorded active, even if every shard happens to be held by members of this one:
    * the old member may acquire a shard again at the next rebalance, and what becomes allowed once a
@@ -234,6 +275,11 @@ export class ClusterMember {
     const rows = await this.store.shards.listShards();
     if (rows.length < this.opts.numHistoryShards) return false;
     return rows.every((r) => readJsonBlob<{ serverVersion?: string }>(r.info, FORMAT.shardInfo, READABLE.shardInfo).serverVersion === this.opts.serverVersion);
+  }
+
+  /** The frontend listens: its actual port (the configured one may be 0, "any free port") goes into the rows. */
+  async frontendListening(port: number): Promise<void> {
+    await this.membership?.advertiseFrontendPort(port);
   }
 
   /** Graceful stop: the membership rows go, so the others take the shards at their next refresh. */

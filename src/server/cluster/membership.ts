@@ -41,12 +41,16 @@ export class ClusterMembership {
   private readonly listeners: ((v: MembershipView) => void | Promise<void>)[] = [];
   private stopped = false;
   private ticking: Promise<void> | undefined;
+  /** the ports the rows advertise (the frontend's may be learnt after join) */
+  private ports: Readonly<Record<MemberRole, number>>;
 
   constructor(
     private readonly store: ClusterMembershipStore,
     readonly opts: MembershipOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.ports = opts.ports;
+  }
 
   get view(): MembershipView {
     return this.current;
@@ -59,6 +63,21 @@ export class ClusterMembership {
   /** Hears every refresh (changed or not: ownership is re-checked each time). */
   onRefresh(f: (v: MembershipView) => void | Promise<void>): void {
     this.listeners.push(f);
+  }
+
+  /**
+   * The frontend's port once it is bound (a configured port 0 is only known then): the rows say it
+   * from now on, rewritten at once rather than at the next heartbeat.
+   */
+  async advertiseFrontendPort(port: number): Promise<void> {
+    if (this.ports.frontend === port) return;
+    this.ports = { ...this.ports, frontend: port };
+    if (this.stopped) return;
+    try {
+      await this.heartbeat();
+    } catch (err) {
+      this.log.warn({ err }, 'cluster membership: could not write the frontend port now; the next heartbeat does');
+    }
   }
 
   /** Registers every role and reads the first view. */
@@ -97,7 +116,7 @@ export class ClusterMembership {
         hostId: this.opts.hostId,
         role,
         rpcAddress: this.opts.broadcastAddress,
-        rpcPort: this.opts.ports[role],
+        rpcPort: this.ports[role],
         identity: this.opts.identity,
         serverVersion: this.opts.serverVersion,
         sessionStartMs: this.sessionStartMs,

@@ -10,6 +10,7 @@
  * its routing deadline; then it fails UNAVAILABLE (the SDKs retry that). Writes are fenced by
  * range_id, so a retried call never commits twice under two owners.
  */
+import { status } from '@grpc/grpc-js';
 import { ShardOwnershipLostError, UnavailableError } from '../../common/errors';
 import { shardIdFor } from '../../common/ids';
 import type { Logger } from '../../common/logger';
@@ -262,7 +263,8 @@ function describe(route: Route): string {
 /** The owner is moving or unreachable (not a failure of the call itself): try again after a refresh. */
 function isMoving(err: unknown): boolean {
   if (err instanceof ShardOwnershipLostError) return true;
-  if (err instanceof InternalCallError) return true;
+  // a message over the limit is refused again by any owner
+  if (err instanceof InternalCallError) return err.code !== status.RESOURCE_EXHAUSTED;
   return err instanceof UnavailableError && /not owned by this host|being acquired/.test(err.message);
 }
 

@@ -1,0 +1,105 @@
+/**
+ * The background data rewrite has one owner in a cluster (PostgreSQL): the owner of its shard
+ * (history/data-rewrite.ts, DATA_REWRITE_SHARD). Two members A and B run on a database whose rewrite
+ * is recorded under way (a data_format_rewrite row not complete, as an upgrade leaves it; this release
+ * changes no format, so its rows are all in the current one already, as after their workflows wrote
+ * them, and the rewrite scans them at its rate limit and records completion). Once the version is
+ * active exactly one of the two runs the rewrite (before, every member ran it over every row and the
+ * saved cursors overwrote each other). That owner is then SIGKILLed: the other takes its shards over
+ * after the membership expiry, resumes the rewrite from the saved record and records it complete.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { type ServerProcess } from '../crash/server-process';
+import { postgresCluster } from '../helpers/cluster';
+import { engineAvailability } from '../helpers/databases';
+import { connectConfig } from '../helpers/server-config';
+import { FORMAT, openPersistence, type DataRewriteRecord, type PersistenceBundle } from '../../src/persistence';
+
+const ROWS = 200;
+/** 10 rows a batch, two batches a second: the scan of ROWS takes 10 s, long enough to kill its owner half-way */
+const ROWS_PER_SECOND = 20;
+const RESUMED = /data format rewrite resumed/;
+const DONE = /data format rewrite done/;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, deadlineMs = 60_000): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`${what}: not within ${deadlineMs} ms`);
+    await sleep(200);
+  }
+}
+
+async function mutableStateRewrite(store: PersistenceBundle): Promise<DataRewriteRecord | undefined> {
+  return (await store.dataRewrite.listDataRewrites()).find((r) => r.store === 'mutable_state' && r.targetFormat === FORMAT.mutableState);
+}
+
+describe('the data rewrite in a cluster (PostgreSQL)', async () => {
+  const skip = await engineAvailability('postgres12');
+  test('one member runs it; when that member is killed the other resumes and completes it', { skip, timeout: 180_000 }, async () => {
+    const cluster = await postgresCluster('clrw', ['A', 'B'], {
+      numHistoryShards: 8,
+      logLevel: 'info',
+      extra: `upgrade:\n  dataRewriteRowsPerSecond: ${ROWS_PER_SECOND}\nglobal:\n  membership:\n    memberExpiry: 3s\n`,
+    });
+    const { servers, ports, dbs } = cluster;
+    let store: PersistenceBundle | undefined;
+    try {
+      const [a, b] = servers as [ServerProcess, ServerProcess];
+
+      // The rows: workflows started through A alone, never polled.
+      await a.start(60_000);
+      const connection = await Connection.connect({ address: `127.0.0.1:${ports[0]}` });
+      try {
+        const client = new Client({ connection });
+        for (let i = 0; i < ROWS; i += 25)
+          await Promise.all(Array.from({ length: 25 }, (_, j) => client.workflow.start('neverPolled', { taskQueue: 'clrw', workflowId: `clrw-${i + j}` })));
+      } finally {
+        await connection.close();
+      }
+      await a.stop();
+
+      // A rewrite under way (one row looked at, so each runner says "resumed").
+      store = await openPersistence(connectConfig('postgres12', dbs.temporal));
+      const now = Date.now();
+      await store.dataRewrite.saveDataRewrite({
+        store: 'mutable_state',
+        targetFormat: FORMAT.mutableState,
+        cursor: undefined,
+        rowsRewritten: 0,
+        rowsTotal: ROWS,
+        rowsScanned: 1,
+        startedMs: now,
+        updatedMs: now,
+        completedMs: undefined,
+      });
+
+      // Both serve once joined: the version is active (a restart of the active one), so each has
+      // started whatever it runs of the rewrite ...
+      await Promise.all([a.start(60_000), b.start(60_000)]);
+      const owner = await until('a member resuming the rewrite', () => servers.find((s) => RESUMED.test(s.output())));
+      const other = owner === a ? b : a;
+      // ... and a member that ran the rewrite too would have said so by now.
+      await sleep(3000);
+      assert.doesNotMatch(other.output(), RESUMED, 'the member that does not own the rewrite runs it too');
+      const saved = await mutableStateRewrite(store);
+      assert.ok(saved?.cursor && saved.completedMs === undefined, `the owner saves its progress, not done yet: ${JSON.stringify(saved)}`);
+
+      await owner.kill9();
+      await until('the other member resuming the rewrite', () => (RESUMED.test(other.output()) ? true : undefined), 60_000);
+      await until('the rewrite done', () => (DONE.test(other.output()) ? true : undefined), 60_000);
+      const done = await mutableStateRewrite(store);
+      assert.ok(done?.completedMs !== undefined && done.rowsScanned === ROWS, JSON.stringify(done));
+    } catch (err) {
+      console.log(cluster.logs());
+      throw err;
+    } finally {
+      await store?.close();
+      await cluster.close();
+    }
+  });
+});
