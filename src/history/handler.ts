@@ -199,7 +199,9 @@ export class HistoryHandler {
     if (!rewriter) return;
     this.rewriter = undefined;
     await rewriter.stop();
-    this.engine.log.debug({ shardId: DATA_REWRITE_SHARD }, `data format rewrite: stopped here, ${why}`);
+    // info, as "resumed" is: together they say where the rewrite runs (two members may both start it
+    // for a moment while a joining member's view of the ring settles; one of them stops at once)
+    this.engine.log.info({ shardId: DATA_REWRITE_SHARD }, `data format rewrite: stopped here, ${why}`);
   }
 
   /** The shards served now (held and not lost). */
