@@ -38,8 +38,9 @@ const DELETE_CHUNK = 200;
  * read sees the latest committed range_id on PostgreSQL and InnoDB alike, whatever the isolation.
  */
 export function* fenceShard(d: SqlDialect, shardId: number, rangeId: number): Program<void> {
-  // no program writes the shards row (updateShard is a write of its own), so the lock holds its answer
-  const { rows } = yield { ...stmt(`SELECT range_id FROM shards WHERE shard_id = ?${d.forShare}`, [shardId]), sameUntilCommit: d.forShare !== '' };
+  // no program writes the shards row (updateShard is a write of its own), so the lock holds its answer;
+  // SQLite has no share lock but one writer: its executor forgets the answer when a statement writes shards
+  const { rows } = yield { ...stmt(`SELECT range_id FROM shards WHERE shard_id = ?${d.forShare}`, [shardId]), sameUntilCommit: true };
   const row = rows[0];
   if (!row || num(row.range_id) !== rangeId) throw new ShardOwnershipLostError(shardId, rangeId);
 }

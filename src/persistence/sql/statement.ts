@@ -16,7 +16,8 @@ export interface Statement {
   /**
    * A locking read of rows no program writes (the shard fence): its answer holds until the
    * transaction ends, so an executor that runs several programs in one transaction (group commit)
-   * may answer it again from the first time without asking the database.
+   * may answer it again from the first time without asking the database (SQLite, whose group
+   * transaction may also carry a write of those rows, asks again after one).
    */
   readonly sameUntilCommit?: boolean;
   /**
