@@ -99,24 +99,29 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   // ---------------------------------------------------------------- writes
-  createWorkflowExecution(req: CreateExecutionRequest): Promise<void> {
-    return this.db.transact(() => this.create(req));
+  async createWorkflowExecution(req: CreateExecutionRequest): Promise<void> {
+    const conflict = await this.db.transact(() => this.create(req));
+    if (conflict !== undefined) throw new ConditionFailedError(conflict);
   }
 
-  private *create(req: CreateExecutionRequest): Program<void> {
+  /**
+   * The create's program. A current row that is not as the request expects is answered (its
+   * message), not thrown: nothing is written by then, so the transaction ends as it would without
+   * this program, and a group transaction (pooled-executor.ts) is not undone for a start that
+   * found its workflow id taken (which a start that does not read the current row first expects).
+   */
+  private *create(req: CreateExecutionRequest): Program<string | undefined> {
     if (this.d.writableCte && rowsOf(req.history, req.tasks) + 2 <= MAX_ONE_STATEMENT_ROWS) {
       const { rows } = yield createExecutionStatement(req);
       checkFence(rows[0], req.shardId, req.rangeId);
       if (num(rows[0]!.matched) !== 1) {
         const { workflowId } = req.execution.key;
         const existing = rows[0]!.existing_run_id;
-        throw new ConditionFailedError(
-          req.current.previousRunId === undefined
-            ? `current execution of ${workflowId} exists${existing ? ` (${String(existing)})` : ''}`
-            : `current execution of ${workflowId} is no longer ${req.current.previousRunId}`,
-        );
+        return req.current.previousRunId === undefined
+          ? `current execution of ${workflowId} exists${existing ? ` (${String(existing)})` : ''}`
+          : `current execution of ${workflowId} is no longer ${req.current.previousRunId}`;
       }
-      return;
+      return undefined;
     }
     yield* fenceShard(this.d, req.shardId, req.rangeId);
     const e = req.execution;
@@ -129,7 +134,7 @@ export class SqlExecutionStore implements ExecutionStore {
         key.workflowId,
       ]);
       const existing = rows[0];
-      if (existing) throw new ConditionFailedError(`current execution of ${key.workflowId} exists (${String(existing.run_id)})`);
+      if (existing) return `current execution of ${key.workflowId} exists (${String(existing.run_id)})`;
       try {
         yield stmt(
           'INSERT INTO current_executions (shard_id, namespace_id, workflow_id, run_id, create_request_id, state, status, start_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -145,7 +150,7 @@ export class SqlExecutionStore implements ExecutionStore {
         'UPDATE current_executions SET run_id = ?, create_request_id = ?, state = ?, status = ?, start_time = ? WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?',
         [key.runId, cur.createRequestId, cur.state, cur.status, cur.startTimeMs, req.shardId, key.namespaceId, key.workflowId, cur.previousRunId],
       );
-      if (count !== 1) throw new ConditionFailedError(`current execution of ${key.workflowId} is no longer ${cur.previousRunId}`);
+      if (count !== 1) return `current execution of ${key.workflowId} is no longer ${cur.previousRunId}`;
     }
     // the checks passed (fence held, current row ours): the rest in one round trip where the executor can
     const tree = req.historyTree;
@@ -164,6 +169,7 @@ export class SqlExecutionStore implements ExecutionStore {
       ...insertHistory(req.shardId, req.history),
       ...insertTasks(req.shardId, req.tasks),
     ]);
+    return undefined;
   }
 
   updateWorkflowExecution(req: UpdateExecutionRequest): Promise<void> {
