@@ -21,6 +21,13 @@ export interface Statement {
    */
   readonly sameUntilCommit?: boolean;
   /**
+   * The program's one statement, all of whose writes are gated on its own checks (a one-statement
+   * write, one-statement-writes.ts): when it fails a check it wrote nothing, so it needs no
+   * transaction around it. An executor may run it in autocommit (on PostgreSQL one round trip
+   * instead of BEGIN, it and COMMIT); the program must end after it.
+   */
+  readonly selfContained?: boolean;
+  /**
    * Set by `together`: this statement stands for these writes, run in order, whose answers the
    * program does not read (its Result's count is their sum). An executor that can send several
    * statements at once (MySQL) sends them in one round trip; the others run them one by one.
@@ -66,8 +73,9 @@ export function runProgram<T>(program: Program<T>, exec: (s: Statement) => Resul
 }
 
 /** Runs a program on an asynchronous executor (a pooled connection in a transaction). */
-export async function runProgramAsync<T>(program: Program<T>, exec: (s: Statement) => Promise<Result>): Promise<T> {
-  let step = program.next();
+export async function runProgramAsync<T>(program: Program<T>, exec: (s: Statement) => Promise<Result>, first?: Statement): Promise<T> {
+  // `first`: the statement the program yielded already (its first step was taken by the caller)
+  let step: IteratorResult<Statement, T> = first ? { done: false, value: first } : program.next();
   while (!step.done) {
     let result: Result;
     try {
