@@ -56,22 +56,38 @@ export interface HistoryEngineOptions {
 /** Executions whose mutable state is kept in memory (a miss costs one indexed read). */
 const MUTABLE_STATE_CACHE_SIZE = Number(process.env.TTS_MUTABLE_STATE_CACHE_SIZE ?? 20_000);
 
-/** A Map in least-recently-used order: get() refreshes, set() evicts the oldest beyond `max`. */
+/**
+ * A Map in (nearly) least-recently-used order: set() evicts the oldest beyond `max`. get() and set()
+ * of a held key move its entry to the young end only when more than a quarter of `max` insertions
+ * and moves happened since it was last put there: a Map delete + set on every hit (several per
+ * request) left holes that the Map compacts over and over, and an entry among the youngest quarter
+ * is in no danger of eviction.
+ */
 class LruCache<K, V> {
-  private readonly map = new Map<K, V>();
+  private readonly map = new Map<K, { v: V; at: number }>();
+  /** counts sets and moves: an entry's `at` is this count when it was put at the young end */
+  private clock = 0;
   constructor(private readonly max: number) {}
   get(k: K): V | undefined {
-    const v = this.map.get(k);
-    if (v !== undefined) {
-      this.map.delete(k);
-      this.map.set(k, v);
-    }
-    return v;
+    const e = this.map.get(k);
+    if (e !== undefined) this.refresh(k, e);
+    return e?.v;
   }
   set(k: K, v: V): void {
-    this.map.delete(k);
-    this.map.set(k, v);
+    const e = this.map.get(k);
+    if (e !== undefined) {
+      e.v = v;
+      this.refresh(k, e);
+      return;
+    }
+    this.map.set(k, { v, at: ++this.clock });
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+  }
+  private refresh(k: K, e: { v: V; at: number }): void {
+    if (this.clock - e.at <= this.max / 4) return;
+    this.map.delete(k);
+    e.at = ++this.clock;
+    this.map.set(k, e);
   }
   delete(k: K): void {
     this.map.delete(k);
