@@ -92,13 +92,32 @@ export async function runProgramAsync<T>(program: Program<T>, exec: (s: Statemen
 /** Rows per multi-row INSERT: far below every database's limit on parameters (SQLite 32766, PostgreSQL 65535). */
 const ROWS_PER_INSERT = 200;
 
+/**
+ * The text of a multi-row INSERT, made once per table, columns and row count: the same string every
+ * time, so the executors' per-text caches (prepared statements, placeholders) find it by a hash the
+ * string keeps instead of building and hashing a new one for every write.
+ */
+const insertTexts = new Map<string, { columns: readonly string[]; byRows: string[] }[]>();
+
+function insertText(table: string, columns: readonly string[], rows: number): string {
+  let forTable = insertTexts.get(table);
+  if (!forTable) insertTexts.set(table, (forTable = []));
+  let known = forTable.find((k) => k.columns.length === columns.length && k.columns.every((c, i) => c === columns[i]));
+  if (!known) forTable.push((known = { columns: [...columns], byRows: [] }));
+  let text = known.byRows[rows];
+  if (text === undefined) {
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    text = known.byRows[rows] = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+  }
+  return text;
+}
+
 /** INSERT statements for `rows` (one statement per ROWS_PER_INSERT rows; none for no rows). */
 export function insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Statement[] {
   const out: Statement[] = [];
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-    out.push(stmt(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}`, chunk.flat()));
+    const chunk = rows.length <= ROWS_PER_INSERT ? rows : rows.slice(i, i + ROWS_PER_INSERT);
+    out.push(stmt(insertText(table, columns, chunk.length), chunk.length === 1 ? chunk[0]! : chunk.flat()));
   }
   return out;
 }
