@@ -24,6 +24,7 @@ import {
 } from '../persistence';
 import { MutationContext } from './context';
 import { forEachEncodedEvent } from './encoded-history';
+import { HistoryCache, type CachedBatch } from './history-cache';
 import { localCrossShard, type CrossShardCalls } from './cross-shard';
 import { DEFAULT_LIMITS, enforceHistoryLimits, HistoryLimitExceededError, type Limits } from './limits';
 import { packageVersion } from '../common/package-info';
@@ -55,22 +56,38 @@ export interface HistoryEngineOptions {
 /** Executions whose mutable state is kept in memory (a miss costs one indexed read). */
 const MUTABLE_STATE_CACHE_SIZE = Number(process.env.TTS_MUTABLE_STATE_CACHE_SIZE ?? 20_000);
 
-/** A Map in least-recently-used order: get() refreshes, set() evicts the oldest beyond `max`. */
+/**
+ * A Map in (nearly) least-recently-used order: set() evicts the oldest beyond `max`. get() and set()
+ * of a held key move its entry to the young end only when more than a quarter of `max` insertions
+ * and moves happened since it was last put there: a Map delete + set on every hit (several per
+ * request) left holes that the Map compacts over and over, and an entry among the youngest quarter
+ * is in no danger of eviction.
+ */
 class LruCache<K, V> {
-  private readonly map = new Map<K, V>();
+  private readonly map = new Map<K, { v: V; at: number }>();
+  /** counts sets and moves: an entry's `at` is this count when it was put at the young end */
+  private clock = 0;
   constructor(private readonly max: number) {}
   get(k: K): V | undefined {
-    const v = this.map.get(k);
-    if (v !== undefined) {
-      this.map.delete(k);
-      this.map.set(k, v);
-    }
-    return v;
+    const e = this.map.get(k);
+    if (e !== undefined) this.refresh(k, e);
+    return e?.v;
   }
   set(k: K, v: V): void {
-    this.map.delete(k);
-    this.map.set(k, v);
+    const e = this.map.get(k);
+    if (e !== undefined) {
+      e.v = v;
+      this.refresh(k, e);
+      return;
+    }
+    this.map.set(k, { v, at: ++this.clock });
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+  }
+  private refresh(k: K, e: { v: V; at: number }): void {
+    if (this.clock - e.at <= this.max / 4) return;
+    this.map.delete(k);
+    e.at = ++this.clock;
+    this.map.set(k, e);
   }
   delete(k: K): void {
     this.map.delete(k);
@@ -123,6 +140,8 @@ export class HistoryEngine {
   private readonly locks = new KeyedMutex();
   /** mutable states by execution, least recently used first; bounded (see MUTABLE_STATE_CACHE_SIZE) */
   private readonly cache = new LruCache<string, CachedState>(MUTABLE_STATE_CACHE_SIZE);
+  /** the stored history of runs this process created and wrote since (see history-cache.ts); dropped with `cache` */
+  private readonly historyCache = new HistoryCache();
   /**
    * Executions whose write is in flight, settled once the cache holds what was committed. Between the
    * database commit and the cache update a reader would find the previous state in the cache while
@@ -189,7 +208,7 @@ export class HistoryEngine {
     const shard = new ShardContext(shardId, this.store, this.opts.hostIdentity, this.log, this.opts.serverVersion ?? packageVersion(), this.onShardLost);
     await shard.acquire();
     // another owner may have written its executions meanwhile: nothing cached of them is trusted
-    if (this.shards.has(shardId)) this.cache.clear();
+    if (this.shards.has(shardId)) this.forgetAll();
     this.shards.set(shardId, shard);
     return shard;
   }
@@ -200,12 +219,18 @@ export class HistoryEngine {
     if (!shard) return;
     shard.released = true;
     this.shards.delete(shardId);
-    this.cache.clear();
+    this.forgetAll();
     // long polls waiting on its executions wake up, find the shard gone here and go to its new owner
     for (const ev of this.notifier.eventNames()) {
       const m = typeof ev === 'string' ? /^changed:([^/]*)\/(.*)\/[^/]*$/.exec(ev) : null;
       if (m && shardIdFor(m[1]!, m[2]!, this.opts.numHistoryShards) === shardId) this.notifier.emit(ev);
     }
+  }
+
+  /** Drops every cached mutable state and history: another process may have written them. */
+  private forgetAll(): void {
+    this.cache.clear();
+    this.historyCache.clear();
   }
 
   /** Whether this process serves the shard now. */
@@ -309,42 +334,30 @@ export class HistoryEngine {
     maxEvents: number,
   ): Promise<{ bytes: Buffer; count: number; lastEventId: number; more: boolean }> {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
-    const parts: Buffer[] = [];
-    let count = 0;
-    let more = false;
-    let from = Math.max(1, fromEventId);
-    let lastEventId = 0;
-    while (from < nextEventId && !more) {
-      const batches = await this.store.executions.readHistoryBranchFrom(shard.shardId, ref.runId, ref.runId, from, BATCHES_PER_READ);
-      let last = from - 1;
-      for (const b of batches) {
-        const bytes = readProtoBlob(b.events, FORMAT.historyBatch);
-        // consecutive events of one batch are sent as one slice
-        let sliceStart = -1;
-        let sliceEnd = -1;
-        forEachEncodedEvent(bytes, (id, start, end) => {
-          if (id < from || id >= nextEventId) return true;
-          if (count === maxEvents) {
-            more = true;
-            return false;
-          }
-          if (sliceEnd !== start) {
-            if (sliceStart >= 0) parts.push(bytes.subarray(sliceStart, sliceEnd));
-            sliceStart = start;
-          }
-          sliceEnd = end;
-          count++;
-          last = id;
-          return true;
-        });
-        if (sliceStart >= 0) parts.push(bytes.subarray(sliceStart, sliceEnd));
-        if (more) break;
+    const page = new HistoryPage(fromEventId, nextEventId, maxEvents);
+    // batches this process wrote: no read (the entry holds every stored batch of the run)
+    const cached = this.historyCache.batchesUpTo(HistoryEngine.key(ref), nextEventId);
+    if (cached) {
+      for (let i = 0; i < cached.length && !page.more; i++) {
+        const b = cached[i]!;
+        if (b.firstEventId >= nextEventId) break;
+        // a batch wholly before the page (the next one starts at or before its first event) is skipped unread
+        const next = cached[i + 1];
+        if (next && next.firstEventId <= page.from) continue;
+        page.add(b.bytes);
       }
-      if (last < from) break; // nothing more stored (a history shorter than its mutable state says: never in practice)
-      lastEventId = last;
-      from = last + 1;
+      return page.result();
     }
-    return { bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts), count, lastEventId, more };
+    while (page.from < nextEventId && !page.more) {
+      const from = page.from;
+      const batches = await this.store.executions.readHistoryBranchFrom(shard.shardId, ref.runId, ref.runId, from, BATCHES_PER_READ);
+      for (const b of batches) {
+        page.add(readProtoBlob(b.events, FORMAT.historyBatch));
+        if (page.more) break;
+      }
+      if (page.from === from) break; // nothing more stored (a history shorter than its mutable state says: never in practice)
+    }
+    return page.result();
   }
 
   // ---------------------------------------------------------------- writing
@@ -384,22 +397,18 @@ export class HistoryEngine {
     shard: ShardContext,
     ctx: MutationContext,
     before?: MutableState,
-  ): Promise<{ history: HistoryBatchRow[]; tasks: NewTasks; lease: WriteLease }> {
+  ): Promise<{ history: HistoryBatchRow[]; batch: CachedBatch | undefined; tasks: NewTasks; lease: WriteLease }> {
     const visibility = this.visibilityTasks(ctx, before);
     const lease = await shard.openWrite(ctx.transferTasks.length + ctx.timerTasks.length + visibility.length + 1);
     const ms = ctx.ms;
     const history: HistoryBatchRow[] = [];
+    let batch: CachedBatch | undefined;
     if (ctx.newEvents.length > 0) {
       const bytes = History.encode(History.fromObject({ events: ctx.newEvents })).finish();
       const txnId = shard.nextTaskId();
-      history.push({
-        treeId: ms.execution.runId,
-        branchId: ms.execution.runId,
-        nodeId: num(ctx.newEvents[0]!.eventId),
-        txnId,
-        prevTxnId: ms.lastTxnId,
-        events: protoBlob(bytes, FORMAT.historyBatch),
-      });
+      const events = protoBlob(bytes, FORMAT.historyBatch);
+      batch = { firstEventId: num(ctx.newEvents[0]!.eventId), bytes: events.data };
+      history.push({ treeId: ms.execution.runId, branchId: ms.execution.runId, nodeId: batch.firstEventId, txnId, prevTxnId: ms.lastTxnId, events });
       ms.lastTxnId = txnId;
       ms.historySizeBytes += bytes.length;
     }
@@ -409,7 +418,7 @@ export class HistoryEngine {
       visibility: visibility.map((t) => ({ taskId: shard.nextTaskId(), task: encodeTask(t) })),
     };
     ctx.committedTransfer = ctx.transferTasks.map((task, i) => ({ taskId: tasks.transfer[i]!.taskId, task }));
-    return { history, tasks, lease };
+    return { history, batch, tasks, lease };
   }
 
   private executionRow(ms: MutableState, dbRecordVersion: number): ExecutionRow {
@@ -424,7 +433,7 @@ export class HistoryEngine {
 
   private async commitUpdate(shard: ShardContext, loaded: CachedState, ctx: MutationContext): Promise<void> {
     const k = HistoryEngine.key(ctx.ref);
-    const { history, tasks, lease } = await this.buildWrite(shard, ctx, loaded.ms);
+    const { history, batch, tasks, lease } = await this.buildWrite(shard, ctx, loaded.ms);
     const version = loaded.dbRecordVersion + 1;
     const execution = this.executionRow(ctx.ms, version);
     const settled = this.markCommitting(k);
@@ -440,7 +449,9 @@ export class HistoryEngine {
         tasks,
       });
     } catch (err) {
+      // the commit failed or is in doubt: what is stored is read again
       this.cache.delete(k);
+      this.historyCache.delete(k);
       settled();
       shard.markLostIf(err);
       throw err;
@@ -448,6 +459,7 @@ export class HistoryEngine {
       lease.end();
     }
     this.cache.set(k, { ms: ctx.ms, dbRecordVersion: version, info: execution.info });
+    if (batch) this.historyCache.appended(k, batch, storedNextEventId(ctx));
     settled();
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
   }
@@ -467,7 +479,7 @@ export class HistoryEngine {
   async create(ctx: MutationContext, previousRunId: string | undefined): Promise<void> {
     const ms = ctx.ms;
     const shard = this.shardFor(ms.execution.namespaceId, ms.execution.workflowId);
-    const { history, tasks, lease } = await this.buildWrite(shard, ctx);
+    const { history, batch, tasks, lease } = await this.buildWrite(shard, ctx);
     const execution = this.executionRow(ms, 1);
     try {
       await this.store.executions.createWorkflowExecution({
@@ -497,6 +509,7 @@ export class HistoryEngine {
       lease.end();
     }
     this.cache.set(HistoryEngine.key(ctx.ref), { ms, dbRecordVersion: 1, info: execution.info });
+    if (batch) this.historyCache.created(HistoryEngine.key(ctx.ref), batch, storedNextEventId(ctx));
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
   }
 
@@ -509,6 +522,7 @@ export class HistoryEngine {
         await shard.fenced((rangeId) => this.store.executions.deleteWorkflowExecution(shard.shardId, rangeId, ref));
       } finally {
         this.cache.delete(k);
+        this.historyCache.delete(k);
       }
     });
     // the run's visibility record goes with it
@@ -593,4 +607,58 @@ function stateChanged(before: MutableState, after: MutableState): boolean {
 
 function stateCode(ms: MutableState): number {
   return isRunning(ms) ? EXECUTION_STATE.running : EXECUTION_STATE.completed;
+}
+
+/** The id after the last event a commit stored (its new events are one batch, in id order). */
+function storedNextEventId(ctx: MutationContext): number {
+  return num(ctx.newEvents[ctx.newEvents.length - 1]!.eventId) + 1;
+}
+
+/**
+ * A page of events cut out of encoded batches (see readEncodedHistoryFrom): the events with ids in
+ * [from, nextEventId), at most maxEvents of them; consecutive events of one batch become one slice.
+ */
+class HistoryPage {
+  private readonly parts: Buffer[] = [];
+  private count = 0;
+  private lastEventId = 0;
+  /** set when an event in range did not fit */
+  more = false;
+  /** the id of the next event wanted */
+  from: number;
+
+  constructor(
+    fromEventId: number,
+    private readonly nextEventId: number,
+    private readonly maxEvents: number,
+  ) {
+    this.from = Math.max(1, fromEventId);
+  }
+
+  add(bytes: Buffer): void {
+    let sliceStart = -1;
+    let sliceEnd = -1;
+    forEachEncodedEvent(bytes, (id, start, end) => {
+      if (id < this.from || id >= this.nextEventId) return true;
+      if (this.count === this.maxEvents) {
+        this.more = true;
+        return false;
+      }
+      if (sliceEnd !== start) {
+        if (sliceStart >= 0) this.parts.push(bytes.subarray(sliceStart, sliceEnd));
+        sliceStart = start;
+      }
+      sliceEnd = end;
+      this.count++;
+      this.lastEventId = id;
+      return true;
+    });
+    if (sliceStart >= 0) this.parts.push(bytes.subarray(sliceStart, sliceEnd));
+    if (this.lastEventId >= this.from) this.from = this.lastEventId + 1;
+  }
+
+  result(): { bytes: Buffer; count: number; lastEventId: number; more: boolean } {
+    const { parts, count, lastEventId, more } = this;
+    return { bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts), count, lastEventId, more };
+  }
 }

@@ -74,9 +74,14 @@ export async function startWorkflow(
     conflictPolicy = signal ? ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING : ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL;
   }
   let terminatedRunId: string | undefined;
+  // A plain start (no signal, conflict policy FAIL) first tries to create the run as the workflow
+  // id's first: the create fails (ConditionFailedError, nothing written) when a current run exists,
+  // and only then is the current run read and the policies applied. A new workflow id, the common
+  // case, saves that read; the other conflict policies and SignalWithStart expect a current run.
+  let optimistic = !signal && conflictPolicy === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL;
   for (let tries = 0; ; tries++) {
     const shard = engine.shardFor(ns.id, workflowId);
-    const cur = await engine.store.executions.getCurrentExecution(shard.shardId, ns.id, workflowId);
+    const cur = optimistic ? undefined : await engine.store.executions.getCurrentExecution(shard.shardId, ns.id, workflowId);
     let previousRunId: string | undefined;
     if (cur) {
       if (cur.createRequestId === requestId) return { runId: cur.runId, started: true };
@@ -120,6 +125,12 @@ export async function startWorkflow(
       await engine.create(ctx, previousRunId);
       return { runId: ctx.ms.execution.runId, started: true };
     } catch (err) {
+      if (err instanceof ConditionFailedError && optimistic) {
+        // the workflow id has a current run: read it and apply the policies (not counted as a try)
+        optimistic = false;
+        tries--;
+        continue;
+      }
       if (err instanceof ConditionFailedError && tries < 3) continue; // raced with another start: re-read current
       throw err;
     }

@@ -29,6 +29,19 @@ import { insertRows, stmt, together, type Program, type Row, type Statement } fr
 /** outbox task keys per DELETE statement (well below every engine's limit on parameters) */
 const DELETE_CHUNK = 200;
 
+// The texts of the hot statements, built once: the executors' per-text caches then hash a string
+// that keeps its hash rather than a new one per write.
+const UPDATE_EXECUTION = `UPDATE executions SET ${EXECUTION_SET} WHERE ${EXECUTION_WHERE} AND db_record_version = ?`;
+const UPDATE_CURRENT_STATE = `UPDATE current_executions SET state = ?, status = ? WHERE ${EXECUTION_WHERE}`;
+const INSERT_EXECUTION = `INSERT INTO executions (shard_id, namespace_id, workflow_id, run_id, ${EXECUTION_DATA_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const HISTORY_NODE_COLUMNS = ['shard_id', 'tree_id', 'branch_id', 'node_id', 'txn_id', 'prev_txn_id', 'data', 'data_encoding'] as const;
+const fenceTexts = new Map<string, string>();
+const fenceText = (d: SqlDialect): string => {
+  let text = fenceTexts.get(d.forShare);
+  if (text === undefined) fenceTexts.set(d.forShare, (text = `SELECT range_id FROM shards WHERE shard_id = ?${d.forShare}`));
+  return text;
+};
+
 /**
  * The fence every shard write starts with: the shard row, share-locked for the rest of the
  * transaction, must still carry the writer's range_id (else ShardOwnershipLostError and the
@@ -38,15 +51,16 @@ const DELETE_CHUNK = 200;
  * read sees the latest committed range_id on PostgreSQL and InnoDB alike, whatever the isolation.
  */
 export function* fenceShard(d: SqlDialect, shardId: number, rangeId: number): Program<void> {
-  // no program writes the shards row (updateShard is a write of its own), so the lock holds its answer
-  const { rows } = yield { ...stmt(`SELECT range_id FROM shards WHERE shard_id = ?${d.forShare}`, [shardId]), sameUntilCommit: d.forShare !== '' };
+  // no program writes the shards row (updateShard is a write of its own), so the lock holds its answer;
+  // SQLite has no share lock but one writer: its executor forgets the answer when a statement writes shards
+  const { rows } = yield { ...stmt(fenceText(d), [shardId]), sameUntilCommit: true };
   const row = rows[0];
   if (!row || num(row.range_id) !== rangeId) throw new ShardOwnershipLostError(shardId, rangeId);
 }
 
 function insertHistory(shardId: number, batches: readonly HistoryBatchRow[]): Statement[] {
   const rows = batches.map((b) => [shardId, b.treeId, b.branchId, b.nodeId, b.txnId, b.prevTxnId, b.events.data, b.events.encoding]);
-  return insertRows('history_node', ['shard_id', 'tree_id', 'branch_id', 'node_id', 'txn_id', 'prev_txn_id', 'data', 'data_encoding'], rows);
+  return insertRows('history_node', HISTORY_NODE_COLUMNS, rows);
 }
 
 function insertTasks(shardId: number, tasks: NewTasks): Statement[] {
@@ -98,24 +112,29 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   // ---------------------------------------------------------------- writes
-  createWorkflowExecution(req: CreateExecutionRequest): Promise<void> {
-    return this.db.transact(() => this.create(req));
+  async createWorkflowExecution(req: CreateExecutionRequest): Promise<void> {
+    const conflict = await this.db.transact(() => this.create(req));
+    if (conflict !== undefined) throw new ConditionFailedError(conflict);
   }
 
-  private *create(req: CreateExecutionRequest): Program<void> {
+  /**
+   * The create's program. A current row that is not as the request expects is answered (its
+   * message), not thrown: nothing is written by then, so the transaction ends as it would without
+   * this program, and a group transaction (pooled-executor.ts) is not undone for a start that
+   * found its workflow id taken (which a start that does not read the current row first expects).
+   */
+  private *create(req: CreateExecutionRequest): Program<string | undefined> {
     if (this.d.writableCte && rowsOf(req.history, req.tasks) + 2 <= MAX_ONE_STATEMENT_ROWS) {
       const { rows } = yield createExecutionStatement(req);
       checkFence(rows[0], req.shardId, req.rangeId);
       if (num(rows[0]!.matched) !== 1) {
         const { workflowId } = req.execution.key;
         const existing = rows[0]!.existing_run_id;
-        throw new ConditionFailedError(
-          req.current.previousRunId === undefined
-            ? `current execution of ${workflowId} exists${existing ? ` (${String(existing)})` : ''}`
-            : `current execution of ${workflowId} is no longer ${req.current.previousRunId}`,
-        );
+        return req.current.previousRunId === undefined
+          ? `current execution of ${workflowId} exists${existing ? ` (${String(existing)})` : ''}`
+          : `current execution of ${workflowId} is no longer ${req.current.previousRunId}`;
       }
-      return;
+      return undefined;
     }
     yield* fenceShard(this.d, req.shardId, req.rangeId);
     const e = req.execution;
@@ -128,7 +147,7 @@ export class SqlExecutionStore implements ExecutionStore {
         key.workflowId,
       ]);
       const existing = rows[0];
-      if (existing) throw new ConditionFailedError(`current execution of ${key.workflowId} exists (${String(existing.run_id)})`);
+      if (existing) return `current execution of ${key.workflowId} exists (${String(existing.run_id)})`;
       try {
         yield stmt(
           'INSERT INTO current_executions (shard_id, namespace_id, workflow_id, run_id, create_request_id, state, status, start_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -144,15 +163,12 @@ export class SqlExecutionStore implements ExecutionStore {
         'UPDATE current_executions SET run_id = ?, create_request_id = ?, state = ?, status = ?, start_time = ? WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ? AND run_id = ?',
         [key.runId, cur.createRequestId, cur.state, cur.status, cur.startTimeMs, req.shardId, key.namespaceId, key.workflowId, cur.previousRunId],
       );
-      if (count !== 1) throw new ConditionFailedError(`current execution of ${key.workflowId} is no longer ${cur.previousRunId}`);
+      if (count !== 1) return `current execution of ${key.workflowId} is no longer ${cur.previousRunId}`;
     }
     // the checks passed (fence held, current row ours): the rest in one round trip where the executor can
     const tree = req.historyTree;
     yield* together([
-      stmt(`INSERT INTO executions (shard_id, namespace_id, workflow_id, run_id, ${EXECUTION_DATA_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-        ...executionKey(req.shardId, e),
-        ...executionData(e),
-      ]),
+      stmt(INSERT_EXECUTION, [...executionKey(req.shardId, e), ...executionData(e)]),
       stmt('INSERT INTO history_tree (shard_id, tree_id, branch_id, data, data_encoding) VALUES (?, ?, ?, ?, ?)', [
         req.shardId,
         tree.treeId,
@@ -163,6 +179,7 @@ export class SqlExecutionStore implements ExecutionStore {
       ...insertHistory(req.shardId, req.history),
       ...insertTasks(req.shardId, req.tasks),
     ]);
+    return undefined;
   }
 
   updateWorkflowExecution(req: UpdateExecutionRequest): Promise<void> {
@@ -179,23 +196,11 @@ export class SqlExecutionStore implements ExecutionStore {
       return;
     }
     yield* fenceShard(this.d, req.shardId, req.rangeId);
-    const { count } = yield stmt(`UPDATE executions SET ${EXECUTION_SET} WHERE ${EXECUTION_WHERE} AND db_record_version = ?`, [
-      ...executionData(e),
-      ...executionKey(req.shardId, e),
-      req.expectedDbRecordVersion,
-    ]);
+    const { count } = yield stmt(UPDATE_EXECUTION, [...executionData(e), ...executionKey(req.shardId, e), req.expectedDbRecordVersion]);
     if (count !== 1) throw new ConditionFailedError(`execution ${k.workflowId}/${k.runId} changed concurrently`);
     // the checks passed (fence held, execution row ours): the rest in one round trip where the executor can
     yield* together([
-      ...(req.current
-        ? [
-            stmt(`UPDATE current_executions SET state = ?, status = ? WHERE ${EXECUTION_WHERE}`, [
-              req.current.state,
-              req.current.status,
-              ...executionKey(req.shardId, e),
-            ]),
-          ]
-        : []),
+      ...(req.current ? [stmt(UPDATE_CURRENT_STATE, [req.current.state, req.current.status, ...executionKey(req.shardId, e)])] : []),
       ...insertHistory(req.shardId, req.history),
       ...insertTasks(req.shardId, req.tasks),
     ]);

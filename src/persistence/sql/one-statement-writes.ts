@@ -13,7 +13,8 @@
  *
  * So a stale range_id or a lost condition writes nothing at all, and the caller reads which check
  * failed from the answer and throws as the portable program would (the transaction is undone
- * either way). FOR SHARE in a CTE is a locking read: under READ COMMITTED it waits for a concurrent
+ * either way). Being all-or-nothing on its own, such a statement is run in autocommit when its
+ * program has a transaction to itself (Statement.selfContained; pooled-executor.ts). FOR SHARE in a CTE is a locking read: under READ COMMITTED it waits for a concurrent
  * range_id bump and sees the committed value, then holds the lock to the end of the transaction.
  *
  * Parameters of a VALUES list in a sub-SELECT get no type from the target table, so the first row
@@ -92,7 +93,8 @@ class Builder {
 
   /** The statement: the CTEs, then `answer` (a select list). */
   build(answer: string, answerParams: readonly unknown[] = []): Statement {
-    return stmt(`WITH ${this.ctes.join(', ')} SELECT ${answer}`, [...this.params, ...answerParams]);
+    // the gate and the fence are the statement's own: it may run without a transaction around it
+    return { ...stmt(`WITH ${this.ctes.join(', ')} SELECT ${answer}`, [...this.params, ...answerParams]), selfContained: true };
   }
 }
 

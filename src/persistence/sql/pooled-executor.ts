@@ -196,9 +196,13 @@ export class PooledExecutor<C> implements SqlExecutor {
     const conn = await this.pool.connect();
     let broken = false;
     try {
+      const gen = program();
+      const first = gen.next();
+      if (first.done) return first.value;
+      if (first.value.selfContained) return await this.selfContained(conn, gen, first.value, () => (broken = true));
       await this.control(conn, 'BEGIN');
       try {
-        const out = await runProgramAsync(program(), (s) => this.run(conn, s));
+        const out = await runProgramAsync(gen, (s) => this.run(conn, s), first.value);
         await this.control(conn, 'COMMIT');
         return out;
       } catch (err) {
@@ -208,6 +212,25 @@ export class PooledExecutor<C> implements SqlExecutor {
     } finally {
       this.pool.release(conn, broken);
     }
+  }
+
+  /**
+   * A program whose one statement is selfContained: that statement in autocommit, a transaction of
+   * its own (one round trip). A statement error marks the connection broken, as for a lone write.
+   */
+  private async selfContained<T>(conn: C, gen: Program<T>, s: Statement, markBroken: () => void): Promise<T> {
+    countTransaction();
+    let step: IteratorResult<Statement, T> | undefined;
+    let result: Result | undefined;
+    try {
+      result = await this.run(conn, s);
+    } catch (err) {
+      markBroken();
+      step = gen.throw(err);
+    }
+    step ??= gen.next(result!);
+    if (!step.done) throw new Error(`a program went on after its self-contained statement: ${step.value.sql.slice(0, 80)}`);
+    return step.value;
   }
 
   /** false when even ROLLBACK failed (the connection is not to be reused) */

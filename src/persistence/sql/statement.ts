@@ -16,9 +16,17 @@ export interface Statement {
   /**
    * A locking read of rows no program writes (the shard fence): its answer holds until the
    * transaction ends, so an executor that runs several programs in one transaction (group commit)
-   * may answer it again from the first time without asking the database.
+   * may answer it again from the first time without asking the database (SQLite, whose group
+   * transaction may also carry a write of those rows, asks again after one).
    */
   readonly sameUntilCommit?: boolean;
+  /**
+   * The program's one statement, all of whose writes are gated on its own checks (a one-statement
+   * write, one-statement-writes.ts): when it fails a check it wrote nothing, so it needs no
+   * transaction around it. An executor may run it in autocommit (on PostgreSQL one round trip
+   * instead of BEGIN, it and COMMIT); the program must end after it.
+   */
+  readonly selfContained?: boolean;
   /**
    * Set by `together`: this statement stands for these writes, run in order, whose answers the
    * program does not read (its Result's count is their sum). An executor that can send several
@@ -65,8 +73,9 @@ export function runProgram<T>(program: Program<T>, exec: (s: Statement) => Resul
 }
 
 /** Runs a program on an asynchronous executor (a pooled connection in a transaction). */
-export async function runProgramAsync<T>(program: Program<T>, exec: (s: Statement) => Promise<Result>): Promise<T> {
-  let step = program.next();
+export async function runProgramAsync<T>(program: Program<T>, exec: (s: Statement) => Promise<Result>, first?: Statement): Promise<T> {
+  // `first`: the statement the program yielded already (its first step was taken by the caller)
+  let step: IteratorResult<Statement, T> = first ? { done: false, value: first } : program.next();
   while (!step.done) {
     let result: Result;
     try {
@@ -83,13 +92,32 @@ export async function runProgramAsync<T>(program: Program<T>, exec: (s: Statemen
 /** Rows per multi-row INSERT: far below every database's limit on parameters (SQLite 32766, PostgreSQL 65535). */
 const ROWS_PER_INSERT = 200;
 
+/**
+ * The text of a multi-row INSERT, made once per table, columns and row count: the same string every
+ * time, so the executors' per-text caches (prepared statements, placeholders) find it by a hash the
+ * string keeps instead of building and hashing a new one for every write.
+ */
+const insertTexts = new Map<string, { columns: readonly string[]; byRows: string[] }[]>();
+
+function insertText(table: string, columns: readonly string[], rows: number): string {
+  let forTable = insertTexts.get(table);
+  if (!forTable) insertTexts.set(table, (forTable = []));
+  let known = forTable.find((k) => k.columns.length === columns.length && k.columns.every((c, i) => c === columns[i]));
+  if (!known) forTable.push((known = { columns: [...columns], byRows: [] }));
+  let text = known.byRows[rows];
+  if (text === undefined) {
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    text = known.byRows[rows] = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+  }
+  return text;
+}
+
 /** INSERT statements for `rows` (one statement per ROWS_PER_INSERT rows; none for no rows). */
 export function insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Statement[] {
   const out: Statement[] = [];
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-    out.push(stmt(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}`, chunk.flat()));
+    const chunk = rows.length <= ROWS_PER_INSERT ? rows : rows.slice(i, i + ROWS_PER_INSERT);
+    out.push(stmt(insertText(table, columns, chunk.length), chunk.length === 1 ? chunk[0]! : chunk.flat()));
   }
   return out;
 }

@@ -7,6 +7,9 @@
  *    in one event-loop turn runs in ONE transaction, each in its own savepoint with its own checks,
  *    and is answered after COMMIT. Programs run synchronously inside their savepoint.
  * Statements are prepared once per SQL text (bounded cache: visibility queries are user-built).
+ * A statement marked sameUntilCommit (the shard fence) is asked once per group transaction and shard:
+ * the programs after the first get its answer, until a statement of the transaction writes the
+ * shards table (a shard's acquisition, `updateShard`, may run in the same group transaction).
  */
 import type Database from 'better-sqlite3';
 import { BoundedCache } from '../sql/bounded-cache';
@@ -17,6 +20,9 @@ import { sqliteDialect } from './dialect';
 import type { SqliteConnection } from './connect';
 import { GroupCommitter } from './group-commit';
 
+/** A statement that may change what a sameUntilCommit read (of the shards table) answers. */
+const WRITES_SHARDS = /^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b[^;]*?\bshards\b/i;
+
 /** better-sqlite3 binds no booleans and no undefined */
 const param = (v: unknown): unknown => (typeof v === 'boolean' ? (v ? 1 : 0) : v === undefined ? null : v);
 
@@ -24,6 +30,9 @@ export class SqliteExecutor implements SqlExecutor {
   readonly dialect = sqliteDialect;
   readonly committer: GroupCommitter;
   private readonly prepared = new BoundedCache<Database.Statement>();
+  /** answers of sameUntilCommit statements in the group transaction `heldIn` (see the header) */
+  private readonly held = new Map<string, Result>();
+  private heldIn = -1;
 
   private readonly db: Database.Database;
 
@@ -34,6 +43,8 @@ export class SqliteExecutor implements SqlExecutor {
 
   private run(s: Statement): Result {
     if (s.batch) return { rows: [], count: s.batch.reduce((n, one) => n + this.run(one).count, 0) };
+    if (s.sameUntilCommit && this.db.inTransaction) return this.runHeld(s);
+    if (this.held.size > 0 && s.sql.includes('shards') && WRITES_SHARDS.test(s.sql)) this.held.clear();
     countStatement(s.sql, false);
     const st = this.prepared.get(s.sql, (sql) => this.db.prepare(sql));
     const params = s.params.map(param);
@@ -42,6 +53,20 @@ export class SqliteExecutor implements SqlExecutor {
       return { rows, count: rows.length };
     }
     return { rows: [], count: st.run(...params).changes };
+  }
+
+  /** A sameUntilCommit read inside a group transaction: asked once, then answered from `held`. */
+  private runHeld(s: Statement): Result {
+    if (this.heldIn !== this.committer.transactionSeq) {
+      this.held.clear();
+      this.heldIn = this.committer.transactionSeq;
+    }
+    const key = `${s.sql}\u0000${s.params.map(String).join('\u0000')}`;
+    const known = this.held.get(key);
+    if (known) return known;
+    const r = this.run({ sql: s.sql, params: s.params });
+    this.held.set(key, r);
+    return r;
   }
 
   async read(s: Statement): Promise<Row[]> {

@@ -33,6 +33,8 @@ export class GroupCommitter {
   private queue: Op[] = [];
   private scheduled = false;
   readonly stats: GroupCommitStats = { batches: 0, operations: 0, largestBatch: 0 };
+  /** counts the group transactions begun: what an operation learned inside one holds only until it ends */
+  transactionSeq = 0;
   private readonly begin: Database.Statement;
   private readonly commit: Database.Statement;
   private readonly rollback: Database.Statement;
@@ -87,6 +89,7 @@ export class GroupCommitter {
     if (batch.length > this.stats.largestBatch) this.stats.largestBatch = batch.length;
     const results: { ok: boolean; value: unknown }[] = new Array(batch.length);
     try {
+      this.transactionSeq++;
       this.begin.run();
       countStatement('BEGIN IMMEDIATE', false);
       countTransaction();
