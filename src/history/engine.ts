@@ -407,7 +407,7 @@ export class HistoryEngine {
       const bytes = History.encode(History.fromObject({ events: ctx.newEvents })).finish();
       const txnId = shard.nextTaskId();
       const events = protoBlob(bytes, FORMAT.historyBatch);
-      batch = { firstEventId: num(ctx.newEvents[0]!.eventId), bytes: events.data };
+      batch = { firstEventId: num(ctx.newEvents[0]!.eventId), bytes: ownBytes(events.data) };
       history.push({ treeId: ms.execution.runId, branchId: ms.execution.runId, nodeId: batch.firstEventId, txnId, prevTxnId: ms.lastTxnId, events });
       ms.lastTxnId = txnId;
       ms.historySizeBytes += bytes.length;
@@ -661,4 +661,15 @@ class HistoryPage {
     const { parts, count, lastEventId, more } = this;
     return { bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts), count, lastEventId, more };
   }
+}
+
+/**
+ * A copy in memory of its own: a small encoded batch is a slice of a shared 8 KiB allocation pool
+ * (Buffer.allocUnsafe), and a cached slice would keep the whole slab alive for as long as the cache
+ * holds it.
+ */
+function ownBytes(b: Buffer): Buffer {
+  const own = Buffer.allocUnsafeSlow(b.length);
+  b.copy(own);
+  return own;
 }
