@@ -152,7 +152,8 @@ export interface BackgroundSimulation {
 export type SimSummary = SimulateSummary;
 
 const PROGRESS = /(\d+)s started (\d+) completed (\d+) open (\d+) failed (\d+)/g;
-const PROGRESS_LINE = /\d+s started \d+ completed \d+ open \d+ failed \d+/;
+/** the same line, without /g (whose lastIndex would make `test` answer differently call to call) */
+const PROGRESS_LINE = new RegExp(PROGRESS.source);
 
 /**
  * How long a simulation may take to start (connect, bundle its workflows, create its workers) before
