@@ -145,10 +145,11 @@ function createDb(kind: string): BenchDb {
 
 // ---------------------------------------------------------------- processes
 /** The server's "STATS <json>" lines (answers to SIGUSR2), by child. */
-const statsLines = new WeakMap<ChildProcess, SqlStatementStats[]>();
+type ServerStats = SqlStatementStats & { memory?: { heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number } };
+const statsLines = new WeakMap<ChildProcess, ServerStats[]>();
 
 /** Asks the server for its SQL statement counts (server-process.ts) and waits for the answer. */
-async function serverStats(server: ChildProcess): Promise<SqlStatementStats | undefined> {
+async function serverStats(server: ChildProcess): Promise<ServerStats | undefined> {
   const lines = statsLines.get(server)!;
   const before = lines.length;
   server.kill('SIGUSR2');
@@ -162,12 +163,12 @@ function startChild(script: string, arg: string, readyPrefix: string): Promise<{
   const child = spawn(process.execPath, [...extra.split(' ').filter(Boolean), join(__dirname, script), arg], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const stats: SqlStatementStats[] = [];
+  const stats: ServerStats[] = [];
   statsLines.set(child, stats);
   return new Promise((res, rej) => {
     const rl = createInterface({ input: child.stdout! });
     rl.on('line', (line) => {
-      if (line.startsWith('STATS ')) stats.push(JSON.parse(line.slice(6)) as SqlStatementStats);
+      if (line.startsWith('STATS ')) stats.push(JSON.parse(line.slice(6)) as ServerStats);
       else if (line.startsWith(readyPrefix)) res({ child, line });
       else process.stderr.write(`[${script}] ${line}\n`);
     });
@@ -208,11 +209,11 @@ function printStatementTexts(from: Record<string, number>, to: Record<string, nu
 }
 
 /** The SQL counters of every member, summed (per-text breakdown only for a single process). */
-async function clusterStats(servers: readonly ChildProcess[]): Promise<SqlStatementStats | undefined> {
+async function clusterStats(servers: readonly ChildProcess[]): Promise<ServerStats | undefined> {
   const all = await Promise.all(servers.map(serverStats));
   if (all.some((s) => s === undefined)) return undefined;
   if (all.length === 1) return all[0];
-  const total = { ...all[0]!, byText: undefined };
+  const total = { ...all[0]!, byText: undefined, memory: undefined };
   for (const s of all.slice(1)) {
     total.statements += s!.statements;
     total.roundTrips += s!.roundTrips;
@@ -344,6 +345,8 @@ async function runOne(kind: string, f: Flags): Promise<Record<string, unknown>> 
       sqlTransactionsPerWorkflow: sqlPerWorkflow('transactions'),
       serverRssMb: mem.rssMb,
       serverPeakRssMb: mem.peakRssMb,
+      // V8's share of the RSS at the end of the window (a single server process only)
+      ...(s1?.memory ? { serverHeapUsedMb: s1.memory.heapUsedMb, serverHeapTotalMb: s1.memory.heapTotalMb, serverExternalMb: s1.memory.externalMb } : {}),
       serverCpuPercent: Math.round((serverCpuS / elapsedS) * 100),
       // the bench process: client load generator (+ the worker with --worker inproc)
       benchCpuPercent: Math.round((benchCpuS / elapsedS) * 100),

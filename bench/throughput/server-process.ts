@@ -1,7 +1,7 @@
 /**
  * The benchmark's server, in its own process so that its RSS is its own: reads a JSON
  * SqlConnectConfig (+ numHistoryShards) from argv[2], prints "PORT <n>" once it serves, prints
- * "STATS <json>" (the SQL statement counts so far) on SIGUSR2, stops on SIGTERM/SIGINT and exits.
+ * "STATS <json>" (the SQL statement counts so far and the V8 heap figures) on SIGUSR2, stops on SIGTERM/SIGINT and exits.
  */
 import { sqlStatementStats } from '../../src/persistence/sql/statement-stats';
 import { startTemporalServer } from '../../src/server/server';
@@ -19,7 +19,12 @@ void (async () => {
   const stop = (): void => {
     void server.stop().finally(() => process.exit(0));
   };
-  process.on('SIGUSR2', () => process.stdout.write(`STATS ${JSON.stringify(sqlStatementStats())}\n`));
+  process.on('SIGUSR2', () => {
+    const m = process.memoryUsage();
+    const mb = (n: number): number => Math.round(n / 1048576);
+    const memory = { heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), arrayBuffersMb: mb(m.arrayBuffers) };
+    process.stdout.write(`STATS ${JSON.stringify({ ...sqlStatementStats(), memory })}\n`);
+  });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 })().catch((err: unknown) => {

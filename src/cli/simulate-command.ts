@@ -7,7 +7,7 @@
  */
 import { type Command, Option } from 'commander';
 import { SIM_KINDS, type SimKind } from '../simulate/expected';
-import { type SimulateSummary, simulate } from '../simulate/runner';
+import type { SimulateSummary } from '../simulate/runner';
 import { UsageError } from '../schema/errors';
 import type { ClientSecurityOptions } from '../common/client-security';
 import { addSecurityOptions, securityOf } from './client-context';
@@ -119,6 +119,9 @@ export function registerSimulateCommand(program: Command): void {
         process.stderr.write('ending the load: no more starts; waiting for the open workflows (Ctrl-C again to quit now)\n');
       };
       process.on('SIGINT', onInterrupt);
+      // loaded here, not at the top: the runner brings the SDK worker (its native core, its threads),
+      // which every other command, `server start` among them, must not pay for in memory
+      const { simulate } = await import('../simulate/runner.js');
       const summary = await simulate({
         addresses,
         security: securityOf(o),

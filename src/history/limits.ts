@@ -14,6 +14,7 @@ import { ServiceError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { api, type temporal } from '../common/proto';
 import type { MutationContext } from './context';
+import type { MutableState } from './mutable-state';
 import { isRunning } from './state-machines/states';
 import { workflowMachine } from './state-machines/workflow';
 
@@ -91,20 +92,37 @@ export class HistoryLimitExceededError extends ServiceError {
 export const HISTORY_COUNT_EXCEEDED = 'Workflow history count exceeds limit.';
 export const HISTORY_SIZE_EXCEEDED = 'Workflow history size exceeds limit.';
 
+/** A run's history as the limits count it: events (buffered ones included) and bytes. */
+export interface HistoryFootprint {
+  count: number;
+  size: number;
+}
+
+export function historyFootprint(ms: MutableState): HistoryFootprint {
+  return { count: ms.nextEventId - 1 + ms.bufferedEvents.length, size: ms.historySizeBytes };
+}
+
+/** Whether `value` went past `limit`, or past a further multiple of it, between `before` and now. */
+const crossed = (before: number, value: number, limit: number): boolean =>
+  // the multiples of `limit` strictly below each value ("exceeds" is strictly greater)
+  value > limit && Math.floor((value - 1) / limit) > Math.floor((before - 1) / limit);
+
 /**
  * Checked after every change of a running workflow (before commit): over the error limit the
  * workflow is terminated in the same transaction; returns the reason then.
+ * Over the warn limit a warning is logged when the history goes past the limit and past each further
+ * multiple of it (`before` is the footprint before the change), not on every change: a run with
+ * 50,000 signals would otherwise log 40,000 identical warnings.
  */
-export function enforceHistoryLimits(ctx: MutationContext, limits: Limits, log: Logger): string | undefined {
+export function enforceHistoryLimits(ctx: MutationContext, limits: Limits, log: Logger, before: HistoryFootprint): string | undefined {
   const ms = ctx.ms;
   if (!isRunning(ms)) return undefined;
-  const count = ms.nextEventId - 1 + ms.bufferedEvents.length;
-  const size = ms.historySizeBytes;
+  const { count, size } = historyFootprint(ms);
   let reason: string | undefined;
   if (count > limits.historyCountLimitError) reason = HISTORY_COUNT_EXCEEDED;
   else if (size > limits.historySizeLimitError) reason = HISTORY_SIZE_EXCEEDED;
   if (!reason) {
-    if (count > limits.historyCountLimitWarn || size > limits.historySizeLimitWarn) {
+    if (crossed(before.count, count, limits.historyCountLimitWarn) || crossed(before.size, size, limits.historySizeLimitWarn)) {
       log.warn(
         { workflowId: ms.execution.workflowId, runId: ms.execution.runId, historyCount: count, historySizeBytes: size },
         'workflow history exceeds the warn limit',
