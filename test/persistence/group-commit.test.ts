@@ -139,6 +139,50 @@ test('a stale range_id fails only its own write in a batch; a range renewal is o
   }
 });
 
+test('an operation alone in its batch runs without a savepoint: if it fails after writing, nothing of it stays; if not, it commits', async () => {
+  const { store, committer, raw, cleanup } = fresh();
+  try {
+    raw.exec('CREATE TABLE probe (id INTEGER PRIMARY KEY)');
+    const rows = () => (raw.prepare('SELECT id FROM probe ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+    const noSavepoint = () => assert.throws(() => raw.prepare('RELEASE op').run(), /no such savepoint/);
+    const before = { ...committer.stats };
+    await assert.rejects(
+      committer.submit(() => {
+        noSavepoint();
+        raw.prepare('INSERT INTO probe (id) VALUES (1)').run();
+        throw new ConditionFailedError('condition failed after a write');
+      }),
+      /condition failed after a write/,
+    );
+    assert.equal(committer.stats.batches - before.batches, 1, 'alone in its transaction');
+    assert.deepEqual(rows(), [], 'the failed operation left nothing');
+    assert.equal(raw.inTransaction, false);
+    await committer.submit(() => {
+      noSavepoint();
+      raw.prepare('INSERT INTO probe (id) VALUES (2)').run();
+    });
+    assert.deepEqual(rows(), [2]);
+    // in a batch of two each still has its savepoint, and a failing one takes only its own writes back
+    const rs = await Promise.allSettled([
+      committer.submit(() => raw.prepare('INSERT INTO probe (id) VALUES (3)').run()),
+      committer.submit(() => {
+        raw.prepare('RELEASE op').run(); // exists: releases this operation's savepoint early
+        raw.prepare('SAVEPOINT op').run(); // and takes it again for the committer to end
+        raw.prepare('INSERT INTO probe (id) VALUES (4)').run();
+        throw new Error('second fails');
+      }),
+    ]);
+    assert.deepEqual(
+      rs.map((r) => r.status),
+      ['fulfilled', 'rejected'],
+    );
+    assert.deepEqual(rows(), [2, 3]);
+  } finally {
+    await store.close();
+    cleanup();
+  }
+});
+
 test('callers are answered only after COMMIT: a failing COMMIT fails every write of the batch', async () => {
   const { store, committer, raw, cleanup } = fresh();
   try {

@@ -1,7 +1,8 @@
 /**
  * Group commit for SQLite: write operations submitted during one turn of the event loop run in ONE
  * transaction (one WAL append, and with a WalSync one fdatasync shared with the commits made while
- * the previous one ran; see wal-sync.ts), each inside its own SAVEPOINT.
+ * the previous one ran; see wal-sync.ts), each inside its own SAVEPOINT (an operation alone in its
+ * batch needs none: its failure rolls the whole transaction back).
  *  - An operation keeps its own checks (shard range_id fence, db_record_version condition, ...),
  *    evaluated inside the shared transaction, so they hold exactly as in a transaction of its own.
  *  - An operation that throws is rolled back to its savepoint and gets its error; the others of the
@@ -98,7 +99,17 @@ export class GroupCommitter {
       return;
     }
     try {
-      for (let i = 0; i < batch.length; i++) {
+      if (batch.length === 1) {
+        // alone in its transaction, an operation needs no savepoint: if it throws, the transaction is
+        // rolled back whole (2 statements fewer per commit, the common case at low load)
+        try {
+          results[0] = { ok: true, value: batch[0]!.run() };
+        } catch (err) {
+          this.rollbackAlone(batch[0]!, err);
+          return;
+        }
+      }
+      for (let i = 0; i < batch.length && batch.length > 1; i++) {
         this.savepoint.run();
         try {
           results[i] = { ok: true, value: batch[i]!.run() };
@@ -138,6 +149,22 @@ export class GroupCommitter {
     this.walSync.whenDurable(this.walSync.committedNow()).then(answer, (err: unknown) => {
       for (const op of batch) op.reject(err);
     });
+  }
+
+  /**
+   * The failure of an operation that ran alone: its transaction is rolled back, and it hears its
+   * error once every earlier commit is on disk, as it would have in a batch (the error may tell of
+   * what an earlier commit wrote, an id already taken say, which must not be told before it is durable).
+   */
+  private rollbackAlone(op: Op, err: unknown): void {
+    try {
+      // some errors (a full disk, say) have rolled the transaction back already
+      if (this.db.inTransaction) this.rollback.run();
+    } catch {
+      // the transaction is gone already
+    }
+    if (!this.walSync) op.reject(err);
+    else this.walSync.whenDurable().then(() => op.reject(err), op.reject);
   }
 
   /** Resolves once every commit so far is on disk (at once without a WalSync). */
