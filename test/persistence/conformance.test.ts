@@ -1127,6 +1127,44 @@ for (const engine of ENGINES) {
     );
 
     test(
+      'task queue fence: a task written under the old range_id that meets a lease in flight waits for it and is fenced out, writing nothing',
+      { skip: skip || (engine === 'sqlite' ? 'one writer at a time: no row locks' : false) },
+      async () => {
+        const q: TaskQueueKey = { namespaceId: 'ns-1', name: 'tq-lease-race', taskType: 1 };
+        const range = await a.tasks.leaseTaskQueue(q, bl('a'));
+        const x: SqlExecutor = await openSqlExecutor(db!.config);
+        try {
+          const sleep = engine === 'postgres12' ? 'SELECT pg_sleep(0.8)' : 'SELECT SLEEP(0.8)';
+          // another owner's lease holds the queue row while the stale writes arrive
+          const lease = x.transact(function* (): Program<void> {
+            yield stmt('UPDATE task_queues SET range_id = range_id + 1 WHERE namespace_id = ? AND task_queue_name = ? AND task_type = ?', [
+              q.namespaceId,
+              q.name,
+              q.taskType,
+            ]);
+            yield stmt(sleep);
+          });
+          await new Promise((r) => setTimeout(r, 200));
+          await Promise.all([
+            rejectsWith(a.tasks.createTasks(q, range, [{ taskId: 1, task: bl('one') }]), ConditionFailedError, 'one task racing the lease'),
+            rejectsWith(
+              a.tasks.createTasks(q, range, [
+                { taskId: 2, task: bl('two') },
+                { taskId: 3, task: bl('three') },
+              ]),
+              ConditionFailedError,
+              'two tasks racing the lease',
+            ),
+            lease,
+          ]);
+          assert.deepEqual(await a.tasks.getTasks(q, 0, 10), [], 'a task under the old range_id landed');
+        } finally {
+          await x.close();
+        }
+      },
+    );
+
+    test(
       'executor: group commit on PostgreSQL and MySQL: queued programs share one transaction; a program failing by itself gets its error once, the others commit',
       { skip: skip || (engine === 'sqlite' ? 'group commit of its own (group-commit.test.ts)' : false) },
       async () => {

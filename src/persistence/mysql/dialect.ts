@@ -50,6 +50,7 @@ export const mysqlDialect: SqlDialect = {
     return { sql: `(${s.sql})`, params: s.params };
   },
   bool: (b) => (b ? 1 : 0),
+  typedParam: () => '?',
   isDuplicateKey: (err) => errno(err) === ER_DUP_ENTRY,
   isRetryable: (err) => errno(err) === ER_LOCK_DEADLOCK,
 

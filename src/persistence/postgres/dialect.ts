@@ -22,6 +22,7 @@ export const postgresDialect: SqlDialect = {
   byteOrder: (column) => `${column} COLLATE "C"`,
   after: rowValueAfter,
   bool: (b) => b,
+  typedParam: (type) => `?::${type === 'bytes' ? 'bytea' : type === 'text' ? 'varchar' : 'bigint'}`,
   isDuplicateKey: (err) => errorCode(err) === '23505',
   isRetryable: (err) => RETRYABLE.has(errorCode(err) ?? ''),
 

@@ -56,6 +56,12 @@ export interface SqlDialect {
   // ------------------------------------------------------------ values
   /** A boolean as a statement parameter. */
   bool(b: boolean): unknown;
+  /**
+   * A parameter where nothing gives it a type, as a value of an `INSERT ... SELECT` select list
+   * (PostgreSQL would take it for text and refuse it for a bigint or bytea column): `?` with a cast
+   * where the database needs one.
+   */
+  typedParam(type: 'bigint' | 'bytes' | 'text'): string;
 
   // ------------------------------------------------------------ errors
   /** The error is a unique or primary key violation. */

@@ -45,8 +45,24 @@ export class SqlTaskStore implements TaskStore {
     return rows.map((r) => ({ namespaceId: String(r.namespace_id), name: String(r.task_queue_name), taskType: num(r.task_type) }));
   }
 
-  createTasks(key: TaskQueueKey, rangeId: number, tasks: TaskRow[]): Promise<void> {
+  async createTasks(key: TaskQueueKey, rangeId: number, tasks: TaskRow[]): Promise<void> {
     const d = this.db.dialect;
+    if (tasks.length === 1) {
+      // the common case, one task, as ONE statement: the row is inserted only where the queue row
+      // still has our range_id, read under the same share lock as below (a lease taken meanwhile
+      // waits for it or fences it out); a round trip instead of BEGIN, fence, insert, COMMIT
+      const t = tasks[0]!;
+      const inserted = await this.db.write(
+        stmt(
+          `INSERT INTO tasks (${QUEUE_KEY.join(', ')}, task_id, data, data_encoding) ` +
+            `SELECT ${QUEUE_KEY.join(', ')}, ${d.typedParam('bigint')}, ${d.typedParam('bytes')}, ${d.typedParam('text')} ` +
+            `FROM task_queues WHERE ${QUEUE_WHERE} AND range_id = ?${d.forShare}`,
+          [t.taskId, t.task.data, t.task.encoding, ...keyParams(key), rangeId],
+        ),
+      );
+      if (inserted !== 1) throw new ConditionFailedError(`task queue ${key.name} lease lost`);
+      return;
+    }
     return this.db.transact(function* () {
       const { rows } = yield stmt(`SELECT range_id FROM task_queues WHERE ${QUEUE_WHERE}${d.forShare}`, keyParams(key));
       const row = rows[0];

@@ -19,6 +19,7 @@ export const sqliteDialect: SqlDialect = {
   byteOrder: (column) => column,
   after: rowValueAfter,
   bool: (b) => (b ? 1 : 0),
+  typedParam: () => '?',
   isDuplicateKey: (err) => DUPLICATE.has(errorCode(err) ?? ''),
   isRetryable: () => false,
 
