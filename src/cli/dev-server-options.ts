@@ -38,6 +38,8 @@ function indexedValueType(t: DevSearchAttribute['type']): number {
 /** The server options the supported dynamic config keys set. */
 export interface DynamicConfigOverrides {
   limits: Partial<Limits>;
+  /** the history service's in-memory caches (history.cacheMaxSize, history.eventsCacheMaxSizeBytes) */
+  caches: { mutableStates?: number; historyBytes?: number };
   longPollTimeoutMs?: number;
 }
 
@@ -69,6 +71,20 @@ export const DYNAMIC_CONFIG_KEYS: Readonly<Record<string, DynamicConfigKey>> = {
   'limit.historyCount.warn': { value: 'events', apply: limit('historyCountLimitWarn') },
   'limit.historySize.error': { value: 'bytes', apply: limit('historySizeLimitError') },
   'limit.historySize.warn': { value: 'bytes', apply: limit('historySizeLimitWarn') },
+  'history.cacheMaxSize': {
+    value: 'executions (a whole number above 0)',
+    apply(v, into, key) {
+      into.caches.mutableStates = positiveInteger(v, key);
+    },
+  },
+  'history.eventsCacheMaxSizeBytes': {
+    value: 'bytes (0 turns the cache off)',
+    apply(v, into, key) {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+        throw new UsageError(`--dynamic-config-value ${key}: ${JSON.stringify(v)} is not a whole number of bytes (0 turns the cache off)`);
+      into.caches.historyBytes = v;
+    },
+  },
   'matching.longPollExpirationInterval': {
     value: 'a duration string, e.g. "30s"',
     apply(v, into, key) {
@@ -83,7 +99,7 @@ export const DYNAMIC_CONFIG_KEYS: Readonly<Record<string, DynamicConfigKey>> = {
 
 /** Applies `KEY=JSON_VALUE` pairs (JSON as in Temporal: strings quoted) to fresh overrides. */
 export function parseDynamicConfig(values: readonly string[]): DynamicConfigOverrides {
-  const out: DynamicConfigOverrides = { limits: {} };
+  const out: DynamicConfigOverrides = { limits: {}, caches: {} };
   for (const pair of values) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError(`--dynamic-config-value "${pair}" must be KEY=JSON_VALUE, e.g. limit.blobSize.error=1048576`);

@@ -115,6 +115,7 @@ export function registerServerCommands(program: Command): void {
           memberExpiryMs: cfg.cluster.memberExpiryMs,
         },
         grpc: { maxReceiveMessageBytes: cfg.limits.maxReceiveMessageBytes, maxMetadataBytes: cfg.limits.maxMetadataBytes },
+        caches: cfg.historyCaches,
         tls: cfg.global.tls.frontend?.server
           ? { server: cfg.global.tls.frontend.server, client: cfg.global.tls.frontend.client, refreshIntervalMs: cfg.global.tls.refreshIntervalMs }
           : undefined,
@@ -246,6 +247,7 @@ export function registerServerCommands(program: Command): void {
             logLevel: o.logLevel,
             logFormat: o.logFormat,
             limits: dynamic.limits,
+            caches: dynamic.caches,
             ...(dynamic.longPollTimeoutMs !== undefined ? { longPollTimeoutMs: dynamic.longPollTimeoutMs } : {}),
             releaseFeed: o.releaseFeed,
             ui: o.headless

@@ -35,6 +35,12 @@ export interface ServerConfig {
   readonly cluster: ClusterConfig;
   /** `limits.maxReceiveMessageSize` / `limits.maxMetadataSize` (bytes): the gRPC frontend's, checked before decoding */
   readonly limits: { readonly maxReceiveMessageBytes: number; readonly maxMetadataBytes: number };
+  /**
+   * `history.cacheMaxSize` (executions whose mutable state is kept in memory) and
+   * `history.eventsCacheMaxSizeBytes` (bytes of stored history kept in memory; 0 turns it off):
+   * Temporal's dynamic config names for its history caches, here process-wide. Absent: the defaults.
+   */
+  readonly historyCaches: { readonly mutableStates: number | undefined; readonly historyBytes: number | undefined };
   /** `global` (TLS, authorization, membership), checked for keys we do not implement, as `services` is */
   readonly global: GlobalConfig;
   readonly notes: readonly string[];
@@ -260,6 +266,7 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
   if (history.port !== 0 && history.port === matching.port)
     throw new ConfigError(`services.history.rpc.grpcPort and services.matching.rpc.grpcPort are both ${history.port}: each role needs its own port`);
   const limits = root.limits === undefined || root.limits === null ? {} : obj(root.limits, 'limits');
+  const historyCaches = parseHistoryCaches(root.history);
   return {
     file,
     defaultStore,
@@ -296,9 +303,22 @@ function fromDocument(file: string, doc: unknown): ServerConfig {
       maxReceiveMessageBytes: int(limits, 'maxReceiveMessageSize', 'limits', 4 * 1024 * 1024, 1024, 128 * 1024 * 1024),
       maxMetadataBytes: int(limits, 'maxMetadataSize', 'limits', 64 * 1024, 1024, 16 * 1024 * 1024),
     },
+    historyCaches,
     global,
     notes,
   };
+}
+
+const HISTORY_KEYS = ['cacheMaxSize', 'eventsCacheMaxSizeBytes'];
+
+function parseHistoryCaches(section: unknown): ServerConfig['historyCaches'] {
+  if (section === undefined || section === null) return { mutableStates: undefined, historyBytes: undefined };
+  const h = obj(section, 'history');
+  const unknown = Object.keys(h).filter((k) => !HISTORY_KEYS.includes(k));
+  if (unknown.length > 0) throw new ConfigError(`history.${unknown[0]} is not a key temporal-ts knows; the history section takes ${HISTORY_KEYS.join(', ')}`);
+  const optional = (key: string, min: number, max: number): number | undefined =>
+    h[key] === undefined || h[key] === null ? undefined : int(h, key, 'history', 0, min, max);
+  return { mutableStates: optional('cacheMaxSize', 1, 10_000_000), historyBytes: optional('eventsCacheMaxSizeBytes', 0, 64 * 1024 * 1024 * 1024) };
 }
 
 function uiTls(ui: Obj): UiConfig['tls'] {

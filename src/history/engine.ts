@@ -51,9 +51,13 @@ export interface HistoryEngineOptions {
   serverVersion?: string;
   /** size limits (live object; Temporal's defaults when absent) */
   limits?: Limits;
+  /** executions whose mutable state is kept in memory (`history.cacheMaxSize`; default MUTABLE_STATE_CACHE_SIZE) */
+  mutableStateCacheSize?: number;
+  /** bytes of stored history kept in memory (`history.eventsCacheMaxSizeBytes`; 0: none; default in history-cache.ts) */
+  historyCacheBytes?: number;
 }
 
-/** Executions whose mutable state is kept in memory (a miss costs one indexed read). */
+/** Executions whose mutable state is kept in memory by default (a miss costs one indexed read). */
 const MUTABLE_STATE_CACHE_SIZE = Number(process.env.TTS_MUTABLE_STATE_CACHE_SIZE ?? 20_000);
 
 /**
@@ -138,10 +142,10 @@ interface CachedState {
 export class HistoryEngine {
   readonly shards = new Map<number, ShardContext>();
   private readonly locks = new KeyedMutex();
-  /** mutable states by execution, least recently used first; bounded (see MUTABLE_STATE_CACHE_SIZE) */
-  private readonly cache = new LruCache<string, CachedState>(MUTABLE_STATE_CACHE_SIZE);
+  /** mutable states by execution, least recently used first; bounded (options.mutableStateCacheSize) */
+  private readonly cache: LruCache<string, CachedState>;
   /** the stored history of runs this process created and wrote since (see history-cache.ts); dropped with `cache` */
-  private readonly historyCache = new HistoryCache();
+  private readonly historyCache: HistoryCache;
   /**
    * Executions whose write is in flight, settled once the cache holds what was committed. Between the
    * database commit and the cache update a reader would find the previous state in the cache while
@@ -177,6 +181,8 @@ export class HistoryEngine {
     this.visibility = deps.visibility;
     this.notifier.setMaxListeners(0);
     this.limits = deps.options.limits ?? { ...DEFAULT_LIMITS };
+    this.cache = new LruCache<string, CachedState>(deps.options.mutableStateCacheSize ?? MUTABLE_STATE_CACHE_SIZE);
+    this.historyCache = new HistoryCache(deps.options.historyCacheBytes);
   }
 
   /**

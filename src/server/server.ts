@@ -54,6 +54,12 @@ export interface TemporalServerOptions {
   minNamespaceRetentionMs?: number;
   /** size limits; Temporal's defaults (2 MiB blobs, 51,200 events / 50 MiB of history) where absent */
   limits?: Partial<Limits>;
+  /**
+   * In-memory caches of the history service: `mutableStates` executions (Temporal's
+   * history.cacheMaxSize; default 20,000) and `historyBytes` of stored history (Temporal's
+   * history.eventsCacheMaxSizeBytes; default 32 MiB, 0 turns it off). Process-wide, not per shard.
+   */
+  caches?: { mutableStates?: number; historyBytes?: number };
   /** the background data-format rewrite's rate limit (rows looked at per second; default 1000) */
   dataRewriteRowsPerSecond?: number;
   /** run around every frontend call, first to last, before the request is validated (authentication, authorization) */
@@ -179,7 +185,15 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const localMatching = createMatchingService({ tasks: store.tasks, longPollTimeoutMs, history: historyBinding.client, log });
   const localHistory = createHistoryService({
     store,
-    options: { numHistoryShards: cluster.numHistoryShards, longPollTimeoutMs, hostIdentity: `${hostname()}:${process.pid}`, serverVersion, limits },
+    options: {
+      numHistoryShards: cluster.numHistoryShards,
+      longPollTimeoutMs,
+      hostIdentity: `${hostname()}:${process.pid}`,
+      serverVersion,
+      limits,
+      mutableStateCacheSize: opts.caches?.mutableStates,
+      historyCacheBytes: opts.caches?.historyBytes,
+    },
     log,
     // in a cluster, tasks go to their queue's owner and transfer tasks reach other shards through their owners
     matching: member ? member.matchingClient : localMatching,
