@@ -342,7 +342,8 @@ export class HistoryEngine {
     const shard = this.shardFor(ref.namespaceId, ref.workflowId);
     const page = new HistoryPage(fromEventId, nextEventId, maxEvents);
     // batches this process wrote: no read (the entry holds every stored batch of the run)
-    const cached = this.historyCache.batchesUpTo(HistoryEngine.key(ref), nextEventId);
+    const k = HistoryEngine.key(ref);
+    const cached = this.historyCache.batchesUpTo(k, nextEventId);
     if (cached) {
       for (let i = 0; i < cached.length && !page.more; i++) {
         const b = cached[i]!;
@@ -352,7 +353,10 @@ export class HistoryEngine {
         if (next && next.firstEventId <= page.from) continue;
         page.add(b.bytes);
       }
-      return page.result();
+      const result = page.result();
+      // read to the end: a closed run's entry has served its purpose (its result was read)
+      if (!result.more) this.historyCache.read(k, nextEventId);
+      return result;
     }
     while (page.from < nextEventId && !page.more) {
       const from = page.from;
@@ -466,7 +470,7 @@ export class HistoryEngine {
       lease.end();
     }
     this.cache.set(k, { ms: ctx.ms, dbRecordVersion: version, info: execution.info });
-    if (batch) this.historyCache.appended(k, batch, storedNextEventId(ctx));
+    if (batch) this.historyCache.appended(k, batch, storedNextEventId(ctx), !isRunning(ctx.ms));
     settled();
     this.afterCommit(shard, ctx, tasks.visibility.length > 0);
   }

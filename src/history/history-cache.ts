@@ -9,6 +9,8 @@
  *
  * Bounded by bytes: a run whose history outgrows MAX_RUN_BYTES is dropped (long histories are read
  * a page at a time from the database), and the least recently used runs go beyond MAX_TOTAL_BYTES.
+ * A closed run is dropped once a read has taken its last event (the result long poll, as a rule):
+ * after that nobody is expected to ask, and a cache full of finished runs only costs memory.
  */
 
 /** One stored batch: its encoded History bytes and the id of its first event. */
@@ -22,6 +24,8 @@ interface Entry {
   /** the id after the last stored event */
   nextEventId: number;
   bytes: number;
+  /** the run is closed: its last stored event is its last event */
+  closed: boolean;
 }
 
 const MAX_RUN_BYTES = 64 * 1024;
@@ -41,13 +45,13 @@ export class HistoryCache {
   created(k: string, batch: CachedBatch, nextEventId: number): void {
     this.delete(k);
     if (batch.firstEventId !== 1 || batch.bytes.length > this.maxRunBytes || this.maxTotalBytes <= 0) return;
-    this.runs.set(k, { batches: [batch], nextEventId, bytes: batch.bytes.length });
+    this.runs.set(k, { batches: [batch], nextEventId, bytes: batch.bytes.length, closed: false });
     this.total += batch.bytes.length;
     this.evict();
   }
 
-  /** A commit of the run added `batch` (events batch.firstEventId.. nextEventId - 1). */
-  appended(k: string, batch: CachedBatch, nextEventId: number): void {
+  /** A commit of the run added `batch` (events batch.firstEventId.. nextEventId - 1); `closed`: it closed the run. */
+  appended(k: string, batch: CachedBatch, nextEventId: number, closed = false): void {
     const e = this.runs.get(k);
     if (!e) return;
     // not contiguous with what is held (never expected): the entry no longer mirrors the store
@@ -57,6 +61,7 @@ export class HistoryCache {
     }
     e.batches.push(batch);
     e.nextEventId = nextEventId;
+    e.closed = closed;
     e.bytes += batch.bytes.length;
     this.total += batch.bytes.length;
     this.runs.delete(k);
@@ -72,6 +77,17 @@ export class HistoryCache {
     const e = this.runs.get(k);
     if (!e || e.nextEventId < nextEventId) return undefined;
     return e.batches;
+  }
+
+  /** A read took the run's events up to (not including) `upTo`: a closed run read to its end is dropped. */
+  read(k: string, upTo: number): void {
+    const e = this.runs.get(k);
+    if (e?.closed && upTo >= e.nextEventId) this.delete(k);
+  }
+
+  /** How many runs are held (for tests and stats). */
+  get size(): number {
+    return this.runs.size;
   }
 
   delete(k: string): void {

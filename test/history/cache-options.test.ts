@@ -12,6 +12,7 @@ import { after, describe, test } from 'node:test';
 import { parseDynamicConfig } from '../../src/cli/dev-server-options';
 import { ConfigError, loadServerConfig } from '../../src/config/server-config';
 import { startWorkflow } from '../../src/history/api/start-workflow';
+import { workflowMachine } from '../../src/history/state-machines/workflow';
 import { openPersistence, type PersistenceBundle } from '../../src/persistence';
 import { UsageError } from '../../src/schema/errors';
 import { tempDbFile } from '../engine/harness';
@@ -63,7 +64,7 @@ describe('history cache options', () => {
     assert.throws(() => parseDynamicConfig(['history.eventsCacheMaxSizeBytes=-5']), /history\.eventsCacheMaxSizeBytes: -5 is not a whole number of bytes/);
   });
 
-  test('the engine honours the history cache size: with 0 every history read goes to the database', async () => {
+  test('the engine honours the history cache size (with 0 every history read goes to the database) and drops a closed run once read', async () => {
     const db = tempDbFile();
     const store = await openPersistence({ pluginName: 'sqlite', host: '', port: 0, databaseName: db.file });
     try {
@@ -85,6 +86,24 @@ describe('history cache options', () => {
         return historyReads - before;
       };
       assert.equal(await readsFor(undefined, 'wf-default'), 0, 'by default the run this engine wrote is answered from memory');
+
+      // a closed run is answered from memory once more (its result), then read from the database
+      const engine = testHistoryEngine(counted, { numHistoryShards: 1, longPollTimeoutMs: 1000, hostIdentity: 'test' });
+      await engine.start();
+      const { runId } = await startWorkflow(
+        engine,
+        { id: 'ns-id', name: 'ns' },
+        { workflowId: 'wf-closed', workflowType: { name: 'T' }, taskQueue: { name: 'tq' } },
+      );
+      const ref = { namespaceId: 'ns-id', workflowId: 'wf-closed', runId };
+      await engine.update(ref, (ctx) => workflowMachine.fire(ctx, ctx.ms, 'terminate', { reason: 'test', identity: 'test' }));
+      const end = (await engine.getMutableState(ref)).nextEventId;
+      let before = historyReads;
+      assert.equal((await engine.readEncodedHistoryFrom(ref, 1, end, 100)).lastEventId, end - 1);
+      assert.equal(historyReads - before, 0, "the closed run's history, to its end, from memory");
+      before = historyReads;
+      await engine.readEncodedHistoryFrom(ref, 1, end, 100);
+      assert.equal(historyReads - before, 1, 'read to its end once: dropped, the next read goes to the database');
       assert.equal(await readsFor(0, 'wf-off'), 1, 'with the cache off it is read from the database');
     } finally {
       await store.close();

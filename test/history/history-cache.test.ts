@@ -50,3 +50,18 @@ test('beyond the total bound the least recently written runs go first', () => {
   c.clear();
   assert.equal(c.batchesUpTo('c', 2), undefined);
 });
+
+test('a closed run is dropped once a read took its last event; a partial read or a running run keeps it', () => {
+  const c = new HistoryCache(1024, 256);
+  c.created('open', batch(1, 10), 3);
+  c.read('open', 3);
+  assert.ok(c.batchesUpTo('open', 3), 'a running run read to its end stays (its next workflow task reads it)');
+  c.created('done', batch(1, 10), 3);
+  c.appended('done', batch(3, 10), 6, true);
+  c.read('done', 4);
+  assert.ok(c.batchesUpTo('done', 6), 'read partly: kept');
+  assert.equal(c.size, 2);
+  c.read('done', 6);
+  assert.equal(c.batchesUpTo('done', 6), undefined, 'its last event read: dropped');
+  assert.equal(c.size, 1);
+});
