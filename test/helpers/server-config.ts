@@ -9,6 +9,7 @@ import { sqlTool } from './processes';
 import { shippedVersionedPath } from '../../src/schema/shipped';
 import type { StoreName } from '../../src/schema/versioned-dir';
 import type { SqlConnectConfig } from '../../src/persistence/sql-config';
+import { loadServerConfig, type ServerConfig } from '../../src/config/server-config';
 
 export interface TestDatabases {
   temporal: string;
@@ -81,4 +82,14 @@ export function connectConfig(engine: Engine, db: string): SqlConnectConfig {
   if (engine === 'sqlite') return { pluginName: 'sqlite', host: '', port: 0, databaseName: db };
   const c = engine === 'postgres12' ? PG : MYSQL;
   return { pluginName: engine, host: c.host, port: c.port, user: c.user, password: c.password, databaseName: db };
+}
+
+/** Loads configs made of `base` and a test's own YAML after it, each written to a file of its own in `dir`. */
+export function configLoader(dir: string, base: string): (yaml: string) => ServerConfig {
+  let n = 0;
+  return (yaml) => {
+    const file = join(dir, `c${++n}.yaml`);
+    writeFileSync(file, base + yaml);
+    return loadServerConfig(file);
+  };
 }

@@ -5,18 +5,19 @@
  * Bad values and unknown keys are refused naming the key; the engine honours what it is given.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parseDynamicConfig } from '../../src/cli/dev-server-options';
-import { ConfigError, loadServerConfig } from '../../src/config/server-config';
+import { ConfigError } from '../../src/config/server-config';
 import { startWorkflow } from '../../src/history/api/start-workflow';
 import { workflowMachine } from '../../src/history/state-machines/workflow';
 import { openPersistence, type PersistenceBundle } from '../../src/persistence';
 import { UsageError } from '../../src/schema/errors';
 import { tempDbFile } from '../engine/harness';
 import { testHistoryEngine } from '../helpers/history-engine';
+import { configLoader } from '../helpers/server-config';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cache-options-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -30,12 +31,7 @@ const BASE = `persistence:
     visibility:
       sql: { pluginName: sqlite, databaseName: ${join(tmp, 'v.db')} }
 `;
-let n = 0;
-const config = (yaml: string) => {
-  const file = join(tmp, `c${++n}.yaml`);
-  writeFileSync(file, BASE + yaml);
-  return loadServerConfig(file);
-};
+const config = configLoader(tmp, BASE);
 
 describe('history cache options', () => {
   test('YAML: the history section sets both caches; absent, the defaults apply', () => {

@@ -5,12 +5,13 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadServerConfig } from '../../src/config/server-config';
+import { ConfigError } from '../../src/config/server-config';
 import { spawn } from 'node:child_process';
 import { freePort, runCli, TEMPORAL_TS } from '../helpers/processes';
+import { configLoader } from '../helpers/server-config';
 import { DatabaseInUseError, lockSqliteDatabase } from '../../src/server/sqlite-lock';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cluster-config-'));
@@ -25,12 +26,7 @@ const BASE = `persistence:
     visibility:
       sql: { pluginName: postgres12, databaseName: temporal_visibility, connectAddr: "127.0.0.1:5432", user: postgres }
 `;
-let n = 0;
-const config = (yaml: string) => {
-  const file = join(tmp, `c${++n}.yaml`);
-  writeFileSync(file, BASE + yaml);
-  return loadServerConfig(file);
-};
+const config = configLoader(tmp, BASE);
 
 describe('cluster config', () => {
   test('only the frontend section: the history and matching APIs take free ports; membership defaults', () => {
