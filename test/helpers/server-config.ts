@@ -84,6 +84,17 @@ export function connectConfig(engine: Engine, db: string): SqlConnectConfig {
   return { pluginName: engine, host: c.host, port: c.port, user: c.user, password: c.password, databaseName: db };
 }
 
+/** The persistence section of a config on the local PostgreSQL (nothing connects when a config is only loaded). */
+export const POSTGRES_CONFIG_BASE = `persistence:
+  defaultStore: default
+  visibilityStore: visibility
+  datastores:
+    default:
+      sql: { pluginName: postgres12, databaseName: temporal, connectAddr: "127.0.0.1:5432", user: postgres }
+    visibility:
+      sql: { pluginName: postgres12, databaseName: temporal_visibility, connectAddr: "127.0.0.1:5432", user: postgres }
+`;
+
 /** Loads configs made of `base` and a test's own YAML after it, each written to a file of its own in `dir`. */
 export function configLoader(dir: string, base: string): (yaml: string) => ServerConfig {
   let n = 0;

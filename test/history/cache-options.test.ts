@@ -17,21 +17,12 @@ import { openPersistence, type PersistenceBundle } from '../../src/persistence';
 import { UsageError } from '../../src/schema/errors';
 import { tempDbFile } from '../engine/harness';
 import { testHistoryEngine } from '../helpers/history-engine';
-import { configLoader } from '../helpers/server-config';
+import { configLoader, POSTGRES_CONFIG_BASE } from '../helpers/server-config';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cache-options-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const BASE = `persistence:
-  defaultStore: default
-  visibilityStore: visibility
-  datastores:
-    default:
-      sql: { pluginName: sqlite, databaseName: ${join(tmp, 't.db')} }
-    visibility:
-      sql: { pluginName: sqlite, databaseName: ${join(tmp, 'v.db')} }
-`;
-const config = configLoader(tmp, BASE);
+const config = configLoader(tmp, POSTGRES_CONFIG_BASE);
 
 describe('history cache options', () => {
   test('YAML: the history section sets both caches; absent, the defaults apply', () => {

@@ -11,22 +11,13 @@ import { join } from 'node:path';
 import { ConfigError } from '../../src/config/server-config';
 import { spawn } from 'node:child_process';
 import { freePort, runCli, TEMPORAL_TS } from '../helpers/processes';
-import { configLoader } from '../helpers/server-config';
+import { configLoader, POSTGRES_CONFIG_BASE } from '../helpers/server-config';
 import { DatabaseInUseError, lockSqliteDatabase } from '../../src/server/sqlite-lock';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cluster-config-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const BASE = `persistence:
-  defaultStore: default
-  visibilityStore: visibility
-  datastores:
-    default:
-      sql: { pluginName: postgres12, databaseName: temporal, connectAddr: "127.0.0.1:5432", user: postgres }
-    visibility:
-      sql: { pluginName: postgres12, databaseName: temporal_visibility, connectAddr: "127.0.0.1:5432", user: postgres }
-`;
-const config = configLoader(tmp, BASE);
+const config = configLoader(tmp, POSTGRES_CONFIG_BASE);
 
 describe('cluster config', () => {
   test('only the frontend section: the history and matching APIs take free ports; membership defaults', () => {
