@@ -9,6 +9,7 @@
  */
 import type { Logger } from '../../common/logger';
 import type { ShardContext } from '../shard';
+import { logQueueFailure } from './task-failure-log';
 
 /** How long executed tasks wait for company before their delete. */
 const FLUSH_DELAY_MS = 50;
@@ -60,7 +61,7 @@ export class ExecutedTasks<K> {
       for (const [key] of batch) this.waiting.delete(key);
     } catch (err) {
       this.shard.markLostIf(err);
-      this.log.warn({ err, shardId: this.shard.shardId, queue: this.queue, tasks: batch.length }, 'deleting executed tasks failed; will retry');
+      logQueueFailure(this.log, this.shard, err, { queue: this.queue, tasks: batch.length }, 'deleting executed tasks failed; will retry');
       this.schedule(RETRY_DELAY_MS);
       throw err;
     } finally {

@@ -20,6 +20,7 @@ import type { TimerTaskKey } from '../../persistence';
 import { ExecutedTasks } from './executed-tasks';
 import { fireTimerTask } from './timer-handlers';
 import { executeTransferTask } from './transfer-handlers';
+import { logQueueFailure } from './task-failure-log';
 
 const BATCH = 100;
 const RETRY_DELAY_MS = 1000;
@@ -92,7 +93,7 @@ export class TransferQueueProcessor {
     this.scanning = this.scanAll()
       .catch((err: unknown) => {
         if (this.stopped) return; // the next owner scans again
-        this.log.warn({ err, shardId: this.shard.shardId }, 'transfer queue scan failed; will retry');
+        logQueueFailure(this.log, this.shard, err, {}, 'transfer queue scan failed; will retry');
         this.retryLater();
       })
       .finally(() => {
@@ -137,7 +138,7 @@ export class TransferQueueProcessor {
         // after stop the row stays for the next owner (a store closing under it is no failure)
         if (this.stopped) return;
         this.shard.markLostIf(err);
-        this.log.warn({ err, shardId: this.shard.shardId, taskId }, 'transfer task failed; will retry');
+        logQueueFailure(this.log, this.shard, err, { taskId }, 'transfer task failed; will retry');
         this.retryLater();
       } finally {
         this.inflight.delete(taskId);
@@ -211,7 +212,7 @@ export class TimerQueueProcessor {
     this.busy = this.fireDue()
       .catch((err: unknown) => {
         if (this.stopped) return; // the next owner fires what is left
-        this.log.warn({ err, shardId: this.shard.shardId }, 'timer queue pass failed; retrying');
+        logQueueFailure(this.log, this.shard, err, {}, 'timer queue pass failed; retrying');
         this.wakeUpAt(Date.now() + RETRY_DELAY_MS);
       })
       .finally(() => {

@@ -16,6 +16,7 @@ import { isRunning } from '../state-machines/states';
 import type { ShardContext } from '../shard';
 import { decodeTask, type VisibilityTask } from '../tasks';
 import { ExecutedTasks } from './executed-tasks';
+import { logQueueFailure } from './task-failure-log';
 
 const BATCH = 100;
 const RETRY_DELAY_MS = 1000;
@@ -64,7 +65,7 @@ export class VisibilityQueueProcessor {
     this.busy = this.drain()
       .catch((err: unknown) => {
         if (this.stopped) return;
-        this.log.warn({ err, shardId: this.shard.shardId }, 'visibility task failed; will retry');
+        logQueueFailure(this.log, this.shard, err, {}, 'visibility task failed; will retry');
         clearTimeout(this.retryTimer);
         this.retryTimer = setTimeout(() => this.kick(), RETRY_DELAY_MS);
       })
