@@ -94,6 +94,8 @@ describe('Web UI operations in headless Chromium', { skip }, () => {
     await page.locator('[data-testid=action-reset]').click();
     const dialog = page.locator('[data-testid=reset-dialog]');
     await dialog.waitFor();
+    // the reset points come from the run's history, fetched once the dialog is open
+    await page.locator('[data-testid=reset-event] option').nth(2).waitFor({ state: 'attached' });
     const options = await page.locator('[data-testid=reset-event] option').allTextContents();
     assert.equal(options.length, 3, options.join('\n'));
     assert.match(options[0]!, /^12 · WorkflowTaskCompleted/);
