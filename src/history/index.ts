@@ -38,7 +38,7 @@ export { decodeReversePageToken as decodeReverseHistoryPageToken } from './api/g
 export { maskedFields as workflowOptionsMaskFields } from './api/update-workflow-options';
 export { DEFAULT_LIMITS, blobLimitSentence, blobVerdict, memoSize, payloadsSize, type Limits } from './limits';
 export { nextCronTimeMs } from './cron';
-export { encodedBytesOf, encodedHistory } from './encoded-history';
+export { encodedBytesOf } from './encoded-history';
 export { scheduleIdOf, schedulerWorkflowId, SCHEDULER_NAMESPACE_DIVISION, SCHEDULER_WORKFLOW_TYPE } from './schedules/stored-schedule';
 
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;

@@ -6,11 +6,7 @@
  * start results …) around Temporal's messages: one generic encoding serves all ~30 methods without
  * a .proto of our own per method, stays readable in a packet dump, and the protobuf messages inside
  * are rebuilt as real message instances on arrival (`fromObject`, which brings back the defaults
- * that protobufjs keeps on prototypes). A history still in its stored encoding (encoded-history.ts: a
- * poll's or a history page's events) travels as those bytes (`{"$h": base64}`) and arrives as an
- * encoded history again: the frontend then splices the bytes into its response as it does for a
- * local call, instead of every event being decoded, walked, stringified, parsed and encoded anew on
- * each forwarded poll. Errors travel as their kind, class name, message and fields,
+ * that protobufjs keeps on prototypes). Errors travel as their kind, class name, message and fields,
  * and come back as the same ServiceError kind, so the frontend maps them to the same gRPC status.
  */
 import type Long from 'long';
@@ -33,7 +29,6 @@ import {
   UnauthenticatedError,
 } from '../../common/errors';
 import { google } from '../../common/proto';
-import { encodedBytesOf, encodedHistory } from '../../history';
 
 /** protobufjs's Long class (the one its decoded messages use), without depending on the `long` package. */
 const LongClass = (google.protobuf.Timestamp.fromObject({ seconds: '1' }).seconds as Long).constructor as typeof Long;
@@ -49,8 +44,6 @@ export function toWire(v: unknown): unknown {
   if (v instanceof Uint8Array) return { $b: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
   if (isLong(v)) return { $l: v.toString(), u: v.unsigned };
   if (Array.isArray(v)) return v.map(toWire);
-  const history = encodedBytesOf(v);
-  if (history) return { $h: history.toString('base64') };
   if (v instanceof Date) return { $d: v.getTime() };
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
@@ -67,7 +60,6 @@ export function fromWire(v: unknown): unknown {
   const o = v as Record<string, unknown>;
   if ('$u' in o) return undefined;
   if (typeof o.$b === 'string') return Buffer.from(o.$b, 'base64');
-  if (typeof o.$h === 'string') return encodedHistory(Buffer.from(o.$h, 'base64'));
   if (typeof o.$l === 'string') return LongClass.fromString(o.$l, o.u === true);
   if (typeof o.$d === 'number') return new Date(o.$d);
   const out: Record<string, unknown> = {};
