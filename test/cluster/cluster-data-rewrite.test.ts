@@ -10,12 +10,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
 import { type ServerProcess } from '../crash/server-process';
 import { postgresCluster } from '../helpers/cluster';
 import { engineAvailability } from '../helpers/databases';
-import { connectConfig } from '../helpers/server-config';
-import { FORMAT, openPersistence, type DataRewriteRecord, type PersistenceBundle } from '../../src/persistence';
+import { FORMAT, type DataRewriteRecord, type PersistenceBundle } from '../../src/persistence';
 
 const ROWS = 200;
 /** 10 rows a batch, two batches a second: the scan of ROWS takes 10 s, long enough to kill its owner half-way */
@@ -55,25 +53,20 @@ describe('the data rewrite in a cluster (PostgreSQL)', async () => {
       logLevel: 'info',
       extra: `upgrade:\n  dataRewriteRowsPerSecond: ${ROWS_PER_SECOND}\nglobal:\n  membership:\n    memberExpiry: 3s\n`,
     });
-    const { servers, ports, dbs } = cluster;
-    let store: PersistenceBundle | undefined;
-    try {
+    const { servers } = cluster;
+    await cluster.run(async () => {
       const [a, b] = servers as [ServerProcess, ServerProcess];
 
       // The rows: workflows started through A alone, never polled.
       await a.start(60_000);
-      const connection = await Connection.connect({ address: `127.0.0.1:${ports[0]}` });
-      try {
-        const client = new Client({ connection });
+      await cluster.withClient(0, async (client) => {
         for (let i = 0; i < ROWS; i += 25)
           await Promise.all(Array.from({ length: 25 }, (_, j) => client.workflow.start('neverPolled', { taskQueue: 'clrw', workflowId: `clrw-${i + j}` })));
-      } finally {
-        await connection.close();
-      }
+      });
       await a.stop();
 
       // A rewrite under way (one row looked at, so each runner says "resumed").
-      store = await openPersistence(connectConfig('postgres12', dbs.temporal));
+      const store = await cluster.store();
       const now = Date.now();
       await store.dataRewrite.saveDataRewrite({
         store: 'mutable_state',
@@ -108,12 +101,6 @@ describe('the data rewrite in a cluster (PostgreSQL)', async () => {
       await until('the rewrite done', () => (DONE.test(other.output()) ? true : undefined), 60_000);
       const done = await mutableStateRewrite(store);
       assert.ok(done?.completedMs !== undefined && done.rowsScanned === ROWS, JSON.stringify(done));
-    } catch (err) {
-      console.log(cluster.logs());
-      throw err;
-    } finally {
-      await store?.close();
-      await cluster.close();
-    }
+    });
   });
 });

@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
 import { type ServerProcess } from '../crash/server-process';
 import { postgresCluster } from '../helpers/cluster';
 import { engineAvailability } from '../helpers/databases';
@@ -24,13 +23,11 @@ describe('a shard handed over to a joining member (PostgreSQL)', async () => {
   const skip = await engineAvailability('postgres12');
   test('is logged at info by the member that had it, with no error line', { skip, timeout: 120_000 }, async () => {
     const cluster = await postgresCluster('clhand', ['A', 'B'], { numHistoryShards: 16, logLevel: 'info' });
-    const { servers, ports } = cluster;
-    try {
+    const { servers } = cluster;
+    await cluster.run(async () => {
       const [a, b] = servers as [ServerProcess, ServerProcess];
       await a.start(60_000);
-      const connection = await Connection.connect({ address: `127.0.0.1:${ports[0]}` });
-      try {
-        const client = new Client({ connection });
+      await cluster.withClient(0, async (client) => {
         let streaming = true;
         let n = 0;
         // starts through A, spread over every shard, until B's share has surely moved
@@ -47,17 +44,10 @@ describe('a shard handed over to a joining member (PostgreSQL)', async () => {
         streaming = false;
         await stream;
         assert.ok(n > 0);
-      } finally {
-        await connection.close();
-      }
+      });
       const errors = errorLines(a.output());
       assert.deepEqual(errors, [], `A logged errors:\n${errors.join('\n')}`);
       assert.match(a.output(), HANDED_OVER, 'a write of A met a shard B had taken (the case under test)');
-    } catch (err) {
-      console.log(cluster.logs());
-      throw err;
-    } finally {
-      await cluster.close();
-    }
+    });
   });
 });

@@ -10,13 +10,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { type ServerProcess } from '../crash/server-process';
 import { postgresCluster } from '../helpers/cluster';
 import { engineAvailability } from '../helpers/databases';
-import { connectConfig } from '../helpers/server-config';
-import { FORMAT, openPersistence, readJsonBlob, READABLE, type PersistenceBundle } from '../../src/persistence';
+import { FORMAT, readJsonBlob, READABLE, type PersistenceBundle } from '../../src/persistence';
 import { shardIdFor } from '../../src/common/ids';
 
 const SHARDS = 4;
@@ -38,13 +36,12 @@ describe('large payloads across the internal API (PostgreSQL)', async () => {
   const skip = await engineAvailability('postgres12');
   test('a 3.8 MiB start through a member that does not own the shard, and its history read back through it', { skip, timeout: 120_000 }, async () => {
     const cluster = await postgresCluster('cllarge', ['A', 'B'], { numHistoryShards: SHARDS, logLevel: 'warn' });
-    const { servers, ports, dbs } = cluster;
-    let store: PersistenceBundle | undefined;
-    try {
+    const { servers } = cluster;
+    await cluster.run(async () => {
       const [a, b] = servers as [ServerProcess, ServerProcess];
       await a.start(60_000);
       await b.start(60_000);
-      store = await openPersistence(connectConfig('postgres12', dbs.temporal));
+      const store = await cluster.store();
       // B holds its share (and A has let it go)
       for (let i = 0; ; i++) {
         const pids = new Set((await shardPids(store)).values());
@@ -54,9 +51,7 @@ describe('large payloads across the internal API (PostgreSQL)', async () => {
       }
       await sleep(1500); // A's ring has refreshed since
 
-      const connection = await Connection.connect({ address: `127.0.0.1:${ports[0]}` });
-      try {
-        const client = new Client({ connection });
+      await cluster.withClient(0, async (client) => {
         const ns = await client.workflowService.describeNamespace({ namespace: 'default' });
         const owners = await shardPids(store);
         const workflowId = Array.from({ length: 100 }, (_, i) => `large-${i}`).find(
@@ -65,7 +60,7 @@ describe('large payloads across the internal API (PostgreSQL)', async () => {
         const input = randomBytes(BLOB);
         const memo = randomBytes(BLOB);
         // a deadline: a refused forward is retried by the SDK (UNAVAILABLE) until it runs out
-        const handle = await connection.withDeadline(Date.now() + 30_000, () =>
+        const handle = await client.connection.withDeadline(Date.now() + 30_000, () =>
           client.workflow.start('neverPolled', { taskQueue: 'large', workflowId, args: [input], memo: { big: memo } }),
         );
         const history = await handle.fetchHistory();
@@ -73,15 +68,7 @@ describe('large payloads across the internal API (PostgreSQL)', async () => {
         assert.deepEqual(Buffer.from(defaultPayloadConverter.fromPayload<Uint8Array>(started.input!.payloads![0]!)), input);
         const described = await handle.describe();
         assert.deepEqual(Buffer.from(described.memo!.big as Uint8Array), memo);
-      } finally {
-        await connection.close();
-      }
-    } catch (err) {
-      console.log(cluster.logs());
-      throw err;
-    } finally {
-      await store?.close();
-      await cluster.close();
-    }
+      });
+    });
   });
 });

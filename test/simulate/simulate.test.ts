@@ -19,6 +19,11 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 // Every kind of the simulation; children and continue-as-new need the engine to support them.
 const MIX = process.env.SIM_TEST_MIX ?? 'activities=3,timer=2,signal=2,child=1,continue=1';
 
+/** `simulate` at 8 starts a second with the whole mix against the server on `port`, JSON summary; `extra` flags after. */
+function loadArgs(port: number, duration: string, ...extra: string[]): string[] {
+  return ['simulate', '--address', `127.0.0.1:${port}`, '--duration', duration, '--rate', '8', '--mix', MIX, ...extra, '-o', 'json'];
+}
+
 async function devServer(file: string, port: number): Promise<LongRunning> {
   const s = startCli(TEMPORAL_TS, ['server', 'start-dev', '--db-filename', file, '--port', String(port), '--headless']);
   await s.waitFor(/gRPC on/);
@@ -34,21 +39,7 @@ test('a run starts the mix, and every workflow completes with its predicted resu
   const port = await freePort();
   const server = await devServer(join(tmp, 'a.db'), port);
   try {
-    const r = runCli(TEMPORAL_TS, [
-      'simulate',
-      '--address',
-      `127.0.0.1:${port}`,
-      '--duration',
-      '6s',
-      '--rate',
-      '8',
-      '--drain',
-      '60s',
-      '--mix',
-      MIX,
-      '-o',
-      'json',
-    ]);
+    const r = runCli(TEMPORAL_TS, loadArgs(port, '6s', '--drain', '60s'));
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const s = summaryOf(r.stdout);
     assert.ok(s.started! >= 30, `started ${s.started}`);
@@ -65,21 +56,7 @@ test('Ctrl-C (SIGINT) ends the load before --duration: no more starts, the open 
   const port = await freePort();
   const server = await devServer(join(tmp, 'int.db'), port);
   try {
-    const sim = startCli(TEMPORAL_TS, [
-      'simulate',
-      '--address',
-      `127.0.0.1:${port}`,
-      '--duration',
-      '600s',
-      '--rate',
-      '8',
-      '--drain',
-      '60s',
-      '--mix',
-      MIX,
-      '-o',
-      'json',
-    ]);
+    const sim = startCli(TEMPORAL_TS, loadArgs(port, '600s', '--drain', '60s'));
     await sim.waitFor(/\d+s started [1-9]\d* completed/, 120_000);
     const interruptedAt = Date.now();
     sim.child.kill('SIGINT');
@@ -104,24 +81,7 @@ test('workflows left open survive a SIGKILL and restart of the server; --check f
   let server = await devServer(file, port);
   try {
     // Long timers keep workflows open across the kill.
-    const first = runCli(TEMPORAL_TS, [
-      'simulate',
-      '--address',
-      `127.0.0.1:${port}`,
-      '--duration',
-      '4s',
-      '--rate',
-      '8',
-      '--mix',
-      MIX,
-      '--timer-max',
-      '10s',
-      '--leave-open',
-      '--state-file',
-      stateFile,
-      '-o',
-      'json',
-    ]);
+    const first = runCli(TEMPORAL_TS, loadArgs(port, '4s', '--timer-max', '10s', '--leave-open', '--state-file', stateFile));
     assert.equal(first.status, 0, first.stdout + first.stderr);
     const s1 = summaryOf(first.stdout);
     assert.ok(s1.started! >= 20);
@@ -162,23 +122,7 @@ test('a run rides out a graceful restart of the server (its open result long pol
   const port = await freePort();
   const file = join(tmp, 'c.db');
   let server = await devServer(file, port);
-  const sim = startCli(TEMPORAL_TS, [
-    'simulate',
-    '--address',
-    `127.0.0.1:${port}`,
-    '--duration',
-    '10s',
-    '--rate',
-    '8',
-    '--drain',
-    '60s',
-    '--mix',
-    MIX,
-    '--timer-max',
-    '4s',
-    '-o',
-    'json',
-  ]);
+  const sim = startCli(TEMPORAL_TS, loadArgs(port, '10s', '--drain', '60s', '--timer-max', '4s'));
   let stdout = '';
   sim.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   try {
