@@ -84,9 +84,14 @@ describe('the data rewrite in a cluster (PostgreSQL)', async () => {
       // started whatever it runs of the rewrite (started together, both may begin it while their
       // views of the ring settle; the one without shard 1 stops at once) ...
       await Promise.all([a.start(60_000), b.start(60_000)]);
-      const owner = await until('one member running the rewrite', () => {
+      // the owner is the one member found running it twice, 1 s apart: a single look could land in the
+      // moment when the member without shard 1 has begun and the owner not yet (it stops then)
+      const owner = await until('one member running the rewrite', async () => {
         const now = servers.filter(running);
-        return now.length === 1 ? now[0] : undefined;
+        if (now.length !== 1) return undefined;
+        await sleep(1000);
+        const later = servers.filter(running);
+        return later.length === 1 && later[0] === now[0] ? now[0] : undefined;
       });
       const other = owner === a ? b : a;
       // ... and a member that ran the rewrite too would show it by now.
