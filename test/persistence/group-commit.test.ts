@@ -162,21 +162,56 @@ test('an operation alone in its batch runs without a savepoint: if it fails afte
       raw.prepare('INSERT INTO probe (id) VALUES (2)').run();
     });
     assert.deepEqual(rows(), [2]);
-    // in a batch of two each still has its savepoint, and a failing one takes only its own writes back
-    const rs = await Promise.allSettled([
-      committer.submit(() => raw.prepare('INSERT INTO probe (id) VALUES (3)').run()),
+  } finally {
+    await store.close();
+    cleanup();
+  }
+});
+
+test('a batch runs without savepoints; when one operation fails, the batch is rolled back and the others run again in savepoints, in their order', async () => {
+  const { store, committer, raw, cleanup } = fresh();
+  try {
+    raw.exec('CREATE TABLE probe (id INTEGER PRIMARY KEY)');
+    const rows = () => (raw.prepare('SELECT id FROM probe ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+    // ROLLBACK TO at an operation's start undoes nothing and keeps the savepoint; without one it fails
+    const inSavepoint = (): boolean => {
+      try {
+        raw.prepare('ROLLBACK TO op').run();
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const runs: string[] = [];
+    const op = (id: number, fails: boolean) =>
       committer.submit(() => {
-        raw.prepare('RELEASE op').run(); // exists: releases this operation's savepoint early
-        raw.prepare('SAVEPOINT op').run(); // and takes it again for the committer to end
-        raw.prepare('INSERT INTO probe (id) VALUES (4)').run();
-        throw new Error('second fails');
-      }),
-    ]);
+        runs.push(`${id}${inSavepoint() ? '+sp' : ''}`);
+        const seen = rows().length;
+        raw.prepare('INSERT INTO probe (id) VALUES (?)').run(id);
+        if (fails) throw new Error(`op ${id} fails after seeing ${seen} rows`);
+        return id;
+      });
+    // no failure: one transaction, no savepoint anywhere
+    let before = { ...committer.stats };
+    assert.deepEqual(await Promise.all([op(1, false), op(2, false), op(3, false)]), [1, 2, 3]);
+    assert.deepEqual(runs.splice(0), ['1', '2', '3']);
+    assert.equal(committer.stats.batches - before.batches, 1);
+    assert.equal(committer.stats.rerun, 0);
+    assert.deepEqual(rows(), [1, 2, 3]);
+
+    // the second of four fails (after seeing what the first wrote); the third fails too, but only in
+    // the run again: each keeps its own error, and only the first and the fourth commit
+    before = { ...committer.stats };
+    const rs = await Promise.allSettled([op(11, false), op(12, true), op(13, true), op(14, false)]);
     assert.deepEqual(
-      rs.map((r) => r.status),
-      ['fulfilled', 'rejected'],
+      rs.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
+      [11, 'op 12 fails after seeing 4 rows', 'op 13 fails after seeing 4 rows', 14],
     );
-    assert.deepEqual(rows(), [2, 3]);
+    assert.deepEqual(runs.splice(0), ['11', '12', '11+sp', '13+sp', '14+sp'], 'optimistic run up to the failure, then the others in savepoints, in order');
+    assert.equal(committer.stats.batches - before.batches, 1);
+    assert.equal(committer.stats.rerun - before.rerun, 1);
+    assert.deepEqual(rows(), [1, 2, 3, 11, 14]);
+    assert.equal(raw.inTransaction, false);
   } finally {
     await store.close();
     cleanup();
