@@ -377,6 +377,8 @@ for (const engine of ENGINES) {
       const before = await db!.counts(shard);
 
       await rejectsWith(a.executions.createWorkflowExecution(createReq(shard, 1, key('wf-dup', 'run-d2'))), ConditionFailedError, 'create over a current run');
+      // the error names the run that holds the id (a start's already-started answer carries it)
+      await assert.rejects(a.executions.createWorkflowExecution(createReq(shard, 1, key('wf-dup', 'run-d2'))), /current execution of wf-dup exists \(run-d1\)/);
       await rejectsWith(
         a.executions.createWorkflowExecution(createReq(shard, 1, key('wf-dup', 'run-d2'), { previousRunId: 'run-other' })),
         ConditionFailedError,

@@ -141,22 +141,22 @@ export class SqlExecutionStore implements ExecutionStore {
     const { key } = e;
     const cur = req.current;
     if (cur.previousRunId === undefined) {
-      const { rows } = yield stmt(`SELECT run_id FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ?${this.d.forUpdate}`, [
-        req.shardId,
-        key.namespaceId,
-        key.workflowId,
-      ]);
-      const existing = rows[0];
-      if (existing) return `current execution of ${key.workflowId} exists (${String(existing.run_id)})`;
+      // no read first: the insert itself is the check (a taken id fails it; the fence above keeps
+      // another owner out, and two starts of one id in this shard meet at its primary key). The
+      // failed statement alone is undone, in SQLite and MySQL (this path is not PostgreSQL's).
       try {
         yield stmt(
           'INSERT INTO current_executions (shard_id, namespace_id, workflow_id, run_id, create_request_id, state, status, start_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
           [req.shardId, key.namespaceId, key.workflowId, key.runId, cur.createRequestId, cur.state, cur.status, cur.startTimeMs],
         );
       } catch (err) {
-        // only reachable if a writer bypassed the shard lock; same outcome as the check above
-        if (this.d.isDuplicateKey(err)) throw new ConditionFailedError(`current execution of ${key.workflowId} exists`);
-        throw err;
+        if (!this.d.isDuplicateKey(err)) throw err;
+        const { rows } = yield stmt('SELECT run_id FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ?', [
+          req.shardId,
+          key.namespaceId,
+          key.workflowId,
+        ]);
+        return `current execution of ${key.workflowId} exists${rows[0] ? ` (${String(rows[0].run_id)})` : ''}`;
       }
     } else {
       const { count } = yield stmt(
