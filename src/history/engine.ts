@@ -354,10 +354,8 @@ export class HistoryEngine {
         page.add(b.bytes);
       }
       const result = page.result();
-      // read to the end: a closed run's entries have served their purpose (its result was read); its
-      // mutable state would otherwise stay in the cache, and in the old generation of the heap, until
-      // evicted; dropping it is an eviction (a later reader loads it, after any commit in flight)
-      if (!result.more && this.historyCache.read(k, nextEventId)) this.cache.delete(k);
+      // read to the end: a closed run's entry has served its purpose (its result was read)
+      if (!result.more) this.historyCache.read(k, nextEventId);
       return result;
     }
     while (page.from < nextEventId && !page.more) {

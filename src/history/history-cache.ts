@@ -79,12 +79,10 @@ export class HistoryCache {
     return e.batches;
   }
 
-  /** A read took the run's events up to (not including) `upTo`: a closed run read to its end is dropped (true). */
-  read(k: string, upTo: number): boolean {
+  /** A read took the run's events up to (not including) `upTo`: a closed run read to its end is dropped. */
+  read(k: string, upTo: number): void {
     const e = this.runs.get(k);
-    if (!e?.closed || upTo < e.nextEventId) return false;
-    this.delete(k);
-    return true;
+    if (e?.closed && upTo >= e.nextEventId) this.delete(k);
   }
 
   /** How many runs are held (for tests and stats). */
