@@ -379,6 +379,12 @@ for (const engine of ENGINES) {
       await rejectsWith(a.executions.createWorkflowExecution(createReq(shard, 1, key('wf-dup', 'run-d2'))), ConditionFailedError, 'create over a current run');
       // the error names the run that holds the id (a start's already-started answer carries it)
       await assert.rejects(a.executions.createWorkflowExecution(createReq(shard, 1, key('wf-dup', 'run-d2'))), /current execution of wf-dup exists \(run-d1\)/);
+      // so does a create too large for one statement (PostgreSQL then writes table by table)
+      const big = key('wf-dup', 'run-d4');
+      await assert.rejects(
+        a.executions.createWorkflowExecution(createReq(shard, 1, big, { history: Array.from({ length: 210 }, (_, i) => batch(big, i + 1, i + 1)) })),
+        (e: unknown) => e instanceof ConditionFailedError && /current execution of wf-dup exists \(run-d1\)/.test((e as Error).message),
+      );
       await rejectsWith(
         a.executions.createWorkflowExecution(createReq(shard, 1, key('wf-dup', 'run-d2'), { previousRunId: 'run-other' })),
         ConditionFailedError,

@@ -31,6 +31,7 @@ export const mysqlDialect: SqlDialect = {
   forUpdate: ' FOR UPDATE',
   forShare: ' LOCK IN SHARE MODE',
   writableCte: false,
+  statementErrorAbortsTransaction: false,
   ignoreDuplicate: (key) => `ON DUPLICATE KEY UPDATE ${key[0]} = ${key[0]}`,
   // ON DUPLICATE KEY UPDATE has no WHERE: under a condition each column keeps its value unless the
   // condition holds. Assignments run left to right, so the columns the condition reads go last.

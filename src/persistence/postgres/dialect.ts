@@ -16,6 +16,7 @@ export const postgresDialect: SqlDialect = {
   forUpdate: ' FOR UPDATE',
   forShare: ' FOR SHARE',
   writableCte: true,
+  statementErrorAbortsTransaction: true,
   ignoreDuplicate: (key) => onConflict('', key, 'nothing'),
   upsert: (table, key, set, when) => onConflict(table, key, set, when),
   incoming: (column) => `excluded.${column}`,

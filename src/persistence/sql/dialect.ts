@@ -33,6 +33,11 @@ export interface SqlDialect {
    * (one-statement-writes.ts) instead of one per table.
    */
   readonly writableCte: boolean;
+  /**
+   * A failed statement ends the transaction's usefulness (PostgreSQL: every later statement fails
+   * until ROLLBACK); SQLite and MySQL undo the failed statement alone and go on.
+   */
+  readonly statementErrorAbortsTransaction: boolean;
   /** Appended to a read inside a write: share-lock the rows read (writers of them wait, readers do not). */
   readonly forShare: string;
   /**

@@ -141,9 +141,21 @@ export class SqlExecutionStore implements ExecutionStore {
     const { key } = e;
     const cur = req.current;
     if (cur.previousRunId === undefined) {
-      // no read first: the insert itself is the check (a taken id fails it; the fence above keeps
-      // another owner out, and two starts of one id in this shard meet at its primary key). The
-      // failed statement alone is undone, in SQLite and MySQL (this path is not PostgreSQL's).
+      const holder = (): Statement =>
+        stmt(`SELECT run_id FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ?${this.d.forUpdate}`, [
+          req.shardId,
+          key.namespaceId,
+          key.workflowId,
+        ]);
+      const taken = (runId: unknown): string => `current execution of ${key.workflowId} exists${runId ? ` (${String(runId)})` : ''}`;
+      // where a failed statement does not end the transaction (SQLite, MySQL) the insert itself is the
+      // check: a taken id fails it (the fence above keeps another owner out, and two starts of one id
+      // meet at the primary key), and only then is the holder read, to name it. PostgreSQL (whose
+      // large creates come here) reads first.
+      if (this.d.statementErrorAbortsTransaction) {
+        const { rows } = yield holder();
+        if (rows[0]) return taken(rows[0].run_id);
+      }
       try {
         yield stmt(
           'INSERT INTO current_executions (shard_id, namespace_id, workflow_id, run_id, create_request_id, state, status, start_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -151,12 +163,10 @@ export class SqlExecutionStore implements ExecutionStore {
         );
       } catch (err) {
         if (!this.d.isDuplicateKey(err)) throw err;
-        const { rows } = yield stmt('SELECT run_id FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ?', [
-          req.shardId,
-          key.namespaceId,
-          key.workflowId,
-        ]);
-        return `current execution of ${key.workflowId} exists${rows[0] ? ` (${String(rows[0].run_id)})` : ''}`;
+        // after a read that found none, only a writer that bypassed the shard lock gets here
+        if (this.d.statementErrorAbortsTransaction) throw new ConditionFailedError(taken(undefined));
+        const { rows } = yield holder();
+        return taken(rows[0]?.run_id);
       }
     } else {
       const { count } = yield stmt(

@@ -13,6 +13,7 @@ export const sqliteDialect: SqlDialect = {
   forUpdate: '',
   forShare: '',
   writableCte: false,
+  statementErrorAbortsTransaction: false,
   ignoreDuplicate: (key) => onConflict('', key, 'nothing'),
   upsert: (table, key, set, when) => onConflict(table, key, set, when),
   incoming: (column) => `excluded.${column}`,
