@@ -71,6 +71,12 @@ function updateReq(shardId: number, rangeId: number, key: ExecutionKey, expected
   };
 }
 
+/** A table of ids for operations to write, and a reader of the committed ids in order. */
+function probeTable(raw: Database.Database): () => number[] {
+  raw.exec('CREATE TABLE probe (id INTEGER PRIMARY KEY)');
+  return () => (raw.prepare('SELECT id FROM probe ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+}
+
 test('two executions of one shard commit in one transaction; the one with a failing condition gets its error, the other commits', async () => {
   const { store, committer, file, cleanup } = fresh();
   try {
@@ -142,8 +148,7 @@ test('a stale range_id fails only its own write in a batch; a range renewal is o
 test('an operation alone in its batch runs without a savepoint: if it fails after writing, nothing of it stays; if not, it commits', async () => {
   const { store, committer, raw, cleanup } = fresh();
   try {
-    raw.exec('CREATE TABLE probe (id INTEGER PRIMARY KEY)');
-    const rows = () => (raw.prepare('SELECT id FROM probe ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+    const rows = probeTable(raw);
     const noSavepoint = () => assert.throws(() => raw.prepare('RELEASE op').run(), /no such savepoint/);
     const before = { ...committer.stats };
     await assert.rejects(
@@ -171,8 +176,7 @@ test('an operation alone in its batch runs without a savepoint: if it fails afte
 test('a batch runs without savepoints; when one operation fails, the batch is rolled back and the others run again in savepoints, in their order', async () => {
   const { store, committer, raw, cleanup } = fresh();
   try {
-    raw.exec('CREATE TABLE probe (id INTEGER PRIMARY KEY)');
-    const rows = () => (raw.prepare('SELECT id FROM probe ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+    const rows = probeTable(raw);
     // ROLLBACK TO at an operation's start undoes nothing and keeps the savepoint; without one it fails
     const inSavepoint = (): boolean => {
       try {
