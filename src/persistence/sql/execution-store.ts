@@ -141,8 +141,10 @@ export class SqlExecutionStore implements ExecutionStore {
     const { key } = e;
     const cur = req.current;
     if (cur.previousRunId === undefined) {
-      const holder = (): Statement =>
-        stmt(`SELECT run_id FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ?${this.d.forUpdate}`, [
+      // read after a failed insert without a lock: on MySQL the failed insert holds a share lock on the
+      // row, and two failed starts upgrading theirs would deadlock
+      const holder = (lock: boolean): Statement =>
+        stmt(`SELECT run_id FROM current_executions WHERE shard_id = ? AND namespace_id = ? AND workflow_id = ?${lock ? this.d.forUpdate : ''}`, [
           req.shardId,
           key.namespaceId,
           key.workflowId,
@@ -153,7 +155,7 @@ export class SqlExecutionStore implements ExecutionStore {
       // meet at the primary key), and only then is the holder read, to name it. PostgreSQL (whose
       // large creates come here) reads first.
       if (this.d.statementErrorAbortsTransaction) {
-        const { rows } = yield holder();
+        const { rows } = yield holder(true);
         if (rows[0]) return taken(rows[0].run_id);
       }
       try {
@@ -165,7 +167,7 @@ export class SqlExecutionStore implements ExecutionStore {
         if (!this.d.isDuplicateKey(err)) throw err;
         // after a read that found none, only a writer that bypassed the shard lock gets here
         if (this.d.statementErrorAbortsTransaction) throw new ConditionFailedError(taken(undefined));
-        const { rows } = yield holder();
+        const { rows } = yield holder(false);
         return taken(rows[0]?.run_id);
       }
     } else {
