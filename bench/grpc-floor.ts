@@ -13,14 +13,14 @@
  *
  * Usage: npm run bench:grpc-floor -- [--calls 20000] [--rpcs-per-workflow 7]
  */
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttp2Server, type ServerHttp2Stream } from 'node:http2';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Server, ServerCredentials, credentials, makeGenericClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
+import { sqlTool } from '../test/helpers/processes';
 
-const REPO = resolve(__dirname, '..', '..');
 const MODES = ['http2', 'grpc-js', 'frontend'] as const;
 type Mode = (typeof MODES)[number];
 
@@ -78,7 +78,7 @@ async function serve(mode: Mode): Promise<number> {
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'temporal.db');
   const tool = (...args: string[]): void => {
-    const r = spawnSync(process.execPath, [join(REPO, 'bin', 'temporal-sql-tool.js'), '--pl', 'sqlite', '--db', file, '-q', ...args], { encoding: 'utf8' });
+    const r = sqlTool(['--pl', 'sqlite', '--db', file, '-q', ...args]);
     if (r.status !== 0) throw new Error(`temporal-sql-tool ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
   };
   tool('create-database');
